@@ -1,0 +1,422 @@
+"""The one door for every read and write: validation, defaulting, admission, generateName, deletion semantics.
+
+Callers: controllers, the scheduler, kubelets, the manifest loader and the public `Cluster` API. Objects handed
+in are copied; objects handed back are the stored ones, which callers must not mutate (the `Cluster` facade
+hands out copies).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from . import errors
+from .clock import Clock
+from .kinds import REGISTRY, KindInfo, Obj, Registry
+from .kinds import validation as v
+from .kinds.namespace import BUILT_IN as BUILT_IN_NAMESPACES
+from .selectors import parse_field_selector, parse_label_selector
+from .store import Store, deep_copy
+from .timeutil import format_time
+
+GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+MAX_GENERATED_NAME_LENGTH = 63
+RANDOM_SUFFIX_LENGTH = 5
+UNDELETABLE_NAMESPACES = ("default", "kube-system", "kube-public")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+class Api:
+    def __init__(self, store: Store, clock: Clock, rng: random.Random | None = None,
+                 registry: Registry = REGISTRY) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.registry = registry
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def kind_of(self, obj: Obj) -> KindInfo:
+        """The registered kind for an object's apiVersion/kind, or kubectl's error."""
+        if not isinstance(obj, dict):
+            raise errors.bad_request(f"object must be a mapping, got {type(obj).__name__}")
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if not kind:
+            raise errors.bad_request("Object 'Kind' is missing in the object")
+        if not api_version:
+            raise errors.bad_request(f"Object 'apiVersion' is missing in the {kind} object")
+        info = self.registry.by_kind(str(kind))
+        if info is None or info.api_version != api_version:
+            message = f'no matches for kind "{kind}" in version "{api_version}"'
+            if info is None:
+                suggestion = self.registry.suggest_kind(str(kind))
+                if suggestion:
+                    message += f' (did you mean "{suggestion}"?)'
+            elif info is not None:
+                message += f' (the kind "{kind}" is served as "{info.api_version}")'
+            raise errors.ApiError(404, "NotFound", message)
+        return info
+
+    def _namespace_for(self, info: KindInfo, namespace: str | None) -> str:
+        if not info.namespaced:
+            return ""
+        return namespace or "default"
+
+    def _generate_name(self, base: str) -> str:
+        max_base = MAX_GENERATED_NAME_LENGTH - RANDOM_SUFFIX_LENGTH
+        suffix = "".join(self.rng.choice(GENERATE_NAME_ALPHABET) for _ in range(RANDOM_SUFFIX_LENGTH))
+        return base[:max_base] + suffix
+
+    def _metadata_errors(self, info: KindInfo, obj: Obj) -> list[tuple[str, str]]:
+        meta = obj["metadata"]
+        errs: list[tuple[str, str]] = []
+        name = meta.get("name")
+        if not name:
+            errs.append(v.required("metadata.name", "name or generateName is required"))
+        elif info.name_rule == "label":
+            errs.extend(v.dns1123_label("metadata.name", name))
+        elif info.name_rule == "subdomain":
+            errs.extend(v.dns1123_subdomain("metadata.name", name))
+        if info.namespaced:
+            errs.extend(v.dns1123_label("metadata.namespace", meta.get("namespace")))
+        errs.extend(v.labels("metadata.labels", meta.get("labels")))
+        errs.extend(v.annotations("metadata.annotations", meta.get("annotations")))
+        errs.extend(v.is_list("metadata.finalizers", meta.get("finalizers")))
+        owners = meta.get("ownerReferences")
+        errs.extend(v.is_list("metadata.ownerReferences", owners))
+        for i, ref in enumerate(owners if isinstance(owners, list) else []):
+            if not isinstance(ref, dict):
+                errs.append(v.type_error(f"metadata.ownerReferences[{i}]", ref, "object"))
+                continue
+            for field in ("apiVersion", "kind", "name", "uid"):
+                if not ref.get(field):
+                    errs.append(v.required(f"metadata.ownerReferences[{i}].{field}"))
+        return errs
+
+    def _validate(self, info: KindInfo, obj: Obj, old: Obj | None) -> None:
+        errs = self._metadata_errors(info, obj)
+        errs.extend(info.validate(obj, old))
+        if errs:
+            raise errors.invalid(info.kind, info.group, obj["metadata"].get("name", ""), errs)
+
+    def _check_namespace_admission(self, info: KindInfo, namespace: str, name: str) -> None:
+        """NamespaceLifecycle admission: the namespace must exist and not be terminating."""
+        if not info.namespaced:
+            return
+        ns = self.store.get("namespaces", "", namespace)
+        if ns is None:
+            raise errors.not_found("namespaces", "", namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise errors.ApiError(
+                403, "Forbidden",
+                f'{info.resource} "{name}" is forbidden: unable to create new content in namespace {namespace} '
+                "because it is being terminated",
+                name=name, group=info.group, kind=info.plural,
+                causes=[{"reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
+                         "field": "metadata.namespace"}],
+            )
+
+    def _stamp(self, obj: Obj) -> int:
+        rv = self.store.next_resource_version()
+        obj["metadata"]["resourceVersion"] = str(rv)
+        return rv
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    def get(self, kind: str | KindInfo, name: str, namespace: str | None = None) -> Obj:
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        obj = self.store.get(info.resource, self._namespace_for(info, namespace), name)
+        if obj is None:
+            raise errors.not_found(info.plural, info.group, name)
+        return obj
+
+    def list(self, kind: str | KindInfo, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> list[Obj]:
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        ns = namespace if info.namespaced else None
+        selector = parse_label_selector(label_selector)
+        field_pred = parse_field_selector(field_selector)
+        out = []
+        for obj in self.store.iter(info.resource, ns or None):
+            if not selector.empty and not selector.matches(obj["metadata"].get("labels")):
+                continue
+            if field_pred is not None and not field_pred(obj):
+                continue
+            out.append(obj)
+        out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return out
+
+    # --- writes --------------------------------------------------------------------------------------------
+
+    def create(self, obj: Obj, namespace: str | None = None) -> Obj:
+        info = self.kind_of(obj)
+        obj = deep_copy(obj)
+        meta = obj.get("metadata")
+        if meta is None:
+            meta = obj["metadata"] = {}
+        if not isinstance(meta, dict):
+            raise errors.invalid(info.kind, info.group, "", [v.type_error("metadata", meta, "object")])
+        if info.namespaced:
+            meta["namespace"] = meta.get("namespace") or namespace or "default"
+        else:
+            meta.pop("namespace", None)
+        if not meta.get("name") and meta.get("generateName"):
+            base = str(meta["generateName"])
+            for _ in range(8):
+                meta["name"] = self._generate_name(base)
+                if self.store.get(info.resource, meta.get("namespace", ""), meta["name"]) is None:
+                    break
+        for server_field in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
+                             "deletionGracePeriodSeconds", "generation", "selfLink"):
+            meta.pop(server_field, None)
+        info.default(obj)
+        self._validate(info, obj, None)
+        namespace_name = meta.get("namespace", "")
+        if self.store.get(info.resource, namespace_name, meta["name"]) is not None:
+            raise errors.already_exists(info.plural, info.group, meta["name"])
+        self._check_namespace_admission(info, namespace_name, meta["name"])
+        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        meta["creationTimestamp"] = format_time(self.clock.now())
+        if "spec" in obj and info.generation_tracks_spec:
+            meta["generation"] = 1
+        self._stamp(obj)
+        self.store.put(info.resource, obj, None)
+        return obj
+
+    def _prepare_update(self, obj: Obj) -> tuple[KindInfo, Obj, Obj]:
+        info = self.kind_of(obj)
+        obj = deep_copy(obj)
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict) or not meta.get("name"):
+            raise errors.invalid(info.kind, info.group, "", [v.required("metadata.name")])
+        namespace = self._namespace_for(info, meta.get("namespace"))
+        old = self.store.get(info.resource, namespace, meta["name"])
+        if old is None:
+            raise errors.not_found(info.plural, info.group, meta["name"])
+        rv = meta.get("resourceVersion")
+        if rv and str(rv) != old["metadata"]["resourceVersion"]:
+            raise errors.conflict(info.plural, info.group, meta["name"])
+        old_meta = old["metadata"]
+        for fixed in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                      "generation", "namespace"):
+            if fixed in old_meta:
+                meta[fixed] = old_meta[fixed]
+            else:
+                meta.pop(fixed, None)
+        return info, obj, old
+
+    def _commit_update(self, info: KindInfo, obj: Obj, old: Obj) -> Obj:
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and not (
+            info.kind == "Pod" and (meta.get("deletionGracePeriodSeconds") or 0) > 0
+        ):
+            # The last finalizer is gone: the object finally goes away.
+            self.store.remove(info.resource, obj)
+            return obj
+        self._stamp(obj)
+        self.store.put(info.resource, obj, old)
+        return obj
+
+    def update(self, obj: Obj) -> Obj:
+        """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata."""
+        info, obj, old = self._prepare_update(obj)
+        if info.has_status:
+            if "status" in old:
+                obj["status"] = old["status"]
+            else:
+                obj.pop("status", None)
+        info.default(obj)
+        self._validate(info, obj, old)
+        if obj == old:
+            return old
+        if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):
+            obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
+        return self._commit_update(info, obj, old)
+
+    def update_status(self, obj: Obj) -> Obj:
+        """PUT …/status: only status changes; spec and metadata stay as stored."""
+        info, obj, old = self._prepare_update(obj)
+        new = {**old, "status": obj.get("status", {})}
+        if new == old:
+            return old
+        new["metadata"] = dict(old["metadata"])
+        self._stamp(new)
+        self.store.put(info.resource, new, old)
+        return new
+
+    def patch(self, kind: str | KindInfo, name: str, namespace: str | None, patch: Obj,
+              subresource: str | None = None) -> Obj:
+        """JSON merge patch (RFC 7386), as `kubectl patch --type merge` and `kubectl scale` send."""
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        current = self.get(info, name, namespace)
+        merged = merge_patch(deep_copy(current), patch)
+        merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        if subresource == "status":
+            return self.update_status(merged)
+        return self.update(merged)
+
+    def bind(self, namespace: str, name: str, node_name: str) -> Obj:
+        """POST pods/binding: the scheduler's only write to a pod's spec."""
+        pod = self.get("pods", name, namespace)
+        if (pod.get("spec") or {}).get("nodeName"):
+            raise errors.conflict("pods", "", name)
+        if pod["metadata"].get("deletionTimestamp"):
+            raise errors.ApiError(409, "Conflict", f'pod {name} is being deleted, cannot be assigned to a host')
+        new = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": node_name}}
+        self._stamp(new)
+        self.store.put("pods", new, pod)
+        return new
+
+    # --- scale subresource ---------------------------------------------------------------------------------
+
+    def get_scale(self, kind: str | KindInfo, name: str, namespace: str | None = None) -> Obj:
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        if not info.scalable:
+            raise errors.ApiError(404, "NotFound", f'the server could not find the requested resource '
+                                                   f'(get {info.resource} {name}/scale)')
+        obj = self.get(info, name, namespace)
+        from .selectors import selector_to_string
+
+        return {
+            "kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {k: obj["metadata"][k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                                         "creationTimestamp") if k in obj["metadata"]},
+            "spec": {"replicas": obj["spec"].get("replicas", 1)},
+            "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
+                       "selector": selector_to_string(obj["spec"].get("selector"))},
+        }
+
+    def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: int) -> Obj:
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        if not info.scalable:
+            raise errors.ApiError(404, "NotFound", f'the server could not find the requested resource '
+                                                   f'(patch {info.resource} {name}/scale)')
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise errors.invalid("Scale", "autoscaling", name,
+                                 [v.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+        return self.patch(info, name, namespace, {"spec": {"replicas": replicas}})
+
+    # --- deletion ------------------------------------------------------------------------------------------
+
+    def delete(self, kind: str | KindInfo, name: str, namespace: str | None = None, *,
+               grace_period: int | None = None, propagation: str | None = None,
+               uid: str | None = None) -> Obj | None:
+        """DELETE with graceful pod termination, finalizers and propagation policies.
+
+        Returns the object as it stands (with deletionTimestamp) if it lingers, or None once it is gone.
+        """
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        obj = self.get(info, name, namespace)
+        if uid is not None and obj["metadata"].get("uid") != uid:
+            raise errors.conflict(info.plural, info.group, name)
+        if propagation not in (None, "Background", "Foreground", "Orphan"):
+            raise errors.bad_request(f'propagationPolicy: Unsupported value: "{propagation}": supported values: '
+                                     '"Background", "Foreground", "Orphan"')
+        if grace_period is not None and grace_period < 0:
+            raise errors.bad_request("gracePeriodSeconds: must be greater than or equal to 0")
+        if info.kind == "Namespace" and name in UNDELETABLE_NAMESPACES:
+            raise errors.forbidden("namespaces", "", name, "this namespace may not be deleted")
+        meta = obj["metadata"]
+        now = self.clock.now()
+        finalizers = list(meta.get("finalizers") or [])
+        if propagation == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        elif propagation == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+
+        if info.kind == "Pod":
+            return self._delete_pod(obj, grace_period, finalizers)
+        if info.kind == "Namespace":
+            return self._delete_namespace(obj, finalizers)
+        if finalizers:
+            if meta.get("deletionTimestamp") and finalizers == meta.get("finalizers"):
+                return obj
+            new = {**obj, "metadata": {**meta, "finalizers": finalizers,
+                                       "deletionTimestamp": meta.get("deletionTimestamp") or format_time(now),
+                                       "deletionGracePeriodSeconds": 0}}
+            self._stamp(new)
+            self.store.put(info.resource, new, obj)
+            return new
+        self.store.remove(info.resource, obj)
+        return None
+
+    def _delete_pod(self, pod: Obj, grace_period: int | None, finalizers: list[str]) -> Obj | None:
+        meta, spec = pod["metadata"], pod.get("spec") or {}
+        phase = (pod.get("status") or {}).get("phase")
+        if grace_period is None:
+            grace_period = spec.get("terminationGracePeriodSeconds", 30)
+        # Pods that never ran or already finished have nothing to stop (pod strategy CheckGracefulDelete).
+        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            grace_period = 0
+        current = meta.get("deletionGracePeriodSeconds")
+        if meta.get("deletionTimestamp") and current is not None and grace_period >= current and (
+            finalizers == (meta.get("finalizers") or [])
+        ):
+            return pod  # already terminating at least this fast
+        if grace_period == 0 and not finalizers:
+            self.store.remove("pods", pod)
+            return None
+        now = self.clock.now()
+        new_meta = {**meta, "deletionTimestamp": format_time(now + grace_period),
+                    "deletionGracePeriodSeconds": grace_period}
+        if finalizers:
+            new_meta["finalizers"] = finalizers
+        new = {**pod, "metadata": new_meta}
+        self._stamp(new)
+        self.store.put("pods", new, pod)
+        return new
+
+    def _delete_namespace(self, ns: Obj, finalizers: list[str]) -> Obj:
+        meta = ns["metadata"]
+        if meta.get("deletionTimestamp"):
+            return ns
+        new = {**ns, "metadata": {**meta, "deletionTimestamp": format_time(self.clock.now()),
+                                  "deletionGracePeriodSeconds": 0},
+               "status": {**(ns.get("status") or {}), "phase": "Terminating"}}
+        if finalizers:
+            new["metadata"]["finalizers"] = finalizers
+        self._stamp(new)
+        self.store.put("namespaces", new, ns)
+        return new
+
+    def finalize_namespace(self, name: str) -> None:
+        """PUT namespaces/x/finalize with the `kubernetes` finalizer removed: the namespace disappears."""
+        ns = self.get("namespaces", name)
+        spec_finalizers = [f for f in (ns.get("spec") or {}).get("finalizers") or [] if f != "kubernetes"]
+        new = {**ns, "spec": {**(ns.get("spec") or {}), "finalizers": spec_finalizers}}
+        if not spec_finalizers and not ns["metadata"].get("finalizers"):
+            self.store.remove("namespaces", new)
+            return
+        self._stamp(new)
+        self.store.put("namespaces", new, ns)
+
+    def remove_finalizer(self, kind: str | KindInfo, name: str, namespace: str | None, finalizer: str) -> None:
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        obj = self.get(info, name, namespace)
+        finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != finalizer]
+        if finalizers == obj["metadata"].get("finalizers"):
+            return
+        new = {**obj, "metadata": {**obj["metadata"], "finalizers": finalizers}}
+        if not finalizers:
+            del new["metadata"]["finalizers"]
+        self._commit_update(info, new, obj)
+
+    def ensure_builtin_namespaces(self) -> None:
+        for name in BUILT_IN_NAMESPACES:
+            if self.store.get("namespaces", "", name) is None:
+                self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: maps merge recursively, null deletes, everything else replaces."""
+    if not isinstance(patch, dict):
+        return deep_copy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = merge_patch(target.get(key), value)
+    return target

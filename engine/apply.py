@@ -1,0 +1,87 @@
+"""Declarative apply, like client-side `kubectl apply`.
+
+The last applied document is kept in the `kubectl.kubernetes.io/last-applied-configuration` annotation. An update
+is a three-way merge: fields the new document declares win; fields the previous document declared but the new
+one does not are removed; fields nobody declared (status, controller-set fields, defaults) are kept.
+
+Differs from kubectl: lists are replaced whole rather than merged by key (strategic merge). Fields inside a
+declared list that only defaulting set are re-defaulted by the API, so the result is the same for built-in kinds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from . import errors
+from .api import LAST_APPLIED, Api
+from .store import deep_copy
+
+Obj = dict[str, Any]
+
+
+def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
+    """YAML/JSON text (multi-document), one object, or a list of objects; `kind: List` is flattened."""
+    if isinstance(manifests, str):
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        yaml = YAML(typ="safe", pure=False)
+        try:
+            docs = [d for d in yaml.load_all(manifests) if d is not None]
+        except YAMLError as exc:
+            raise errors.bad_request(f"error parsing YAML: {exc}") from None
+    elif isinstance(manifests, dict):
+        docs = [manifests]
+    else:
+        docs = list(manifests)
+    out: list[Obj] = []
+    for doc in docs:
+        if not isinstance(doc, dict):
+            raise errors.bad_request(f"each document must be a mapping (an object), got {type(doc).__name__}")
+        if doc.get("kind") == "List" or (str(doc.get("kind", "")).endswith("List") and "items" in doc):
+            out.extend(parse_documents(doc.get("items") or []))
+        else:
+            out.append(deep_copy(doc))
+    return out
+
+
+def three_way_merge(live: Any, last: Any, new: Any) -> Any:
+    if not isinstance(new, dict) or not isinstance(live, dict):
+        return deep_copy(new)
+    last = last if isinstance(last, dict) else {}
+    merged = dict(live)
+    for key in last:
+        if key not in new:
+            merged.pop(key, None)
+    for key, value in new.items():
+        merged[key] = three_way_merge(live.get(key), last.get(key), value)
+    return merged
+
+
+def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
+    info = api.kind_of(doc)
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not meta.get("name"):
+        raise errors.invalid(info.kind, info.group, "", [("metadata.name", "Required value: name is required")])
+    declared = deep_copy(doc)
+    ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
+    if info.namespaced:
+        declared["metadata"]["namespace"] = ns
+    declared["metadata"].get("annotations", {}).pop(LAST_APPLIED, None)
+    last_applied_text = json.dumps(declared, sort_keys=True, separators=(",", ":"))
+    live = api.store.get(info.resource, ns, meta["name"])
+    if live is None:
+        obj = deep_copy(declared)
+        obj["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied_text
+        return api.create(obj)
+    previous_text = (live["metadata"].get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        previous = json.loads(previous_text) if previous_text else {}
+    except ValueError:
+        previous = {}
+    merged = three_way_merge(live, previous, declared)
+    merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied_text
+    merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+    return api.update(merged)

@@ -1,0 +1,127 @@
+"""Event recording as client-go's EventRecorder does it: aggregation of repeats, bounded memory.
+
+A repeat of the same (source, object, type, reason, message) bumps `count` and `lastTimestamp` on the existing
+Event instead of creating a new one (events_cache.go EventLogger). Events are bounded: past `limit`, the oldest
+is deleted first.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from .errors import ApiError
+from .timeutil import format_time
+
+if TYPE_CHECKING:
+    from .api import Api
+
+Obj = dict[str, Any]
+AggregateKey = tuple[str, str, str, str, str, str, str, str]
+
+# Components as Kubernetes names them in `source.component` (describe's "From" column).
+DEPLOYMENT_CONTROLLER = "deployment-controller"
+REPLICASET_CONTROLLER = "replicaset-controller"
+SCHEDULER = "default-scheduler"
+KUBELET = "kubelet"
+NODE_CONTROLLER = "node-controller"
+NAMESPACE_CONTROLLER = "namespace-controller"
+GARBAGE_COLLECTOR = "garbage-collector-controller"
+TAINT_MANAGER = "taint-eviction-controller"
+
+
+def involved_object(obj: Obj, field_path: str | None = None) -> Obj:
+    meta = obj.get("metadata") or {}
+    ref = {
+        "kind": obj.get("kind", ""),
+        "namespace": meta.get("namespace", ""),
+        "name": meta.get("name", ""),
+        "uid": meta.get("uid", ""),
+        "apiVersion": obj.get("apiVersion", ""),
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }
+    if not ref["namespace"]:
+        del ref["namespace"]
+    if field_path:
+        ref["fieldPath"] = field_path
+    return ref
+
+
+class EventRecorder:
+    def __init__(self, api: Api, limit: int = 10_000) -> None:
+        self.api = api
+        self.limit = limit
+        # Aggregation key -> (namespace, event name), oldest first: the order in which events are evicted.
+        self._index: OrderedDict[AggregateKey, tuple[str, str]] = OrderedDict()
+        self._last_name = ""
+
+    def _event_name(self, object_name: str, now: float) -> str:
+        # `<object>.<hex unix nanoseconds>`; nudge on a virtual clock where many events share one instant.
+        nanos = int(now * 1e9)
+        name = f"{object_name}.{nanos:x}"
+        while name <= self._last_name and name.startswith(f"{object_name}."):
+            nanos += 1
+            name = f"{object_name}.{nanos:x}"
+        self._last_name = name
+        return name
+
+    def record(self, obj: Obj, event_type: str, reason: str, message: str, component: str,
+               host: str | None = None, field_path: str | None = None) -> Obj | None:
+        """Record an event about `obj`; never raises (a lost event must not break a controller)."""
+        try:
+            return self._record(obj, event_type, reason, message, component, host, field_path)
+        except ApiError:
+            return None
+
+    def _record(self, obj: Obj, event_type: str, reason: str, message: str, component: str,
+                host: str | None, field_path: str | None) -> Obj | None:
+        ref = involved_object(obj, field_path)
+        namespace = ref.get("namespace") or "default"
+        key: AggregateKey = (component, host or "", ref["kind"], namespace, ref["name"], ref.get("uid", ""),
+                             event_type + "/" + reason, message)
+        now = self.api.clock.now()
+        stamp = format_time(now)
+        existing = self._index.get(key)
+        if existing is not None:
+            live = self.api.store.get("events", *existing)
+            if live is not None:
+                updated = {**live, "count": live.get("count", 1) + 1, "lastTimestamp": stamp,
+                           "involvedObject": ref}
+                self._index.move_to_end(key)
+                return self.api.update(updated)
+            del self._index[key]
+        source = {"component": component}
+        if host:
+            source["host"] = host
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": self._event_name(ref["name"], now), "namespace": namespace},
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+            "source": source,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "type": event_type,
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": host or "",
+        }
+        created = self.api.create(event)
+        self._index[key] = (namespace, created["metadata"]["name"])
+        self._evict()
+        return created
+
+    def _evict(self) -> None:
+        while len(self._index) > self.limit:
+            _, (namespace, name) = self._index.popitem(last=False)
+            try:
+                self.api.delete("events", name, namespace)
+            except ApiError:
+                pass
+
+    def forget_namespace(self, namespace: str) -> None:
+        for key in [k for k, (ns, _) in self._index.items() if ns == namespace]:
+            del self._index[key]

@@ -1,0 +1,30 @@
+"""Namespace (v1, cluster-scoped)."""
+
+from __future__ import annotations
+
+from .registry import REGISTRY, Health, KindInfo, Obj
+
+BUILT_IN = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _default(ns: Obj) -> None:
+    # The API server labels every namespace with its own name (since 1.21) and adds the finalizer that the
+    # namespace controller removes once the namespace is empty.
+    meta = ns.setdefault("metadata", {})
+    meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta.get("name", "")
+    spec = ns.setdefault("spec", {})
+    spec.setdefault("finalizers", ["kubernetes"])
+    ns.setdefault("status", {}).setdefault("phase", "Active")
+
+
+def _health(ns: Obj) -> Health:
+    if (ns.get("status") or {}).get("phase") == "Terminating":
+        return Health("Progressing", "Namespace is terminating")
+    return Health("Healthy")
+
+
+NAMESPACE = REGISTRY.register(KindInfo(
+    kind="Namespace", group="", version="v1", plural="namespaces", namespaced=False, short_names=("ns",),
+    default=_default, columns=("NAME", "STATUS", "AGE"), health=_health, name_rule="label",
+    generation_tracks_spec=False,
+))

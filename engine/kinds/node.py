@@ -1,0 +1,27 @@
+"""Node (v1, cluster-scoped). Nodes are registered by their simulated kubelets, as in a real cluster."""
+
+from __future__ import annotations
+
+from .registry import REGISTRY, Health, KindInfo, Obj
+
+
+def ready_condition(node: Obj) -> Obj | None:
+    for cond in (node.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond
+    return None
+
+
+def _health(node: Obj) -> Health:
+    cond = ready_condition(node)
+    if cond is None:
+        return Health("Progressing", "Node has not reported status yet")
+    if cond.get("status") == "True":
+        return Health("Healthy")
+    return Health("Degraded", cond.get("message", "Node is not ready"))
+
+
+NODE = REGISTRY.register(KindInfo(
+    kind="Node", group="", version="v1", plural="nodes", namespaced=False, short_names=("no",),
+    columns=("NAME", "STATUS", "ROLES", "AGE", "VERSION"), health=_health,
+))

@@ -1,0 +1,127 @@
+"""One registry of kinds. Everything the engine knows about a kind is in its `KindInfo`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..errors import ApiError
+
+Obj = dict[str, Any]
+FieldErrors = list[tuple[str, str]]
+Row = Callable[[Obj, float], list[str]]
+
+
+@attrs.frozen
+class Health:
+    """Argo CD's health vocabulary: Healthy, Progressing, Degraded, Suspended, Missing, Unknown."""
+
+    status: str
+    message: str = ""
+
+
+def _no_defaults(obj: Obj) -> None:
+    return None
+
+
+def _no_validation(obj: Obj, old: Obj | None) -> FieldErrors:
+    return []
+
+
+def _always_healthy(obj: Obj) -> Health:
+    return Health("Healthy")
+
+
+@attrs.frozen
+class KindInfo:
+    kind: str
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    singular: str = ""
+    # Mutates a new or updated object to fill in what the API server defaults.
+    default: Callable[[Obj], None] = _no_defaults
+    # Returns (field path, message) pairs; `old` is the stored object on update, None on create.
+    validate: Callable[[Obj, Obj | None], FieldErrors] = _no_validation
+    has_status: bool = True
+    # The kubectl columns and a row printer; wide columns are appended after the normal ones.
+    columns: tuple[str, ...] = ("NAME", "AGE")
+    row: Row | None = None
+    wide_columns: tuple[str, ...] = ()
+    wide_row: Row | None = None
+    health: Callable[[Obj], Health] = _always_healthy
+    # Name validation: "subdomain" (most kinds), "label" (namespaces, services), or "path" (events).
+    name_rule: str = "subdomain"
+    # Kinds with a scale subresource: where replicas live and how to express the selector.
+    scalable: bool = False
+    # Kinds whose `spec` is not what generation tracks (e.g. Namespace has spec.finalizers only).
+    generation_tracks_spec: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def resource(self) -> str:
+        """`deployments.apps`, `pods`: the qualified resource name used in messages and as a store key."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def singular_name(self) -> str:
+        return self.singular or self.kind.lower()
+
+
+class Registry:
+    """Looks kinds up by any name kubectl accepts: `po`, `pod`, `pods`, `Pod`, `deployments.apps`."""
+
+    def __init__(self) -> None:
+        self._by_kind: dict[str, KindInfo] = {}
+        self._aliases: dict[str, KindInfo] = {}
+
+    def register(self, info: KindInfo) -> KindInfo:
+        self._by_kind[info.kind] = info
+        names = {info.kind, info.plural, info.singular_name, *info.short_names}
+        for name in names:
+            self._aliases[name.lower()] = info
+            if info.group:
+                self._aliases[f"{name.lower()}.{info.group}"] = info
+        return info
+
+    def kinds(self) -> list[KindInfo]:
+        return list(self._by_kind.values())
+
+    def by_kind(self, kind: str, api_version: str | None = None) -> KindInfo | None:
+        info = self._by_kind.get(kind)
+        if info is not None and api_version is not None and info.api_version != api_version:
+            return None
+        return info
+
+    def lookup(self, name: str) -> KindInfo | None:
+        return self._aliases.get(name.strip().lower())
+
+    def resolve(self, name: str) -> KindInfo:
+        """Like `lookup`, but an unknown name raises kubectl's error with a suggestion."""
+        info = self.lookup(name)
+        if info is None:
+            message = f'the server doesn\'t have a resource type "{name}"'
+            close = difflib.get_close_matches(name.lower(), list(self._aliases), n=1, cutoff=0.75)
+            if close:
+                message += f' (did you mean "{self._aliases[close[0]].plural}"?)'
+            raise ApiError(404, "NotFound", message)
+        return info
+
+    def suggest_kind(self, kind: str) -> str | None:
+        """A registered Kind spelled like `kind` (for "did you mean" in manifest errors)."""
+        lowered = {k.lower(): k for k in self._by_kind}
+        if kind.lower() in lowered:
+            return lowered[kind.lower()]
+        close = difflib.get_close_matches(kind.lower(), list(lowered), n=1, cutoff=0.6)
+        return lowered[close[0]] if close else None
+
+
+REGISTRY = Registry()
