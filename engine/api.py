@@ -263,7 +263,12 @@ class Api:
             raise errors.conflict("pods", "", name)
         if pod["metadata"].get("deletionTimestamp"):
             raise errors.ApiError(409, "Conflict", f'pod {name} is being deleted, cannot be assigned to a host')
-        new = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": node_name}}
+        status = dict(pod.get("status") or {})
+        status["conditions"] = [c for c in status.get("conditions") or () if c.get("type") != "PodScheduled"] + [
+            {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+             "lastTransitionTime": format_time(self.clock.now())}]
+        new = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": node_name},
+               "status": status}
         self._stamp(new)
         self.store.put("pods", new, pod)
         return new

@@ -53,17 +53,13 @@ class EventRecorder:
         self.limit = limit
         # Aggregation key -> (namespace, event name), oldest first: the order in which events are evicted.
         self._index: OrderedDict[AggregateKey, tuple[str, str]] = OrderedDict()
-        self._last_name = ""
+        self._last_nanos = 0
 
     def _event_name(self, object_name: str, now: float) -> str:
-        # `<object>.<hex unix nanoseconds>`; nudge on a virtual clock where many events share one instant.
-        nanos = int(now * 1e9)
-        name = f"{object_name}.{nanos:x}"
-        while name <= self._last_name and name.startswith(f"{object_name}."):
-            nanos += 1
-            name = f"{object_name}.{nanos:x}"
-        self._last_name = name
-        return name
+        # `<object>.<hex unix nanoseconds>`; on a virtual clock many events share one instant, so the
+        # nanoseconds only ever move forward to keep names unique.
+        self._last_nanos = max(int(now * 1e9), self._last_nanos + 1)
+        return f"{object_name}.{self._last_nanos:x}"
 
     def record(self, obj: Obj, event_type: str, reason: str, message: str, component: str,
                host: str | None = None, field_path: str | None = None) -> Obj | None:

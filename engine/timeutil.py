@@ -60,7 +60,8 @@ def parse_go_duration(text: str) -> float:
             k += 1
         unit = s[j:k]
         if unit not in units:
-            raise ValueError(f'unknown unit "{unit}" in duration "{text}"' if unit else f'missing unit in duration "{text}"')
+            problem = f'unknown unit "{unit}"' if unit else "missing unit"
+            raise ValueError(f'{problem} in duration "{text}"')
         total += number * units[unit]
         i = k
     return sign * total

@@ -47,7 +47,7 @@ class GarbageCollector(Controller):
         finalizers = meta.get("finalizers") or ()
         if meta.get("deletionTimestamp") and (FOREGROUND in finalizers or ORPHAN in finalizers):
             keys.append(_key(event.resource, obj))
-        if event.type == "ADDED" and _refs(obj) or event.type == "MODIFIED" and _refs(obj) != _refs(old):
+        if (event.type == "ADDED" and _refs(obj)) or (event.type == "MODIFIED" and _refs(obj) != _refs(old)):
             keys.append(_key(event.resource, obj))
         if event.type == "DELETED" or meta.get("deletionTimestamp"):
             # A dependent going away may unblock an owner in foreground deletion.

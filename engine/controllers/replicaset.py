@@ -40,7 +40,7 @@ def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> l
 
 def _log_rank(t: float, now: float) -> int:
     delta_ns = (now - t) * 1e9
-    return int(math.floor(math.log2(delta_ns))) if delta_ns > 0 else -1
+    return math.floor(math.log2(delta_ns)) if delta_ns > 0 else -1
 
 
 def _timestamp(value: str | None) -> float | None:

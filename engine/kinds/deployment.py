@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..printers.tables import DEPLOYMENT_COLUMNS, DEPLOYMENT_WIDE_COLUMNS, deployment_row, deployment_row_wide
 from . import validation as v
 from .podspec import default_pod_template
 from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
@@ -110,6 +111,7 @@ def deployment_health(d: Obj) -> Health:
 DEPLOYMENT = REGISTRY.register(KindInfo(
     kind="Deployment", group="apps", version="v1", plural="deployments", namespaced=True,
     short_names=("deploy",), default=_default, validate=_validate,
-    columns=("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), wide_columns=("CONTAINERS", "IMAGES", "SELECTOR"),
+    columns=DEPLOYMENT_COLUMNS, row=deployment_row,
+    wide_columns=DEPLOYMENT_WIDE_COLUMNS, wide_row=deployment_row_wide,
     health=deployment_health, scalable=True,
 ))

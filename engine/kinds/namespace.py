@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..printers.tables import NAMESPACE_COLUMNS, namespace_row
 from .registry import REGISTRY, Health, KindInfo, Obj
 
 BUILT_IN = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -25,6 +26,6 @@ def _health(ns: Obj) -> Health:
 
 NAMESPACE = REGISTRY.register(KindInfo(
     kind="Namespace", group="", version="v1", plural="namespaces", namespaced=False, short_names=("ns",),
-    default=_default, columns=("NAME", "STATUS", "AGE"), health=_health, name_rule="label",
+    default=_default, columns=NAMESPACE_COLUMNS, row=namespace_row, health=_health, name_rule="label",
     generation_tracks_spec=False,
 ))

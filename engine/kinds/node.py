@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..printers.tables import NODE_COLUMNS, NODE_WIDE_COLUMNS, node_row, node_row_wide
 from .registry import REGISTRY, Health, KindInfo, Obj
 
 
@@ -23,5 +24,5 @@ def _health(node: Obj) -> Health:
 
 NODE = REGISTRY.register(KindInfo(
     kind="Node", group="", version="v1", plural="nodes", namespaced=False, short_names=("no",),
-    columns=("NAME", "STATUS", "ROLES", "AGE", "VERSION"), health=_health,
+    columns=NODE_COLUMNS, row=node_row, wide_columns=NODE_WIDE_COLUMNS, wide_row=node_row_wide, health=_health,
 ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from ..printers.tables import POD_COLUMNS, POD_WIDE_COLUMNS, pod_row, pod_row_wide
 from . import validation as v
 from .podspec import default_pod_spec, validate_pod_spec
 from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
@@ -135,6 +136,6 @@ def pod_health(pod: Obj) -> Health:
 
 POD = REGISTRY.register(KindInfo(
     kind="Pod", group="", version="v1", plural="pods", namespaced=True, short_names=("po",),
-    default=_default, validate=_validate, columns=("NAME", "READY", "STATUS", "RESTARTS", "AGE"),
-    wide_columns=("IP", "NODE", "NOMINATED NODE", "READINESS GATES"), health=pod_health,
+    default=_default, validate=_validate, columns=POD_COLUMNS, row=pod_row,
+    wide_columns=POD_WIDE_COLUMNS, wide_row=pod_row_wide, health=pod_health,
 ))

@@ -49,7 +49,7 @@ class KindInfo:
     # Returns (field path, message) pairs; `old` is the stored object on update, None on create.
     validate: Callable[[Obj, Obj | None], FieldErrors] = _no_validation
     has_status: bool = True
-    # The kubectl columns and a row printer; wide columns are appended after the normal ones.
+    # The kubectl columns and a row printer; `wide_*` are the full `-o wide` columns and row (empty: same).
     columns: tuple[str, ...] = ("NAME", "AGE")
     row: Row | None = None
     wide_columns: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..printers.tables import REPLICASET_COLUMNS, REPLICASET_WIDE_COLUMNS, replicaset_row, replicaset_row_wide
 from .podspec import default_pod_template
 from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
 from .workload import validate_workload
@@ -37,6 +38,6 @@ def _health(rs: Obj) -> Health:
 
 REPLICASET = REGISTRY.register(KindInfo(
     kind="ReplicaSet", group="apps", version="v1", plural="replicasets", namespaced=True, short_names=("rs",),
-    default=_default, validate=_validate, columns=("NAME", "DESIRED", "CURRENT", "READY", "AGE"),
-    wide_columns=("CONTAINERS", "IMAGES", "SELECTOR"), health=_health, scalable=True,
+    default=_default, validate=_validate, columns=REPLICASET_COLUMNS, row=replicaset_row,
+    wide_columns=REPLICASET_WIDE_COLUMNS, wide_row=replicaset_row_wide, health=_health, scalable=True,
 ))

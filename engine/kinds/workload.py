@@ -13,7 +13,8 @@ from .registry import FieldErrors, Obj
 def _selector_text(selector: Any) -> str:
     labels = (selector or {}).get("matchLabels") or {}
     inner = ", ".join(f'{k}:"{val}"' for k, val in labels.items())
-    return f"v1.LabelSelector{{MatchLabels:map[string]string{{{inner}}}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}"
+    return (f"v1.LabelSelector{{MatchLabels:map[string]string{{{inner}}}, "
+            "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}")
 
 
 def validate_workload(obj: Obj, old: Obj | None, *, kind_word: str) -> FieldErrors:

@@ -1,0 +1,283 @@
+"""`Cluster`: the embedded control plane wired together, and its public Python API.
+
+    async with Cluster(nodes=3, clock="virtual") as cluster:
+        await cluster.apply(yaml_text)
+        await cluster.run_for(60)
+        print(cluster.table("pods"))
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+from . import errors
+from .api import Api
+from .apply import apply_object, parse_documents
+from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
+from .controllers.runtime import Context, ControllerManager
+from .events import EventRecorder
+from .kinds import REGISTRY, KindInfo
+from .runner import Runner
+from .selectors import parse_label_selector
+from .store import Store, deep_copy
+
+Obj = dict[str, Any]
+
+
+class Cluster:
+    def __init__(
+        self,
+        nodes: int = 3,
+        node_cpu: str = "4",
+        node_memory: str = "16Gi",
+        node_pods: int = 110,
+        clock: str | Clock = "virtual",
+        speed: float = 1.0,
+        seed: int | None = 0,
+        start_time: float | None = None,
+        event_limit: int = 10_000,
+    ) -> None:
+        if isinstance(clock, Clock):
+            self.clock = clock
+        elif clock == "virtual":
+            self.clock = VirtualClock(VIRTUAL_EPOCH if start_time is None else start_time)
+        elif clock == "real":
+            self.clock = RealClock(start_time, speed=speed)
+        else:
+            raise ValueError(f'clock must be "virtual" or "real", got {clock!r}')
+        if not isinstance(nodes, int) or nodes < 0:
+            raise ValueError(f"nodes must be a non-negative integer, got {nodes!r}")
+        self.rng = random.Random(seed if seed is not None else time.time_ns())
+        self.store = Store()
+        self.api = Api(self.store, self.clock, self.rng)
+        self.recorder = EventRecorder(self.api, limit=event_limit)
+        self.manager = ControllerManager(self.store)
+        self.runner = Runner(self.clock, self.manager)
+        self.ctx = Context(api=self.api, store=self.store, clock=self.clock, recorder=self.recorder,
+                           rng=self.rng, registry=REGISTRY, wake=self.runner.wake)
+        self.node_spec = {"cpu": node_cpu, "memory": node_memory, "pods": node_pods}
+        self._initial_nodes = nodes
+        self._started = False
+        from .wiring import build_components
+
+        self.components = build_components(self)
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Cluster:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.api.ensure_builtin_namespaces()
+        for i in range(1, self._initial_nodes + 1):
+            self.add_node(f"node-{i}")
+        for controller in self.manager.controllers:
+            controller.start()
+        self.runner.settle()
+        self.runner.start_background()
+
+    async def stop(self) -> None:
+        await self.runner.stop_background()
+
+    def add_node(self, name: str, cpu: str | None = None, memory: str | None = None,
+                 pods: int | None = None, labels: dict[str, str] | None = None) -> None:
+        self.components.kubelets.add_node(name, cpu or self.node_spec["cpu"], memory or self.node_spec["memory"],
+                                          pods or self.node_spec["pods"], labels or {})
+
+    # --- time ----------------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    async def run_for(self, seconds: float) -> None:
+        """Advance the cluster by `seconds` of cluster time (instantly on a virtual clock)."""
+        if isinstance(self.clock, VirtualClock):
+            await self.runner.advance(seconds)
+            return
+        import asyncio
+
+        assert isinstance(self.clock, RealClock)
+        target = self.clock.now() + seconds
+        while self.clock.now() < target:
+            wait = self.clock.wall_seconds_until(target)
+            await asyncio.sleep(0.05 if wait is None else min(wait, 0.05) or 0)
+
+    async def run_until(self, predicate: Callable[[Cluster], bool], timeout: float = 600.0) -> bool:
+        """Advance until `predicate(cluster)` holds (True) or `timeout` seconds of cluster time pass (False)."""
+        if isinstance(self.clock, VirtualClock):
+            return await self.runner.advance(timeout, lambda: bool(predicate(self)))
+        import asyncio
+
+        assert isinstance(self.clock, RealClock)
+        target = self.clock.now() + timeout
+        while self.clock.now() < target:
+            if predicate(self):
+                return True
+            await asyncio.sleep(0.01)
+        return bool(predicate(self))
+
+    def settle(self) -> None:
+        """Let controllers react to everything that has happened, without moving time."""
+        self.runner.settle()
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    def kind(self, kind: str) -> KindInfo:
+        return REGISTRY.resolve(kind)
+
+    def get(self, kind: str, name: str, namespace: str | None = "default") -> Obj | None:
+        info = REGISTRY.resolve(kind)
+        obj = self.store.get(info.resource, namespace or "default" if info.namespaced else "", name)
+        return deep_copy(obj) if obj is not None else None
+
+    def list(self, kind: str, namespace: str | None = None, selector: str | None = None,
+             field_selector: str | None = None) -> list[Obj]:
+        return [deep_copy(o) for o in self.api.list(kind, namespace, selector, field_selector)]
+
+    def events(self, namespace: str | None = None, involved: Obj | None = None) -> list[Obj]:
+        """Events, oldest first (by last occurrence), optionally only those about one object."""
+        evs = self.store.list("events", namespace)
+        if involved is not None:
+            uid = involved["metadata"].get("uid")
+            evs = [e for e in evs if e.get("involvedObject", {}).get("uid") == uid]
+        evs.sort(key=lambda e: (e.get("lastTimestamp") or "", e["metadata"].get("resourceVersion", "0").zfill(12)))
+        return [deep_copy(e) for e in evs]
+
+    def health(self, kind: str, name: str, namespace: str | None = "default") -> tuple[str, str]:
+        info = REGISTRY.resolve(kind)
+        obj = self.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)
+        if obj is None:
+            return "Missing", f'{info.resource} "{name}" not found'
+        health = info.health(obj)
+        return health.status, health.message
+
+    def table(self, kind: str, namespace: str | None = None, wide: bool = False,
+              selector: str | None = None) -> tuple[list[str], list[list[str]]]:
+        from .printers_registry import table_for
+
+        info = REGISTRY.resolve(kind)
+        objs = self.api.list(info, namespace, selector)
+        return table_for(info, objs, self.clock.now(), wide=wide, all_namespaces=namespace is None)
+
+    def describe(self, kind: str, name: str, namespace: str | None = "default") -> str:
+        from .printers_registry import describe_object
+
+        info = REGISTRY.resolve(kind)
+        obj = self.api.get(info, name, namespace)
+        return describe_object(self, info, obj)
+
+    async def watch(self, kind: str | None = None, namespace: str | None = None,
+                    resource_version: str | int | None = None, selector: str | None = None,
+                    ) -> AsyncIterator[Obj]:
+        """Watch events as the API streams them: ADDED for what exists (unless resuming), then changes.
+
+        Resuming from a resourceVersion older than the kept history yields one ERROR event carrying a
+        410 Expired Status, as the API server does; the caller then re-lists.
+        """
+        info = REGISTRY.resolve(kind) if kind else None
+        label_selector = parse_label_selector(selector)
+        try:
+            rv = int(resource_version) if resource_version not in (None, "") else None
+        except ValueError:
+            raise errors.bad_request(f'invalid resource version "{resource_version}"') from None
+        try:
+            watcher, backlog = self.store.add_watcher(info.resource if info else None, namespace, rv)
+        except errors.ApiError as exc:
+            yield {"type": "ERROR", "object": exc.status}
+            return
+        try:
+            pending = list(backlog)
+            while True:
+                for event in pending:
+                    labels = event.object.get("metadata", {}).get("labels")
+                    if label_selector.empty or label_selector.matches(labels):
+                        yield {"type": event.type, "object": deep_copy(event.object)}
+                pending = await watcher.next_batch()
+        finally:
+            watcher.close()
+
+    # --- writes --------------------------------------------------------------------------------------------
+
+    async def apply(self, manifests: str | Obj | Iterable[Obj], namespace: str | None = None) -> list[Obj]:
+        """Create or declaratively update objects (like `kubectl apply`); returns the live objects."""
+        docs = parse_documents(manifests)
+        ordered = sorted(docs, key=_apply_order)
+        return [deep_copy(apply_object(self.api, doc, namespace)) for doc in ordered]
+
+    async def create(self, obj: Obj, namespace: str | None = None) -> Obj:
+        return deep_copy(self.api.create(obj, namespace))
+
+    async def update(self, obj: Obj) -> Obj:
+        return deep_copy(self.api.update(obj))
+
+    async def patch(self, kind: str, name: str, patch: Obj, namespace: str | None = "default") -> Obj:
+        return deep_copy(self.api.patch(kind, name, namespace, patch))
+
+    async def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
+        return deep_copy(self.api.scale(kind, name, namespace, replicas))
+
+    async def delete(self, kind: str, name: str, namespace: str | None = "default", grace_period: int | None = None,
+                     propagation: str = "Background") -> Obj | None:
+        result = self.api.delete(kind, name, namespace, grace_period=grace_period, propagation=propagation)
+        return deep_copy(result) if result is not None else None
+
+    async def rollout_undo(self, name: str, namespace: str | None = "default",
+                           to_revision: int | None = None) -> str:
+        from .rollout import rollout_undo
+
+        return rollout_undo(self.api, name, namespace or "default", to_revision)
+
+    async def rollout_restart(self, name: str, namespace: str | None = "default") -> str:
+        from .rollout import rollout_restart
+
+        return rollout_restart(self.api, name, namespace or "default")
+
+    async def rollout_pause(self, name: str, namespace: str | None = "default") -> str:
+        from .rollout import set_paused
+
+        return set_paused(self.api, name, namespace or "default", True)
+
+    async def rollout_resume(self, name: str, namespace: str | None = "default") -> str:
+        from .rollout import set_paused
+
+        return set_paused(self.api, name, namespace or "default", False)
+
+    def rollout_status(self, name: str, namespace: str | None = "default") -> tuple[str, bool]:
+        from .rollout import rollout_status
+
+        return rollout_status(self.api, name, namespace or "default")
+
+    def rollout_history(self, name: str, namespace: str | None = "default") -> list[tuple[int, str]]:
+        from .rollout import rollout_history
+
+        return rollout_history(self.api, name, namespace or "default")
+
+    async def set_node_ready(self, name: str, ready: bool) -> None:
+        """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back."""
+        self.api.get("nodes", name)
+        self.components.kubelets.set_node_running(name, ready)
+        self.runner.wake()
+
+    async def cordon(self, name: str, unschedulable: bool = True) -> Obj:
+        return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}}))
+
+
+def _apply_order(obj: Obj) -> int:
+    """Namespaces first, then other cluster-scoped kinds, then everything else (Argo CD / Flux order)."""
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind == "Namespace":
+        return 0
+    info = REGISTRY.by_kind(str(kind)) if kind else None
+    if info is not None and not info.namespaced:
+        return 1
+    return 2

@@ -1,0 +1,181 @@
+"""What a simulated container does, decided by its spec and the pod's `sim.k9py.io/*` annotations.
+
+There are no real images. A container's `command`/`args` are read for a shell one-liner made of `sleep N`,
+`exit N`, `true` and `false` joined by `;` or `&&` (`sh -c "sleep 5; exit 1"` runs 5 s then exits 1). Anything
+else runs until stopped, except init containers, which complete successfully after a second (they usually wait
+for something the simulation does not model). Annotations say what a spec cannot.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+import attrs
+
+from ..quantity import bytes_value, parse_quantity
+from ..timeutil import parse_go_duration
+
+Obj = dict[str, Any]
+PREFIX = "sim.k9py.io/"
+DEFAULT_PULL_SECONDS = 1.0
+DEFAULT_INIT_SECONDS = 1.0
+# How long an app that handles SIGTERM takes to exit. A shell running `sleep` as PID 1 ignores SIGTERM and is
+# killed when the grace period ends, exactly as on a real node.
+DEFAULT_STOP_SECONDS = 1.0
+SHELLS = ("sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/env")
+
+
+@attrs.frozen
+class ProbeBehaviour:
+    """`pass`, `fail` (never passes), or `fail-after` (passes until `after` seconds into the run)."""
+
+    mode: str = "pass"
+    after: float = 0.0
+
+    def failing_at(self, run_seconds: float) -> bool:
+        if self.mode == "fail":
+            return True
+        return self.mode == "fail-after" and run_seconds >= self.after
+
+
+@attrs.frozen
+class ContainerBehaviour:
+    pull_seconds: float = DEFAULT_PULL_SECONDS
+    pull_fails: bool = False
+    # Seconds after start when the app is ready to serve (readiness/startup probes pass from then on).
+    start_seconds: float = 0.0
+    # Seconds after start when the process exits on its own, None for never.
+    exit_after: float | None = None
+    exit_code: int = 0
+    readiness: ProbeBehaviour = ProbeBehaviour()
+    liveness: ProbeBehaviour = ProbeBehaviour()
+    oom: bool = False
+    stop_seconds: float = DEFAULT_STOP_SECONDS
+    ignores_sigterm: bool = False
+    log_template: str | None = None
+
+
+class BehaviourError(ValueError):
+    """An annotation's value cannot be understood (reported as an event, the default is used)."""
+
+
+def _annotation_seconds(annotations: dict[str, str], name: str, default: float) -> float:
+    value = annotations.get(PREFIX + name)
+    if value is None:
+        return default
+    try:
+        seconds = parse_go_duration(str(value))
+    except ValueError as exc:
+        raise BehaviourError(f"annotation {PREFIX}{name}: {exc}") from None
+    return max(0.0, seconds)
+
+
+def _probe_behaviour(annotations: dict[str, str], name: str) -> ProbeBehaviour:
+    value = annotations.get(PREFIX + name)
+    if value is None or value == "pass":
+        return ProbeBehaviour()
+    if value == "fail":
+        return ProbeBehaviour("fail")
+    match = re.fullmatch(r"fail-after=(.+)", str(value))
+    if match:
+        try:
+            return ProbeBehaviour("fail-after", max(0.0, parse_go_duration(match.group(1))))
+        except ValueError as exc:
+            raise BehaviourError(f"annotation {PREFIX}{name}: {exc}") from None
+    raise BehaviourError(f'annotation {PREFIX}{name}: "{value}" is not one of pass, fail, fail-after=<duration>')
+
+
+def script_of(container: Obj) -> str | None:
+    """The shell text of `command` + `args` when the container runs a shell one-liner or a bare command."""
+    argv = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+    if not argv:
+        return None
+    if argv[0] in SHELLS or argv[0].endswith("/sh"):
+        rest = argv[1:]
+        if rest and rest[0] == "sh":  # /usr/bin/env sh -c …
+            rest = rest[1:]
+        while rest and rest[0].startswith("-") and rest[0] != "-c":
+            rest = rest[1:]
+        if rest and rest[0] == "-c" and len(rest) > 1:
+            return rest[1]
+        return None
+    return shlex.join(argv)
+
+
+def interpret_script(script: str) -> tuple[float | None, int, bool]:
+    """(seconds until exit or None for never, exit code, understood) for `sleep 5; exit 1` and friends."""
+    elapsed = 0.0
+    for part in re.split(r";|&&|\n", script):
+        words = part.split()
+        if not words:
+            continue
+        cmd = words[0]
+        if cmd == "sleep" and len(words) == 2:
+            if words[1] in ("infinity", "inf"):
+                return None, 0, True
+            try:
+                elapsed += parse_go_duration(words[1]) if not words[1].replace(".", "").isdigit() else float(words[1])
+            except ValueError:
+                return None, 0, False
+        elif cmd == "exit":
+            code = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
+            return elapsed, code % 256, True
+        elif cmd == "true":
+            continue
+        elif cmd == "false":
+            return elapsed, 1, True
+        elif cmd in ("echo", "date", "printf"):
+            continue
+        else:
+            return None, 0, False
+    return elapsed, 0, True
+
+
+def container_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBehaviour:
+    annotations = {str(k): str(v) for k, v in ((pod.get("metadata") or {}).get("annotations") or {}).items()}
+    exit_after: float | None = None
+    exit_code = 0
+    ignores_sigterm = False
+    understood = False
+    script = script_of(container)
+    if script is not None:
+        seconds, code, understood = interpret_script(script)
+        if understood:
+            exit_after, exit_code = seconds, code
+            # A shell as PID 1 has no SIGTERM handler: it waits out the grace period.
+            ignores_sigterm = bool(container.get("command")) and str(container["command"][0]) in SHELLS
+    if is_init and not understood:
+        exit_after = DEFAULT_INIT_SECONDS
+    if PREFIX + "exit-after" in annotations:
+        exit_after = _annotation_seconds(annotations, "exit-after", 0.0)
+        exit_code = 1
+    if PREFIX + "exit-code" in annotations:
+        try:
+            exit_code = int(annotations[PREFIX + "exit-code"]) % 256
+        except ValueError:
+            raise BehaviourError(f"annotation {PREFIX}exit-code: must be an integer") from None
+        if exit_after is None:
+            exit_after = 0.0
+    oom = False
+    memory = annotations.get(PREFIX + "memory")
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    if memory is not None and limit is not None:
+        try:
+            oom = bytes_value(parse_quantity(memory)) > bytes_value(parse_quantity(limit))
+        except ValueError:
+            raise BehaviourError(f"annotation {PREFIX}memory: not a quantity: {memory}") from None
+    return ContainerBehaviour(
+        pull_seconds=_annotation_seconds(annotations, "pull-seconds", DEFAULT_PULL_SECONDS),
+        pull_fails=annotations.get(PREFIX + "image-pull") == "fail",
+        start_seconds=_annotation_seconds(annotations, "start-seconds", 0.0),
+        exit_after=exit_after,
+        exit_code=exit_code,
+        readiness=_probe_behaviour(annotations, "readiness"),
+        liveness=_probe_behaviour(annotations, "liveness"),
+        oom=oom,
+        stop_seconds=_annotation_seconds(annotations, "stop-seconds", DEFAULT_STOP_SECONDS),
+        ignores_sigterm=ignores_sigterm,
+        log_template=annotations.get(PREFIX + "log"),
+    )

@@ -1,0 +1,597 @@
+"""A simulated kubelet: one per node, driving the pods bound to it through their lifecycle on the engine clock.
+
+What it does, in Kubernetes terms: registers its Node and renews its Lease every 10 s; pulls images (serially,
+cached per node); runs init containers in order, then the app containers; runs startup, readiness and liveness
+probes on their declared timing; restarts containers per restartPolicy with back-off 10 s doubling to 5 min
+(reset after 10 min of running), showing CrashLoopBackOff; terminates pods gracefully; posts pod status.
+
+Probes that keep passing cost nothing: once a probe's outcome can no longer change, its loop stops, so an idle
+cluster writes nothing but leases (a real kubelet also writes nothing for passing probes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from .. import podutil
+from ..errors import ApiError
+from ..events import KUBELET
+from ..timeutil import format_micro_time
+from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
+from .logs import LogBook
+from .state import ContainerState, PodState, image_ref, image_size
+
+Obj = dict[str, Any]
+
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
+BACKOFF_RESET_AFTER = 600.0  # a container that ran this long without trouble starts over at no back-off
+LEASE_RENEW_SECONDS = 10.0
+LEASE_DURATION_SECONDS = 40
+ERR_IMAGE_PULL_SHOWN_FOR = 1.0  # ErrImagePull turns into ImagePullBackOff on the next sync
+
+
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def _pull_duration(seconds: float) -> str:
+    text = f"{seconds:.3f}".rstrip("0").rstrip(".")
+    return f"{text}s" if seconds < 60 else go_duration(seconds)
+
+
+class Kubelet:
+    def __init__(self, host: Any, name: str, index: int) -> None:
+        self.host = host  # the KubeletManager: api, clock, recorder, store
+        self.name = name
+        self.index = index
+        self.running = True
+        self.host_ip = f"172.18.0.{index + 2}"
+        self.pod_cidr = f"10.244.{index}.0/24"
+        self.pods: dict[str, PodState] = {}
+        self.images: set[str] = set()
+        self._next_ip = 2
+        self._used_ips: set[int] = set()
+        self._lease_timer: Any = None
+        self.logs = LogBook()
+
+    # --- plumbing ------------------------------------------------------------------------------------------
+
+    @property
+    def api(self) -> Any:
+        return self.host.api
+
+    @property
+    def clock(self) -> Any:
+        return self.host.clock
+
+    def _event(self, pod: Obj, kind: str, reason: str, message: str, field_path: str | None = None) -> None:
+        self.host.recorder.record(pod, kind, reason, message, KUBELET, host=self.name, field_path=field_path)
+
+    def _pod(self, ps: PodState) -> Obj | None:
+        pod = self.host.store.get("pods", ps.namespace, ps.name)
+        if pod is None or pod["metadata"].get("uid") != ps.uid:
+            return None
+        return pod
+
+    def _after(self, ps: PodState, delay: float, fn: Callable[[], None],
+               container: ContainerState | None = None) -> None:
+        """Run `fn` after `delay` unless the pod is gone or the node is down by then."""
+        def fire() -> None:
+            if self.running and self.pods.get(ps.key) is ps:
+                fn()
+
+        timer = self.clock.call_later(delay, fire)
+        (container.timers if container is not None else ps.timers).append(timer)
+
+    def _post(self, ps: PodState) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        status = ps.status(pod, self.clock.now(), self.host_ip)
+        if status != pod.get("status"):
+            try:
+                self.api.update_status({**pod, "status": status})
+            except ApiError:
+                pass
+
+    def _allocate_ip(self) -> str:
+        for _ in range(253):
+            candidate = self._next_ip
+            self._next_ip = 2 if self._next_ip >= 254 else self._next_ip + 1
+            if candidate not in self._used_ips:
+                self._used_ips.add(candidate)
+                return f"10.244.{self.index}.{candidate}"
+        return ""
+
+    def _release_ip(self, ip: str) -> None:
+        if ip:
+            self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
+
+    # --- node registration and heartbeat -------------------------------------------------------------------
+
+    def register(self, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> None:
+        from .node_status import lease_object, node_object
+
+        node = node_object(self, cpu, memory, pods, labels, self.clock.now())
+        created = self.api.create(node)
+        try:
+            self.api.create(lease_object(self, self.clock.now()))
+        except ApiError:
+            pass
+        for reason, message in (
+            ("Starting", "Starting kubelet."),
+            ("NodeHasSufficientMemory", f"Node {self.name} status is now: NodeHasSufficientMemory"),
+            ("NodeHasNoDiskPressure", f"Node {self.name} status is now: NodeHasNoDiskPressure"),
+            ("NodeHasSufficientPID", f"Node {self.name} status is now: NodeHasSufficientPID"),
+            ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
+            ("NodeReady", f"Node {self.name} status is now: NodeReady"),
+        ):
+            self.host.recorder.record(created, "Normal", reason, message, KUBELET, host=self.name)
+        self._schedule_lease_renewal()
+
+    def _schedule_lease_renewal(self) -> None:
+        self._lease_timer = self.clock.call_later(LEASE_RENEW_SECONDS, self._renew_lease)
+
+    def _renew_lease(self) -> None:
+        if not self.running:
+            return
+        lease = self.host.store.get("leases.coordination.k8s.io", "kube-node-lease", self.name)
+        if lease is not None:
+            spec = {**lease["spec"], "renewTime": format_micro_time(self.clock.now())}
+            try:
+                self.api.update({**lease, "spec": spec})
+            except ApiError:
+                pass
+        self._schedule_lease_renewal()
+
+    def post_ready(self) -> None:
+        """Report the node Ready again (after recovering); the node lifecycle controller lifts its taints."""
+        from .node_status import ready_conditions
+
+        node = self.host.store.get("nodes", "", self.name)
+        if node is None:
+            return
+        now = self.clock.now()
+        status = {**node["status"], "conditions": ready_conditions(now, node["status"].get("conditions"))}
+        if status != node["status"]:
+            self.api.update_status({**node, "status": status})
+
+    # --- node failure --------------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """The node goes dark: no heartbeats, no status, no progress (timers are frozen, not lost)."""
+        if not self.running:
+            return
+        self.running = False
+        if self._lease_timer is not None:
+            self._lease_timer.cancel()
+        now = self.clock.now()
+        for ps in self.pods.values():
+            frozen = []
+            for owner in (ps, *ps.all_containers()):
+                for timer in owner.timers:
+                    if not timer.cancelled:
+                        frozen.append((owner, max(0.0, timer.when - now), timer.callback))
+                        timer.cancel()
+                owner.timers.clear()
+            ps.paused_timers = frozen
+
+    def resume(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        for ps in list(self.pods.values()):
+            for owner, remaining, callback in ps.paused_timers:
+                owner.timers.append(self.clock.call_later(remaining, callback))
+            ps.paused_timers = []
+        self._renew_lease()
+        self.post_ready()
+        for ps in list(self.pods.values()):
+            self.host.queue.add(ps.key)
+
+    # --- pod sync ------------------------------------------------------------------------------------------
+
+    def sync(self, pod: Obj | None, key: str) -> None:
+        ps = self.pods.get(key)
+        if pod is None or (ps is not None and pod["metadata"].get("uid") != ps.uid):
+            if ps is not None:
+                self._forget(ps)
+            if pod is None:
+                return
+            ps = None
+        if ps is None:
+            if pod["metadata"].get("deletionTimestamp"):
+                self._delete_now(pod)
+                return
+            if podutil.is_terminal(pod):
+                return
+            self._admit(pod)
+            return
+        if pod["metadata"].get("deletionTimestamp") and not ps.terminating:
+            self._terminate(ps, pod)
+            return
+        self._post(ps)
+
+    def _forget(self, ps: PodState) -> None:
+        ps.cancel_timers()
+        self._release_ip(ps.ip)
+        self.pods.pop(ps.key, None)
+
+    def _delete_now(self, pod: Obj) -> None:
+        try:
+            self.api.delete("pods", pod["metadata"]["name"], pod["metadata"].get("namespace"), grace_period=0)
+        except ApiError:
+            pass
+
+    def _admit(self, pod: Obj) -> None:
+        meta, spec = pod["metadata"], pod["spec"]
+        now = self.clock.now()
+
+        def state(c: Obj, is_init: bool) -> ContainerState:
+            try:
+                behaviour = container_behaviour(pod, c, is_init=is_init)
+            except BehaviourError as exc:
+                self._event(pod, "Warning", "InvalidSimulation", str(exc))
+                behaviour = ContainerBehaviour()
+            sidecar = is_init and c.get("restartPolicy") == "Always"
+            return ContainerState(name=c["name"], image=c.get("image", ""), is_init=is_init, sidecar=sidecar,
+                                  behaviour=behaviour,
+                                  reason="PodInitializing" if is_init or spec.get("initContainers")
+                                  else "ContainerCreating")
+
+        ps = PodState(
+            namespace=meta.get("namespace", ""), name=meta["name"], uid=meta["uid"],
+            restart_policy=spec.get("restartPolicy", "Always"),
+            init_containers=[state(c, True) for c in spec.get("initContainers") or ()],
+            containers=[state(c, False) for c in spec.get("containers") or ()],
+            start_time=now,
+        )
+        ps.ip = self._allocate_ip()
+        self.pods[ps.key] = ps
+        self._post(ps)
+        # The sandbox (pause container and network) takes a moment before the first image pull.
+        self._after(ps, 0.1, lambda: self._run_next(ps))
+
+    def _spec(self, ps: PodState, c: ContainerState) -> Obj:
+        pod = self._pod(ps) or {}
+        key = "initContainers" if c.is_init else "containers"
+        for spec in (pod.get("spec") or {}).get(key) or ():
+            if spec.get("name") == c.name:
+                return spec
+        return {}
+
+    def _run_next(self, ps: PodState) -> None:
+        """Start whatever is next: the next init container, or the app containers one by one."""
+        if ps.terminating:
+            return
+        for c in ps.init_containers:
+            if c.state == "waiting" and not c.ever_started and c.reason in ("PodInitializing", "ContainerCreating"):
+                self._pull_and_start(ps, c)
+                return
+            if not c.sidecar and not (c.state == "terminated" and c.exit_code == 0):
+                return  # still running (or restarting) this init container
+            if c.sidecar and not c.ready and c.state != "running":
+                return
+        for c in ps.containers:
+            if c.state == "waiting" and not c.ever_started and c.reason in ("PodInitializing", "ContainerCreating"):
+                c.reason = "ContainerCreating"
+                self._pull_and_start(ps, c)
+                return
+        self._post(ps)
+
+    # --- images --------------------------------------------------------------------------------------------
+
+    def _pull_and_start(self, ps: PodState, c: ContainerState) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        c.reason = "ContainerCreating" if not c.is_init else c.reason
+        spec = self._spec(ps, c)
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        policy = spec.get("imagePullPolicy", "IfNotPresent")
+        if c.image in self.images and policy != "Always":
+            self._event(pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', field)
+            self._create_and_start(ps, c)
+            return
+        if policy == "Never":
+            c.reason = "ErrImageNeverPull"
+            c.message = f'Container image "{c.image}" is not present with pull policy of Never'
+            self._event(pod, "Warning", "ErrImageNeverPull", c.message, field)
+            self._post(ps)
+            return
+        self._event(pod, "Normal", "Pulling", f'Pulling image "{c.image}"', field)
+        seconds = c.behaviour.pull_seconds
+        self._after(ps, seconds, lambda: self._pulled(ps, c, seconds), c)
+
+    def _pulled(self, ps: PodState, c: ContainerState, seconds: float) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        if c.behaviour.pull_fails:
+            ref = image_ref(c.image)
+            error = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": failed to '
+                     f'resolve reference "{ref}": {ref}: not found')
+            self._event(pod, "Warning", "Failed", f'Failed to pull image "{c.image}": {error}', field)
+            self._event(pod, "Warning", "Failed", "Error: ErrImagePull", field)
+            c.state, c.reason, c.message = "waiting", "ErrImagePull", error
+            c.image_pull_backoff = BACKOFF_INITIAL if not c.image_pull_backoff else min(
+                c.image_pull_backoff * 2, BACKOFF_MAX)
+            self._post(ps)
+            self._after(ps, ERR_IMAGE_PULL_SHOWN_FOR, lambda: self._image_backoff(ps, c, error), c)
+            return
+        size = image_size(c.image)
+        took = _pull_duration(seconds)
+        self._event(pod, "Normal", "Pulled", f'Successfully pulled image "{c.image}" in {took} ({took} including '
+                                             f"waiting). Image size: {size} bytes.", field)
+        self.images.add(c.image)
+        self._create_and_start(ps, c)
+
+    def _image_backoff(self, ps: PodState, c: ContainerState, error: str) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        c.reason = "ImagePullBackOff"
+        c.message = f'Back-off pulling image "{c.image}": ErrImagePull: {error}'
+        self._event(pod, "Normal", "BackOff", f'Back-off pulling image "{c.image}"', field)
+        self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field)
+        self._post(ps)
+        retry_in = max(0.0, c.image_pull_backoff - ERR_IMAGE_PULL_SHOWN_FOR)
+
+        def retry() -> None:
+            pod_now = self._pod(ps)
+            if pod_now is None:
+                return
+            self._event(pod_now, "Normal", "Pulling", f'Pulling image "{c.image}"', field)
+            self._after(ps, c.behaviour.pull_seconds, lambda: self._pulled(ps, c, c.behaviour.pull_seconds), c)
+
+        self._after(ps, retry_in, retry, c)
+
+    # --- containers ----------------------------------------------------------------------------------------
+
+    def _create_and_start(self, ps: PodState, c: ContainerState) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        now = self.clock.now()
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        self._event(pod, "Normal", "Created", f"Created container: {c.name}", field)
+        self._event(pod, "Normal", "Started", f"Started container {c.name}", field)
+        c.state, c.reason, c.message = "running", "", ""
+        c.started_at, c.finished_at = now, None
+        c.ever_started = True
+        digest = hashlib.sha256(f"{ps.uid}/{c.name}/{c.restart_count}".encode()).hexdigest()
+        c.container_id = f"containerd://{digest}"
+        c.probe_counts.clear()
+        spec = self._spec(ps, c)
+        self.logs.started(ps, c, spec, now)
+        c.startup_done = "startupProbe" not in spec
+        c.ready = (c.startup_done and "readinessProbe" not in spec) and (not c.is_init or c.sidecar)
+        behaviour = c.behaviour
+        if behaviour.oom:
+            self._after(ps, max(1.0, behaviour.start_seconds),
+                        lambda: self._exited(ps, c, 137, "OOMKilled"), c)
+        elif behaviour.exit_after is not None:
+            code = behaviour.exit_code
+            self._after(ps, behaviour.exit_after,
+                        lambda: self._exited(ps, c, code, "Completed" if code == 0 else "Error"), c)
+        if c.startup_done:
+            self._start_probe(ps, c, spec, "readinessProbe")
+            self._start_probe(ps, c, spec, "livenessProbe")
+        else:
+            self._start_probe(ps, c, spec, "startupProbe")
+        self._post(ps)
+        if not c.is_init or c.sidecar:
+            self._run_next(ps)
+
+    def _exited(self, ps: PodState, c: ContainerState, code: int, reason: str, message: str = "") -> None:
+        c.cancel_timers()
+        now = self.clock.now()
+        c.state, c.exit_code, c.reason, c.message = "terminated", code, reason, message
+        c.finished_at = now
+        c.ready = False
+        self.logs.stopped(ps, c, now)
+        if ps.terminating:
+            return
+        if c.is_init and not c.sidecar and code == 0:
+            ps.init_done += 1
+            self._post(ps)
+            self._run_next(ps)
+            return
+        restart = c.sidecar or ps.restart_policy == "Always" or (ps.restart_policy == "OnFailure" and code != 0)
+        if not restart:
+            self._post(ps)
+            return
+        self._restart_with_backoff(ps, c)
+
+    def _restart_with_backoff(self, ps: PodState, c: ContainerState) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        ran = (c.finished_at or 0) - (c.started_at or 0)
+        if ran >= BACKOFF_RESET_AFTER:
+            c.backoff = 0.0
+        delay = c.backoff
+        c.backoff = BACKOFF_INITIAL if delay == 0 else min(delay * 2, BACKOFF_MAX)
+        c.last_terminated = c.terminated_dict()
+        if delay == 0:
+            self._restart(ps, c)
+            return
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        pod_ref = f"{ps.name}_{ps.namespace}({ps.uid})"
+        c.state, c.reason = "waiting", "CrashLoopBackOff"
+        c.message = f"back-off {go_duration(delay)} restarting failed container={c.name} pod={pod_ref}"
+        self._event(pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod_ref}",
+                    field)
+        self._post(ps)
+        self._after(ps, delay, lambda: self._restart(ps, c), c)
+
+    def _restart(self, ps: PodState, c: ContainerState) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        c.restart_count += 1
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        policy = self._spec(ps, c).get("imagePullPolicy", "IfNotPresent")
+        if policy == "Always" or c.image not in self.images:
+            c.state, c.reason, c.message = "waiting", "ContainerCreating", ""
+            self._pull_and_start(ps, c)
+            return
+        self._event(pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', field)
+        self._create_and_start(ps, c)
+
+    # --- probes --------------------------------------------------------------------------------------------
+
+    def _start_probe(self, ps: PodState, c: ContainerState, spec: Obj, kind: str) -> None:
+        probe = spec.get(kind)
+        if not isinstance(probe, dict):
+            return
+        self._after(ps, float(probe.get("initialDelaySeconds", 0)), lambda: self._probe(ps, c, spec, kind), c)
+
+    def _probe_fails(self, c: ContainerState, kind: str, run: float) -> bool:
+        if run < c.behaviour.start_seconds:
+            return True  # the app is not listening yet
+        if kind == "readinessProbe":
+            return c.behaviour.readiness.failing_at(run)
+        if kind == "livenessProbe":
+            return c.behaviour.liveness.failing_at(run)
+        return False
+
+    def _probe_failure_text(self, ps: PodState, probe: Obj, run: float, c: ContainerState) -> str:
+        if "httpGet" in probe:
+            http = probe["httpGet"]
+            if run < c.behaviour.start_seconds:
+                port = http.get("port")
+                return (f'Get "{http.get("scheme", "HTTP").lower()}://{ps.ip}:{port}{http.get("path", "/")}": '
+                        f"dial tcp {ps.ip}:{port}: connect: connection refused")
+            return "HTTP probe failed with statuscode: 503"
+        if "tcpSocket" in probe:
+            port = probe["tcpSocket"].get("port")
+            return f"dial tcp {ps.ip}:{port}: connect: connection refused"
+        if "grpc" in probe:
+            return f'timeout: failed to connect service ":{probe["grpc"].get("port")}" within 1s'
+        command = (probe.get("exec") or {}).get("command") or []
+        if len(command) == 2 and command[0] == "cat":
+            return f"cat: can't open '{command[1]}': No such file or directory"
+        return ""
+
+    def _probe(self, ps: PodState, c: ContainerState, spec: Obj, kind: str) -> None:
+        pod = self._pod(ps)
+        if pod is None or c.state != "running" or c.started_at is None:
+            return
+        probe = spec[kind]
+        now = self.clock.now()
+        run = now - c.started_at
+        period = float(probe.get("periodSeconds", 10))
+        success_threshold = int(probe.get("successThreshold", 1))
+        failure_threshold = int(probe.get("failureThreshold", 3))
+        successes, failures = c.probe_counts.get(kind, (0, 0))
+        failed = self._probe_fails(c, kind, run)
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        label = {"readinessProbe": "Readiness", "livenessProbe": "Liveness", "startupProbe": "Startup"}[kind]
+        if failed:
+            successes, failures = 0, failures + 1
+            self._event(pod, "Warning", "Unhealthy",
+                        f"{label} probe failed: {self._probe_failure_text(ps, probe, run, c)}", field)
+        else:
+            successes, failures = successes + 1, 0
+        c.probe_counts[kind] = (successes, failures)
+
+        if kind == "startupProbe":
+            if not failed:
+                c.startup_done = True
+                c.ready = "readinessProbe" not in spec
+                self._start_probe(ps, c, {**spec, "readinessProbe": {**spec["readinessProbe"],
+                                                                     "initialDelaySeconds": 0}}
+                                  if "readinessProbe" in spec else spec, "readinessProbe")
+                self._start_probe(ps, c, spec, "livenessProbe")
+                self._post(ps)
+                return
+            if failures >= failure_threshold:
+                self._kill_for_probe(ps, c, pod, "startup")
+                return
+        elif kind == "livenessProbe":
+            if failed and failures >= failure_threshold:
+                self._kill_for_probe(ps, c, pod, "liveness")
+                return
+        else:
+            ready = c.ready
+            if not failed and successes >= success_threshold:
+                ready = True
+            elif failed and (failures >= failure_threshold or not c.ready):
+                ready = False
+            if ready != c.ready:
+                c.ready = ready
+                self._post(ps)
+        delay = self._next_probe_delay(c, kind, run, period, failed)
+        if delay is not None:
+            self._after(ps, delay, lambda: self._probe(ps, c, spec, kind), c)
+
+    def _next_probe_delay(self, c: ContainerState, kind: str, run: float, period: float,
+                          failed: bool) -> float | None:
+        """When the next probe matters; None when its outcome can no longer change."""
+        if failed:
+            return period
+        behaviour = c.behaviour.readiness if kind == "readinessProbe" else c.behaviour.liveness
+        if kind == "readinessProbe" and c.probe_counts[kind][0] < 1:
+            return period
+        if behaviour.mode == "fail-after" and run < behaviour.after:
+            periods = max(1, -(-(behaviour.after - run) // period))
+            return periods * period
+        if kind == "readinessProbe" and not c.ready:
+            return period  # still collecting successes toward successThreshold
+        return None
+
+    def _kill_for_probe(self, ps: PodState, c: ContainerState, pod: Obj, which: str) -> None:
+        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        self._event(pod, "Normal", "Killing", f"Container {c.name} failed {which} probe, will be restarted", field)
+        self._exited(ps, c, 137, "Error")
+
+    # --- termination ---------------------------------------------------------------------------------------
+
+    def _terminate(self, ps: PodState, pod: Obj) -> None:
+        ps.terminating = True
+        ps.cancel_timers()
+        grace = pod["metadata"].get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
+        running = [c for c in ps.all_containers() if c.state == "running"]
+        for c in running:
+            field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+            self._event(pod, "Normal", "Killing", f"Stopping container {c.name}", field)
+            if c.behaviour.ignores_sigterm:
+                stop_after, code = float(grace), 137
+            else:
+                stop_after, code = min(c.behaviour.stop_seconds, float(grace)), 0
+            self._after(ps, stop_after, lambda c=c, code=code: self._stopped(ps, c, code), c)
+        for c in ps.all_containers():
+            c.ready = False
+        self._post(ps)
+        if not running:
+            self._finish(ps)
+
+    def _stopped(self, ps: PodState, c: ContainerState, code: int) -> None:
+        now = self.clock.now()
+        c.state, c.exit_code, c.reason, c.finished_at = "terminated", code, "Completed" if code == 0 else "Error", now
+        self.logs.stopped(ps, c, now)
+        if not any(x.state == "running" for x in ps.all_containers()):
+            self._finish(ps)
+
+    def _finish(self, ps: PodState) -> None:
+        self._post(ps)
+        pod = self._pod(ps)
+        self._forget(ps)
+        if pod is not None:
+            self._delete_now(pod)

@@ -1,0 +1,86 @@
+"""Container logs, generated lazily: nothing is stored per line until someone reads a log.
+
+A container prints a start line, then a line every `LOG_PERIOD` seconds while it runs, from the pod's
+`sim.k9py.io/log` template (placeholders: {n} {pod} {container} {namespace} {image} {ip}) or a default
+access-log style line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..timeutil import format_micro_time
+
+LOG_PERIOD = 5.0
+MAX_LINES_PER_RUN = 5000
+DEFAULT_TEMPLATE = '{ip} - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.36" request={n}'
+
+
+@attrs.define
+class Run:
+    """One run of a container (a restart starts a new run; `--previous` reads the one before)."""
+
+    started: float
+    stopped: float | None
+    fields: dict[str, str]
+    template: str
+    first_line: str
+    last_line: str | None = None
+
+
+class LogBook:
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str, str], list[Run]] = {}  # (pod uid, container) -> runs
+
+    def started(self, ps: Any, c: Any, spec: dict[str, Any], now: float) -> None:
+        fields = {"pod": ps.name, "namespace": ps.namespace, "container": c.name, "image": c.image, "ip": ps.ip}
+        command = " ".join(str(x) for x in (spec.get("command") or []) + (spec.get("args") or []))
+        first = f"Starting {c.image}" + (f": {command}" if command else "")
+        template = c.behaviour.log_template or DEFAULT_TEMPLATE
+        runs = self._runs.setdefault((ps.uid, c.name, ""), [])
+        runs.append(Run(now, None, fields, template, first))
+        del runs[:-2]  # the kubelet keeps the current and the previous container's logs
+
+    def stopped(self, ps: Any, c: Any, now: float) -> None:
+        runs = self._runs.get((ps.uid, c.name, ""))
+        if runs and runs[-1].stopped is None:
+            runs[-1].stopped = now
+            if c.state == "terminated":
+                if c.reason == "OOMKilled":
+                    runs[-1].last_line = "Killed"
+                elif c.exit_code:
+                    runs[-1].last_line = f"exited with code {c.exit_code}"
+
+    def forget(self, uid: str) -> None:
+        for key in [k for k in self._runs if k[0] == uid]:
+            del self._runs[key]
+
+    def lines(self, uid: str, container: str, now: float, previous: bool = False) -> list[tuple[float, str]] | None:
+        runs = self._runs.get((uid, container, ""))
+        if not runs:
+            return None
+        if previous:
+            if len(runs) < 2:
+                return None
+            run = runs[-2]
+        else:
+            run = runs[-1]
+        end = run.stopped if run.stopped is not None else now
+        out = [(run.started, run.first_line)]
+        count = int((end - run.started) // LOG_PERIOD)
+        first = max(1, count - MAX_LINES_PER_RUN + 1)
+        for n in range(first, count + 1):
+            try:
+                text = run.template.format(n=n, **run.fields)
+            except (KeyError, IndexError, ValueError):
+                text = run.template
+            out.append((run.started + n * LOG_PERIOD, text))
+        if run.last_line and run.stopped is not None:
+            out.append((run.stopped, run.last_line))
+        return out
+
+
+def format_lines(lines: list[tuple[float, str]], timestamps: bool) -> list[str]:
+    return [f"{format_micro_time(t)} {text}" if timestamps else text for t, text in lines]

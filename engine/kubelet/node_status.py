@@ -1,0 +1,85 @@
+"""The Node and Lease objects a kubelet registers, and the node conditions it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..timeutil import format_micro_time, format_time
+
+Obj = dict[str, Any]
+KUBELET_VERSION = "v1.36.0"
+CONTAINER_RUNTIME = "containerd://2.1.4"
+OS_IMAGE = "Debian GNU/Linux 12 (bookworm)"
+KERNEL_VERSION = "6.1.0-40-amd64"
+
+_HEALTHY = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+
+
+def ready_conditions(now: float, previous: list[Obj] | None = None) -> list[Obj]:
+    """The four conditions of a healthy node; lastTransitionTime moves only when a status changes."""
+    before = {c.get("type"): c for c in previous or ()}
+    stamp = format_time(now)
+    out = []
+    for kind, status, reason, message in _HEALTHY:
+        old = before.get(kind)
+        transition = old["lastTransitionTime"] if old and old.get("status") == status else stamp
+        out.append({"type": kind, "status": status, "lastHeartbeatTime": stamp,
+                    "lastTransitionTime": transition, "reason": reason, "message": message})
+    return out
+
+
+def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str, str], now: float) -> Obj:
+    name = kubelet.name
+    capacity = {"cpu": str(cpu), "memory": str(memory), "pods": str(pods), "ephemeral-storage": "100Gi",
+                "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                **labels,
+            },
+            "annotations": {
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+        },
+        "spec": {"podCIDR": kubelet.pod_cidr, "podCIDRs": [kubelet.pod_cidr]},
+        "status": {
+            "capacity": capacity,
+            "allocatable": dict(capacity),
+            "conditions": ready_conditions(now),
+            "addresses": [{"type": "InternalIP", "address": kubelet.host_ip}, {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "machineID": f"{abs(hash(name)) % 16**8:08x}" * 4,
+                "systemUUID": f"{kubelet.index:08x}-0000-4000-8000-{kubelet.index:012x}",
+                "bootID": f"{kubelet.index:08x}-b007-4000-8000-000000000000",
+                "kernelVersion": KERNEL_VERSION,
+                "osImage": OS_IMAGE,
+                "containerRuntimeVersion": CONTAINER_RUNTIME,
+                "kubeletVersion": KUBELET_VERSION,
+                "kubeProxyVersion": "",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
+    }
+
+
+def lease_object(kubelet: Any, now: float) -> Obj:
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": kubelet.name, "namespace": "kube-node-lease"},
+        "spec": {"holderIdentity": kubelet.name, "leaseDurationSeconds": 40,
+                 "renewTime": format_micro_time(now)},
+    }

@@ -1,0 +1,238 @@
+"""The kubelet's own records of the pods and containers it runs, and the pod status they produce.
+
+Status generation follows `kubelet_pods.go` (getPhase, convertToAPIContainerStatuses) and
+`kubelet/status/generate.go` (conditions and their reasons).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..clock import Timer
+from ..timeutil import format_time
+from .behaviour import ContainerBehaviour
+
+Obj = dict[str, Any]
+
+
+@attrs.define(eq=False)
+class ContainerState:
+    name: str
+    image: str
+    is_init: bool
+    sidecar: bool
+    behaviour: ContainerBehaviour
+    state: str = "waiting"  # waiting | running | terminated
+    reason: str = "ContainerCreating"
+    message: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int = 0
+    last_terminated: Obj | None = None
+    restart_count: int = 0
+    backoff: float = 0.0
+    ready: bool = False
+    startup_done: bool = False
+    ever_started: bool = False
+    container_id: str = ""
+    image_pull_backoff: float = 0.0
+    probe_counts: dict[str, tuple[int, int]] = attrs.Factory(dict)  # kind -> (successes, failures)
+    timers: list[Timer] = attrs.Factory(list)
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+
+    def terminated_dict(self) -> Obj:
+        out: Obj = {"exitCode": self.exit_code, "reason": self.reason,
+                    "startedAt": format_time(self.started_at) if self.started_at is not None else None,
+                    "finishedAt": format_time(self.finished_at if self.finished_at is not None else 0),
+                    "containerID": self.container_id}
+        if self.message:
+            out["message"] = self.message
+        return out
+
+    def status(self) -> Obj:
+        state: Obj
+        if self.state == "running":
+            state = {"running": {"startedAt": format_time(self.started_at or 0)}}
+        elif self.state == "terminated":
+            state = {"terminated": self.terminated_dict()}
+        else:
+            waiting: Obj = {"reason": self.reason}
+            if self.message:
+                waiting["message"] = self.message
+            state = {"waiting": waiting}
+        out: Obj = {
+            "name": self.name,
+            "state": state,
+            "lastState": {"terminated": self.last_terminated} if self.last_terminated else {},
+            "ready": self.ready,
+            "restartCount": self.restart_count,
+            "image": self.image,
+            "imageID": image_id(self.image) if self.ever_started else "",
+            "started": self.state == "running" and (self.startup_done or not self.is_init),
+        }
+        if self.container_id:
+            out["containerID"] = self.container_id
+        return out
+
+
+@attrs.define(eq=False)
+class PodState:
+    namespace: str
+    name: str
+    uid: str
+    restart_policy: str
+    init_containers: list[ContainerState]
+    containers: list[ContainerState]
+    ip: str = ""
+    start_time: float | None = None
+    init_done: int = 0  # how many init containers completed
+    terminating: bool = False
+    stopped: bool = False
+    condition_times: dict[str, tuple[str, float]] = attrs.Factory(dict)
+    timers: list[Timer] = attrs.Factory(list)
+    paused_timers: list[tuple[float, Any]] = attrs.Factory(list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def all_containers(self) -> list[ContainerState]:
+        return [*self.init_containers, *self.containers]
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+        for c in self.all_containers():
+            c.cancel_timers()
+
+    @property
+    def initialized(self) -> bool:
+        return self.init_done >= len([c for c in self.init_containers if not c.sidecar]) and all(
+            c.state == "running" or (c.state == "terminated" and c.exit_code == 0)
+            for c in self.init_containers if c.sidecar)
+
+    def phase(self) -> str:
+        """getPhase (kubelet_pods.go)."""
+        for c in self.init_containers:
+            if not c.sidecar and c.state == "terminated" and c.exit_code != 0 and self.restart_policy == "Never":
+                return "Failed"
+        if not self.initialized:
+            return "Pending"
+        running = waiting = stopped = succeeded = 0
+        for c in self.containers:
+            if c.state == "running":
+                running += 1
+            elif c.state == "terminated":
+                stopped += 1
+                succeeded += c.exit_code == 0
+            elif c.last_terminated is not None:
+                stopped += 1
+            else:
+                waiting += 1
+        if waiting:
+            return "Pending"
+        if running:
+            return "Running"
+        if stopped:
+            if self.restart_policy == "Always" and not self.terminating:
+                return "Running"
+            if stopped == succeeded:
+                return "Succeeded"
+            if self.restart_policy == "Never" or self.terminating:
+                return "Failed"
+            return "Running"
+        return "Pending"
+
+    def _condition(self, kind: str, status: str, now: float, reason: str = "", message: str = "") -> Obj:
+        previous = self.condition_times.get(kind)
+        if previous is None or previous[0] != status:
+            self.condition_times[kind] = (status, now)
+        cond: Obj = {"type": kind, "status": status, "lastProbeTime": None,
+                     "lastTransitionTime": format_time(self.condition_times[kind][1])}
+        if reason:
+            cond["reason"] = reason
+        if message:
+            cond["message"] = message
+        return cond
+
+    def status(self, pod: Obj, now: float, host_ip: str) -> Obj:
+        phase = self.phase()
+        initialized = self.initialized
+        incomplete = [c.name for c in self.init_containers
+                      if not (c.state == "terminated" and c.exit_code == 0) and not (c.sidecar and c.ready)]
+        unready = [c.name for c in self.containers if not c.ready]
+        conditions = [self._condition("PodReadyToStartContainers", "True", now)]
+        if initialized:
+            conditions.append(self._condition("Initialized", "True", now))
+        else:
+            conditions.append(self._condition("Initialized", "False", now, "ContainersNotInitialized",
+                                              f"containers with incomplete status: [{' '.join(incomplete)}]"))
+        if phase == "Succeeded":
+            ready_reason, ready_message = "PodCompleted", ""
+        elif unready:
+            ready_reason = "ContainersNotReady"
+            ready_message = f"containers with unready status: [{' '.join(unready)}]"
+        else:
+            ready_reason = ready_message = ""
+        ready = "True" if not unready and phase == "Running" and initialized else "False"
+        conditions.append(self._condition("Ready", ready, now, ready_reason if ready == "False" else "",
+                                          ready_message if ready == "False" else ""))
+        conditions.append(self._condition("ContainersReady", ready, now, ready_reason if ready == "False" else "",
+                                          ready_message if ready == "False" else ""))
+        for cond in (pod.get("status") or {}).get("conditions") or ():
+            if cond.get("type") == "PodScheduled":
+                conditions.append(cond)
+        status: Obj = {
+            "phase": phase,
+            "conditions": conditions,
+            "hostIP": host_ip,
+            "hostIPs": [{"ip": host_ip}],
+            "startTime": format_time(self.start_time if self.start_time is not None else now),
+            "containerStatuses": [c.status() for c in self.containers],
+            "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
+        }
+        if self.ip:
+            status["podIP"] = self.ip
+            status["podIPs"] = [{"ip": self.ip}]
+        if self.init_containers:
+            status["initContainerStatuses"] = [c.status() for c in self.init_containers]
+        return status
+
+
+def image_ref(image: str) -> str:
+    """`nginx` → `docker.io/library/nginx:latest`, as containerd resolves short names."""
+    name, digest = ([*image.split("@", 1), ""])[:2]
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last:
+        name += ":latest"
+    first = name.split("/", 1)[0]
+    if "/" not in name:
+        name = f"docker.io/library/{name}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = f"docker.io/{name}"
+    return f"{name}@{digest}" if digest else name
+
+
+def _fnv(text: str) -> int:
+    h = 0xCBF29CE484222325
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def image_id(image: str) -> str:
+    ref = image_ref(image).split(":")[0].split("@")[0]
+    digest = "".join(f"{_fnv(image + str(i)):016x}" for i in range(4))
+    return f"{ref}@sha256:{digest}"
+
+
+def image_size(image: str) -> int:
+    """A stable, plausible image size (20 to 200 MB) for the `Pulled` event."""
+    return 20_000_000 + _fnv(image) % 180_000_000

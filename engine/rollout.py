@@ -1,0 +1,112 @@
+"""`kubectl rollout` for Deployments: undo, restart, pause/resume, status and history.
+
+These are client-side operations in kubectl (`pkg/polymorphichelpers`); they write through the API like any
+client and return kubectl's messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors
+from .api import Api
+from .controllers import deployment_util as du
+from .store import deep_copy
+from .timeutil import format_time
+
+Obj = dict[str, Any]
+
+
+def _deployment(api: Api, name: str, namespace: str) -> Obj:
+    return api.get("deployments", name, namespace)
+
+
+def _owned_replica_sets(api: Api, d: Obj) -> list[Obj]:
+    uid = d["metadata"]["uid"]
+    return [rs for rs in api.store.dependents(uid, "replicasets.apps")
+            if any(r.get("uid") == uid and r.get("controller") for r in rs["metadata"].get("ownerReferences") or ())]
+
+
+def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None) -> str:
+    d = _deployment(api, name, namespace)
+    if d["spec"].get("paused"):
+        raise errors.bad_request("you cannot rollback a paused deployment; resume it first with "
+                                 "'kubectl rollout resume' and try again")
+    rss = _owned_replica_sets(api, d)
+    if not rss:
+        raise errors.bad_request(f'no rollout history found for deployment "{name}"')
+    target = du.find_rollback_target(rss, to_revision or 0)
+    if target is None:
+        if to_revision:
+            raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
+        raise errors.bad_request(f'no rollout history found for deployment "{name}"')
+    if du.equal_ignore_hash(d["spec"]["template"], target["spec"]["template"]):
+        return f"deployment.apps/{name} skipped rollback (current template already matches revision " \
+               f"{du.revision(target)})"
+    updated = deep_copy(d)
+    updated["spec"]["template"] = du.rollback_template(target)
+    updated["metadata"]["annotations"] = du.rollback_annotations(d, target)
+    api.update(updated)
+    return f"deployment.apps/{name} rolled back"
+
+
+def rollout_restart(api: Api, name: str, namespace: str) -> str:
+    d = deep_copy(_deployment(api, name, namespace))
+    if d["spec"].get("paused"):
+        raise errors.bad_request(
+            f'deployments.apps "{name}" can\'t restart paused deployment (run rollout resume first)')
+    template_meta = d["spec"]["template"].setdefault("metadata", {})
+    annotations = template_meta.get("annotations") or {}
+    annotations[du.RESTARTED_AT_ANNOTATION] = format_time(api.clock.now())
+    template_meta["annotations"] = annotations
+    api.update(d)
+    return f"deployment.apps/{name} restarted"
+
+
+def set_paused(api: Api, name: str, namespace: str, paused: bool) -> str:
+    d = deep_copy(_deployment(api, name, namespace))
+    if bool(d["spec"].get("paused")) == paused:
+        return f"deployment.apps/{name} {'paused' if paused else 'resumed'}"
+    if paused:
+        d["spec"]["paused"] = True
+    else:
+        d["spec"].pop("paused", None)
+    api.update(d)
+    return f"deployment.apps/{name} {'paused' if paused else 'resumed'}"
+
+
+def rollout_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
+    """kubectl's one-line status and whether the rollout is done (DeploymentStatusViewer)."""
+    d = _deployment(api, name, namespace)
+    spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
+    if meta.get("generation", 0) > status.get("observedGeneration", 0):
+        return "Waiting for deployment spec update to be observed...", False
+    for cond in status.get("conditions") or ():
+        if cond.get("type") == "Progressing" and cond.get("reason") == du.TIMED_OUT_REASON:
+            raise errors.bad_request(f'deployment "{name}" exceeded its progress deadline')
+    desired = spec.get("replicas", 1)
+    updated = status.get("updatedReplicas", 0)
+    replicas = status.get("replicas", 0)
+    available = status.get("availableReplicas", 0)
+    prefix = f'Waiting for deployment "{name}" rollout to finish: '
+    if updated < desired:
+        return f"{prefix}{updated} out of {desired} new replicas have been updated...", False
+    if replicas > updated:
+        return f"{prefix}{replicas - updated} old replicas are pending termination...", False
+    if available < updated:
+        return f"{prefix}{available} of {updated} updated replicas are available...", False
+    return f'deployment "{name}" successfully rolled out', True
+
+
+def rollout_history(api: Api, name: str, namespace: str) -> list[tuple[int, str]]:
+    """(revision, change-cause or `<none>`) oldest first, as `kubectl rollout history` lists them."""
+    d = _deployment(api, name, namespace)
+    history: dict[int, str] = {}
+    for rs in _owned_replica_sets(api, d):
+        try:
+            rev = du.revision(rs)
+        except ValueError:
+            continue
+        cause = (rs["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, "<none>")
+        history[rev] = cause
+    return sorted(history.items())

@@ -1,0 +1,189 @@
+"""kube-scheduler's loop around the pure scheduling logic: the cache of NodeInfos, the queue of pending pods,
+binding, `Scheduled`/`FailedScheduling` events and the PodScheduled condition.
+
+Unschedulable pods wait until the cluster changes (a node added or updated, a pod leaving a node) and are
+retried then, or after `UNSCHEDULABLE_RETRY` at the latest (podMaxInUnschedulablePodsDuration).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from .. import podutil
+from ..controllers.runtime import Controller
+from ..errors import ApiError
+from ..events import SCHEDULER
+from ..store import WatchEvent, deep_copy
+from ..timeutil import format_time
+from .explain import explain
+from .node_info import NodeInfo
+from .scheduler import ScheduleResult, schedule
+
+Obj = dict[str, Any]
+UNSCHEDULABLE_RETRY = 300.0
+KEPT_DECISIONS = 2000
+
+
+def _counts_on_node(pod: Obj) -> bool:
+    return bool(pod["spec"].get("nodeName")) and not podutil.is_terminal(pod)
+
+
+def _is_pending(pod: Obj) -> bool:
+    spec = pod.get("spec") or {}
+    return (
+        not spec.get("nodeName")
+        and not pod["metadata"].get("deletionTimestamp")
+        and spec.get("schedulerName", "default-scheduler") == "default-scheduler"
+        and not spec.get("schedulingGates")
+    )
+
+
+class SchedulerController(Controller):
+    name = SCHEDULER
+    resources = ("nodes", "pods")
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.nodes: dict[str, NodeInfo] = {}
+        self._sorted: list[NodeInfo] | None = None
+        self.unschedulable: set[str] = set()
+        self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
+
+    def start(self) -> None:
+        for node in self.store.iter("nodes"):
+            self._set_node(node)
+        for pod in self.store.iter("pods"):
+            if _counts_on_node(pod) and pod["spec"]["nodeName"] in self.nodes:
+                self.nodes[pod["spec"]["nodeName"]].add_pod(pod)
+            elif _is_pending(pod):
+                self.queue.add(podutil.key_of(pod))
+
+    def _set_node(self, node: Obj) -> None:
+        name = node["metadata"]["name"]
+        info = self.nodes.get(name)
+        if info is None:
+            self.nodes[name] = NodeInfo(node)
+            self._sorted = None
+        else:
+            info.set_node(node)
+
+    def _node_list(self) -> list[NodeInfo]:
+        if self._sorted is None:
+            self._sorted = [self.nodes[n] for n in sorted(self.nodes)]
+        return self._sorted
+
+    def _retry_unschedulable(self) -> None:
+        for key in self.unschedulable:
+            self.queue.add(key)
+        self.unschedulable.clear()
+
+    # --- informer ------------------------------------------------------------------------------------------
+
+    def keys_for(self, event: WatchEvent) -> Iterable[str]:
+        if event.resource == "nodes":
+            if event.type == "DELETED":
+                self.nodes.pop(event.object["metadata"]["name"], None)
+                self._sorted = None
+            else:
+                old_spec = (event.old or {}).get("spec")
+                old_alloc = ((event.old or {}).get("status") or {}).get("allocatable")
+                self._set_node(event.object)
+                if (
+                    event.type == "MODIFIED"
+                    and old_spec == event.object.get("spec")
+                    and old_alloc == event.object["status"].get("allocatable")
+                ):
+                    return ()
+            self._retry_unschedulable()
+            return ()
+        pod, old = event.object, event.old
+        was_counted = old is not None and _counts_on_node(old)
+        counted = event.type != "DELETED" and _counts_on_node(pod)
+        if was_counted and not counted:
+            info = self.nodes.get(old["spec"]["nodeName"])
+            if info is not None:
+                info.remove_pod(old)
+            self._retry_unschedulable()
+        elif counted and not was_counted:
+            info = self.nodes.get(pod["spec"]["nodeName"])
+            if info is not None:
+                info.add_pod(pod)
+        key = podutil.key_of(pod)
+        if event.type == "DELETED" or not _is_pending(pod):
+            self.unschedulable.discard(key)
+            return ()
+        if event.type == "ADDED" or (old is not None and old["spec"].get("nodeName")):
+            return (key,)
+        return ()
+
+    def object_for_key(self, key: str) -> Obj | None:
+        namespace, name = podutil.split_key(key)
+        return self.store.get("pods", namespace, name)
+
+    # --- scheduling ----------------------------------------------------------------------------------------
+
+    def reconcile(self, key: str) -> float | None:
+        pod = self.object_for_key(key)
+        if pod is None or not _is_pending(pod):
+            return None
+        result = schedule(pod, self._node_list(), self.ctx.rng)
+        self._remember(key, result)
+        namespace, name = podutil.split_key(key)
+        if result.node_name is None:
+            self.unschedulable.add(key)
+            self.recorder.record(pod, "Warning", "FailedScheduling", result.message, self.name)
+            self._set_unschedulable(pod, result.message)
+            return UNSCHEDULABLE_RETRY
+        try:
+            self.api.bind(namespace, name, result.node_name)
+        except ApiError as exc:
+            if exc.code == 404:
+                return None
+            raise
+        self.unschedulable.discard(key)
+        self.recorder.record(
+            pod,
+            "Normal",
+            "Scheduled",
+            f"Successfully assigned {namespace}/{name} to {result.node_name}",
+            self.name,
+        )
+        return None
+
+    def _set_unschedulable(self, pod: Obj, message: str) -> None:
+        status = deep_copy(pod.get("status") or {})
+        conditions = [c for c in status.get("conditions") or () if c.get("type") != "PodScheduled"]
+        previous = next((c for c in status.get("conditions") or () if c.get("type") == "PodScheduled"), None)
+        if previous is not None and previous.get("status") == "False" and previous.get("message") == message:
+            return
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": format_time(self.clock.now()),
+                "reason": "Unschedulable",
+                "message": message,
+            }
+        )
+        status["conditions"] = conditions
+        try:
+            self.api.update_status({**pod, "status": status})
+        except ApiError:
+            pass
+
+    def _remember(self, key: str, result: ScheduleResult) -> None:
+        self.decisions[key] = result
+        self.decisions.move_to_end(key)
+        while len(self.decisions) > KEPT_DECISIONS:
+            self.decisions.popitem(last=False)
+
+    def explain_pod(self, pod: Obj) -> str | None:
+        """Why the pod is where it is (its last decision) or why it is Pending (a fresh dry run)."""
+        key = podutil.key_of(pod)
+        if _is_pending(pod):
+            return explain(schedule(pod, self._node_list(), None))
+        result = self.decisions.get(key)
+        return explain(result) if result is not None else None

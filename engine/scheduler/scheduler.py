@@ -1,0 +1,280 @@
+"""One scheduling cycle: PreFilter, Filter, (PostFilter message), Score, select host.
+
+Follows `schedule_one.go` for a single profile with the default plugins k9py models.
+All nodes are evaluated (upstream only samples a percentage once a cluster has several
+hundred nodes). Per-node verdicts are memoised on the NodeInfo by pod template, so a
+cycle costs a dict lookup for every node that hasn't changed since the last pod like it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .filters import NODE_AFFINITY, FilterFailure, FilterFn, applicable_filters
+from .fit_error import NO_NODES_AVAILABLE, fit_error_message, preemption_message, reason_counts
+from .node_info import NodeInfo
+from .pod_info import PodInfo, get_pod_info, pod_key
+from .scores import (
+    BALANCED_ALLOCATION,
+    MAX_NODE_SCORE,
+    NODE_RESOURCES_FIT,
+    SCORE_WEIGHTS,
+    TAINT_TOLERATION,
+    balanced_allocation,
+    balanced_allocation_skipped,
+    default_normalize_score,
+    least_allocated,
+    node_affinity_raw,
+    taint_toleration_raw,
+)
+from .scores import NODE_AFFINITY as NODE_AFFINITY_SCORE
+
+__all__ = ["NodeDecision", "ScheduleResult", "schedule"]
+
+ERR_AFFINITY_CONFLICT = "pod affinity terms conflict"
+_PREFILTER_REJECTED = FilterFailure(
+    NODE_AFFINITY, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), unresolvable=True
+)
+_AFFINITY_CONFLICT = FilterFailure(NODE_AFFINITY, (ERR_AFFINITY_CONFLICT,), unresolvable=True)
+
+_TT_WEIGHT = SCORE_WEIGHTS[TAINT_TOLERATION]
+_NA_WEIGHT = SCORE_WEIGHTS[NODE_AFFINITY_SCORE]
+_FIT_WEIGHT = SCORE_WEIGHTS[NODE_RESOURCES_FIT]
+_BA_WEIGHT = SCORE_WEIGHTS[BALANCED_ALLOCATION]
+
+# Everything a node contributes to a cycle, a pure function of (node state, pod template):
+# (failure or None, taint raw, affinity raw, least-allocated, balanced, base total, adjust).
+# `base` is the weighted total assuming zero raw taint/affinity counts, which normalise to
+# fixed values (100 and 0); only `adjust` nodes need the cross-node normalisation.
+Verdict = tuple[FilterFailure | None, int, int, int, int, int, bool]
+_PREFILTER_VERDICT: Verdict = (_PREFILTER_REJECTED, 0, 0, 0, 0, 0, False)
+_CONFLICT_VERDICT: Verdict = (_AFFINITY_CONFLICT, 0, 0, 0, 0, 0, False)
+
+
+@attrs.frozen
+class NodeDecision:
+    """What the scheduler concluded about one node for one pod."""
+
+    node_name: str
+    passed: bool
+    plugin: str | None = None
+    reasons: tuple[str, ...] = ()
+    unresolvable: bool = False
+    # Normalised 0-100 score per plugin before weighting; None when the plugin skipped.
+    scores: Mapping[str, int | None] = attrs.field(factory=dict)
+    total: int | None = None
+    selected: bool = False
+
+
+@attrs.define(eq=False)
+class ScheduleResult:
+    """The outcome of one cycle. `message` is the FitError text when no node fits."""
+
+    pod_key: str
+    node_name: str | None
+    message: str = ""
+    num_all_nodes: int = 0
+    feasible_nodes: int = 0
+    # Plugins that rejected at least one node (upstream's UnschedulablePlugins).
+    rejected_by: frozenset[str] = frozenset()
+    _nodes: Sequence[NodeInfo] = attrs.field(default=(), alias="nodes", repr=False)
+    _verdicts: Sequence[Verdict] = attrs.field(default=(), alias="verdicts", repr=False)
+    _scoring: _Scoring | None = attrs.field(default=None, alias="scoring", repr=False)
+    _decisions: list[NodeDecision] | None = attrs.field(default=None, init=False, repr=False)
+
+    @property
+    def scheduled(self) -> bool:
+        return self.node_name is not None
+
+    @property
+    def decisions(self) -> list[NodeDecision]:
+        """Per-node verdicts in node order; built on first use since most callers never look."""
+        if self._decisions is None:
+            self._decisions = self._build_decisions()
+        return self._decisions
+
+    def _build_decisions(self) -> list[NodeDecision]:
+        out = []
+        scoring = self._scoring
+        index = 0
+        for node, verdict in zip(self._nodes, self._verdicts, strict=True):
+            failure = verdict[0]
+            if failure is not None:
+                out.append(
+                    NodeDecision(node.name, False, failure.plugin, failure.reasons, failure.unresolvable)
+                )
+                continue
+            if scoring is None:
+                out.append(NodeDecision(node.name, True, selected=node.name == self.node_name))
+                continue
+            scores = scoring.plugin_scores(verdict)
+            out.append(
+                NodeDecision(
+                    node.name,
+                    True,
+                    scores=scores,
+                    total=scoring.totals[index],
+                    selected=node.name == self.node_name,
+                )
+            )
+            index += 1
+        return out
+
+
+@attrs.frozen
+class _Scoring:
+    """What it takes to recover each plugin's normalised score for a feasible node."""
+
+    totals: Sequence[int]
+    taint_max: int
+    affinity_max: int | None  # None: NodeAffinity skipped scoring
+    balanced: bool
+
+    def plugin_scores(self, verdict: Verdict) -> dict[str, int | None]:
+        # Normalising [raw, max] reproduces what the whole feasible list normalised to.
+        taint_raw, affinity_raw = verdict[1], verdict[2]
+        affinity = None
+        if self.affinity_max is not None:
+            affinity = default_normalize_score([affinity_raw, self.affinity_max], reverse=False)[0]
+        return {
+            TAINT_TOLERATION: default_normalize_score([taint_raw, self.taint_max], reverse=True)[0],
+            NODE_AFFINITY_SCORE: affinity,
+            NODE_RESOURCES_FIT: verdict[3],
+            BALANCED_ALLOCATION: verdict[4] if self.balanced else None,
+        }
+
+
+def _evaluate(pod: PodInfo, node: NodeInfo, checks: tuple[FilterFn, ...], balanced_on: bool) -> Verdict:
+    for check in checks:
+        failure = check(pod, node)
+        if failure is not None:
+            return (failure, 0, 0, 0, 0, 0, False)
+    res = pod.resources
+    # Guards skip the calls in the common case where they would return 0.
+    taint = taint_toleration_raw(pod, node) if node.prefer_taints else 0
+    affinity = node_affinity_raw(pod, node) if pod.preferred_affinity else 0
+    fit = least_allocated(res, node)
+    balanced = balanced_allocation(res, node)
+    base = _FIT_WEIGHT * fit
+    if balanced_on:
+        base += _BA_WEIGHT * balanced
+    if not taint:
+        base += _TT_WEIGHT * MAX_NODE_SCORE
+    return (None, taint, affinity, fit, balanced, base, bool(taint or affinity))
+
+
+def _pick(totals: Sequence[int], feasible: Sequence[NodeInfo], rng: random.Random | None) -> NodeInfo:
+    """The best total. Ties: uniformly at random with `rng`, else the first by name.
+
+    Upstream reservoir-samples the tied nodes, which is the same uniform choice; one
+    draw per cycle keeps a seeded rng reproducible and cheap.
+    """
+    best = max(totals)
+    if totals.count(best) == 1:
+        return feasible[totals.index(best)]
+    tied = [feasible[i] for i, total in enumerate(totals) if total == best]
+    if rng is None:
+        return min(tied, key=lambda node: node.name)
+    return tied[rng.randrange(len(tied))]
+
+
+def _adjust_totals(
+    info: PodInfo, totals: list[int], feasible: Sequence[Verdict], adjust: Sequence[int]
+) -> tuple[int, int | None]:
+    """Add the normalised TaintToleration/NodeAffinity scores of nodes with non-zero raw counts.
+
+    Returns the maxima DefaultNormalizeScore divides by.
+    """
+    taint_max = max((feasible[i][1] for i in adjust), default=0)
+    affinity_on = info.preferred_affinity is not None
+    affinity_max = max((feasible[i][2] for i in adjust), default=0) if affinity_on else None
+    for i in adjust:
+        _, taint, affinity = feasible[i][:3]
+        if taint:
+            totals[i] += _TT_WEIGHT * (MAX_NODE_SCORE - MAX_NODE_SCORE * taint // taint_max)
+        if affinity and affinity_max:
+            totals[i] += _NA_WEIGHT * (MAX_NODE_SCORE * affinity // affinity_max)
+    return taint_max, affinity_max
+
+
+def schedule(
+    pod: Mapping[str, Any], nodes: Sequence[NodeInfo], rng: random.Random | None = None
+) -> ScheduleResult:
+    """Pick a node for `pod` among `nodes`, or explain why none fits.
+
+    Pure: nothing is mutated except the NodeInfos' verdict memos. Binding (and calling
+    `add_pod` on the chosen NodeInfo) is the caller's job. Ties between equally scored
+    nodes go to `rng` when given, else to the first node by name.
+    """
+    info = get_pod_info(pod)
+    key = pod_key(pod)
+    num_all = len(nodes)
+    if num_all == 0:
+        return ScheduleResult(key, None, NO_NODES_AVAILABLE)
+    nodes = list(nodes)
+
+    candidates = info.node_name_candidates
+    if candidates is not None and not candidates:
+        message = fit_error_message(
+            num_all,
+            {},
+            prefilter_message=ERR_AFFINITY_CONFLICT,
+            postfilter_message=preemption_message(num_all, (), info.preemption_never),
+        )
+        conflicted = [_CONFLICT_VERDICT] * num_all
+        rejected = frozenset({NODE_AFFINITY})
+        return ScheduleResult(key, None, message, num_all, 0, rejected, nodes=nodes, verdicts=conflicted)
+
+    signature = info.signature
+    balanced_on = not balanced_allocation_skipped(info.resources)
+    checks: tuple[FilterFn, ...] | None = None
+    verdicts: list[Verdict] = []
+    feasible_verdicts: list[Verdict] = []
+    feasible: list[NodeInfo] = []
+    totals: list[int] = []
+    adjust: list[int] = []
+    # The hot loop of the whole simulator: keep it to a memo lookup and a few appends.
+    for node in nodes:
+        if candidates is not None and node.name not in candidates:
+            verdicts.append(_PREFILTER_VERDICT)
+            continue
+        verdict = node.memo.get(signature)
+        if verdict is None:
+            if checks is None:
+                checks = applicable_filters(info)
+            verdict = _evaluate(info, node, checks, balanced_on)
+            node.remember(signature, verdict)
+        verdicts.append(verdict)
+        if verdict[0] is None:
+            if verdict[6]:
+                adjust.append(len(totals))
+            totals.append(verdict[5])
+            feasible.append(node)
+            feasible_verdicts.append(verdict)
+
+    if not feasible:
+        failures = [v[0] for v in verdicts if v[0] is not None]
+        message = fit_error_message(
+            num_all,
+            reason_counts(failures),
+            postfilter_message=preemption_message(num_all, failures, info.preemption_never),
+        )
+        rejected = frozenset(f.plugin for f in failures)
+        return ScheduleResult(key, None, message, num_all, 0, rejected, nodes=nodes, verdicts=verdicts)
+
+    if len(feasible) == 1:
+        # Upstream skips scoring when there is nothing to choose between.
+        return ScheduleResult(key, feasible[0].name, "", num_all, 1, nodes=nodes, verdicts=verdicts)
+
+    taint_max, affinity_max = 0, None
+    if adjust or info.preferred_affinity is not None:
+        taint_max, affinity_max = _adjust_totals(info, totals, feasible_verdicts, adjust)
+    chosen = _pick(totals, feasible, rng)
+    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on)
+    return ScheduleResult(
+        key, chosen.name, "", num_all, len(feasible), nodes=nodes, verdicts=verdicts, scoring=scoring
+    )
