@@ -1,0 +1,82 @@
+"""The `k9py` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from engine.quantity import parse_quantity
+from engine.timeutil import parse_go_duration
+
+
+def _duration(text: str) -> float:
+    try:
+        seconds = parse_go_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (use Go syntax like 90s, 10m, 1h30m)") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f'duration must be positive, got "{text}"')
+    return seconds
+
+
+def _quantity(text: str) -> str:
+    try:
+        if parse_quantity(text) <= 0:
+            raise ValueError("must be positive")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f'invalid quantity "{text}": {exc}') from None
+    return text
+
+
+def _node_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'invalid node count "{text}": must be a whole number') from None
+    if not 1 <= value <= 5000:
+        raise argparse.ArgumentTypeError(f"node count must be between 1 and 5000, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="k9py", description="A Kubernetes cluster in your terminal.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = sub.add_parser(
+        "check", help="apply manifest folders to a simulated cluster and report whether they converge",
+        description="Load every .yaml/.yml/.json file under DIR (multi-document), apply it to a simulated "
+                    "cluster on a virtual clock, run until it settles, and report health, problems and "
+                    "manifest errors. Exit 0: everything Healthy; 1: problems; 2: unusable input.")
+    check.add_argument("dirs", nargs="+", metavar="DIR", help="manifest folders or files")
+    check.add_argument("--nodes", type=_node_count, default=3, help="number of nodes (default 3)")
+    check.add_argument("--node-cpu", type=_quantity, default="4", help="CPU per node (default 4)")
+    check.add_argument("--node-memory", type=_quantity, default="16Gi", help="memory per node (default 16Gi)")
+    check.add_argument("--for", dest="duration", type=_duration, default=600.0,
+                       help="cluster time to run at most (default 10m)")
+    check.add_argument("--namespace", "-n", default=None, help="namespace for objects that name none")
+    check.add_argument("--output", "-o", choices=("text", "json"), default="text", help="report format")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        from engine.check import run_check
+
+        from .check_report import render_text
+
+        report = asyncio.run(run_check(args.dirs, nodes=args.nodes, node_cpu=args.node_cpu,
+                                       node_memory=args.node_memory, duration=args.duration,
+                                       namespace=args.namespace))
+        if args.output == "json":
+            print(json.dumps(report.as_json(), indent=2))
+        else:
+            print(render_text(report))
+        return report.exit_code
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
