@@ -8,7 +8,6 @@ hands out copies).
 from __future__ import annotations
 
 import random
-import uuid
 from typing import Any
 
 from . import errors
@@ -117,6 +116,11 @@ class Api:
                          "field": "metadata.namespace"}],
             )
 
+    def new_uid(self) -> str:
+        """A random (version 4) UUID from the cluster's seeded generator, so runs are reproducible."""
+        h = f"{self.rng.getrandbits(128) & ~(0xF << 76) & ~(0x3 << 62) | (0x4 << 76) | (0x2 << 62):032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
     def _stamp(self, obj: Obj) -> int:
         rv = self.store.next_resource_version()
         obj["metadata"]["resourceVersion"] = str(rv)
@@ -149,9 +153,12 @@ class Api:
 
     # --- writes --------------------------------------------------------------------------------------------
 
-    def create(self, obj: Obj, namespace: str | None = None) -> Obj:
+    def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False) -> Obj:
+        """POST. `trusted` is for objects the engine itself builds fresh (events, leases): they are taken
+        as they are, without a defensive copy or validation."""
         info = self.kind_of(obj)
-        obj = deep_copy(obj)
+        if not trusted:
+            obj = deep_copy(obj)
         meta = obj.get("metadata")
         if meta is None:
             meta = obj["metadata"] = {}
@@ -171,12 +178,13 @@ class Api:
                              "deletionGracePeriodSeconds", "generation", "selfLink"):
             meta.pop(server_field, None)
         info.default(obj)
-        self._validate(info, obj, None)
+        if not trusted:
+            self._validate(info, obj, None)
         namespace_name = meta.get("namespace", "")
         if self.store.get(info.resource, namespace_name, meta["name"]) is not None:
             raise errors.already_exists(info.plural, info.group, meta["name"])
         self._check_namespace_admission(info, namespace_name, meta["name"])
-        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        meta["uid"] = self.new_uid()
         meta["creationTimestamp"] = format_time(self.clock.now())
         if "spec" in obj and info.generation_tracks_spec:
             meta["generation"] = 1
@@ -218,8 +226,9 @@ class Api:
         self.store.put(info.resource, obj, old)
         return obj
 
-    def update(self, obj: Obj) -> Obj:
-        """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata."""
+    def update(self, obj: Obj, *, trusted: bool = False) -> Obj:
+        """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata.
+        `trusted` (engine-built objects such as event counts and lease renewals) skips validation."""
         info, obj, old = self._prepare_update(obj)
         if info.has_status:
             if "status" in old:
@@ -227,20 +236,29 @@ class Api:
             else:
                 obj.pop("status", None)
         info.default(obj)
-        self._validate(info, obj, old)
+        if not trusted:
+            self._validate(info, obj, old)
         if obj == old:
             return old
         if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):
             obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
         return self._commit_update(info, obj, old)
 
-    def update_status(self, obj: Obj) -> Obj:
-        """PUT …/status: only status changes; spec and metadata stay as stored."""
-        info, obj, old = self._prepare_update(obj)
-        new = {**old, "status": obj.get("status", {})}
-        if new == old:
+    def update_status(self, obj: Obj, *, trusted: bool = False) -> Obj:
+        """PUT …/status: only status changes; spec and metadata stay as stored. `trusted` callers hand over a
+        status dict they built fresh and will not touch again, so it is stored without a copy."""
+        info = self.kind_of(obj)
+        meta = obj.get("metadata") or {}
+        old = self.store.get(info.resource, self._namespace_for(info, meta.get("namespace")), meta.get("name", ""))
+        if old is None:
+            raise errors.not_found(info.plural, info.group, meta.get("name", ""))
+        rv = meta.get("resourceVersion")
+        if rv and str(rv) != old["metadata"]["resourceVersion"]:
+            raise errors.conflict(info.plural, info.group, meta["name"])
+        status = obj.get("status", {})
+        if status == old.get("status"):
             return old
-        new["metadata"] = dict(old["metadata"])
+        new = {**old, "status": status if trusted else deep_copy(status), "metadata": dict(old["metadata"])}
         self._stamp(new)
         self.store.put(info.resource, new, old)
         return new

@@ -88,6 +88,8 @@ class Store:
         self._watchers: list[Watcher] = []
         # owner uid -> {(resource, namespace, name)}: dependents, for controllers and the garbage collector.
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
+        # (resource, namespace) -> names of objects with no controller owner: candidates for adoption.
+        self._uncontrolled: dict[tuple[str, str], set[str]] = {}
 
     # --- reads ---------------------------------------------------------------------------------------------
 
@@ -131,7 +133,30 @@ class Store:
     def dependent_keys(self, owner_uid: str) -> set[tuple[str, str, str]]:
         return self._dependents.get(owner_uid, set())
 
+    def uncontrolled(self, resource: str, namespace: str) -> list[Obj]:
+        """Objects of `resource` in `namespace` that no controller owns (what a controller may adopt)."""
+        names = self._uncontrolled.get((resource, namespace), ())
+        return [obj for name in list(names) if (obj := self.get(resource, namespace, name)) is not None]
+
+    def _index_controller(self, resource: str, obj: Obj, present: bool) -> None:
+        meta = obj["metadata"]
+        key = (resource, meta.get("namespace", ""))
+        controlled = any(r.get("controller") for r in meta.get("ownerReferences") or ())
+        if present and not controlled:
+            self._uncontrolled.setdefault(key, set()).add(meta["name"])
+        else:
+            names = self._uncontrolled.get(key)
+            if names is not None:
+                names.discard(meta["name"])
+
     def _index_owners(self, resource: str, old: Obj | None, new: Obj | None) -> None:
+        old_refs = old["metadata"].get("ownerReferences") if old is not None else None
+        new_refs = new["metadata"].get("ownerReferences") if new is not None else None
+        if old is not None and new is not None and old_refs is new_refs:
+            return  # the common case: a status or spec write that left the owners alone
+        self._index_controller(resource, new or old, new is not None)  # type: ignore[arg-type]
+        if not old_refs and not new_refs:
+            return
         old_uids = {r.get("uid") for r in (old or {}).get("metadata", {}).get("ownerReferences") or ()}
         new_uids = {r.get("uid") for r in (new or {}).get("metadata", {}).get("ownerReferences") or ()}
         if old_uids == new_uids:

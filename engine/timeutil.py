@@ -10,7 +10,12 @@ _UTC = _dt.UTC
 
 def format_time(t: float) -> str:
     """metav1.Time: second precision, `2026-01-01T00:00:00Z`."""
-    return _dt.datetime.fromtimestamp(int(t), _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_second(int(t))
+
+
+@lru_cache(maxsize=4096)
+def _format_second(second: int) -> str:
+    return _dt.datetime.fromtimestamp(second, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def format_micro_time(t: float) -> str:

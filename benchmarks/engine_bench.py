@@ -1,0 +1,144 @@
+"""Engine speed numbers from issue 2 §6, printed as a small table (not a test: run it by hand).
+
+    python benchmarks/engine_bench.py            # the 10,000-pod scale-up, watch latency, idle CPU
+    python benchmarks/engine_bench.py --large    # also 100,000 pods
+
+1. Scale-up: N Deployments x 10 replicas on nodes (virtual clock), wall time from apply to every pod Ready,
+   and peak RSS.
+2. Write latency: one object update fanned out to 20 watchers, p50/p99 over 2,000 writes.
+3. Idle: 10,000 running pods on the real clock with nothing changing, CPU share over 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.cluster import Cluster
+
+
+def deployment(i: int, replicas: int) -> dict:
+    name = f"app-{i:04d}"
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]},
+            },
+        },
+    }
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def all_ready(cluster: Cluster, expected: int) -> bool:
+    store = cluster.store
+    if store.count("pods") < expected:
+        return False
+    return all(_ready(p) for p in store.iter("pods"))
+
+
+async def scale_up(deployments: int, replicas: int, nodes: int) -> tuple[float, float, float]:
+    cluster = Cluster(nodes=nodes, node_cpu="32", node_memory="128Gi", node_pods=max(110, 2 * deployments * replicas
+                                                                                     // nodes), event_limit=10_000)
+    async with cluster:
+        started = time.perf_counter()
+        cluster_start = cluster.now()
+        await cluster.apply([deployment(i, replicas) for i in range(deployments)])
+        expected = deployments * replicas
+        ready_counter = {"n": 0}
+
+        # Count Ready pods from the watch stream instead of rescanning the store at every step.
+        def on_event(event) -> None:
+            if event.resource != "pods":
+                return
+            was = _ready(event.old) if event.old is not None else False
+            now = _ready(event.object) if event.type != "DELETED" else False
+            ready_counter["n"] += int(now) - int(was)
+
+        cluster.store.add_listener(on_event)
+        ok = await cluster.run_until(lambda c: ready_counter["n"] >= expected, timeout=600)
+        wall = time.perf_counter() - started
+        assert ok and all_ready(cluster, expected), "not every pod became Ready"
+        return wall, cluster.now() - cluster_start, peak_rss_mib()
+
+
+def _ready(pod: dict | None) -> bool:
+    if not pod:
+        return False
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions", ()))
+
+
+async def write_latency(watchers: int = 20, writes: int = 2000) -> tuple[float, float]:
+    async with Cluster(nodes=1) as cluster:
+        obj = await cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}})
+        streams = [cluster.watch("namespaces") for _ in range(watchers)]
+        for stream in streams:
+            await anext(stream)  # start each watcher
+        samples = []
+        for i in range(writes):
+            obj = dict(obj, metadata={**obj["metadata"], "labels": {"i": str(i)}})
+            t0 = time.perf_counter()
+            obj = cluster.api.update(obj)
+            samples.append(time.perf_counter() - t0)
+            if i % 100 == 0:
+                for stream in streams:
+                    while True:
+                        event = await anext(stream)
+                        if event["object"]["metadata"]["resourceVersion"] == obj["metadata"]["resourceVersion"]:
+                            break
+        for stream in streams:
+            await stream.aclose()
+        samples.sort()
+        return samples[len(samples) // 2] * 1000, samples[int(len(samples) * 0.99)] * 1000
+
+
+async def idle_cpu(pods: int = 10_000, seconds: float = 10.0) -> float:
+    async with Cluster(nodes=100, node_cpu="32", node_memory="128Gi", clock="real", speed=50.0) as cluster:
+        await cluster.apply([deployment(i, 10) for i in range(pods // 10)])
+        ok = await cluster.run_until(lambda c: all_ready(c, pods), timeout=3600)
+        assert ok, "pods did not become ready"
+        cluster.clock.set_speed(1.0)
+        await asyncio.sleep(1.0)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        return 100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--large", action="store_true", help="also scale to 100,000 pods")
+    parser.add_argument("--skip-idle", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    wall, simulated, rss = asyncio.run(scale_up(1000, 10, 100))
+    print(f"1,000 deployments x 10 replicas, 100 nodes: all 10,000 pods Ready in {wall:.2f} s wall "
+          f"({simulated:.0f} s of cluster time), peak RSS {rss:.0f} MiB")
+    p50, p99 = asyncio.run(write_latency())
+    print(f"one write, 20 watchers: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+    if not args.skip_idle:
+        share = asyncio.run(idle_cpu())
+        print(f"10,000 running pods, real clock, idle: {share:.1f} % of one core")
+    if args.large:
+        wall, _, rss = asyncio.run(scale_up(10_000, 10, 1000))
+        print(f"10,000 deployments x 10 replicas, 1,000 nodes: all 100,000 pods Ready in {wall:.2f} s wall, "
+              f"peak RSS {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
