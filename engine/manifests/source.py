@@ -1,0 +1,277 @@
+"""A watched manifest folder as the declared desired state.
+
+`ManifestSource.sync()` re-reads what changed, applies every valid document (Namespaces and other
+cluster-scoped kinds first), and prunes what this folder applied before but no longer declares. Its rules:
+
+- Per-document isolation: a document that fails keeps its last good version live and un-pruned, and its
+  error stays until it is fixed. A file that does not parse at all keeps everything it declared before.
+- Prune only from the inventory: objects this folder applied. Controller-made or imperatively made objects
+  are never touched. Moving a document to another file or renaming a file is not a delete and a create.
+- A folder that disappears keeps the last state and reports an error instead of pruning everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .. import errors
+from ..apply import apply_object
+from ..kinds import REGISTRY
+from .loader import Document, LoadError, discover, field_line, load_file
+
+Obj = dict[str, Any]
+ObjKey = tuple[str, str, str]  # (Kind, namespace or "", name)
+HISTORY_LIMIT = 100
+WATCH_STEP_MS = 30  # a burst of file events ends after this much quiet (an editor's write-rename save)
+WATCH_DEBOUNCE_MS = 400  # …but a long burst (a git checkout) is applied at least this often
+
+
+@attrs.frozen
+class InventoryEntry:
+    """An object this folder applied, and the document that declares it."""
+
+    key: ObjKey
+    file: str
+    index: int
+    line: int
+    declared: Obj
+    uid: str = ""
+
+
+@attrs.frozen
+class SyncRecord:
+    """One pass of `sync()`, for the dashboard's history of a folder."""
+
+    at: float  # wall-clock time
+    files: tuple[str, ...]
+    created: tuple[ObjKey, ...] = ()
+    updated: tuple[ObjKey, ...] = ()
+    pruned: tuple[ObjKey, ...] = ()
+    errors: tuple[LoadError, ...] = ()
+    seconds: float = 0.0
+
+
+def object_key(obj: Obj, default_namespace: str) -> ObjKey | None:
+    """Identify a document even when it is invalid, so its last good version can be kept."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    if not isinstance(kind, str) or not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        return None
+    info = REGISTRY.by_kind(kind)
+    namespaced = info.namespaced if info is not None else bool(meta.get("namespace"))
+    namespace = (meta.get("namespace") or default_namespace) if namespaced else ""
+    return kind, str(namespace), meta["name"]
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _apply_rank(doc: Document) -> int:
+    kind = doc.obj.get("kind")
+    if kind == "Namespace":
+        return 0
+    info = REGISTRY.by_kind(str(kind))
+    return 1 if info is not None and not info.namespaced else 2
+
+
+class ManifestSource:
+    def __init__(self, api: Any, root: str | Path, *, namespace: str = "default") -> None:
+        self.api = api
+        self.root = Path(root)
+        self.namespace = namespace
+        self.inventory: dict[ObjKey, InventoryEntry] = {}
+        self.errors: dict[str, list[LoadError]] = {}  # file -> its current errors
+        self.history: deque[SyncRecord] = deque(maxlen=HISTORY_LIMIT)
+        self._documents: dict[str, list[Document]] = {}  # file -> last successfully parsed documents
+        self._stamps: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) when last read
+        self._own_writes: dict[str, str] = {}  # file -> digest of content k9py itself wrote
+        self.listeners: list[Callable[[SyncRecord], None]] = []
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    @property
+    def all_errors(self) -> list[LoadError]:
+        return sorted((e for errs in self.errors.values() for e in errs), key=lambda e: (e.file, e.line))
+
+    def expect_own_write(self, file: str | Path, digest: str) -> None:
+        """A write-back is about to change `file` to content with this sha256: not a user edit."""
+        self._own_writes[str(file)] = digest
+
+    def _changed_files(self) -> tuple[list[Path], set[str], list[LoadError]]:
+        """Files to re-read, files that vanished, and discovery errors."""
+        files, discover_errors = discover(self.root)
+        present = {str(p) for p in files}
+        changed = []
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if self._stamps.get(str(path)) != stamp:
+                changed.append(path)
+        vanished = set(self._documents) - present
+        return changed, vanished, discover_errors
+
+    # --- syncing -------------------------------------------------------------------------------------------
+
+    def sync(self, paths: set[str] | None = None) -> SyncRecord:
+        """Re-read changed files (all changed files when `paths` is None), apply, prune; never raises."""
+        started = time.perf_counter()
+        if not self.root.exists():
+            error = LoadError(str(self.root), 0, "watched folder is missing; keeping the last applied state")
+            self.errors = {str(self.root): [error]}
+            return self._record([], (), (), (), [error], started)
+        self.errors.pop(str(self.root), None)
+        changed, vanished, discover_errors = self._changed_files()
+        if paths is not None:
+            wanted = {str(Path(p)) for p in paths}
+            changed = [p for p in changed if str(p) in wanted] + [
+                p for p in changed if str(p) not in wanted and str(p) not in self._stamps]
+        touched: list[str] = []
+        for path in changed:
+            name = str(path)
+            docs, load_errors = load_file(path)
+            try:
+                stat = path.stat()
+                self._stamps[name] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                self._stamps.pop(name, None)
+            self.errors[name] = list(load_errors)
+            if load_errors and not docs and name in self._documents:
+                touched.append(name)
+                continue  # the file no longer parses: keep what it declared before it broke
+            self._documents[name] = docs
+            if self._own_writes.pop(name, None) == _digest(path):
+                # k9py wrote this file itself (write-back): the cluster already matches it.
+                self._refresh_locations(name, docs)
+                continue
+            touched.append(name)
+        for name in vanished:
+            touched.append(name)
+            self._documents.pop(name, None)
+            self._stamps.pop(name, None)
+            self.errors.pop(name, None)
+        for error in discover_errors:
+            self.errors.setdefault(error.file, []).append(error)
+        if not touched:
+            return self._record([], (), (), (), [], started, quiet=True)
+        created, updated, pruned, apply_errors = self._apply_all(set(touched))
+        return self._record(touched, created, updated, pruned, apply_errors, started)
+
+    def _refresh_locations(self, name: str, docs: list[Document]) -> None:
+        for doc in docs:
+            key = object_key(doc.obj, self.namespace)
+            entry = self.inventory.get(key) if key else None
+            if entry is not None:
+                self.inventory[key] = attrs.evolve(entry, file=name, index=doc.index, line=doc.line, declared=doc.obj)
+
+    def _apply_all(self, touched: set[str]) -> tuple[list[ObjKey], list[ObjKey], list[ObjKey], list[LoadError]]:
+        declared: dict[ObjKey, Document] = {}
+        keep: set[ObjKey] = set()  # declared but invalid: keep the last good version
+        new_errors: list[LoadError] = []
+        everything = [d for name in sorted(self._documents) for d in self._documents[name]]
+        for doc in everything:
+            key = object_key(doc.obj, self.namespace)
+            if key is None:
+                continue
+            if key in declared:
+                first = declared[key]
+                kind, ns, name = key
+                message = (f'{kind} {ns + "/" if ns else ""}{name} is declared twice: here and at {first.where}; '
+                           "only the first is applied")
+                new_errors.append(LoadError(doc.file, doc.line, message))
+                continue
+            declared[key] = doc
+        created: list[ObjKey] = []
+        updated: list[ObjKey] = []
+        # Only documents of files that changed are applied again; drift elsewhere is left for self-heal.
+        for key, doc in sorted(declared.items(), key=lambda kv: (_apply_rank(kv[1]), kv[1].file, kv[1].line)):
+            entry = self.inventory.get(key)
+            if doc.file not in touched and entry is not None:
+                self.inventory[key] = attrs.evolve(entry, file=doc.file, index=doc.index, line=doc.line)
+                continue
+            before = self.api.store.get(REGISTRY.by_kind(key[0]).resource, key[1], key[2]) \
+                if REGISTRY.by_kind(key[0]) else None
+            try:
+                live = apply_object(self.api, doc.obj, self.namespace)
+            except errors.ApiError as exc:
+                new_errors.append(self._document_error(doc, exc))
+                keep.add(key)
+                continue
+            if before is None:
+                created.append(key)
+            elif live is not before:
+                updated.append(key)
+            self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj,
+                                                 live["metadata"].get("uid", ""))
+        for error in new_errors:
+            self.errors.setdefault(error.file, []).append(error)
+        pruned = self._prune(set(declared), keep)
+        return created, updated, pruned, new_errors
+
+    def _prune(self, declared: set[ObjKey], keep: set[ObjKey]) -> list[ObjKey]:
+        pruned = []
+        for key, entry in list(self.inventory.items()):
+            if key in declared or key in keep:
+                continue
+            info = REGISTRY.by_kind(key[0])
+            if info is None:
+                del self.inventory[key]
+                continue
+            live = self.api.store.get(info.resource, key[1], key[2])
+            # Only the object this folder made: one re-created by someone else since is not ours to delete.
+            if live is not None and live["metadata"].get("uid") == entry.uid:
+                try:
+                    self.api.delete(info, key[2], key[1] or None)
+                except errors.ApiError:
+                    pass
+                pruned.append(key)
+            del self.inventory[key]
+        return pruned
+
+    def _document_error(self, doc: Document, exc: errors.ApiError) -> LoadError:
+        line = doc.line
+        causes = (exc.status.get("details") or {}).get("causes") or []
+        field = next((c.get("field") for c in causes if c.get("field")), None)
+        if field and doc.item is None:
+            try:
+                line = field_line(Path(doc.file).read_text(encoding="utf-8"), doc.index, field) or line
+            except OSError:
+                pass
+        return LoadError(doc.file, line, exc.message)
+
+    def _record(self, files: list[str], created: Any, updated: Any, pruned: Any, errs: list[LoadError],
+                started: float, quiet: bool = False) -> SyncRecord:
+        record = SyncRecord(time.time(), tuple(sorted(files)), tuple(created), tuple(updated), tuple(pruned),
+                            tuple(errs), time.perf_counter() - started)
+        if not quiet:
+            self.history.append(record)
+            for listener in self.listeners:
+                listener(record)
+        return record
+
+    # --- watching ------------------------------------------------------------------------------------------
+
+    async def watch(self, stop: asyncio.Event | None = None) -> None:
+        """Sync on every burst of file changes until `stop` is set (or the task is cancelled)."""
+        from watchfiles import awatch
+
+        self.sync()
+        watch_root = self.root if self.root.exists() else self.root.parent
+        async for changes in awatch(watch_root, debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
+                                    stop_event=stop, recursive=True, ignore_permission_denied=True):
+            paths = {path for _, path in changes}
+            self.sync(paths)

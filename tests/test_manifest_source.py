@@ -1,0 +1,168 @@
+"""A watched folder is the desired state: apply, isolate bad documents, prune only what it applied."""
+
+import asyncio
+import shutil
+import textwrap
+
+import pytest
+
+from engine.cluster import Cluster
+from engine.manifests.source import ManifestSource
+
+
+def deployment(name: str, replicas: int = 1, image: str = "nginx:1.25", namespace: str | None = None) -> str:
+    text = textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+        spec:
+          replicas: {replicas}
+          selector:
+            matchLabels: {{app: {name}}}
+          template:
+            metadata:
+              labels: {{app: {name}}}
+            spec:
+              containers:
+              - name: app
+                image: {image}
+        """)
+    return text.replace(f"  name: {name}\n", f"  name: {name}\n  namespace: {namespace}\n", 1) if namespace else text
+
+
+@pytest.fixture
+async def cluster():
+    async with Cluster(nodes=2) as c:
+        yield c
+
+
+def names(cluster, kind="deploy", namespace=None):
+    return sorted(o["metadata"]["name"] for o in cluster.list(kind, namespace))
+
+
+async def test_first_sync_applies_namespaces_first_and_everything_else(tmp_path, cluster):
+    (tmp_path / "a-app.yaml").write_text(deployment("web", namespace="shop"))
+    (tmp_path / "z-ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+    source = ManifestSource(cluster.api, tmp_path)
+    record = source.sync()
+    assert source.all_errors == []
+    assert set(record.created) == {("Namespace", "", "shop"), ("Deployment", "shop", "web")}
+    assert names(cluster, "deploy", "shop") == ["web"]
+
+
+async def test_editing_a_file_updates_only_what_changed(tmp_path, cluster):
+    path = tmp_path / "web.yaml"
+    path.write_text(deployment("web") + "---\n" + deployment("api"))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    api_rv = cluster.get("deploy", "api")["metadata"]["resourceVersion"]
+    path.write_text(deployment("web", replicas=3) + "---\n" + deployment("api"))
+    record = source.sync()
+    assert record.updated == (("Deployment", "default", "web"),)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 3
+    assert cluster.get("deploy", "api")["metadata"]["resourceVersion"] == api_rv
+    assert source.sync().files == ()  # nothing changed: nothing re-read
+
+
+async def test_an_invalid_document_keeps_its_last_good_version_and_shows_its_error(tmp_path, cluster):
+    path = tmp_path / "web.yaml"
+    path.write_text(deployment("web", replicas=2))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    path.write_text(deployment("web", replicas=2).replace("replicas: 2", 'replicas: "two"'))
+    source.sync()
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 2  # still running as before
+    [error] = source.all_errors
+    assert (error.file, error.line) == (str(path), 6)
+    assert "spec.replicas: Invalid value: \"two\": must be of type integer" in error.message
+    path.write_text(deployment("web", replicas=4))
+    source.sync()
+    assert source.all_errors == []
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 4
+
+
+async def test_a_file_that_stops_parsing_keeps_everything_it_declared(tmp_path, cluster):
+    path = tmp_path / "both.yaml"
+    path.write_text(deployment("web") + "---\n" + deployment("api"))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    path.write_text("apiVersion: apps/v1\nkind: [broken\n")
+    source.sync()
+    assert names(cluster) == ["api", "web"]
+    assert source.all_errors[0].message.startswith("YAML syntax error")
+
+
+async def test_removing_a_document_prunes_only_objects_this_folder_applied(tmp_path, cluster):
+    (tmp_path / "web.yaml").write_text(deployment("web"))
+    (tmp_path / "api.yaml").write_text(deployment("api"))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    await cluster.apply(deployment("manual"))  # made by hand: never this folder's to delete
+    await cluster.run_for(10)
+    (tmp_path / "api.yaml").unlink()
+    record = source.sync()
+    assert record.pruned == (("Deployment", "default", "api"),)
+    assert names(cluster) == ["manual", "web"]
+    await cluster.run_for(60)
+    assert not [p for p in cluster.list("pods") if p["metadata"]["name"].startswith("api-")]
+    assert [p for p in cluster.list("pods") if p["metadata"]["name"].startswith("manual-")]
+
+
+async def test_moving_a_document_to_another_file_does_not_recreate_it(tmp_path, cluster):
+    (tmp_path / "old.yaml").write_text(deployment("web"))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    uid = cluster.get("deploy", "web")["metadata"]["uid"]
+    (tmp_path / "old.yaml").rename(tmp_path / "new.yaml")
+    record = source.sync()
+    assert record.pruned == () and record.created == ()
+    assert cluster.get("deploy", "web")["metadata"]["uid"] == uid
+    assert source.inventory[("Deployment", "default", "web")].file == str(tmp_path / "new.yaml")
+
+
+async def test_a_vanished_folder_prunes_nothing(tmp_path, cluster):
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "web.yaml").write_text(deployment("web"))
+    source = ManifestSource(cluster.api, folder)
+    source.sync()
+    shutil.rmtree(folder)
+    source.sync()
+    assert names(cluster) == ["web"]
+    assert "watched folder is missing" in source.all_errors[0].message
+
+
+async def test_the_same_object_declared_twice_names_both_places(tmp_path, cluster):
+    (tmp_path / "a.yaml").write_text(deployment("web", replicas=1))
+    (tmp_path / "b.yaml").write_text("# a copy\n" + deployment("web", replicas=5))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    [error] = source.all_errors
+    assert error.file == str(tmp_path / "b.yaml")
+    assert error.message == (f"Deployment default/web is declared twice: here and at {tmp_path / 'a.yaml'}:1; "
+                             "only the first is applied")
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 1
+
+
+async def test_saving_a_file_is_applied_by_the_watcher(tmp_path, cluster):
+    path = tmp_path / "web.yaml"
+    path.write_text(deployment("web", replicas=1))
+    source = ManifestSource(cluster.api, tmp_path)
+    stop = asyncio.Event()
+    task = asyncio.create_task(source.watch(stop))
+    try:
+        for _ in range(100):
+            if cluster.get("deploy", "web"):
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # let the watcher settle before the edit
+        path.write_text(deployment("web", replicas=4))
+        for _ in range(200):
+            if cluster.get("deploy", "web")["spec"]["replicas"] == 4:
+                break
+            await asyncio.sleep(0.02)
+        assert cluster.get("deploy", "web")["spec"]["replicas"] == 4
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
