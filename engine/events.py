@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 AggregateKey = tuple[str, str, str, str, str, str, str, str]
 
+# client-go tools/record/events_cache.go defaults.
+AGGREGATE_MAX_EVENTS = 10
+AGGREGATE_WINDOW_SECONDS = 600
+COMBINED_PREFIX = "(combined from similar events): "
+SPAM_BURST = 25
+SPAM_REFILL_PER_SECOND = 1 / 300
+
 # Components as Kubernetes names them in `source.component` (describe's "From" column).
 DEPLOYMENT_CONTROLLER = "deployment-controller"
 REPLICASET_CONTROLLER = "replicaset-controller"
@@ -54,6 +61,10 @@ class EventRecorder:
         # Aggregation key -> (namespace, event name), oldest first: the order in which events are evicted.
         self._index: OrderedDict[AggregateKey, tuple[str, str]] = OrderedDict()
         self._last_nanos = 0
+        # (source, object, type, reason) -> (distinct messages seen, last seen): for "combined" events.
+        self._similar: dict[tuple[str, ...], tuple[set[str], float]] = {}
+        # event key -> (tokens, last refill): client-go's token-bucket spam filter.
+        self._spam: dict[tuple[str, ...], tuple[float, float]] = {}
 
     def _event_name(self, object_name: str, now: float) -> str:
         # `<object>.<hex unix nanoseconds>`; on a virtual clock many events share one instant, so the
@@ -73,9 +84,13 @@ class EventRecorder:
                 host: str | None, field_path: str | None) -> Obj | None:
         ref = involved_object(obj, field_path)
         namespace = ref.get("namespace") or "default"
-        key: AggregateKey = (component, host or "", ref["kind"], namespace, ref["name"], ref.get("uid", ""),
-                             event_type + "/" + reason, message)
         now = self.api.clock.now()
+        similar = (component, host or "", ref["kind"], namespace, ref["name"], ref.get("uid", ""),
+                   event_type + "/" + reason)
+        message = self._aggregate(similar, message, now)
+        if not self._allowed_by_spam_filter((*similar, message), now):
+            return None
+        key: AggregateKey = (*similar, message)
         stamp = format_time(now)
         existing = self._index.get(key)
         if existing is not None:
@@ -111,6 +126,31 @@ class EventRecorder:
         self._index[key] = (namespace, created["metadata"]["name"])
         self._evict()
         return created
+
+    def _aggregate(self, similar: tuple[str, ...], message: str, now: float) -> str:
+        """EventAggregator: past 10 distinct messages for one (source, object, type, reason) within 10 minutes,
+        further ones fold into a single `(combined from similar events): …` event."""
+        record = self._similar.get(similar)
+        if record is None or now - record[1] > AGGREGATE_WINDOW_SECONDS:
+            record = (set(), now)
+        messages = record[0]
+        messages.add(message)
+        self._similar[similar] = (messages, now)
+        if len(self._similar) > self.limit:
+            self._similar.pop(next(iter(self._similar)))
+        if len(messages) <= AGGREGATE_MAX_EVENTS:
+            return message
+        return COMBINED_PREFIX + message
+
+    def _allowed_by_spam_filter(self, key: tuple[str, ...], now: float) -> bool:
+        """EventSourceObjectSpamFilter: a burst of 25, then one event per 5 minutes for the same event."""
+        tokens, last = self._spam.get(key, (float(SPAM_BURST), now))
+        tokens = min(float(SPAM_BURST), tokens + (now - last) * SPAM_REFILL_PER_SECOND)
+        allowed = tokens >= 1.0
+        self._spam[key] = (tokens - 1.0 if allowed else tokens, now)
+        if len(self._spam) > 4 * self.limit:
+            self._spam.pop(next(iter(self._spam)))
+        return allowed
 
     def _insert(self, event: Obj, namespace: str, stamp: str) -> Obj | None:
         """Store a complete Event directly: the recorder builds every field itself, so the API's copying,
