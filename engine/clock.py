@@ -34,23 +34,22 @@ class Timer:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def __lt__(self, other: Timer) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
-
 
 class Clock:
     """A heap of timers over some notion of "now"; subclasses decide how now moves."""
 
     def __init__(self) -> None:
-        self._timers: list[Timer] = []
+        # (when, seq, timer): tuples compare in C, which matters with tens of thousands of timers.
+        self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
 
     def now(self) -> float:
         raise NotImplementedError
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
-        timer = Timer(when=when, seq=next(self._seq), callback=callback)
-        heapq.heappush(self._timers, timer)
+        seq = next(self._seq)
+        timer = Timer(when=when, seq=seq, callback=callback)
+        heapq.heappush(self._timers, (when, seq, timer))
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
@@ -59,24 +58,24 @@ class Clock:
     def next_deadline(self) -> float | None:
         """When the earliest live timer is due, or None when no timer is pending."""
         timers = self._timers
-        while timers and timers[0].cancelled:
+        while timers and timers[0][2].cancelled:
             heapq.heappop(timers)
-        return timers[0].when if timers else None
+        return timers[0][0] if timers else None
 
     def pop_due(self) -> list[Timer]:
         """Remove and return every live timer due at or before now, in (when, creation) order."""
         now = self.now()
         due: list[Timer] = []
         timers = self._timers
-        while timers and timers[0].when <= now:
-            timer = heapq.heappop(timers)
+        while timers and timers[0][0] <= now:
+            timer = heapq.heappop(timers)[2]
             if not timer.cancelled:
                 due.append(timer)
         return due
 
     @property
     def pending_timers(self) -> int:
-        return sum(1 for t in self._timers if not t.cancelled)
+        return sum(1 for _, _, t in self._timers if not t.cancelled)
 
 
 class VirtualClock(Clock):

@@ -19,6 +19,11 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped objects
 
 
+# Resources a controller may adopt when they have no controller owner (pods by ReplicaSets, ReplicaSets by
+# Deployments); only these are indexed by `uncontrolled`.
+ADOPTABLE = frozenset({"pods", "replicasets.apps"})
+
+
 @attrs.frozen
 class WatchEvent:
     type: str  # ADDED, MODIFIED, DELETED
@@ -154,7 +159,8 @@ class Store:
         new_refs = new["metadata"].get("ownerReferences") if new is not None else None
         if old is not None and new is not None and old_refs is new_refs:
             return  # the common case: a status or spec write that left the owners alone
-        self._index_controller(resource, new or old, new is not None)  # type: ignore[arg-type]
+        if resource in ADOPTABLE:
+            self._index_controller(resource, new or old, new is not None)  # type: ignore[arg-type]
         if not old_refs and not new_refs:
             return
         old_uids = {r.get("uid") for r in (old or {}).get("metadata", {}).get("ownerReferences") or ()}
