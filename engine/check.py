@@ -9,30 +9,17 @@ file:line. Exit 0 when everything is Healthy, 1 when anything is not (or some do
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from . import errors
-from .apply import apply_object
 from .cluster import Cluster
-from .kinds import REGISTRY
-from .manifests.loader import Document, LoadError, field_line, load_paths
+from .manifests.loader import LoadError
+from .manifests.source import ManifestSource, ObjKey
 
 Obj = dict[str, Any]
 SETTLE_STEP = 5.0
 STABLE_FOR = 60.0  # a cluster whose unhealthy objects stop changing for this long has settled as far as it will
-
-# Kinds every Kubernetes user knows that this engine does not serve yet: say so instead of "no matches".
-KNOWN_UNSUPPORTED = {
-    "Service", "ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
-    "HorizontalPodAutoscaler", "PersistentVolumeClaim", "PersistentVolume", "ServiceAccount", "Role",
-    "RoleBinding", "ClusterRole", "ClusterRoleBinding", "NetworkPolicy", "PodDisruptionBudget",
-    "StorageClass", "CustomResourceDefinition", "Endpoints", "EndpointSlice", "LimitRange", "ResourceQuota",
-    "PriorityClass", "IngressClass",
-}
-
 
 @attrs.define
 class Report:
@@ -61,35 +48,7 @@ def _error_entry(error: LoadError) -> Obj:
     return {"file": error.file, "line": error.line, "message": error.message}
 
 
-def _document_error(doc: Document, exc: errors.ApiError) -> Obj:
-    """An API rejection placed at the line of the first offending field when there is one."""
-    line = doc.line
-    causes = (exc.status.get("details") or {}).get("causes") or []
-    field = next((c.get("field") for c in causes if c.get("field")), None)
-    if field and doc.item is None:
-        try:
-            text = Path(doc.file).read_text(encoding="utf-8")
-            line = field_line(text, doc.index, field) or line
-        except OSError:
-            pass
-    return {"file": doc.file, "line": line, "message": exc.message}
-
-
-def _unsupported_message(doc: Document) -> str | None:
-    kind = doc.obj.get("kind")
-    if isinstance(kind, str) and kind in KNOWN_UNSUPPORTED and REGISTRY.by_kind(kind) is None:
-        return (f'kind "{kind}" ({doc.obj.get("apiVersion", "?")}) is a Kubernetes kind that k9py does not '
-                "simulate yet; the document was skipped")
-    return None
-
-
-def _object_key(obj: Obj) -> tuple[str, str, str]:
-    info = REGISTRY.by_kind(obj["kind"])
-    namespace = obj["metadata"].get("namespace", "") if info and info.namespaced else ""
-    return obj["kind"], namespace, obj["metadata"]["name"]
-
-
-def _health_snapshot(cluster: Cluster, declared: list[tuple[str, str, str]]) -> list[Obj]:
+def _health_snapshot(cluster: Cluster, declared: list[ObjKey]) -> list[Obj]:
     out = []
     for kind, namespace, name in declared:
         status, message = cluster.health(kind, name, namespace or None)
@@ -129,7 +88,7 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
     return problems
 
 
-def workload_problems(cluster: Cluster, declared: Iterable[tuple[str, str, str]]) -> list[Obj]:
+def workload_problems(cluster: Cluster, declared: Iterable[ObjKey]) -> list[Obj]:
     problems = []
     for kind, namespace, name in declared:
         if kind != "Deployment":
@@ -148,41 +107,20 @@ def workload_problems(cluster: Cluster, declared: Iterable[tuple[str, str, str]]
 async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", node_memory: str = "16Gi",
                     duration: float = 600.0, namespace: str | None = None) -> Report:
     report = Report()
-    documents, load_errors = load_paths(paths)
-    report.errors.extend(_error_entry(e) for e in load_errors)
-    report.documents = len(documents)
     cluster = Cluster(nodes=nodes, node_cpu=node_cpu, node_memory=node_memory, clock="virtual")
     async with cluster:
-        declared: list[tuple[str, str, str]] = []
-        seen: dict[tuple[str, str, str], Document] = {}
-        ordered = sorted(documents, key=lambda d: (0 if d.obj.get("kind") == "Namespace" else
-                                                   1 if not getattr(REGISTRY.by_kind(str(d.obj.get("kind"))),
-                                                                    "namespaced", True) else 2))
-        for doc in ordered:
-            unsupported = _unsupported_message(doc)
-            if unsupported:
-                report.errors.append({"file": doc.file, "line": doc.line, "message": unsupported})
-                continue
-            try:
-                live = apply_object(cluster.api, doc.obj, namespace)
-            except errors.ApiError as exc:
-                report.errors.append(_document_error(doc, exc))
-                continue
-            key = _object_key(live)
-            if key in seen:
-                first = seen[key]
-                kind, ns, name = key
-                report.errors.append({"file": doc.file, "line": doc.line, "message":
-                                      f'{kind} {ns + "/" if ns else ""}{name} is also declared at {first.where}; '
-                                      "the later declaration wins"})
-            else:
-                seen[key] = doc
-                declared.append(key)
+        sources = [ManifestSource(cluster.api, path, namespace=namespace or "default") for path in paths]
+        declared: list[ObjKey] = []
+        for source in sources:
+            source.sync()
+            report.errors.extend(_error_entry(e) for e in source.all_errors)
+            report.documents += source.document_count
+            declared.extend(key for key in source.inventory if key not in declared)
         report.applied = len(declared)
-        namespaces = {ns for _, ns, _ in declared if ns} | {name for kind, _, name in declared if kind == "Namespace"}
         report.errors.sort(key=lambda e: (e["file"], e["line"]))
         if not declared:
             return report
+        namespaces = {ns for _, ns, _ in declared if ns} | {name for kind, _, name in declared if kind == "Namespace"}
         start = cluster.now()
         last_change = start
         previous: list[Obj] | None = None

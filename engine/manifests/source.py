@@ -71,6 +71,24 @@ def object_key(obj: Obj, default_namespace: str) -> ObjKey | None:
     return kind, str(namespace), meta["name"]
 
 
+# Kinds every Kubernetes user knows that the engine does not serve yet: say so instead of "no matches".
+KNOWN_UNSUPPORTED = frozenset({
+    "Service", "ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress",
+    "HorizontalPodAutoscaler", "PersistentVolumeClaim", "PersistentVolume", "ServiceAccount", "Role",
+    "RoleBinding", "ClusterRole", "ClusterRoleBinding", "NetworkPolicy", "PodDisruptionBudget",
+    "StorageClass", "CustomResourceDefinition", "Endpoints", "EndpointSlice", "LimitRange", "ResourceQuota",
+    "PriorityClass", "IngressClass",
+})
+
+
+def unsupported_kind(obj: Obj) -> str | None:
+    kind = obj.get("kind")
+    if isinstance(kind, str) and kind in KNOWN_UNSUPPORTED and REGISTRY.by_kind(kind) is None:
+        return (f'kind "{kind}" ({obj.get("apiVersion", "?")}) is a Kubernetes kind that k9py does not '
+                "simulate yet; the document was skipped")
+    return None
+
+
 def _digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -105,6 +123,10 @@ class ManifestSource:
     def all_errors(self) -> list[LoadError]:
         return sorted((e for errs in self.errors.values() for e in errs), key=lambda e: (e.file, e.line))
 
+    @property
+    def document_count(self) -> int:
+        return sum(len(docs) for docs in self._documents.values())
+
     def expect_own_write(self, file: str | Path, digest: str) -> None:
         """A write-back is about to change `file` to content with this sha256: not a user edit."""
         self._own_writes[str(file)] = digest
@@ -131,7 +153,9 @@ class ManifestSource:
         """Re-read changed files (all changed files when `paths` is None), apply, prune; never raises."""
         started = time.perf_counter()
         if not self.root.exists():
-            error = LoadError(str(self.root), 0, "watched folder is missing; keeping the last applied state")
+            message = ("watched folder is missing; keeping the last applied state" if self._documents
+                       else "no such file or directory")
+            error = LoadError(str(self.root), 0, message)
             self.errors = {str(self.root): [error]}
             return self._record([], (), (), (), [error], started)
         self.errors.pop(str(self.root), None)
@@ -202,6 +226,10 @@ class ManifestSource:
             entry = self.inventory.get(key)
             if doc.file not in touched and entry is not None:
                 self.inventory[key] = attrs.evolve(entry, file=doc.file, index=doc.index, line=doc.line)
+                continue
+            unsupported = unsupported_kind(doc.obj)
+            if unsupported:
+                new_errors.append(LoadError(doc.file, doc.line, unsupported))
                 continue
             before = self.api.store.get(REGISTRY.by_kind(key[0]).resource, key[1], key[2]) \
                 if REGISTRY.by_kind(key[0]) else None
