@@ -24,14 +24,12 @@ Obj = dict[str, Any]
 def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
     """YAML/JSON text (multi-document), one object, or a list of objects; `kind: List` is flattened."""
     if isinstance(manifests, str):
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
+        from .manifests.loader import parse_text
 
-        yaml = YAML(typ="safe", pure=False)
-        try:
-            docs = [d for d in yaml.load_all(manifests) if d is not None]
-        except YAMLError as exc:
-            raise errors.bad_request(f"error parsing YAML: {exc}") from None
+        parsed, problems = parse_text(manifests, "<input>")
+        if problems:
+            raise errors.bad_request(f"error parsing YAML: {problems[0]}")
+        docs = [d.obj for d in parsed]
     elif isinstance(manifests, dict):
         docs = [manifests]
     else:

@@ -28,21 +28,23 @@ def _owned_replica_sets(api: Api, d: Obj) -> list[Obj]:
 
 
 def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None) -> str:
+    """DeploymentRollbacker.Rollback, checks in kubectl's order: the target revision first, then paused."""
+    revision = to_revision or 0
+    if revision < 0:
+        raise errors.bad_request(f"unable to find specified revision {revision} in history")
     d = _deployment(api, name, namespace)
+    rss = _owned_replica_sets(api, d)
+    target = du.find_rollback_target(rss, revision)
+    if target is None:
+        if revision > 0:
+            raise errors.bad_request(f"unable to find specified revision {revision} in history")
+        raise errors.bad_request(f'no rollout history found for deployment "{name}"')
     if d["spec"].get("paused"):
         raise errors.bad_request("you cannot rollback a paused deployment; resume it first with "
                                  "'kubectl rollout resume' and try again")
-    rss = _owned_replica_sets(api, d)
-    if not rss:
-        raise errors.bad_request(f'no rollout history found for deployment "{name}"')
-    target = du.find_rollback_target(rss, to_revision or 0)
-    if target is None:
-        if to_revision:
-            raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
-        raise errors.bad_request(f'no rollout history found for deployment "{name}"')
     if du.equal_ignore_hash(d["spec"]["template"], target["spec"]["template"]):
-        return f"deployment.apps/{name} skipped rollback (current template already matches revision " \
-               f"{du.revision(target)})"
+        # kubectl prints the --to-revision argument here (0 when it was not given), not the RS's revision.
+        return f"deployment.apps/{name} skipped rollback (current template already matches revision {revision})"
     updated = deep_copy(d)
     updated["spec"]["template"] = du.rollback_template(target)
     updated["metadata"]["annotations"] = du.rollback_annotations(d, target)
@@ -66,7 +68,8 @@ def rollout_restart(api: Api, name: str, namespace: str) -> str:
 def set_paused(api: Api, name: str, namespace: str, paused: bool) -> str:
     d = deep_copy(_deployment(api, name, namespace))
     if bool(d["spec"].get("paused")) == paused:
-        return f"deployment.apps/{name} {'paused' if paused else 'resumed'}"
+        # kubectl's ObjectPauser/ObjectResumer refuse a no-op, reported per object as `<resource> "<name>" <err>`.
+        raise errors.bad_request(f'deployments.apps "{name}" {"is already paused" if paused else "is not paused"}')
     if paused:
         d["spec"]["paused"] = True
     else:

@@ -71,9 +71,8 @@ class DeploymentController(Controller):
         if d["metadata"].get("deletionTimestamp"):
             return owned
         selector = selector_from_dict(d["spec"].get("selector"))
-        for rs in list(self.store.iter(RS, d["metadata"].get("namespace", ""))):
-            if podutil.controller_ref(rs) is None and not rs["metadata"].get("deletionTimestamp") and \
-                    selector.matches(rs["metadata"].get("labels")):
+        for rs in self.store.uncontrolled(RS, d["metadata"].get("namespace", "")):
+            if not rs["metadata"].get("deletionTimestamp") and selector.matches(rs["metadata"].get("labels")):
                 adopted = deep_copy(rs)
                 adopted["metadata"]["ownerReferences"] = [*(rs["metadata"].get("ownerReferences") or []),
                                                           du.controller_ref(d)]
@@ -119,7 +118,9 @@ class DeploymentController(Controller):
         return self._create_new_rs(d, all_old), all_old
 
     def _sync_existing_new_rs(self, d: Obj, rs: Obj, all_old: list[Obj]) -> Obj:
-        updated = deep_copy(rs)
+        # Only annotations and spec.minReadySeconds may change here: copy just those layers.
+        updated = {**rs, "metadata": {**rs["metadata"], "annotations": dict(rs["metadata"].get("annotations") or {})},
+                   "spec": dict(rs["spec"])}
         changed = du.set_new_replica_set_annotations(d, updated, str(du.max_revision(all_old) + 1), True)
         min_ready = d["spec"].get("minReadySeconds", 0)
         if updated["spec"].get("minReadySeconds", 0) != min_ready:
@@ -138,7 +139,8 @@ class DeploymentController(Controller):
         return rs
 
     def _sync_deployment_revision(self, d: Obj, rs: Obj) -> None:
-        d = deep_copy(self._current(d))
+        d = self._current(d)
+        d = {**d, "metadata": {**d["metadata"], "annotations": dict(d["metadata"].get("annotations") or {})}}
         if du.set_deployment_revision(d, (rs["metadata"].get("annotations") or {}).get(du.REVISION_ANNOTATION, "")):
             self.api.update(d)
 
@@ -185,11 +187,17 @@ class DeploymentController(Controller):
         if d is None:
             return None
         rss = self._claim_replica_sets(d)
+        if any(_unobserved(rs) for rs in rss):
+            # A ReplicaSet we just resized has not acted on it yet. On a real cluster its controller deletes the
+            # surplus pods long before this controller's next decision reaches the new ReplicaSet's pods; here
+            # both run in one drain, so wait for its status write (which re-queues us) to keep that order and
+            # never overshoot maxSurge in actual pods.
+            return None
         if d["metadata"].get("deletionTimestamp"):
             new_rs, old = self._replica_sets_and_sync_revision(d, rss, create=False)
             self._sync_status(d, new_rs, old)
             return None
-        paused_view = deep_copy(d)
+        paused_view = {**d, "status": deep_copy(d.get("status") or {})}
         if du.apply_paused_condition(paused_view, self.clock.now()):
             d = self._write_status(d, paused_view["status"])
         if d["spec"].get("paused"):
@@ -301,3 +309,9 @@ class DeploymentController(Controller):
         d = self._write_status(d, status)
         requeue = du.requeue_after_for_deadline(d, status, now)
         return None if requeue is None else requeue + 1.0
+
+
+def _unobserved(rs: Obj) -> bool:
+    """The ReplicaSet's controller has not yet reconciled its latest spec."""
+    observed = (rs.get("status") or {}).get("observedGeneration", 0)
+    return observed < rs["metadata"].get("generation", 0) and not rs["metadata"].get("deletionTimestamp")

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ApiError
 from ..events import NAMESPACE_CONTROLLER
-from ..kinds import REGISTRY
+from ..kinds import REGISTRY, KindInfo
 from ..store import WatchEvent
 from ..timeutil import format_time
 from .runtime import Controller
@@ -25,7 +25,8 @@ class NamespaceController(Controller):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.resources = tuple(info.resource for info in REGISTRY.kinds())
+        # Events and leases come and go constantly; the periodic re-check covers their deletion.
+        self.resources = tuple(info.resource for info in REGISTRY.kinds() if info.kind not in ("Event", "Lease"))
 
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
         if event.resource == "namespaces":
@@ -47,12 +48,14 @@ class NamespaceController(Controller):
         ns = self.store.get("namespaces", "", key)
         if ns is None or not ns["metadata"].get("deletionTimestamp"):
             return None
-        remaining: dict[str, int] = {}
+        touched: list[KindInfo] = []
         for info in REGISTRY.kinds():
             if not info.namespaced:
                 continue
-            for obj in list(self.store.iter(info.resource, key)):
-                remaining[info.resource] = remaining.get(info.resource, 0) + 1
+            objs = list(self.store.iter(info.resource, key))
+            if objs:
+                touched.append(info)
+            for obj in objs:
                 if obj["metadata"].get("deletionTimestamp"):
                     continue
                 try:
@@ -60,26 +63,60 @@ class NamespaceController(Controller):
                 except ApiError as exc:
                     if exc.code != 404:
                         raise
-        left = {r: self.store.count(r, key) for r in remaining}
-        left = {r: n for r, n in left.items() if n}
+        # What is still there after the delete calls: pods terminating gracefully, objects held by finalizers.
+        left: dict[str, int] = {}
+        finalizers: dict[str, int] = {}
+        for info in touched:
+            for obj in self.store.iter(info.resource, key):
+                gvr = f"{info.plural}.{info.group}"  # "pods." for the core group, exactly as upstream prints it
+                left[gvr] = left.get(gvr, 0) + 1
+                for finalizer in obj["metadata"].get("finalizers") or ():
+                    finalizers[finalizer] = finalizers.get(finalizer, 0) + 1
+        self._update_conditions(ns, left, finalizers)
         if not left:
             self.recorder.forget_namespace(key)
             self.api.finalize_namespace(key)
             return None
-        self._set_remaining_condition(ns, left)
         return RECHECK_SECONDS
 
-    def _set_remaining_condition(self, ns: Obj, left: dict[str, int]) -> None:
-        message = "Some resources are remaining: " + ", ".join(
-            f"{resource} has {count} resource instances" for resource, count in sorted(left.items()))
+    def _update_conditions(self, ns: Obj, left: dict[str, int], finalizers: dict[str, int]) -> None:
+        """namespaceConditionUpdater: all five deletion conditions, the "ok" variant unless something failed;
+        lastTransitionTime kept while a condition does not change."""
+        failing: dict[str, tuple[str, str]] = {}
+        if left:
+            failing["NamespaceContentRemaining"] = ("SomeResourcesRemain", "Some resources are remaining: " + ", ".join(
+                sorted(f"{gvr} has {count} resource instances" for gvr, count in left.items())))
+        if finalizers:
+            failing["NamespaceFinalizersRemaining"] = (
+                "SomeFinalizersRemain", "Some content in the namespace has finalizers remaining: " + ", ".join(
+                    sorted(f"{name} in {count} resource instances" for name, count in finalizers.items())))
+        stamp = format_time(self.clock.now())
         status = dict(ns.get("status") or {})
-        conditions = [c for c in status.get("conditions") or () if c.get("type") != "NamespaceContentRemaining"]
-        previous = next((c for c in status.get("conditions") or () if c.get("type") == "NamespaceContentRemaining"),
-                        None)
-        if previous is not None and previous.get("message") == message:
+        old = {c.get("type"): c for c in status.get("conditions") or ()}
+        conditions = [c for c in status.get("conditions") or () if c.get("type") not in _OK]
+        for kind, (ok_reason, ok_message) in _OK.items():
+            cond_status, reason, message = ("True", *failing[kind]) if kind in failing else \
+                ("False", ok_reason, ok_message)
+            previous = old.get(kind)
+            unchanged = previous is not None and (previous.get("status"), previous.get("reason"),
+                                                  previous.get("message")) == (cond_status, reason, message)
+            conditions.append({"type": kind, "status": cond_status,
+                               "lastTransitionTime": previous["lastTransitionTime"] if unchanged and previous
+                               else stamp,
+                               "reason": reason, "message": message})
+        if conditions == status.get("conditions"):
             return
-        conditions.append({"type": "NamespaceContentRemaining", "status": "True",
-                           "reason": "SomeResourcesRemain", "message": message,
-                           "lastTransitionTime": format_time(self.clock.now())})
         status["conditions"] = conditions
         self.api.update_status({**ns, "status": status})
+
+
+# The conditions the namespace deleter maintains, with their "ok" reason and message (status_condition_utils.go).
+_OK = {
+    "NamespaceDeletionDiscoveryFailure": ("ResourcesDiscovered", "All resources successfully discovered"),
+    "NamespaceDeletionGroupVersionParsingFailure": ("ParsedGroupVersions",
+                                                    "All legacy kube types successfully parsed"),
+    "NamespaceDeletionContentFailure": ("ContentDeleted",
+                                        "All content successfully deleted, may be waiting on finalization"),
+    "NamespaceContentRemaining": ("ContentRemoved", "All content successfully removed"),
+    "NamespaceFinalizersRemaining": ("ContentHasNoFinalizers", "All content-preserving finalizers finished"),
+}

@@ -25,6 +25,8 @@ BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH = 1
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+# Go's zero time.Time (0001-01-01T00:00:00Z) as a Unix timestamp.
+GO_ZERO_TIME = -62135596800.0
 
 
 def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> list[int]:
@@ -39,12 +41,14 @@ def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> l
 
 
 def _log_rank(t: float, now: float) -> int:
+    """logarithmicRankDiff: floor(log2(now - t in ns)), -1 when t is not in the past."""
     delta_ns = (now - t) * 1e9
     return math.floor(math.log2(delta_ns)) if delta_ns > 0 else -1
 
 
-def _timestamp(value: str | None) -> float | None:
-    return parse_time(value) if value else None
+def _timestamp(value: str | None) -> float:
+    """A metav1.Time; a missing one is Go's zero time, which ranks as the oldest possible instant."""
+    return parse_time(value) if value else GO_ZERO_TIME
 
 
 def _deletion_cost(pod: Obj) -> int:
@@ -55,42 +59,66 @@ def _deletion_cost(pod: Obj) -> int:
         return 0
 
 
+def _ready_time(pod: Obj) -> float:
+    """podReadyTime: the Ready condition's lastTransitionTime while Ready, else the zero time."""
+    cond = podutil.condition(pod, "Ready")
+    if cond is None or cond.get("status") != "True":
+        return GO_ZERO_TIME
+    return _timestamp(cond.get("lastTransitionTime"))
+
+
+def _max_restarts(pod: Obj) -> tuple[int, int]:
+    """maxContainerRestarts: (max over regular containers, max over sidecar init containers)."""
+    status = pod.get("status") or {}
+    regular = max((cs.get("restartCount", 0) for cs in status.get("containerStatuses") or ()), default=0)
+    sidecar_names = {c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or ()
+                     if c.get("restartPolicy") == "Always"}
+    sidecar = max((cs.get("restartCount", 0) for cs in status.get("initContainerStatuses") or ()
+                   if cs.get("name") in sidecar_names), default=0)
+    return regular, sidecar
+
+
+def _sign(less: bool) -> int:
+    return -1 if less else 1
+
+
 def compare_for_deletion(a: Obj, b: Obj, rank_a: int, rank_b: int, now: float) -> int:
-    """ActivePodsWithRanks.Less with LogarithmicScaleDown: negative when `a` should be deleted first."""
-    node_a, node_b = a["spec"].get("nodeName"), b["spec"].get("nodeName")
-    if bool(node_a) != bool(node_b):
-        return -1 if not node_a else 1  # 1. unassigned first
-    phase_a = _PHASE_RANK.get(a.get("status", {}).get("phase", "Pending"), 0)
-    phase_b = _PHASE_RANK.get(b.get("status", {}).get("phase", "Pending"), 0)
+    """ActivePodsWithRanks.Less (LogarithmicScaleDown and PodDeletionCost on, as they are by default):
+    negative when `a` should be deleted before `b`, 0 when neither is less."""
+    node_a, node_b = a["spec"].get("nodeName") or "", b["spec"].get("nodeName") or ""
+    if node_a != node_b and (not node_a or not node_b):
+        return _sign(not node_a)  # 1. unassigned first
+    phase_a = _PHASE_RANK.get((a.get("status") or {}).get("phase", ""), 0)
+    phase_b = _PHASE_RANK.get((b.get("status") or {}).get("phase", ""), 0)
     if phase_a != phase_b:
-        return -1 if phase_a < phase_b else 1  # 2. Pending < Unknown < Running
+        return _sign(phase_a < phase_b)  # 2. Pending < Unknown < Running
     ready_a, ready_b = podutil.is_ready(a), podutil.is_ready(b)
     if ready_a != ready_b:
-        return -1 if not ready_a else 1  # 3. not ready first
+        return _sign(not ready_a)  # 3. not ready first
     cost_a, cost_b = _deletion_cost(a), _deletion_cost(b)
     if cost_a != cost_b:
-        return -1 if cost_a < cost_b else 1  # 4. lower deletion cost first
+        return _sign(cost_a < cost_b)  # 4. lower deletion cost first
     if rank_a != rank_b:
-        return -1 if rank_a > rank_b else 1  # 5. more pods on the same node first
-    uid_order = (a["metadata"].get("uid", "") > b["metadata"].get("uid", "")) - (
-        a["metadata"].get("uid", "") < b["metadata"].get("uid", ""))
-    if ready_a and ready_b:  # 6. ready more recently first
-        t_a, t_b = podutil.ready_since(a), podutil.ready_since(b)
+        return _sign(rank_a > rank_b)  # 5. more related pods on the same node first
+    if ready_a and ready_b:  # 6. ready more recently first (same log2 bucket: fall through)
+        t_a, t_b = _ready_time(a), _ready_time(b)
         if t_a != t_b:
-            if t_a is None or t_b is None:
-                return -1 if t_a is None else 1
-            diff = _log_rank(t_a, now) - _log_rank(t_b, now)
-            return uid_order if diff == 0 else (-1 if diff < 0 else 1)
-    restarts_a, restarts_b = podutil.max_restarts(a), podutil.max_restarts(b)
-    if restarts_a != restarts_b:
-        return -1 if restarts_a > restarts_b else 1  # 7. more restarts first
+            r_a, r_b = _log_rank(t_a, now), _log_rank(t_b, now)
+            if r_a != r_b:
+                return _sign(r_a < r_b)
+    restarts_a, restarts_b = _max_restarts(a), _max_restarts(b)
+    for x, y in zip(restarts_a, restarts_b, strict=True):
+        if x != y:
+            return _sign(x > y)  # 7. more restarts first (regular containers, then sidecars)
     c_a = _timestamp(a["metadata"].get("creationTimestamp"))
     c_b = _timestamp(b["metadata"].get("creationTimestamp"))
-    if c_a != c_b:  # 8. newer first
-        if c_a is None or c_b is None:
-            return -1 if c_a is None else 1
-        diff = _log_rank(c_a, now) - _log_rank(c_b, now)
-        return uid_order if diff == 0 else (-1 if diff < 0 else 1)
+    if c_a != c_b:  # 8. newer first (same log2 bucket: fall through)
+        r_a, r_b = _log_rank(c_a, now), _log_rank(c_b, now)
+        if r_a != r_b:
+            return _sign(r_a < r_b)
+    uid_a, uid_b = a["metadata"].get("uid", ""), b["metadata"].get("uid", "")
+    if uid_a != uid_b:
+        return _sign(uid_a < uid_b)  # 9. the UID acts as a random tiebreak
     return 0
 
 
@@ -98,8 +126,8 @@ def pods_to_delete(pods: list[Obj], related: list[Obj], count: int, now: float) 
     """The `count` pods a scale-down removes, ranked by related active pods on the same node."""
     per_node: dict[str, int] = {}
     for pod in related:
-        node = pod["spec"].get("nodeName")
-        if node and podutil.is_active(pod):
+        if podutil.is_active(pod):  # unassigned pods share the "" bucket, as upstream's map does
+            node = pod["spec"].get("nodeName") or ""
             per_node[node] = per_node.get(node, 0) + 1
     ranks = {id(p): per_node.get(p["spec"].get("nodeName") or "", 0) for p in pods}
 
@@ -126,7 +154,12 @@ class ReplicaSetController(Controller):
             ref = podutil.controller_ref(version) if version else None
             if ref and ref.get("kind") == "ReplicaSet":
                 keys.append(f"{obj['metadata'].get('namespace', '')}/{ref['name']}")
-        if not keys and event.type == "ADDED":
+        if podutil.controller_ref(obj) is None and event.type != "DELETED" and (
+            event.type == "ADDED"
+            or (obj["metadata"].get("labels") != (event.old or {}).get("metadata", {}).get("labels"))
+            or podutil.controller_ref(event.old or {}) is not None
+        ):
+            # addPod/updatePod: an orphan that appeared, was relabelled or was released may be adopted.
             keys.extend(self._matching_replicasets(obj))
         return set(keys)
 
@@ -159,11 +192,9 @@ class ReplicaSetController(Controller):
         if rs["metadata"].get("deletionTimestamp"):
             return owned
         namespace = rs["metadata"].get("namespace", "")
-        for pod in self.store.iter("pods", namespace):
+        for pod in self.store.uncontrolled("pods", namespace):
             meta = pod["metadata"]
-            if podutil.controller_ref(pod) is None and not meta.get("deletionTimestamp") and selector.matches(
-                meta.get("labels")
-            ):
+            if not meta.get("deletionTimestamp") and selector.matches(meta.get("labels")):
                 adopted = self._set_owner(pod, rs, rs)
                 if adopted is not None:
                     owned.append(adopted)
@@ -220,15 +251,24 @@ class ReplicaSetController(Controller):
         return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": deep_copy(template.get("spec"))}
 
     def _create_pods(self, rs: Obj, count: int) -> tuple[str, str] | None:
+        """slowStartBatch: batches of 1, 2, 4, …; every call of a batch is made (upstream runs them in
+        parallel), and a batch with a failure ends the sync."""
+        error: str | None = None
         for batch in slow_start_batches(count):
             for _ in range(batch):
                 try:
-                    pod = self.api.create(self._pod_from_template(rs))
+                    # The template was validated with its ReplicaSet, and the pod is built fresh.
+                    pod = self.api.create(self._pod_from_template(rs), trusted=True)
                 except ApiError as exc:
+                    if _namespace_terminating(exc):
+                        continue  # every create would fail; the namespace controller is removing us anyway
                     self.recorder.record(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}", self.name)
-                    return "FailedCreate", exc.message
+                    error = error or exc.message
+                    continue
                 self.recorder.record(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
                                      self.name)
+            if error is not None:
+                return "FailedCreate", error
         return None
 
     def _delete_pods(self, rs: Obj, active: list[Obj], count: int) -> tuple[str, str] | None:
@@ -237,6 +277,7 @@ class ReplicaSetController(Controller):
         if owner is not None:
             siblings = self.store.dependents(owner["uid"], "replicasets.apps")
             related = [p for sib in siblings for p in self.store.dependents(sib["metadata"]["uid"], "pods")]
+        error: str | None = None
         for pod in pods_to_delete(active, related, count, self.clock.now()):
             name = pod["metadata"]["name"]
             try:
@@ -245,9 +286,10 @@ class ReplicaSetController(Controller):
                 if exc.code == 404:
                     continue
                 self.recorder.record(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}", self.name)
-                return "FailedDelete", exc.message
+                error = error or f"unable to delete pods: {exc.message}"
+                continue
             self.recorder.record(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}", self.name)
-        return None
+        return ("FailedDelete", error) if error is not None else None
 
     def _update_status(self, rs: Obj, pods: list[Obj], manage_error: tuple[str, str] | None) -> float | None:
         now = self.clock.now()
@@ -268,13 +310,15 @@ class ReplicaSetController(Controller):
             "terminatingReplicas": len(terminating),
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
-        conditions = [c for c in old_status.get("conditions") or () if c.get("type") != "ReplicaFailure"]
-        if manage_error is not None:
-            previous = next((c for c in old_status.get("conditions") or () if c.get("type") == "ReplicaFailure"),
-                            None)
+        # calculateStatus: a ReplicaFailure condition is added once (an existing one is kept as it is) and
+        # removed by the first sync that manages replicas without an error.
+        conditions = list(old_status.get("conditions") or ())
+        has_failure = any(c.get("type") == "ReplicaFailure" for c in conditions)
+        if manage_error is not None and not has_failure:
             conditions.append({"type": "ReplicaFailure", "status": "True", "reason": manage_error[0],
-                               "message": manage_error[1],
-                               "lastTransitionTime": (previous or {}).get("lastTransitionTime") or format_time(now)})
+                               "message": manage_error[1], "lastTransitionTime": format_time(now)})
+        elif manage_error is None and has_failure:
+            conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
         if conditions:
             status["conditions"] = conditions
         for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas"):
@@ -290,3 +334,8 @@ class ReplicaSetController(Controller):
         if manage_error is not None:
             requeue = min(requeue or 10.0, 10.0)
         return requeue
+
+
+def _namespace_terminating(exc: ApiError) -> bool:
+    causes = ((exc.status.get("details") or {}).get("causes")) or ()
+    return any(cause.get("reason") == "NamespaceTerminating" for cause in causes)

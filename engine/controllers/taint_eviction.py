@@ -11,11 +11,12 @@ from .. import podutil
 from ..errors import ApiError
 from ..events import TAINT_MANAGER
 from ..scheduler.taints import Taint, Toleration
-from ..store import WatchEvent
-from ..timeutil import parse_time
+from ..store import WatchEvent, deep_copy
+from ..timeutil import format_time, parse_time
 from .runtime import Controller
 
 Obj = dict[str, Any]
+DISRUPTION_TARGET = "DisruptionTarget"
 
 
 def eviction_delay(pod: Obj, node: Obj, now: float) -> float | None:
@@ -78,9 +79,28 @@ class TaintEvictionController(Controller):
         namespace, name = podutil.split_key(key)
         self.recorder.record(pod, "Normal", "TaintManagerEviction", f"Marking for deletion Pod {namespace}/{name}",
                              self.name)
+        self._add_disruption_condition(pod)
         try:
             self.api.delete("pods", name, namespace)
         except ApiError as exc:
             if exc.code != 404:
                 raise
         return None
+
+    def _add_disruption_condition(self, pod: Obj) -> None:
+        """addConditionAndDeletePod: the pod says why it is going away (PodDisruptionConditions, GA in 1.31)."""
+        status = deep_copy(pod.get("status") or {})
+        conditions = [c for c in status.get("conditions") or () if c.get("type") != DISRUPTION_TARGET]
+        previous = podutil.condition(pod, DISRUPTION_TARGET)
+        wanted = {"type": DISRUPTION_TARGET, "status": "True", "reason": "DeletionByTaintManager",
+                  "message": "Taint manager: deleting due to NoExecute taint"}
+        if previous is not None and all(previous.get(k) == v for k, v in wanted.items()):
+            return
+        stamp = format_time(self.clock.now())
+        conditions.append({**wanted, "lastProbeTime": None, "lastTransitionTime": stamp})
+        status["conditions"] = conditions
+        try:
+            self.api.update_status({**pod, "status": status})
+        except ApiError as exc:
+            if exc.code != 404:
+                raise

@@ -1,9 +1,11 @@
 """A simulated kubelet: one per node, driving the pods bound to it through their lifecycle on the engine clock.
 
-What it does, in Kubernetes terms: registers its Node and renews its Lease every 10 s; pulls images (serially,
-cached per node); runs init containers in order, then the app containers; runs startup, readiness and liveness
-probes on their declared timing; restarts containers per restartPolicy with back-off 10 s doubling to 5 min
-(reset after 10 min of running), showing CrashLoopBackOff; terminates pods gracefully; posts pod status.
+What it does, in Kubernetes terms: registers its Node and renews its Lease every 10 s; pulls images (cached per
+node, but not serialized as a real kubelet's puller is); runs init containers in order, then the app containers;
+runs startup, readiness and liveness probes on their declared timing; restarts containers per restartPolicy with
+back-off 10 s doubling to 5 min (reset after 10 min of running), showing the exit (Error, OOMKilled) until the
+next sync reports CrashLoopBackOff; stops containers gracefully (SIGTERM, SIGKILL after the grace period) on
+deletion and failed probes; posts pod status.
 
 Probes that keep passing cost nothing: once a probe's outcome can no longer change, its loop stops, so an idle
 cluster writes nothing but leases (a real kubelet also writes nothing for passing probes).
@@ -21,16 +23,21 @@ from ..events import KUBELET
 from ..timeutil import format_micro_time
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .logs import LogBook
-from .state import ContainerState, PodState, image_ref, image_size
+from .state import BACKOFF_INITIAL, BACKOFF_MAX, ContainerState, PodState, image_ref, image_size
 
 Obj = dict[str, Any]
 
-BACKOFF_INITIAL = 10.0
-BACKOFF_MAX = 300.0
-BACKOFF_RESET_AFTER = 600.0  # a container that ran this long without trouble starts over at no back-off
 LEASE_RENEW_SECONDS = 10.0
 LEASE_DURATION_SECONDS = 40
 ERR_IMAGE_PULL_SHOWN_FOR = 1.0  # ErrImagePull turns into ImagePullBackOff on the next sync
+# The PLEG relists containers every second: an exit shows as Error/OOMKilled until the sync it triggers, which
+# finds the container in back-off and reports CrashLoopBackOff.
+PLEG_RELIST_SECONDS = 1.0
+# A pod whose sync failed (back-off) is retried after the pod worker's backOffPeriod; every retry inside the
+# back-off window records the BackOff event again, so its count climbs as on a real node.
+BACKOFF_RESYNC_SECONDS = 10.0
+# killContainer never gives a container less than this (minimumGracePeriodInSeconds).
+MIN_GRACE_SECONDS = 2.0
 
 
 def go_duration(seconds: float) -> str:
@@ -78,6 +85,21 @@ class Kubelet:
     def _event(self, pod: Obj, kind: str, reason: str, message: str, field_path: str | None = None) -> None:
         self.host.recorder.record(pod, kind, reason, message, KUBELET, host=self.name, field_path=field_path)
 
+    @staticmethod
+    def _field(c: ContainerState) -> str:
+        return f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+
+    def _resync_while(self, ps: PodState, c: ContainerState, until: float, fn: Callable[[], None]) -> None:
+        """Call `fn` every BACKOFF_RESYNC_SECONDS while still before `until` (pod worker retries in back-off)."""
+        if self.clock.now() + BACKOFF_RESYNC_SECONDS >= until:
+            return
+
+        def tick() -> None:
+            fn()
+            self._resync_while(ps, c, until, fn)
+
+        self._after(ps, BACKOFF_RESYNC_SECONDS, tick, c)
+
     def _pod(self, ps: PodState) -> Obj | None:
         pod = self.host.store.get("pods", ps.namespace, ps.name)
         if pod is None or pod["metadata"].get("uid") != ps.uid:
@@ -101,9 +123,10 @@ class Kubelet:
         status = ps.status(pod, self.clock.now(), self.host_ip)
         if status != pod.get("status"):
             try:
-                self.api.update_status({**pod, "status": status})
+                written = self.api.update_status({**pod, "status": status}, trusted=True)
             except ApiError:
-                pass
+                return
+            ps.posted_status = written.get("status")
 
     def _allocate_ip(self) -> str:
         for _ in range(253):
@@ -197,8 +220,11 @@ class Kubelet:
             ps.paused_timers = []
         self._renew_lease()
         self.post_ready()
-        for ps in list(self.pods.values()):
-            self.host.queue.add(ps.key)
+        # Relist, as a restarted kubelet does: pods it knew (some may be gone) and pods bound while it was away.
+        keys = set(self.pods) | {f"{p['metadata'].get('namespace', '')}/{p['metadata']['name']}"
+                                 for p in self.host.store.iter("pods") if p["spec"].get("nodeName") == self.name}
+        for key in sorted(keys):
+            self.host.queue.add(key)
 
     # --- pod sync ------------------------------------------------------------------------------------------
 
@@ -206,6 +232,7 @@ class Kubelet:
         ps = self.pods.get(key)
         if pod is None or (ps is not None and pod["metadata"].get("uid") != ps.uid):
             if ps is not None:
+                self._kill_vanished(ps)
                 self._forget(ps)
             if pod is None:
                 return
@@ -221,7 +248,16 @@ class Kubelet:
         if pod["metadata"].get("deletionTimestamp") and not ps.terminating:
             self._terminate(ps, pod)
             return
-        self._post(ps)
+        if pod.get("status") is not ps.posted_status:
+            self._post(ps)  # someone else changed the status (the node controller); say what is true
+
+    def _kill_vanished(self, ps: PodState) -> None:
+        """A pod removed from the API at once (grace period 0) still has its running containers stopped."""
+        ref = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": ps.name, "namespace": ps.namespace, "uid": ps.uid}}
+        for c in ps.all_containers():
+            if c.state == "running":
+                self._event(ref, "Normal", "Killing", f"Stopping container {c.name}", self._field(c))
 
     def _forget(self, ps: PodState) -> None:
         ps.cancel_timers()
@@ -284,8 +320,9 @@ class Kubelet:
             if c.sidecar and not c.ready and c.state != "running":
                 return
         for c in ps.containers:
+            # App containers of a pod with init containers keep showing PodInitializing until they run, even
+            # while their image is pulled (convertToAPIContainerStatuses' default waiting state).
             if c.state == "waiting" and not c.ever_started and c.reason in ("PodInitializing", "ContainerCreating"):
-                c.reason = "ContainerCreating"
                 self._pull_and_start(ps, c)
                 return
         self._post(ps)
@@ -293,19 +330,21 @@ class Kubelet:
     # --- images --------------------------------------------------------------------------------------------
 
     def _pull_and_start(self, ps: PodState, c: ContainerState) -> None:
+        """EnsureImageExists, then create and start. The container's shown state is left alone meanwhile: the
+        default waiting reason on a first start, the last termination or CrashLoopBackOff on a restart."""
         pod = self._pod(ps)
         if pod is None:
             return
-        c.reason = "ContainerCreating" if not c.is_init else c.reason
         spec = self._spec(ps, c)
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        field = self._field(c)
         policy = spec.get("imagePullPolicy", "IfNotPresent")
         if c.image in self.images and policy != "Always":
             self._event(pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', field)
             self._create_and_start(ps, c)
             return
         if policy == "Never":
-            c.reason = "ErrImageNeverPull"
+            c.retire_termination()
+            c.state, c.reason = "waiting", "ErrImageNeverPull"
             c.message = f'Container image "{c.image}" is not present with pull policy of Never'
             self._event(pod, "Warning", "ErrImageNeverPull", c.message, field)
             self._post(ps)
@@ -318,13 +357,14 @@ class Kubelet:
         pod = self._pod(ps)
         if pod is None:
             return
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        field = self._field(c)
         if c.behaviour.pull_fails:
             ref = image_ref(c.image)
             error = (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": failed to '
                      f'resolve reference "{ref}": {ref}: not found')
             self._event(pod, "Warning", "Failed", f'Failed to pull image "{c.image}": {error}', field)
             self._event(pod, "Warning", "Failed", "Error: ErrImagePull", field)
+            c.retire_termination()
             c.state, c.reason, c.message = "waiting", "ErrImagePull", error
             c.image_pull_backoff = BACKOFF_INITIAL if not c.image_pull_backoff else min(
                 c.image_pull_backoff * 2, BACKOFF_MAX)
@@ -342,13 +382,20 @@ class Kubelet:
         pod = self._pod(ps)
         if pod is None:
             return
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        field = self._field(c)
         c.reason = "ImagePullBackOff"
         c.message = f'Back-off pulling image "{c.image}": ErrImagePull: {error}'
-        self._event(pod, "Normal", "BackOff", f'Back-off pulling image "{c.image}"', field)
-        self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field)
+
+        def backoff_events() -> None:
+            pod_now = self._pod(ps)
+            if pod_now is not None:
+                self._event(pod_now, "Normal", "BackOff", f'Back-off pulling image "{c.image}"', field)
+                self._event(pod_now, "Warning", "Failed", "Error: ImagePullBackOff", field)
+
+        backoff_events()
         self._post(ps)
         retry_in = max(0.0, c.image_pull_backoff - ERR_IMAGE_PULL_SHOWN_FOR)
+        self._resync_while(ps, c, self.clock.now() + retry_in, backoff_events)
 
         def retry() -> None:
             pod_now = self._pod(ps)
@@ -366,9 +413,13 @@ class Kubelet:
         if pod is None:
             return
         now = self.clock.now()
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        field = self._field(c)
         self._event(pod, "Normal", "Created", f"Created container: {c.name}", field)
         self._event(pod, "Normal", "Started", f"Started container {c.name}", field)
+        if c.ever_started:
+            # The runtime counts a restart when the new container is created, not when the old one exits.
+            c.restart_count += 1
+        c.retire_termination()
         c.state, c.reason, c.message = "running", "", ""
         c.started_at, c.finished_at = now, None
         c.ever_started = True
@@ -396,12 +447,15 @@ class Kubelet:
         if not c.is_init or c.sidecar:
             self._run_next(ps)
 
-    def _exited(self, ps: PodState, c: ContainerState, code: int, reason: str, message: str = "") -> None:
+    def _exited(self, ps: PodState, c: ContainerState, code: int, reason: str, message: str = "",
+                killed_by_probe: bool = False) -> None:
+        """The container's process ended: on its own, OOM-killed, or stopped after a failed probe."""
         c.cancel_timers()
         now = self.clock.now()
         c.state, c.exit_code, c.reason, c.message = "terminated", code, reason, message
         c.finished_at = now
-        c.ready = False
+        # A finished init container reports ready (prober manager UpdatePodStatus); anything else that stops is not.
+        c.ready = c.is_init and not c.sidecar and code == 0
         self.logs.stopped(ps, c, now)
         if ps.terminating:
             return
@@ -410,47 +464,66 @@ class Kubelet:
             self._post(ps)
             self._run_next(ps)
             return
-        restart = c.sidecar or ps.restart_policy == "Always" or (ps.restart_policy == "OnFailure" and code != 0)
-        if not restart:
-            self._post(ps)
-            return
-        self._restart_with_backoff(ps, c)
-
-    def _restart_with_backoff(self, ps: PodState, c: ContainerState) -> None:
-        pod = self._pod(ps)
-        if pod is None:
-            return
-        ran = (c.finished_at or 0) - (c.started_at or 0)
-        if ran >= BACKOFF_RESET_AFTER:
-            c.backoff = 0.0
-        delay = c.backoff
-        c.backoff = BACKOFF_INITIAL if delay == 0 else min(delay * 2, BACKOFF_MAX)
-        c.last_terminated = c.terminated_dict()
-        if delay == 0:
-            self._restart(ps, c)
-            return
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
-        pod_ref = f"{ps.name}_{ps.namespace}({ps.uid})"
-        c.state, c.reason = "waiting", "CrashLoopBackOff"
-        c.message = f"back-off {go_duration(delay)} restarting failed container={c.name} pod={pod_ref}"
-        self._event(pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod_ref}",
-                    field)
+        if killed_by_probe:
+            # A probe kill restarts unless the policy is Never, whatever the exit code (computePodActions).
+            restart = ps.restart_policy != "Never"
+        else:
+            restart = c.sidecar or ps.restart_policy == "Always" or (
+                ps.restart_policy == "OnFailure" and code != 0)
+        # The runtime reports the exit first: STATUS shows Error / OOMKilled / Completed until the next sync.
         self._post(ps)
-        self._after(ps, delay, lambda: self._restart(ps, c), c)
+        if not restart:
+            return
+        if killed_by_probe:
+            # The kill and the restart happen in one sync, whose back-off check could only see the run before the
+            # killed one (doBackOff uses the newest exited container in the pod status taken before the kill).
+            previous = c.last_finished_at
+            if previous is None:
+                self._restart(ps, c)
+            elif c.in_backoff_since(previous, now):
+                self._after(ps, PLEG_RELIST_SECONDS, lambda: self._crash_loop(ps, c), c)
+            else:
+                c.next_backoff(previous, now)
+                self._restart(ps, c)
+            return
+        if c.in_backoff_since(now, now):
+            self._after(ps, PLEG_RELIST_SECONDS, lambda: self._crash_loop(ps, c), c)
+            return
+        c.next_backoff(now, now)  # the first restart (or the first after a long run) is immediate
+        self._restart(ps, c)
+
+    def _crash_loop(self, ps: PodState, c: ContainerState) -> None:
+        """The sync after an exit finds the container in back-off: CrashLoopBackOff until the back-off ends."""
+        pod = self._pod(ps)
+        if pod is None or c.state != "terminated" or c.finished_at is None:
+            return
+        field = self._field(c)
+        pod_ref = f"{ps.name}_{ps.namespace}({ps.uid})"
+        finished = c.finished_at
+        c.retire_termination()
+        c.state, c.reason = "waiting", "CrashLoopBackOff"
+        c.message = f"back-off {go_duration(c.backoff)} restarting failed container={c.name} pod={pod_ref}"
+
+        def backoff_event() -> None:
+            pod_now = self._pod(ps)
+            if pod_now is not None:
+                self._event(pod_now, "Warning", "BackOff",
+                            f"Back-off restarting failed container {c.name} in pod {pod_ref}", field)
+
+        backoff_event()
+        self._post(ps)
+        restart_at = finished + c.backoff
+
+        def backoff_over() -> None:
+            c.next_backoff(finished, self.clock.now())
+            self._restart(ps, c)
+
+        self._after(ps, restart_at - self.clock.now(), backoff_over, c)
+        self._resync_while(ps, c, restart_at, backoff_event)
 
     def _restart(self, ps: PodState, c: ContainerState) -> None:
-        pod = self._pod(ps)
-        if pod is None:
-            return
-        c.restart_count += 1
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
-        policy = self._spec(ps, c).get("imagePullPolicy", "IfNotPresent")
-        if policy == "Always" or c.image not in self.images:
-            c.state, c.reason, c.message = "waiting", "ContainerCreating", ""
-            self._pull_and_start(ps, c)
-            return
-        self._event(pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', field)
-        self._create_and_start(ps, c)
+        c.cancel_timers()
+        self._pull_and_start(ps, c)
 
     # --- probes --------------------------------------------------------------------------------------------
 
@@ -499,7 +572,7 @@ class Kubelet:
         failure_threshold = int(probe.get("failureThreshold", 3))
         successes, failures = c.probe_counts.get(kind, (0, 0))
         failed = self._probe_fails(c, kind, run)
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
+        field = self._field(c)
         label = {"readinessProbe": "Readiness", "livenessProbe": "Liveness", "startupProbe": "Startup"}[kind]
         if failed:
             successes, failures = 0, failures + 1
@@ -555,9 +628,27 @@ class Kubelet:
         return None
 
     def _kill_for_probe(self, ps: PodState, c: ContainerState, pod: Obj, which: str) -> None:
-        field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
-        self._event(pod, "Normal", "Killing", f"Container {c.name} failed {which} probe, will be restarted", field)
-        self._exited(ps, c, 137, "Error")
+        """Stop a container whose liveness/startup probe failed, as killContainer does: SIGTERM, then SIGKILL
+        when the grace period (the probe's own, else the pod's) runs out."""
+        restart = ps.restart_policy != "Never"
+        message = f"Container {c.name} failed {which} probe" + (", will be restarted" if restart else "")
+        self._event(pod, "Normal", "Killing", message, self._field(c))
+        probe = self._spec(ps, c).get(f"{which}Probe") or {}
+        grace = probe.get("terminationGracePeriodSeconds")
+        if grace is None:
+            grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
+        c.cancel_timers()  # probes stop; a process that was about to exit on its own is killed first
+        stop_after, code = self._stop_time(c, float(grace))
+        self._after(ps, stop_after, lambda: self._exited(ps, c, code, "Completed" if code == 0 else "Error",
+                                                         killed_by_probe=True), c)
+
+    @staticmethod
+    def _stop_time(c: ContainerState, grace: float) -> tuple[float, int]:
+        """(seconds until a SIGTERMed container is gone, its exit code)."""
+        grace = max(grace, MIN_GRACE_SECONDS)
+        if c.behaviour.ignores_sigterm:
+            return grace, 137  # SIGKILL at the end of the grace period
+        return min(c.behaviour.stop_seconds, grace), 0
 
     # --- termination ---------------------------------------------------------------------------------------
 
@@ -569,12 +660,8 @@ class Kubelet:
             grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
         running = [c for c in ps.all_containers() if c.state == "running"]
         for c in running:
-            field = f"spec.{'initContainers' if c.is_init else 'containers'}{{{c.name}}}"
-            self._event(pod, "Normal", "Killing", f"Stopping container {c.name}", field)
-            if c.behaviour.ignores_sigterm:
-                stop_after, code = float(grace), 137
-            else:
-                stop_after, code = min(c.behaviour.stop_seconds, float(grace)), 0
+            self._event(pod, "Normal", "Killing", f"Stopping container {c.name}", self._field(c))
+            stop_after, code = self._stop_time(c, float(grace))
             self._after(ps, stop_after, lambda c=c, code=code: self._stopped(ps, c, code), c)
         for c in ps.all_containers():
             c.ready = False
@@ -585,6 +672,7 @@ class Kubelet:
     def _stopped(self, ps: PodState, c: ContainerState, code: int) -> None:
         now = self.clock.now()
         c.state, c.exit_code, c.reason, c.finished_at = "terminated", code, "Completed" if code == 0 else "Error", now
+        c.message = ""
         self.logs.stopped(ps, c, now)
         if not any(x.state == "running" for x in ps.all_containers()):
             self._finish(ps)

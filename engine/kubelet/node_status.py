@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..timeutil import format_micro_time, format_time
@@ -60,7 +61,8 @@ def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str
             "addresses": [{"type": "InternalIP", "address": kubelet.host_ip}, {"type": "Hostname", "address": name}],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
-                "machineID": f"{abs(hash(name)) % 16**8:08x}" * 4,
+                # Derived from the name with a stable hash: str hash() changes per process (PYTHONHASHSEED).
+                "machineID": hashlib.md5(name.encode()).hexdigest(),
                 "systemUUID": f"{kubelet.index:08x}-0000-4000-8000-{kubelet.index:012x}",
                 "bootID": f"{kubelet.index:08x}-b007-4000-8000-000000000000",
                 "kernelVersion": KERNEL_VERSION,

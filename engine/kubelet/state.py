@@ -6,6 +6,7 @@ Status generation follows `kubelet_pods.go` (getPhase, convertToAPIContainerStat
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -15,6 +16,10 @@ from ..timeutil import format_time
 from .behaviour import ContainerBehaviour
 
 Obj = dict[str, Any]
+
+# Container restart back-off (`kubelet.go` backOffPeriod / MaxContainerBackOff): 10 s doubling to 5 min.
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
 
 
 @attrs.define(eq=False)
@@ -32,7 +37,11 @@ class ContainerState:
     exit_code: int = 0
     last_terminated: Obj | None = None
     restart_count: int = 0
+    # The kubelet's flowcontrol.Backoff entry for this container: the current back-off (0 = no entry) and when
+    # it was last advanced (the restart that began the current run).
     backoff: float = 0.0
+    backoff_updated: float = 0.0
+    last_finished_at: float | None = None  # when the run before the current one ended (lastState's finishedAt)
     ready: bool = False
     startup_done: bool = False
     ever_started: bool = False
@@ -45,6 +54,33 @@ class ContainerState:
         for timer in self.timers:
             timer.cancel()
         self.timers.clear()
+
+    # flowcontrol.Backoff (client-go util/flowcontrol/backoff.go), keyed by this container. An entry counts as
+    # stale once an exit comes more than 2 x max (10 min) after the entry was last advanced: a container that ran
+    # that long starts over at no back-off.
+
+    def _backoff_expired(self, finished: float) -> bool:
+        return finished - self.backoff_updated > 2 * BACKOFF_MAX
+
+    def in_backoff_since(self, finished: float, now: float) -> bool:
+        """IsInBackOffSince: is a restart after the exit at `finished` still held back at `now`?"""
+        if not self.backoff or self._backoff_expired(finished):
+            return False
+        return now - finished < self.backoff
+
+    def next_backoff(self, finished: float, now: float) -> None:
+        """Next: the restart happens now; the one after the next exit waits twice as long (up to 5 min)."""
+        if not self.backoff or self._backoff_expired(finished):
+            self.backoff = BACKOFF_INITIAL
+        else:
+            self.backoff = min(self.backoff * 2, BACKOFF_MAX)
+        self.backoff_updated = now
+
+    def retire_termination(self) -> None:
+        """The current termination becomes lastState (the container restarts or waits to)."""
+        if self.state == "terminated":
+            self.last_terminated = self.terminated_dict()
+            self.last_finished_at = self.finished_at
 
     def terminated_dict(self) -> Obj:
         out: Obj = {"exitCode": self.exit_code, "reason": self.reason,
@@ -74,7 +110,8 @@ class ContainerState:
             "restartCount": self.restart_count,
             "image": self.image,
             "imageID": image_id(self.image) if self.ever_started else "",
-            "started": self.state == "running" and (self.startup_done or not self.is_init),
+            # `started` means the startup probe passed (or there is none), for app and init containers alike.
+            "started": self.state == "running" and self.startup_done,
         }
         if self.container_id:
             out["containerID"] = self.container_id
@@ -97,6 +134,7 @@ class PodState:
     condition_times: dict[str, tuple[str, float]] = attrs.Factory(dict)
     timers: list[Timer] = attrs.Factory(list)
     paused_timers: list[tuple[float, Any]] = attrs.Factory(list)
+    posted_status: Obj | None = None  # the status object this kubelet last wrote
 
     @property
     def key(self) -> str:
@@ -227,6 +265,7 @@ def _fnv(text: str) -> int:
     return h
 
 
+@lru_cache(maxsize=4096)
 def image_id(image: str) -> str:
     ref = image_ref(image).split(":")[0].split("@")[0]
     digest = "".join(f"{_fnv(image + str(i)):016x}" for i in range(4))

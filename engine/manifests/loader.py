@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError as RoundTripYAMLError
+
+# libyaml's C parser when PyYAML was built with it (the wheels are), else PyYAML's pure-Python one. PyYAML reads
+# YAML 1.1 like Kubernetes' own sigs.k8s.io/yaml does (`on`, `yes` are booleans there too).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -174,20 +179,19 @@ def load_file(path: Path, display: str | None = None) -> tuple[list[Document], l
 
 def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
     text = text.lstrip("\ufeff")
-    yaml = YAML(typ="safe", pure=False)
     docs: list[Document] = []
     errors: list[LoadError] = []
     starts = document_lines(text)
     try:
-        loaded = list(yaml.load_all(text))
-    except MarkedYAMLError as exc:
+        loaded = list(yaml.load_all(text, Loader=_SafeLoader))
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         column = mark.column + 1 if mark else 0
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         return [], [LoadError(name, line, f"YAML syntax error: {problem}{context}", column)]
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         return [], [LoadError(name, 0, f"YAML error: {exc}")]
     except RecursionError:
         return [], [LoadError(name, 0, "YAML nests too deeply to be a manifest")]
@@ -248,10 +252,9 @@ def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[LoadEr
 
 def field_line(text: str, document_index: int, field_path: str) -> int | None:
     """The line of `spec.template.spec.containers[0].image` inside a document (round-trip parse, on demand)."""
-    yaml = YAML(typ="rt")
     try:
-        docs = list(yaml.load_all(text))
-    except YAMLError:
+        docs = list(YAML(typ="rt").load_all(text))
+    except RoundTripYAMLError:
         return None
     if document_index >= len(docs):
         return None

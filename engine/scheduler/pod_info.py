@@ -115,9 +115,10 @@ def _build(spec: Mapping[str, Any]) -> PodInfo:
 
 
 # Two caches: by pod version (cheap to key) and by spec content, so the replicas of a
-# template parse once and share one PodInfo. Keys are strings, which the garbage
-# collector never has to traverse; both are simply emptied when full.
-_BY_VERSION: dict[str, PodInfo] = {}
+# template parse once and share one PodInfo. Both are simply emptied when full. A version
+# hit must also be the very same spec object: uids and resourceVersions repeat across
+# clusters built from the same seed in one process.
+_BY_VERSION: dict[str, tuple[Any, PodInfo]] = {}
 _BY_SPEC: dict[str, PodInfo] = {}
 _VERSION_LIMIT = 65536
 # Bound pods differ from their template by nodeName, so expect templates x nodes specs.
@@ -129,11 +130,11 @@ def get_pod_info(pod: Mapping[str, Any]) -> PodInfo:
     meta = pod.get("metadata") or {}
     uid, rv = meta.get("uid"), meta.get("resourceVersion")
     version = f"{uid}@{rv}" if uid and rv else None
-    if version is not None:
-        info = _BY_VERSION.get(version)
-        if info is not None:
-            return info
     spec = pod.get("spec") or {}
+    if version is not None:
+        hit = _BY_VERSION.get(version)
+        if hit is not None and hit[0] is spec:
+            return hit[1]
     content = repr(spec)
     info = _BY_SPEC.get(content)
     if info is None:
@@ -143,5 +144,5 @@ def get_pod_info(pod: Mapping[str, Any]) -> PodInfo:
     if version is not None:
         if len(_BY_VERSION) >= _VERSION_LIMIT:
             _BY_VERSION.clear()
-        _BY_VERSION[version] = info
+        _BY_VERSION[version] = (spec, info)
     return info

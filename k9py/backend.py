@@ -1,0 +1,318 @@
+"""The dashboard's only door into a cluster.
+
+Views talk to a `Backend`, never to the engine, so the same dashboard could later drive a real cluster (or a
+recorded one in tests). `EngineBackend` adapts the embedded control plane; it is the one UI module that imports
+`engine`. Objects handed out are the store's own dicts: read them, never mutate them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine import ApiError, Cluster
+from engine.clock import RealClock
+from engine.kinds import REGISTRY, KindInfo
+from engine.kubelet.logs import format_lines
+from engine.manifests.loader import load_paths
+from engine.printers import pod_status as _pod_status
+from engine.printers_registry import columns_for, row_for
+from engine.selectors import parse_label_selector, selector_to_string
+
+Obj = dict[str, Any]
+LogLine = tuple[float, str]
+
+
+class BackendError(Exception):
+    """An operation failed; the message is fit to flash at the user as is."""
+
+
+@dataclass(frozen=True)
+class KindRef:
+    """What a view needs to know about a resource type."""
+
+    kind: str
+    plural: str
+    singular: str
+    short_names: tuple[str, ...]
+    namespaced: bool
+    scalable: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name `:` accepts for this kind."""
+        return (self.plural, self.singular, *self.short_names)
+
+
+@dataclass(frozen=True)
+class Change:
+    type: str  # ADDED, MODIFIED, DELETED
+    obj: Obj
+
+
+@dataclass(frozen=True)
+class Summary:
+    nodes_total: int
+    nodes_ready: int
+    pod_statuses: dict[str, int]  # pod STATUS column text -> count
+    now: float
+    speed: float
+    paused: bool
+
+
+class Subscription(Protocol):
+    def drain(self) -> list[Change]:
+        """Every change since the last drain (the first drain: ADDED for everything that exists)."""
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    # lifecycle
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def load(self, paths: Iterable[str | Path]) -> list[str]: ...
+    # kinds and printing
+    def kinds(self) -> list[KindRef]: ...
+    def resolve(self, name: str) -> KindRef: ...
+    def columns(self, kind: KindRef, wide: bool = False) -> list[str]: ...
+    def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]: ...
+    def pod_status(self, pod: Obj) -> str: ...
+    # reads
+    def subscribe(self, kind: KindRef, namespace: str | None) -> Subscription: ...
+    def list(self, kind: KindRef, namespace: str | None = None) -> list[Obj]: ...
+    def get(self, kind: KindRef, name: str, namespace: str | None) -> Obj | None: ...
+    def describe(self, kind: KindRef, name: str, namespace: str | None) -> str: ...
+    def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None: ...
+    def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]: ...
+    def label_matcher(self, selector: str) -> Callable[[Obj], bool]: ...
+    def workload_selector(self, obj: Obj) -> str: ...
+    def summary(self) -> Summary: ...
+    def node_failed(self, name: str) -> bool: ...
+    # writes
+    async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
+    async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
+    async def restart(self, name: str, namespace: str) -> str: ...
+    async def rollback(self, name: str, namespace: str, revision: int) -> str: ...
+    async def set_node_failed(self, name: str, failed: bool) -> str: ...
+    async def cordon(self, name: str, cordoned: bool) -> str: ...
+    # the cluster clock
+    def now(self) -> float: ...
+    @property
+    def speed(self) -> float: ...
+    @property
+    def paused(self) -> bool: ...
+    def set_speed(self, speed: float) -> None: ...
+    def set_paused(self, paused: bool) -> None: ...
+
+
+def _ref(info: KindInfo) -> KindRef:
+    return KindRef(kind=info.kind, plural=info.plural, singular=info.singular_name,
+                   short_names=tuple(info.short_names), namespaced=info.namespaced, scalable=info.scalable)
+
+
+def _apply_rank(obj: Obj) -> int:
+    """Namespaces first, then cluster-scoped kinds, then the rest (the order kubectl/Flux apply a folder in)."""
+    kind = obj.get("kind")
+    if kind == "Namespace":
+        return 0
+    info = REGISTRY.by_kind(str(kind)) if kind else None
+    return 1 if info is not None and not info.namespaced else 2
+
+
+class _EngineSubscription:
+    def __init__(self, cluster: Cluster, info: KindInfo, namespace: str | None) -> None:
+        # Cluster-scoped objects carry no namespace, so a namespace filter would hide all of them.
+        ns = namespace if info.namespaced else None
+        self._watcher, backlog = cluster.store.add_watcher(info.resource, ns)
+        self._pending = [Change("ADDED", e.object) for e in backlog]
+
+    def drain(self) -> list[Change]:
+        out = self._pending
+        self._pending = []
+        out.extend(Change(e.type, e.object) for e in self._watcher.drain())
+        return out
+
+    def close(self) -> None:
+        self._watcher.close()
+
+
+class EngineBackend:
+    """A `Backend` over the embedded control plane (`engine.Cluster`)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._failed_nodes: set[str] = set()
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.cluster.__aenter__()
+
+    async def stop(self) -> None:
+        await self.cluster.__aexit__(None, None, None)
+
+    async def load(self, paths: Iterable[str | Path]) -> list[str]:
+        """Apply every manifest under `paths` like `kubectl apply -f`: valid objects go in, the rest are reported."""
+        docs, load_errors = load_paths([str(p) for p in paths])
+        problems = [str(e) for e in load_errors]
+        for doc in sorted(docs, key=lambda d: _apply_rank(d.obj)):
+            try:
+                await self.cluster.apply(doc.obj)
+            except ApiError as exc:
+                problems.append(f"{doc.where}: {exc.message}")
+        return problems
+
+    # --- kinds and printing --------------------------------------------------------------------------------
+
+    def kinds(self) -> list[KindRef]:
+        return [_ref(info) for info in REGISTRY.kinds()]
+
+    def _info(self, kind: KindRef) -> KindInfo:
+        return REGISTRY.resolve(kind.kind)
+
+    def resolve(self, name: str) -> KindRef:
+        info = REGISTRY.lookup(name)
+        if info is None:
+            raise BackendError(f'unknown resource "{name}"')
+        return _ref(info)
+
+    def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
+        return columns_for(self._info(kind), wide)
+
+    def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]:
+        return row_for(self._info(kind), obj, self.cluster.now(), wide)
+
+    def pod_status(self, pod: Obj) -> str:
+        return _pod_status(pod)
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    def subscribe(self, kind: KindRef, namespace: str | None) -> Subscription:
+        return _EngineSubscription(self.cluster, self._info(kind), namespace)
+
+    def list(self, kind: KindRef, namespace: str | None = None) -> list[Obj]:
+        info = self._info(kind)
+        return self.cluster.store.list(info.resource, namespace if info.namespaced else None)
+
+    def get(self, kind: KindRef, name: str, namespace: str | None) -> Obj | None:
+        info = self._info(kind)
+        return self.cluster.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)
+
+    def describe(self, kind: KindRef, name: str, namespace: str | None) -> str:
+        try:
+            return self.cluster.describe(kind.kind, name, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+
+    def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None:
+        return self.cluster.components.kubelets.logs(pod, container, previous)
+
+    def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]:
+        return format_lines(lines, timestamps)
+
+    def label_matcher(self, selector: str) -> Callable[[Obj], bool]:
+        try:
+            parsed = parse_label_selector(selector)
+        except ApiError as exc:
+            raise BackendError(f"bad label selector: {exc.message}") from None
+        return lambda obj: parsed.matches(obj.get("metadata", {}).get("labels") or {})
+
+    def workload_selector(self, obj: Obj) -> str:
+        return selector_to_string((obj.get("spec") or {}).get("selector") or {})
+
+    def summary(self) -> Summary:
+        store = self.cluster.store
+        nodes = store.list("nodes")
+        ready = sum(
+            1 for n in nodes
+            if any(c.get("type") == "Ready" and c.get("status") == "True"
+                   for c in (n.get("status") or {}).get("conditions") or ()))
+        statuses = Counter(_pod_status(p) for p in store.iter("pods"))
+        return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=dict(statuses),
+                       now=self.now(), speed=self.speed, paused=self.paused)
+
+    def node_failed(self, name: str) -> bool:
+        return name in self._failed_nodes
+
+    # --- writes --------------------------------------------------------------------------------------------
+
+    async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str:
+        try:
+            await self.cluster.scale(kind.kind, name, replicas, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"{kind.singular}/{name} scaled to {replicas}"
+
+    async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str:
+        try:
+            await self.cluster.delete(kind.kind, name, namespace, grace_period=0 if force else None)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"{kind.singular}/{name} {'killed' if force else 'deleted'}"
+
+    async def restart(self, name: str, namespace: str) -> str:
+        try:
+            return await self.cluster.rollout_restart(name, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+
+    async def rollback(self, name: str, namespace: str, revision: int) -> str:
+        try:
+            return await self.cluster.rollout_undo(name, namespace, revision)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+
+    async def set_node_failed(self, name: str, failed: bool) -> str:
+        try:
+            await self.cluster.set_node_ready(name, not failed)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        if failed:
+            self._failed_nodes.add(name)
+            return f"node/{name} failed: kubelet stopped (NotReady after the node monitor grace period)"
+        self._failed_nodes.discard(name)
+        return f"node/{name} recovered: kubelet running again"
+
+    async def cordon(self, name: str, cordoned: bool) -> str:
+        try:
+            await self.cluster.cordon(name, cordoned)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"node/{name} {'cordoned' if cordoned else 'uncordoned'}"
+
+    # --- the clock -----------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.cluster.now()
+
+    def _real_clock(self) -> RealClock:
+        clock = self.cluster.clock
+        if not isinstance(clock, RealClock):
+            raise BackendError("this cluster runs on a virtual clock; only a real clock can be paused or sped up")
+        return clock
+
+    @property
+    def speed(self) -> float:
+        clock = self.cluster.clock
+        return clock.speed if isinstance(clock, RealClock) else 0.0
+
+    @property
+    def paused(self) -> bool:
+        clock = self.cluster.clock
+        return clock.paused if isinstance(clock, RealClock) else False
+
+    def set_speed(self, speed: float) -> None:
+        self._real_clock().set_speed(speed)
+        self.cluster.runner.wake()  # timers now fall due at a different wall time
+
+    def set_paused(self, paused: bool) -> None:
+        clock = self._real_clock()
+        if paused:
+            clock.pause()
+        else:
+            clock.resume()
+        self.cluster.runner.wake()

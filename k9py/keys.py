@@ -1,0 +1,108 @@
+"""Every key the dashboard answers, declared once as data.
+
+The main screen binds each key to one dispatcher; the footer hints and the `?` help are generated from this
+table; `--readonly` drops every binding marked destructive (anything that changes the cluster), so a read-only
+session cannot even show a key that would. A key may mean different things in different views (`s` scales a
+deployment but toggles autoscroll in logs): the first binding whose `views` include the current view wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# View names. Table views list objects; text views show one object.
+POD_VIEWS = frozenset({"pods"})
+WORKLOAD_VIEWS = frozenset({"deployments", "replicasets"})
+TABLE_VIEWS = frozenset({"pods", "deployments", "replicasets", "nodes", "namespaces", "events", "generic",
+                         "containers"})
+TEXT_VIEWS = frozenset({"yaml", "describe", "logs"})
+OBJECT_VIEWS = TABLE_VIEWS - {"containers"}  # rows are API objects (YAML, describe, delete apply)
+ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str  # Textual key name ("ctrl+k", "colon", "G")
+    action: str  # handler: MainScreen.key_<action>
+    description: str
+    views: frozenset[str] = ALL_VIEWS
+    destructive: bool = False
+    display: str = ""  # how the hint bar shows the key; derived from `key` when empty
+    group: str = "resource"  # help sections: general, navigation, resource, cluster
+    hint: bool = True  # shown in the footer hint bar
+    listed: bool = True  # shown in the `?` help (off for keys another entry already describes)
+
+    @property
+    def label(self) -> str:
+        if self.display:
+            return self.display
+        return self.key.replace("ctrl+", "ctrl-").replace("shift+", "shift-")
+
+
+KEYS: tuple[Key, ...] = (
+    # general
+    Key("colon", "command", "Command", display=":", group="general"),
+    Key("slash", "filter", "Filter", display="/", group="general"),
+    Key("question_mark", "help", "Help", display="?", group="general"),
+    Key("escape", "back", "Back/Clear", display="esc", group="general"),
+    Key("ctrl+c", "quit", "Quit", group="general", hint=False),
+    # navigation
+    Key("j", "down", "Down", group="navigation", hint=False),
+    Key("k", "up", "Up", group="navigation", hint=False),
+    Key("g", "top", "Top", group="navigation", hint=False),
+    Key("G", "bottom", "Bottom", group="navigation", hint=False),
+    Key("enter", "enter", "View", TABLE_VIEWS - {"events", "generic"}, group="navigation"),
+    Key("0", "all_namespaces", "All namespaces", TABLE_VIEWS, group="navigation", hint=False),
+    Key("1", "favorite", "Favourite namespace (1-9)", TABLE_VIEWS, display="1-9", group="navigation",
+        hint=False),
+    *(Key(str(n), "favorite", f"Favourite namespace {n}", TABLE_VIEWS, group="navigation", hint=False,
+          listed=False) for n in range(2, 10)),
+    # resource actions
+    Key("y", "yaml", "YAML", OBJECT_VIEWS),
+    Key("d", "describe", "Describe", OBJECT_VIEWS),
+    Key("l", "logs", "Logs", POD_VIEWS | {"containers"}),
+    Key("ctrl+k", "kill", "Kill", POD_VIEWS, destructive=True),
+    Key("ctrl+d", "delete", "Delete", OBJECT_VIEWS - {"events"}, destructive=True),
+    Key("s", "scale", "Scale", WORKLOAD_VIEWS, destructive=True),
+    Key("r", "restart", "Restart", frozenset({"deployments"}), destructive=True),
+    Key("ctrl+l", "rollback", "Rollback", frozenset({"replicasets"}), destructive=True),
+    Key("c", "cordon", "Cordon", frozenset({"nodes"}), destructive=True),
+    Key("u", "uncordon", "Uncordon", frozenset({"nodes"}), destructive=True),
+    Key("f", "fail_node", "Fail/Recover", frozenset({"nodes"}), destructive=True),
+    Key("ctrl+w", "wide", "Wide", TABLE_VIEWS - {"containers"}, hint=False),
+    # logs
+    Key("s", "autoscroll", "Autoscroll", frozenset({"logs"})),
+    Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe"})),
+    Key("t", "timestamps", "Timestamps", frozenset({"logs"})),
+    # the simulated cluster's clock
+    Key("p", "pause", "Pause/Resume", group="cluster"),
+    Key("plus", "faster", "Faster", display="+", group="cluster"),
+    Key("minus", "slower", "Slower", display="-", group="cluster"),
+)
+
+GROUP_TITLES = {"general": "GENERAL", "navigation": "NAVIGATION", "resource": "RESOURCE", "cluster": "CLOCK"}
+
+
+def active_keys(readonly: bool) -> tuple[Key, ...]:
+    return tuple(k for k in KEYS if not (readonly and k.destructive))
+
+
+def for_view(keys: tuple[Key, ...], view: str) -> list[Key]:
+    return [k for k in keys if view in k.views]
+
+
+def find(keys: tuple[Key, ...], key: str, view: str) -> Key | None:
+    """The binding `key` has in `view`, if any."""
+    return next((k for k in keys if k.key == key and view in k.views), None)
+
+
+def bound_anywhere(keys: tuple[Key, ...], key: str) -> bool:
+    return any(k.key == key for k in keys)
+
+
+def textual_keys() -> list[str]:
+    """Every distinct key, destructive ones included, so a read-only session can say why a key does nothing."""
+    seen: dict[str, None] = {}
+    for k in KEYS:
+        seen.setdefault(k.key, None)
+    return list(seen)
