@@ -62,9 +62,9 @@ class EventRecorder:
         self._index: OrderedDict[AggregateKey, tuple[str, str]] = OrderedDict()
         self._last_nanos = 0
         # (source, object, type, reason) -> (distinct messages seen, last seen): for "combined" events.
-        self._similar: dict[tuple[str, ...], tuple[set[str], float]] = {}
+        self._similar: OrderedDict[tuple[str, ...], tuple[set[str], float]] = OrderedDict()
         # event key -> (tokens, last refill): client-go's token-bucket spam filter.
-        self._spam: dict[tuple[str, ...], tuple[float, float]] = {}
+        self._spam: OrderedDict[tuple[str, ...], tuple[float, float]] = OrderedDict()
 
     def _event_name(self, object_name: str, now: float) -> str:
         # `<object>.<hex unix nanoseconds>`; on a virtual clock many events share one instant, so the
@@ -136,8 +136,9 @@ class EventRecorder:
         messages = record[0]
         messages.add(message)
         self._similar[similar] = (messages, now)
+        self._similar.move_to_end(similar)
         if len(self._similar) > self.limit:
-            self._similar.pop(next(iter(self._similar)))
+            self._similar.popitem(last=False)  # O(1); popping a plain dict's first key degrades to O(n)
         if len(messages) <= AGGREGATE_MAX_EVENTS:
             return message
         return COMBINED_PREFIX + message
@@ -148,8 +149,9 @@ class EventRecorder:
         tokens = min(float(SPAM_BURST), tokens + (now - last) * SPAM_REFILL_PER_SECOND)
         allowed = tokens >= 1.0
         self._spam[key] = (tokens - 1.0 if allowed else tokens, now)
+        self._spam.move_to_end(key)
         if len(self._spam) > 4 * self.limit:
-            self._spam.pop(next(iter(self._spam)))
+            self._spam.popitem(last=False)
         return allowed
 
     def _insert(self, event: Obj, namespace: str, stamp: str) -> Obj | None:
