@@ -153,6 +153,33 @@ class Cluster:
         evs.sort(key=lambda e: (e.get("lastTimestamp") or "", e["metadata"].get("resourceVersion", "0").zfill(12)))
         return [deep_copy(e) for e in evs]
 
+    def logs(self, name: str, namespace: str | None = "default", container: str | None = None,
+             previous: bool = False, tail: int | None = None, timestamps: bool = False) -> list[str]:
+        """`kubectl logs` for a pod's container, with kubectl's errors for the cases it refuses."""
+        from .kubelet.logs import format_lines
+
+        pod = self.api.get("pods", name, namespace)
+        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        names = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+        if container is None:
+            if len(spec.get("containers") or []) != 1:
+                app = " ".join(c["name"] for c in spec.get("containers") or [])
+                raise errors.bad_request(f"a container name must be specified for pod {name}, choose one of: [{app}]")
+            container = spec["containers"][0]["name"]
+        if container not in names:
+            raise errors.bad_request(f"container {container} is not valid for pod {name}")
+        statuses = {cs["name"]: cs for cs in (status.get("initContainerStatuses") or [])
+                    + (status.get("containerStatuses") or [])}
+        lines = self.components.kubelets.logs(pod, container, previous)
+        if lines is None:
+            if previous:
+                raise errors.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+            waiting = ((statuses.get(container) or {}).get("state") or {}).get("waiting") or {}
+            reason = waiting.get("reason") or "ContainerCreating"
+            raise errors.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+        text = format_lines(lines, timestamps)
+        return text[-tail:] if tail is not None and tail >= 0 else text
+
     def health(self, kind: str, name: str, namespace: str | None = "default") -> tuple[str, str]:
         info = REGISTRY.resolve(kind)
         obj = self.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)

@@ -223,3 +223,25 @@ async def test_apply_is_declarative(cluster):
     await cluster.apply(DEPLOY)  # the label is removed from the file
     assert "labels" not in cluster.get("deploy", "web")["metadata"] or \
         cluster.get("deploy", "web")["metadata"]["labels"] == {}
+
+
+async def test_logs_follow_kubectl_and_refuse_like_it(cluster):
+    await cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "two"},
+                         "spec": {"containers": [{"name": "a", "image": "nginx:1.25"},
+                                                 {"name": "b", "image": "redis:7"}]}})
+    with pytest.raises(ApiError) as err:
+        cluster.logs("two", container="a")
+    assert err.value.message == 'container "a" in pod "two" is waiting to start: ContainerCreating'
+    await cluster.run_for(30)
+    with pytest.raises(ApiError) as err:
+        cluster.logs("two")
+    assert err.value.message == "a container name must be specified for pod two, choose one of: [a b]"
+    lines = cluster.logs("two", container="a")
+    assert lines[0] == "Starting nginx:1.25" and len(lines) > 3
+    assert cluster.logs("two", container="a", tail=2) == lines[-2:]
+    assert cluster.logs("two", container="b", timestamps=True)[0].startswith("2026-01-01T00:00:0")
+    with pytest.raises(ApiError) as err:
+        cluster.logs("two", container="a", previous=True)
+    assert err.value.message == 'previous terminated container "a" in pod "two" not found'
+    with pytest.raises(ApiError, match="container c is not valid for pod two"):
+        cluster.logs("two", container="c")
