@@ -58,8 +58,31 @@ def three_way_merge(live: Any, last: Any, new: Any) -> Any:
     return merged
 
 
+def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc: Obj) -> errors.ApiError | None:
+    """Unknown fields and wrong types, as `kubectl apply`'s default strict field validation refuses them."""
+    from .manifests.schema import validate_structure
+
+    problems = validate_structure(doc)
+    if not problems:
+        return None
+    unknown = [(path, msg) for path, msg in problems if msg.startswith("unknown field")]
+    if unknown:
+        error = errors.ApiError(
+            400, "BadRequest",
+            f'{info_kind} in version "{version}" cannot be handled as a {info_kind}: strict decoding error: '
+            + ", ".join(msg for _, msg in unknown),
+            name=name, group=group, kind=info_kind,
+            causes=[{"reason": "FieldValueUnknown", "message": msg, "field": path} for path, msg in unknown])
+        return error
+    return errors.invalid(info_kind, group, name, problems)
+
+
 def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
     info = api.kind_of(doc)
+    strict = strict_field_errors(info.kind, info.version, info.group, str((doc.get("metadata") or {}).get("name", "")),
+                                 doc)
+    if strict is not None:
+        raise strict
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         raise errors.invalid(info.kind, info.group, "", [("metadata.name", "Required value: name is required")])

@@ -105,3 +105,13 @@ def test_console_script_runs(tmp_path):
                             text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Converged: 1 objects Healthy" in result.stdout
+
+
+def test_unknown_fields_are_refused_at_their_line_with_a_suggestion(tmp_path, capsys):
+    (tmp_path / "typo.yaml").write_text(GOOD.replace("  replicas: 2", "  replica: 2"))
+    code, report = run(capsys, tmp_path)
+    assert code == 2
+    [error] = report["errors"]
+    assert error["line"] == 6
+    assert error["message"] == ('Deployment in version "v1" cannot be handled as a Deployment: strict decoding '
+                                'error: unknown field "spec.replica" (did you mean "replicas"?)')
