@@ -37,10 +37,19 @@ class KubeletManager(Controller):
             kubelet.stop()
 
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
-        node = event.object["spec"].get("nodeName") or (event.old or {}).get("spec", {}).get("nodeName")
-        if node:
-            return (podutil.key_of(event.object),)
-        return ()
+        obj = event.object
+        node = obj["spec"].get("nodeName") or (event.old or {}).get("spec", {}).get("nodeName")
+        if not node:
+            return ()
+        key = podutil.key_of(obj)
+        if event.type == "MODIFIED" and event.old is not None:
+            kubelet = self.kubelets.get(node)
+            state = kubelet.pods.get(key) if kubelet is not None else None
+            # The echo of this kubelet's own status write changes nothing it needs to act on.
+            if state is not None and obj.get("status") is state.posted_status and obj["spec"] is event.old["spec"] \
+                    and obj["metadata"].get("deletionTimestamp") == event.old["metadata"].get("deletionTimestamp"):
+                return ()
+        return (key,)
 
     def object_for_key(self, key: str) -> Obj | None:
         namespace, name = podutil.split_key(key)
