@@ -166,3 +166,37 @@ async def test_saving_a_file_is_applied_by_the_watcher(tmp_path, cluster):
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
+
+
+async def test_imperative_changes_are_drift_shown_not_reverted_by_default(tmp_path, cluster):
+    (tmp_path / "web.yaml").write_text(deployment("web", replicas=2))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    await cluster.run_for(30)
+    key = ("Deployment", "default", "web")
+    assert source.sync_statuses()[key] == "Synced"  # defaults and status are not drift
+    await cluster.scale("deploy", "web", 5)
+    await cluster.run_for(30)
+    assert source.sync_statuses()[key] == "OutOfSync"
+    [change] = source.drift(key)
+    assert (change.path, change.declared, change.live) == ("spec.replicas", 2, 5)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 5
+    record = source.resync()
+    assert record.updated == (key,)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 2
+    assert source.sync_statuses()[key] == "Synced"
+
+
+async def test_self_heal_reverts_imperative_changes_after_a_delay(tmp_path, cluster):
+    (tmp_path / "web.yaml").write_text(deployment("web", replicas=2))
+    source = ManifestSource(cluster.api, tmp_path, self_heal=True)
+    source.sync()
+    await cluster.run_for(30)
+    await cluster.scale("deploy", "web", 7)
+    await cluster.run_for(1)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 7
+    await cluster.run_for(10)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 2
+    await cluster.delete("deploy", "web")
+    await cluster.run_for(10)
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 2  # re-created

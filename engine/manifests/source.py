@@ -25,6 +25,7 @@ import attrs
 from .. import errors
 from ..apply import apply_object
 from ..kinds import REGISTRY
+from .diff import FieldDiff, diff, sync_status
 from .loader import Document, LoadError, discover, field_line, load_file
 
 Obj = dict[str, Any]
@@ -32,6 +33,7 @@ ObjKey = tuple[str, str, str]  # (Kind, namespace or "", name)
 HISTORY_LIMIT = 100
 WATCH_STEP_MS = 30  # a burst of file events ends after this much quiet (an editor's write-rename save)
 WATCH_DEBOUNCE_MS = 400  # …but a long burst (a git checkout) is applied at least this often
+SELF_HEAL_DELAY = 5.0  # cluster seconds before an imperative change is reverted (Argo CD waits about as long)
 
 
 @attrs.frozen
@@ -105,10 +107,14 @@ def _apply_rank(doc: Document) -> int:
 
 
 class ManifestSource:
-    def __init__(self, api: Any, root: str | Path, *, namespace: str = "default") -> None:
+    def __init__(self, api: Any, root: str | Path, *, namespace: str = "default", self_heal: bool = False,
+                 self_heal_delay: float = SELF_HEAL_DELAY) -> None:
         self.api = api
         self.root = Path(root)
         self.namespace = namespace
+        self.self_heal = self_heal
+        self.self_heal_delay = self_heal_delay
+        self._heal_pending: set[ObjKey] = set()
         self.inventory: dict[ObjKey, InventoryEntry] = {}
         self.errors: dict[str, list[LoadError]] = {}  # file -> its current errors
         self.history: deque[SyncRecord] = deque(maxlen=HISTORY_LIMIT)
@@ -116,6 +122,7 @@ class ManifestSource:
         self._stamps: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) when last read
         self._own_writes: dict[str, str] = {}  # file -> digest of content k9py itself wrote
         self.listeners: list[Callable[[SyncRecord], None]] = []
+        api.store.add_listener(self._on_store_event)
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -290,6 +297,58 @@ class ManifestSource:
             for listener in self.listeners:
                 listener(record)
         return record
+
+    # --- drift ---------------------------------------------------------------------------------------------
+
+    def _live(self, key: ObjKey) -> Obj | None:
+        info = REGISTRY.by_kind(key[0])
+        return self.api.store.get(info.resource, key[1], key[2]) if info is not None else None
+
+    def drift(self, key: ObjKey) -> list[FieldDiff]:
+        """What differs between the declared document and the live object (defaults and status ignored)."""
+        entry = self.inventory[key]
+        return diff(entry.declared, self._live(key))
+
+    def sync_statuses(self) -> dict[ObjKey, str]:
+        """Synced or OutOfSync for every object this folder declares."""
+        return {key: sync_status(entry.declared, self._live(key)) for key, entry in self.inventory.items()}
+
+    def resync(self, keys: list[ObjKey] | None = None) -> SyncRecord:
+        """Re-apply the declared documents (all OutOfSync objects by default), undoing imperative changes."""
+        started = time.perf_counter()
+        if keys is None:
+            keys = [k for k, status in self.sync_statuses().items() if status == "OutOfSync"]
+        created, updated, problems = [], [], []
+        for key in keys:
+            entry = self.inventory.get(key)
+            if entry is None:
+                continue
+            before = self._live(key)
+            try:
+                live = apply_object(self.api, entry.declared, self.namespace)
+            except errors.ApiError as exc:
+                problems.append(LoadError(entry.file, entry.line, exc.message))
+                continue
+            (created if before is None else updated).append(key)
+            self.inventory[key] = attrs.evolve(entry, uid=live["metadata"].get("uid", ""))
+        return self._record([], created, updated, (), problems, started)
+
+    def _on_store_event(self, event: Any) -> None:
+        """With self-heal on, an imperative change to a declared object is reverted after a short delay."""
+        if not self.self_heal or event.resource == "events":
+            return
+        meta = event.object["metadata"]
+        key = (event.object.get("kind", ""), meta.get("namespace", ""), meta.get("name", ""))
+        if key not in self.inventory or key in self._heal_pending:
+            return
+        self._heal_pending.add(key)
+        self.api.clock.call_later(self.self_heal_delay, lambda: self._heal(key))
+
+    def _heal(self, key: ObjKey) -> None:
+        self._heal_pending.discard(key)
+        entry = self.inventory.get(key)
+        if entry is not None and sync_status(entry.declared, self._live(key)) == "OutOfSync":
+            self.resync([key])
 
     # --- watching ------------------------------------------------------------------------------------------
 
