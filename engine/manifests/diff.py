@@ -286,7 +286,8 @@ def _ignored(parts: list[PathPart], key: Any) -> bool:
     if not parts:
         return key in TOP_LEVEL_IGNORED
     if parts[-1] == "metadata":
-        return key in SERVER_METADATA
+        # The top-level namespace is identity, not content (apply records the defaulted namespace, too).
+        return key in SERVER_METADATA or (len(parts) == 1 and key == "namespace")
     if len(parts) >= 2 and parts[-2] == "metadata":
         if parts[-1] == "annotations":
             return key in SERVER_ANNOTATIONS
