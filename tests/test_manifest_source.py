@@ -200,3 +200,31 @@ async def test_self_heal_reverts_imperative_changes_after_a_delay(tmp_path, clus
     await cluster.delete("deploy", "web")
     await cluster.run_for(10)
     assert cluster.get("deploy", "web")["spec"]["replicas"] == 2  # re-created
+
+
+async def test_write_back_carries_live_replicas_and_image_into_the_file_and_nothing_else(tmp_path, cluster):
+    original = ("# The web tier.\n" + deployment("web", replicas=2).replace("replicas: 2", "replicas: 2  # HPA-free")
+                + "---\n# another one\n" + deployment("api"))
+    path = tmp_path / "web.yaml"
+    path.write_text(original)
+    path.chmod(0o640)
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    await cluster.scale("deploy", "web", 4)
+    live = cluster.get("deploy", "web")
+    live["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.26"
+    await cluster.update(live)
+    key = ("Deployment", "default", "web")
+    assert source.sync_statuses()[key] == "OutOfSync"
+    result = source.write_back_live(key)
+    assert result is not None and result.changed
+    expected = original.replace("replicas: 2  # HPA-free", "replicas: 4  # HPA-free").replace(
+        "image: nginx:1.25", "image: nginx:1.26", 1)
+    assert path.read_text() == expected
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert source.sync_statuses()[key] == "Synced"
+    rv = cluster.get("deploy", "web")["metadata"]["resourceVersion"]
+    record = source.sync()  # the watcher sees k9py's own write: nothing is re-applied
+    assert record.updated == () and record.created == ()
+    assert cluster.get("deploy", "web")["metadata"]["resourceVersion"] == rv
+    assert source.write_back_live(key) is None  # nothing left to write

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,8 +26,10 @@ import attrs
 from .. import errors
 from ..apply import apply_object
 from ..kinds import REGISTRY
+from ..store import deep_copy
 from .diff import FieldDiff, diff, sync_status
 from .loader import Document, LoadError, discover, field_line, load_file
+from .writeback import WriteBackError, WriteResult, write_back
 
 Obj = dict[str, Any]
 ObjKey = tuple[str, str, str]  # (Kind, namespace or "", name)
@@ -89,6 +92,39 @@ def unsupported_kind(obj: Obj) -> str | None:
         return (f'kind "{kind}" ({obj.get("apiVersion", "?")}) is a Kubernetes kind that k9py does not '
                 "simulate yet; the document was skipped")
     return None
+
+
+def live_changes(declared: Obj, live: Obj) -> dict[str, Any]:
+    """Field path -> live value for the fields write-back may carry into a file: replicas and images."""
+    changes: dict[str, Any] = {}
+    spec, live_spec = declared.get("spec") or {}, live.get("spec") or {}
+    if "replicas" in live_spec and live_spec.get("replicas") != spec.get("replicas", 1):
+        changes["spec.replicas"] = live_spec["replicas"]
+    pod_path = "spec.template.spec" if "template" in spec else "spec"
+    declared_pod = (spec.get("template") or {}).get("spec") if "template" in spec else spec
+    live_pod = (live_spec.get("template") or {}).get("spec") if "template" in spec else live_spec
+    for group in ("initContainers", "containers"):
+        live_images = {c.get("name"): c.get("image") for c in (live_pod or {}).get(group) or ()}
+        for container in (declared_pod or {}).get(group) or ():
+            name = container.get("name")
+            if name in live_images and live_images[name] != container.get("image"):
+                changes[f"{pod_path}.{group}[name={name}].image"] = live_images[name]
+    return changes
+
+
+def apply_changes(obj: Obj, changes: dict[str, Any]) -> None:
+    """Set `changes` (paths as `live_changes` writes them) inside a plain dict."""
+    for path, value in changes.items():
+        node: Any = obj
+        parts = re.findall(r"\[name=([^\]]+)\]|([^.\[\]]+)", path)
+        for i, (selector, key) in enumerate(parts):
+            last = i == len(parts) - 1
+            if selector:
+                node = next(c for c in node if c.get("name") == selector)
+            elif last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
 
 
 def _digest(path: Path) -> str | None:
@@ -332,6 +368,30 @@ class ManifestSource:
             (created if before is None else updated).append(key)
             self.inventory[key] = attrs.evolve(entry, uid=live["metadata"].get("uid", ""))
         return self._record([], created, updated, (), problems, started)
+
+    def write_back_live(self, key: ObjKey) -> WriteResult | None:
+        """Write the live replicas and container images of a drifted object into the document that declares it.
+
+        Only those two kinds of field are written, and only where they differ. Returns None when there is
+        nothing to write; raises WriteBackError when the file cannot be safely edited.
+        """
+        entry = self.inventory[key]
+        live = self._live(key)
+        if live is None:
+            raise WriteBackError(f"{key[0]} {key[2]} no longer exists in the cluster: nothing to write back")
+        changes = live_changes(entry.declared, live)
+        if not changes:
+            return None
+        path = Path(entry.file)
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise WriteBackError(f"{entry.file} is outside the watched folder {self.root}")
+        result = write_back(path, entry.index, changes, expected=entry.declared)
+        # No await between the write and this line, so the watcher cannot see the change before it knows it.
+        self.expect_own_write(entry.file, result.digest)
+        declared = deep_copy(entry.declared)
+        apply_changes(declared, changes)
+        self.inventory[key] = attrs.evolve(entry, declared=declared)
+        return result
 
     def _on_store_event(self, event: Any) -> None:
         """With self-heal on, an imperative change to a declared object is reverted after a short delay."""
