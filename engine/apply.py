@@ -86,6 +86,12 @@ def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         raise errors.invalid(info.kind, info.group, "", [("metadata.name", "Required value: name is required")])
+    if not info.namespaced and meta.get("namespace"):
+        raise errors.ApiError(
+            400, "BadRequest",
+            f'{info.kind} "{meta["name"]}" is cluster-scoped: metadata.namespace "{meta["namespace"]}" does not apply '
+            "to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
+            causes=[{"reason": "FieldValueForbidden", "message": "cluster-scoped", "field": "metadata.namespace"}])
     declared = deep_copy(doc)
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
     if info.namespaced:

@@ -253,6 +253,11 @@ class ManifestSource:
         for doc in everything:
             key = object_key(doc.obj, self.namespace)
             if key is None:
+                # Without a kind or a name it cannot be applied; the API says exactly what is missing.
+                try:
+                    apply_object(self.api, doc.obj, self.namespace)
+                except errors.ApiError as exc:
+                    new_errors.append(self._document_error(doc, exc))
                 continue
             if key in declared:
                 first = declared[key]
