@@ -45,7 +45,7 @@ class Report:
 
 
 def _error_entry(error: LoadError) -> Obj:
-    return {"file": error.file, "line": error.line, "message": error.message}
+    return {"file": error.file, "line": error.line, "column": error.column, "message": error.message}
 
 
 def _health_snapshot(cluster: Cluster, declared: list[ObjKey]) -> list[Obj]:

@@ -27,7 +27,7 @@ def render_text(report: Report) -> str:
     if report.errors:
         lines.append("Manifest errors:")
         for e in report.errors:
-            where = f"{e['file']}:{e['line']}" if e["line"] else e["file"]
+            where = e["file"] + (f":{e['line']}" if e["line"] else "") + (f":{e['column']}" if e.get("column") else "")
             lines.append(f"  {where}: {e['message']}")
         lines.append("")
     took = human_duration(report.cluster_seconds)

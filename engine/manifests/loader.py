@@ -250,8 +250,9 @@ def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[LoadEr
     return documents, errors
 
 
-def field_line(text: str, document_index: int, field_path: str) -> int | None:
-    """The line of `spec.template.spec.containers[0].image` inside a document (round-trip parse, on demand)."""
+def field_position(text: str, document_index: int, field_path: str) -> tuple[int, int] | None:
+    """1-based (line, column) of `spec.template.spec.containers[0].image` in a document, or of the deepest part of
+    the path that exists (round-trip parse, only done when an error needs placing)."""
     try:
         docs = list(YAML(typ="rt").load_all(text))
     except RoundTripYAMLError:
@@ -259,15 +260,13 @@ def field_line(text: str, document_index: int, field_path: str) -> int | None:
     if document_index >= len(docs):
         return None
     node: Any = docs[document_index]
-    line: int | None = None
+    position: tuple[int, int] | None = None
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
         key: Any = int(part[1:-1]) if part.startswith("[") else part
         try:
-            if isinstance(key, int):
-                line = node.lc.item(key)[0] + 1
-            else:
-                line = node.lc.key(key)[0] + 1
+            line, column = node.lc.item(key)[:2] if isinstance(key, int) else node.lc.key(key)[:2]
+            position = (line + 1, column + 1)
             node = node[key]
         except (AttributeError, KeyError, IndexError, TypeError):
             break
-    return line
+    return position

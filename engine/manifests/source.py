@@ -28,7 +28,7 @@ from ..apply import apply_object
 from ..kinds import REGISTRY
 from ..store import deep_copy
 from .diff import FieldDiff, diff, sync_status
-from .loader import Document, LoadError, discover, field_line, load_file
+from .loader import Document, LoadError, discover, field_position, load_file
 from .writeback import WriteBackError, WriteResult, write_back
 
 Obj = dict[str, Any]
@@ -319,15 +319,17 @@ class ManifestSource:
         return pruned
 
     def _document_error(self, doc: Document, exc: errors.ApiError) -> LoadError:
-        line = doc.line
+        """An API refusal placed at the offending field's line and column when the error names a field."""
         causes = (exc.status.get("details") or {}).get("causes") or []
         field = next((c.get("field") for c in causes if c.get("field")), None)
+        position = None
         if field and doc.item is None:
             try:
-                line = field_line(Path(doc.file).read_text(encoding="utf-8"), doc.index, field) or line
+                position = field_position(Path(doc.file).read_text(encoding="utf-8"), doc.index, field)
             except OSError:
-                pass
-        return LoadError(doc.file, line, exc.message)
+                position = None
+        line, column = position or (doc.line, 0)
+        return LoadError(doc.file, line, exc.message, column)
 
     def _record(self, files: list[str], created: Any, updated: Any, pruned: Any, errs: list[LoadError],
                 started: float, quiet: bool = False) -> SyncRecord:
