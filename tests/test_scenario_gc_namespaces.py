@@ -8,18 +8,10 @@ import pytest
 
 from engine.cluster import Cluster
 from engine.errors import ApiError
-from engine.scheduler import pod_info
 from engine.store import WatchEvent
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 
 
 def deployment(namespace: str = "default", replicas: int = 3, grace: int | None = None) -> Obj:
@@ -207,3 +199,36 @@ async def test_every_pod_has_a_living_owner_after_churn() -> None:
         await c.delete("deploy", "web")
         await c.run_for(60)
         assert c.list("pods", "default") == [] and c.list("rs", "default") == []
+
+
+async def test_dependent_of_unknown_kind_is_kept_and_of_vanished_owner_collected() -> None:
+    async with Cluster(nodes=1) as c:
+        def owned(name: str, kind: str, api_version: str, uid: str) -> Obj:
+            return {"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": name, "namespace": "default", "ownerReferences": [
+                        {"apiVersion": api_version, "kind": kind, "name": "x", "uid": uid}]},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+
+        await c.create(owned("crd-child", "Widget", "example.com/v1", "11111111-1111-4111-8111-111111111111"))
+        await c.create(owned("orphaned", "ReplicaSet", "apps/v1", "22222222-2222-4222-8222-222222222222"))
+        await c.run_for(10)
+        assert c.get("pods", "crd-child") is not None
+        assert c.get("pods", "orphaned") is None or c.get("pods", "orphaned")["metadata"].get("deletionTimestamp")
+
+
+async def test_relabelled_replicaset_is_released_and_replaced() -> None:
+    async with Cluster(nodes=2) as c:
+        await c.apply(deployment())
+        await ready(c)
+        rs = c.list("rs", "default")[0]["metadata"]["name"]
+        await c.patch("rs", rs, {"metadata": {"labels": {"app": "debug"}}})
+        c.settle()
+        released = c.get("rs", rs)
+        assert "ownerReferences" not in released["metadata"]
+        # The Deployment no longer has a ReplicaSet for its template: it makes a new one (the same hash is taken,
+        # so the collision count moves the name).
+        assert await c.run_until(lambda c: c.rollout_status("web")[1], timeout=60)
+        d = c.get("deploy", "web")
+        assert d["status"].get("collisionCount") == 1
+        owned = [x for x in c.list("rs", "default") if x["metadata"].get("ownerReferences")]
+        assert len(owned) == 1 and owned[0]["metadata"]["name"] != rs

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from engine import podutil
 from engine.cluster import Cluster
-from engine.scheduler import pod_info
 from engine.timeutil import parse_time
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -70,12 +60,18 @@ async def test_node_failure_evicts_and_replaces_pods() -> None:
         for kind in ("MemoryPressure", "DiskPressure", "PIDPressure"):
             other = next(x for x in c.get("nodes", "node-1", None)["status"]["conditions"] if x["type"] == kind)
             assert other["status"] == "Unknown"
+        # The NoSchedule taint follows the condition at once; the NoExecute one comes from the next monitor pass
+        # (it acts on the Ready condition it observed at the start of a pass), through the rate-limited queue.
+        taints = c.get("nodes", "node-1", None)["spec"]["taints"]
+        assert [(t["key"], t["effect"]) for t in taints] == [(UNREACHABLE, "NoSchedule")]
+        unknown_at = c.now()
+        assert await c.run_until(lambda c: len(c.get("nodes", "node-1", None)["spec"]["taints"]) == 2, timeout=30)
+        assert c.now() - unknown_at == 5
         taints = c.get("nodes", "node-1", None)["spec"]["taints"]
         assert sorted((t["key"], t["effect"]) for t in taints) == [(UNREACHABLE, "NoExecute"),
                                                                    (UNREACHABLE, "NoSchedule")]
-        no_execute = next(t for t in taints if t["effect"] == "NoExecute")
-        tainted_at = parse_time(no_execute["timeAdded"])
-        assert "timeAdded" not in next(t for t in taints if t["effect"] == "NoSchedule")
+        assert all(t["timeAdded"] for t in taints)
+        tainted_at = parse_time(next(t for t in taints if t["effect"] == "NoExecute")["timeAdded"])
         # The pods there are marked not ready and stop counting as available; nothing is replaced yet.
         for p in pods_on(c, "node-1"):
             assert not podutil.is_ready(p)
@@ -130,6 +126,7 @@ async def test_short_outage_keeps_pods() -> None:
         assert await c.run_until(lambda c: c.rollout_status("web")[1], timeout=60)
         before = {p["metadata"]["name"] for p in c.list("pods", "default")}
         node = c.list("pods", "default")[0]["spec"]["nodeName"]
+        on_node = sorted(p["metadata"]["name"] for p in pods_on(c, node))
         await c.set_node_ready(node, False)
         assert await c.run_until(lambda c: node_status(c, node) == "NotReady", timeout=120)
         assert deploy_status(c)["availableReplicas"] < 3
@@ -138,7 +135,9 @@ async def test_short_outage_keeps_pods() -> None:
         assert await c.run_until(lambda c: deploy_status(c).get("availableReplicas") == 3, timeout=60)
         await c.run_for(400)  # well past the 300 s toleration
         assert {p["metadata"]["name"] for p in c.list("pods", "default")} == before
-        assert not [e for e in c.events("default") if e["reason"] == "TaintManagerEviction"]
+        # The scheduled evictions were cancelled when the NoExecute taint went away.
+        assert sorted(e["message"] for e in c.events("default") if e["reason"] == "TaintManagerEviction") == [
+            f"Cancelling deletion of Pod default/{name}" for name in on_node]
         assert not c.get("nodes", node, None)["spec"].get("taints")
 
 
@@ -174,3 +173,94 @@ async def test_pod_bound_while_kubelet_is_down_starts_when_it_returns() -> None:
         assert c.get("pods", "late")["spec"]["nodeName"] == "node-1"
         await c.set_node_ready("node-1", True)
         assert await c.run_until(lambda c: c.get("pods", "late")["status"].get("phase") == "Running", timeout=60)
+
+
+def no_execute_added(c: Cluster, node: str) -> float | None:
+    for taint in c.get("nodes", node, None)["spec"].get("taints") or ():
+        if taint["effect"] == "NoExecute":
+            return parse_time(taint["timeAdded"])
+    return None
+
+
+async def test_no_execute_tainting_is_rate_limited_per_zone() -> None:
+    """--node-eviction-rate 0.1: one node tainted at once, the next one 10 s later."""
+    async with Cluster(nodes=4) as c:
+        await c.run_for(3)
+        await c.set_node_ready("node-1", False)
+        await c.set_node_ready("node-2", False)
+        assert await c.run_until(lambda c: no_execute_added(c, "node-1") and no_execute_added(c, "node-2"),
+                                 timeout=120)
+        first, second = sorted([no_execute_added(c, "node-1"), no_execute_added(c, "node-2")])
+        assert second - first == 10
+        assert no_execute_added(c, "node-3") is None
+
+
+async def test_all_nodes_down_enters_master_disruption_mode() -> None:
+    """Every node silent at once looks like the controller's own outage: no NoExecute taints, no evictions."""
+    async with Cluster(nodes=3) as c:
+        await c.apply(deployment(3))
+        assert await c.run_until(lambda c: c.rollout_status("web")[1], timeout=60)
+        for i in (1, 2, 3):
+            await c.set_node_ready(f"node-{i}", False)
+        assert await c.run_until(lambda c: all(node_status(c, f"node-{i}") == "NotReady" for i in (1, 2, 3)),
+                                 timeout=120)
+        await c.run_for(600)
+        for i in (1, 2, 3):
+            taints = c.get("nodes", f"node-{i}", None)["spec"]["taints"]
+            assert [(t["key"], t["effect"]) for t in taints] == [(UNREACHABLE, "NoSchedule")]
+        assert not [e for e in c.events("default") if e["reason"] == "TaintManagerEviction"]
+        assert len([p for p in c.list("pods", "default") if podutil.is_active(p)]) == 3
+        # One node back: the others are tainted again (after a fresh grace period) and their pods evicted.
+        await c.set_node_ready("node-1", True)
+        assert await c.run_until(lambda c: no_execute_added(c, "node-2") and no_execute_added(c, "node-3"),
+                                 timeout=120)
+        assert await c.run_until(lambda c: c.get("deploy", "web")["status"].get("availableReplicas") == 3,
+                                 timeout=900)
+        assert all(p["spec"]["nodeName"] == "node-1" for p in c.list("pods", "default") if podutil.is_active(p))
+
+
+async def test_small_cluster_in_partial_disruption_stops_evicting() -> None:
+    """3 of 5 nodes down is >= 55 % unhealthy: in a cluster of at most 50 nodes tainting stops altogether."""
+    async with Cluster(nodes=5) as c:
+        await c.run_for(3)
+        for i in (1, 2, 3):
+            await c.set_node_ready(f"node-{i}", False)
+        await c.run_for(400)
+        assert all(node_status(c, f"node-{i}") == "NotReady" for i in (1, 2, 3))
+        assert all(no_execute_added(c, f"node-{i}") is None for i in (1, 2, 3))
+        # Back under the threshold (2 of 5 down): tainting resumes at the normal rate.
+        await c.set_node_ready("node-3", True)
+        assert await c.run_until(lambda c: no_execute_added(c, "node-1") and no_execute_added(c, "node-2"),
+                                 timeout=120)
+        assert no_execute_added(c, "node-3") is None
+
+
+async def test_cordon_adds_unschedulable_taint() -> None:
+    async with Cluster(nodes=2) as c:
+        await c.cordon("node-1")
+        c.settle()
+        taints = c.get("nodes", "node-1", None)["spec"]["taints"]
+        assert [(t["key"], t["effect"]) for t in taints] == [("node.kubernetes.io/unschedulable", "NoSchedule")]
+        assert taints[0]["timeAdded"]
+        assert node_status(c, "node-1") == "Ready,SchedulingDisabled"
+        await c.cordon("node-1", False)
+        c.settle()
+        assert not c.get("nodes", "node-1", None)["spec"].get("taints")
+
+
+async def test_pod_arriving_on_a_long_tainted_node_gets_its_full_toleration() -> None:
+    """The eviction clock starts when the taint manager sees the pod there, not when the taint was added."""
+    async with Cluster(nodes=2) as c:
+        await c.set_node_ready("node-1", False)
+        assert await c.run_until(lambda c: no_execute_added(c, "node-1") is not None, timeout=120)
+        await c.run_for(400)
+        await c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "late", "namespace": "default"},
+                        "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "nginx"}]}})
+        arrived = c.now()
+        c.settle()
+        assert not c.get("pods", "late")["metadata"].get("deletionTimestamp")
+        assert await c.run_until(lambda c: bool(c.get("pods", "late")["metadata"].get("deletionTimestamp")),
+                                 timeout=400)
+        assert c.now() - arrived == 300
+        assert [e["message"] for e in c.events("default") if e["reason"] == "TaintManagerEviction"] == [
+            "Marking for deletion Pod default/late"]

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from engine import podutil
 from engine.cluster import Cluster
-from engine.scheduler import pod_info
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 STUCK = {"sim.k9py.io/image-pull": "fail"}
 
 
@@ -118,3 +108,21 @@ async def test_scale_to_zero_and_back_mid_rollout() -> None:
         st = c.get("deploy", "web")["status"]
         assert st["updatedReplicas"] == 4 and st.get("availableReplicas", 0) == 0
         assert {cond["type"]: cond["status"] for cond in st["conditions"]}["Available"] == "False"
+
+
+async def test_paused_deployment_scaled_up_from_zero_grows_the_newest_replica_set() -> None:
+    """FindActiveOrLatest: with no active RS, the newest one (here the only, old one) takes all replicas."""
+    async with Cluster(nodes=3) as c:
+        await c.apply(deployment(3, "nginx:1.25"))
+        assert await c.run_until(lambda c: c.rollout_status("web")[1], timeout=120)
+        await c.rollout_pause("web")
+        await c.scale("deploy", "web", 0)
+        await c.apply(deployment(0, "nginx:1.26"))
+        await c.run_for(10)
+        assert rs_sizes(c) == {"nginx:1.25": 0}
+        await c.scale("deploy", "web", 2)
+        c.settle()
+        assert rs_sizes(c) == {"nginx:1.25": 2}  # the template change waits for resume
+        await c.rollout_resume("web")
+        assert await c.run_until(lambda c: c.rollout_status("web")[1], timeout=120)
+        assert rs_sizes(c) == {"nginx:1.25": 0, "nginx:1.26": 2}

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from engine import podutil
 from engine.cluster import Cluster
 from engine.controllers.replicaset import compare_for_deletion, pods_to_delete, slow_start_batches
 from engine.errors import ApiError
-from engine.scheduler import pod_info
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 
 
 def replicaset(replicas: int, *, cpu: str | None = None, annotations: dict[str, str] | None = None,

@@ -8,17 +8,9 @@ import pytest
 
 from engine.cluster import Cluster
 from engine.errors import ApiError
-from engine.scheduler import pod_info
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 REVISION = "deployment.kubernetes.io/revision"
 HISTORY = "deployment.kubernetes.io/revision-history"
 

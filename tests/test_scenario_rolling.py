@@ -9,22 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from engine import podutil
 from engine.cluster import Cluster
-from engine.scheduler import pod_info
 from engine.store import WatchEvent
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 
 
 def deployment(name: str = "web", replicas: int = 3, image: str = "nginx:1.25", *, surge: int | str | None = None,

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from engine import podutil
 from engine.cluster import Cluster
-from engine.scheduler import pod_info
 
 Obj = dict[str, Any]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_scheduler_cache() -> None:
-    # Workaround for a reported bug: engine/scheduler/pod_info.py caches PodInfo process-wide keyed by
-    # uid@resourceVersion, and clusters built with the same seed repeat both, so a pod can be scheduled with another
-    # cluster's requests. Remove once the cache is per cluster.
-    pod_info._BY_VERSION.clear()
 
 
 def pod(name: str, cpu: str | None = None, memory: str | None = None, **spec: Any) -> Obj:
@@ -148,3 +138,13 @@ async def test_deployment_with_unschedulable_pods_scales_down_pending_first() ->
         await c.scale("deploy", "web", 2)
         c.settle()
         assert all(p["spec"].get("nodeName") for p in c.list("pods", "default"))
+
+
+async def test_labelling_a_node_retries_a_pod_waiting_for_that_label() -> None:
+    async with Cluster(nodes=2) as c:
+        await c.create(pod("picky", nodeSelector={"disktype": "ssd"}))
+        await c.run_for(2)
+        assert not c.get("pods", "picky")["spec"].get("nodeName")
+        await c.patch("nodes", "node-2", {"metadata": {"labels": {"disktype": "ssd"}}}, namespace=None)
+        await c.run_for(1)  # well before the 5-minute periodic retry
+        assert c.get("pods", "picky")["spec"].get("nodeName") == "node-2"

@@ -66,11 +66,18 @@ class DeploymentController(Controller):
     def _claim_replica_sets(self, d: Obj) -> list[Obj]:
         """RSs this Deployment controls, adopting orphans that match its selector (ControllerRefManager)."""
         uid = d["metadata"]["uid"]
-        owned = [rs for rs in self.store.dependents(uid, RS)
-                 if (podutil.controller_ref(rs) or {}).get("uid") == uid]
-        if d["metadata"].get("deletionTimestamp"):
-            return owned
         selector = selector_from_dict(d["spec"].get("selector"))
+        deleting = bool(d["metadata"].get("deletionTimestamp"))
+        owned = []
+        for rs in self.store.dependents(uid, RS):
+            if (podutil.controller_ref(rs) or {}).get("uid") != uid:
+                continue
+            if selector.matches(rs["metadata"].get("labels")):
+                owned.append(rs)
+            elif not deleting:
+                self._release(rs, uid)  # relabelled out of our selector: no longer ours
+        if deleting:
+            return owned
         for rs in self.store.uncontrolled(RS, d["metadata"].get("namespace", "")):
             if not rs["metadata"].get("deletionTimestamp") and selector.matches(rs["metadata"].get("labels")):
                 adopted = deep_copy(rs)
@@ -81,6 +88,19 @@ class DeploymentController(Controller):
                 except ApiError:
                     pass
         return owned
+
+    def _release(self, rs: Obj, uid: str) -> None:
+        released = deep_copy(rs)
+        refs = [r for r in rs["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
+        if refs:
+            released["metadata"]["ownerReferences"] = refs
+        else:
+            released["metadata"].pop("ownerReferences", None)
+        try:
+            self.api.update(released)
+        except ApiError as exc:
+            if exc.code != 404:
+                raise
 
     def _current(self, d: Obj) -> Obj:
         meta = d["metadata"]
@@ -222,9 +242,9 @@ class DeploymentController(Controller):
         """sync(): proportional scaling (and history cleanup while paused)."""
         new_rs, all_old = self._replica_sets_and_sync_revision(d, rss, create=False)
         d = self._current(d)
-        active_old = du.filter_active_replica_sets(all_old)
-        for rs_name, replicas in du.plan_proportional_scale(d, new_rs, active_old).items():
-            rs = next((r for r in [new_rs, *active_old] if r is not None and r["metadata"]["name"] == rs_name), None)
+        # All old RSs, not only active ones: with none active, FindActiveOrLatest picks the newest of them all.
+        for rs_name, replicas in du.plan_proportional_scale(d, new_rs, all_old).items():
+            rs = next((r for r in [new_rs, *all_old] if r is not None and r["metadata"]["name"] == rs_name), None)
             if rs is not None:
                 self._scale(d, rs, replicas)
         new_rs = self._fresh([new_rs])[0] if new_rs is not None and self._fresh([new_rs]) else new_rs
@@ -291,7 +311,8 @@ class DeploymentController(Controller):
             d = self._current(d)
             if new_rs is None:
                 return None
-        if du.spec_replicas(new_rs) == 0 and du.spec_replicas(d) > 0:
+        # scaleUpNewReplicaSetForRecreate: straight to spec.replicas, whatever the RS's size was.
+        if du.spec_replicas(new_rs) != du.spec_replicas(d):
             self._scale(d, new_rs, du.spec_replicas(d))
             new_rs = self._fresh([new_rs])[0]
         if du.deployment_complete(d, d.get("status") or {}):

@@ -187,8 +187,8 @@ class ReplicaSetController(Controller):
                 continue
             if selector.matches(pod["metadata"].get("labels")):
                 owned.append(pod)
-            elif not pod["metadata"].get("deletionTimestamp"):
-                self._set_owner(pod, None, rs)
+            elif not rs["metadata"].get("deletionTimestamp"):
+                self._set_owner(pod, None, rs)  # ClaimObject releases unless the owner itself is being deleted
         if rs["metadata"].get("deletionTimestamp"):
             return owned
         namespace = rs["metadata"].get("namespace", "")
@@ -205,7 +205,10 @@ class ReplicaSetController(Controller):
         refs = [r for r in new["metadata"].get("ownerReferences") or () if r.get("uid") != rs["metadata"]["uid"]]
         if owner is not None:
             refs.append(podutil.owner_reference(owner))
-        new["metadata"]["ownerReferences"] = refs
+        if refs:
+            new["metadata"]["ownerReferences"] = refs
+        else:
+            new["metadata"].pop("ownerReferences", None)  # omitempty: no empty list left behind
         try:
             return self.api.update(new)
         except ApiError:

@@ -87,13 +87,15 @@ class SchedulerController(Controller):
                 self.nodes.pop(event.object["metadata"]["name"], None)
                 self._sorted = None
             else:
-                old_spec = (event.old or {}).get("spec")
-                old_alloc = ((event.old or {}).get("status") or {}).get("allocatable")
+                old = event.old or {}
                 self._set_node(event.object)
+                # Only what filters look at can make an unschedulable pod fit: spec (taints, unschedulable),
+                # labels (node selectors and affinity) and allocatable. Heartbeats change none of them.
                 if (
                     event.type == "MODIFIED"
-                    and old_spec == event.object.get("spec")
-                    and old_alloc == event.object["status"].get("allocatable")
+                    and old.get("spec") == event.object.get("spec")
+                    and (old.get("metadata") or {}).get("labels") == event.object["metadata"].get("labels")
+                    and (old.get("status") or {}).get("allocatable") == event.object["status"].get("allocatable")
                 ):
                     return ()
             self._retry_unschedulable()
