@@ -37,7 +37,7 @@ def is_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
     if not min_ready_seconds:
         return True
     since = ready_since(pod)
-    return since is not None and since + min_ready_seconds <= now
+    return since is not None and since + min_ready_seconds < now  # upstream uses a strict Before
 
 
 def is_terminal(pod: Obj) -> bool:

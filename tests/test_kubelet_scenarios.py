@@ -693,3 +693,34 @@ async def test_logs_current_and_previous() -> None:
         assert previous[-1][1] == "exited with code 1"
         current = c.components.kubelets.logs(pod, "app")
         assert current is not None and current[0] == (pytest.approx(previous[-1][0]), previous[0][1])
+
+
+async def test_readiness_gates_hold_ready_and_other_components_conditions_are_kept() -> None:
+    async with Cluster(nodes=1) as c:
+        await c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                       "spec": {"readinessGates": [{"conditionType": "example.com/lb-ready"}],
+                                "containers": [{"name": "app", "image": "nginx:1.25"}]}})
+        await c.run_for(5)
+        pod = c.get("pod", "p")
+        ready = next(x for x in pod["status"]["conditions"] if x["type"] == "Ready")
+        assert (ready["status"], ready["reason"]) == ("False", "ReadinessGatesNotReady")
+        assert ready["message"] == (
+            'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.')
+        assert c.table("pods", "default")[1][0][1:3] == ["1/1", "Running"]  # containers are ready; the pod is not
+        conditions = [*pod["status"]["conditions"], {"type": "example.com/lb-ready", "status": "True"}]
+        c.api.patch("pods", "p", "default", {"status": {"conditions": conditions}}, subresource="status")
+        await c.run_for(5)
+        pod = c.get("pod", "p")
+        types = {x["type"]: x["status"] for x in pod["status"]["conditions"]}
+        assert types["example.com/lb-ready"] == "True" and types["Ready"] == "True"
+
+
+async def test_a_recovered_node_records_that_it_is_ready_again() -> None:
+    async with Cluster(nodes=1) as c:
+        await c.set_node_ready("node-1", False)
+        await c.run_for(120)
+        await c.set_node_ready("node-1", True)
+        await c.run_for(10)
+        node = c.get("node", "node-1")
+        ready = [e for e in c.events(involved=node) if e["reason"] == "NodeReady"]
+        assert ready and ready[0]["count"] == 2

@@ -186,9 +186,16 @@ class Kubelet:
         if node is None:
             return
         now = self.clock.now()
+        was_ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in node["status"].get("conditions") or ())
         status = {**node["status"], "conditions": ready_conditions(now, node["status"].get("conditions"))}
         if status != node["status"]:
-            self.api.update_status({**node, "status": status})
+            node = self.api.update_status({**node, "status": status})
+        if not was_ready:
+            # What a real kubelet records when its conditions turn healthy again.
+            for reason in ("NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"):
+                self.host.recorder.record(node, "Normal", reason, f"Node {self.name} status is now: {reason}",
+                                          KUBELET, host=self.name)
 
     # --- node failure --------------------------------------------------------------------------------------
 

@@ -22,6 +22,22 @@ BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 
 
+KUBELET_CONDITIONS = frozenset({"PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"})
+
+
+def readiness_gate_problem(pod: Obj, conditions: Any) -> str | None:
+    """Why the pod's readiness gates hold it back from Ready, in the kubelet's words; None when they do not."""
+    by_type = {c.get("type"): c for c in conditions or ()}
+    for gate in (pod.get("spec") or {}).get("readinessGates") or ():
+        kind = gate.get("conditionType", "")
+        cond = by_type.get(kind)
+        if cond is None:
+            return f'corresponding condition of pod readiness gate "{kind}" does not exist.'
+        if cond.get("status") != "True":
+            return f'the status of pod readiness gate "{kind}" is not "True", but {cond.get("status")}'
+    return None
+
+
 @attrs.define(eq=False)
 class ContainerState:
     name: str
@@ -219,14 +235,17 @@ class PodState:
             ready_message = f"containers with unready status: [{' '.join(unready)}]"
         else:
             ready_reason = ready_message = ""
-        ready = "True" if not unready and phase == "Running" and initialized else "False"
-        conditions.append(self._condition("Ready", ready, now, ready_reason if ready == "False" else "",
-                                          ready_message if ready == "False" else ""))
-        conditions.append(self._condition("ContainersReady", ready, now, ready_reason if ready == "False" else "",
-                                          ready_message if ready == "False" else ""))
-        for cond in (pod.get("status") or {}).get("conditions") or ():
-            if cond.get("type") == "PodScheduled":
-                conditions.append(cond)
+        containers_ready = "True" if not unready and phase == "Running" and initialized else "False"
+        reason, message = (ready_reason, ready_message) if containers_ready == "False" else ("", "")
+        existing = (pod.get("status") or {}).get("conditions") or ()
+        gate_problem = readiness_gate_problem(pod, existing) if containers_ready == "True" else None
+        if gate_problem is not None:
+            conditions.append(self._condition("Ready", "False", now, "ReadinessGatesNotReady", gate_problem))
+        else:
+            conditions.append(self._condition("Ready", containers_ready, now, reason, message))
+        conditions.append(self._condition("ContainersReady", containers_ready, now, reason, message))
+        # Conditions other components own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are.
+        conditions.extend(cond for cond in existing if cond.get("type") not in KUBELET_CONDITIONS)
         status: Obj = {
             "phase": phase,
             "conditions": conditions,
