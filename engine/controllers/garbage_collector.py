@@ -48,7 +48,10 @@ class GarbageCollector(Controller):
         if meta.get("deletionTimestamp") and (FOREGROUND in finalizers or ORPHAN in finalizers):
             keys.append(_key(event.resource, obj))
         if (event.type == "ADDED" and _refs(obj)) or (event.type == "MODIFIED" and _refs(obj) != _refs(old)):
-            keys.append(_key(event.resource, obj))
+            namespace = meta.get("namespace", "")
+            # Most new dependents name living owners (a ReplicaSet's fresh pods): nothing to collect.
+            if not all(self._owner(ref, namespace) is not None for ref in _refs(obj)):
+                keys.append(_key(event.resource, obj))
         if event.type == "DELETED" or meta.get("deletionTimestamp"):
             # A dependent going away may unblock an owner in foreground deletion.
             for ref in _refs(obj):

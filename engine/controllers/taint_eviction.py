@@ -89,7 +89,11 @@ class TaintEvictionController(Controller):
         if event.old is not None and old_spec.get("nodeName") == spec.get("nodeName") and \
                 old_spec.get("tolerations") == spec.get("tolerations"):
             return ()
-        return (key,) if spec.get("nodeName") else ()
+        if not spec.get("nodeName") or key in self.work:
+            return (key,) if key in self.work else ()
+        # A pod landing on a node without NoExecute taints has nothing to wait for.
+        node = self.store.get("nodes", "", spec["nodeName"])
+        return (key,) if node is not None and _no_execute_taints(node) else ()
 
     def object_for_key(self, key: str) -> Obj | None:
         namespace, name = podutil.split_key(key)
