@@ -38,7 +38,7 @@ class Cluster:
         speed: float = 1.0,
         seed: int | None = 0,
         start_time: float | None = None,
-        event_limit: int = 10_000,
+        event_limit: int = 100_000,
     ) -> None:
         if isinstance(clock, Clock):
             self.clock = clock

@@ -55,7 +55,7 @@ def involved_object(obj: Obj, field_path: str | None = None) -> Obj:
 
 
 class EventRecorder:
-    def __init__(self, api: Api, limit: int = 10_000) -> None:
+    def __init__(self, api: Api, limit: int = 100_000) -> None:
         self.api = api
         self.limit = limit
         # Aggregation key -> (namespace, event name), oldest first: the order in which events are evicted.

@@ -8,6 +8,7 @@ for something the simulation does not model). Annotations say what a spec cannot
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from typing import Any
@@ -134,6 +135,26 @@ def interpret_script(script: str) -> tuple[float | None, int, bool]:
 
 
 def container_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBehaviour:
+    """The behaviour of one container; memoised, since every replica of a template behaves alike."""
+    annotations = tuple(sorted((str(k), str(v)) for k, v in ((pod.get("metadata") or {}).get("annotations") or {})
+                               .items() if str(k).startswith(PREFIX)))
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    key = (annotations, tuple(map(str, container.get("command") or ())), tuple(map(str, container.get("args") or ())),
+           str(limit), is_init)
+    return _behaviour(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _behaviour(key: tuple[Any, ...]) -> ContainerBehaviour:
+    annotation_items, command, args, limit, is_init = key
+    pod = {"metadata": {"annotations": dict(annotation_items)}}
+    container: Obj = {"command": list(command), "args": list(args)}
+    if limit != "None":
+        container["resources"] = {"limits": {"memory": limit}}
+    return _parse_behaviour(pod, container, is_init=is_init)
+
+
+def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBehaviour:
     annotations = {str(k): str(v) for k, v in ((pod.get("metadata") or {}).get("annotations") or {}).items()}
     exit_after: float | None = None
     exit_code = 0
