@@ -126,6 +126,43 @@ class Cluster:
             await asyncio.sleep(0.01)
         return bool(predicate(self))
 
+    # --- clock control (real clock) ------------------------------------------------------------------------
+
+    @property
+    def speed(self) -> float:
+        """How fast cluster time runs against the wall clock; 0.0 on a virtual clock (it jumps)."""
+        return self.clock.speed if isinstance(self.clock, RealClock) else 0.0
+
+    @property
+    def paused(self) -> bool:
+        return isinstance(self.clock, RealClock) and self.clock.paused
+
+    def _real_clock(self) -> RealClock:
+        if not isinstance(self.clock, RealClock):
+            raise errors.bad_request("this cluster runs on a virtual clock: use run_for to move time")
+        return self.clock
+
+    def set_speed(self, speed: float) -> None:
+        try:
+            self._real_clock().set_speed(speed)
+        except ValueError as exc:
+            raise errors.bad_request(str(exc)) from None
+        self.runner.wake()  # every pending timer now falls due at a different wall time
+
+    def pause(self) -> None:
+        self._real_clock().pause()
+        self.runner.wake()
+
+    def resume(self) -> None:
+        self._real_clock().resume()
+        self.runner.wake()
+
+    def node_running(self, name: str) -> bool:
+        """Whether the node's kubelet is running (False after `set_node_ready(name, False)`)."""
+        self.api.get("nodes", name)
+        kubelet = self.components.kubelets.kubelets.get(name)
+        return kubelet is not None and kubelet.running
+
     def settle(self) -> None:
         """Let controllers react to everything that has happened, without moving time."""
         self.runner.settle()

@@ -7,6 +7,7 @@ recorded one in tests). `EngineBackend` adapts the embedded control plane; it is
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,10 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine import ApiError, Cluster
-from engine.clock import RealClock
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
-from engine.manifests.loader import load_paths
+from engine.manifests.source import ManifestSource, SyncRecord
 from engine.printers import pod_status as _pod_status
 from engine.printers_registry import columns_for, row_for
 from engine.selectors import parse_label_selector, selector_to_string
@@ -114,15 +114,6 @@ def _ref(info: KindInfo) -> KindRef:
                    short_names=tuple(info.short_names), namespaced=info.namespaced, scalable=info.scalable)
 
 
-def _apply_rank(obj: Obj) -> int:
-    """Namespaces first, then cluster-scoped kinds, then the rest (the order kubectl/Flux apply a folder in)."""
-    kind = obj.get("kind")
-    if kind == "Namespace":
-        return 0
-    info = REGISTRY.by_kind(str(kind)) if kind else None
-    return 1 if info is not None and not info.namespaced else 2
-
-
 class _EngineSubscription:
     def __init__(self, cluster: Cluster, info: KindInfo, namespace: str | None) -> None:
         # Cluster-scoped objects carry no namespace, so a namespace filter would hide all of them.
@@ -143,9 +134,18 @@ class _EngineSubscription:
 class EngineBackend:
     """A `Backend` over the embedded control plane (`engine.Cluster`)."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, *, namespace: str = "default", self_heal: bool = False) -> None:
         self.cluster = cluster
-        self._failed_nodes: set[str] = set()
+        self.namespace = namespace
+        self.self_heal = self_heal
+        self.sources: list[ManifestSource] = []
+        # Set by the UI: called with (message, level) after each watched-folder sync.
+        self.on_sync: Callable[[str, str], None] | None = None
+        self._stop_watching = asyncio.Event()
+        self._watches: list[asyncio.Task[None]] = []
+        # pod uid -> (resourceVersion, STATUS text): the header counts every pod twice a second, and computing
+        # the kubectl status is the expensive part, so it is redone only for pods that changed.
+        self._pod_status: dict[str, tuple[str, str]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -153,18 +153,38 @@ class EngineBackend:
         await self.cluster.__aenter__()
 
     async def stop(self) -> None:
+        self._stop_watching.set()
+        for task in self._watches:
+            try:
+                await asyncio.wait_for(task, 2)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
         await self.cluster.__aexit__(None, None, None)
 
     async def load(self, paths: Iterable[str | Path]) -> list[str]:
-        """Apply every manifest under `paths` like `kubectl apply -f`: valid objects go in, the rest are reported."""
-        docs, load_errors = load_paths([str(p) for p in paths])
-        problems = [str(e) for e in load_errors]
-        for doc in sorted(docs, key=lambda d: _apply_rank(d.obj)):
-            try:
-                await self.cluster.apply(doc.obj)
-            except ApiError as exc:
-                problems.append(f"{doc.where}: {exc.message}")
+        """Make each folder a watched source of desired state: apply it now, then re-apply on every save."""
+        problems: list[str] = []
+        for path in paths:
+            source = ManifestSource(self.cluster.api, path, namespace=self.namespace, self_heal=self.self_heal)
+            source.sync()
+            source.listeners.append(self._synced)
+            problems.extend(str(e) for e in source.all_errors)
+            self.sources.append(source)
+            self._watches.append(asyncio.create_task(source.watch(self._stop_watching)))
         return problems
+
+    def _synced(self, record: SyncRecord) -> None:
+        """Tell the UI what a save did: its first error, or what it changed."""
+        if self.on_sync is None:
+            return
+        if record.errors:
+            more = f" (+{len(record.errors) - 1} more)" if len(record.errors) > 1 else ""
+            self.on_sync(f"manifest error: {record.errors[0]}{more}", "error")
+            return
+        changes = [f"{len(keys)} {what}" for what, keys in (
+            ("created", record.created), ("updated", record.updated), ("pruned", record.pruned)) if keys]
+        files = ", ".join(Path(f).name for f in record.files) or "manifests"
+        self.on_sync(f"applied {files}: {', '.join(changes) or 'no change'}", "info")
 
     # --- kinds and printing --------------------------------------------------------------------------------
 
@@ -231,12 +251,24 @@ class EngineBackend:
             1 for n in nodes
             if any(c.get("type") == "Ready" and c.get("status") == "True"
                    for c in (n.get("status") or {}).get("conditions") or ()))
-        statuses = Counter(_pod_status(p) for p in store.iter("pods"))
+        statuses: Counter[str] = Counter()
+        cache, fresh = self._pod_status, {}
+        for pod in store.iter("pods"):
+            meta = pod["metadata"]
+            uid, rv = meta.get("uid", ""), meta.get("resourceVersion", "")
+            hit = cache.get(uid)
+            status = hit[1] if hit is not None and hit[0] == rv else _pod_status(pod)
+            fresh[uid] = (rv, status)
+            statuses[status] += 1
+        self._pod_status = fresh  # drops deleted pods
         return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=dict(statuses),
                        now=self.now(), speed=self.speed, paused=self.paused)
 
     def node_failed(self, name: str) -> bool:
-        return name in self._failed_nodes
+        try:
+            return not self.cluster.node_running(name)
+        except ApiError:
+            return False
 
     # --- writes --------------------------------------------------------------------------------------------
 
@@ -272,9 +304,7 @@ class EngineBackend:
         except ApiError as exc:
             raise BackendError(exc.message) from None
         if failed:
-            self._failed_nodes.add(name)
             return f"node/{name} failed: kubelet stopped (NotReady after the node monitor grace period)"
-        self._failed_nodes.discard(name)
         return f"node/{name} recovered: kubelet running again"
 
     async def cordon(self, name: str, cordoned: bool) -> str:
@@ -289,30 +319,25 @@ class EngineBackend:
     def now(self) -> float:
         return self.cluster.now()
 
-    def _real_clock(self) -> RealClock:
-        clock = self.cluster.clock
-        if not isinstance(clock, RealClock):
-            raise BackendError("this cluster runs on a virtual clock; only a real clock can be paused or sped up")
-        return clock
-
     @property
     def speed(self) -> float:
-        clock = self.cluster.clock
-        return clock.speed if isinstance(clock, RealClock) else 0.0
+        return self.cluster.speed
 
     @property
     def paused(self) -> bool:
-        clock = self.cluster.clock
-        return clock.paused if isinstance(clock, RealClock) else False
+        return self.cluster.paused
 
     def set_speed(self, speed: float) -> None:
-        self._real_clock().set_speed(speed)
-        self.cluster.runner.wake()  # timers now fall due at a different wall time
+        try:
+            self.cluster.set_speed(speed)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
 
     def set_paused(self, paused: bool) -> None:
-        clock = self._real_clock()
-        if paused:
-            clock.pause()
-        else:
-            clock.resume()
-        self.cluster.runner.wake()
+        try:
+            if paused:
+                self.cluster.pause()
+            else:
+                self.cluster.resume()
+        except ApiError as exc:
+            raise BackendError(exc.message) from None

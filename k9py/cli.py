@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from engine.quantity import parse_quantity
 from engine.timeutil import parse_go_duration
@@ -60,7 +61,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _speed(text: str) -> float:
+    try:
+        value = float(text.rstrip("xX"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'invalid speed "{text}": use a number like 1, 4 or 0.5') from None
+    if not 0.25 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"speed must be between 0.25 and 64, got {text}")
+    return value
+
+
+def build_dashboard_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="k9py", description="A Kubernetes cluster in your terminal: load manifest folders into a simulated "
+                                 "cluster running on a real clock and open a k9s-style dashboard on it.",
+        epilog="Other command: `k9py check DIR...` applies folders on a virtual clock and reports whether they "
+               "converge (see `k9py check --help`).")
+    parser.add_argument("dirs", nargs="*", metavar="DIR",
+                        help="manifest folders or files (default: the bundled sample-manifests)")
+    parser.add_argument("--theme", default="default", help="skin name or path to a skin YAML (default: default)")
+    parser.add_argument("--readonly", action="store_true", help="hide and disable every key that changes the cluster")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="cluster clock speed, 0.25 to 64 (default 1)")
+    parser.add_argument("--nodes", type=_node_count, default=3, help="number of nodes (default 3)")
+    parser.add_argument("--node-cpu", type=_quantity, default="4", help="CPU per node (default 4)")
+    parser.add_argument("--node-memory", type=_quantity, default="16Gi", help="memory per node (default 16Gi)")
+    parser.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    parser.add_argument("--self-heal", action="store_true",
+                        help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
+    return parser
+
+
+def _dashboard(argv: Sequence[str]) -> int:
+    parser = build_dashboard_parser()
+    args = parser.parse_args(argv)
+    from .theme import ThemeError, load_theme
+
+    try:
+        skin = load_theme(args.theme)
+    except ThemeError as exc:
+        parser.error(str(exc))
+    dirs = list(args.dirs)
+    if not dirs:
+        from .app import sample_manifests
+
+        sample = sample_manifests()
+        if sample is None:
+            parser.error("no DIR given and the bundled sample-manifests folder was not found")
+        dirs = [str(sample)]
+    missing = [d for d in dirs if not Path(d).exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+
+    from engine import Cluster
+
+    from .app import K9App
+    from .backend import EngineBackend
+
+    cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
+                      speed=args.speed)
+    backend = EngineBackend(cluster, namespace=args.namespace, self_heal=args.self_heal)
+    app = K9App(backend, dirs, skin=skin, readonly=args.readonly)
+    app.run()
+    if app.load_problems:
+        print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)
+        for problem in app.load_problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 1 if app.return_code else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `check` is the one subcommand; anything else (folders, options, nothing) opens the dashboard.
+    if not argv or argv[0] != "check":
+        return _dashboard(argv)
     args = build_parser().parse_args(argv)
     if args.command == "check":
         from engine.check import run_check

@@ -23,7 +23,7 @@ ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS
 @dataclass(frozen=True)
 class Key:
     key: str  # Textual key name ("ctrl+k", "colon", "G")
-    action: str  # handler: MainScreen.key_<action>
+    action: str  # handler: MainScreen.do_<action>
     description: str
     views: frozenset[str] = ALL_VIEWS
     destructive: bool = False
@@ -70,6 +70,9 @@ KEYS: tuple[Key, ...] = (
     Key("u", "uncordon", "Uncordon", frozenset({"nodes"}), destructive=True),
     Key("f", "fail_node", "Fail/Recover", frozenset({"nodes"}), destructive=True),
     Key("ctrl+w", "wide", "Wide", TABLE_VIEWS - {"containers"}, hint=False),
+    Key("N", "sort_name", "Sort by name", TABLE_VIEWS, display="shift-n", hint=False),
+    Key("A", "sort_age", "Sort by age", TABLE_VIEWS - {"containers"}, display="shift-a", hint=False),
+    Key("S", "sort_status", "Sort by status", TABLE_VIEWS, display="shift-s", hint=False),
     # logs
     Key("s", "autoscroll", "Autoscroll", frozenset({"logs"})),
     Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe"})),

@@ -124,6 +124,8 @@ class ClusterHeader(Static):
         grid.add_column(ratio=3, no_wrap=True)
         grid.add_column(ratio=2, no_wrap=True)
         grid.add_column(justify="right", no_wrap=True)
-        logo = Text("\n".join(LOGO), style=f"bold {self.skin.logo}", no_wrap=True)
+        width = max(len(line) for line in LOGO)  # right-aligned as a block, not line by line
+        logo = Text("\n".join(line.ljust(width) for line in LOGO), style=f"bold {self.skin.logo}", no_wrap=True,
+                    justify="left")
         grid.add_row(self._info(), self._favourites(), logo)
         return grid

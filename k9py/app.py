@@ -1,0 +1,504 @@
+"""The dashboard: a k9s-style screen over a `Backend`.
+
+Layout, top to bottom: header (cluster summary, clock, favourite namespaces, logo), the `:`/`/` prompt (only
+while typing), the current view in a titled frame, the crumbs line, the flash line and the key hints.
+
+Every key goes through one dispatcher driven by `keys.KEYS`, so what the hint bar and `?` help show is exactly
+what the keys do. Views are rebuilt from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets, so
+only the visible view holds a watch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import events, on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widget import Widget
+
+from . import keys as keymod
+from .backend import Backend, BackendError
+from .keys import Key
+from .theme import Theme, load_theme
+from .views import ViewSpec, build_view, table_spec
+from .views.actions import ResourceActions
+from .views.commands import CommandError, complete, parse
+from .views.containers import ContainersView
+from .views.logs import LogsView
+from .views.table import TableView
+from .views.text import TextView
+from .widgets.crumbs import Crumbs
+from .widgets.flash import Flash
+from .widgets.header import ClusterHeader, format_speed
+from .widgets.help import HelpScreen
+from .widgets.hints import KeyHints
+from .widgets.prompt import Prompt
+
+Obj = dict[str, Any]
+HEADER_SECONDS = 0.5
+MIN_SPEED, MAX_SPEED = 0.25, 64.0
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+
+def sample_manifests() -> Path | None:
+    """The bundled sample system: packaged inside k9py (installed wheels) or next to it (a source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "sample-manifests", here / "sample_manifests", here.parent / "sample-manifests"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class MainScreen(ResourceActions, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, f"dispatch({key!r})", show=False) for key in keymod.textual_keys()
+    ]
+    DEFAULT_CSS = """
+    MainScreen {
+        background: $k9-body-bg;
+        color: $k9-body-fg;
+    }
+    MainScreen > #content {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, backend: Backend, skin: Theme, readonly: bool = False,
+                 start: ViewSpec | None = None) -> None:
+        super().__init__()
+        self.backend, self.skin, self.readonly = backend, skin, readonly
+        self.keys = keymod.active_keys(readonly)
+        self.namespace: str | None = start.namespace if start else None
+        self.stack: list[ViewSpec] = [start or table_spec("Pod", None)]
+        self.view: Widget | None = None
+        self.header = ClusterHeader(skin)
+        self.prompt = Prompt(self._complete)
+        self.crumbs = Crumbs(skin)
+        self.flash_line = Flash(skin)
+        self.hints = KeyHints(skin)
+        self.favourites: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.prompt
+        yield Container(id="content")
+        yield self.crumbs
+        yield self.flash_line
+        yield self.hints
+
+    async def on_mount(self) -> None:
+        self._refresh_header()
+        self.set_interval(HEADER_SECONDS, self._refresh_header)
+        await self._show_top()
+
+    # --- small helpers -------------------------------------------------------------------------------------
+
+    def flash(self, message: str, level: str = "info") -> None:
+        self.flash_line.show(message, level)
+
+    @property
+    def view_name(self) -> str:
+        return getattr(self.view, "view_name", "")
+
+    @property
+    def view_title(self) -> str:
+        return getattr(self.view, "plain_title", "")
+
+    def selected_object(self) -> Obj | None:
+        return self.view.selected() if self.view is not None else None  # type: ignore[attr-defined]
+
+    def _refresh_header(self) -> None:
+        namespaces = sorted(n["metadata"]["name"] for n in self.backend.list(self.backend.resolve("namespaces")))
+        self.favourites = [n for n in namespaces if not n.startswith("kube-")]
+        self.header.show(self.backend.summary(), self.favourites, self.readonly)
+
+    def _complete(self, text: str) -> list[str]:
+        return complete(text, self.backend, self.favourites)
+
+    # --- the view stack ------------------------------------------------------------------------------------
+
+    async def _show_top(self) -> None:
+        """Replace the visible view with the one on top of the stack."""
+        spec = self.stack[-1]
+        try:
+            view = build_view(spec, self.backend, self.skin)
+        except BackendError as exc:
+            self.stack.pop()
+            self.flash(str(exc), "error")
+            if not self.stack:
+                self.stack.append(table_spec("Pod", self.namespace))
+            return await self._show_top()
+        if self.view is not None:
+            await self.view.remove()
+        self.view = view
+        await self.query_one("#content").mount(view)
+        self.crumbs.show([s.crumb for s in self.stack])
+        self.hints.show(keymod.for_view(self.keys, self.view_name))
+
+    def _remember_filter(self) -> None:
+        if self.view is not None and self.stack:
+            self.stack[-1] = dataclasses.replace(self.stack[-1], filter=self.view.filter_text)  # type: ignore
+
+    async def push(self, spec: ViewSpec) -> None:
+        self._remember_filter()
+        self.stack.append(spec)
+        await self._show_top()
+
+    async def replace(self, spec: ViewSpec) -> None:
+        self.stack[-1] = spec
+        await self._show_top()
+
+    async def reset(self, spec: ViewSpec) -> None:
+        self.stack = [spec]
+        await self._show_top()
+
+    async def back(self) -> bool:
+        if len(self.stack) < 2:
+            return False
+        self.stack.pop()
+        await self._show_top()
+        return True
+
+    def route_key(self, event: events.Key) -> None:
+        """Keys that reach a view while the prompt is open belong to the prompt.
+
+        Textual hands each key to whatever had focus when the key was read, so in `:deploy` typed (or pasted)
+        in one burst, "deploy" is already queued for the table before `:` moves focus to the prompt. Views pass
+        every key here in arrival order; `:` and `/` open the prompt right here so the order holds.
+        """
+        if self.prompt.active:
+            if self.focused is self.prompt.input:
+                # Apply it right now, in arrival order (posting it to the input would race the submit).
+                event.stop()
+                event.prevent_default()
+                self.prompt.type_key(event.key, event.character)
+            return
+        if event.key in ("colon", "slash") and keymod.find(self.keys, event.key, self.view_name) is not None:
+            event.stop()
+            event.prevent_default()
+            if event.key == "colon":
+                self.do_command(keymod.KEYS[0])
+            else:
+                self.do_filter(keymod.KEYS[0])
+
+    # --- key dispatch --------------------------------------------------------------------------------------
+
+    async def action_dispatch(self, key: str) -> None:
+        binding = keymod.find(self.keys, key, self.view_name)
+        if binding is None:
+            every = keymod.find(keymod.KEYS, key, self.view_name)
+            if every is not None:
+                self.flash(f"<{every.label}> {every.description.lower()} is disabled: read-only mode", "warn")
+            else:
+                label = next((k.label for k in keymod.KEYS if k.key == key), key)
+                self.flash(f"<{label}> does nothing in the {self.view_name} view (? lists the keys)", "warn")
+            return
+        handler = getattr(self, f"do_{binding.action}")
+        result = handler(binding)
+        if result is not None:
+            await result
+
+    # general
+
+    def do_command(self, _: Key) -> None:
+        self.prompt.open(":")
+
+    def do_filter(self, _: Key) -> None:
+        self.prompt.open("/", self.view.filter_text if self.view is not None else "")  # type: ignore[attr-defined]
+
+    def do_help(self, _: Key) -> None:
+        self.app.push_screen(HelpScreen(keymod.for_view(self.keys, self.view_name), self.view_name, self.skin))
+
+    async def do_back(self, _: Key) -> None:
+        if self.prompt.active:
+            if self.prompt.mode == "/":
+                self._set_filter("")
+            self._close_prompt()
+            return
+        if self.view is not None and self.view.filter_text:  # type: ignore[attr-defined]
+            self._set_filter("")
+            return
+        await self.back()
+
+    def do_quit(self, _: Key) -> None:
+        self.app.exit()
+
+    # navigation
+
+    def do_down(self, _: Key) -> None:
+        self.view.move("down")  # type: ignore[union-attr]
+
+    def do_up(self, _: Key) -> None:
+        self.view.move("up")  # type: ignore[union-attr]
+
+    def do_top(self, _: Key) -> None:
+        self.view.move("top")  # type: ignore[union-attr]
+
+    def do_bottom(self, _: Key) -> None:
+        self.view.move("bottom")  # type: ignore[union-attr]
+
+    async def do_enter(self, _: Key) -> None:
+        if not isinstance(self.view, TableView):
+            return
+        spec = self.view.drill_spec()
+        if spec is None:
+            if self.view.selected() is None:
+                self.flash("nothing selected", "warn")
+            return
+        if self.view_name == "namespaces":
+            self.namespace = spec.namespace  # k9s: picking a namespace makes it the current one
+        await self.push(spec)
+
+    async def _switch_namespace(self, namespace: str | None) -> None:
+        if not isinstance(self.view, TableView):
+            return
+        self.namespace = namespace
+        if not self.view.kind.namespaced:
+            self.flash(f"namespace: {namespace or 'all'} ({self.view.kind.plural} are not namespaced)")
+            return
+        self._remember_filter()
+        await self.replace(dataclasses.replace(self.stack[-1], namespace=namespace))
+
+    async def do_all_namespaces(self, _: Key) -> None:
+        await self._switch_namespace(None)
+
+    async def do_favorite(self, binding: Key) -> None:
+        index = int(binding.key) - 1
+        if index >= len(self.favourites):
+            self.flash(f"no favourite namespace <{binding.key}>", "warn")
+            return
+        await self._switch_namespace(self.favourites[index])
+
+    async def do_wide(self, _: Key) -> None:
+        self._remember_filter()
+        spec = self.stack[-1]
+        await self.replace(dataclasses.replace(spec, wide=not spec.wide))
+
+    def _sort(self, column: str) -> None:
+        if not isinstance(self.view, TableView):
+            return
+        if column == "STATUS" and "STATUS" not in self.view.columns and "TYPE" in self.view.columns:
+            column = "TYPE"  # events have a TYPE, not a STATUS
+        error = self.view.sort_column(column)
+        if error:
+            self.flash(error, "warn")
+        else:
+            order = "descending" if self.view.sort_descending else "ascending"
+            self.flash(f"sorted by {column.lower()}, {order}")
+
+    def do_sort_name(self, _: Key) -> None:
+        self._sort("NAME")
+
+    def do_sort_age(self, _: Key) -> None:
+        self._sort("AGE")
+
+    def do_sort_status(self, _: Key) -> None:
+        self._sort("STATUS")
+
+    # resource actions
+
+    def _target(self) -> tuple[TableView, Obj] | None:
+        if not isinstance(self.view, TableView):
+            return None
+        obj = self.view.selected()
+        if obj is None:
+            self.flash("nothing selected", "warn")
+            return None
+        return self.view, obj
+
+    async def _detail(self, view: str) -> None:
+        obj = self.selected_object()
+        if obj is None or self.view is None:
+            self.flash("nothing selected", "warn")
+            return
+        kind = self.view.kind  # type: ignore[attr-defined]
+        meta = obj["metadata"]
+        await self.push(ViewSpec(view=view, kind=kind.kind, namespace=meta.get("namespace"), name=meta["name"]))
+
+    async def do_yaml(self, _: Key) -> None:
+        await self._detail("yaml")
+
+    async def do_describe(self, _: Key) -> None:
+        await self._detail("describe")
+
+    async def do_logs(self, _: Key) -> None:
+        target = self._target()
+        if target is None:
+            return
+        view, pod = target
+        if isinstance(view, ContainersView):
+            container = view.selected_container()
+        else:
+            annotations = pod["metadata"].get("annotations") or {}
+            names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or ()]
+            container = annotations.get(DEFAULT_CONTAINER_ANNOTATION) or (names[0] if names else "")
+        meta = pod["metadata"]
+        await self.push(ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
+                                 container=container))
+
+    def do_kill(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_kill(target[0].kind, target[1])
+
+    def do_delete(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_delete(target[0].kind, target[1])
+
+    def do_scale(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_scale(target[0].kind, target[1])
+
+    def do_restart(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_restart(target[0].kind, target[1])
+
+    def do_rollback(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_rollback(target[0].kind, target[1])
+
+    def do_cordon(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_cordon(target[1], True)
+
+    def do_uncordon(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_cordon(target[1], False)
+
+    def do_fail_node(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_fail_node(target[1])
+
+    # logs and text views
+
+    def do_autoscroll(self, _: Key) -> None:
+        if isinstance(self.view, LogsView):
+            self.flash(f"autoscroll {'on' if self.view.toggle_autoscroll() else 'off'}")
+
+    def do_wrap(self, _: Key) -> None:
+        if isinstance(self.view, LogsView | TextView):
+            self.flash(f"wrap {'on' if self.view.toggle_wrap() else 'off'}")
+
+    def do_timestamps(self, _: Key) -> None:
+        if isinstance(self.view, LogsView):
+            self.flash(f"timestamps {'on' if self.view.toggle_timestamps() else 'off'}")
+
+    # the clock
+
+    def _set_paused(self, paused: bool) -> None:
+        try:
+            self.backend.set_paused(paused)
+        except BackendError as exc:
+            self.flash(str(exc), "error")
+            return
+        self._refresh_header()
+        self.flash("cluster clock paused: nothing happens until you press p again" if paused
+                   else "cluster clock running")
+
+    def do_pause(self, _: Key) -> None:
+        self._set_paused(not self.backend.paused)
+
+    def _set_speed(self, speed: float) -> None:
+        speed = min(MAX_SPEED, max(MIN_SPEED, speed))
+        try:
+            self.backend.set_speed(speed)
+        except BackendError as exc:
+            self.flash(str(exc), "error")
+            return
+        self._refresh_header()
+        self.flash(f"cluster clock speed {format_speed(speed)}")
+
+    def do_faster(self, _: Key) -> None:
+        self._set_speed(self.backend.speed * 2)
+
+    def do_slower(self, _: Key) -> None:
+        self._set_speed(self.backend.speed / 2)
+
+    # --- the prompt ----------------------------------------------------------------------------------------
+
+    def _close_prompt(self) -> None:
+        self.prompt.close()
+        if self.view is not None:
+            focus = self.view.table if isinstance(self.view, TableView) else self.view
+            if isinstance(self.view, LogsView):
+                focus = self.view.log_widget
+            self.set_focus(focus)  # at once, so the next key already goes to the view
+
+    def _set_filter(self, text: str) -> str | None:
+        if self.view is None:
+            return None
+        return self.view.set_filter(text)  # type: ignore[attr-defined]
+
+    @on(Prompt.Changed)
+    def _prompt_changed(self, event: Prompt.Changed) -> None:
+        if event.mode == "/":
+            self._set_filter(event.value)  # live, like k9s; errors wait for enter
+
+    @on(Prompt.Submitted)
+    async def _prompt_submitted(self, event: Prompt.Submitted) -> None:
+        self._close_prompt()
+        if event.mode == "/":
+            error = self._set_filter(event.value)
+            if error:
+                self.flash(error, "error")
+            return
+        if event.value.strip():
+            await self.run_command(event.value)
+
+    async def run_command(self, text: str) -> None:
+        try:
+            command = parse(text, self.backend, self.namespace)
+        except CommandError as exc:
+            self.flash(str(exc), "error")
+            return
+        if command.action == "quit":
+            self.app.exit()
+        elif command.action == "help":
+            self.do_help(keymod.KEYS[0])
+        elif command.action == "speed":
+            self._set_speed(command.value)
+        elif command.action in ("pause", "resume"):
+            self._set_paused(command.action == "pause")
+        elif command.spec is not None:
+            if command.namespace_given:
+                self.namespace = command.spec.namespace
+            await self.reset(command.spec)
+
+
+class K9App(App[None]):
+    """`K9App(backend, paths)`: start the backend, load manifests, show the pods of all namespaces."""
+
+    TITLE = "k9py"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, backend: Backend, paths: Sequence[str | Path] = (), skin: Theme | None = None,
+                 readonly: bool = False) -> None:
+        self.skin = skin or load_theme("default")
+        super().__init__()
+        textual_theme = self.skin.textual_theme()
+        self.register_theme(textual_theme)
+        self.theme = textual_theme.name
+        self.backend = backend
+        self.paths = list(paths)
+        self.readonly = readonly
+        self.load_problems: list[str] = []
+        self.main: MainScreen | None = None
+
+    async def on_mount(self) -> None:
+        await self.backend.start()
+        self.load_problems = await self.backend.load(self.paths) if self.paths else []
+        self.main = MainScreen(self.backend, self.skin, self.readonly)
+        await self.push_screen(self.main)
+        main = self.main
+        self.backend.on_sync = lambda message, level: main.flash(message, level)  # a save shows what it did
+        if self.load_problems:
+            more = f" (+{len(self.load_problems) - 1} more)" if len(self.load_problems) > 1 else ""
+            self.main.flash(f"manifest error: {self.load_problems[0]}{more}", "error")
+
+    async def on_unmount(self) -> None:
+        await self.backend.stop()

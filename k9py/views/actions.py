@@ -1,0 +1,98 @@
+"""What the resource keys do (kill, delete, scale, restart, rollback, node actions), behind dialogs.
+
+Every action that changes the cluster asks first in a modal whose default button is Cancel, except cordon and
+uncordon (cheap to undo, and k9s does not ask either). Results and errors go to the flash line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from ..backend import Backend, BackendError, KindRef
+from ..widgets.dialogs import ConfirmDialog, ScaleDialog
+
+if TYPE_CHECKING:
+    from ..app import MainScreen
+
+Obj = dict[str, Any]
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+
+
+def _where(obj: Obj) -> tuple[str, str | None]:
+    meta = obj.get("metadata", {})
+    return meta.get("name", ""), meta.get("namespace")
+
+
+def _label(kind: KindRef, obj: Obj) -> str:
+    name, namespace = _where(obj)
+    return f"{kind.singular} {namespace}/{name}" if namespace else f"{kind.singular} {name}"
+
+
+class ResourceActions:
+    """Mixed into the main screen; `self.selected_object()` is the row under the cursor."""
+
+    backend: Backend
+
+    async def _run(self: MainScreen, action: Awaitable[str]) -> None:
+        try:
+            message = await action
+        except BackendError as exc:
+            self.flash(str(exc), "error")
+            return
+        self.flash(message)
+
+    def _confirm(self: MainScreen, title: str, message: str, ok: str, then: Callable[[], Awaitable[str]]) -> None:
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self._run(then())
+
+        self.app.push_screen(ConfirmDialog(title, message, ok), answered)
+
+    def act_kill(self: MainScreen, kind: KindRef, obj: Obj) -> None:
+        name, namespace = _where(obj)
+        self._confirm("Kill", f"Kill {_label(kind, obj)}? (deleted at once, no grace period)", "Kill",
+                      lambda: self.backend.delete(kind, name, namespace, force=True))
+
+    def act_delete(self: MainScreen, kind: KindRef, obj: Obj) -> None:
+        name, namespace = _where(obj)
+        self._confirm("Delete", f"Delete {_label(kind, obj)}?", "Delete",
+                      lambda: self.backend.delete(kind, name, namespace))
+
+    def act_scale(self: MainScreen, kind: KindRef, obj: Obj) -> None:
+        name, namespace = _where(obj)
+        current = int((obj.get("spec") or {}).get("replicas", 1))
+
+        async def chosen(replicas: int | None) -> None:
+            if replicas is not None:
+                await self._run(self.backend.scale(kind, name, namespace, replicas))
+
+        self.app.push_screen(ScaleDialog(_label(kind, obj), current), chosen)
+
+    def act_restart(self: MainScreen, kind: KindRef, obj: Obj) -> None:
+        name, namespace = _where(obj)
+        self._confirm("Restart", f"Restart {_label(kind, obj)}? (a rolling restart of all its pods)", "Restart",
+                      lambda: self.backend.restart(name, namespace or "default"))
+
+    def act_rollback(self: MainScreen, kind: KindRef, obj: Obj) -> None:
+        meta = obj.get("metadata", {})
+        owner = next((r for r in meta.get("ownerReferences") or () if r.get("kind") == "Deployment"), None)
+        revision = (meta.get("annotations") or {}).get(REVISION_ANNOTATION, "")
+        if owner is None or not revision.isdigit():
+            self.flash(f"{_label(kind, obj)} belongs to no deployment revision; nothing to roll back to", "warn")
+            return
+        deployment, namespace = owner["name"], meta.get("namespace") or "default"
+        self._confirm("Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision}?",
+                      "Rollback", lambda: self.backend.rollback(deployment, namespace, int(revision)))
+
+    def act_cordon(self: MainScreen, obj: Obj, cordoned: bool) -> None:
+        self.run_worker(self._run(self.backend.cordon(obj["metadata"]["name"], cordoned)))
+
+    def act_fail_node(self: MainScreen, obj: Obj) -> None:
+        name = obj["metadata"]["name"]
+        if self.backend.node_failed(name):
+            self.run_worker(self._run(self.backend.set_node_failed(name, False)))
+            return
+        self._confirm("Fail node", f"Fail node {name}? Its kubelet stops: the node goes NotReady and its pods "
+                      "are evicted once their tolerations run out. Press f again to recover it.", "Fail",
+                      lambda: self.backend.set_node_failed(name, True))

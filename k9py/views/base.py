@@ -1,0 +1,68 @@
+"""What every view offers the main screen: a name for the key table, a title, a filter, and its selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events
+
+from ..backend import Backend
+from ..theme import Theme
+from .spec import ViewSpec
+
+Obj = dict[str, Any]
+
+
+class ViewMixin:
+    """Mixed into a Textual widget; `view_name` picks the view's keys in `keys.KEYS`."""
+
+    view_name = "generic"
+    spec: ViewSpec
+    backend: Backend
+    skin: Theme
+
+    def on_key(self, event: events.Key) -> None:
+        """Let the screen reroute keys typed faster than focus moves (see MainScreen.route_key)."""
+        route = getattr(self.screen, "route_key", None)  # type: ignore[attr-defined]
+        if route is not None:
+            route(event)
+
+    def title(self) -> Text:
+        raise NotImplementedError
+
+    def set_filter(self, text: str) -> str | None:
+        """Apply a `/` filter; returns an error message for a bad one (the filter then stays as it was)."""
+        return f"{self.view_name} view cannot be filtered"
+
+    @property
+    def filter_text(self) -> str:
+        return ""
+
+    def selected(self) -> Obj | None:
+        """The object under the cursor (or the one object a detail view shows)."""
+        return None
+
+    def move(self, how: str) -> None:
+        """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"."""
+
+    def title_text(self, kind: str, namespace: str | None, count: int | None, extras: tuple[str, ...] = (),
+                   namespaced: bool = True) -> Text:
+        """` pods(shop)[12] </filter> `, coloured like k9s's frame title."""
+        skin = self.skin
+        text = Text(" ")
+        text.append(kind, style=f"bold {skin.title_fg}")
+        if namespaced:
+            text.append("(", style=skin.title_fg)
+            text.append(namespace or "all", style=f"bold {skin.title_highlight}")
+            text.append(")", style=skin.title_fg)
+        if count is not None:
+            text.append("[", style=skin.title_fg)
+            text.append(str(count), style=f"bold {skin.title_counter}")
+            text.append("]", style=skin.title_fg)
+        for extra in extras:
+            if extra:
+                text.append(" ")
+                text.append(f"<{extra}>", style=f"bold {skin.title_filter}")
+        text.append(" ")
+        return text

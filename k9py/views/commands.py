@@ -1,0 +1,84 @@
+"""The `:` command line: parse a command into what to do, and complete a half-typed one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..backend import Backend, BackendError
+from . import table_spec
+from .spec import ViewSpec
+
+QUIT = ("q", "q!", "quit", "exit")
+# k9s aliases the engine's registry does not know.
+ALIASES = {"dp": "deployments", "pod": "pods", "node": "nodes", "event": "events"}
+BUILTINS = ("quit", "help", "speed", "pause", "resume")
+ALL_NAMESPACES = ("all", "-A", "*")
+
+
+@dataclass(frozen=True)
+class Command:
+    action: str  # "view", "quit", "help", "speed", "pause", "resume"
+    spec: ViewSpec | None = None
+    namespace_given: bool = False
+    value: float = 0.0
+
+
+class CommandError(Exception):
+    pass
+
+
+def parse(text: str, backend: Backend, namespace: str | None) -> Command:
+    words = text.strip().split()
+    if not words:
+        raise CommandError("empty command")
+    head, args = words[0], words[1:]
+    if head in QUIT:
+        return Command("quit")
+    if head in ("help", "?"):
+        return Command("help")
+    if head in ("pause", "resume"):
+        return Command(head)
+    if head == "speed":
+        try:
+            return Command("speed", value=float(args[0].rstrip("x")))
+        except (IndexError, ValueError):
+            raise CommandError("usage: speed X (0.25 to 64)") from None
+    try:
+        kind = backend.resolve(ALIASES.get(head.lower(), head))
+    except BackendError as exc:
+        raise CommandError(str(exc)) from None
+    if len(args) > 1:
+        raise CommandError(f"usage: {head} [namespace|all]")
+    given = bool(args)
+    if given:
+        namespace = None if args[0] in ALL_NAMESPACES else args[0]
+    spec = table_spec(kind.kind, namespace if kind.namespaced else None)
+    return Command("view", spec=spec, namespace_given=given and kind.namespaced)
+
+
+def _names(backend: Backend) -> list[str]:
+    names: set[str] = set(ALIASES) | set(BUILTINS)
+    for kind in backend.kinds():
+        names.update(kind.names)
+    return sorted(names, key=lambda n: (len(n), n))
+
+
+def complete(text: str, backend: Backend, namespaces: list[str]) -> list[str]:
+    """Whole command lines that `text` could become, best first (the first is Tab's completion)."""
+    if not text or text != text.lstrip():
+        return []
+    words = text.split(" ")
+    if len(words) == 1:
+        word = words[0].lower()
+        return [n for n in _names(backend) if n.startswith(word) and n != word]
+    if len(words) == 2:
+        head, partial = words
+        try:
+            kind = backend.resolve(ALIASES.get(head.lower(), head))
+        except BackendError:
+            return []
+        if not kind.namespaced:
+            return []
+        options = ["all", *sorted(namespaces)]
+        return [f"{head} {ns}" for ns in options if ns.startswith(partial) and ns != partial]
+    return []

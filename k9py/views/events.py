@@ -1,0 +1,23 @@
+"""Events: newest first, warnings in the error colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .colours import event_category
+from .rows import RowState
+from .table import TableView
+
+
+class EventsView(TableView):
+    view_name = "events"
+    SORT_REVERSE = True
+
+    def category(self, state: RowState) -> str:
+        return event_category(self.cell(state, "TYPE"))
+
+    def sort_key(self, state: RowState) -> Any:
+        event = state.obj
+        last = (event.get("series") or {}).get("lastObservedTime") or event.get("lastTimestamp") \
+            or event.get("eventTime") or ""
+        return (str(last), event.get("metadata", {}).get("resourceVersion", "0").zfill(12))

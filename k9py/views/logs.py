@@ -1,0 +1,208 @@
+"""`l`: a container's log, followed live (`s` autoscroll, `w` wrap, `t` timestamps, `/` filters lines).
+
+The engine generates log lines on demand, so the view polls and appends only lines after the last one it showed;
+a container restart simply continues the stream with the new run's lines.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RichLog, Static
+
+from ..backend import Backend, LogLine
+from ..theme import Theme
+from .base import ViewMixin
+from .spec import ViewSpec
+
+Obj = dict[str, Any]
+POLL_SECONDS = 0.25
+MAX_LINES = 10_000
+
+
+class LogsView(ViewMixin, Vertical):
+    view_name = "logs"
+    DEFAULT_CSS = """
+    LogsView {
+        border: round $k9-border-focus;
+        border-title-align: center;
+        background: $k9-logs-bg;
+        height: 1fr;
+    }
+    LogsView > #log-status {
+        height: 1;
+        padding: 0 1;
+    }
+    LogsView > RichLog {
+        background: $k9-logs-bg;
+        color: $k9-logs-fg;
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
+        super().__init__()
+        self.spec, self.backend, self.skin = spec, backend, skin
+        self.kind = backend.resolve("pods")
+        self.lines: list[LogLine] = []
+        self.autoscroll = True
+        self.timestamps = False
+        self.wrap = False
+        self.gone = False
+        self._filter: re.Pattern[str] | None = None
+        self._filter_text = ""
+        self._inverse = False
+        self.status = Static(id="log-status")
+        self.log_widget = RichLog(wrap=False, markup=False, highlight=False, auto_scroll=True, max_lines=MAX_LINES)
+
+    def compose(self) -> ComposeResult:
+        yield self.status
+        yield self.log_widget
+
+    def on_mount(self) -> None:
+        self.border_title = self.title()
+        self._paint_status()
+        self._poll()
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.log_widget.focus()
+
+    # --- data ----------------------------------------------------------------------------------------------
+
+    def _pod(self) -> Obj | None:
+        return self.backend.get(self.kind, self.spec.name, self.spec.namespace)
+
+    def _poll(self) -> None:
+        pod = self._pod()
+        if pod is None:
+            if not self.gone:
+                self.gone = True
+                self.border_title = self.title()
+            return
+        lines = self.backend.logs(pod, self.spec.container) or []
+        fresh = self._after_last(lines)
+        if not fresh:
+            return
+        self.lines.extend(fresh)
+        if len(self.lines) > MAX_LINES:
+            del self.lines[: len(self.lines) - MAX_LINES]
+        self._write(fresh)
+
+    def _after_last(self, lines: list[LogLine]) -> list[LogLine]:
+        if not self.lines:
+            return list(lines)
+        last = self.lines[-1]
+        for i in range(len(lines) - 1, -1, -1):
+            if lines[i] == last:
+                return lines[i + 1:]
+        return [line for line in lines if line[0] > last[0]]  # the last line shown rolled out of the window
+
+    def _matches(self, text: str) -> bool:
+        if self._filter is None:
+            return True
+        return (self._filter.search(text) is not None) != self._inverse
+
+    def _write(self, lines: list[LogLine]) -> None:
+        formatted = self.backend.format_logs(lines, self.timestamps)
+        for text in formatted:
+            if self._matches(text):
+                self.log_widget.write(Text(text, style=self.skin.logs_fg), scroll_end=self.autoscroll)
+
+    def _rewrite(self) -> None:
+        self.log_widget.clear()
+        self.log_widget.wrap = self.wrap
+        self._write(self.lines)
+        if self.autoscroll:
+            self.log_widget.scroll_end(animate=False)
+
+    # --- toggles -------------------------------------------------------------------------------------------
+
+    def _paint_status(self) -> None:
+        text = Text()
+        for label, on in (("Autoscroll", self.autoscroll), ("Timestamps", self.timestamps), ("Wrap", self.wrap)):
+            text.append(f"{label}:", style=f"bold {self.skin.info_fg}")
+            text.append(f"{'On' if on else 'Off'}     ", style=self.skin.info_section if on else self.skin.completed)
+        self.status.update(text)
+
+    def toggle_autoscroll(self) -> bool:
+        self.autoscroll = not self.autoscroll
+        self.log_widget.auto_scroll = self.autoscroll
+        if self.autoscroll:
+            self.log_widget.scroll_end(animate=False)
+        self._paint_status()
+        return self.autoscroll
+
+    def toggle_timestamps(self) -> bool:
+        self.timestamps = not self.timestamps
+        self._paint_status()
+        self._rewrite()
+        return self.timestamps
+
+    def toggle_wrap(self) -> bool:
+        self.wrap = not self.wrap
+        self._paint_status()
+        self._rewrite()
+        return self.wrap
+
+    # --- what the main screen asks -------------------------------------------------------------------------
+
+    def title(self) -> Text:
+        text = Text(" ")
+        text.append("logs(", style=f"bold {self.skin.title_fg}")
+        text.append(f"{self.spec.namespace}/{self.spec.name}:{self.spec.container}",
+                    style=f"bold {self.skin.title_highlight}")
+        text.append(")", style=f"bold {self.skin.title_fg}")
+        if self._filter_text:
+            text.append(f" </{self._filter_text}>", style=f"bold {self.skin.title_filter}")
+        if self.gone:
+            text.append(" <pod deleted>", style=f"bold {self.skin.error}")
+        text.append(" ")
+        return text
+
+    @property
+    def plain_title(self) -> str:
+        return self.title().plain
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter_text
+
+    def set_filter(self, text: str) -> str | None:
+        body, inverse = text.strip(), False
+        if body.startswith("!"):
+            body, inverse = body[1:], True
+        if not body:
+            self._filter, self._filter_text = None, ""
+        else:
+            try:
+                self._filter = re.compile(body, re.IGNORECASE)
+            except re.error:
+                self._filter = re.compile(re.escape(body), re.IGNORECASE)
+            self._filter_text = text.strip()
+        self._inverse = inverse
+        if self.is_mounted:
+            self.border_title = self.title()
+            self._rewrite()
+        return None
+
+    def visible_lines(self) -> list[str]:
+        return [str(line.text) if hasattr(line, "text") else str(line) for line in self.log_widget.lines]
+
+    def selected(self) -> Obj | None:
+        return self._pod()
+
+    def move(self, how: str) -> None:
+        log = self.log_widget
+        if how == "down":
+            log.scroll_down(animate=False)
+        elif how == "up":
+            log.scroll_up(animate=False)
+        elif how == "top":
+            log.scroll_home(animate=False)
+        elif how == "bottom":
+            log.scroll_end(animate=False)

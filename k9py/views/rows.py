@@ -1,0 +1,64 @@
+"""The table model's rows and the `/` filter that decides which of them are shown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..backend import Backend
+
+Obj = dict[str, Any]
+
+# Counts worth a delta marker: "3", "1/2", "4 (2m ago)"; not ages like "3s" that change with time alone.
+_COUNT = re.compile(r"^(\d+)(?:/\d+)?(?: \(.*\))?$")
+
+
+@dataclass
+class RowState:
+    key: str  # the DataTable row key: uid, or uid/sub for sub-rows
+    uid: str
+    obj: Obj
+    cells: list[str]
+    ref: str = ""  # which part of the object the row is (a container name)
+    flash: str = ""  # "added" / "modified" while the highlight lasts
+    flash_until: float = 0.0
+    deltas: dict[int, str] = field(default_factory=dict)  # column -> "△"/"▽" while the highlight lasts
+    shown: bool = False
+    painted: tuple[Any, ...] = ()
+
+
+class RowFilter:
+    """k9s's `/` filter: a case-insensitive regex over the row, `!` inverts it, `-l` is a label selector."""
+
+    def __init__(self, text: str, backend: Backend) -> None:
+        self.text = text
+        self.inverse = False
+        self.labels: Callable[[Obj], bool] | None = None
+        self.regex: re.Pattern[str] | None = None
+        body = text.strip()
+        if body.startswith("-l"):
+            self.labels = backend.label_matcher(body[2:].strip())
+            return
+        if body.startswith("!"):
+            self.inverse, body = True, body[1:]
+        try:
+            self.regex = re.compile(body, re.IGNORECASE)
+        except re.error:  # half-typed patterns like "web(" are common while typing: match them literally
+            self.regex = re.compile(re.escape(body), re.IGNORECASE)
+
+    def matches(self, obj: Obj, cells: list[str]) -> bool:
+        if self.labels is not None:
+            return self.labels(obj)
+        assert self.regex is not None
+        found = self.regex.search(" ".join(cells)) is not None
+        return found != self.inverse
+
+
+def delta(old: str, new: str) -> str:
+    a, b = _COUNT.match(old), _COUNT.match(new)
+    if a is None or b is None:
+        return ""
+    before, after = int(a.group(1)), int(b.group(1))
+    return "△" if after > before else "▽" if after < before else ""

@@ -1,0 +1,24 @@
+"""What a view shows, as data: the view stack (crumbs, esc/back) is a list of these, not of live widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    view: str  # pods, deployments, replicasets, nodes, namespaces, events, generic, containers, yaml, describe, logs
+    kind: str = ""  # the API kind ("Pod") for every view but logs
+    namespace: str | None = None  # None: all namespaces
+    name: str = ""  # the object a detail view (containers, yaml, describe, logs) is about
+    selector: str = ""  # drill-down constraint: label selector (deployment -> pods)
+    node: str = ""  # drill-down constraint: spec.nodeName (node -> pods)
+    container: str = ""  # logs: which container
+    filter: str = ""  # the `/` filter, kept when the user drills in and comes back
+    wide: bool = False
+
+    @property
+    def crumb(self) -> str:
+        if self.view in ("yaml", "describe", "logs", "containers"):
+            return f"{self.view}:{self.name}" + (f":{self.container}" if self.container else "")
+        return self.view if self.view != "generic" else self.kind.lower()

@@ -1,0 +1,130 @@
+"""A scrollable text view of one object that follows it live (YAML and describe build on this)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..backend import Backend
+from ..theme import Theme
+from .base import ViewMixin
+from .spec import ViewSpec
+
+Obj = dict[str, Any]
+REFRESH_SECONDS = 1.0
+_KEY = re.compile(r"^(\s*(?:- )?)([^\s:][^:]*?)(:)(?=\s|$)")
+
+
+def colour_keys(body: str, skin: Theme) -> Text:
+    """Colour `key:` prefixes (YAML keys, describe labels) in the theme's YAML colours."""
+    text = Text()
+    for line in body.splitlines():
+        match = _KEY.match(line)
+        if match:
+            text.append(match.group(1))
+            text.append(match.group(2), style=skin.yaml_key)
+            text.append(":", style=skin.yaml_colon)
+            text.append(line[match.end():], style=skin.yaml_value)
+        else:
+            text.append(line, style=skin.yaml_value)
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+class TextView(ViewMixin, VerticalScroll):
+    DEFAULT_CSS = """
+    TextView {
+        border: round $k9-border-focus;
+        border-title-align: center;
+        background: $k9-body-bg;
+        height: 1fr;
+        padding: 0 1;
+    }
+    TextView > Static {
+        width: auto;
+    }
+    TextView.wrap > Static {
+        width: 1fr;
+    }
+    """
+    can_focus = True
+    label = "text"
+
+    def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
+        super().__init__()
+        self.spec, self.backend, self.skin = spec, backend, skin
+        self.kind = backend.resolve(spec.kind)
+        self.body = Static(id="text-body")
+        self.content = ""
+        self.gone = False
+        self.wrap = False
+
+    def compose(self) -> ComposeResult:
+        yield self.body
+
+    def on_mount(self) -> None:
+        self.border_title = self.title()
+        self._refresh_body()
+        self.set_interval(REFRESH_SECONDS, self._refresh_body)
+        self.focus()
+
+    def render_body(self) -> str | None:
+        """The text to show, or None when the object is gone."""
+        raise NotImplementedError
+
+    def _refresh_body(self) -> None:
+        body = self.render_body()
+        if body is None:
+            if not self.gone:
+                self.gone = True
+                self.border_title = self.title()
+            return
+        if body != self.content:
+            self.content = body
+            self._paint()
+
+    def _paint(self) -> None:
+        text = colour_keys(self.content, self.skin)
+        text.no_wrap = not self.wrap
+        self.body.update(text)
+
+    def toggle_wrap(self) -> bool:
+        self.wrap = not self.wrap
+        self.set_class(self.wrap, "wrap")
+        self._paint()
+        return self.wrap
+
+    def title(self) -> Text:
+        namespace = self.spec.namespace if self.kind.namespaced else None
+        target = f"{namespace}/{self.spec.name}" if namespace else self.spec.name
+        text = Text(" ")
+        text.append(f"{self.label}(", style=f"bold {self.skin.title_fg}")
+        text.append(f"{self.kind.singular}/{target}", style=f"bold {self.skin.title_highlight}")
+        text.append(")", style=f"bold {self.skin.title_fg}")
+        if self.gone:
+            text.append(" <deleted>", style=f"bold {self.skin.error}")
+        text.append(" ")
+        return text
+
+    @property
+    def plain_title(self) -> str:
+        return self.title().plain
+
+    def selected(self) -> Obj | None:
+        return self.backend.get(self.kind, self.spec.name, self.spec.namespace)
+
+    def move(self, how: str) -> None:
+        if how == "down":
+            self.scroll_down(animate=False)
+        elif how == "up":
+            self.scroll_up(animate=False)
+        elif how == "top":
+            self.scroll_home(animate=False)
+        elif how == "bottom":
+            self.scroll_end(animate=False)

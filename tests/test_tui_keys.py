@@ -1,0 +1,73 @@
+"""The key table, the command line and the row filter, without starting the app."""
+
+from __future__ import annotations
+
+from engine import Cluster
+from k9py import keys
+from k9py.backend import EngineBackend
+from k9py.views.commands import CommandError, complete, parse
+from k9py.views.rows import RowFilter
+
+
+def backend() -> EngineBackend:
+    return EngineBackend(Cluster(clock="virtual"))
+
+
+def test_every_key_action_has_a_handler() -> None:
+    from k9py.app import MainScreen
+
+    missing = [k.action for k in keys.KEYS if not hasattr(MainScreen, f"do_{k.action}")]
+    assert missing == []
+
+
+def test_a_key_means_one_thing_per_view() -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for key in keys.KEYS:
+        for view in key.views:
+            assert (key.key, view) not in seen, f"{key.key} is bound twice in {view}"
+            seen[(key.key, view)] = key.action
+
+
+def test_readonly_drops_every_destructive_key() -> None:
+    active = keys.active_keys(readonly=True)
+    assert not any(k.destructive for k in active)
+    assert keys.find(active, "ctrl+k", "pods") is None
+    assert keys.find(keys.active_keys(readonly=False), "ctrl+k", "pods") is not None
+    assert keys.find(active, "p", "pods") is not None  # the clock is not the cluster
+
+
+def test_commands_resolve_kinds_aliases_and_namespaces() -> None:
+    b = backend()
+    assert parse("po", b, None).spec.view == "pods"  # type: ignore[union-attr]
+    assert parse("dp", b, None).spec.view == "deployments"  # type: ignore[union-attr]
+    assert parse("leases", b, "shop").spec.view == "generic"  # type: ignore[union-attr]
+    command = parse("deploy shop", b, None)
+    assert command.spec is not None and command.spec.namespace == "shop" and command.namespace_given
+    assert parse("pods all", b, "shop").spec.namespace is None  # type: ignore[union-attr]
+    assert parse("no shop", b, None).spec.namespace is None  # type: ignore[union-attr]  # nodes ignore namespaces
+    assert parse("q", b, None).action == "quit"
+    try:
+        parse("flurb", b, None)
+    except CommandError as exc:
+        assert str(exc) == 'unknown resource "flurb"'
+    else:
+        raise AssertionError("flurb parsed")
+
+
+def test_completion_offers_kinds_then_namespaces() -> None:
+    b = backend()
+    assert complete("dep", b, [])[0] == "deploy"
+    assert "replicasets" in complete("rep", b, [])
+    assert complete("po s", b, ["platform", "shop"]) == ["po shop"]
+    assert complete("no s", b, ["shop"]) == []  # nodes take no namespace
+
+
+def test_row_filter_regex_inverse_and_labels() -> None:
+    b = backend()
+    pod = {"metadata": {"labels": {"app": "web"}}}
+    assert RowFilter("WEB", b).matches(pod, ["web-1", "Running"])
+    assert not RowFilter("!web", b).matches(pod, ["web-1", "Running"])
+    assert RowFilter("run+ing", b).matches(pod, ["web-1", "Running"])
+    assert RowFilter("web(", b).matches(pod, ["web(1)"])  # a half-typed regex matches literally
+    assert RowFilter("-l app=web", b).matches(pod, ["x"])
+    assert not RowFilter("-l app!=web", b).matches(pod, ["x"])
