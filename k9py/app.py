@@ -48,11 +48,10 @@ DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 
 def sample_manifests() -> Path | None:
     """The bundled sample system: packaged inside k9py (installed wheels) or next to it (a source checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "sample-manifests", here / "sample_manifests", here.parent / "sample-manifests"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    from .theme import package_folder
+
+    candidates = [package_folder("k9py.sample_manifests"), Path(__file__).resolve().parent.parent / "sample-manifests"]
+    return next((c for c in candidates if c is not None and c.is_dir()), None)
 
 
 class MainScreen(ResourceActions, Screen[None]):

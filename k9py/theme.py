@@ -1,4 +1,4 @@
-"""Skins: k9s-style YAML colour files, bundled (`k9py/themes/`) or the user's (`~/.config/k9py/themes/`).
+"""Skins: k9s-style YAML colour files, bundled (the repository's `themes/`) or the user's (`~/.config/k9py/themes/`).
 
 A skin file uses k9s's own layout (`k9s: {body: ..., frame: {status: ...}, views: {table: ...}}`), so a k9s skin
 can be copied into the user folder unchanged. Anything a file leaves out keeps k9s's default colour. Every colour
@@ -19,7 +19,24 @@ from ruamel.yaml.error import YAMLError
 from textual.color import Color, ColorParseError
 from textual.theme import Theme as TextualTheme
 
-PACKAGED_DIR = Path(__file__).with_name("themes")
+def _packaged_dir() -> Path:
+    """The bundled skins: the repository's themes/, installed as the data package `k9py.themes`."""
+    return package_folder("k9py.themes") or Path(__file__).resolve().parent.parent / "themes"
+
+
+def package_folder(name: str) -> Path | None:
+    """Where an installed data package (a folder mapped into k9py by pyproject.toml) lives on disk."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0]) if locations else None
+
+
+PACKAGED_DIR = _packaged_dir()
 
 # attribute -> (path inside the skin's root mapping, k9s default colour)
 _SPEC: dict[str, tuple[tuple[str, ...], str]] = {
