@@ -19,6 +19,7 @@ from ruamel.yaml.error import YAMLError
 from textual.color import Color, ColorParseError
 from textual.theme import Theme as TextualTheme
 
+
 def _packaged_dir() -> Path:
     """The bundled skins: the repository's themes/, installed as the data package `k9py.themes`."""
     return package_folder("k9py.themes") or Path(__file__).resolve().parent.parent / "themes"
