@@ -1,0 +1,104 @@
+"""End to end in a real terminal: k9py runs in tmux; keys are typed with send-keys and the screen is read back
+with capture-pane, as a person would use it. Keys are sent one at a time, at typing speed."""
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    def __init__(self, command: str) -> None:
+        self.name = f"k9py-e2e-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "160", "-y", "40", command], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.15)
+
+    def command(self, text: str) -> None:
+        self.keys(":")
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        time.sleep(0.2)
+        self.keys("Enter")
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.25)
+        raise AssertionError(f"timed out; the screen shows:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def pod_names(screen: str, prefix: str) -> set[str]:
+    return {word for line in screen.splitlines() for word in line.split() if word.startswith(prefix + "-")}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    target = tmp_path / "manifests"
+    shutil.copytree(ROOT / "sample-manifests", target)
+    return target
+
+
+@pytest.fixture
+def terminal(folder):
+    term = Terminal(f"{sys.executable} -m k9py.cli {folder} --speed 8")
+    try:
+        term.wait_for(lambda s: "pods(all)" in s and "Running" in s)
+        yield term
+    finally:
+        term.close()
+
+
+def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
+    # Kill a redis pod with ctrl-k (confirmed) and see its replacement take its place.
+    terminal.command("po shop")
+    screen = terminal.wait_for(lambda s: "pods(shop)" in s and pod_names(s, "redis"))
+    [old] = pod_names(screen, "redis")
+    terminal.keys("/")
+    subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "redis"], check=True)
+    terminal.keys("Enter")
+    terminal.wait_for(lambda s: "</redis>" in s)
+    terminal.keys("C-k")
+    terminal.wait_for(lambda s: "Kill" in s or "kill" in s)
+    terminal.keys("y")
+    terminal.wait_for(lambda s: pod_names(s, "redis") - {old}, timeout=40)
+
+    # Scale the frontend with the `s` dialog and see the new count.
+    terminal.keys("Escape")
+    terminal.command("deploy shop")
+    terminal.wait_for(lambda s: "deployments(shop)" in s)
+    terminal.keys("/")
+    subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "frontend"], check=True)
+    terminal.keys("Enter")
+    terminal.wait_for(lambda s: "</frontend>" in s)
+    terminal.keys("s")
+    terminal.wait_for(lambda s: "Scale deployment shop/frontend" in s)
+    terminal.keys("BSpace", "5", "Enter")
+    terminal.wait_for(lambda s: any("frontend" in line and "/5" in line for line in s.splitlines()), timeout=40)
+
+    # Edit the watched file: the image changes, a new ReplicaSet rolls out, the flash line says so.
+    path = folder / "shop" / "frontend.yaml"
+    path.write_text(path.read_text().replace("image: nginx:1.27", "image: nginx:1.28"))
+    terminal.wait_for(lambda s: "applied frontend.yaml" in s)
+    terminal.keys("Escape")
+    terminal.command("rs shop")
+    terminal.wait_for(lambda s: sum(1 for line in s.splitlines() if " frontend-" in line) >= 2)
