@@ -585,28 +585,20 @@ def sort_replica_sets_by_creation_timestamp(rss: Iterable[Obj]) -> list[Obj]:
     return sorted(rss, key=_creation_key)
 
 
+def _by_size(rss: Iterable[Obj], newer_first: bool) -> list[Obj]:
+    # Sorting by age first and then (stably) by size leaves equal sizes in age order.
+    by_age = sorted(rss, key=_creation_key, reverse=newer_first)
+    return sorted(by_age, key=lambda rs: -spec_replicas(rs))
+
+
 def sort_replica_sets_by_size_newer(rss: Iterable[Obj]) -> list[Obj]:
     """ReplicaSetsBySizeNewer: largest first; equal sizes newest first (used when scaling up)."""
-
-    def compare(a: Obj, b: Obj) -> int:
-        size_a, size_b = spec_replicas(a), spec_replicas(b)
-        if size_a != size_b:
-            return -1 if size_a > size_b else 1
-        return _cmp(_creation_key(b), _creation_key(a))
-
-    return sorted(rss, key=cmp_to_key(compare))
+    return _by_size(rss, newer_first=True)
 
 
 def sort_replica_sets_by_size_older(rss: Iterable[Obj]) -> list[Obj]:
     """ReplicaSetsBySizeOlder: largest first; equal sizes oldest first (used when scaling down)."""
-
-    def compare(a: Obj, b: Obj) -> int:
-        size_a, size_b = spec_replicas(a), spec_replicas(b)
-        if size_a != size_b:
-            return -1 if size_a > size_b else 1
-        return _cmp(_creation_key(a), _creation_key(b))
-
-    return sorted(rss, key=cmp_to_key(compare))
+    return _by_size(rss, newer_first=False)
 
 
 def sort_replica_sets_by_revision(rss: Iterable[Obj]) -> list[Obj]:
