@@ -332,7 +332,7 @@ class Kubelet:
             if c.state == "waiting" and not c.ever_started and c.reason in ("PodInitializing", "ContainerCreating"):
                 self._pull_and_start(ps, c)
                 return
-        self._post(ps)
+        # Nothing posted here: every caller has just posted the state this pass changed (or changed nothing).
 
     # --- images --------------------------------------------------------------------------------------------
 
