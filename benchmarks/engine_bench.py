@@ -53,8 +53,8 @@ def all_ready(cluster: Cluster, expected: int) -> bool:
 
 
 async def scale_up(deployments: int, replicas: int, nodes: int) -> tuple[float, float, float]:
-    cluster = Cluster(nodes=nodes, node_cpu="32", node_memory="128Gi", node_pods=max(110, 2 * deployments * replicas
-                                                                                     // nodes), event_limit=10_000)
+    cluster = Cluster(nodes=nodes, node_cpu="32", node_memory="128Gi",
+                      node_pods=max(110, 2 * deployments * replicas // nodes))
     async with cluster:
         started = time.perf_counter()
         cluster_start = cluster.now()

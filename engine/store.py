@@ -24,8 +24,10 @@ Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped o
 ADOPTABLE = frozenset({"pods", "replicasets.apps"})
 
 
-@attrs.frozen
+@attrs.define(slots=True)
 class WatchEvent:
+    """One change, as a watch stream delivers it (treat as read-only: it is shared by every subscriber)."""
+
     type: str  # ADDED, MODIFIED, DELETED
     resource: str  # qualified resource: "pods", "deployments.apps"
     object: Obj

@@ -47,7 +47,9 @@ class GarbageCollector(Controller):
         finalizers = meta.get("finalizers") or ()
         if meta.get("deletionTimestamp") and (FOREGROUND in finalizers or ORPHAN in finalizers):
             keys.append(_key(event.resource, obj))
-        if (event.type == "ADDED" and _refs(obj)) or (event.type == "MODIFIED" and _refs(obj) != _refs(old)):
+        refs, old_refs = meta.get("ownerReferences"), (old or {}).get("metadata", {}).get("ownerReferences")
+        if (event.type == "ADDED" and refs) or (event.type == "MODIFIED" and refs is not old_refs
+                                                and (refs or []) != (old_refs or [])):
             namespace = meta.get("namespace", "")
             # Most new dependents name living owners (a ReplicaSet's fresh pods): nothing to collect.
             if not all(self._owner(ref, namespace) is not None for ref in _refs(obj)):
