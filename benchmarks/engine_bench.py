@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine import tune_gc
 from engine.cluster import Cluster
 
 
@@ -122,6 +123,7 @@ async def idle_cpu(pods: int = 10_000, seconds: float = 10.0) -> float:
 
 
 def main() -> None:
+    tune_gc()  # as the k9py command line does
     parser = argparse.ArgumentParser()
     parser.add_argument("--large", action="store_true", help="also scale to 100,000 pods")
     parser.add_argument("--skip-idle", action="store_true")

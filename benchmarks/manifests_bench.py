@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine import tune_gc
 from engine.cluster import Cluster
 from engine.manifests.source import ManifestSource
 
@@ -95,6 +96,7 @@ async def save_latency(saves: int = 40) -> list[float]:
 
 
 def main() -> None:
+    tune_gc()  # as the k9py command line does
     print(f"machine: {platform.machine()}, python {platform.python_version()}")
     took, count = asyncio.run(first_load())
     print(f"first load of 1,000 files x 3 documents: {count} objects in the store in {took:.2f} s")

@@ -2,5 +2,6 @@
 
 from .cluster import Cluster
 from .errors import ApiError
+from .tuning import tune_gc
 
-__all__ = ["ApiError", "Cluster"]
+__all__ = ["ApiError", "Cluster", "tune_gc"]

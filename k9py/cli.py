@@ -130,6 +130,9 @@ def _dashboard(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from engine import tune_gc
+
+    tune_gc()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `check` is the one subcommand; anything else (folders, options, nothing) opens the dashboard.
     if not argv or argv[0] != "check":
