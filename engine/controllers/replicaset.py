@@ -24,6 +24,7 @@ Obj = dict[str, Any]
 BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH = 1
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+SHARED_SPECS_LIMIT = 20_000
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 # Go's zero time.Time (0001-01-01T00:00:00Z) as a Unix timestamp.
 GO_ZERO_TIME = -62135596800.0
@@ -141,6 +142,10 @@ class ReplicaSetController(Controller):
     name = REPLICASET_CONTROLLER
     resources = ("replicasets.apps", "pods")
 
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self._specs: dict[str, tuple[Obj, Obj]] = {}  # rs uid -> (its template, the pod spec shared by its pods)
+
     def start(self) -> None:
         for rs in self.store.iter("replicasets.apps"):
             self.queue.add(podutil.key_of(rs))
@@ -251,7 +256,23 @@ class ReplicaSetController(Controller):
             pod_meta["annotations"] = deep_copy(meta["annotations"])
         if meta.get("finalizers"):
             pod_meta["finalizers"] = list(meta["finalizers"])
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": deep_copy(template.get("spec"))}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": self._shared_spec(rs, template)}
+
+    def _shared_spec(self, rs: Obj, template: Obj) -> Obj:
+        """One copy of the template's spec for all the pods this ReplicaSet makes from it.
+
+        Stored objects are never changed in place (every writer copies first), so sibling pods can share it;
+        that saves a deep copy per pod, memory, and lets the scheduler recognise the spec it already parsed.
+        """
+        uid = rs["metadata"]["uid"]
+        cached = self._specs.get(uid)
+        if cached is not None and cached[0] is template:
+            return cached[1]
+        if len(self._specs) >= SHARED_SPECS_LIMIT:
+            self._specs.clear()
+        spec = deep_copy(template.get("spec"))
+        self._specs[uid] = (template, spec)
+        return spec
 
     def _create_pods(self, rs: Obj, count: int) -> tuple[str, str] | None:
         """slowStartBatch: batches of 1, 2, 4, …; every call of a batch is made (upstream runs them in

@@ -120,6 +120,7 @@ def _build(spec: Mapping[str, Any]) -> PodInfo:
 # clusters built from the same seed in one process.
 _BY_VERSION: dict[str, tuple[Any, PodInfo]] = {}
 _BY_SPEC: dict[str, PodInfo] = {}
+_BY_SPEC_OBJECT: dict[int, tuple[Any, PodInfo]] = {}
 _VERSION_LIMIT = 65536
 # Bound pods differ from their template by nodeName, so expect templates x nodes specs.
 _SPEC_LIMIT = 16384
@@ -135,12 +136,19 @@ def get_pod_info(pod: Mapping[str, Any]) -> PodInfo:
         hit = _BY_VERSION.get(version)
         if hit is not None and hit[0] is spec:
             return hit[1]
+    # Replicas of one template share their spec object until they are bound: recognise it without a repr.
+    shared = _BY_SPEC_OBJECT.get(id(spec))
+    if shared is not None and shared[0] is spec:
+        return shared[1]
     content = repr(spec)
     info = _BY_SPEC.get(content)
     if info is None:
         if len(_BY_SPEC) >= _SPEC_LIMIT:
             _BY_SPEC.clear()
         info = _BY_SPEC[content] = _build(spec)
+    if len(_BY_SPEC_OBJECT) >= _VERSION_LIMIT:
+        _BY_SPEC_OBJECT.clear()
+    _BY_SPEC_OBJECT[id(spec)] = (spec, info)  # holding the spec keeps its id from being reused
     if version is not None:
         if len(_BY_VERSION) >= _VERSION_LIMIT:
             _BY_VERSION.clear()
