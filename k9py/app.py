@@ -11,7 +11,7 @@ only the visible view holds a watch.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from . import keys as keymod
-from .backend import Backend, BackendError
+from .backend import Backend, BackendError, SourceRow
 from .keys import Key
 from .theme import Theme, load_theme
 from .views import ViewSpec, build_view, table_spec
@@ -31,6 +31,7 @@ from .views.actions import ResourceActions
 from .views.commands import CommandError, complete, parse
 from .views.containers import ContainersView
 from .views.logs import LogsView
+from .views.sources import SourcesView
 from .views.table import TableView
 from .views.text import TextView
 from .widgets.crumbs import Crumbs
@@ -373,6 +374,41 @@ class MainScreen(ResourceActions, Screen[None]):
         if (target := self._target()) is not None:
             self.act_fail_node(target[1])
 
+    # the sources view (watched folders)
+
+    def _source_row(self, action: str) -> SourceRow | None:
+        """The object row under the cursor, or None after flashing why `action` cannot apply."""
+        if not isinstance(self.view, SourcesView):
+            return None
+        row = self.view.selected_row()
+        if row is None:
+            self.flash("nothing selected", "warn")
+            return None
+        if row.is_error:
+            self.flash(f"{row.location} is a manifest error, not an object: fix the file to {action} it", "warn")
+            return None
+        return row
+
+    async def do_source_drift(self, _: Key) -> None:
+        if (row := self._source_row("describe")) is not None:
+            await self.push(ViewSpec(view="drift", kind=row.kind, namespace=row.namespace or None, name=row.name))
+
+    async def _run_source(self, action: Awaitable[str]) -> None:
+        await self._run(action)
+        if isinstance(self.view, SourcesView):
+            self.view.refresh_rows()  # show the new sync status now, not at the next tick
+
+    async def do_resync(self, _: Key) -> None:
+        if (row := self._source_row("re-sync")) is not None and row.object_key is not None:
+            await self._run_source(self.backend.resync(row.object_key))
+
+    async def do_resync_all(self, _: Key) -> None:
+        await self._run_source(self.backend.resync())
+
+    async def do_write_back(self, _: Key) -> None:
+        if (row := self._source_row("write back")) is not None and row.object_key is not None:
+            await self._run_source(self.backend.write_back(row.object_key))
+
     # logs and text views
 
     def do_autoscroll(self, _: Key) -> None:
@@ -423,7 +459,7 @@ class MainScreen(ResourceActions, Screen[None]):
     def _close_prompt(self) -> None:
         self.prompt.close()
         if self.view is not None:
-            focus = self.view.table if isinstance(self.view, TableView) else self.view
+            focus = self.view.table if isinstance(self.view, TableView | SourcesView) else self.view
             if isinstance(self.view, LogsView):
                 focus = self.view.log_widget
             self.set_focus(focus)  # at once, so the next key already goes to the view

@@ -17,7 +17,9 @@ from typing import Any, Protocol
 from engine import ApiError, Cluster
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
+from engine.manifests.diff import format_diff
 from engine.manifests.source import ManifestSource, SyncRecord
+from engine.manifests.writeback import WriteBackError
 from engine.printers import pod_status as _pod_status
 from engine.printers_registry import columns_for, row_for
 from engine.selectors import parse_label_selector, selector_to_string
@@ -63,6 +65,31 @@ class Summary:
     paused: bool
 
 
+SourceKey = tuple[str, str, str]  # (Kind, namespace or "", name), as a watched folder's inventory keys objects
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One row of the sources view: an object a watched folder declares, or one of its current errors."""
+
+    key: str  # stable row identity across refreshes
+    location: str  # FILE:LINE (FILE:LINE:COL for errors), relative to the watched folder
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+    sync: str = ""  # Synced, OutOfSync, or Error for a manifest error
+    health: str = ""
+    message: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.sync == "Error"
+
+    @property
+    def object_key(self) -> SourceKey | None:
+        return None if self.is_error else (self.kind, self.namespace, self.name)
+
+
 class Subscription(Protocol):
     def drain(self) -> list[Change]:
         """Every change since the last drain (the first drain: ADDED for everything that exists)."""
@@ -92,7 +119,11 @@ class Backend(Protocol):
     def workload_selector(self, obj: Obj) -> str: ...
     def summary(self) -> Summary: ...
     def node_failed(self, name: str) -> bool: ...
+    def source_rows(self) -> list[SourceRow]: ...
+    def source_drift(self, key: SourceKey) -> str: ...
     # writes
+    async def resync(self, key: SourceKey | None = None) -> str: ...
+    async def write_back(self, key: SourceKey) -> str: ...
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
     async def restart(self, name: str, namespace: str) -> str: ...
@@ -269,6 +300,80 @@ class EngineBackend:
             return not self.cluster.node_running(name)
         except ApiError:
             return False
+
+    # --- watched folders -----------------------------------------------------------------------------------
+
+    def _relative(self, source: ManifestSource, file: str) -> str:
+        """A file as the user knows it: relative to its watched folder, prefixed by the folder when several."""
+        path = Path(file)
+        try:
+            shown = str(path.relative_to(source.root))
+        except ValueError:
+            shown = str(path)
+        return f"{source.root.name}/{shown}" if len(self.sources) > 1 else shown
+
+    def source_rows(self) -> list[SourceRow]:
+        """Errors first (what needs fixing), then every declared object in file order."""
+        problems: list[SourceRow] = []
+        objects: list[tuple[tuple[str, int], SourceRow]] = []
+        for i, source in enumerate(self.sources):
+            for n, error in enumerate(source.all_errors):
+                where = f"{self._relative(source, error.file)}:{error.line}" + (
+                    f":{error.column}" if error.column else "")
+                problems.append(SourceRow(key=f"err/{i}/{n}/{where}", location=where, sync="Error",
+                                          message=error.message))
+            statuses = source.sync_statuses()
+            for key, entry in list(source.inventory.items()):
+                kind, namespace, name = key
+                try:
+                    health, message = self.cluster.health(kind, name, namespace or None)
+                except ApiError as exc:
+                    health, message = "Unknown", exc.message
+                file = self._relative(source, entry.file)
+                objects.append(((file, entry.line), SourceRow(
+                    key=f"obj/{i}/{kind}/{namespace}/{name}", location=f"{file}:{entry.line}", kind=kind,
+                    namespace=namespace, name=name, sync=statuses.get(key, "Unknown"), health=health,
+                    message=message)))
+        objects.sort(key=lambda pair: pair[0])
+        return problems + [row for _, row in objects]
+
+    def _source_for(self, key: SourceKey) -> ManifestSource:
+        source = next((s for s in self.sources if key in s.inventory), None)
+        if source is None:
+            raise BackendError(f"{key[0]} {key[2]} is not declared in any watched folder")
+        return source
+
+    def source_drift(self, key: SourceKey) -> str:
+        return format_diff(self._source_for(key).drift(key))
+
+    async def resync(self, key: SourceKey | None = None) -> str:
+        """Re-apply the declared version of one object, or of every OutOfSync object in every folder."""
+        if key is not None:
+            records = [self._source_for(key).resync([key])]
+        else:
+            records = [source.resync() for source in self.sources]
+        problems = [e for r in records for e in r.errors]
+        if problems:
+            raise BackendError(f"re-sync failed: {problems[0]}")
+        if key is not None:
+            return f"{key[0].lower()}/{key[2]} re-synced from its manifest"
+        count = sum(len(r.created) + len(r.updated) for r in records)
+        if not count:
+            return "nothing to re-sync: every object matches its manifest"
+        return f"re-synced {count} out-of-sync object{'s' if count != 1 else ''}"
+
+    async def write_back(self, key: SourceKey) -> str:
+        source = self._source_for(key)
+        file = source.inventory[key].file  # as declared: `result.path` is a symbolic link's target
+        try:
+            result = source.write_back_live(key)
+        except WriteBackError as exc:
+            raise BackendError(str(exc)) from None
+        if result is None or not result.changed:
+            return f"nothing to write back: {key[0].lower()}/{key[2]}'s replicas and images match its manifest"
+        # Field paths name containers ("spec.template.spec.containers[name=web].image"); say what kind of value.
+        what = dict.fromkeys("replicas" if f.endswith("replicas") else "image" for f in result.fields)
+        return f"wrote {'/'.join(what)} back to {self._relative(source, file)}"
 
     # --- writes --------------------------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ POD_VIEWS = frozenset({"pods"})
 WORKLOAD_VIEWS = frozenset({"deployments", "replicasets"})
 TABLE_VIEWS = frozenset({"pods", "deployments", "replicasets", "nodes", "namespaces", "events", "generic",
                          "containers"})
-TEXT_VIEWS = frozenset({"yaml", "describe", "logs"})
+TEXT_VIEWS = frozenset({"yaml", "describe", "logs", "drift"})
+SOURCES_VIEWS = frozenset({"sources"})  # not a TABLE_VIEW: its rows are manifests, not API objects of one kind
 OBJECT_VIEWS = TABLE_VIEWS - {"containers"}  # rows are API objects (YAML, describe, delete apply)
-ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS
+ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS | SOURCES_VIEWS
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,14 @@ KEYS: tuple[Key, ...] = (
     Key("N", "sort_name", "Sort by name", TABLE_VIEWS, display="shift-n", hint=False),
     Key("A", "sort_age", "Sort by age", TABLE_VIEWS - {"containers"}, display="shift-a", hint=False),
     Key("S", "sort_status", "Sort by status", TABLE_VIEWS, display="shift-s", hint=False),
+    # watched folders (the sources view): `S` and `w` mean sort/wrap elsewhere, so they live in SOURCES_VIEWS only
+    Key("d", "source_drift", "Drift/Describe", SOURCES_VIEWS),
+    Key("S", "resync", "Re-sync", SOURCES_VIEWS, display="shift-s", destructive=True),
+    Key("ctrl+s", "resync_all", "Re-sync all", SOURCES_VIEWS, destructive=True),
+    Key("w", "write_back", "Write live to file", SOURCES_VIEWS, destructive=True),
     # logs
     Key("s", "autoscroll", "Autoscroll", frozenset({"logs"})),
-    Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe"})),
+    Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe", "drift"})),
     Key("t", "timestamps", "Timestamps", frozenset({"logs"})),
     # the simulated cluster's clock
     Key("p", "pause", "Pause/Resume", group="cluster"),

@@ -16,6 +16,7 @@ from .namespaces import NamespacesView
 from .nodes import NodesView
 from .pods import PodsView
 from .replicasets import ReplicaSetsView
+from .sources import DriftView, SourcesView
 from .spec import ViewSpec
 from .yaml import YamlView
 
@@ -31,6 +32,8 @@ VIEWS: dict[str, type[Widget]] = {
     "yaml": YamlView,
     "describe": DescribeView,
     "logs": LogsView,
+    "sources": SourcesView,
+    "drift": DriftView,
 }
 
 # The dedicated table view for a kind; every other kind gets the generic one.

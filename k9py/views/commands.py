@@ -8,6 +8,8 @@ from ..backend import Backend, BackendError
 from . import table_spec
 from .spec import ViewSpec
 
+SOURCES = ("sources", "src")  # the watched folders' objects and errors: not an API kind
+
 QUIT = ("q", "q!", "quit", "exit")
 # k9s aliases the engine's registry does not know.
 ALIASES = {"dp": "deployments", "pod": "pods", "node": "nodes", "event": "events"}
@@ -38,6 +40,10 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
         return Command("help")
     if head in ("pause", "resume"):
         return Command(head)
+    if head in SOURCES:
+        if args:
+            raise CommandError(f"usage: {head} (it lists every watched folder)")
+        return Command("view", spec=ViewSpec(view="sources"))
     if head == "speed":
         try:
             return Command("speed", value=float(args[0].rstrip("x")))
@@ -57,7 +63,7 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
 
 
 def _names(backend: Backend) -> list[str]:
-    names: set[str] = set(ALIASES) | set(BUILTINS)
+    names: set[str] = set(ALIASES) | set(BUILTINS) | set(SOURCES)
     for kind in backend.kinds():
         names.update(kind.names)
     return sorted(names, key=lambda n: (len(n), n))

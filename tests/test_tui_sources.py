@@ -1,0 +1,177 @@
+"""The `:sources` view: declared objects with sync/health, manifest errors, re-sync and write-back keys."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from textual import events
+from textual.pilot import Pilot
+
+from engine import Cluster
+from k9py.app import K9App, MainScreen
+from k9py.backend import EngineBackend
+from k9py.views.sources import SourcesView
+from k9py.views.table import TableView
+
+SPEED = 50.0  # as in test_tui_app: a real clock fast enough that pods are ready within a second or two
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: {name}
+  template:
+    metadata:
+      labels:
+        app: {name}
+    spec:
+      containers:
+        - name: {name}
+          image: nginx:1.25
+"""
+
+
+async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+async def command(pilot: Pilot[None], text: str) -> None:
+    """`:text` enter, pasted in one event like test_tui_app does."""
+    await pilot.press("colon")
+    focused = pilot.app.focused
+    assert focused is not None
+    focused.post_message(events.Paste(text))
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def write_folder(root: Path) -> Path:
+    folder = root / "manifests"
+    folder.mkdir()
+    (folder / "api.yaml").write_text(DEPLOYMENT.format(name="api", replicas=1))
+    (folder / "web.yaml").write_text(DEPLOYMENT.format(name="web", replicas=2))
+    (folder / "broken.yaml").write_text("apiVersion: v1\nkind: Deployment\nmetadata: [unclosed\n")
+    return folder
+
+
+@asynccontextmanager
+async def sources_view(tmp_path: Path, readonly: bool = False) -> AsyncIterator[
+        tuple[K9App, Pilot[None], MainScreen, EngineBackend, Path]]:
+    folder = write_folder(tmp_path)
+    backend = EngineBackend(Cluster(clock="real", speed=SPEED))
+    app = K9App(backend, [folder], readonly=readonly)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
+        assert app.main is not None
+        await command(pilot, "src")
+        await until(pilot, lambda: isinstance(app.main.view, SourcesView))  # type: ignore[union-attr]
+        yield app, pilot, app.main, backend, folder
+
+
+def view(screen: MainScreen) -> SourcesView:
+    assert isinstance(screen.view, SourcesView)
+    return screen.view
+
+
+def row(screen: MainScreen, name: str) -> tuple[str, ...]:
+    found = [r for r in view(screen).rows.values() if r.name == name]
+    assert len(found) == 1
+    r = found[0]
+    return r.location, r.kind, r.namespace, r.name, r.sync, r.health
+
+
+async def select(pilot: Pilot[None], screen: MainScreen, name: str) -> None:
+    table = view(screen).table
+    keys = [k for k, r in view(screen).rows.items() if r.name == name]
+    table.move_cursor(row=table.get_row_index(keys[0]), animate=False)
+    await pilot.pause()
+
+
+async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: Path) -> None:
+    async with sources_view(tmp_path) as (_app, pilot, screen, backend, folder):
+        assert screen.crumbs.labels == ["sources"]
+        await until(pilot, lambda: all(r.health == "Healthy" for r in view(screen).rows.values() if not r.is_error),
+                    timeout=10)
+        assert row(screen, "api") == ("api.yaml:1", "Deployment", "default", "api", "Synced", "Healthy")
+        assert row(screen, "web") == ("web.yaml:1", "Deployment", "default", "web", "Synced", "Healthy")
+        errors = [r for r in view(screen).rows.values() if r.is_error]
+        error = backend.sources[0].all_errors[0]  # the parser reports where it gave up: line 3 or 4
+        assert len(errors) == 1 and errors[0].location == f"broken.yaml:{error.line}:{error.column}"
+        assert error.line in (3, 4) and "YAML" in errors[0].message and errors[0].sync == "Error"
+        assert screen.view_title.strip() == "sources[3]"
+        error_colour = screen.skin.status("error")
+        assert view(screen).table.get_row(errors[0].key)[0].style == error_colour
+
+        # An imperative scale is drift: the row turns OutOfSync (in the pending colour) within a refresh.
+        await backend.cluster.scale("Deployment", "web", 4, "default")
+        await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
+        web_key = next(k for k, r in view(screen).rows.items() if r.name == "web")
+        assert view(screen).table.get_row(web_key)[0].style == screen.skin.status("pending")
+
+        await select(pilot, screen, "web")
+        await pilot.press("d")
+        await until(pilot, lambda: screen.view_name == "drift")
+        await until(pilot, lambda: "spec.replicas: 2 → 4 (live)" in screen.view.content)  # type: ignore[union-attr]
+        assert "Name:" in screen.view.content  # type: ignore[union-attr]  # the describe text follows
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "sources")
+
+        await select(pilot, screen, "web")
+        await pilot.press("S")
+        await until(pilot, lambda: row(screen, "web")[4] == "Synced")
+        live = backend.get(backend.resolve("deployments"), "web", "default")
+        assert live is not None and live["spec"]["replicas"] == 2
+
+        # Write-back: only the replicas value changes in the file.
+        await backend.cluster.scale("Deployment", "web", 3, "default")
+        await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
+        before = (folder / "web.yaml").read_text()
+        await select(pilot, screen, "web")
+        await pilot.press("w")
+        await until(pilot, lambda: screen.flash_line.message.startswith("wrote"))
+        assert screen.flash_line.message == "wrote replicas back to web.yaml"
+        assert (folder / "web.yaml").read_text() == before.replace("replicas: 2", "replicas: 3")
+        await until(pilot, lambda: row(screen, "web")[4] == "Synced")
+
+        # ctrl-s re-syncs everything OutOfSync.
+        await backend.cluster.scale("Deployment", "api", 2, "default")
+        await until(pilot, lambda: row(screen, "api")[4] == "OutOfSync")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: row(screen, "api")[4] == "Synced")
+        assert screen.flash_line.message == "re-synced 1 out-of-sync object"
+
+        # An error row has no object to act on.
+        await select(pilot, screen, "")
+        await pilot.press("S")
+        assert "manifest error" in screen.flash_line.message
+        assert screen.flash_line.level == "warn"
+
+
+async def test_readonly_hides_resync_and_write_back(tmp_path: Path) -> None:
+    async with sources_view(tmp_path, readonly=True) as (_app, pilot, screen, backend, folder):
+        assert "<d> Drift/Describe" in screen.hints.text
+        for hidden in ("shift-s", "ctrl-s", "<w>"):
+            assert hidden not in screen.hints.text
+        await until(pilot, lambda: view(screen).row_count == 3)
+        await backend.cluster.scale("Deployment", "web", 4, "default")
+        await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
+        before = (folder / "web.yaml").read_text()
+        await select(pilot, screen, "web")
+        await pilot.press("w")
+        assert "read-only" in screen.flash_line.message
+        await pilot.press("S")
+        assert "read-only" in screen.flash_line.message
+        assert row(screen, "web")[4] == "OutOfSync"
+        assert (folder / "web.yaml").read_text() == before
