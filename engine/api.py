@@ -24,6 +24,9 @@ MAX_GENERATED_NAME_LENGTH = 63
 RANDOM_SUFFIX_LENGTH = 5
 UNDELETABLE_NAMESPACES = ("default", "kube-system", "kube-public")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# RFC 4122 version 4: the version nibble is 4 and the variant bits are 10.
+_UUID_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_UUID_SET = (0x4 << 76) | (0x2 << 62)
 
 
 class Api:
@@ -118,7 +121,7 @@ class Api:
 
     def new_uid(self) -> str:
         """A random (version 4) UUID from the cluster's seeded generator, so runs are reproducible."""
-        h = f"{self.rng.getrandbits(128) & ~(0xF << 76) & ~(0x3 << 62) | (0x4 << 76) | (0x2 << 62):032x}"
+        h = "%032x" % (self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _stamp(self, obj: Obj) -> int:
