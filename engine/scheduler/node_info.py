@@ -24,6 +24,25 @@ _WILDCARD_IP = "0.0.0.0"
 _MEMO_LIMIT = 256
 
 
+# Binding copies a pod's spec shallowly, so a bound pod still holds the containers list of the spec that was
+# scheduled: keyed by that list's identity, accounting a bound pod needs no new parse of its spec.
+_BY_CONTAINERS: dict[int, tuple[Any, Any, Resources, tuple[HostPort, ...]]] = {}
+_BY_CONTAINERS_LIMIT = 65536
+
+
+def _resources_and_ports(pod: Mapping[str, Any]) -> tuple[Resources, tuple[HostPort, ...]]:
+    spec = pod.get("spec") or {}
+    containers, inits = spec.get("containers"), spec.get("initContainers")
+    hit = _BY_CONTAINERS.get(id(containers))
+    if hit is not None and hit[0] is containers and hit[1] is inits:
+        return hit[2], hit[3]
+    info: PodInfo = get_pod_info(pod)
+    if len(_BY_CONTAINERS) >= _BY_CONTAINERS_LIMIT:
+        _BY_CONTAINERS.clear()
+    _BY_CONTAINERS[id(containers)] = (containers, inits, info.resources, info.host_ports)
+    return info.resources, info.host_ports
+
+
 @attrs.define(eq=False)
 class NodeInfo:
     """A Node plus the aggregate of the pods bound to it.
@@ -115,8 +134,7 @@ class NodeInfo:
         key = pod_key(pod)
         if key in self._pods:
             self._remove(key)
-        info: PodInfo = get_pod_info(pod)
-        res, ports = info.resources, info.host_ports
+        res, ports = _resources_and_ports(pod)
         self._pods[key] = (res, ports)
         self._apply(res, ports, 1)
         self._changed()
