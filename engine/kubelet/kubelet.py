@@ -122,11 +122,13 @@ class Kubelet:
             return
         status = ps.status(pod, self.clock.now(), self.host_ip)
         if status != pod.get("status"):
+            # Recorded before the write: the store tells watchers synchronously, and a trusted write stores this
+            # very dict, so the kubelet recognises the echo of its own write.
+            previous, ps.posted_status = ps.posted_status, status
             try:
-                written = self.api.update_status({**pod, "status": status}, trusted=True)
+                self.api.update_status({**pod, "status": status}, trusted=True)
             except ApiError:
-                return
-            ps.posted_status = written.get("status")
+                ps.posted_status = previous
 
     def _allocate_ip(self) -> str:
         for _ in range(253):
