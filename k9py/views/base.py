@@ -14,6 +14,21 @@ from .spec import ViewSpec
 Obj = dict[str, Any]
 
 
+def table_frame_css(name: str) -> str:
+    """The rounded, titled frame of every table view; the focused one is highlighted, as in k9s."""
+    return f"""
+    {name} {{
+        border: round $k9-border;
+        border-title-align: center;
+        background: $k9-table-bg;
+        height: 1fr;
+    }}
+    {name}:focus-within {{
+        border: round $k9-border-focus;
+    }}
+    """
+
+
 class ViewMixin:
     """Mixed into a Textual widget; `view_name` picks the view's keys in `keys.KEYS`."""
 

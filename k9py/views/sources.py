@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from ..backend import Backend, BackendError, SourceRow
 from ..theme import Theme
 from ..widgets.table import Cell, ResourceTable
-from .base import ViewMixin
+from .base import ViewMixin, table_frame_css
 from .rows import RowFilter
 from .spec import ViewSpec
 from .text import TextView
@@ -38,17 +38,7 @@ def cells(row: SourceRow) -> list[str]:
 
 
 class SourcesView(ViewMixin, Vertical):
-    DEFAULT_CSS = """
-    SourcesView {
-        border: round $k9-border;
-        border-title-align: center;
-        background: $k9-table-bg;
-        height: 1fr;
-    }
-    SourcesView:focus-within {
-        border: round $k9-border-focus;
-    }
-    """
+    DEFAULT_CSS = table_frame_css("SourcesView")
 
     view_name = "sources"
 

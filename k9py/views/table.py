@@ -20,7 +20,7 @@ from textual.widgets.data_table import ColumnKey
 from ..backend import Backend, BackendError, Change, Subscription
 from ..theme import Theme
 from ..widgets.table import Cell, ResourceTable
-from .base import ViewMixin
+from .base import ViewMixin, table_frame_css
 from .rows import RowFilter, RowState, delta
 from .spec import ViewSpec
 
@@ -35,17 +35,7 @@ BULK_ROWS = 100
 class TableView(ViewMixin, Vertical):
     """A live table of one kind. Subclasses pick columns, colours, sort order and where enter leads."""
 
-    DEFAULT_CSS = """
-    TableView {
-        border: round $k9-border;
-        border-title-align: center;
-        background: $k9-table-bg;
-        height: 1fr;
-    }
-    TableView:focus-within {
-        border: round $k9-border-focus;
-    }
-    """
+    DEFAULT_CSS = table_frame_css("TableView")
 
     view_name = "generic"
     # Columns taken from the kind's wide row when not in wide mode (k9s shows IP and NODE for pods).
