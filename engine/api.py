@@ -15,7 +15,7 @@ from .clock import Clock
 from .kinds import REGISTRY, KindInfo, Obj, Registry
 from .kinds import validation as v
 from .kinds.namespace import BUILT_IN as BUILT_IN_NAMESPACES
-from .selectors import parse_field_selector, parse_label_selector
+from .selectors import parse_field_selector, parse_label_selector, selector_to_string
 from .store import Store, deep_copy
 from .timeutil import format_time
 
@@ -302,8 +302,6 @@ class Api:
             raise errors.ApiError(404, "NotFound", f'the server could not find the requested resource '
                                                    f'(get {info.resource} {name}/scale)')
         obj = self.get(info, name, namespace)
-        from .selectors import selector_to_string
-
         return {
             "kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {k: obj["metadata"][k] for k in ("name", "namespace", "uid", "resourceVersion",

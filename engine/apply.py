@@ -16,6 +16,8 @@ from typing import Any
 
 from . import errors
 from .api import LAST_APPLIED, Api
+from .manifests.loader import parse_text
+from .manifests.schema import validate_structure
 from .store import deep_copy
 
 Obj = dict[str, Any]
@@ -24,8 +26,6 @@ Obj = dict[str, Any]
 def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
     """YAML/JSON text (multi-document), one object, or a list of objects; `kind: List` is flattened."""
     if isinstance(manifests, str):
-        from .manifests.loader import parse_text
-
         parsed, problems = parse_text(manifests, "<input>")
         if problems:
             raise errors.bad_request(f"error parsing YAML: {problems[0]}")
@@ -60,8 +60,6 @@ def three_way_merge(live: Any, last: Any, new: Any) -> Any:
 
 def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc: Obj) -> errors.ApiError | None:
     """Unknown fields and wrong types, as `kubectl apply`'s default strict field validation refuses them."""
-    from .manifests.schema import validate_structure
-
     problems = validate_structure(doc)
     if not problems:
         return None

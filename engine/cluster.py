@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -20,9 +21,13 @@ from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.runtime import Context, ControllerManager
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
+from .kubelet.logs import format_lines
+from .printers_registry import describe_object, table_for
+from .rollout import rollout_history, rollout_restart, rollout_status, rollout_undo, set_paused
 from .runner import Runner
 from .selectors import parse_label_selector
 from .store import Store, deep_copy
+from .wiring import build_components
 
 Obj = dict[str, Any]
 
@@ -61,8 +66,6 @@ class Cluster:
         self.node_spec = {"cpu": node_cpu, "memory": node_memory, "pods": node_pods}
         self._initial_nodes = nodes
         self._started = False
-        from .wiring import build_components
-
         self.components = build_components(self)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
@@ -104,8 +107,6 @@ class Cluster:
         if isinstance(self.clock, VirtualClock):
             await self.runner.advance(seconds)
             return
-        import asyncio
-
         assert isinstance(self.clock, RealClock)
         target = self.clock.now() + seconds
         while self.clock.now() < target:
@@ -116,8 +117,6 @@ class Cluster:
         """Advance until `predicate(cluster)` holds (True) or `timeout` seconds of cluster time pass (False)."""
         if isinstance(self.clock, VirtualClock):
             return await self.runner.advance(timeout, lambda: bool(predicate(self)))
-        import asyncio
-
         assert isinstance(self.clock, RealClock)
         target = self.clock.now() + timeout
         while self.clock.now() < target:
@@ -193,8 +192,6 @@ class Cluster:
     def logs(self, name: str, namespace: str | None = "default", container: str | None = None,
              previous: bool = False, tail: int | None = None, timestamps: bool = False) -> list[str]:
         """`kubectl logs` for a pod's container, with kubectl's errors for the cases it refuses."""
-        from .kubelet.logs import format_lines
-
         pod = self.api.get("pods", name, namespace)
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
         names = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
@@ -227,15 +224,11 @@ class Cluster:
 
     def table(self, kind: str, namespace: str | None = None, wide: bool = False,
               selector: str | None = None) -> tuple[list[str], list[list[str]]]:
-        from .printers_registry import table_for
-
         info = REGISTRY.resolve(kind)
         objs = self.api.list(info, namespace, selector)
         return table_for(info, objs, self.clock.now(), wide=wide, all_namespaces=namespace is None)
 
     def describe(self, kind: str, name: str, namespace: str | None = "default") -> str:
-        from .printers_registry import describe_object
-
         info = REGISTRY.resolve(kind)
         obj = self.api.get(info, name, namespace)
         return describe_object(self, info, obj)
@@ -297,33 +290,21 @@ class Cluster:
 
     async def rollout_undo(self, name: str, namespace: str | None = "default",
                            to_revision: int | None = None) -> str:
-        from .rollout import rollout_undo
-
         return rollout_undo(self.api, name, namespace or "default", to_revision)
 
     async def rollout_restart(self, name: str, namespace: str | None = "default") -> str:
-        from .rollout import rollout_restart
-
         return rollout_restart(self.api, name, namespace or "default")
 
     async def rollout_pause(self, name: str, namespace: str | None = "default") -> str:
-        from .rollout import set_paused
-
         return set_paused(self.api, name, namespace or "default", True)
 
     async def rollout_resume(self, name: str, namespace: str | None = "default") -> str:
-        from .rollout import set_paused
-
         return set_paused(self.api, name, namespace or "default", False)
 
     def rollout_status(self, name: str, namespace: str | None = "default") -> tuple[str, bool]:
-        from .rollout import rollout_status
-
         return rollout_status(self.api, name, namespace or "default")
 
     def rollout_history(self, name: str, namespace: str | None = "default") -> list[tuple[int, str]]:
-        from .rollout import rollout_history
-
         return rollout_history(self.api, name, namespace or "default")
 
     async def set_node_ready(self, name: str, ready: bool) -> None:
