@@ -264,3 +264,11 @@ async def test_pod_arriving_on_a_long_tainted_node_gets_its_full_toleration() ->
         assert c.now() - arrived == 300
         assert [e["message"] for e in c.events("default") if e["reason"] == "TaintManagerEviction"] == [
             "Marking for deletion Pod default/late"]
+
+
+async def test_the_node_controller_records_each_registered_node() -> None:
+    async with Cluster(nodes=2) as c:
+        node = c.get("nodes", "node-2")
+        [event] = [e for e in c.events(involved=node) if e["reason"] == "RegisteredNode"]
+        assert event["message"] == "Node node-2 event: Registered Node node-2 in Controller"
+        assert event["source"]["component"] == "node-controller"

@@ -176,6 +176,10 @@ class NodeLifecycleController(Controller):
                 queue.nodes.pop(name, None)
             self._probe_floor.pop(name, None)
             return ()
+        if event.type == "ADDED":
+            # recordNodeEvent: what `kubectl describe node` lists from the node controller.
+            self.recorder.record(event.object, "Normal", "RegisteredNode",
+                                 f"Node {name} event: Registered Node {name} in Controller", self.name)
         return (name,)
 
     def object_for_key(self, key: str) -> Obj | None:
