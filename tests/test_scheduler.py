@@ -804,3 +804,23 @@ def test_explain_lists_each_node() -> None:
     failed = explain(schedule(make_pod("web", req(cpu="8")), nodes))
     assert failed.splitlines()[0].startswith("Pod default/web is unschedulable: 0/3 nodes are available:")
     assert "TOTAL" not in failed
+
+
+@pytest.mark.parametrize(("nodes", "expected"), [(3, 3), (99, 99), (100, 100), (250, 120), (1000, 420),
+                                                 (5000, 500), (6000, 300)])
+def test_num_feasible_nodes_to_find_matches_upstream(nodes: int, expected: int) -> None:
+    from engine.scheduler.scheduler import num_feasible_nodes_to_find
+
+    assert num_feasible_nodes_to_find(nodes) == expected
+
+
+def test_a_large_cluster_checks_a_rotating_subset_of_nodes() -> None:
+    nodes = [NodeInfo(make_node(f"n-{i:03d}")) for i in range(250)]
+    pod = make_pod("p", container({"cpu": "100m"}))
+    first = schedule(pod, nodes, None, 0)
+    assert first.processed == 120 and first.feasible_nodes == 120
+    assert {d.node_name for d in first.decisions} == {f"n-{i:03d}" for i in range(120)}
+    second = schedule(pod, nodes, None, 120 + 130)  # wraps around
+    assert {d.node_name for d in second.decisions} == {f"n-{i:03d}" for i in range(120)}
+    too_big = schedule(make_pod("big", container({"cpu": "64"})), nodes, None, 7)
+    assert too_big.processed == 250 and too_big.message.startswith("0/250 nodes are available: 250 Insufficient cpu.")

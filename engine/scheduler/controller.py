@@ -50,6 +50,7 @@ class SchedulerController(Controller):
         self._sorted: list[NodeInfo] | None = None
         self.unschedulable: set[str] = set()
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
+        self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
 
     def start(self) -> None:
         for node in self.store.iter("nodes"):
@@ -130,7 +131,10 @@ class SchedulerController(Controller):
         pod = self.object_for_key(key)
         if pod is None or not _is_pending(pod):
             return None
-        result = schedule(pod, self._node_list(), self.ctx.rng)
+        nodes = self._node_list()
+        result = schedule(pod, nodes, self.ctx.rng, self._next_start)
+        if nodes:
+            self._next_start = (self._next_start + result.processed) % len(nodes)
         self._remember(key, result)
         namespace, name = podutil.split_key(key)
         if result.node_name is None:

@@ -91,6 +91,11 @@ class ScheduleResult:
         return self.node_name is not None
 
     @property
+    def processed(self) -> int:
+        """How many nodes this cycle checked (upstream advances nextStartNodeIndex by this)."""
+        return len(self._nodes)
+
+    @property
     def decisions(self) -> list[NodeDecision]:
         """Per-node verdicts in node order; built on first use since most callers never look."""
         if self._decisions is None:
@@ -201,21 +206,44 @@ def _adjust_totals(
     return taint_max, affinity_max
 
 
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+BASE_PERCENTAGE_OF_NODES_TO_SCORE = 50
+
+
+def num_feasible_nodes_to_find(num_all: int) -> int:
+    """schedule_one.go numFeasibleNodesToFind with the default (adaptive) percentageOfNodesToScore."""
+    if num_all < MIN_FEASIBLE_NODES_TO_FIND:
+        return num_all
+    percentage = max(BASE_PERCENTAGE_OF_NODES_TO_SCORE - num_all // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(num_all * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+
 def schedule(
-    pod: Mapping[str, Any], nodes: Sequence[NodeInfo], rng: random.Random | None = None
+    pod: Mapping[str, Any], nodes: Sequence[NodeInfo], rng: random.Random | None = None, start: int = 0
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
     Pure: nothing is mutated except the NodeInfos' verdict memos. Binding (and calling
     `add_pod` on the chosen NodeInfo) is the caller's job. Ties between equally scored
     nodes go to `rng` when given, else to the first node by name.
+
+    In a large cluster only enough nodes to find `num_feasible_nodes_to_find` feasible ones are checked,
+    starting at `start` (the caller rotates it by `result.processed`, as upstream's nextStartNodeIndex), so the
+    result describes the nodes checked. Below 100 nodes every node is checked, in order, as upstream does.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
     num_all = len(nodes)
     if num_all == 0:
         return ScheduleResult(key, None, NO_NODES_AVAILABLE)
-    nodes = list(nodes)
+    to_find = num_feasible_nodes_to_find(num_all)
+    if to_find < num_all and info.node_name_candidates is None:
+        start %= num_all
+        nodes = [*nodes[start:], *nodes[:start]]
+    else:
+        to_find = num_all
+        nodes = list(nodes)
 
     candidates = info.node_name_candidates
     if candidates is not None and not candidates:
@@ -255,6 +283,10 @@ def schedule(
             totals.append(verdict[5])
             feasible.append(node)
             feasible_verdicts.append(verdict)
+            if len(feasible) >= to_find:
+                break
+    if len(verdicts) < len(nodes):
+        nodes = nodes[: len(verdicts)]  # the nodes actually checked, for the decisions and `processed`
 
     if not feasible:
         failures = [v[0] for v in verdicts if v[0] is not None]
