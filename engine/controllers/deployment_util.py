@@ -21,7 +21,7 @@ import json
 import math
 import re
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cmp_to_key, lru_cache
 from typing import Any, NamedTuple
 
@@ -354,30 +354,26 @@ def revision(obj: Mapping[str, Any]) -> int:
     return _go_parse_int(value, "ParseInt")
 
 
-def max_revision(rss: Iterable[Mapping[str, Any] | None]) -> int:
-    """MaxRevision: highest parsable revision (unparsable ones are skipped)."""
-    highest = 0
+def _parsable_revisions(rss: Iterable[Mapping[str, Any] | None]) -> Iterator[int]:
+    """The revisions that parse; absent RSs and unparsable annotations are skipped, as upstream does."""
     for rs in rss:
         if rs is None:
             continue
         try:
-            value = revision(rs)
+            yield revision(rs)
         except ValueError:
             continue
-        highest = max(highest, value)
-    return highest
+
+
+def max_revision(rss: Iterable[Mapping[str, Any] | None]) -> int:
+    """MaxRevision: highest parsable revision (unparsable ones are skipped)."""
+    return max([0, *_parsable_revisions(rss)])
 
 
 def last_revision(rss: Iterable[Mapping[str, Any] | None]) -> int:
     """LastRevision: the second-highest revision (duplicates of the max count), 0 if none."""
     highest, second = 0, 0
-    for rs in rss:
-        if rs is None:
-            continue
-        try:
-            value = revision(rs)
-        except ValueError:
-            continue
+    for value in _parsable_revisions(rss):
         if value >= highest:
             second, highest = highest, value
         elif value > second:

@@ -48,6 +48,12 @@ class RowFilter:
         except re.error:  # half-typed patterns like "web(" are common while typing: match them literally
             self.regex = re.compile(re.escape(body), re.IGNORECASE)
 
+    @classmethod
+    def parse(cls, text: str, backend: Backend) -> RowFilter | None:
+        """The filter `text` asks for; None for an empty one or a bare `!` (nothing to match yet)."""
+        body = text.strip()
+        return cls(text, backend) if body and body != "!" else None
+
     def matches(self, obj: Obj, cells: list[str]) -> bool:
         if self.labels is not None:
             return self.labels(obj)

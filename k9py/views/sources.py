@@ -116,7 +116,7 @@ class SourcesView(ViewMixin, Vertical):
         body = text.strip()
         if body.startswith("-l"):
             return "sources rows have no labels: filter by text instead"
-        self._filter = RowFilter(text, self.backend) if body and body != "!" else None
+        self._filter = RowFilter.parse(text, self.backend)
         if self.is_mounted:
             self.refresh_rows()
         return None

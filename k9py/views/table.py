@@ -417,13 +417,10 @@ class TableView(ViewMixin, Vertical):
         return self._filter.text if self._filter else ""
 
     def set_filter(self, text: str) -> str | None:
-        if not text.strip() or text.strip() == "!":
-            new = None
-        else:
-            try:
-                new = RowFilter(text, self.backend)
-            except BackendError as exc:
-                return str(exc)
+        try:
+            new = RowFilter.parse(text, self.backend)
+        except BackendError as exc:  # a malformed label selector
+            return str(exc)
         self._filter = new
         if self.is_mounted:
             self._refilter()
