@@ -19,11 +19,24 @@ from .api import Api
 from .apply import apply_object, parse_documents
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.runtime import Context, ControllerManager
+from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
+from .drain import DrainOptions
+from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
 from .kubelet.logs import format_lines
 from .printers_registry import describe_object, table_for
-from .rollout import rollout_history, rollout_restart, rollout_status, rollout_undo, set_paused
+from .rollout import (
+    RevisionInfo,
+    RolloutProgress,
+    rollout_history,
+    rollout_progress,
+    rollout_restart,
+    rollout_revisions,
+    rollout_status,
+    rollout_undo,
+    set_paused,
+)
 from .runner import Runner
 from .selectors import parse_label_selector
 from .store import Store, deep_copy
@@ -307,6 +320,14 @@ class Cluster:
     def rollout_history(self, name: str, namespace: str | None = "default") -> list[tuple[int, str]]:
         return rollout_history(self.api, name, namespace or "default")
 
+    def rollout_revisions(self, name: str, namespace: str | None = "default") -> list[RevisionInfo]:
+        """Per revision (oldest first): change-cause, ReplicaSet, images, replica counts, and which is current."""
+        return rollout_revisions(self.api, name, namespace or "default")
+
+    def rollout_progress(self, name: str, namespace: str | None = "default") -> RolloutProgress:
+        """The replica counts behind `rollout_status`, with the strategy and whether the rollout is paused."""
+        return rollout_progress(self.api, name, namespace or "default")
+
     async def set_node_ready(self, name: str, ready: bool) -> None:
         """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back."""
         self.api.get("nodes", name)
@@ -315,6 +336,21 @@ class Cluster:
 
     async def cordon(self, name: str, unschedulable: bool = True) -> Obj:
         return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}}))
+
+    async def drain(self, name: str, *, force: bool = False, ignore_daemonsets: bool = True,
+                    delete_emptydir_data: bool = False, grace_period: int | None = None,
+                    timeout: float = DRAIN_TIMEOUT) -> list[str]:
+        """`kubectl drain`: cordon, evict every pod kubectl would, wait until they are gone; kubectl's output.
+
+        Waiting moves cluster time (a virtual clock jumps). Raises `engine.drain.DrainError` (an `ApiError`
+        carrying the output so far) when a pod may not be evicted without `force`/`delete_emptydir_data`, or
+        when the pods are not gone within `timeout` seconds of cluster time.
+        """
+        options = DrainOptions(force=force, ignore_daemonsets=ignore_daemonsets,
+                               delete_emptydir_data=delete_emptydir_data, grace_period=grace_period,
+                               timeout=timeout)
+        return await drain_node(self.api, name, options,
+                                lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds))
 
 
 def _apply_order(obj: Obj) -> int:

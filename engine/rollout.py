@@ -6,6 +6,7 @@ client and return kubectl's messages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from . import errors
@@ -15,6 +16,43 @@ from .store import deep_copy
 from .timeutil import format_time
 
 Obj = dict[str, Any]
+NO_CAUSE = "<none>"  # what `kubectl rollout history` prints for a revision without a change-cause
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One revision of a Deployment: the ReplicaSet that holds it, as a rollout panel lists it."""
+
+    revision: int
+    change_cause: str
+    replica_set: str
+    images: tuple[str, ...]
+    desired: int  # spec.replicas
+    current: int  # status.replicas
+    ready: int  # status.readyReplicas
+    created: str  # the ReplicaSet's creationTimestamp (RFC 3339)
+    is_current: bool  # its template is the Deployment's (the ReplicaSet new pods come from)
+
+
+@dataclass(frozen=True)
+class RolloutProgress:
+    """The counts `kubectl rollout status` judges by, plus what explains their pace (strategy, pause)."""
+
+    revision: int  # the Deployment's revision annotation, 0 before the first rollout is observed
+    desired: int
+    updated: int
+    ready: int
+    available: int
+    replicas: int  # pods of every revision, terminating ones excluded
+    old: int  # replicas - updated: kubectl's "old replicas pending termination"
+    terminating: int | None  # status.terminatingReplicas, None when not every ReplicaSet reports it
+    strategy: str  # RollingUpdate or Recreate
+    max_surge: str  # as declared ("25%", "1"); "" for Recreate
+    max_unavailable: str
+    surge: int  # the declared values resolved against desired, as the controller uses them
+    unavailable: int
+    paused: bool
+    observed: bool  # the controller has seen the latest spec (observedGeneration >= generation)
 
 
 def _deployment(api: Api, name: str, namespace: str) -> Obj:
@@ -110,6 +148,71 @@ def rollout_history(api: Api, name: str, namespace: str) -> list[tuple[int, str]
             rev = du.revision(rs)
         except ValueError:
             continue
-        cause = (rs["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, "<none>")
+        cause = (rs["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, NO_CAUSE)
         history[rev] = cause
     return sorted(history.items())
+
+
+def _images(rs: Obj) -> tuple[str, ...]:
+    pod_spec = ((rs.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return tuple(c.get("image", "") for c in pod_spec.get("containers") or ())
+
+
+def rollout_revisions(api: Api, name: str, namespace: str) -> list[RevisionInfo]:
+    """Every revision the Deployment can be rolled back to, oldest first, as `rollout_history` orders them."""
+    d = _deployment(api, name, namespace)
+    rss = _owned_replica_sets(api, d)
+    new_rs = du.find_new_replica_set(d, rss)
+    out: list[RevisionInfo] = []
+    for rs in rss:
+        try:
+            rev = du.revision(rs)
+        except ValueError:
+            continue  # kubectl's history skips an unparsable revision too
+        meta, status = rs["metadata"], rs.get("status") or {}
+        out.append(RevisionInfo(
+            revision=rev,
+            change_cause=(meta.get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, NO_CAUSE),
+            replica_set=meta["name"],
+            images=_images(rs),
+            desired=du.spec_replicas(rs),
+            current=int(status.get("replicas", 0)),
+            ready=int(status.get("readyReplicas", 0)),
+            created=meta.get("creationTimestamp", ""),
+            is_current=new_rs is not None and new_rs["metadata"]["uid"] == meta["uid"],
+        ))
+    return sorted(out, key=lambda r: (r.revision, r.created))
+
+
+def _declared(params: Obj, key: str, default: str) -> str:
+    value = params.get(key, default)
+    return "" if value is None else str(value)
+
+
+def rollout_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
+    d = _deployment(api, name, namespace)
+    spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
+    rolling = du.is_rolling_update(d)
+    params = (spec.get("strategy") or {}).get("rollingUpdate") or {}  # absent: the API server defaults, 25%/25%
+    updated, replicas = status.get("updatedReplicas", 0), status.get("replicas", 0)
+    try:
+        revision = du.revision(d)
+    except ValueError:
+        revision = 0
+    return RolloutProgress(
+        revision=revision,
+        desired=du.spec_replicas(d),
+        updated=updated,
+        ready=status.get("readyReplicas", 0),
+        available=status.get("availableReplicas", 0),
+        replicas=replicas,
+        old=max(0, replicas - updated),
+        terminating=status.get("terminatingReplicas"),
+        strategy=(spec.get("strategy") or {}).get("type") or du.ROLLING_UPDATE,
+        max_surge=_declared(params, "maxSurge", du.DEFAULT_MAX_SURGE) if rolling else "",
+        max_unavailable=_declared(params, "maxUnavailable", du.DEFAULT_MAX_UNAVAILABLE) if rolling else "",
+        surge=du.max_surge(d),
+        unavailable=du.max_unavailable(d),
+        paused=bool(spec.get("paused")),
+        observed=meta.get("generation", 0) <= status.get("observedGeneration", 0),
+    )

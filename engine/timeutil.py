@@ -70,3 +70,14 @@ def parse_go_duration(text: str) -> float:
         total += number * units[unit]
         i = k
     return sign * total
+
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"

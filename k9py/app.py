@@ -25,16 +25,18 @@ from textual.widget import Widget
 from . import keys as keymod
 from .backend import Backend, BackendError, SourceRow
 from .keys import Key
-from .theme import Theme, load_theme
+from .theme import Theme, ThemeError, available_themes, load_theme
 from .views import ViewSpec, build_view, table_spec
 from .views.actions import ResourceActions
 from .views.commands import CommandError, complete, parse
 from .views.containers import ContainersView
 from .views.logs import LogsView
+from .views.rollout import RolloutView
 from .views.sources import SourcesView
 from .views.table import TableView
 from .views.text import TextView
 from .widgets.crumbs import Crumbs
+from .widgets.dialogs import Dialog
 from .widgets.flash import Flash
 from .widgets.header import ClusterHeader, format_speed
 from .widgets.help import HelpScreen
@@ -170,7 +172,8 @@ class MainScreen(ResourceActions, Screen[None]):
 
         Textual hands each key to whatever had focus when the key was read, so in `:deploy` typed (or pasted)
         in one burst, "deploy" is already queued for the table before `:` moves focus to the prompt. Views pass
-        every key here in arrival order; `:` and `/` open the prompt right here so the order holds.
+        every key here in arrival order; `:` and `/` open the prompt right here so the order holds. (Keys typed
+        in one burst with a key that opens a dialog are caught later, in K9App.on_key.)
         """
         if self.prompt.active:
             if self.focused is self.prompt.input:
@@ -362,6 +365,21 @@ class MainScreen(ResourceActions, Screen[None]):
         if (target := self._target()) is not None:
             self.act_rollback(target[0].kind, target[1])
 
+    async def do_rollout(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            meta = target[1]["metadata"]
+            await self.push(ViewSpec(view="rollout", kind="Deployment", namespace=meta.get("namespace"),
+                                     name=meta["name"]))
+
+    def do_rollback_revision(self, _: Key) -> None:
+        if not isinstance(self.view, RolloutView):
+            return
+        revision = self.view.selected_revision()
+        if revision is None:
+            self.flash("nothing selected", "warn")
+            return
+        self.act_rollback_to(self.view.spec.name, self.view.namespace, revision)
+
     def do_cordon(self, _: Key) -> None:
         if (target := self._target()) is not None:
             self.act_cordon(target[1], True)
@@ -373,6 +391,10 @@ class MainScreen(ResourceActions, Screen[None]):
     def do_fail_node(self, _: Key) -> None:
         if (target := self._target()) is not None:
             self.act_fail_node(target[1])
+
+    def do_drain(self, _: Key) -> None:
+        if (target := self._target()) is not None:
+            self.act_drain(target[1])
 
     # the sources view (watched folders)
 
@@ -423,6 +445,55 @@ class MainScreen(ResourceActions, Screen[None]):
         if isinstance(self.view, LogsView):
             self.flash(f"timestamps {'on' if self.view.toggle_timestamps() else 'off'}")
 
+    async def do_previous(self, _: Key) -> None:
+        """`p` in logs: the previous (terminated) instance of the container, as `kubectl logs --previous`."""
+        if not isinstance(self.view, LogsView):
+            return
+        self._remember_filter()
+        spec = self.stack[-1]
+        await self.replace(dataclasses.replace(spec, previous=not spec.previous))
+        if isinstance(self.view, LogsView) and self.view.missing:
+            self.flash(self.view.missing, "error")
+        else:
+            self.flash("previous container's logs" if not spec.previous else "current container's logs")
+
+    # the dashboard's look
+
+    async def do_theme(self, _: Key) -> None:
+        """ctrl-t: the next skin by name, bundled and user's; one that fails to load is skipped and named."""
+        names = available_themes()
+        start = names.index(self.skin.name) if self.skin.name in names else -1
+        skipped: list[str] = []
+        for step in range(1, len(names) + 1):
+            try:
+                skin = load_theme(names[(start + step) % len(names)])
+            except ThemeError as exc:
+                skipped.append(str(exc))
+                continue
+            if skin.name != self.skin.name:
+                break
+        else:
+            self.flash(skipped[0] if skipped else f"theme: {self.skin.name} (no other theme)", "warn")
+            return
+        await self.set_skin(skin)
+        if skipped:
+            self.flash(f"theme: {skin.name} (skipped {skipped[0]})", "warn")
+        else:
+            self.flash(f"theme: {skin.name}")
+
+    async def set_skin(self, skin: Theme) -> None:
+        """Repaint the whole dashboard in `skin`, live."""
+        self.skin = skin
+        if isinstance(self.app, K9App):
+            self.app.use_skin(skin)  # the CSS side: every $k9-* variable
+        for widget in (self.header, self.crumbs, self.flash_line, self.hints):
+            widget.skin = skin
+        self._refresh_header()
+        # Rows and titles are coloured in Python, when painted: rebuild the view from its spec (cursor and sort
+        # order start over, as after esc and back).
+        self._remember_filter()
+        await self._show_top()
+
     # the clock
 
     def _set_paused(self, paused: bool) -> None:
@@ -459,7 +530,7 @@ class MainScreen(ResourceActions, Screen[None]):
     def _close_prompt(self) -> None:
         self.prompt.close()
         if self.view is not None:
-            focus = self.view.table if isinstance(self.view, TableView | SourcesView) else self.view
+            focus = self.view.table if isinstance(self.view, TableView | SourcesView | RolloutView) else self.view
             if isinstance(self.view, LogsView):
                 focus = self.view.log_widget
             self.set_focus(focus)  # at once, so the next key already goes to the view
@@ -515,9 +586,7 @@ class K9App(App[None]):
                  readonly: bool = False) -> None:
         self.skin = skin or load_theme("default")
         super().__init__()
-        textual_theme = self.skin.textual_theme()
-        self.register_theme(textual_theme)
-        self.theme = textual_theme.name
+        self.use_skin(self.skin)
         self.backend = backend
         self.paths = list(paths)
         self.readonly = readonly
@@ -535,5 +604,24 @@ class K9App(App[None]):
             more = f" (+{len(self.load_problems) - 1} more)" if len(self.load_problems) > 1 else ""
             self.main.flash(f"manifest error: {self.load_problems[0]}{more}", "error")
 
+    def use_skin(self, skin: Theme) -> None:
+        """Make `skin` the app's Textual theme, which re-applies every stylesheet with its colours."""
+        self.skin = skin
+        textual_theme = skin.textual_theme()
+        self.register_theme(textual_theme)
+        self.theme = textual_theme.name
+
     async def on_unmount(self) -> None:
         await self.backend.stop()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key reaches the app's bindings after bubbling up from the widget it was handed to. With a dialog on
+        top, one that did not come up through the dialog was handed to the main screen before the dialog opened:
+        typed in the same burst as the key that opened it (`ctrl-k y`, `s 5 enter` sent by tmux or pasted), so
+        it is the dialog's. Main-screen keys bubble up in arrival order, so the dialog gets them in that order.
+        """
+        screen = self.screen
+        if isinstance(screen, Dialog) and not screen.owns(event):
+            event.stop()
+            event.prevent_default()  # skips App._on_key: the dialog's bindings would drop what they do not bind
+            screen.feed(event.key, event.character)

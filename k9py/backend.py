@@ -8,6 +8,7 @@ recorded one in tests). `EngineBackend` adapts the embedded control plane; it is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine import ApiError, Cluster
+from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
 from engine.manifests.diff import format_diff
 from engine.manifests.source import ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
 from engine.printers import pod_status as _pod_status
+from engine.printers.duration import age as _age
 from engine.printers_registry import columns_for, row_for
 from engine.selectors import parse_label_selector, selector_to_string
 
@@ -63,6 +66,45 @@ class Summary:
     now: float
     speed: float
     paused: bool
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    """A Deployment's rollout: `kubectl rollout status`'s line and the counts behind it."""
+
+    message: str  # kubectl's line; "error: ..." as kubectl prints it once the progress deadline has passed
+    done: bool
+    failed: bool  # the progress deadline was exceeded
+    revision: int
+    desired: int
+    updated: int
+    ready: int
+    available: int
+    replicas: int
+    old: int  # old replicas pending termination
+    terminating: int | None  # None: unknown
+    strategy: str  # RollingUpdate or Recreate
+    max_surge: str  # as declared ("25%"); "" for Recreate
+    max_unavailable: str
+    surge: int  # resolved against the desired count
+    unavailable: int
+    paused: bool
+    observed: bool  # the controller has seen the latest spec
+
+
+@dataclass(frozen=True)
+class RolloutRevision:
+    """One entry of a Deployment's revision history (one ReplicaSet)."""
+
+    revision: int
+    change_cause: str  # "<none>" when absent, as kubectl prints it
+    replica_set: str
+    images: tuple[str, ...]
+    desired: int
+    current: int
+    ready: int
+    age: str
+    is_current: bool
 
 
 SourceKey = tuple[str, str, str]  # (Kind, namespace or "", name), as a watched folder's inventory keys objects
@@ -121,6 +163,8 @@ class Backend(Protocol):
     def node_failed(self, name: str) -> bool: ...
     def source_rows(self) -> list[SourceRow]: ...
     def source_drift(self, key: SourceKey) -> str: ...
+    def rollout_status(self, name: str, namespace: str) -> RolloutStatus: ...
+    def rollout_revisions(self, name: str, namespace: str) -> list[RolloutRevision]: ...
     # writes
     async def resync(self, key: SourceKey | None = None) -> str: ...
     async def write_back(self, key: SourceKey) -> str: ...
@@ -130,6 +174,7 @@ class Backend(Protocol):
     async def rollback(self, name: str, namespace: str, revision: int) -> str: ...
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
+    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str: ...
     # the cluster clock
     def now(self) -> float: ...
     @property
@@ -295,6 +340,30 @@ class EngineBackend:
         return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=dict(statuses),
                        now=self.now(), speed=self.speed, paused=self.paused)
 
+    def rollout_status(self, name: str, namespace: str) -> RolloutStatus:
+        try:
+            progress = self.cluster.rollout_progress(name, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        try:
+            message, done = self.cluster.rollout_status(name, namespace)
+            failed = False
+        except ApiError as exc:  # the deployment exists (progress read it): this is the progress deadline
+            message, done, failed = f"error: {exc.message}", False, True
+        return RolloutStatus(message=message, done=done, failed=failed, **dataclasses.asdict(progress))
+
+    def rollout_revisions(self, name: str, namespace: str) -> list[RolloutRevision]:
+        """Newest first, as the rollout panel lists them."""
+        try:
+            revisions = self.cluster.rollout_revisions(name, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        now = self.now()
+        return [RolloutRevision(revision=r.revision, change_cause=r.change_cause, replica_set=r.replica_set,
+                                images=r.images, desired=r.desired, current=r.current, ready=r.ready,
+                                age=_age(r.created, now), is_current=r.is_current)
+                for r in reversed(revisions)]
+
     def node_failed(self, name: str) -> bool:
         try:
             return not self.cluster.node_running(name)
@@ -418,6 +487,19 @@ class EngineBackend:
         except ApiError as exc:
             raise BackendError(exc.message) from None
         return f"node/{name} {'cordoned' if cordoned else 'uncordoned'}"
+
+    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str:
+        """`kubectl drain`: returns once every evicted pod is gone (on the cluster clock; seconds at 1x)."""
+        try:
+            output = await self.cluster.drain(name, force=force, delete_emptydir_data=delete_emptydir_data)
+        except DrainError as exc:
+            # kubectl cordons before it checks the pods, so a refused drain leaves the node cordoned: say so.
+            done = f"{exc.output[0]}, not drained: " if exc.output else ""
+            raise BackendError(f"{done}{exc.message}") from None
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        evicted = sum(1 for line in output if line.startswith("evicting pod "))
+        return f"node/{name} drained ({evicted} pod{'' if evicted == 1 else 's'} evicted)"
 
     # --- the clock -----------------------------------------------------------------------------------------
 

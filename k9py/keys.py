@@ -17,8 +17,9 @@ TABLE_VIEWS = frozenset({"pods", "deployments", "replicasets", "nodes", "namespa
                          "containers"})
 TEXT_VIEWS = frozenset({"yaml", "describe", "logs", "drift"})
 SOURCES_VIEWS = frozenset({"sources"})  # not a TABLE_VIEW: its rows are manifests, not API objects of one kind
+ROLLOUT_VIEWS = frozenset({"rollout"})  # one deployment's rollout; its rows are revisions
 OBJECT_VIEWS = TABLE_VIEWS - {"containers"}  # rows are API objects (YAML, describe, delete apply)
-ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS | SOURCES_VIEWS
+ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS | SOURCES_VIEWS | ROLLOUT_VIEWS
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ KEYS: tuple[Key, ...] = (
     Key("question_mark", "help", "Help", display="?", group="general"),
     Key("escape", "back", "Back/Clear", display="esc", group="general"),
     Key("ctrl+c", "quit", "Quit", group="general", hint=False),
+    Key("ctrl+t", "theme", "Theme", group="general", hint=False),  # next skin: bundled and user's, by name
     # navigation
     Key("j", "down", "Down", group="navigation", hint=False),
     Key("k", "up", "Up", group="navigation", hint=False),
@@ -59,17 +61,22 @@ KEYS: tuple[Key, ...] = (
     *(Key(str(n), "favorite", f"Favourite namespace {n}", TABLE_VIEWS, group="navigation", hint=False,
           listed=False) for n in range(2, 10)),
     # resource actions
-    Key("y", "yaml", "YAML", OBJECT_VIEWS),
-    Key("d", "describe", "Describe", OBJECT_VIEWS),
+    Key("y", "yaml", "YAML", OBJECT_VIEWS | ROLLOUT_VIEWS),  # the rollout panel's object is its deployment
+    Key("d", "describe", "Describe", OBJECT_VIEWS | ROLLOUT_VIEWS),
     Key("l", "logs", "Logs", POD_VIEWS | {"containers"}),
     Key("ctrl+k", "kill", "Kill", POD_VIEWS, destructive=True),
     Key("ctrl+d", "delete", "Delete", OBJECT_VIEWS - {"events"}, destructive=True),
     Key("s", "scale", "Scale", WORKLOAD_VIEWS, destructive=True),
     Key("r", "restart", "Restart", frozenset({"deployments"}), destructive=True),
     Key("ctrl+l", "rollback", "Rollback", frozenset({"replicasets"}), destructive=True),
+    # k9s users press ctrl-l on a deployment to roll back: here it opens the panel to pick the revision, which
+    # only reads, so --readonly keeps it; the panel's own ctrl-l is the one that writes.
+    Key("ctrl+l", "rollout", "Rollout/Rollback", frozenset({"deployments"})),
+    Key("ctrl+l", "rollback_revision", "Rollback", ROLLOUT_VIEWS, destructive=True),
     Key("c", "cordon", "Cordon", frozenset({"nodes"}), destructive=True),
     Key("u", "uncordon", "Uncordon", frozenset({"nodes"}), destructive=True),
     Key("f", "fail_node", "Fail/Recover", frozenset({"nodes"}), destructive=True),
+    Key("r", "drain", "Drain", frozenset({"nodes"}), destructive=True),
     Key("ctrl+w", "wide", "Wide", TABLE_VIEWS - {"containers"}, hint=False),
     Key("N", "sort_name", "Sort by name", TABLE_VIEWS, display="shift-n", hint=False),
     Key("A", "sort_age", "Sort by age", TABLE_VIEWS - {"containers"}, display="shift-a", hint=False),
@@ -83,8 +90,10 @@ KEYS: tuple[Key, ...] = (
     Key("s", "autoscroll", "Autoscroll", frozenset({"logs"})),
     Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe", "drift"})),
     Key("t", "timestamps", "Timestamps", frozenset({"logs"})),
+    # In logs `p` is k9s's Previous (the last terminated container's log); `:pause` still pauses there.
+    Key("p", "previous", "Previous", frozenset({"logs"})),
     # the simulated cluster's clock
-    Key("p", "pause", "Pause/Resume", group="cluster"),
+    Key("p", "pause", "Pause/Resume", ALL_VIEWS - {"logs"}, group="cluster"),
     Key("plus", "faster", "Faster", display="+", group="cluster"),
     Key("minus", "slower", "Slower", display="-", group="cluster"),
 )

@@ -1,5 +1,6 @@
 """End to end in a real terminal: k9py runs in tmux; keys are typed with send-keys and the screen is read back
-with capture-pane, as a person would use it. Keys are sent one at a time, at typing speed."""
+with capture-pane, as a person would use it. Keys are sent one at a time, at typing speed, except where a burst
+(one send-keys call, as a paste arrives) checks that a dialog gets the keys typed along with the one opening it."""
 
 import shutil
 import subprocess
@@ -26,6 +27,10 @@ class Terminal:
         for key in keys:
             subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.15)
+
+    def burst(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        time.sleep(0.15)
 
     def command(self, text: str) -> None:
         self.keys(":")
@@ -77,9 +82,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "redis"], check=True)
     terminal.keys("Enter")
     terminal.wait_for(lambda s: "</redis>" in s)
-    terminal.keys("C-k")
-    terminal.wait_for(lambda s: "Kill" in s or "kill" in s)
-    terminal.keys("y")
+    terminal.burst("C-k", "y")  # the confirm dialog opens and takes the y
     terminal.wait_for(lambda s: pod_names(s, "redis") - {old}, timeout=40)
 
     # Scale the frontend with the `s` dialog and see the new count.
@@ -90,9 +93,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "frontend"], check=True)
     terminal.keys("Enter")
     terminal.wait_for(lambda s: "</frontend>" in s)
-    terminal.keys("s")
-    terminal.wait_for(lambda s: "Scale deployment shop/frontend" in s)
-    terminal.keys("BSpace", "5", "Enter")
+    terminal.burst("s", "5", "Enter")  # the scale dialog opens with the count selected: 5 replaces it
     terminal.wait_for(lambda s: any("frontend" in line and "/5" in line for line in s.splitlines()), timeout=40)
 
     # Edit the watched file: the image changes, a new ReplicaSet rolls out, the flash line says so.

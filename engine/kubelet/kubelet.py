@@ -20,7 +20,7 @@ from typing import Any
 from .. import podutil
 from ..errors import ApiError
 from ..events import KUBELET
-from ..timeutil import format_micro_time
+from ..timeutil import format_micro_time, go_duration
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .logs import LogBook
 from .state import BACKOFF_INITIAL, BACKOFF_MAX, ContainerState, PodState, image_ref, image_size
@@ -40,16 +40,6 @@ BACKOFF_RESYNC_SECONDS = 10.0
 MIN_GRACE_SECONDS = 2.0
 
 
-def go_duration(seconds: float) -> str:
-    """Go's time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s."""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
 
 
 def _pull_duration(seconds: float) -> str:

@@ -16,6 +16,7 @@ from .namespaces import NamespacesView
 from .nodes import NodesView
 from .pods import PodsView
 from .replicasets import ReplicaSetsView
+from .rollout import RolloutView
 from .sources import DriftView, SourcesView
 from .spec import ViewSpec
 from .yaml import YamlView
@@ -34,6 +35,7 @@ VIEWS: dict[str, type[Widget]] = {
     "logs": LogsView,
     "sources": SourcesView,
     "drift": DriftView,
+    "rollout": RolloutView,
 }
 
 # The dedicated table view for a kind; every other kind gets the generic one.

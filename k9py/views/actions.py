@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..backend import Backend, BackendError, KindRef
-from ..widgets.dialogs import ConfirmDialog, ScaleDialog
+from ..backend import Backend, BackendError, KindRef, RolloutRevision
+from ..widgets.dialogs import ConfirmDialog, DrainChoice, DrainDialog, ScaleDialog
 
 if TYPE_CHECKING:
     from ..app import MainScreen
@@ -85,8 +85,28 @@ class ResourceActions:
         self._confirm("Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision}?",
                       "Rollback", lambda: self.backend.rollback(deployment, namespace, int(revision)))
 
+    def act_rollback_to(self: MainScreen, deployment: str, namespace: str, revision: RolloutRevision) -> None:
+        """From the rollout panel: the revision's own images say what the rollback brings back."""
+        images = ", ".join(revision.images) or "no images"
+        already = " It is already the current revision." if revision.is_current else ""
+        self._confirm("Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision.revision} "
+                      f"({images})?{already}", "Rollback",
+                      lambda: self.backend.rollback(deployment, namespace, revision.revision))
+
     def act_cordon(self: MainScreen, obj: Obj, cordoned: bool) -> None:
         self.run_worker(self._run(self.backend.cordon(obj["metadata"]["name"], cordoned)))
+
+    def act_drain(self: MainScreen, obj: Obj) -> None:
+        name = obj["metadata"]["name"]
+
+        def chosen(choice: DrainChoice | None) -> None:
+            if choice is None:
+                return
+            self.flash(f"draining node/{name}: cordoned, evicting its pods")
+            # In a worker: the drain returns only when the evicted pods are gone, after their grace periods.
+            self.run_worker(self._run(self.backend.drain(name, choice.force, choice.delete_emptydir_data)))
+
+        self.app.push_screen(DrainDialog(name), chosen)
 
     def act_fail_node(self: MainScreen, obj: Obj) -> None:
         name = obj["metadata"]["name"]

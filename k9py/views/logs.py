@@ -1,7 +1,9 @@
-"""`l`: a container's log, followed live (`s` autoscroll, `w` wrap, `t` timestamps, `/` filters lines).
+"""`l`: a container's log, followed live (`s` autoscroll, `w` wrap, `t` timestamps, `/` filters lines, `p` the
+previous instance's log).
 
 The engine generates log lines on demand, so the view polls and appends only lines after the last one it showed;
-a container restart simply continues the stream with the new run's lines.
+a container restart simply continues the stream with the new run's lines. The previous instance's log is a
+finished run, shown whole, and replaced when the container terminates again.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class LogsView(ViewMixin, Vertical):
         self.timestamps = False
         self.wrap = False
         self.gone = False
+        self.missing = ""  # why there is no log to show (no previous instance yet), in kubectl's words
         self._filter: re.Pattern[str] | None = None
         self._filter_text = ""
         self._inverse = False
@@ -84,7 +87,11 @@ class LogsView(ViewMixin, Vertical):
                 self.gone = True
                 self.border_title = self.title()
             return
-        lines = self.backend.logs(pod, self.spec.container) or []
+        found = self.backend.logs(pod, self.spec.container, previous=self.spec.previous)
+        if self.spec.previous:
+            self._show_previous(found)
+            return
+        lines = found or []
         fresh = self._after_last(lines)
         if not fresh:
             return
@@ -92,6 +99,20 @@ class LogsView(ViewMixin, Vertical):
         if len(self.lines) > MAX_LINES:
             del self.lines[: len(self.lines) - MAX_LINES]
         self._write(fresh)
+
+    def _show_previous(self, lines: list[LogLine] | None) -> None:
+        if lines is None:
+            # kubectl logs --previous's error (the API server's wording) when the container never terminated.
+            missing = (f'previous terminated container "{self.spec.container}" in pod "{self.spec.name}" '
+                       "not found")
+            if missing != self.missing:
+                self.missing, self.lines = missing, []
+                self._rewrite()
+            return
+        if self.missing or lines[:1] != self.lines[:1] or len(lines) != len(self.lines):
+            self.missing = ""  # the container terminated (again): this is another instance's log
+            self.lines = list(lines[-MAX_LINES:])
+            self._rewrite()
 
     def _after_last(self, lines: list[LogLine]) -> list[LogLine]:
         if not self.lines:
@@ -116,6 +137,8 @@ class LogsView(ViewMixin, Vertical):
     def _rewrite(self) -> None:
         self.log_widget.clear()
         self.log_widget.wrap = self.wrap
+        if self.missing:
+            self.log_widget.write(Text(self.missing, style=self.skin.error))
         self._write(self.lines)
         if self.autoscroll:
             self.log_widget.scroll_end(animate=False)
@@ -157,6 +180,8 @@ class LogsView(ViewMixin, Vertical):
         text.append(f"{self.spec.namespace}/{self.spec.name}:{self.spec.container}",
                     style=f"bold {self.skin.title_highlight}")
         text.append(")", style=f"bold {self.skin.title_fg}")
+        if self.spec.previous:
+            text.append("[previous]", style=f"bold {self.skin.title_counter}")
         if self._filter_text:
             text.append(f" </{self._filter_text}>", style=f"bold {self.skin.title_filter}")
         if self.gone:

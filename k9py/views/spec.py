@@ -7,18 +7,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ViewSpec:
-    view: str  # pods, deployments, replicasets, nodes, namespaces, events, generic, containers, yaml, describe, logs
+    view: str  # pods, deployments, ..., yaml, describe, logs, rollout: a key of views.VIEWS
     kind: str = ""  # the API kind ("Pod") for every view but logs
     namespace: str | None = None  # None: all namespaces
     name: str = ""  # the object a detail view (containers, yaml, describe, logs) is about
     selector: str = ""  # drill-down constraint: label selector (deployment -> pods)
     node: str = ""  # drill-down constraint: spec.nodeName (node -> pods)
     container: str = ""  # logs: which container
+    previous: bool = False  # logs: the previous (terminated) instance of the container, as `kubectl logs -p`
     filter: str = ""  # the `/` filter, kept when the user drills in and comes back
     wide: bool = False
 
     @property
     def crumb(self) -> str:
-        if self.view in ("yaml", "describe", "logs", "containers", "drift"):
+        if self.view in ("yaml", "describe", "logs", "containers", "drift", "rollout"):
             return f"{self.view}:{self.name}" + (f":{self.container}" if self.container else "")
         return self.view if self.view != "generic" else self.kind.lower()

@@ -1,0 +1,231 @@
+"""`kubectl drain` (`k8s.io/kubectl/pkg/drain` and `pkg/cmd/drain`): cordon a node, then evict its pods.
+
+Like kubectl this is a client of the API: it cordons through a patch, picks the pods to evict with kubectl's
+filters (in its order: DaemonSet, mirror, local storage, unreplicated), refuses the whole drain when a filter
+says a pod cannot go, evicts the rest and waits until each is gone. The node stays cordoned after a refusal,
+as with kubectl, which cordons before it looks at the pods.
+
+Simplifications, because k9py serves neither PodDisruptionBudgets nor DaemonSets:
+- an eviction is never refused with 429 ("Cannot evict pod as it would violate the pod's disruption budget."),
+  so kubectl's retry-every-5s loop never runs;
+- a pod controlled by a DaemonSet is treated as if its DaemonSet exists (kubectl GETs it, and with `--force`
+  deletes pods whose DaemonSet is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import podutil
+from .api import Api
+from .errors import ApiError
+from .store import deep_copy
+from .timeutil import format_time, go_duration
+
+Obj = dict[str, Any]
+
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+DISRUPTION_TARGET = "DisruptionTarget"
+DEFAULT_TIMEOUT = 600.0
+
+# kubectl's filter messages (pkg/drain/filters.go).
+DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
+DAEMONSET_WARNING = "ignoring DaemonSet-managed Pods"
+LOCAL_STORAGE_FATAL = "Pods with local storage (use --delete-emptydir-data to override)"
+LOCAL_STORAGE_WARNING = "deleting Pods with local storage"
+UNMANAGED_FATAL = "cannot delete Pods that declare no controller (use --force to override)"
+UNMANAGED_WARNING = "deleting Pods that declare no controller"
+
+OKAY, SKIP, WARNING, ERROR = "Okay", "Skip", "Warning", "Error"
+
+
+class DrainError(ApiError):
+    """The drain stopped; `output` holds what kubectl had printed by then (the node is cordoned already)."""
+
+    def __init__(self, message: str, output: list[str]) -> None:
+        super().__init__(400, "BadRequest", message)
+        self.output = output
+
+
+@dataclass(frozen=True)
+class _Status:
+    delete: bool
+    reason: str
+    message: str = ""
+
+
+_OKAY = _Status(True, OKAY)
+
+
+@dataclass
+class DrainOptions:
+    force: bool = False
+    ignore_daemonsets: bool = True
+    delete_emptydir_data: bool = False
+    grace_period: int | None = None  # None: each pod's own terminationGracePeriodSeconds (kubectl's -1)
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class _Plan:
+    """GetPodsForDeletion's result: each pod of the node with the verdict of the last filter it reached."""
+
+    items: list[tuple[Obj, _Status]] = field(default_factory=list)
+
+    def pods(self) -> list[Obj]:
+        return [pod for pod, status in self.items if status.delete]
+
+    def _grouped(self, reason: str, fallback: str = "") -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for pod, status in self.items:
+            if status.reason == reason:
+                groups.setdefault(status.message or fallback, []).append(_key(pod))
+        return groups
+
+    def warnings(self) -> str:
+        return "; ".join(f"{message}: {', '.join(pods)}" for message, pods in self._grouped(WARNING).items())
+
+    def errors(self) -> list[str]:
+        out = []
+        for message, pods in self._grouped(ERROR, "unexpected error").items():
+            prefix = "" if message.lower().startswith("cannot delete") else "cannot delete "
+            out.append(f"{prefix}{message}: {', '.join(pods)}")
+        return out
+
+
+def _key(pod: Obj) -> str:
+    meta = pod["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+# A finished (Succeeded/Failed) pod loses nothing by going, so the filters that protect running pods let it go.
+
+
+def _daemonset_filter(pod: Obj, options: DrainOptions) -> _Status:
+    ref = podutil.controller_ref(pod)
+    if ref is None or ref.get("kind") != "DaemonSet" or podutil.is_terminal(pod):
+        return _OKAY
+    if not options.ignore_daemonsets:
+        return _Status(False, ERROR, DAEMONSET_FATAL)
+    return _Status(False, WARNING, DAEMONSET_WARNING)
+
+
+def _mirror_filter(pod: Obj, _: DrainOptions) -> _Status:
+    # Static pods' API mirrors: deleting them through the API does nothing to the kubelet's pod.
+    if MIRROR_ANNOTATION in (pod["metadata"].get("annotations") or {}):
+        return _Status(False, SKIP)
+    return _OKAY
+
+
+def _local_storage_filter(pod: Obj, options: DrainOptions) -> _Status:
+    volumes = (pod.get("spec") or {}).get("volumes") or ()
+    if not any(isinstance(v, dict) and v.get("emptyDir") is not None for v in volumes) or podutil.is_terminal(pod):
+        return _OKAY
+    if not options.delete_emptydir_data:
+        return _Status(False, ERROR, LOCAL_STORAGE_FATAL)
+    return _Status(True, WARNING, LOCAL_STORAGE_WARNING)
+
+
+def _unreplicated_filter(pod: Obj, options: DrainOptions) -> _Status:
+    if podutil.is_terminal(pod) or podutil.controller_ref(pod) is not None:
+        return _OKAY
+    if options.force:
+        return _Status(True, WARNING, UNMANAGED_WARNING)
+    return _Status(False, ERROR, UNMANAGED_FATAL)
+
+
+FILTERS: tuple[Callable[[Obj, DrainOptions], _Status], ...] = (
+    _daemonset_filter, _mirror_filter, _local_storage_filter, _unreplicated_filter)
+
+
+def plan(api: Api, node: str, options: DrainOptions) -> _Plan:
+    """The pods bound to `node` and what kubectl would do with each."""
+    result = _Plan()
+    for pod in api.list("pods", None, None, f"spec.nodeName={node}"):
+        status = _OKAY
+        for check in FILTERS:
+            status = check(pod, options)
+            if not status.delete:
+                break  # kubectl stops at the first filter that keeps the pod; a later one's warning is lost
+        result.items.append((pod, status))
+    return result
+
+
+def evict(api: Api, pod: Obj, grace_period: int | None) -> None:
+    """POST pods/eviction: a graceful delete that first marks the pod a DisruptionTarget.
+
+    Pods that are not running yet, already finished or already terminating skip the budget check and the
+    condition (the eviction REST's canIgnorePDB); with no budgets served, the check itself always passes.
+    """
+    meta = pod["metadata"]
+    phase = (pod.get("status") or {}).get("phase")
+    if phase not in ("Pending", "Succeeded", "Failed") and not meta.get("deletionTimestamp"):
+        _mark_disruption_target(api, pod)
+    api.delete("pods", meta["name"], meta.get("namespace"), grace_period=grace_period, uid=meta.get("uid"))
+
+
+def _mark_disruption_target(api: Api, pod: Obj) -> None:
+    status = deep_copy(pod.get("status") or {})
+    conditions = [c for c in status.get("conditions") or () if c.get("type") != DISRUPTION_TARGET]
+    conditions.append({"type": DISRUPTION_TARGET, "status": "True", "reason": "EvictionByEvictionAPI",
+                       "message": "Eviction API: evicting", "lastProbeTime": None,
+                       "lastTransitionTime": format_time(api.clock.now())})
+    status["conditions"] = conditions
+    api.update_status({**pod, "status": status})
+
+
+def cordon(api: Api, node: str) -> str:
+    current = api.get("nodes", node)
+    if (current.get("spec") or {}).get("unschedulable"):
+        return f"node/{node} already cordoned"
+    api.patch("nodes", node, None, {"spec": {"unschedulable": True}})
+    return f"node/{node} cordoned"
+
+
+
+
+async def drain(api: Api, node: str, options: DrainOptions,
+                wait: Callable[[Callable[[], bool], float], Awaitable[bool]]) -> list[str]:
+    """Cordon `node`, evict its pods and wait (through `wait(predicate, timeout)`) until they are gone.
+
+    Returns kubectl's output lines; raises `DrainError` (carrying the lines so far) when a pod cannot be
+    evicted or the wait times out, and `ApiError` when the node does not exist.
+    """
+    output = [cordon(api, node)]
+    found = plan(api, node, options)
+    if errors := found.errors():
+        # utilerrors.NewAggregate: one error prints as itself, several as a bracketed list.
+        message = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+        raise DrainError(message, output)
+    if warnings := found.warnings():
+        output.append(f"Warning: {warnings}")
+    pending: dict[str, tuple[Obj, str]] = {}
+    for pod in found.pods():
+        output.append(f"evicting pod {_key(pod)}")
+        try:
+            evict(api, pod, options.grace_period)
+        except ApiError as exc:
+            if exc.code == 404:
+                continue  # gone already: kubectl counts it as done and prints nothing
+            raise DrainError(f'error when evicting pods/"{pod["metadata"]["name"]}" -n '
+                             f'"{pod["metadata"].get("namespace", "")}": {exc.message}', output) from None
+        pending[_key(pod)] = (pod, pod["metadata"].get("uid", ""))
+
+    def all_gone() -> bool:
+        # waitForDelete: a pod is gone when it no longer exists or a new pod with its name has another UID.
+        for key, (pod, uid) in list(pending.items()):
+            meta = pod["metadata"]
+            current = api.store.get("pods", meta.get("namespace", ""), meta["name"])
+            if current is None or current["metadata"].get("uid") != uid:
+                output.append(f"pod/{meta['name']} evicted")
+                del pending[key]
+        return not pending
+
+    if not all_gone() and not await wait(all_gone, options.timeout):
+        name = next(iter(pending.values()))[0]["metadata"]["name"]
+        raise DrainError(f'error when waiting for pod "{name}" terminating: global timeout reached: '
+                         f"{go_duration(options.timeout)}", output)
+    output.append(f"node/{node} drained")
+    return output

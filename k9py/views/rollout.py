@@ -1,0 +1,191 @@
+"""ctrl-l on a deployment: its rollout, live. `kubectl rollout status` with the counts behind it, then the revision
+history (`kubectl rollout history` with each revision's ReplicaSet, images and readiness), where ctrl-l rolls back
+to the selected revision (`kubectl rollout undo --to-revision`).
+
+The panel is a few lines and a handful of rows, so it is simply recomputed whenever the deployment or one of its
+ReplicaSets changes (and every second, for the ages) and repainted only when what it shows changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ..backend import Backend, BackendError, Change, RolloutRevision, RolloutStatus, Subscription
+from ..theme import Theme
+from ..widgets.table import Cell, ResourceTable
+from .base import ViewMixin, table_frame_css
+from .rollout_render import COLUMNS, render_progress, revision_category, revision_cells
+from .spec import ViewSpec
+
+Obj = dict[str, Any]
+FRAME_SECONDS = 0.1
+REFRESH_SECONDS = 1.0
+Row = tuple[str, tuple[str, ...], str]  # (ReplicaSet name, cells, colour category)
+
+
+class RolloutView(ViewMixin, Vertical):
+    DEFAULT_CSS = table_frame_css("RolloutView") + """
+    RolloutView > #rollout-progress {
+        height: auto;
+        padding: 0 1 1 1;
+        background: $k9-table-bg;
+    }
+    """
+
+    view_name = "rollout"
+
+    def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
+        super().__init__()
+        self.spec, self.backend, self.skin = spec, backend, skin
+        self.kind = backend.resolve(spec.kind or "Deployment")
+        self.namespace = spec.namespace or "default"
+        self.progress = Static(id="rollout-progress")
+        self.table = ResourceTable()
+        self.status: RolloutStatus | None = None
+        self.revisions: dict[str, RolloutRevision] = {}
+        self.gone = False
+        self._painted: list[Row] = []
+        self._painted_progress: tuple[object, ...] = ()
+        self.progress_text = ""  # what the progress lines say, uncoloured (tests and smoke checks)
+        self._subscriptions: list[Subscription] = []
+        self._title_plain = ""
+
+    def compose(self) -> ComposeResult:
+        yield self.progress
+        yield self.table
+
+    def on_mount(self) -> None:
+        for i, name in enumerate(COLUMNS):
+            self.table.add_column(name, key=f"c{i}")
+        self._subscriptions = [self.backend.subscribe(self.backend.resolve(kind), self.namespace)
+                               for kind in ("Deployment", "ReplicaSet")]
+        for subscription in self._subscriptions:
+            subscription.drain()  # the backlog is the current state, which refresh_panel reads anyway
+        self.refresh_panel()
+        self.set_interval(FRAME_SECONDS, self._pump)
+        self.set_interval(REFRESH_SECONDS, self.refresh_panel)
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.close()
+        self._subscriptions = []
+
+    def _concerns(self, change: Change) -> bool:
+        meta = change.obj.get("metadata") or {}
+        if change.obj.get("kind") == "Deployment":
+            return meta.get("name") == self.spec.name
+        return any(ref.get("kind") == "Deployment" and ref.get("name") == self.spec.name
+                   for ref in meta.get("ownerReferences") or ())
+
+    def _pump(self) -> None:
+        changed = False
+        for subscription in self._subscriptions:
+            changed |= any(self._concerns(change) for change in subscription.drain())
+        if changed:
+            self.refresh_panel()
+
+    def refresh_panel(self) -> None:
+        try:
+            status = self.backend.rollout_status(self.spec.name, self.namespace)
+            revisions = self.backend.rollout_revisions(self.spec.name, self.namespace)
+        except BackendError as exc:
+            self._show_gone(str(exc))
+            return
+        self.gone, self.status = False, status
+        self.revisions = {rev.replica_set: rev for rev in revisions}
+        self._paint_progress(("ok", status), lambda: render_progress(status, self.skin))
+        self._paint_rows([(rev.replica_set, revision_cells(rev), revision_category(rev, status))
+                          for rev in revisions])
+        self._update_title()
+
+    def _show_gone(self, reason: str) -> None:
+        self.gone, self.status, self.revisions = True, None, {}
+
+        def gone() -> Text:
+            return Text(f"deployment {self.namespace}/{self.spec.name} is gone: {reason}",
+                        style=f"bold {self.skin.error}")
+
+        self._paint_progress(("gone", reason), gone)
+        self._paint_rows([])
+        self._update_title()
+
+    def _paint_progress(self, signature: tuple[object, ...], render: Callable[[], Text]) -> None:
+        if signature != self._painted_progress:
+            self._painted_progress = signature
+            text = render()
+            self.progress_text = text.plain
+            self.progress.update(text)
+
+    def _paint_rows(self, rows: list[Row]) -> None:
+        """Rebuild the history, keeping the cursor on the same ReplicaSet (a rollback renumbers it)."""
+        if rows == self._painted:
+            return
+        table = self.table
+        selected, row_index = table.selected_key(), table.cursor_row
+        table.clear()
+        for key, values, category in rows:
+            colour = self.skin.status(category)
+            table.add_row(*(Cell(v, style=colour, no_wrap=True, overflow="ellipsis") for v in values), key=key)
+        self._painted = rows
+        keys = [key for key, _, _ in rows]
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected), animate=False)
+        elif keys:
+            table.move_cursor(row=min(row_index, len(keys) - 1), animate=False)
+
+    # --- what the main screen asks -------------------------------------------------------------------------
+
+    def title(self) -> Text:
+        skin = self.skin
+        text = Text(" ")
+        text.append("rollout(", style=f"bold {skin.title_fg}")
+        text.append(f"{self.kind.singular}/{self.namespace}/{self.spec.name}", style=f"bold {skin.title_highlight}")
+        text.append(")", style=f"bold {skin.title_fg}")
+        if not self.gone:
+            text.append("[", style=skin.title_fg)
+            text.append(str(len(self.revisions)), style=f"bold {skin.title_counter}")
+            text.append("]", style=skin.title_fg)
+        else:
+            text.append(" <deleted>", style=f"bold {skin.error}")
+        text.append(" ")
+        return text
+
+    def _update_title(self) -> None:
+        title = self.title()
+        if title.plain != self._title_plain:
+            self._title_plain = title.plain
+            self.border_title = title
+
+    @property
+    def plain_title(self) -> str:
+        return self._title_plain
+
+    def history(self) -> list[tuple[str, ...]]:
+        """The history rows as shown, top to bottom (tests and smoke checks)."""
+        return [values for _, values, _ in self._painted]
+
+    def selected_revision(self) -> RolloutRevision | None:
+        key = self.table.selected_key()
+        return self.revisions.get(key) if key is not None else None
+
+    def selected(self) -> Obj | None:
+        """The deployment itself, so y and d show it."""
+        return self.backend.get(self.kind, self.spec.name, self.namespace)
+
+    def move(self, how: str) -> None:
+        table = self.table
+        if how == "down":
+            table.action_cursor_down()
+        elif how == "up":
+            table.action_cursor_up()
+        elif how == "top":
+            table.move_cursor(row=0)
+        elif how == "bottom":
+            table.move_cursor(row=max(0, table.row_count - 1))
