@@ -82,6 +82,7 @@ _SPEC: dict[str, tuple[tuple[str, ...], str]] = {
     "table_bg": (("views", "table", "bgColor"), "black"),
     "cursor_fg": (("views", "table", "cursorFgColor"), "black"),
     "cursor_bg": (("views", "table", "cursorBgColor"), "aqua"),
+    "mark": (("views", "table", "markColor"), "palegreen"),  # rows marked with space
     "header_fg": (("views", "table", "header", "fgColor"), "white"),
     "header_bg": (("views", "table", "header", "bgColor"), "black"),
     "sorter": (("views", "table", "header", "sorterColor"), "aqua"),
@@ -145,6 +146,7 @@ class Theme:
     table_bg: str
     cursor_fg: str
     cursor_bg: str
+    mark: str
     header_fg: str
     header_bg: str
     sorter: str

@@ -176,8 +176,9 @@ async def test_drain_is_cancelled_by_default_and_hidden_when_readonly() -> None:
 
 
 def row_colour(view: TableView) -> str:
-    cell = view.table.get_row_at(0)[0]
-    return str(cell.style)
+    row = view.table.row(view.table.key_at(0) or "")
+    assert row is not None
+    return row.colour
 
 
 async def test_ctrl_t_cycles_themes_and_repaints_the_rows() -> None:

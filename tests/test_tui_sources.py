@@ -95,7 +95,7 @@ def row(screen: MainScreen, name: str) -> tuple[str, ...]:
 async def select(pilot: Pilot[None], screen: MainScreen, name: str) -> None:
     table = view(screen).table
     keys = [k for k, r in view(screen).rows.items() if r.name == name]
-    table.move_cursor(row=table.get_row_index(keys[0]), animate=False)
+    table.move_cursor(row=table.index_of(keys[0]) or 0)
     await pilot.pause()
 
 
@@ -112,13 +112,13 @@ async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: P
         assert error.line in (3, 4) and "YAML" in errors[0].message and errors[0].sync == "Error"
         assert screen.view_title.strip() == "sources[3]"
         error_colour = screen.skin.status("error")
-        assert view(screen).table.get_row(errors[0].key)[0].style == error_colour
+        assert view(screen).table.row(errors[0].key).colour == error_colour  # type: ignore[union-attr]
 
         # An imperative scale is drift: the row turns OutOfSync (in the pending colour) within a refresh.
         await backend.cluster.scale("Deployment", "web", 4, "default")
         await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
         web_key = next(k for k, r in view(screen).rows.items() if r.name == "web")
-        assert view(screen).table.get_row(web_key)[0].style == screen.skin.status("pending")
+        assert view(screen).table.row(web_key).colour == screen.skin.status("pending")  # type: ignore[union-attr]
 
         await select(pilot, screen, "web")
         await pilot.press("d")

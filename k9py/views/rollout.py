@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from ..backend import Backend, BackendError, Change, RolloutRevision, RolloutStatus, Subscription
 from ..theme import Theme
-from ..widgets.table import Cell, ResourceTable
+from ..widgets.table import ResourceTable
 from .base import ViewMixin, table_frame_css
 from .rollout_render import COLUMNS, render_progress, revision_category, revision_cells
 from .spec import ViewSpec
@@ -61,8 +61,7 @@ class RolloutView(ViewMixin, Vertical):
         yield self.table
 
     def on_mount(self) -> None:
-        for i, name in enumerate(COLUMNS):
-            self.table.add_column(name, key=f"c{i}")
+        self.table.set_columns(COLUMNS)
         self._subscriptions = [self.backend.subscribe(self.backend.resolve(kind), self.namespace)
                                for kind in ("Deployment", "ReplicaSet")]
         for subscription in self._subscriptions:
@@ -127,18 +126,8 @@ class RolloutView(ViewMixin, Vertical):
         """Rebuild the history, keeping the cursor on the same ReplicaSet (a rollback renumbers it)."""
         if rows == self._painted:
             return
-        table = self.table
-        selected, row_index = table.selected_key(), table.cursor_row
-        table.clear()
-        for key, values, category in rows:
-            colour = self.skin.status(category)
-            table.add_row(*(Cell(v, style=colour, no_wrap=True, overflow="ellipsis") for v in values), key=key)
+        self.table.show_list((key, values, self.skin.status(category)) for key, values, category in rows)
         self._painted = rows
-        keys = [key for key, _, _ in rows]
-        if selected in keys:
-            table.move_cursor(row=keys.index(selected), animate=False)
-        elif keys:
-            table.move_cursor(row=min(row_index, len(keys) - 1), animate=False)
 
     # --- what the main screen asks -------------------------------------------------------------------------
 
@@ -180,12 +169,4 @@ class RolloutView(ViewMixin, Vertical):
         return self.backend.get(self.kind, self.spec.name, self.namespace)
 
     def move(self, how: str) -> None:
-        table = self.table
-        if how == "down":
-            table.action_cursor_down()
-        elif how == "up":
-            table.action_cursor_up()
-        elif how == "top":
-            table.move_cursor(row=0)
-        elif how == "bottom":
-            table.move_cursor(row=max(0, table.row_count - 1))
+        self.table.move(how)

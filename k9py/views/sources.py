@@ -15,7 +15,7 @@ from textual.containers import Vertical
 
 from ..backend import Backend, BackendError, SourceRow
 from ..theme import Theme
-from ..widgets.table import Cell, ResourceTable
+from ..widgets.table import ResourceTable
 from .base import ViewMixin, table_frame_css
 from .rows import RowFilter
 from .spec import ViewSpec
@@ -57,8 +57,7 @@ class SourcesView(ViewMixin, Vertical):
         yield self.table
 
     def on_mount(self) -> None:
-        for i, name in enumerate(COLUMNS):
-            self.table.add_column(name, key=f"c{i}")
+        self.table.set_columns(COLUMNS)
         self.refresh_rows()
         self.set_interval(REFRESH_SECONDS, self.refresh_rows)
         self.table.focus()
@@ -74,19 +73,8 @@ class SourcesView(ViewMixin, Vertical):
 
     def _paint(self, shown: list[tuple[str, list[str], str]]) -> None:
         """Rebuild the table, keeping the cursor on the same row when it is still there."""
-        table = self.table
-        selected = table.selected_key()
-        row_index = table.cursor_row
-        table.clear()
-        for key, values, cat in shown:
-            colour = self.skin.status(cat)
-            table.add_row(*(Cell(v, style=colour, no_wrap=True, overflow="ellipsis") for v in values), key=key)
+        self.table.show_list((key, values, self.skin.status(category)) for key, values, category in shown)
         self._painted = shown
-        keys = [key for key, _, _ in shown]
-        if selected in keys:
-            table.move_cursor(row=keys.index(selected), animate=False)
-        elif keys:
-            table.move_cursor(row=min(row_index, len(keys) - 1), animate=False)
 
     # --- what the main screen asks -------------------------------------------------------------------------
 
@@ -135,15 +123,7 @@ class SourcesView(ViewMixin, Vertical):
             return None
 
     def move(self, how: str) -> None:
-        table = self.table
-        if how == "down":
-            table.action_cursor_down()
-        elif how == "up":
-            table.action_cursor_up()
-        elif how == "top":
-            table.move_cursor(row=0)
-        elif how == "bottom":
-            table.move_cursor(row=max(0, table.row_count - 1))
+        self.table.move(how)
 
 
 class DriftView(TextView):

@@ -1,9 +1,9 @@
 """The live table every resource view is built on.
 
 Rows are kept in a model keyed by object uid (plus a sub-key for views with several rows per object). Watch
-events are drained once per frame (30 Hz) and coalesced, and only cells whose text or colour changed are written
-to the DataTable (`update_cell`), so a busy cluster costs work proportional to what changed, not to the table.
-A slower tick refreshes what changes with time alone (ages) and fades the added/modified highlights.
+events are drained once per frame (30 Hz) and coalesced; a row whose text, colour or place changed is handed to
+the table, which repaints it only if it is on screen. A slower tick refreshes what changes with time alone (ages)
+for the rows on screen and fades the added/modified highlights.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets.data_table import ColumnKey
 
 from ..backend import Backend, BackendError, Change, Subscription
 from ..theme import Theme
-from ..widgets.table import Cell, ResourceTable
+from ..widgets.table import ResourceTable, TableRow
 from .base import ViewMixin, table_frame_css
 from .rows import RowFilter, RowState, delta
 from .spec import ViewSpec
@@ -29,9 +28,10 @@ Obj = dict[str, Any]
 FRAME_SECONDS = 1 / 30
 TICK_SECONDS = 1.0
 HIGHLIGHT_SECONDS = 3.0  # how long an added/modified row keeps its colour
-# Past this many rows appearing or disappearing in one frame, rebuilding the table beats DataTable.remove_row,
-# which is O(rows) per call (a 3000-pod filter took 30 s row by row, 50 ms rebuilt).
+# Past this many rows appearing or disappearing in one frame, one re-sort of the model beats row-by-row moves.
 BULK_ROWS = 100
+
+
 class TableView(ViewMixin, Vertical):
     """A live table of one kind. Subclasses pick columns, colours, sort order and where enter leads."""
 
@@ -57,9 +57,7 @@ class TableView(ViewMixin, Vertical):
         self._pick: list[int] | None = None
         self.columns: list[str] = self._columns()
         self._col_index = {name: i for i, name in enumerate(self.columns)}
-        self._shown = 0
-        self._needs_sort = False  # a row was added: re-sort at the end of the frame
-        self._bulk = False  # model-only updates; the table is rebuilt at the end of the frame
+        self._bulk = False  # model-only updates; the table is refilled at the end of the frame
         self._flashing: set[str] = set()  # rows whose added/modified highlight has yet to fade
         self._viewport: tuple[int, int, int] = (-1, -1, -1)
         self.sort_by = ""  # "", or a column the user sorted by with shift-N/A/S
@@ -101,7 +99,7 @@ class TableView(ViewMixin, Vertical):
             # AGE starts youngest first (latest creation time first), the others A to Z.
             self.sort_by, self.sort_descending = column, column == "AGE"
         self._rebuild()
-        self._finish(sort=False)
+        self._update_title()
         return None
 
     def rows_for(self, obj: Obj) -> list[tuple[str, list[str]]]:
@@ -160,8 +158,7 @@ class TableView(ViewMixin, Vertical):
         yield self.table
 
     def on_mount(self) -> None:
-        for i, name in enumerate(self.columns):
-            self.table.add_column(name, key=f"c{i}")
+        self.table.set_columns(self.columns)
         self._subscription = self.backend.subscribe(self.kind, self.spec.namespace)
         self._apply(self._subscription.drain(), initial=True)
         self.set_interval(FRAME_SECONDS, self._pump)
@@ -199,20 +196,12 @@ class TableView(ViewMixin, Vertical):
         self._refresh_viewport()
 
     def _refresh_viewport(self) -> None:
-        table = self.table
-        first = max(0, int(table.scroll_y))
-        last = min(table.row_count, first + table.size.height + 1)
-        uids: dict[str, None] = {}
-        for row in range(first, last):
-            key = table.coordinate_to_cell_key((row, 0)).row_key.value
-            state = self._rows.get(key or "")
-            if state is not None:
-                uids[state.uid] = None
+        uids = dict.fromkeys(state.uid for key in self.table.keys_on_screen() if (state := self._rows.get(key)))
         for uid in uids:
             obj = self._objects.get(uid)
             if obj is not None:
                 self._upsert(obj, mark=False)
-        self._finish(sort=False)
+        self._update_title()
 
     # --- the model -----------------------------------------------------------------------------------------
 
@@ -226,26 +215,22 @@ class TableView(ViewMixin, Vertical):
             latest[uid] = change
         churn = sum(1 for uid, c in latest.items() if c.type == "DELETED" or uid not in self._objects)
         self._bulk = initial or churn > BULK_ROWS
-        added = False
         for uid, change in latest.items():
             if change.type == "DELETED":
                 self._remove(uid)
                 continue
             is_new = uid not in self._objects
-            added |= is_new
             self._upsert(change.obj, mark=not initial, new=is_new or uid in created)
-        rebuilt = self._bulk
-        if rebuilt:
+        if self._bulk:
             self._bulk = False
             self._rebuild(top=initial)
-        self._finish(sort=added and not rebuilt)
+        self._update_title()
 
     def _drop(self, state: RowState) -> None:
         if state.shown:
-            state.shown = False
-            self._shown -= 1
+            state.shown, state.painted = False, ()
             if not self._bulk:
-                self.table.remove_row(state.key)
+                self.table.remove(state.key)
 
     def _remove(self, uid: str) -> None:
         self._objects.pop(uid, None)
@@ -291,109 +276,61 @@ class TableView(ViewMixin, Vertical):
     def _visible(self, state: RowState) -> bool:
         return self._filter is None or self._filter.matches(state.obj, state.cells)
 
-    def _signature(self, state: RowState) -> tuple[tuple[str, ...], str, tuple[tuple[int, str], ...]]:
+    def _signature(self, state: RowState) -> tuple[Any, ...]:
+        """Everything the table shows of a row: its text, colour and place."""
         category = self.category(state)
         if category == "normal" and state.flash:
             category = state.flash
-        return tuple(state.cells), category, tuple(sorted(state.deltas.items()))
+        return tuple(state.cells), category, tuple(sorted(state.deltas.items())), self._order_key(state)
 
-    def _cell_text(self, state: RowState, i: int, colour: str) -> Text:
-        value = state.cells[i] + state.deltas.get(i, "")
-        cell = Cell(value, style=colour, no_wrap=True, overflow="ellipsis")
-        if i == 0:
-            cell.sort_key = self._order_key(state)
-        return cell
+    def _table_row(self, state: RowState, painted: tuple[Any, ...]) -> TableRow:
+        cells, category, deltas, order = painted
+        if deltas:
+            cells = tuple(cell + state.deltas.get(i, "") for i, cell in enumerate(cells))
+        return TableRow(state.key, cells, self.skin.status(category), order)
 
     def _sync(self, state: RowState) -> None:
-        """Make the DataTable show `state` as it is now, touching only what changed."""
+        """Make the table show `state` as it is now, if anything it shows changed."""
         if self._bulk:
             return  # _rebuild paints everything at the end of the frame
-        visible = self._visible(state)
-        if not visible:
-            if state.shown:
-                self._drop(state)
-                state.painted = ()
+        if not self._visible(state):
+            self._drop(state)
             return
         painted = self._signature(state)
         if state.shown and painted == state.painted:
             return
-        colour = self.skin.status(painted[1])
-        if not state.shown:
-            self.table.add_row(*(self._cell_text(state, i, colour) for i in range(len(state.cells))), key=state.key)
-            state.shown = True
-            self._shown += 1
-            self._needs_sort = True
-        else:
-            old_cells, old_category, old_deltas = state.painted
-            repaint_all = old_category != painted[1] or old_deltas != painted[2]
-            columns = self.table.columns
-            for i in range(len(state.cells)):
-                if repaint_all or i >= len(old_cells) or old_cells[i] != state.cells[i] or i == 0:
-                    text = self._cell_text(state, i, colour)
-                    # Only ask for a width update when the column must grow: a narrower cell makes DataTable
-                    # re-measure the whole column, which turns a 1 s age refresh into O(rows^2).
-                    column = columns.get(ColumnKey(f"c{i}"))
-                    grow = column is not None and text.cell_len > column.content_width
-                    self.table.update_cell(state.key, f"c{i}", text, update_width=grow)
-        state.painted = painted
-
-    def _finish(self, sort: bool) -> None:
-        if sort or self._needs_sort:
-            self._needs_sort = False
-            self._sort()
-        self._update_title()
-
-    def _sort(self) -> None:
-        selected = self.table.selected_key()
-        self.table.sort("c0", key=lambda cell: cell.sort_key, reverse=self._reverse())
-        if selected is not None and selected in self._rows and self._rows[selected].shown:
-            self.table.move_cursor(row=self.table.get_row_index(selected), animate=False)
+        self.table.upsert(self._table_row(state, painted))
+        state.shown, state.painted = True, painted
 
     def _rebuild(self, top: bool = False) -> None:
-        """Repaint the whole table from the model in one pass (initial load, new filter, mass changes)."""
-        table = self.table
-        selected = None if top else table.selected_key()
-        table.clear()
-        visible = [state for state in self._rows.values() if self._visible(state)]
-        visible.sort(key=self._order_key, reverse=self._reverse())
+        """Refill the table from the model in one pass (initial load, new filter or order, mass changes)."""
+        rows = []
         for state in self._rows.values():
-            state.shown, state.painted = False, ()
-        for state in visible:
-            painted = self._signature(state)
-            colour = self.skin.status(painted[1])
-            table.add_row(*(self._cell_text(state, i, colour) for i in range(len(state.cells))), key=state.key)
-            state.shown, state.painted = True, painted
-        self._shown = len(visible)
-        self._needs_sort = False
-        if selected is not None and selected in self._rows and self._rows[selected].shown:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
-        else:
-            table.move_cursor(row=0, animate=False)
+            if self._visible(state):
+                state.shown, state.painted = True, self._signature(state)
+                rows.append(self._table_row(state, state.painted))
+            else:
+                state.shown, state.painted = False, ()
+        sorted_column = self._col_index.get(self.sort_by) if self.sort_by else None
+        self.table.set_sort(sorted_column, self._reverse())
+        self.table.replace_rows(rows, keep_cursor=not top)
 
     def _refilter(self) -> None:
-        # Cells of off-screen rows may be stale (see _tick): bring them up to date before matching.
-        self._bulk = True
-        for obj in list(self._objects.values()):
-            self._upsert(obj, mark=False)
-        self._bulk = False
+        # Rows are matched on their cells as last computed: an off-screen row's age may be a tick behind, which
+        # is not worth recomputing 10,000 rows on every keystroke.
         self._rebuild()
-        self._finish(sort=False)
+        self._update_title()
 
     # --- what the main screen asks -------------------------------------------------------------------------
 
     @property
     def row_count(self) -> int:
-        return self._shown
+        return self.table.row_count
 
     def visible_names(self) -> list[str]:
         """Names of the rows shown, in table order (tests and smoke checks)."""
-        out = []
-        for i in range(self.table.row_count):
-            key = self.table.coordinate_to_cell_key((i, 0)).row_key.value
-            state = self._rows.get(key or "")
-            if state is not None:
-                out.append(state.ref or state.obj.get("metadata", {}).get("name", ""))
-        return out
+        states = [self._rows[key] for key in self.table.row_keys() if key in self._rows]
+        return [state.ref or state.obj.get("metadata", {}).get("name", "") for state in states]
 
     def _update_title(self) -> None:
         title = self.title()
@@ -403,7 +340,7 @@ class TableView(ViewMixin, Vertical):
 
     def title(self) -> Text:
         extras = (self.constraint_label(), f"/{self._filter.text}" if self._filter else "")
-        return self.title_text(self.title_kind(), self.spec.namespace, self._shown, extras, self.kind.namespaced)
+        return self.title_text(self.title_kind(), self.spec.namespace, self.row_count, extras, self.kind.namespaced)
 
     def title_kind(self) -> str:
         return self.kind.plural
@@ -439,12 +376,4 @@ class TableView(ViewMixin, Vertical):
         return self.drill(state) if state is not None else None
 
     def move(self, how: str) -> None:
-        table = self.table
-        if how == "down":
-            table.action_cursor_down()
-        elif how == "up":
-            table.action_cursor_up()
-        elif how == "top":
-            table.move_cursor(row=0)
-        elif how == "bottom":
-            table.move_cursor(row=max(0, table.row_count - 1))
+        self.table.move(how)

@@ -1,22 +1,54 @@
-"""The resource table: a DataTable whose only own keys are the arrows, so everything else reaches the key table."""
+"""The resource table: a virtual table that paints only the rows on screen.
+
+Textual's DataTable keeps per-cell renderables and re-measures, re-sorts and removes rows in O(rows) steps, which
+made a 10,000-pod view take seconds to open and a filter keystroke hundreds of milliseconds. This table keeps what
+a k9s view needs and no more: rows in sort order (a bisected list, so a changed row moves in O(log n) compares),
+one colour per row, and one cached line per row. A frame costs the lines on screen, whatever the table holds.
+
+Row order is by each row's `sort_key` (ties broken by row key); `reverse` flips the display, not the list. The
+cursor follows its row when rows are added or removed above it, as k9s's does.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
-from rich.text import Text
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PADDING = 1  # blank cells either side of each column, as DataTable and k9s lay them out
 
 
-class Cell(Text):
-    """A table cell that can carry the row's sort key (DataTable's sort sees cells, never row keys)."""
-
+@dataclass(slots=True)
+class TableRow:
+    key: str
+    cells: tuple[str, ...]
+    colour: str  # the row's foreground: a theme status colour
     sort_key: Any = None
+    widths: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.widths:
+            self.widths = tuple(cell_len(cell) for cell in self.cells)
 
 
-class ResourceTable(DataTable[Text], inherit_bindings=False):
+@lru_cache(maxsize=256)
+def _colour_style(colour: str) -> Style:
+    return Style.parse(colour) if colour else Style()
+
+
+class ResourceTable(ScrollView, can_focus=True):
     # `enter` is deliberately absent: the main screen's key table decides what enter does in each view.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", show=False),
@@ -25,9 +57,12 @@ class ResourceTable(DataTable[Text], inherit_bindings=False):
         Binding("right", "scroll_right", show=False),
         Binding("pageup", "page_up", show=False),
         Binding("pagedown", "page_down", show=False),
-        Binding("home", "scroll_top", show=False),
-        Binding("end", "scroll_bottom", show=False),
+        Binding("home", "cursor_top", show=False),
+        Binding("end", "cursor_bottom", show=False),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "resource-table--header", "resource-table--cursor", "resource-table--sorter", "resource-table--mark",
+    }
 
     DEFAULT_CSS = """
     ResourceTable {
@@ -36,33 +71,310 @@ class ResourceTable(DataTable[Text], inherit_bindings=False):
         color: $k9-table-fg;
         scrollbar-size-vertical: 1;
     }
-    ResourceTable > .datatable--header {
+    ResourceTable > .resource-table--header {
         background: $k9-header-bg;
         color: $k9-header-fg;
         text-style: bold;
     }
-    ResourceTable > .datatable--cursor {
+    ResourceTable > .resource-table--sorter {
+        color: $k9-sorter;
+        text-style: bold;
+    }
+    ResourceTable > .resource-table--cursor {
         background: $k9-cursor-bg;
         color: $k9-cursor-fg;
-        text-style: none;
     }
-    ResourceTable > .datatable--hover {
-        background: transparent;
-    }
-    ResourceTable:focus > .datatable--cursor {
-        background: $k9-cursor-bg;
-        color: $k9-cursor-fg;
+    ResourceTable > .resource-table--mark {
+        color: $k9-mark;
+        text-style: bold;
     }
     """
 
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+
     def __init__(self) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=True, cursor_foreground_priority="css")
+        super().__init__()
+        self.labels: list[str] = []
+        self.widths: list[int] = []
+        self.reverse = False
+        self.sorted_column: int | None = None  # the header marks it with ↑/↓
+        self._rows: dict[str, TableRow] = {}
+        self._order: list[tuple[Any, str]] = []  # (sort_key, key), ascending
+        self.marks: set[str] = set()
+        self._lines: dict[str, tuple[int, Strip]] = {}  # key -> (paint generation, unstyled line)
+        self._generation = 0  # bumped when column widths change: every cached line is stale
+        self._header: Strip | None = None
+
+    # --- columns and order -----------------------------------------------------------------------------------
+
+    def set_columns(self, labels: Iterable[str]) -> None:
+        self.labels = list(labels)
+        self.widths = [cell_len(label) + 1 for label in self.labels]  # +1: room for the sort arrow
+        self._relayout()
+
+    def set_sort(self, column: int | None, reverse: bool) -> None:
+        """How the header shows the order, and which way rows are displayed; takes effect at replace_rows."""
+        self.sorted_column, self.reverse = column, reverse
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    def _key_at(self, index: int) -> str:
+        n = len(self._order)
+        return self._order[n - 1 - index if self.reverse else index][1]
+
+    def key_at(self, index: int) -> str | None:
+        return self._key_at(index) if 0 <= index < len(self._order) else None
+
+    def row(self, key: str) -> TableRow | None:
+        return self._rows.get(key)
+
+    def index_of(self, key: str) -> int | None:
+        row = self._rows.get(key)
+        if row is None:
+            return None
+        i = bisect_left(self._order, (row.sort_key, key))
+        return len(self._order) - 1 - i if self.reverse else i
+
+    def row_keys(self) -> list[str]:
+        """Every row key, in display order."""
+        keys = [key for _, key in self._order]
+        return keys[::-1] if self.reverse else keys
+
+    def keys_on_screen(self) -> list[str]:
+        first = int(self.scroll_y)
+        return [key for i in range(first, min(self.row_count, first + self._body_height()))
+                if (key := self.key_at(i)) is not None]
+
+    # --- rows ------------------------------------------------------------------------------------------------
+
+    def replace_rows(self, rows: Iterable[TableRow], keep_cursor: bool = True) -> None:
+        """Show exactly `rows` (re-sorted); the cursor stays on its row when that row is still there."""
+        selected = self.selected_key() if keep_cursor else None
+        index = self.cursor_row if keep_cursor else 0
+        self._rows = {row.key: row for row in rows}
+        self._order = sorted((row.sort_key, row.key) for row in self._rows.values())
+        self.marks &= self._rows.keys()
+        self._lines.clear()
+        widths = [cell_len(label) + 1 for label in self.labels]
+        for row in self._rows.values():
+            for i, width in enumerate(row.widths):
+                if i < len(widths) and width > widths[i]:
+                    widths[i] = width
+        self.widths = widths
+        self._relayout()
+        target = self.index_of(selected) if selected is not None else None
+        self._set_cursor(target if target is not None else index)
+
+    def show_list(self, rows: Iterable[tuple[str, Iterable[str], str]]) -> None:
+        """Show (key, cells, colour) rows in the order given (views that rebuild their whole list each time)."""
+        self.replace_rows(TableRow(key, tuple(cells), colour, i) for i, (key, cells, colour) in enumerate(rows))
+
+    def upsert(self, row: TableRow) -> None:
+        """Add a row or update one in place, moving it if its sort key changed."""
+        old = self._rows.get(row.key)
+        self._lines.pop(row.key, None)
+        if old is not None and old.sort_key == row.sort_key:
+            self._rows[row.key] = row
+            if not self._grow(row):
+                self._refresh_row(row.key)
+            return
+        selected = self.selected_key()
+        if old is not None:
+            del self._order[bisect_left(self._order, (old.sort_key, row.key))]
+        self._rows[row.key] = row
+        insort(self._order, (row.sort_key, row.key))
+        self._grow(row)
+        self._resize()
+        self._follow(selected)
+        self.refresh()
+
+    def remove(self, key: str) -> None:
+        row = self._rows.pop(key, None)
+        if row is None:
+            return
+        selected = self.selected_key()
+        index = self.cursor_row
+        del self._order[bisect_left(self._order, (row.sort_key, key))]
+        self._lines.pop(key, None)
+        self.marks.discard(key)
+        self._resize()
+        if selected == key:
+            self._set_cursor(index)  # the next row takes its place under the cursor
+        else:
+            self._follow(selected)
+        self.refresh()
+
+    def clear(self) -> None:
+        self.replace_rows((), keep_cursor=False)
+
+    def _grow(self, row: TableRow) -> bool:
+        grew = False
+        for i, width in enumerate(row.widths):
+            if i < len(self.widths) and width > self.widths[i]:
+                self.widths[i] = width
+                grew = True
+        if grew:
+            self._relayout()
+        return grew
+
+    def _relayout(self) -> None:
+        self._generation += 1
+        self._lines.clear()
+        self._header = None
+        self._resize()
+        self.refresh()
+
+    def _resize(self) -> None:
+        size = Size(sum(self.widths) + 2 * PADDING * len(self.widths), len(self._order) + 1)
+        if size != self.virtual_size:  # a new virtual size lays the screen out again: only when it changed
+            self.virtual_size = size
+
+    # --- marks (space) ---------------------------------------------------------------------------------------
+
+    def toggle_mark(self, key: str) -> bool:
+        if key in self.marks:
+            self.marks.discard(key)
+        elif key in self._rows:
+            self.marks.add(key)
+        self._refresh_row(key)
+        return key in self.marks
+
+    def clear_marks(self) -> None:
+        self.marks.clear()
+        self.refresh()
+
+    # --- the cursor ------------------------------------------------------------------------------------------
 
     def selected_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:  # the cursor can sit past the end for a frame after rows were removed
-            return None
-        return key.value
+        return self.key_at(self.cursor_row)
+
+    def _follow(self, key: str | None) -> None:
+        """Keep the cursor on `key` after rows moved around it."""
+        if key is None:
+            self._set_cursor(self.cursor_row)
+            return
+        index = self.index_of(key)
+        if index is not None and index != self.cursor_row:
+            self.set_reactive(ResourceTable.cursor_row, index)  # the same row: not a move the user made
+            self._scroll_to_cursor()
+
+    def _set_cursor(self, index: int) -> None:
+        self.cursor_row = max(0, min(index, self.row_count - 1))
+
+    def move_cursor(self, row: int, animate: bool = False) -> None:
+        self._set_cursor(row)
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._refresh_index(old)
+        self._refresh_index(new)
+        self._scroll_to_cursor()
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top, height = int(self.scroll_y), self._body_height()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True)
+
+    def move(self, how: str) -> None:
+        """j/k/g/G from the main screen's key table."""
+        {"down": self.action_cursor_down, "up": self.action_cursor_up, "top": self.action_cursor_top,
+         "bottom": self.action_cursor_bottom}[how]()
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor_row - 1)
+
+    def action_cursor_top(self) -> None:
+        self._set_cursor(0)
+
+    def action_cursor_bottom(self) -> None:
+        self._set_cursor(self.row_count - 1)
+
+    def action_page_down(self) -> None:
+        self._set_cursor(self.cursor_row + self._body_height())
+
+    def action_page_up(self) -> None:
+        self._set_cursor(self.cursor_row - self._body_height())
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._set_cursor(int(self.scroll_y) + event.y - 1)
+
+    # --- painting --------------------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+
+    def _refresh_index(self, index: int) -> None:
+        top = int(self.scroll_y)
+        if top <= index < top + self._body_height():
+            self.refresh_line(index + 1)
+
+    def _refresh_row(self, key: str) -> None:
+        index = self.index_of(key)
+        if index is not None:
+            self._refresh_index(index)
+
+    def _row_strip(self, row: TableRow) -> Strip:
+        cached = self._lines.get(row.key)
+        if cached is not None and cached[0] == self._generation:
+            return cached[1]
+        pad = " " * PADDING
+        text = "".join(f"{pad}{cell}{' ' * (width - own)}{pad}"
+                       for cell, own, width in zip(row.cells, row.widths, self.widths, strict=False))
+        strip = Strip([Segment(text)], cell_len(text))
+        self._lines[row.key] = (self._generation, strip)
+        return strip
+
+    def _header_strip(self) -> Strip:
+        if self._header is None:
+            header = self.get_component_rich_style("resource-table--header")
+            sorter = header + self.get_component_rich_style("resource-table--sorter")
+            segments: list[Segment] = []
+            for i, (label, width) in enumerate(zip(self.labels, self.widths, strict=False)):
+                arrow = ("↓" if self.reverse else "↑") if i == self.sorted_column else ""
+                fill = " " * (width - cell_len(label) - len(arrow) + PADDING)
+                segments.append(Segment(" " * PADDING + label, header))
+                if arrow:
+                    segments.append(Segment(arrow, sorter))
+                segments.append(Segment(fill, header))
+            self._header = Strip(segments)
+        return self._header
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = int(self.scroll_x)
+        base = self.rich_style
+        if y == 0:
+            strip = self._header_strip()
+            fill = self.get_component_rich_style("resource-table--header")
+        else:
+            index = int(self.scroll_y) + y - 1
+            key = self.key_at(index)
+            if key is None:
+                return Strip.blank(width, base)
+            row = self._rows[key]
+            if index == self.cursor_row:
+                style = base + self.get_component_rich_style("resource-table--cursor")
+                if key in self.marks:
+                    style += Style(bold=True)
+            elif key in self.marks:
+                style = base + self.get_component_rich_style("resource-table--mark")
+            else:
+                style = base + _colour_style(row.colour)
+            strip = self._row_strip(row).apply_style(style)
+            fill = style if index == self.cursor_row else base
+        return strip.crop_extend(scroll_x, scroll_x + width, fill)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._header = None
+        self.refresh()
