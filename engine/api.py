@@ -78,6 +78,8 @@ class Api:
             errs.append(v.required("metadata.name", "name or generateName is required"))
         elif info.name_rule == "label":
             errs.extend(v.dns1123_label("metadata.name", name))
+        elif info.name_rule == "dns1035":
+            errs.extend(v.dns1035_label("metadata.name", name))
         elif info.name_rule == "subdomain":
             errs.extend(v.dns1123_subdomain("metadata.name", name))
         if info.namespaced:
@@ -99,6 +101,13 @@ class Api:
     def _validate(self, info: KindInfo, obj: Obj, old: Obj | None) -> None:
         errs = self._metadata_errors(info, obj)
         errs.extend(info.validate(obj, old))
+        if errs:
+            raise errors.invalid(info.kind, info.group, obj["metadata"].get("name", ""), errs)
+
+    def _allocate(self, info: KindInfo, obj: Obj, old: Obj | None) -> None:
+        if info.allocate is None:
+            return
+        errs = info.allocate(self, obj, old)
         if errs:
             raise errors.invalid(info.kind, info.group, obj["metadata"].get("name", ""), errs)
 
@@ -180,6 +189,8 @@ class Api:
         for server_field in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
                              "deletionGracePeriodSeconds", "generation", "selfLink"):
             meta.pop(server_field, None)
+        if info.decode is not None:
+            info.decode(obj)
         info.default(obj)
         if not trusted:
             self._validate(info, obj, None)
@@ -187,6 +198,7 @@ class Api:
         if self.store.get(info.resource, namespace_name, meta["name"]) is not None:
             raise errors.already_exists(info.plural, info.group, meta["name"])
         self._check_namespace_admission(info, namespace_name, meta["name"])
+        self._allocate(info, obj, None)
         meta["uid"] = self.new_uid()
         meta["creationTimestamp"] = format_time(self.clock.now())
         if "spec" in obj and info.generation_tracks_spec:
@@ -238,9 +250,14 @@ class Api:
                 obj["status"] = old["status"]
             else:
                 obj.pop("status", None)
+        if info.decode is not None:
+            info.decode(obj)
         info.default(obj)
+        if info.prepare_update is not None:
+            info.prepare_update(obj, old)
         if not trusted:
             self._validate(info, obj, old)
+        self._allocate(info, obj, old)
         if obj == old:
             return old
         if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):

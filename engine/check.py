@@ -82,6 +82,14 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
                     detail = (f"container {cs['name']} exited with code {last.get('exitCode')} "
                               f"({last.get('reason')}), restarted {cs.get('restartCount', 0)} times; {detail}")
                 problems.append({**base, "severity": "error", "reason": reason, "message": detail})
+        if any(c.get("type") == "PodReadyToStartContainers" and c.get("status") == "False"
+               for c in status.get("conditions") or ()):
+            # Waiting for its volumes: the kubelet's FailedMount events say which, and the SetUp ones why.
+            mounts = [e for e in cluster.events(namespace, involved=pod) if e.get("reason") == "FailedMount"]
+            mounts.sort(key=lambda e: str(e.get("message", "")).startswith("MountVolume.SetUp"))
+            if mounts:
+                problems.append({**base, "severity": "error", "reason": "FailedMount",
+                                 "message": mounts[-1].get("message", "")})
         if status.get("phase") == "Failed":
             problems.append({**base, "severity": "error", "reason": status.get("reason") or "Failed",
                              "message": status.get("message") or "pod failed"})

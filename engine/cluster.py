@@ -18,6 +18,7 @@ from . import errors
 from .api import Api
 from .apply import apply_object, parse_documents
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
+from .controllers.kubernetes_service import ensure_kubernetes_service
 from .controllers.runtime import Context, ControllerManager
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
 from .drain import DrainOptions
@@ -95,6 +96,7 @@ class Cluster:
             return
         self._started = True
         self.api.ensure_builtin_namespaces()
+        ensure_kubernetes_service(self.api)
         for i in range(1, self._initial_nodes + 1):
             self.add_node(f"node-{i}")
         for controller in self.manager.controllers:

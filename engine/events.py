@@ -35,6 +35,7 @@ NODE_CONTROLLER = "node-controller"
 NAMESPACE_CONTROLLER = "namespace-controller"
 GARBAGE_COLLECTOR = "garbage-collector-controller"
 TAINT_MANAGER = "taint-eviction-controller"
+ENDPOINT_CONTROLLER = "endpoint-controller"
 
 
 def involved_object(obj: Obj, field_path: str | None = None) -> Obj:

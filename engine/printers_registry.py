@@ -14,6 +14,7 @@ from .printers import (
     describe_replicaset,
     generic_row,
 )
+from .printers.describe_services import describe_configmap, describe_endpoints, describe_secret, describe_service
 from .printers.tables import GENERIC_COLUMNS
 
 if TYPE_CHECKING:
@@ -65,4 +66,13 @@ def describe_object(cluster: Cluster, info: KindInfo, obj: Obj) -> str:
         return describe_node(obj, pods, events, now)
     if info.kind == "Namespace":
         return describe_namespace(obj, now)
+    if info.kind == "Service":
+        meta = obj["metadata"]
+        return describe_service(obj, store.get("endpoints", meta.get("namespace", ""), meta["name"]), events, now)
+    if info.kind == "Endpoints":
+        return describe_endpoints(obj, events, now)
+    if info.kind == "ConfigMap":
+        return describe_configmap(obj, events, now)
+    if info.kind == "Secret":
+        return describe_secret(obj)
     return describe_generic(obj, events, now)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .controllers.deployment import DeploymentController
+from .controllers.endpoints import EndpointsController
 from .controllers.garbage_collector import GarbageCollector
 from .controllers.namespace import NamespaceController
 from .controllers.node_lifecycle import NodeLifecycleController
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 class Components:
     deployments: DeploymentController
     replicasets: ReplicaSetController
+    endpoints: EndpointsController
     garbage_collector: GarbageCollector
     namespaces: NamespaceController
     node_lifecycle: NodeLifecycleController
@@ -36,6 +38,7 @@ def build_components(cluster: Cluster) -> Components:
     components = Components(
         deployments=DeploymentController(ctx),
         replicasets=ReplicaSetController(ctx),
+        endpoints=EndpointsController(ctx),
         garbage_collector=GarbageCollector(ctx),
         namespaces=NamespaceController(ctx),
         node_lifecycle=NodeLifecycleController(ctx),

@@ -248,7 +248,7 @@ def test_no_live_object_means_everything_is_missing():
 
 
 def test_kinds_the_engine_does_not_know_are_compared_without_defaults():
-    declared = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
+    declared = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "c"}, "data": {"a": "1"}}
     live = copy.deepcopy(declared) | {"status": {}}
     assert diff(declared, live) == []
     live["data"] = {"a": "2", "b": "3"}

@@ -13,6 +13,9 @@ from ..errors import ApiError
 Obj = dict[str, Any]
 FieldErrors = list[tuple[str, str]]
 Row = Callable[[Obj, float], list[str]]
+# The API server's registry storage for kinds that allocate from shared pools (Service cluster IPs and node
+# ports): called with the Api (its store is what is allocated), the new object and the stored one on update.
+Allocate = Callable[[Any, Obj, Obj | None], FieldErrors]
 
 
 @attrs.frozen
@@ -48,6 +51,14 @@ class KindInfo:
     default: Callable[[Obj], None] = _no_defaults
     # Returns (field path, message) pairs; `old` is the stored object on update, None on create.
     validate: Callable[[Obj, Obj | None], FieldErrors] = _no_validation
+    # What decoding the request body does before defaulting (Secret: stringData folded into data); may raise
+    # the API server's 400 for a body it cannot decode. None for kinds that decode as written.
+    decode: Callable[[Obj], None] | None = None
+    # PrepareForUpdate: fills in what a client may leave out on update because the server set it (a Service's
+    # clusterIP and nodePorts), before validation compares new with old.
+    prepare_update: Callable[[Obj, Obj], None] | None = None
+    # Runs after validation; returns field errors for values that cannot be allocated.
+    allocate: Allocate | None = None
     has_status: bool = True
     # The kubectl columns and a row printer; `wide_*` are the full `-o wide` columns and row (empty: same).
     columns: tuple[str, ...] = ("NAME", "AGE")
@@ -55,7 +66,7 @@ class KindInfo:
     wide_columns: tuple[str, ...] = ()
     wide_row: Row | None = None
     health: Callable[[Obj], Health] = _always_healthy
-    # Name validation: "subdomain" (most kinds), "label" (namespaces, services), or "path" (events).
+    # Name validation: "subdomain" (most kinds), "label" (namespaces), "dns1035" (services) or "path" (events).
     name_rule: str = "subdomain"
     # Kinds with a scale subresource: where replicas live and how to express the selector.
     scalable: bool = False

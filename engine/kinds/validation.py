@@ -18,6 +18,19 @@ DNS1123_LABEL_MSG = (
     "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 )
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
+DNS1035_LABEL_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+    "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation "
+    "is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+CONFIG_KEY_MSG = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+    "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
+PORT_RANGE_MSG = "must be between 1 and 65535, inclusive"
 DNS1123_SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
     "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
@@ -219,3 +232,64 @@ def immutable(path: str, new: Any, old: Any) -> FieldErrors:
     if new != old:
         return [invalid(path, new, "field is immutable")]
     return []
+
+
+def dns1035_label(path: str, value: Any) -> FieldErrors:
+    """Service names: a DNS label that starts with a letter (they become DNS names and env var prefixes)."""
+    if not isinstance(value, str):
+        return [type_error(path, value, "string")]
+    errors: FieldErrors = []
+    if len(value) > 63:
+        errors.append(invalid(path, value, "must be no more than 63 characters"))
+    if not DNS1035_LABEL.match(value):
+        errors.append(invalid(path, value, DNS1035_LABEL_MSG))
+    return errors
+
+
+def config_key(path: str, key: Any) -> FieldErrors:
+    """IsConfigMapKey: a key of ConfigMap/Secret data (it becomes a file name in a volume)."""
+    if not isinstance(key, str):
+        return [type_error(path, key, "string")]
+    errors: FieldErrors = []
+    if len(key) > 253:
+        errors.append(invalid(path, key, "must be no more than 253 characters"))
+    if not CONFIG_KEY.match(key):
+        errors.append(invalid(path, key, CONFIG_KEY_MSG))
+    if key == ".":
+        errors.append(invalid(path, key, "must not be '.'"))
+    elif key == "..":
+        errors.append(invalid(path, key, "must not be '..'"))
+    elif key.startswith(".."):
+        errors.append(invalid(path, key, "must not start with '..'"))
+    return errors
+
+
+def port_number(path: str, value: Any) -> FieldErrors:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [type_error(path, value, "integer")]
+    if not 1 <= value <= 65535:
+        return [invalid(path, value, PORT_RANGE_MSG)]
+    return []
+
+
+def port_name(path: str, value: str) -> FieldErrors:
+    """IsValidPortName: an IANA_SVC_NAME, what a named targetPort or containerPort name must be."""
+    errors: FieldErrors = []
+    if len(value) > 15:
+        errors.append(invalid(path, value, "must be no more than 15 characters"))
+    if not PORT_NAME_CHARSET.match(value):
+        errors.append(invalid(path, value, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"))
+    if not re.search(r"[a-z]", value):
+        errors.append(invalid(path, value, "must contain at least one letter (a-z)"))
+    if "--" in value:
+        errors.append(invalid(path, value, "must not contain consecutive hyphens"))
+    if value and (value[0] == "-" or value[-1] == "-"):
+        errors.append(invalid(path, value, "must not begin or end with a hyphen"))
+    return errors
+
+
+def port_number_or_name(path: str, value: Any) -> FieldErrors:
+    """ValidatePortNumOrName: an IntOrString port."""
+    if isinstance(value, str):
+        return port_name(path, value)
+    return port_number(path, value)

@@ -22,6 +22,7 @@ from ..errors import ApiError
 from ..events import KUBELET
 from ..timeutil import format_micro_time, go_duration
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
+from .config_refs import env_error, mount_errors
 from .logs import LogBook
 from .state import BACKOFF_INITIAL, BACKOFF_MAX, ContainerState, PodState, image_ref, image_size
 
@@ -38,6 +39,11 @@ PLEG_RELIST_SECONDS = 1.0
 BACKOFF_RESYNC_SECONDS = 10.0
 # killContainer never gives a container less than this (minimumGracePeriodInSeconds).
 MIN_GRACE_SECONDS = 2.0
+# The volume reconciler retries a failed mount after 0.5 s, doubling up to 2m2s; the pod worker gives up waiting
+# for its volumes after 2m3s (podAttachAndMountTimeout), says so, and waits again.
+MOUNT_RETRY_INITIAL = 0.5
+MOUNT_RETRY_MAX = 122.0
+MOUNT_TIMEOUT = 123.0
 
 
 
@@ -292,11 +298,54 @@ class Kubelet:
             containers=[state(c, False) for c in spec.get("containers") or ()],
             start_time=now,
         )
-        ps.ip = self._allocate_ip()
         self.pods[ps.key] = ps
+        errors = mount_errors(self.host.store, ps.namespace, spec)
+        if errors:
+            ps.sandbox_ready = False
+            self._post(ps)
+            self._mount_failed(ps, errors, MOUNT_RETRY_INITIAL)
+            self._after(ps, MOUNT_TIMEOUT, lambda: self._mount_timed_out(ps))
+            return
+        self._start_sandbox(ps)
+
+    def _start_sandbox(self, ps: PodState) -> None:
+        ps.sandbox_ready = True
+        ps.ip = self._allocate_ip()
         self._post(ps)
         # The sandbox (pause container and network) takes a moment before the first image pull.
         self._after(ps, 0.1, lambda: self._run_next(ps))
+
+    # --- volumes -------------------------------------------------------------------------------------------
+
+    def _mount_failed(self, ps: PodState, errors: dict[str, str], retry_in: float) -> None:
+        pod = self._pod(ps)
+        if pod is None:
+            return
+        for name, error in errors.items():
+            self._event(pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{name}" : {error}')
+
+        def retry() -> None:
+            pod_now = self._pod(ps)
+            if pod_now is None or ps.sandbox_ready:
+                return
+            still = mount_errors(self.host.store, ps.namespace, pod_now["spec"])
+            if not still:
+                self._start_sandbox(ps)
+                return
+            self._mount_failed(ps, still, min(retry_in * 2, MOUNT_RETRY_MAX))
+
+        self._after(ps, retry_in, retry)
+
+    def _mount_timed_out(self, ps: PodState) -> None:
+        pod = self._pod(ps)
+        if pod is None or ps.sandbox_ready:
+            return
+        waiting = sorted(mount_errors(self.host.store, ps.namespace, pod["spec"]))
+        if waiting:
+            self._event(pod, "Warning", "FailedMount",
+                        f"Unable to attach or mount volumes: unmounted volumes=[{' '.join(waiting)}], unattached "
+                        "volumes=[], failed to process volumes=[]: timed out waiting for the condition")
+        self._after(ps, MOUNT_TIMEOUT, lambda: self._mount_timed_out(ps))
 
     def _spec(self, ps: PodState, c: ContainerState) -> Obj:
         pod = self._pod(ps) or {}
@@ -413,6 +462,11 @@ class Kubelet:
             return
         now = self.clock.now()
         field = self._field(c)
+        spec = self._spec(ps, c)
+        config_error = env_error(self.host.store, ps.namespace, spec)
+        if config_error is not None:
+            self._config_error(ps, c, pod, config_error)
+            return
         self._event(pod, "Normal", "Created", f"Created container: {c.name}", field)
         self._event(pod, "Normal", "Started", f"Started container {c.name}", field)
         if c.ever_started:
@@ -425,7 +479,6 @@ class Kubelet:
         digest = hashlib.sha256(f"{ps.uid}/{c.name}/{c.restart_count}".encode()).hexdigest()
         c.container_id = f"containerd://{digest}"
         c.probe_counts.clear()
-        spec = self._spec(ps, c)
         self.logs.started(ps, c, spec, now)
         c.startup_done = "startupProbe" not in spec
         c.ready = (c.startup_done and "readinessProbe" not in spec) and (not c.is_init or c.sidecar)
@@ -445,6 +498,17 @@ class Kubelet:
         self._post(ps)
         if not c.is_init or c.sidecar:
             self._run_next(ps)
+
+    def _config_error(self, ps: PodState, c: ContainerState, pod: Obj, error: str) -> None:
+        """generateContainerConfig failed: the container is not created; the pod worker tries again after its
+        back-off, pulling (or finding) the image first each time."""
+        self._event(pod, "Warning", "Failed", f"Error: {error}", self._field(c))
+        c.retire_termination()
+        c.state, c.reason, c.message = "waiting", "CreateContainerConfigError", error
+        self._post(ps)
+        self._after(ps, BACKOFF_RESYNC_SECONDS, lambda: self._pull_and_start(ps, c), c)
+        if not c.is_init or c.sidecar:
+            self._run_next(ps)  # the other app containers are started regardless
 
     def _exited(self, ps: PodState, c: ContainerState, code: int, reason: str, message: str = "",
                 killed_by_probe: bool = False) -> None:

@@ -143,6 +143,8 @@ class PodState:
     init_containers: list[ContainerState]
     containers: list[ContainerState]
     ip: str = ""
+    # False while the pod waits for its volumes: no sandbox yet, hence no IP and no containers.
+    sandbox_ready: bool = True
     start_time: float | None = None
     init_done: int = 0  # how many init containers completed
     terminating: bool = False
@@ -222,7 +224,7 @@ class PodState:
         incomplete = [c.name for c in self.init_containers
                       if not (c.state == "terminated" and c.exit_code == 0) and not (c.sidecar and c.ready)]
         unready = [c.name for c in self.containers if not c.ready]
-        conditions = [self._condition("PodReadyToStartContainers", "True", now)]
+        conditions = [self._condition("PodReadyToStartContainers", "True" if self.sandbox_ready else "False", now)]
         if initialized:
             conditions.append(self._condition("Initialized", "True", now))
         else:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import attrs
 
+from ..errors import ApiError
 from ..kinds import REGISTRY
 from ..quantity import parse_quantity
 
@@ -58,6 +59,9 @@ SERVER_ANNOTATIONS = frozenset({
     "deployment.kubernetes.io/max-replicas",
 })
 SERVER_LABELS = frozenset({"kubernetes.io/metadata.name", "pod-template-hash", "controller-revision-hash"})
+# Fields inside a declared list item that the API server allocates when they are left out, and keeps on every
+# update that leaves them out (a Service port's nodePort): not drift.
+SERVER_ALLOCATED = frozenset({"nodePort"})
 TOP_LEVEL_IGNORED = frozenset({"apiVersion", "kind", "status"})
 # Keys that identify an item in a list of mappings, tried in order (containers/env/volumes, ports, mounts).
 MERGE_KEYS = ("name", "containerPort", "mountPath", "devicePath")
@@ -362,7 +366,8 @@ class _Walker:
                 self.report(parts, ABSENT, live, "extra")
             return
         if dflt is ABSENT:
-            self.report(parts, ABSENT, live, "extra")
+            if not (parts and parts[-1] in SERVER_ALLOCATED):
+                self.report(parts, ABSENT, live, "extra")
         elif isinstance(dflt, dict) and isinstance(live, dict):
             for key in dict.fromkeys([*dflt, *live]):
                 self._undeclared([*parts, key], dflt.get(key, ABSENT), live.get(key, ABSENT), ABSENT, True)
@@ -394,6 +399,19 @@ class _Walker:
             self.walk([*parts, i], item, dflt_items[i], live[i] if i < len(live) else ABSENT, ABSENT, True)
         for i in range(len(raw), len(live)):
             self.report([*parts, i], ABSENT, live[i], "extra")
+
+
+def _decoded(declared: dict[str, Any]) -> dict[str, Any]:
+    """`declared` as the API server reads it (a Secret's stringData folded into data), the form it is stored in."""
+    info = REGISTRY.by_kind(str(declared.get("kind", "")))
+    if info is None or info.decode is None:
+        return declared
+    result = copy.deepcopy(declared)
+    try:
+        info.decode(result)
+    except (ApiError, TypeError, ValueError, AttributeError):
+        return declared  # the API refuses it; the diff compares what was written
+    return result
 
 
 def _defaulted(declared: dict[str, Any]) -> dict[str, Any]:
@@ -431,6 +449,7 @@ def diff(declared: dict[str, Any], live: dict[str, Any] | None) -> list[FieldDif
                 value = {k: v for k, v in value.items() if k not in SERVER_METADATA}
             walker.report([key], value, ABSENT, "missing")
         return walker.out
+    declared = _decoded(declared)
     walker.walk([], declared, _defaulted(declared), live, _last_applied(live), False)
     return walker.out
 

@@ -1,0 +1,51 @@
+"""The `kubernetes` Service in `default`: how pods find the API server (kube-apiserver's kubernetesservice
+controller creates it at startup, with its Endpoints, and keeps both in place)."""
+
+from __future__ import annotations
+
+import random
+
+from ..api import Api
+from ..errors import ApiError
+
+KUBERNETES_SERVICE_IP = "10.96.0.1"  # the first address of the service range, reserved for it
+# Where the simulated API server listens: the control-plane address of a kind cluster (the nodes' kubelets use
+# 172.18.0.3 upwards).
+APISERVER_ADDRESS = "172.18.0.2"
+APISERVER_PORT = 6443
+
+
+def kubernetes_service() -> dict:
+    return {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"clusterIP": KUBERNETES_SERVICE_IP,
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": APISERVER_PORT}]},
+    }
+
+
+def kubernetes_endpoints() -> dict:
+    # The API server's own endpoints are not mirrored into an EndpointSlice by the mirroring controller.
+    return {
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": [{"addresses": [{"ip": APISERVER_ADDRESS}],
+                     "ports": [{"name": "https", "port": APISERVER_PORT, "protocol": "TCP"}]}],
+    }
+
+
+def ensure_kubernetes_service(api: Api) -> None:
+    # Their uids come from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
+    # cluster IPs) is the same as it would be without them.
+    seeded, api.rng = api.rng, random.Random("kubernetes-service")
+    try:
+        for obj in (kubernetes_service(), kubernetes_endpoints()):
+            try:
+                api.create(obj)
+            except ApiError as exc:
+                if exc.code != 409:
+                    raise
+    finally:
+        api.rng = seeded
