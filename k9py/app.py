@@ -105,6 +105,11 @@ class MainScreen(ResourceActions, Screen[None]):
         self.flash_line.show(message, level)
 
     @property
+    def typing(self) -> bool:
+        """The `:`/`/` prompt is open: keys go to it, and a view mounting now must not take the focus."""
+        return self.prompt.active
+
+    @property
     def view_name(self) -> str:
         return getattr(self.view, "view_name", "")
 
@@ -167,28 +172,32 @@ class MainScreen(ResourceActions, Screen[None]):
         await self._show_top()
         return True
 
-    def route_key(self, event: events.Key) -> None:
-        """Keys that reach a view while the prompt is open belong to the prompt.
+    def intercept_key(self, event: events.Key) -> bool:
+        """Handle a key for the prompt as the app reads it, before it is handed to any widget; True if taken.
 
-        Textual hands each key to whatever had focus when the key was read, so in `:deploy` typed (or pasted)
-        in one burst, "deploy" is already queued for the table before `:` moves focus to the prompt. Views pass
-        every key here in arrival order; `:` and `/` open the prompt right here so the order holds. (Keys typed
-        in one burst with a key that opens a dialog are caught later, in K9App.on_key.)
+        Textual hands each key to whatever has focus when the app reads it, and each widget works through its
+        own queue, so keys typed (or pasted) in one burst around `:` or enter could reach the table, the view
+        and the input in any order. Everything the prompt does is done here instead, in arrival order: `:` and
+        `/` open it, and while it is open every key goes to it.
         """
         if self.prompt.active:
-            if self.focused is self.prompt.input:
-                # Apply it right now, in arrival order (posting it to the input would race the submit).
-                event.stop()
-                event.prevent_default()
-                self.prompt.type_key(event.key, event.character)
-            return
+            if event.key == "escape":
+                if self.prompt.mode == "/":
+                    self._set_filter("")
+                self._close_prompt()
+                return True
+            if event.key == "enter":
+                self.prompt.submit()
+                self._close_prompt()  # the view has the focus back before the next key is read
+                return True
+            return self.prompt.type_key(event.key, event.character)
         if event.key in ("colon", "slash") and keymod.find(self.keys, event.key, self.view_name) is not None:
-            event.stop()
-            event.prevent_default()
             if event.key == "colon":
                 self.do_command(keymod.KEYS[0])
             else:
                 self.do_filter(keymod.KEYS[0])
+            return True
+        return False
 
     # --- key dispatch --------------------------------------------------------------------------------------
 
@@ -547,7 +556,7 @@ class MainScreen(ResourceActions, Screen[None]):
 
     @on(Prompt.Submitted)
     async def _prompt_submitted(self, event: Prompt.Submitted) -> None:
-        self._close_prompt()
+        # The prompt closed when enter was read; another may be open already (`:dp` enter `:po` in one burst).
         if event.mode == "/":
             error = self._set_filter(event.value)
             if error:
@@ -613,6 +622,12 @@ class K9App(App[None]):
 
     async def on_unmount(self) -> None:
         await self.backend.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.Key) and not event.is_forwarded and self.main is not None
+                and self.screen is self.main and self.main.intercept_key(event)):
+            return
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         """A key reaches the app's bindings after bubbling up from the widget it was handed to. With a dialog on

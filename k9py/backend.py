@@ -207,6 +207,35 @@ class _EngineSubscription:
         self._watcher.close()
 
 
+class _PodStatusCounts:
+    """Pods per STATUS text, kept from a pods watch: the header asks twice a second, and going over every pod
+    each time cost 5 % of a core at 10,000 pods; this costs what changed."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._watcher, backlog = cluster.store.add_watcher("pods", None)
+        self._status: dict[str, str] = {}  # pod uid -> STATUS
+        self._counts: Counter[str] = Counter()
+        self._apply(backlog)
+
+    def _apply(self, events: Iterable[Any]) -> None:
+        latest = {e.object["metadata"].get("uid", ""): e for e in events}
+        for uid, event in latest.items():
+            old = self._status.pop(uid, None)
+            if old is not None:
+                self._counts[old] -= 1
+            if event.type != "DELETED":
+                status = _pod_status(event.object)
+                self._status[uid] = status
+                self._counts[status] += 1
+
+    def current(self) -> dict[str, int]:
+        self._apply(self._watcher.drain())
+        return {status: n for status, n in self._counts.items() if n > 0}
+
+    def close(self) -> None:
+        self._watcher.close()
+
+
 class EngineBackend:
     """A `Backend` over the embedded control plane (`engine.Cluster`)."""
 
@@ -219,9 +248,7 @@ class EngineBackend:
         self.on_sync: Callable[[str, str], None] | None = None
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
-        # pod uid -> (resourceVersion, STATUS text): the header counts every pod twice a second, and computing
-        # the kubectl status is the expensive part, so it is redone only for pods that changed.
-        self._pod_status: dict[str, tuple[str, str]] = {}
+        self._pod_counts: _PodStatusCounts | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -230,6 +257,8 @@ class EngineBackend:
 
     async def stop(self) -> None:
         self._stop_watching.set()
+        if self._pod_counts is not None:
+            self._pod_counts.close()
         for task in self._watches:
             try:
                 await asyncio.wait_for(task, 2)
@@ -327,17 +356,9 @@ class EngineBackend:
             1 for n in nodes
             if any(c.get("type") == "Ready" and c.get("status") == "True"
                    for c in (n.get("status") or {}).get("conditions") or ()))
-        statuses: Counter[str] = Counter()
-        cache, fresh = self._pod_status, {}
-        for pod in store.iter("pods"):
-            meta = pod["metadata"]
-            uid, rv = meta.get("uid", ""), meta.get("resourceVersion", "")
-            hit = cache.get(uid)
-            status = hit[1] if hit is not None and hit[0] == rv else _pod_status(pod)
-            fresh[uid] = (rv, status)
-            statuses[status] += 1
-        self._pod_status = fresh  # drops deleted pods
-        return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=dict(statuses),
+        if self._pod_counts is None:
+            self._pod_counts = _PodStatusCounts(self.cluster)
+        return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=self._pod_counts.current(),
                        now=self.now(), speed=self.speed, paused=self.paused)
 
     def rollout_status(self, name: str, namespace: str) -> RolloutStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -269,3 +270,15 @@ async def test_shift_n_sorts_by_name_and_again_reverses() -> None:
         await pilot.press("N")
         assert view.visible_names() == sorted(names, reverse=True)
         assert "descending" in screen.flash_line.message
+
+
+async def test_commands_typed_in_one_burst_all_land() -> None:
+    """`:dp` enter `:no` enter typed faster than a view mounts: the second prompt keeps its keys."""
+    async with dashboard() as (app, pilot, screen):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        for key in ("colon", "d", "p", "enter", "colon", "n", "o", "enter"):
+            app.post_message(events.Key(key, ":" if key == "colon" else key if len(key) == 1 else None))
+            await asyncio.sleep(0)  # each key handled before the next arrives, as a fast typist's are
+        await until(pilot, lambda: screen.view_name == "nodes")
+        assert screen.crumbs.labels == ["nodes"]
+        assert not screen.backend.paused  # no stray `p` reached the clock

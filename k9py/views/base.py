@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual.widget import Widget
 
 from ..backend import Backend
 from ..theme import Theme
@@ -37,11 +37,11 @@ class ViewMixin:
     backend: Backend
     skin: Theme
 
-    def on_key(self, event: events.Key) -> None:
-        """Let the screen reroute keys typed faster than focus moves (see MainScreen.route_key)."""
-        route = getattr(self.screen, "route_key", None)  # type: ignore[attr-defined]
-        if route is not None:
-            route(event)
+    def take_focus(self, widget: Widget) -> None:
+        """Focus the view's main widget as it mounts, unless the user is already typing at the prompt: `:dp`
+        enter `:po` typed fast opens the next prompt before this view has mounted, and its keys belong there."""
+        if not getattr(self.screen, "typing", False):  # type: ignore[attr-defined]
+            widget.focus()
 
     def title(self) -> Text:
         raise NotImplementedError

@@ -73,7 +73,7 @@ class LogsView(ViewMixin, Vertical):
         self._paint_status()
         self._poll()
         self.set_interval(POLL_SECONDS, self._poll)
-        self.log_widget.focus()
+        self.take_focus(self.log_widget)
 
     # --- data ----------------------------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ class RolloutView(ViewMixin, Vertical):
         self.refresh_panel()
         self.set_interval(FRAME_SECONDS, self._pump)
         self.set_interval(REFRESH_SECONDS, self.refresh_panel)
-        self.table.focus()
+        self.take_focus(self.table)
 
     def on_unmount(self) -> None:
         for subscription in self._subscriptions:

@@ -27,6 +27,16 @@ class RowState:
     deltas: dict[int, str] = field(default_factory=dict)  # column -> "△"/"▽" while the highlight lasts
     shown: bool = False
     painted: tuple[Any, ...] = ()
+    row: Any = None  # the table row last painted from `painted`; None once the state changed while hidden
+    _text: str | None = None
+    _text_of: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        """The row as one line, for the `/` filter (kept until the cells change)."""
+        if self._text_of is not self.cells:
+            self._text, self._text_of = " ".join(self.cells), self.cells
+        return self._text  # type: ignore[return-value]
 
 
 class RowFilter:
@@ -54,11 +64,12 @@ class RowFilter:
         body = text.strip()
         return cls(text, backend) if body and body != "!" else None
 
-    def matches(self, obj: Obj, cells: list[str]) -> bool:
+    def matches(self, obj: Obj, cells: list[str], text: str | None = None) -> bool:
+        """Whether a row passes; `text` is the cells already joined, when the caller keeps it."""
         if self.labels is not None:
             return self.labels(obj)
         assert self.regex is not None
-        found = self.regex.search(" ".join(cells)) is not None
+        found = self.regex.search(" ".join(cells) if text is None else text) is not None
         return found != self.inverse
 
 

@@ -60,7 +60,7 @@ class SourcesView(ViewMixin, Vertical):
         self.table.set_columns(COLUMNS)
         self.refresh_rows()
         self.set_interval(REFRESH_SECONDS, self.refresh_rows)
-        self.table.focus()
+        self.take_focus(self.table)
 
     def refresh_rows(self) -> None:
         rows = self.backend.source_rows()

@@ -98,6 +98,8 @@ class TableView(ViewMixin, Vertical):
         else:
             # AGE starts youngest first (latest creation time first), the others A to Z.
             self.sort_by, self.sort_descending = column, column == "AGE"
+        for state in self._rows.values():
+            state.row = None  # every row has a new place
         self._rebuild()
         self._update_title()
         return None
@@ -163,7 +165,7 @@ class TableView(ViewMixin, Vertical):
         self._apply(self._subscription.drain(), initial=True)
         self.set_interval(FRAME_SECONDS, self._pump)
         self.set_interval(TICK_SECONDS, self._tick)
-        self.table.focus()
+        self.take_focus(self.table)
 
     def on_unmount(self) -> None:
         if self._subscription is not None:
@@ -274,7 +276,7 @@ class TableView(ViewMixin, Vertical):
         self._by_uid[uid] = keys
 
     def _visible(self, state: RowState) -> bool:
-        return self._filter is None or self._filter.matches(state.obj, state.cells)
+        return self._filter is None or self._filter.matches(state.obj, state.cells, state.text)
 
     def _signature(self, state: RowState) -> tuple[Any, ...]:
         """Everything the table shows of a row: its text, colour and place."""
@@ -292,14 +294,17 @@ class TableView(ViewMixin, Vertical):
     def _sync(self, state: RowState) -> None:
         """Make the table show `state` as it is now, if anything it shows changed."""
         if self._bulk:
-            return  # _rebuild paints everything at the end of the frame
+            state.row = None  # _rebuild paints it at the end of the frame
+            return
         if not self._visible(state):
             self._drop(state)
+            state.row = None  # it may have changed: _rebuild repaints it if a new filter shows it
             return
         painted = self._signature(state)
         if state.shown and painted == state.painted:
             return
-        self.table.upsert(self._table_row(state, painted))
+        state.row = self._table_row(state, painted)
+        self.table.upsert(state.row)
         state.shown, state.painted = True, painted
 
     def _rebuild(self, top: bool = False) -> None:
@@ -307,10 +312,13 @@ class TableView(ViewMixin, Vertical):
         rows = []
         for state in self._rows.values():
             if self._visible(state):
-                state.shown, state.painted = True, self._signature(state)
-                rows.append(self._table_row(state, state.painted))
+                if state.row is None:  # changed while hidden or in a bulk update; others are painted as they are
+                    state.painted = self._signature(state)
+                    state.row = self._table_row(state, state.painted)
+                state.shown = True
+                rows.append(state.row)
             else:
-                state.shown, state.painted = False, ()
+                state.shown = False
         sorted_column = self._col_index.get(self.sort_by) if self.sort_by else None
         self.table.set_sort(sorted_column, self._reverse())
         self.table.replace_rows(rows, keep_cursor=not top)

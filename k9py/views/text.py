@@ -72,7 +72,7 @@ class TextView(ViewMixin, VerticalScroll):
         self.border_title = self.title()
         self._refresh_body()
         self.set_interval(REFRESH_SECONDS, self._refresh_body)
-        self.focus()
+        self.take_focus(self)
 
     def render_body(self) -> str | None:
         """The text to show, or None when the object is gone."""

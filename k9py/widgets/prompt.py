@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -40,17 +40,6 @@ class PromptInput(Input):
         self.completer = completer
         self.completing = True  # off in filter mode: a filter is free text
         self.suggester = _CommandSuggester(self._candidates)
-
-    async def _on_key(self, event: events.Key) -> None:
-        # Keys queued for the input before enter closed the prompt belong to the view that now has focus.
-        if not self.display or (self.parent is not None and not self.parent.has_class("active")):
-            target = self.screen.focused
-            if target is not None and target is not self:
-                event.stop()
-                event.prevent_default()
-                target.post_message(events.Key(event.key, event.character))
-            return
-        await super()._on_key(event)
 
     def _candidates(self, value: str) -> list[str]:
         return self.completer(value) if self.completing else []
@@ -138,16 +127,20 @@ class Prompt(Horizontal):
         self.close()
         self.post_message(self.Submitted(mode, value))
 
-    def type_key(self, key: str, character: str | None) -> None:
-        """Apply a key that was meant for the input but reached a view first (typed before focus moved)."""
-        if key == "enter":
-            self.submit()
-        elif key == "backspace":
-            self.input.action_delete_left()
-        elif key == "tab":
-            self.input.action_complete()
+    def type_key(self, key: str, character: str | None) -> bool:
+        """Apply a key to the input now (the screen hands every key here while the prompt is open); False for
+        keys the prompt has no use for, which then take their usual way (ctrl-c still quits)."""
+        action = {"enter": self.submit, "backspace": self.input.action_delete_left, "tab": self.input.action_complete,
+                  "delete": self.input.action_delete_right, "left": self.input.action_cursor_left,
+                  "right": self.input.action_cursor_right, "home": self.input.action_home,
+                  "end": self.input.action_end}.get(key)
+        if action is not None:
+            action()
         elif character is not None and character.isprintable():
             self.input.insert_text_at_cursor(character)
+        else:
+            return False
+        return True
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

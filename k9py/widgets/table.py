@@ -158,10 +158,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self.marks &= self._rows.keys()
         self._lines.clear()
         widths = [cell_len(label) + 1 for label in self.labels]
-        for row in self._rows.values():
-            for i, width in enumerate(row.widths):
-                if i < len(widths) and width > widths[i]:
-                    widths[i] = width
+        if self._rows:
+            widest = [max(column) for column in zip(*(row.widths for row in self._rows.values()), strict=False)]
+            widths = [max(w, widest[i]) if i < len(widest) else w for i, w in enumerate(widths)]
         self.widths = widths
         self._relayout()
         target = self.index_of(selected) if selected is not None else None
