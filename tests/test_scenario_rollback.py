@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import manifests
 import pytest
 
 from engine.cluster import Cluster
@@ -17,23 +18,8 @@ HISTORY = "deployment.kubernetes.io/revision-history"
 
 def deployment(image: str, replicas: int = 2, annotations: dict[str, str] | None = None,
                cause: str | None = None, **spec: Any) -> Obj:
-    meta: Obj = {"name": "web", "namespace": "default"}
-    if cause:
-        meta["annotations"] = {"kubernetes.io/change-cause": cause}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}, "annotations": annotations or {}},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-            },
-            **spec,
-        },
-    }
+    return manifests.deployment("web", image, replicas=replicas, cause=cause, pod_annotations=annotations or {},
+                                **spec)
 
 
 def done(c: Cluster) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import manifests
 import pytest
 
 from engine.cluster import Cluster
@@ -15,23 +16,10 @@ Obj = dict[str, Any]
 
 def deployment(image: str, replicas: int = 3, cause: str | None = None, sidecar: str | None = None,
                **spec: Any) -> Obj:
-    meta: Obj = {"name": "web", "namespace": "default"}
-    if cause:
-        meta["annotations"] = {"kubernetes.io/change-cause": cause}
     containers = [{"name": "app", "image": image}]
     if sidecar:
         containers.append({"name": "proxy", "image": sidecar})
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}},
-            **spec,
-        },
-    }
+    return manifests.deployment("web", replicas=replicas, cause=cause, containers=containers, **spec)
 
 
 def done(c: Cluster) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import manifests
 import pytest
 
 from engine import podutil
@@ -23,22 +24,9 @@ def web(replicas: int = 3, *, name: str = "web", start_seconds: str | None = Non
         annotations["sim.k9py.io/start-seconds"] = start_seconds
     if readiness:
         annotations["sim.k9py.io/readiness"] = readiness
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}, "annotations": annotations},
-                "spec": {"containers": [{
-                    "name": "app", "image": "nginx:1.27",
-                    "ports": [{"containerPort": container_port, "name": port_name}],
-                    "readinessProbe": {"httpGet": {"path": "/", "port": container_port}, "periodSeconds": 5},
-                }]},
-            },
-        },
-    }
+    container = {"name": "app", "image": "nginx:1.27", "ports": [{"containerPort": container_port, "name": port_name}],
+                 "readinessProbe": {"httpGet": {"path": "/", "port": container_port}, "periodSeconds": 5}}
+    return manifests.deployment(name, replicas=replicas, pod_annotations=annotations, containers=[container])
 
 
 def service(name: str = "web", *, selector: dict[str, str] | None = None, **spec: Any) -> Obj:

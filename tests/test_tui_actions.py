@@ -3,26 +3,25 @@ typed in one burst with the key that opens a dialog."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
-from textual import events
+import tui_support
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
+from tui_support import SAMPLE_PODS, burst, dashboard, table
 
-from engine import Cluster
-from k9py.app import K9App, MainScreen, sample_manifests
-from k9py.backend import EngineBackend
+from k9py.app import MainScreen
 from k9py.theme import STATUS_CATEGORIES, load_theme
 from k9py.views.logs import LogsView
 from k9py.views.table import TableView
 from k9py.widgets.dialogs import ConfirmDialog, DrainDialog, ScaleDialog
 
-SPEED = 50.0
-SAMPLE_PODS = 8
+pytestmark = pytest.mark.usefixtures("no_user_themes")
+
+until = partial(tui_support.until, timeout=8.0)
+command = partial(tui_support.command, typed=True)  # `:no` enter a key at a time
 
 CRASHING = """\
 apiVersion: v1
@@ -44,51 +43,9 @@ BARE_POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "nam
             "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "nginx:1.27"}]}}
 
 
-@pytest.fixture(autouse=True)
-def _no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-@asynccontextmanager
-async def dashboard(*folders: Path) -> AsyncIterator[tuple[K9App, Pilot[None], MainScreen, Cluster]]:
-    cluster = Cluster(clock="real", speed=SPEED)
-    app = K9App(EngineBackend(cluster), list(folders) or [sample_manifests()])
-    async with app.run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
-        assert app.main is not None
-        yield app, pilot, app.main, cluster
-
-
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-def table(screen: MainScreen) -> TableView:
-    assert isinstance(screen.view, TableView)
-    return screen.view
-
-
 def logs(screen: MainScreen) -> LogsView:
     assert isinstance(screen.view, LogsView)
     return screen.view
-
-
-def burst(app: K9App, *keys: str) -> None:
-    """Keys as a terminal delivers a paste or `tmux send-keys a b c`: all queued before any is handled.
-
-    Pilot's `press` waits for the app to go idle after each key, by which time a dialog is open and focused; a
-    burst is what races the dialog.
-    """
-    for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
-
-
-async def command(pilot: Pilot[None], text: str) -> None:
-    await pilot.press("colon", *text, "enter")
-    await pilot.pause()
 
 
 async def filtered(pilot: Pilot[None], screen: MainScreen, text: str, rows: int = 1) -> TableView:
@@ -161,15 +118,12 @@ async def test_drain_is_cancelled_by_default_and_hidden_when_readonly() -> None:
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, DrainDialog))
         assert not cluster.get("nodes", "node-2", None)["spec"].get("unschedulable")
-    app = K9App(EngineBackend(Cluster(clock="real", speed=SPEED)), [sample_manifests()], readonly=True)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
-        assert app.main is not None
+    async with dashboard(readonly=True) as (app, pilot, screen, _cluster):
         await command(pilot, "no")
-        assert "Drain" not in app.main.hints.text
+        assert "Drain" not in screen.hints.text
         await pilot.press("r")
         assert not isinstance(app.screen, DrainDialog)
-        assert "read-only" in app.main.flash_line.message
+        assert "read-only" in screen.flash_line.message
 
 
 # --- theme cycling -----------------------------------------------------------------------------------------------
@@ -223,7 +177,7 @@ async def test_theme_cycle_includes_user_skins_and_skips_broken_ones(tmp_path: P
 
 async def test_p_in_logs_shows_the_previous_container(tmp_path: Path) -> None:
     (tmp_path / "pods.yaml").write_text(CRASHING)
-    async with dashboard(tmp_path) as (app, pilot, screen, cluster):
+    async with dashboard([tmp_path]) as (app, pilot, screen, cluster):
 
         def restarts() -> int:
             statuses = (cluster.get("pod", "crash") or {}).get("status", {}).get("containerStatuses") or [{}]

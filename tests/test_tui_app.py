@@ -3,63 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 
 from textual import events
-from textual.pilot import Pilot
+from tui_support import SAMPLE_PODS, SPEED, command, dashboard, paste, table, until
 
-from engine import Cluster
-from k9py.app import K9App, MainScreen, sample_manifests
 from k9py.backend import EngineBackend
-from k9py.views.table import TableView
 from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
 from k9py.widgets.help import HelpScreen
 
-SPEED = 50.0
-SAMPLE_PODS = 8  # metrics-collector 2, cart 2, frontend 3, redis 1
-
-
-@asynccontextmanager
-async def dashboard(readonly: bool = False) -> AsyncIterator[tuple[K9App, Pilot[None], MainScreen]]:
-    cluster = Cluster(clock="real", speed=SPEED)
-    app = K9App(EngineBackend(cluster), [sample_manifests()], readonly=readonly)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
-        assert app.main is not None
-        yield app, pilot, app.main
-
-
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-def table(screen: MainScreen) -> TableView:
-    assert isinstance(screen.view, TableView)
-    return screen.view
-
-
-async def paste(pilot: Pilot[None], text: str) -> None:
-    """Paste into the focused widget: one event instead of a key press (and an idle wait) per character."""
-    focused = pilot.app.focused
-    assert focused is not None
-    focused.post_message(events.Paste(text))
-    await pilot.pause()
-
-
-async def command(pilot: Pilot[None], text: str) -> None:
-    await pilot.press("colon")
-    await paste(pilot, text)
-    await pilot.press("enter")
-    await pilot.pause()
-
 
 async def test_starts_on_all_pods_of_the_sample() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         assert screen.view_name == "pods"
         assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
@@ -70,7 +24,7 @@ async def test_starts_on_all_pods_of_the_sample() -> None:
 
 
 async def test_command_switches_view_title_and_crumbs() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "deploy")
         await until(pilot, lambda: screen.view_name == "deployments")
         await until(pilot, lambda: table(screen).row_count == 4)
@@ -83,7 +37,7 @@ async def test_command_switches_view_title_and_crumbs() -> None:
 
 
 async def test_unknown_command_flashes_an_error() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "flurb")
         assert screen.flash_line.message == 'unknown resource "flurb"'
         assert screen.flash_line.level == "error"
@@ -91,7 +45,7 @@ async def test_unknown_command_flashes_an_error() -> None:
 
 
 async def test_tab_completes_a_command() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await pilot.press("colon", "d", "e", "p", "tab")
         assert screen.prompt.input.value == "deploy"
         await pilot.press("enter")
@@ -99,7 +53,7 @@ async def test_tab_completes_a_command() -> None:
 
 
 async def test_filter_narrows_and_inverts_rows() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
         await until(pilot, lambda: view.row_count == SAMPLE_PODS)
         await pilot.press("slash", *"FRO", "enter")
@@ -122,7 +76,7 @@ async def test_filter_narrows_and_inverts_rows() -> None:
 
 
 async def test_enter_drills_from_deployment_to_its_pods_and_esc_returns() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "deploy")
         await until(pilot, lambda: table(screen).row_count == 4)
         await pilot.press("slash", *"fro", "enter", "enter")
@@ -136,7 +90,7 @@ async def test_enter_drills_from_deployment_to_its_pods_and_esc_returns() -> Non
 
 
 async def test_kill_pod_asks_then_a_replacement_appears() -> None:
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
         await until(pilot, lambda: view.row_count == SAMPLE_PODS)
         await pilot.press("slash", *"red", "enter")
@@ -152,7 +106,7 @@ async def test_kill_pod_asks_then_a_replacement_appears() -> None:
 
 
 async def test_kill_cancelled_by_default_button() -> None:
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
         await until(pilot, lambda: view.row_count == SAMPLE_PODS)
         before = view.visible_names()
@@ -165,7 +119,7 @@ async def test_kill_cancelled_by_default_button() -> None:
 
 
 async def test_scale_dialog_changes_replicas() -> None:
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "deploy")
         await until(pilot, lambda: table(screen).row_count == 4)
         await pilot.press("slash", *"fro", "enter", "s")
@@ -178,7 +132,7 @@ async def test_scale_dialog_changes_replicas() -> None:
 
 
 async def test_pause_and_speed_show_in_the_header() -> None:
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         await pilot.press("p")
         assert app.backend.paused
         assert "PAUSED" in screen.header.plain()
@@ -193,7 +147,7 @@ async def test_pause_and_speed_show_in_the_header() -> None:
 
 
 async def test_help_is_generated_from_the_bindings() -> None:
-    async with dashboard() as (app, pilot, _screen):
+    async with dashboard() as (app, pilot, _screen, _cluster):
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         help_screen = app.screen
@@ -205,7 +159,7 @@ async def test_help_is_generated_from_the_bindings() -> None:
 
 
 async def test_readonly_hides_and_disables_destructive_keys() -> None:
-    async with dashboard(readonly=True) as (app, pilot, screen):
+    async with dashboard(readonly=True) as (app, pilot, screen, _cluster):
         assert "ctrl-k" not in screen.hints.text
         assert "ctrl-d" not in screen.hints.text
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
@@ -219,7 +173,7 @@ async def test_readonly_hides_and_disables_destructive_keys() -> None:
 
 
 async def test_yaml_describe_and_logs_views() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         await pilot.press("slash", *"red", "enter", "y")
         await until(pilot, lambda: screen.view_name == "yaml")
@@ -238,7 +192,7 @@ async def test_yaml_describe_and_logs_views() -> None:
 
 
 async def test_node_view_fail_and_recover() -> None:
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "no")
         await until(pilot, lambda: table(screen).row_count == 3)
         await pilot.press("f")
@@ -255,13 +209,13 @@ async def test_node_view_fail_and_recover() -> None:
 
 
 async def test_keys_that_mean_nothing_here_say_so() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         await pilot.press("s")  # scale is for deployments and replica sets
         assert "does nothing in the pods view" in screen.flash_line.message
 
 
 async def test_shift_n_sorts_by_name_and_again_reverses() -> None:
-    async with dashboard() as (_app, pilot, screen):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
         await until(pilot, lambda: view.row_count == SAMPLE_PODS)
         await pilot.press("N")
@@ -274,7 +228,7 @@ async def test_shift_n_sorts_by_name_and_again_reverses() -> None:
 
 async def test_commands_typed_in_one_burst_all_land() -> None:
     """`:dp` enter `:no` enter typed faster than a view mounts: the second prompt keeps its keys."""
-    async with dashboard() as (app, pilot, screen):
+    async with dashboard() as (app, pilot, screen, _cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         for key in ("colon", "d", "p", "enter", "colon", "n", "o", "enter"):
             app.post_message(events.Key(key, ":" if key == "colon" else key if len(key) == 1 else None))

@@ -2,57 +2,26 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from textual import events
+import manifests
 from textual.pilot import Pilot
+from tui_support import command, dashboard, until
 
 from engine import Cluster
 from k9py.app import K9App, MainScreen
-from k9py.backend import EngineBackend
 from k9py.views.rollout import RolloutView
-from k9py.views.table import TableView
 from k9py.views.yaml import YamlView
 from k9py.widgets.dialogs import ConfirmDialog
 
-SPEED = 50.0  # as in test_tui_app: a real clock fast enough that a rollout finishes within a second
 CAUSES = ("deploy nginx 1.25", "upgrade to 1.26", "upgrade to 1.27")
 IMAGES = ("nginx:1.25", "nginx:1.26", "nginx:1.27")
 
 
 def deployment(image: str, cause: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default", "annotations": {"kubernetes.io/change-cause": cause}},
-        "spec": {
-            "replicas": 3,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}},
-                         "spec": {"containers": [{"name": "web", "image": image}]}},
-            **spec,
-        },
-    }
-
-
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-async def command(pilot: Pilot[None], text: str) -> None:
-    await pilot.press("colon")
-    focused = pilot.app.focused
-    assert focused is not None
-    focused.post_message(events.Paste(text))
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+    return manifests.deployment("web", replicas=3, cause=cause, containers=[{"name": "web", "image": image}], **spec)
 
 
 def rolled_out(cluster: Cluster) -> bool:
@@ -62,12 +31,7 @@ def rolled_out(cluster: Cluster) -> bool:
 @asynccontextmanager
 async def panel(readonly: bool = False) -> AsyncIterator[tuple[K9App, Pilot[None], MainScreen, Cluster]]:
     """The dashboard on `:deploy default`, after three rollouts of `web`, with ctrl-l pressed on it."""
-    cluster = Cluster(clock="real", speed=SPEED)
-    app = K9App(EngineBackend(cluster), readonly=readonly)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
-        screen = app.main
-        assert screen is not None
+    async with dashboard([], readonly=readonly) as (app, pilot, screen, cluster):
         for image, cause in zip(IMAGES, CAUSES, strict=True):
             await cluster.apply(deployment(image, cause))
             await until(pilot, lambda: rolled_out(cluster))

@@ -25,13 +25,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import manifests
 import pytest
-from textual import events
+import tui_support
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_support import command, filter_by
 
 from engine import Cluster
 from k9py.app import K9App, MainScreen
@@ -44,7 +47,10 @@ from k9py.widgets.help import HelpScreen
 SIZE = (120, 32)
 SEED = 7
 Scenario = Callable[[Cluster], Awaitable[None]]
+RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 SnapCompare = Callable[..., bool]
+
+until = partial(tui_support.until, timeout=10.0)
 
 
 # --- determinism -----------------------------------------------------------------------------------------------
@@ -71,20 +77,8 @@ def deployment(name: str, namespace: str = "default", replicas: int = 1, image: 
     app: dict[str, Any] = {"name": "app", "image": image, **container}
     if probe:  # without a readiness probe a pod is ready as soon as it starts, and a rollout never stalls
         app["readinessProbe"] = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5}
-    meta: dict[str, Any] = {"name": name, "namespace": namespace}
-    if cause:
-        meta["annotations"] = {"kubernetes.io/change-cause": cause}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta,
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}, "annotations": annotations or {}},
-                         "spec": {"containers": [app]}},
-        },
-    }
+    return manifests.deployment(name, namespace=namespace, replicas=replicas, cause=cause,
+                                pod_annotations=annotations or {}, containers=[app])
 
 
 async def troubled_cluster(cluster: Cluster) -> None:
@@ -129,13 +123,6 @@ def dashboard(scenario: Scenario = troubled_cluster, **options: Any) -> K9App:
 # --- driving the app ---------------------------------------------------------------------------------------------
 
 
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
 def main_screen(pilot: Pilot[None]) -> MainScreen:
     app = pilot.app
     assert isinstance(app, K9App) and app.main is not None
@@ -170,25 +157,24 @@ async def settled(pilot: Pilot[None], view: str, rows: int | None = None) -> Mai
     return screen
 
 
-async def command(pilot: Pilot[None], text: str) -> None:
-    """`:text` enter, the text pasted in one event as test_tui_app does."""
-    await pilot.press("colon")
-    focused = pilot.app.focused
-    assert focused is not None
-    focused.post_message(events.Paste(text))
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+async def opened(pilot: Pilot[None], view: str, rows: int | None = None, via: str = "") -> MainScreen:
+    """Wait for the dashboard to start, type `via` (`:command` or `/filter`, pasted) and wait until `view` is
+    settled."""
+    await started(pilot)
+    if via.startswith(":"):
+        await command(pilot, via[1:])
+    elif via.startswith("/"):
+        await filter_by(pilot, via[1:])
+    return await settled(pilot, view, rows)
 
 
-async def filtered(pilot: Pilot[None], text: str) -> None:
-    await pilot.press("slash")
-    focused = pilot.app.focused
-    assert focused is not None
-    focused.post_message(events.Paste(text))
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
+def showing(view: str, rows: int | None = None, via: str = "") -> RunBefore:
+    """A snapshot's `run_before` that only opens `view` (see `opened`)."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await opened(pilot, view, rows, via)
+
+    return run_before
 
 
 def steady_cursors(pilot: Pilot[None]) -> None:
@@ -196,7 +182,7 @@ def steady_cursors(pilot: Pilot[None]) -> None:
         field.cursor_blink = False
 
 
-def snapshot(snap_compare: SnapCompare, app: K9App, run_before: Callable[[Pilot[None]], Awaitable[None]]) -> None:
+def snapshot(snap_compare: SnapCompare, app: K9App, run_before: RunBefore) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
@@ -206,57 +192,28 @@ def snapshot(snap_compare: SnapCompare, app: K9App, run_before: Callable[[Pilot[
 def test_pods_all_namespaces(snap_compare: SnapCompare) -> None:
     """Pods of every namespace: Running, Running but not ready (mid-rollout), Pending (fits no node),
     CrashLoopBackOff, ContainerCreating and Init:0/1, each in its status colour."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await settled(pilot, "pods", rows=9)
-
-    snapshot(snap_compare, dashboard(), run_before)
+    snapshot(snap_compare, dashboard(), showing("pods", rows=9))
 
 
 def test_deployments_mid_rollout(snap_compare: SnapCompare) -> None:
     """shop/web halfway through its rolling update (3/4 ready), and the default deployments that never become
     ready."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "deploy")
-        await settled(pilot, "deployments", rows=5)
-
-    snapshot(snap_compare, dashboard(), run_before)
+    snapshot(snap_compare, dashboard(), showing("deployments", rows=5, via=":deploy"))
 
 
 def test_replicasets(snap_compare: SnapCompare) -> None:
     """ReplicaSets: shop/web's old one scaled down to 1 and its new one at 4 (2 ready)."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "rs")
-        await settled(pilot, "replicasets", rows=6)
-
-    snapshot(snap_compare, dashboard(), run_before)
+    snapshot(snap_compare, dashboard(), showing("replicasets", rows=6, via=":rs"))
 
 
 def test_nodes_cordoned_and_not_ready(snap_compare: SnapCompare) -> None:
     """node-3 Ready,SchedulingDisabled (cordoned) and node-4 NotReady (its kubelet stopped)."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "no")
-        await settled(pilot, "nodes", rows=4)
-
-    snapshot(snap_compare, dashboard(), run_before)
+    snapshot(snap_compare, dashboard(), showing("nodes", rows=4, via=":no"))
 
 
 def test_events_with_warnings(snap_compare: SnapCompare) -> None:
     """Events newest first; Warnings (BackOff, Unhealthy, FailedScheduling) in the error colour."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "ev")
-        await settled(pilot, "events")
-
-    snapshot(snap_compare, dashboard(), run_before)
+    snapshot(snap_compare, dashboard(), showing("events", via=":ev"))
 
 
 def test_describe_pending_pod(snap_compare: SnapCompare) -> None:
@@ -264,9 +221,7 @@ def test_describe_pending_pod(snap_compare: SnapCompare) -> None:
     untolerated taint)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await filtered(pilot, "too-big")
-        await settled(pilot, "pods", rows=1)
+        await opened(pilot, "pods", rows=1, via="/too-big")
         await pilot.press("d")
         await settled(pilot, "describe")
         await pilot.press("G")  # the Events section, at the end, is the scheduler's explanation
@@ -278,9 +233,7 @@ def test_yaml_of_a_deployment(snap_compare: SnapCompare) -> None:
     """`y` on shop/web: its manifest as stored, keys coloured."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "deploy shop")
-        await settled(pilot, "deployments", rows=1)
+        await opened(pilot, "deployments", rows=1, via=":deploy shop")
         await pilot.press("y")
         await settled(pilot, "yaml")
 
@@ -291,9 +244,7 @@ def test_rollout_panel(snap_compare: SnapCompare) -> None:
     """ctrl-l on shop/web mid-rollout: the progress bars and the revision history with change-causes."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "deploy shop")
-        await settled(pilot, "deployments", rows=1)
+        await opened(pilot, "deployments", rows=1, via=":deploy shop")
         await pilot.press("ctrl+l")
         await settled(pilot, "rollout")
 
@@ -304,8 +255,7 @@ def test_help_screen(snap_compare: SnapCompare) -> None:
     """`?` over the pods view: every key of the view, grouped."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await settled(pilot, "pods", rows=9)
+        await opened(pilot, "pods", rows=9)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
@@ -316,9 +266,7 @@ def test_kill_confirm_dialog(snap_compare: SnapCompare) -> None:
     """ctrl-k on the crash-looping pod: the confirm dialog, Cancel focused."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await filtered(pilot, "crasher")
-        await settled(pilot, "pods", rows=1)
+        await opened(pilot, "pods", rows=1, via="/crasher")
         await pilot.press("ctrl+k")
         await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog) and pilot.app.screen.ready)
 
@@ -329,9 +277,7 @@ def test_scale_dialog(snap_compare: SnapCompare) -> None:
     """`s` on shop/web: the scale dialog with the current count (4) selected, ready to be typed over."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "deploy shop")
-        await settled(pilot, "deployments", rows=1)
+        await opened(pilot, "deployments", rows=1, via=":deploy shop")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(pilot.app.screen, ScaleDialog) and pilot.app.screen.ready)
         steady_cursors(pilot)
@@ -341,23 +287,12 @@ def test_scale_dialog(snap_compare: SnapCompare) -> None:
 
 def test_pods_light_theme(snap_compare: SnapCompare) -> None:
     """The pods view in the bundled light skin."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await settled(pilot, "pods", rows=9)
-
-    snapshot(snap_compare, dashboard(skin=load_theme("light")), run_before)
+    snapshot(snap_compare, dashboard(skin=load_theme("light")), showing("pods", rows=9))
 
 
 def test_deployments_high_contrast_theme(snap_compare: SnapCompare) -> None:
     """The deployments view in the bundled high-contrast skin."""
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await started(pilot)
-        await command(pilot, "deploy")
-        await settled(pilot, "deployments", rows=5)
-
-    snapshot(snap_compare, dashboard(skin=load_theme("high-contrast")), run_before)
+    snapshot(snap_compare, dashboard(skin=load_theme("high-contrast")), showing("deployments", rows=5, via=":deploy"))
 
 
 # --- the sources view --------------------------------------------------------------------------------------------

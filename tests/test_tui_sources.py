@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+import shutil
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from textual import events
 from textual.pilot import Pilot
+from tui_support import command, dashboard, until
 
 from engine import Cluster
 from k9py.app import K9App, MainScreen
 from k9py.backend import EngineBackend
 from k9py.views.sources import SourcesView
-from k9py.views.table import TableView
-
-SPEED = 50.0  # as in test_tui_app: a real clock fast enough that pods are ready within a second or two
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -39,24 +36,6 @@ spec:
 """
 
 
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-async def command(pilot: Pilot[None], text: str) -> None:
-    """`:text` enter, pasted in one event like test_tui_app does."""
-    await pilot.press("colon")
-    focused = pilot.app.focused
-    assert focused is not None
-    focused.post_message(events.Paste(text))
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-
-
 def write_folder(root: Path) -> Path:
     folder = root / "manifests"
     folder.mkdir()
@@ -70,14 +49,12 @@ def write_folder(root: Path) -> Path:
 async def sources_view(tmp_path: Path, readonly: bool = False) -> AsyncIterator[
         tuple[K9App, Pilot[None], MainScreen, EngineBackend, Path]]:
     folder = write_folder(tmp_path)
-    backend = EngineBackend(Cluster(clock="real", speed=SPEED))
-    app = K9App(backend, [folder], readonly=readonly)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
-        assert app.main is not None
+    async with dashboard([folder], readonly=readonly) as (app, pilot, screen, _cluster):
+        backend = app.backend
+        assert isinstance(backend, EngineBackend)
         await command(pilot, "src")
-        await until(pilot, lambda: isinstance(app.main.view, SourcesView))  # type: ignore[union-attr]
-        yield app, pilot, app.main, backend, folder
+        await until(pilot, lambda: isinstance(screen.view, SourcesView))
+        yield app, pilot, screen, backend, folder
 
 
 def view(screen: MainScreen) -> SourcesView:
@@ -175,3 +152,42 @@ async def test_readonly_hides_resync_and_write_back(tmp_path: Path) -> None:
         assert "read-only" in screen.flash_line.message
         assert row(screen, "web")[4] == "OutOfSync"
         assert (folder / "web.yaml").read_text() == before
+
+
+# A typo'd field name: strict decoding refuses the document at the field, line 6 column 3.
+WORKER = DEPLOYMENT.format(name="worker", replicas=1).replace("replicas:", "replica:")
+
+
+async def test_a_save_flashes_its_error_where_the_sources_view_places_it(tmp_path: Path) -> None:
+    async with sources_view(tmp_path) as (_app, pilot, screen, _backend, folder):
+        (folder / "worker.yaml").write_text(WORKER)
+        await until(pilot, lambda: "worker.yaml" in screen.flash_line.message, timeout=10)
+        assert screen.flash_line.level == "error"
+        assert screen.flash_line.message.startswith("manifest error: worker.yaml:6:3: ")  # not manifests/worker.yaml
+        await until(pilot, lambda: any(r.location.startswith("worker.yaml") for r in view(screen).rows.values()))
+        location = next(r.location for r in view(screen).rows.values() if r.location.startswith("worker.yaml"))
+        assert screen.flash_line.message.startswith(f"manifest error: {location}: ")
+
+
+async def test_with_several_folders_the_flash_names_the_folder_too(tmp_path: Path) -> None:
+    """As the sources view does: `folder/file:line:column` once more than one folder is watched."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    backend = EngineBackend(Cluster(clock="virtual"))
+    flashes: list[tuple[str, str]] = []
+    await backend.start()
+    try:
+        assert await backend.load([first, second]) == []
+        backend.on_sync = lambda message, level: flashes.append((message, level))
+        (second / "worker.yaml").write_text(WORKER)
+        backend.sources[1].sync()
+        assert len(flashes) == 1
+        message, level = flashes[0]
+        assert level == "error" and message.startswith("manifest error: second/worker.yaml:6:3: ")
+        assert [r.location for r in backend.source_rows() if r.is_error] == ["second/worker.yaml:6:3"]
+        shutil.rmtree(second)
+        backend.sources[1].sync()  # an error about the folder itself names the folder, as it was given
+        assert flashes[-1][0].startswith(f"manifest error: {second}:0: watched folder is missing")
+    finally:
+        await backend.stop()

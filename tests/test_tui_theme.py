@@ -18,10 +18,7 @@ K9S_STATUS = {
     "completed": "#778899",  # lightslategray
 }
 
-
-@pytest.fixture(autouse=True)
-def _no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("no_user_themes")
 
 
 @pytest.mark.parametrize("name", ["default", "light", "high-contrast", "dracula"])
