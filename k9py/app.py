@@ -71,10 +71,11 @@ class MainScreen(ResourceActions, Screen[None]):
     }
     """
 
-    def __init__(self, backend: Backend, skin: Theme, readonly: bool = False,
+    def __init__(self, backend: Backend, skin: Theme, readonly: bool = False, confirm_kill: bool = True,
                  start: ViewSpec | None = None) -> None:
         super().__init__()
         self.backend, self.skin, self.readonly = backend, skin, readonly
+        self.confirm_kill = confirm_kill
         self.keys = keymod.active_keys(readonly)
         self.namespace: str | None = start.namespace if start else None
         self.stack: list[ViewSpec] = [start or table_spec("Pod", None)]
@@ -274,6 +275,9 @@ class MainScreen(ResourceActions, Screen[None]):
         if not self.view.kind.namespaced:
             self.flash(f"namespace: {namespace or 'all'} ({self.view.kind.plural} are not namespaced)")
             return
+        if isinstance(self.view, ContainersView):  # one pod's containers: the namespace is for the next list
+            self.flash(f"namespace: {namespace or 'all'} (this view shows the containers of one pod)")
+            return
         self._remember_filter()
         await self.replace(dataclasses.replace(self.stack[-1], namespace=namespace))
 
@@ -295,8 +299,9 @@ class MainScreen(ResourceActions, Screen[None]):
     def _sort(self, column: str) -> None:
         if not isinstance(self.view, TableView):
             return
-        if column == "STATUS" and "STATUS" not in self.view.columns and "TYPE" in self.view.columns:
-            column = "TYPE"  # events have a TYPE, not a STATUS
+        if column == "STATUS" and "STATUS" not in self.view.columns:
+            # events have a TYPE, not a STATUS; containers a STATE
+            column = next((c for c in ("TYPE", "STATE") if c in self.view.columns), column)
         error = self.view.sort_column(column)
         if error:
             self.flash(error, "warn")
@@ -354,12 +359,36 @@ class MainScreen(ResourceActions, Screen[None]):
         await self.push(ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=container))
 
+    def _marked(self) -> list[Obj]:
+        return self.view.marked() if isinstance(self.view, TableView) else []
+
+    def clear_view_marks(self) -> None:
+        if isinstance(self.view, TableView):
+            self.view.clear_marks()
+
+    def do_mark(self, _: Key) -> None:
+        if isinstance(self.view, TableView):
+            self.view.toggle_mark()
+
+    def do_mark_range(self, _: Key) -> None:
+        if isinstance(self.view, TableView):
+            self.flash(f"{self.view.mark_range()} marked")
+
+    def do_clear_marks(self, _: Key) -> None:
+        if isinstance(self.view, TableView):
+            count = self.view.clear_marks()
+            self.flash(f"{count} mark{'s' if count != 1 else ''} cleared" if count else "nothing marked")
+
     def do_kill(self, _: Key) -> None:
-        if (target := self._target()) is not None:
+        if (marked := self._marked()) and isinstance(self.view, TableView):
+            self.act_delete_marked(self.view.kind, marked, force=True)
+        elif (target := self._target()) is not None:
             self.act_kill(target[0].kind, target[1])
 
     def do_delete(self, _: Key) -> None:
-        if (target := self._target()) is not None:
+        if (marked := self._marked()) and isinstance(self.view, TableView):
+            self.act_delete_marked(self.view.kind, marked, force=False)
+        elif (target := self._target()) is not None:
             self.act_delete(target[0].kind, target[1])
 
     def do_scale(self, _: Key) -> None:
@@ -590,22 +619,26 @@ class K9App(App[None]):
 
     TITLE = "k9py"
     ENABLE_COMMAND_PALETTE = False
+    # ctrl-c quits from anywhere, as in k9s: the main screen binds it too, but a modal (the `?` help, a dialog)
+    # hides the app's non-priority bindings, and Textual's own ctrl-c only says "press ctrl+q to quit".
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+c", "quit", show=False, priority=True)]
 
     def __init__(self, backend: Backend, paths: Sequence[str | Path] = (), skin: Theme | None = None,
-                 readonly: bool = False) -> None:
+                 readonly: bool = False, confirm_kill: bool = True) -> None:
         self.skin = skin or load_theme("default")
         super().__init__()
         self.use_skin(self.skin)
         self.backend = backend
         self.paths = list(paths)
         self.readonly = readonly
+        self.confirm_kill = confirm_kill
         self.load_problems: list[str] = []
         self.main: MainScreen | None = None
 
     async def on_mount(self) -> None:
         await self.backend.start()
         self.load_problems = await self.backend.load(self.paths) if self.paths else []
-        self.main = MainScreen(self.backend, self.skin, self.readonly)
+        self.main = MainScreen(self.backend, self.skin, self.readonly, confirm_kill=self.confirm_kill)
         await self.push_screen(self.main)
         main = self.main
         self.backend.on_sync = lambda message, level: main.flash(message, level)  # a save shows what it did

@@ -20,6 +20,7 @@ from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
 from engine.manifests.diff import format_diff
+from engine.manifests.loader import LoadError
 from engine.manifests.source import ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
 from engine.printers import pod_status as _pod_status
@@ -59,6 +60,16 @@ class Change:
 
 
 @dataclass(frozen=True)
+class FolderSummary:
+    """A watched folder as the header shows it: how much it declares, how much has drifted, how much is broken."""
+
+    name: str
+    objects: int
+    out_of_sync: int
+    errors: int
+
+
+@dataclass(frozen=True)
 class Summary:
     nodes_total: int
     nodes_ready: int
@@ -66,6 +77,7 @@ class Summary:
     now: float
     speed: float
     paused: bool
+    folders: tuple[FolderSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,23 +280,33 @@ class EngineBackend:
 
     async def load(self, paths: Iterable[str | Path]) -> list[str]:
         """Make each folder a watched source of desired state: apply it now, then re-apply on every save."""
-        problems: list[str] = []
+        added = []
         for path in paths:
             source = ManifestSource(self.cluster.api, path, namespace=self.namespace, self_heal=self.self_heal)
             source.sync()
             source.listeners.append(self._synced)
-            problems.extend(str(e) for e in source.all_errors)
             self.sources.append(source)
+            added.append(source)
             self._watches.append(asyncio.create_task(source.watch(self._stop_watching)))
-        return problems
+        # Named once every folder is known: with several, each file is prefixed by its folder.
+        return [self._error_text(source, e) for source in added for e in source.all_errors]
+
+    def _error_text(self, source: ManifestSource | None, error: LoadError) -> str:
+        """FILE:LINE[:COL]: message, the file named as the sources view names it (relative to its watched folder);
+        an error about the folder itself (gone missing) names the folder as it was given."""
+        where = error.file
+        if source is not None and Path(error.file) != source.root:
+            where = self._relative(source, error.file)
+        return f"{where}:{error.line}" + (f":{error.column}" if error.column else "") + f": {error.message}"
 
     def _synced(self, record: SyncRecord) -> None:
         """Tell the UI what a save did: its first error, or what it changed."""
         if self.on_sync is None:
             return
         if record.errors:
+            source = next((s for s in self.sources if s.history and s.history[-1] is record), None)
             more = f" (+{len(record.errors) - 1} more)" if len(record.errors) > 1 else ""
-            self.on_sync(f"manifest error: {record.errors[0]}{more}", "error")
+            self.on_sync(f"manifest error: {self._error_text(source, record.errors[0])}{more}", "error")
             return
         changes = [f"{len(keys)} {what}" for what, keys in (
             ("created", record.created), ("updated", record.updated), ("pruned", record.pruned)) if keys]
@@ -358,8 +380,12 @@ class EngineBackend:
                    for c in (n.get("status") or {}).get("conditions") or ()))
         if self._pod_counts is None:
             self._pod_counts = _PodStatusCounts(self.cluster)
+        folders = tuple(
+            FolderSummary(name=source.root.name, objects=len(source.inventory), errors=len(source.all_errors),
+                          out_of_sync=sum(1 for s in source.sync_statuses().values() if s == "OutOfSync"))
+            for source in self.sources)
         return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=self._pod_counts.current(),
-                       now=self.now(), speed=self.speed, paused=self.paused)
+                       now=self.now(), speed=self.speed, paused=self.paused, folders=folders)
 
     def rollout_status(self, name: str, namespace: str) -> RolloutStatus:
         try:

@@ -81,6 +81,8 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                         help="manifest folders or files (default: the bundled sample-manifests)")
     parser.add_argument("--theme", default="default", help="skin name or path to a skin YAML (default: default)")
     parser.add_argument("--readonly", action="store_true", help="hide and disable every key that changes the cluster")
+    parser.add_argument("--no-confirm-kill", dest="confirm_kill", action="store_false",
+                        help="ctrl-k kills at once, without asking (delete still asks)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="cluster clock speed, 0.25 to 64 (default 1)")
     parser.add_argument("--nodes", type=_node_count, default=3, help="number of nodes (default 3)")
     parser.add_argument("--node-cpu", type=_quantity, default="4", help="CPU per node (default 4)")
@@ -120,7 +122,7 @@ def _dashboard(argv: Sequence[str]) -> int:
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
                       speed=args.speed)
     backend = EngineBackend(cluster, namespace=args.namespace, self_heal=args.self_heal)
-    app = K9App(backend, dirs, skin=skin, readonly=args.readonly)
+    app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill)
     app.run()
     if app.load_problems:
         print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)

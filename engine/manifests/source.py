@@ -151,6 +151,7 @@ class ManifestSource:
         self.self_heal_delay = self_heal_delay
         self._heal_pending: set[ObjKey] = set()
         self.inventory: dict[ObjKey, InventoryEntry] = {}
+        self._sync_cache: dict[ObjKey, tuple[Obj, str | None, str]] = {}  # see sync_statuses
         self.errors: dict[str, list[LoadError]] = {}  # file -> its current errors
         self.history: deque[SyncRecord] = deque(maxlen=HISTORY_LIMIT)
         self._documents: dict[str, list[Document]] = {}  # file -> last successfully parsed documents
@@ -352,8 +353,24 @@ class ManifestSource:
         return diff(entry.declared, self._live(key))
 
     def sync_statuses(self) -> dict[ObjKey, str]:
-        """Synced or OutOfSync for every object this folder declares."""
-        return {key: sync_status(entry.declared, self._live(key)) for key, entry in self.inventory.items()}
+        """Synced or OutOfSync for every object this folder declares.
+
+        The dashboard asks every second or two; a status is recomputed (a field-by-field diff) only when the
+        declared document or the live object changed since it was last asked.
+        """
+        statuses: dict[ObjKey, str] = {}
+        cache: dict[ObjKey, tuple[Obj, str | None, str]] = {}
+        for key, entry in self.inventory.items():
+            live = self._live(key)
+            version = live["metadata"].get("resourceVersion") if live is not None else None
+            hit = self._sync_cache.get(key)
+            if hit is not None and hit[0] is entry.declared and hit[1] == version:
+                status = hit[2]
+            else:
+                status = sync_status(entry.declared, live)
+            statuses[key], cache[key] = status, (entry.declared, version, status)
+        self._sync_cache = cache
+        return statuses
 
     def resync(self, keys: list[ObjKey] | None = None) -> SyncRecord:
         """Re-apply the declared documents (all OutOfSync objects by default), undoing imperative changes."""

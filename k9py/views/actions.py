@@ -51,8 +51,39 @@ class ResourceActions:
 
     def act_kill(self: MainScreen, kind: KindRef, obj: Obj) -> None:
         name, namespace = _where(obj)
+        if not self.confirm_kill:  # --no-confirm-kill: k9s users asked for both ways (derailed/k9s#782)
+            self.run_worker(self._run(self.backend.delete(kind, name, namespace, force=True)))
+            return
         self._confirm("Kill", f"Kill {_label(kind, obj)}? (deleted at once, no grace period)", "Kill",
                       lambda: self.backend.delete(kind, name, namespace, force=True))
+
+    def act_delete_marked(self: MainScreen, kind: KindRef, objs: list[Obj], force: bool) -> None:
+        """Kill (force) or delete every marked object after one confirmation, like k9s's bulk actions."""
+        verb = "Kill" if force else "Delete"
+        if force and not self.confirm_kill:
+            self.run_worker(self._run(self._delete_all(kind, objs, force)))
+            return
+        names = ", ".join(_where(o)[0] for o in objs[:3]) + (f" and {len(objs) - 3} more" if len(objs) > 3 else "")
+        plural = kind.plural if len(objs) != 1 else kind.singular
+        self._confirm(verb, f"{verb} {len(objs)} marked {plural}? ({names})", verb,
+                      lambda: self._delete_all(kind, objs, force))
+
+    async def _delete_all(self: MainScreen, kind: KindRef, objs: list[Obj], force: bool) -> str:
+        done, problems = 0, []
+        for obj in objs:
+            name, namespace = _where(obj)
+            try:
+                await self.backend.delete(kind, name, namespace, force=force)
+                done += 1
+            except BackendError as exc:
+                problems.append(str(exc))
+        self.clear_view_marks()
+        verb = "killed" if force else "deleted"
+        plural = kind.plural if done != 1 else kind.singular
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise BackendError(f"{done} of {len(objs)} {kind.plural} {verb}; {problems[0]}{more}")
+        return f"{done} {plural} {verb}"
 
     def act_delete(self: MainScreen, kind: KindRef, obj: Obj) -> None:
         name, namespace = _where(obj)

@@ -30,6 +30,10 @@ TICK_SECONDS = 1.0
 HIGHLIGHT_SECONDS = 3.0  # how long an added/modified row keeps its colour
 # Past this many rows appearing or disappearing in one frame, one re-sort of the model beats row-by-row moves.
 BULK_ROWS = 100
+# A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames, this much work per frame,
+# so the keys stay live while it loads (k9s blocks until the whole list is in).
+LOAD_BUDGET_SECONDS = 0.02
+LOAD_STEP = 100
 
 
 class TableView(ViewMixin, Vertical):
@@ -58,6 +62,8 @@ class TableView(ViewMixin, Vertical):
         self.columns: list[str] = self._columns()
         self._col_index = {name: i for i, name in enumerate(self.columns)}
         self._bulk = False  # model-only updates; the table is refilled at the end of the frame
+        self._loading: list[Change] = []  # what existed at mount, loaded a frame's budget at a time
+        self._loaded = 0
         self._flashing: set[str] = set()  # rows whose added/modified highlight has yet to fade
         self._viewport: tuple[int, int, int] = (-1, -1, -1)
         self.sort_by = ""  # "", or a column the user sorted by with shift-N/A/S
@@ -162,7 +168,8 @@ class TableView(ViewMixin, Vertical):
     def on_mount(self) -> None:
         self.table.set_columns(self.columns)
         self._subscription = self.backend.subscribe(self.kind, self.spec.namespace)
-        self._apply(self._subscription.drain(), initial=True)
+        self._loading = self._subscription.drain()  # ADDED for every object that exists now
+        self._load_some(top=True)
         self.set_interval(FRAME_SECONDS, self._pump)
         self.set_interval(TICK_SECONDS, self._tick)
         self.take_focus(self.table)
@@ -173,10 +180,12 @@ class TableView(ViewMixin, Vertical):
             self._subscription = None
 
     def _pump(self) -> None:
-        if self._subscription is not None:
+        if self._loading:
+            self._load_some()  # changes wait in the watch until then: none can be overtaken by an older copy
+        elif self._subscription is not None:
             changes = self._subscription.drain()
             if changes:
-                self._apply(changes, initial=False)
+                self._apply(changes)
         viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
         if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
             self._viewport = viewport
@@ -207,7 +216,21 @@ class TableView(ViewMixin, Vertical):
 
     # --- the model -----------------------------------------------------------------------------------------
 
-    def _apply(self, changes: list[Change], initial: bool) -> None:
+    def _load_some(self, top: bool = False) -> None:
+        """Put the next objects that existed at mount into the table, as many as the frame's budget allows."""
+        deadline = time.perf_counter() + LOAD_BUDGET_SECONDS
+        self._bulk = True
+        while self._loaded < len(self._loading) and time.perf_counter() < deadline:
+            for change in self._loading[self._loaded:self._loaded + LOAD_STEP]:
+                self._upsert(change.obj, mark=False)
+            self._loaded += LOAD_STEP
+        if self._loaded >= len(self._loading):
+            self._loading, self._loaded = [], 0
+        self._bulk = False
+        self._rebuild(top=top)
+        self._update_title()
+
+    def _apply(self, changes: list[Change]) -> None:
         latest: dict[str, Change] = {}
         created: set[str] = set()
         for change in changes:
@@ -216,16 +239,16 @@ class TableView(ViewMixin, Vertical):
                 created.add(uid)
             latest[uid] = change
         churn = sum(1 for uid, c in latest.items() if c.type == "DELETED" or uid not in self._objects)
-        self._bulk = initial or churn > BULK_ROWS
+        self._bulk = churn > BULK_ROWS
         for uid, change in latest.items():
             if change.type == "DELETED":
                 self._remove(uid)
                 continue
             is_new = uid not in self._objects
-            self._upsert(change.obj, mark=not initial, new=is_new or uid in created)
+            self._upsert(change.obj, mark=True, new=is_new or uid in created)
         if self._bulk:
             self._bulk = False
-            self._rebuild(top=initial)
+            self._rebuild()
         self._update_title()
 
     def _drop(self, state: RowState) -> None:
@@ -378,6 +401,43 @@ class TableView(ViewMixin, Vertical):
     def selected(self) -> Obj | None:
         state = self.selected_state()
         return state.obj if state is not None else None
+
+    # --- marks (space): what kill and delete act on when there are any --------------------------------------
+
+    def toggle_mark(self) -> None:
+        key = self.table.selected_key()
+        if key is not None:
+            self.table.toggle_mark(key)
+            self.table.action_cursor_down()  # k9s moves on, so space space space marks a run of rows
+
+    def mark_range(self) -> int:
+        """Mark every row from the nearest marked one above the cursor (or below it) to the cursor."""
+        table = self.table
+        cursor = table.cursor_row
+        marked = [i for key in table.marks if (i := table.index_of(key)) is not None]
+        above = [i for i in marked if i <= cursor]
+        start = max(above) if above else min(marked, default=cursor)
+        first, last = sorted((start, cursor))
+        for i in range(first, last + 1):
+            key = table.key_at(i)
+            if key is not None:
+                table.marks.add(key)
+        table.refresh()
+        return len(table.marks)
+
+    def clear_marks(self) -> int:
+        count = len(self.table.marks)
+        self.table.clear_marks()
+        return count
+
+    def marked(self) -> list[Obj]:
+        """The marked objects in table order, each once (a pod's containers share the pod)."""
+        uids: dict[str, Obj] = {}
+        for key in self.table.row_keys():
+            state = self._rows.get(key)
+            if key in self.table.marks and state is not None:
+                uids.setdefault(state.uid, state.obj)
+        return list(uids.values())
 
     def drill_spec(self) -> ViewSpec | None:
         state = self.selected_state()

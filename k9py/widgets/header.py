@@ -56,7 +56,7 @@ class ClusterHeader(Static):
 
     def show(self, summary: Summary, favourites: list[str], readonly: bool) -> None:
         self.summary, self.favourites, self.readonly = summary, favourites, readonly
-        self.update(self._render_header())
+        self.update(self._render_header(), layout=False)  # a fixed height: no need to lay the screen out again
 
     def plain(self) -> str:
         """The header as text (tests and the tmux smoke check read it)."""
@@ -96,8 +96,28 @@ class ClusterHeader(Static):
         if s.paused:
             clock.append("  PAUSED", style=f"bold reverse {skin.pending}")
         line("Clock:", clock)
+        line("Folders:", self._folders())
         line("K9py Rev:", f"v{_version()}")
         text.rstrip()
+        return text
+
+    def _folders(self) -> Text:
+        """Each watched folder's sync state, like an Argo CD app: Synced, or how many objects drifted or broke."""
+        s, skin = self.summary, self.skin
+        text = Text()
+        if s is None or not s.folders:
+            text.append("none", style=skin.info_section)
+            return text
+        for i, folder in enumerate(s.folders):
+            if i:
+                text.append("  ")
+            text.append(f"{folder.name} ", style=skin.info_section)
+            if folder.out_of_sync:
+                text.append(f"{folder.out_of_sync} OutOfSync", style=skin.pending)
+            else:
+                text.append("Synced", style=skin.info_section)
+            if folder.errors:
+                text.append(f" {folder.errors} error{'s' if folder.errors != 1 else ''}", style=skin.error)
         return text
 
     def _favourites(self) -> Table:
