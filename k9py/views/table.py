@@ -411,19 +411,8 @@ class TableView(ViewMixin, Vertical):
             self.table.action_cursor_down()  # k9s moves on, so space space space marks a run of rows
 
     def mark_range(self) -> int:
-        """Mark every row from the nearest marked one above the cursor (or below it) to the cursor."""
-        table = self.table
-        cursor = table.cursor_row
-        marked = [i for key in table.marks if (i := table.index_of(key)) is not None]
-        above = [i for i in marked if i <= cursor]
-        start = max(above) if above else min(marked, default=cursor)
-        first, last = sorted((start, cursor))
-        for i in range(first, last + 1):
-            key = table.key_at(i)
-            if key is not None:
-                table.marks.add(key)
-        table.refresh()
-        return len(table.marks)
+        self.table.mark_through(self.table.cursor_row)
+        return len(self.table.marks)
 
     def clear_marks(self) -> int:
         count = len(self.table.marks)

@@ -120,12 +120,11 @@ class ResourceTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self._order)
 
-    def _key_at(self, index: int) -> str:
-        n = len(self._order)
-        return self._order[n - 1 - index if self.reverse else index][1]
-
     def key_at(self, index: int) -> str | None:
-        return self._key_at(index) if 0 <= index < len(self._order) else None
+        n = len(self._order)
+        if not 0 <= index < n:
+            return None
+        return self._order[n - 1 - index if self.reverse else index][1]
 
     def row(self, key: str) -> TableRow | None:
         return self._rows.get(key)
@@ -239,6 +238,15 @@ class ResourceTable(ScrollView, can_focus=True):
             self.marks.add(key)
         self._refresh_row(key)
         return key in self.marks
+
+    def mark_through(self, index: int) -> None:
+        """Mark every row from the nearest marked one above `index` (else below it) through `index`."""
+        marked = [i for key in self.marks if (i := self.index_of(key)) is not None]
+        above = [i for i in marked if i <= index]
+        start = max(above) if above else min(marked, default=index)
+        first, last = sorted((start, index))
+        self.marks.update(key for i in range(first, last + 1) if (key := self.key_at(i)) is not None)
+        self.refresh()
 
     def clear_marks(self) -> None:
         self.marks.clear()
