@@ -62,7 +62,9 @@ class LogsView(ViewMixin, Vertical):
         self._filter_text = ""
         self._inverse = False
         self.status = Static(id="log-status")
-        self.log_widget = RichLog(wrap=False, markup=False, highlight=False, auto_scroll=True, max_lines=MAX_LINES)
+        # min_width=1: RichLog's default (78) would wrap lines at 78 columns even in a narrower view, cutting them.
+        self.log_widget = RichLog(wrap=False, markup=False, highlight=False, auto_scroll=True, max_lines=MAX_LINES,
+                                  min_width=1)
 
     def compose(self) -> ComposeResult:
         yield self.status

@@ -1,0 +1,737 @@
+"""Every key in k9py/keys.py is pressed by a Pilot test that checks what a user sees; COVERED says which test.
+
+COVERED maps (key, view) to the test that presses the key in that view and asserts its visible effect (the title,
+the rows, the flash line, the header, the text on screen). `test_every_key_is_covered` fails when KEYS gains a key,
+or a key gains a meaning in a kind of view no entry covers, or an entry names a test that does not exist: write the
+test (here, or next to the feature's other tests) and name it in COVERED.
+
+A key must be covered in every kind of view it is bound in (FAMILIES: j scrolls text but moves a table's cursor),
+except the few whose handler does the same whatever the view (SAME_EVERYWHERE), where one view is enough.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import tui_support
+from textual.app import App
+from textual.pilot import Pilot
+from tui_support import SAMPLE_PODS, command, dashboard, filter_by, screen_lines, table
+
+from engine import Cluster
+from k9py import keys
+from k9py.app import MainScreen
+from k9py.views.logs import LogsView
+from k9py.views.rollout import RolloutView
+from k9py.views.sources import SourcesView
+from k9py.views.text import TextView
+from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
+from k9py.widgets.help import HelpScreen
+from k9py.widgets.table import ResourceTable
+
+until = partial(tui_support.until, timeout=10.0)
+
+# --- the coverage table ------------------------------------------------------------------------------------------
+
+# Kinds of view whose keys behave alike (every view is in exactly one).
+FAMILIES: dict[str, frozenset[str]] = {
+    "table": keys.TABLE_VIEWS,
+    "text": frozenset({"yaml", "describe", "drift"}),
+    "logs": frozenset({"logs"}),
+    "sources": keys.SOURCES_VIEWS,
+    "rollout": keys.ROLLOUT_VIEWS,
+}
+# Actions that do the same in every view: one view covers them.
+SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower"})
+
+APP = "test_tui_app::"
+ACTIONS = "test_tui_actions::"
+HELP = "test_tui_help::test_every_description_is_on_screen_in_full"
+MARKS = "test_tui_marks::"
+ROLLOUT = "test_tui_rollout::"
+SNAPSHOTS = "test_tui_snapshots::"
+SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
+
+# (key, view) -> "module::test" (another test file) or "test" (this file).
+COVERED: dict[tuple[str, str], str] = {
+    # general
+    ("colon", "pods"): APP + "test_command_switches_view_title_and_crumbs",
+    ("colon", "deployments"): APP + "test_command_switches_view_title_and_crumbs",
+    ("slash", "pods"): APP + "test_filter_narrows_and_inverts_rows",
+    ("slash", "yaml"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
+    ("slash", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
+    ("slash", "sources"): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel",
+    ("slash", "rollout"): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel",
+    ("question_mark", "pods"): APP + "test_help_is_generated_from_the_bindings",
+    ("question_mark", "deployments"): HELP,
+    ("question_mark", "nodes"): HELP,
+    ("question_mark", "sources"): HELP,
+    ("escape", "pods"): APP + "test_enter_drills_from_deployment_to_its_pods_and_esc_returns",
+    ("escape", "yaml"): APP + "test_yaml_describe_and_logs_views",
+    ("escape", "describe"): APP + "test_yaml_describe_and_logs_views",
+    ("escape", "drift"): SOURCES,
+    ("escape", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
+    ("escape", "sources"): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel",
+    ("escape", "rollout"): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel",
+    ("ctrl+c", "pods"): "test_ctrl_c_quits",
+    ("ctrl+t", "pods"): ACTIONS + "test_ctrl_t_cycles_themes_and_repaints_the_rows",
+    # navigation: j k g G, in each kind of view
+    **{(key, view): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel"
+       for key in ("j", "k", "g", "G") for view in ("pods", "sources", "rollout")},
+    **{(key, "yaml"): "test_text_views_scroll_wrap_and_cannot_be_filtered" for key in ("j", "k", "g", "G")},
+    **{(key, "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter" for key in ("j", "k", "g", "G")},
+    ("G", "describe"): SNAPSHOTS + "test_describe_pending_pod",
+    ("enter", "pods"): "test_enter_drills_into_containers_logs_and_a_namespace",
+    ("enter", "containers"): "test_enter_drills_into_containers_logs_and_a_namespace",
+    ("enter", "namespaces"): "test_enter_drills_into_containers_logs_and_a_namespace",
+    ("enter", "deployments"): APP + "test_enter_drills_from_deployment_to_its_pods_and_esc_returns",
+    ("enter", "replicasets"): "test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_drill",
+    ("enter", "nodes"): APP + "test_node_view_fail_and_recover",
+    **{(str(n), "pods"): "test_0_and_1_to_9_switch_the_namespace" for n in range(10)},
+    ("0", "events"): "test_0_and_1_to_9_switch_the_namespace",
+    ("2", "deployments"): "test_0_and_1_to_9_switch_the_namespace",
+    ("3", "nodes"): "test_0_and_1_to_9_switch_the_namespace",
+    ("2", "containers"): "test_0_and_1_to_9_switch_the_namespace",
+    # resource actions
+    ("y", "pods"): APP + "test_yaml_describe_and_logs_views",
+    ("d", "pods"): APP + "test_yaml_describe_and_logs_views",
+    ("y", "rollout"): ROLLOUT + "test_yaml_and_describe_show_the_deployment_and_esc_returns_to_the_panel",
+    ("d", "rollout"): ROLLOUT + "test_yaml_and_describe_show_the_deployment_and_esc_returns_to_the_panel",
+    **{(key, view): "test_y_and_d_from_every_kind_of_object"
+       for key in ("y", "d") for view in ("deployments", "replicasets", "nodes", "namespaces", "events", "generic")},
+    ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
+    ("l", "containers"): "test_enter_drills_into_containers_logs_and_a_namespace",
+    ("space", "pods"): MARKS + "test_space_marks_and_kill_takes_every_marked_pod",
+    ("space", "deployments"): MARKS + "test_delete_with_marks_asks_once_and_cancel_keeps_everything",
+    ("space", "nodes"): "test_marks_in_the_nodes_view",
+    ("ctrl+@", "nodes"): "test_marks_in_the_nodes_view",
+    ("ctrl+backslash", "pods"): MARKS + "test_space_again_unmarks_and_ctrl_backslash_clears",
+    ("ctrl+backslash", "nodes"): "test_marks_in_the_nodes_view",
+    ("ctrl+k", "pods"): APP + "test_kill_pod_asks_then_a_replacement_appears",
+    ("ctrl+d", "deployments"): "test_ctrl_d_deletes_the_selected_object_after_asking",
+    ("ctrl+d", "generic"): "test_ctrl_d_deletes_the_selected_object_after_asking",
+    ("ctrl+d", "nodes"): "test_marks_in_the_nodes_view",
+    ("s", "deployments"): APP + "test_scale_dialog_changes_replicas",
+    ("s", "replicasets"): "test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_drill",
+    ("r", "deployments"): "test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_drill",
+    ("ctrl+l", "replicasets"): "test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_drill",
+    ("ctrl+l", "deployments"): ROLLOUT + "test_ctrl_l_on_a_deployment_opens_its_rollout_with_history_newest_first",
+    ("ctrl+l", "rollout"): ROLLOUT + "test_rollback_to_a_chosen_revision_after_confirmation",
+    ("c", "nodes"): "test_c_u_and_f_cordon_uncordon_and_fail_a_node",
+    ("u", "nodes"): "test_c_u_and_f_cordon_uncordon_and_fail_a_node",
+    ("f", "nodes"): "test_c_u_and_f_cordon_uncordon_and_fail_a_node",
+    ("r", "nodes"): ACTIONS + "test_drain_evicts_the_node_and_its_pods_come_back_elsewhere",
+    **{("ctrl+w", view): "test_ctrl_w_toggles_the_wide_columns"
+       for view in ("pods", "deployments", "replicasets", "nodes", "events", "generic")},
+    ("N", "pods"): APP + "test_shift_n_sorts_by_name_and_again_reverses",
+    ("N", "containers"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
+    ("A", "pods"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
+    ("S", "pods"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
+    ("S", "events"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
+    ("S", "containers"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
+    # the sources view
+    ("d", "sources"): SOURCES,
+    ("S", "sources"): SOURCES,
+    ("ctrl+s", "sources"): SOURCES,
+    ("w", "sources"): SOURCES,
+    # logs and text views
+    ("s", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
+    ("w", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
+    ("t", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
+    ("p", "logs"): ACTIONS + "test_p_in_logs_shows_the_previous_container",
+    ("w", "yaml"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
+    ("w", "describe"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
+    ("w", "drift"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
+    # the cluster clock
+    ("p", "pods"): APP + "test_pause_and_speed_show_in_the_header",
+    ("plus", "pods"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
+    ("minus", "pods"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
+    ("minus", "yaml"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
+}
+
+
+def family_of(view: str) -> str:
+    return next(name for name, views in FAMILIES.items() if view in views)
+
+
+def resolve(ref: str) -> Callable[..., Any] | None:
+    module_name, _, name = ref.rpartition("::")
+    module = importlib.import_module(module_name) if module_name else globals()
+    found = getattr(module, name, None) if module_name else module.get(name)
+    return found if callable(found) and name.startswith("test_") else None
+
+
+def test_the_view_families_cover_every_view_once() -> None:
+    assert set().union(*FAMILIES.values()) == keys.ALL_VIEWS, "a new view: put it in one of FAMILIES"
+    assert sum(len(views) for views in FAMILIES.values()) == len(keys.ALL_VIEWS)
+
+
+def test_every_key_is_covered() -> None:
+    missing = []
+    for key in keys.KEYS:
+        covered = {family_of(view) for (k, view) in COVERED if k == key.key and view in key.views}
+        needed = {family_of(view) for view in key.views}
+        if key.action in SAME_EVERYWHERE:
+            needed = set() if covered else {"any"}
+        missing += [f"<{key.label}> {key.action} in a {family} view" for family in sorted(needed - covered)]
+    assert missing == [], ("no Pilot test named in COVERED (tests/test_tui_every_key.py) for: " + ", ".join(missing)
+                           + ". Write one that presses the key and checks what the user sees, then name it there.")
+
+
+def test_every_entry_is_a_real_binding_and_a_real_test() -> None:
+    unbound = [f"{key} in {view}" for key, view in COVERED if keys.find(keys.KEYS, key, view) is None]
+    assert unbound == [], "COVERED names keys that do nothing there (the key's views changed in keys.py?)"
+    absent = sorted({ref for ref in COVERED.values() if resolve(ref) is None})
+    assert absent == [], "COVERED names tests that do not exist (renamed or removed? point COVERED at the new one)"
+
+
+# --- reading the screen ------------------------------------------------------------------------------------------
+
+_SCROLLBAR = re.compile(r"[\s\u2580-\u259f]+$")  # trailing blanks and scrollbar blocks
+
+
+def frame(app: App[None]) -> list[str]:
+    """The lines inside the current view's frame as painted, without the border and the scrollbar."""
+    lines = screen_lines(app)
+    top = next(i for i, line in enumerate(lines) if line.startswith("╭"))
+    bottom = next(i for i in range(top + 1, len(lines)) if lines[i].startswith("╰"))
+    return [_SCROLLBAR.sub("", line[1:-1]) for line in lines[top + 1:bottom]]
+
+
+def on_screen(app: App[None], text: str) -> bool:
+    return any(text in line for line in screen_lines(app))
+
+
+def row_text(app: App[None], name: str) -> str:
+    """The table row that shows `name`, as painted."""
+    found = [line for line in frame(app)[1:] if f" {name} " in f"{line} "]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def cursor_text(grid: ResourceTable) -> str:
+    """The row the cursor is on, as the table paints it: checked to be the one drawn in the cursor's colours."""
+    strip = grid.render_line(grid.cursor_row - int(grid.scroll_y) + 1)
+    cursor = grid.get_component_rich_style("resource-table--cursor")
+    assert {segment.style.bgcolor for segment in strip if segment.style} == {cursor.bgcolor}
+    return strip.text
+
+
+def flashed(screen: MainScreen, message: str, level: str = "info") -> bool:
+    return screen.flash_line.message == message and screen.flash_line.level == level
+
+
+async def opened(pilot: Pilot[None], screen: MainScreen, alias: str, view: str, rows: int | None = None) -> None:
+    """`:alias` and wait for the view (and its rows)."""
+    await command(pilot, alias)
+    await until(pilot, lambda: screen.view_name == view and (rows is None or screen.view.row_count == rows))  # type: ignore[union-attr]
+
+
+async def answer(app: App[None], pilot: Pilot[None], key: str) -> None:
+    """Answer the confirm dialog that is opening with `key`."""
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await pilot.press(key)
+    await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+
+
+def all_running(cluster: Cluster) -> bool:
+    """Every pod of the sample manifests is running."""
+    return sum(p["status"].get("phase") == "Running" for p in cluster.list("pods")) >= SAMPLE_PODS
+
+
+# --- general -----------------------------------------------------------------------------------------------------
+
+
+async def test_ctrl_c_quits() -> None:
+    async with dashboard() as (app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: app.return_code == 0)
+    # also over the `?` help, which lists it (Textual's own ctrl+c there only said "press ctrl+q to quit")
+    async with dashboard() as (app, pilot, _screen, _cluster):
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert "<ctrl-c> Quit" in app.screen.text  # type: ignore[attr-defined]
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: app.return_code == 0)
+
+
+async def test_plus_and_minus_change_the_clock_speed_in_the_header() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        assert "x50" in screen.header.plain()
+        await pilot.press("plus")
+        await until(pilot, lambda: "x64" in screen.header.plain())  # the ceiling, not x100
+        assert flashed(screen, "cluster clock speed x64")
+        await pilot.press("minus")
+        await until(pilot, lambda: "x32" in screen.header.plain())
+        assert flashed(screen, "cluster clock speed x32")
+        await pilot.press("y")  # the same from a text view
+        await until(pilot, lambda: screen.view_name == "yaml")
+        await pilot.press("minus", "minus")
+        await until(pilot, lambda: "x8" in screen.header.plain())
+        assert flashed(screen, "cluster clock speed x8")
+
+
+# --- navigation --------------------------------------------------------------------------------------------------
+
+
+async def test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel() -> None:
+    async with dashboard() as (app, pilot, screen, _cluster):
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        names = view.visible_names()
+        for key, row in (("j", 1), ("j", 2), ("k", 1), ("G", SAMPLE_PODS - 1), ("g", 0)):
+            await pilot.press(key)
+            assert view.table.cursor_row == row
+            assert f" {names[row]} " in cursor_text(view.table), key
+
+        # the sources view: one row per declared object; `/` narrows it, esc clears the filter
+        await opened(pilot, screen, "src", "sources")
+        sources = screen.view
+        assert isinstance(sources, SourcesView)
+        await until(pilot, lambda: sources.row_count > 3)
+        locations = [row.location for row in sources.rows.values()]  # FILE:LINE, in table order
+        for key, row in (("j", 1), ("G", -1), ("k", -2), ("g", 0)):
+            await pilot.press(key)
+            assert cursor_text(sources.table).startswith(f" {locations[row]} "), key
+        await filter_by(pilot, "redis")  # shop/redis.yaml: a Deployment and a Service
+        await until(pilot, lambda: screen.view_title.strip() == "sources[2] </redis>")
+        assert all(line.split()[0].startswith("shop/redis.yaml:") for line in frame(app)[1:3])
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_title.strip() == f"sources[{len(locations)}]")
+
+        # the rollout panel: one row per revision, newest first; it cannot be filtered; esc goes back
+        await opened(pilot, screen, "deploy shop", "deployments", rows=3)
+        await filter_by(pilot, "frontend")
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(screen.view, RolloutView) and len(screen.view.history()) == 1)
+        panel = screen.view
+        assert isinstance(panel, RolloutView)
+        for revisions in (2, 3):  # each restart is a new revision
+            await app.backend.restart("frontend", "shop")
+            await until(pilot, lambda revisions=revisions: len(panel.history()) == revisions)
+        for key, revision in (("G", "1"), ("k", "2"), ("g", "3 (current)"), ("j", "2")):
+            await pilot.press(key)
+            assert cursor_text(panel.table).startswith(f" {revision} "), key
+        await pilot.press("slash", "x", "enter")
+        assert flashed(screen, "rollout view cannot be filtered", "error")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "deployments")
+        assert screen.view_title.strip() == "deployments(shop)[1] </frontend>"
+
+
+async def test_text_views_scroll_wrap_and_cannot_be_filtered() -> None:
+    async with dashboard(size=(80, 30)) as (app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await filter_by(pilot, "redis")
+        await pilot.press("y")
+        await until(pilot, lambda: screen.view_name == "yaml")
+        view = screen.view
+        assert isinstance(view, TextView)
+        await until(pilot, lambda: frame(app)[0].strip() == "apiVersion: v1")
+        content = view.content.splitlines()
+        for key, first in (("j", 1), ("j", 2), ("k", 1), ("g", 0)):
+            await pilot.press(key)
+            await until(pilot, lambda first=first: frame(app)[0].strip() == content[first].strip())
+        await pilot.press("G")
+        await until(pilot, lambda: frame(app)[-1].strip() == content[-1].strip())
+        assert "apiVersion: v1" not in [line.strip() for line in frame(app)]
+
+        await wraps(app, pilot, screen)
+        await pilot.press("slash", "x", "enter")  # text views are not filtered
+        assert flashed(screen, "yaml view cannot be filtered", "error")
+        assert screen.view_name == "yaml"
+
+        await pilot.press("escape", "d")
+        await until(pilot, lambda: screen.view_name == "describe")
+        await wraps(app, pilot, screen)
+
+        await opened(pilot, screen, "src", "sources")
+        await until(pilot, lambda: screen.view.row_count > 0)  # type: ignore[union-attr]
+        await pilot.press("G", "d")  # the last object: its drift (none), then its describe text
+        await until(pilot, lambda: screen.view_name == "drift" and "Drift (declared → live):" in frame(app)[0])
+        await pilot.press("w")
+        assert flashed(screen, "wrap on")
+        await pilot.press("w")
+        assert flashed(screen, "wrap off")
+
+
+async def wraps(app: App[None], pilot: Pilot[None], screen: MainScreen) -> None:
+    """`w` in a text view: a line too long for the frame, cut off at its edge, shows whole; `w` again cuts it."""
+    view = screen.view
+    assert isinstance(view, TextView)
+    await until(pilot, lambda: bool(view.content))
+    long = [line for line in view.content.splitlines()[-8:] if len(line) > app.size[0]]
+    assert long, "a line near the end too long for the frame"
+
+    def whole() -> bool:  # the line's text on screen, across as many rows as it takes
+        return "".join(long[-1].split()) in "".join("".join(line.split()) for line in frame(app))
+
+    await pilot.press("G")
+    assert not whole()
+    await pilot.press("w")
+    assert flashed(screen, "wrap on")
+    await pilot.press("G")
+    await until(pilot, whole)
+    await pilot.press("w")
+    assert flashed(screen, "wrap off")
+    await pilot.press("G")
+    await until(pilot, lambda: not whole())
+
+
+async def test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter() -> None:
+    async with dashboard(size=(70, 30)) as (app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await filter_by(pilot, "cart")
+        await pilot.press("l")
+        await until(pilot, lambda: screen.view_name == "logs")
+        view = screen.view
+        assert isinstance(view, LogsView)
+        pod = view.spec.name
+        await until(pilot, lambda: len(view.lines) > 30)  # more than the frame holds
+        assert frame(app)[0].split() == ["Autoscroll:On", "Timestamps:Off", "Wrap:Off"]
+        stamp = re.compile(r"^ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+        await pilot.press("t")
+        assert flashed(screen, "timestamps on")
+        await until(pilot, lambda: "Timestamps:On" in frame(app)[0])
+        assert all(stamp.match(line) for line in frame(app)[1:] if line.strip())
+        assert not on_screen(app, f"({pod})")  # a timestamped line is wider than the frame: cut off
+
+        await pilot.press("w")
+        assert flashed(screen, "wrap on")
+        await until(pilot, lambda: "Wrap:On" in frame(app)[0] and on_screen(app, f"({pod})"))
+
+        await pilot.press("s")
+        assert flashed(screen, "autoscroll off")
+        await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
+        shown, count = frame(app), len(view.lines)
+        await until(pilot, lambda: len(view.lines) >= count + 3)  # more lines arrive; the view stays put
+        await pilot.pause(0.3)
+        assert frame(app) == shown
+
+        await command(pilot, "pause")  # no new lines from here on (`p` is Previous in logs)
+        await until(pilot, lambda: "PAUSED" in screen.header.plain())
+        await pilot.press("g")
+        await until(pilot, lambda: "Starting" in frame(app)[1])  # the container's first line
+        top = frame(app)[1:]
+        await pilot.press("j")
+        await until(pilot, lambda: frame(app)[1:] == top[1:] + frame(app)[-1:])
+        await pilot.press("k")
+        await until(pilot, lambda: frame(app)[1:] == top)
+        await pilot.press("G")
+        stamp_of_last = app.backend.format_logs(view.lines[-1:], True)[0].split()[0]
+        await until(pilot, lambda: on_screen(app, stamp_of_last))
+        assert not any("Starting" in line for line in frame(app))
+
+        await filter_by(pilot, "cart/1")
+        await until(pilot, lambda: screen.view_title.strip() == f"logs(shop/{pod}:api) </cart/1>")
+        lines = [line for line in frame(app)[1:] if stamp.match(line)]
+        assert lines and all("/cart/1" in line for line in lines)
+        await pilot.press("escape")  # clears the filter
+        await until(pilot, lambda: screen.view_title.strip() == f"logs(shop/{pod}:api)")
+        await pilot.press("s")
+        assert flashed(screen, "autoscroll on")
+        await pilot.press("escape")  # back
+        await until(pilot, lambda: screen.view_name == "pods")
+
+
+async def test_0_and_1_to_9_switch_the_namespace() -> None:
+    async with dashboard() as (app, pilot, screen, _cluster):
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")
+        for favourite in ("<0> all", "<1> default", "<2> platform", "<3> shop"):
+            assert on_screen(app, favourite)  # the header lists them
+        for key, title in (("3", "pods(shop)[6]"), ("2", "pods(platform)[2]"), ("1", "pods(default)[0]"),
+                           ("0", f"pods(all)[{SAMPLE_PODS}]")):
+            await pilot.press(key)
+            await until(pilot, lambda title=title: screen.view_title.strip() == title)
+        for key in "456789":
+            await pilot.press(key)
+            assert flashed(screen, f"no favourite namespace <{key}>", "warn")
+            assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+
+        await opened(pilot, screen, "deploy", "deployments", rows=4)
+        await pilot.press("2")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(platform)[1]")
+
+        # Nodes are not namespaced: the key picks the namespace the next list shows.
+        await opened(pilot, screen, "no", "nodes")
+        await pilot.press("3")
+        assert flashed(screen, "namespace: shop (nodes are not namespaced)")
+        assert screen.view_title.strip() == "nodes[3]"
+        await opened(pilot, screen, "ev", "events")
+        await until(pilot, lambda: screen.view_title.startswith(" events(shop)["))
+        await pilot.press("0")
+        await until(pilot, lambda: screen.view_title.startswith(" events(all)["))
+
+        # One pod's containers stay on screen, whatever namespace is picked.
+        await opened(pilot, screen, "po shop", "pods")
+        await filter_by(pilot, "cart")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.view_name == "containers" and table(screen).row_count == 2)
+        title = screen.view_title
+        await pilot.press("2")
+        assert flashed(screen, "namespace: platform (this view shows the containers of one pod)")
+        await pilot.pause(0.1)
+        assert screen.view_title == title and table(screen).row_count == 2
+        await opened(pilot, screen, "po", "pods", rows=2)
+        assert screen.view_title.strip() == "pods(platform)[2]"
+
+
+async def test_shift_a_and_shift_s_sort_and_the_header_shows_the_order() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await cluster.create(pod("too-big", cpu="64"))  # fits no node: Pending
+        await until(pilot, lambda: all_running(cluster) and table(screen).row_count == SAMPLE_PODS + 1)
+        await cluster.create(pod("late"))  # the youngest
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == SAMPLE_PODS + 2 and "Running" in row_text(app, "late"))
+
+        def names() -> list[str]:  # the NAME column, after NAMESPACE
+            return [line.split()[1] for line in frame(app)[1:] if line.strip()]
+
+        await pilot.press("A")
+        assert flashed(screen, "sorted by age, descending")
+        await until(pilot, lambda: "AGE↓" in frame(app)[0] and names()[0] == "late")
+        await pilot.press("A")
+        assert flashed(screen, "sorted by age, ascending")
+        await until(pilot, lambda: "AGE↑" in frame(app)[0] and names()[-1] == "late")
+
+        await pilot.press("S")
+        assert flashed(screen, "sorted by status, ascending")
+        await until(pilot, lambda: "STATUS↑" in frame(app)[0] and "AGE↑" not in frame(app)[0])
+        assert names()[0] == "too-big" and "Pending" in row_text(app, "too-big")  # Pending < Running
+        await pilot.press("S")
+        assert flashed(screen, "sorted by status, descending")
+        await until(pilot, lambda: "STATUS↓" in frame(app)[0] and names()[-1] == "too-big")
+
+        # Events have a TYPE where others have a STATUS.
+        await opened(pilot, screen, "ev", "events")
+        await pilot.press("S")
+        assert flashed(screen, "sorted by type, ascending")
+        await until(pilot, lambda: "TYPE↑" in frame(app)[0])
+
+        # A pod's containers: a STATE (init containers first until sorted).
+        await opened(pilot, screen, "po shop", "pods")
+        await filter_by(pilot, "cart")
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.view_name == "containers" and table(screen).row_count == 2)
+
+        def containers() -> list[str]:
+            return [line.split()[0] for line in frame(app)[1:] if line.strip()]
+
+        assert containers() == ["migrate", "api"]
+        await pilot.press("S")
+        assert flashed(screen, "sorted by state, ascending")
+        await until(pilot, lambda: "STATE↑" in frame(app)[0])
+        assert containers() == ["migrate", "api"]  # Completed < Running
+        await pilot.press("S")
+        await until(pilot, lambda: "STATE↓" in frame(app)[0] and containers() == ["api", "migrate"])
+        await pilot.press("N", "N")
+        assert flashed(screen, "sorted by name, descending")
+        await until(pilot, lambda: "NAME↓" in frame(app)[0] and containers() == ["migrate", "api"])
+
+
+def pod(name: str, cpu: str = "") -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "app", "image": "nginx:1.27"}
+    if cpu:
+        container["resources"] = {"requests": {"cpu": cpu}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"containers": [container]}}
+
+
+async def test_ctrl_w_toggles_the_wide_columns() -> None:
+    wide = {
+        "po": ("pods", ["NOMINATED NODE", "READINESS GATES"]),
+        "deploy": ("deployments", ["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "rs": ("replicasets", ["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "no": ("nodes", ["INTERNAL-IP", "OS-IMAGE", "CONTAINER-RUNTIME"]),
+        "ev": ("events", ["SUBOBJECT", "SOURCE"]),  # FIRST SEEN, COUNT, NAME: past the right edge
+        "svc": ("generic", ["SELECTOR"]),
+    }
+    async with dashboard() as (app, pilot, screen, _cluster):
+        for alias, (view, columns) in wide.items():
+            await opened(pilot, screen, alias, view)
+            await until(pilot, lambda: table(screen).row_count > 0)
+            await filter_by(pilot, "e")  # kept across the switch
+            assert not any(c in frame(app)[0] for c in columns)
+            await pilot.press("ctrl+w")
+            await until(pilot, lambda columns=columns: all(c in frame(app)[0] for c in columns))
+            assert screen.view_title.rstrip().endswith("</e>")
+            await pilot.press("ctrl+w")
+            await until(pilot, lambda columns=columns: not any(c in frame(app)[0] for c in columns))
+
+
+# --- drilling in -------------------------------------------------------------------------------------------------
+
+
+async def test_enter_drills_into_containers_logs_and_a_namespace() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await filter_by(pilot, "cart")
+        name = table(screen).visible_names()[0]
+        await pilot.press("enter")  # a pod: its containers, init containers first
+        await until(pilot, lambda: screen.view_title.strip() == f"containers:{name}(shop)[2]")
+        assert screen.crumbs.labels == ["pods", f"containers:{name}"]
+        assert [line.split()[0] for line in frame(app)[1:3]] == ["migrate", "api"]
+        await pilot.press("G", "enter")  # a container: its log
+        await until(pilot, lambda: screen.view_title.strip() == f"logs(shop/{name}:api)")
+        await until(pilot, lambda: on_screen(app, "Starting ghcr.io/example/cart:"))
+        await pilot.press("escape", "g", "l")  # `l` on a container: that container's log
+        await until(pilot, lambda: screen.view_title.strip() == f"logs(shop/{name}:migrate)")
+        assert screen.crumbs.labels == ["pods", f"containers:{name}", f"logs:{name}:migrate"]
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: screen.view_title.strip() == "pods(all)[2] </cart>")
+
+        await opened(pilot, screen, "ns", "namespaces")
+        await filter_by(pilot, "platform")
+        await pilot.press("enter")  # a namespace: its pods, and it becomes the current one
+        await until(pilot, lambda: screen.view_title.strip() == "pods(platform)[2]")
+        assert screen.crumbs.labels == ["namespaces", "pods"]
+        await opened(pilot, screen, "deploy", "deployments")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(platform)[1]")
+
+
+async def test_y_and_d_from_every_kind_of_object() -> None:
+    views = {"deploy": ("deployments", "Deployment"), "rs": ("replicasets", "ReplicaSet"), "no": ("nodes", "Node"),
+             "ns": ("namespaces", "Namespace"), "ev": ("events", "Event"), "svc": ("generic", "Service")}
+    async with dashboard() as (app, pilot, screen, _cluster):
+        for alias, (view, kind) in views.items():
+            await opened(pilot, screen, alias, view)
+            await until(pilot, lambda: table(screen).row_count > 0)
+            name = (table(screen).selected() or {})["metadata"]["name"]
+            await pilot.press("y")
+            await until(pilot, lambda: screen.view_name == "yaml")
+            assert screen.view_title.startswith(f" yaml({kind.lower()}/") and screen.view_title.strip().endswith(
+                f"/{name})")
+            await until(pilot, lambda kind=kind: f"kind: {kind}" in [line.strip() for line in frame(app)])
+            await pilot.press("escape", "d")
+            await until(pilot, lambda: screen.view_name == "describe")
+            assert screen.view_title.startswith(f" describe({kind.lower()}/")
+            await until(pilot, lambda name=name: frame(app)[0].split() == ["Name:", name])
+            await pilot.press("escape")
+            await until(pilot, lambda view=view: screen.view_name == view)
+
+
+# --- resource actions --------------------------------------------------------------------------------------------
+
+
+async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await opened(pilot, screen, "deploy", "deployments", rows=4)
+        await filter_by(pilot, "cart")
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message == "Delete deployment shop/cart?"  # type: ignore[attr-defined]
+        await answer(app, pilot, "n")
+        assert screen.view_title.strip() == "deployments(all)[1] </cart>"
+        await pilot.press("ctrl+d")
+        await answer(app, pilot, "y")
+        await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
+
+        await opened(pilot, screen, "cm", "generic", rows=1)
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message == "Delete configmap shop/cart-config?"  # type: ignore[attr-defined]
+        await answer(app, pilot, "y")
+        await until(pilot, lambda: flashed(screen, "configmap/cart-config deleted"))
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[0]")
+        assert cluster.get("configmaps", "cart-config", "shop") is None
+
+
+async def test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_drill() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await opened(pilot, screen, "deploy shop", "deployments", rows=3)
+        await filter_by(pilot, "redis")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message == "Restart deployment shop/redis? (a rolling restart of all its pods)"  # type: ignore[attr-defined]
+        await answer(app, pilot, "y")
+        await until(pilot, lambda: flashed(screen, "deployment.apps/redis restarted"))
+
+        await opened(pilot, screen, "rs shop", "replicasets")
+        await filter_by(pilot, "redis")
+        await until(pilot, lambda: table(screen).row_count == 2)  # the restart made revision 2
+        view = table(screen)
+
+        def revision() -> str:
+            selected = view.selected() or {}
+            return str(selected.get("metadata", {}).get("annotations", {}).get("deployment.kubernetes.io/revision"))
+
+        assert view.table.cursor_row == 0
+        if revision() != "1":
+            await pilot.press("j")
+        assert revision() == "1"
+        old = view.selected()["metadata"]["name"]  # type: ignore[index]
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message == "Roll deployment shop/redis back to revision 1?"  # type: ignore[attr-defined]
+        await answer(app, pilot, "y")
+        await until(pilot, lambda: flashed(screen, "deployment.apps/redis rolled back"))
+        await until(pilot, lambda: row_text(app, old).split()[1:4] == ["1", "1", "1"])  # DESIRED CURRENT READY
+
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ScaleDialog))
+        await pilot.press("2", "enter")  # the dialog selects the current count: typing replaces it
+        await until(pilot, lambda: flashed(screen, f"replicaset/{old} scaled to 2"))
+
+        await pilot.press("enter")  # a replica set: its pods
+        await until(pilot, lambda: screen.view_name == "pods")
+        hash_label = old.rsplit("-", 1)[1]
+        assert screen.view_title.startswith(" pods(shop)[") and f"<app=redis,pod-template-hash={hash_label}>" in (
+            screen.view_title)
+        assert screen.crumbs.labels == ["replicasets", "pods"]
+
+
+async def test_c_u_and_f_cordon_uncordon_and_fail_a_node() -> None:
+    async with dashboard() as (app, pilot, screen, _cluster):
+        await opened(pilot, screen, "no", "nodes", rows=3)
+        await pilot.press("j")  # node-2
+        await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready")
+        await pilot.press("c")
+        await until(pilot, lambda: flashed(screen, "node/node-2 cordoned"))
+        await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready,SchedulingDisabled")
+        assert row_text(app, "node-1").split()[1] == "Ready"
+        await pilot.press("u")
+        await until(pilot, lambda: flashed(screen, "node/node-2 uncordoned"))
+        await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready")
+
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message.startswith("Fail node node-2? Its kubelet stops")  # type: ignore[attr-defined]
+        await answer(app, pilot, "y")
+        await until(pilot, lambda: flashed(screen, "node/node-2 failed: kubelet stopped (NotReady after the node "
+                                                   "monitor grace period)"))
+        await until(pilot, lambda: row_text(app, "node-2").split()[1] == "NotReady")  # 40 s of cluster time later
+        await pilot.press("f")  # recovering asks nothing
+        await until(pilot, lambda: flashed(screen, "node/node-2 recovered: kubelet running again"))
+        await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready")
+
+
+async def test_marks_in_the_nodes_view() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await opened(pilot, screen, "no", "nodes", rows=3)
+        grid = table(screen).table
+        mark = grid.get_component_rich_style("resource-table--mark")
+        await pilot.press("space")  # node-1 marked; the cursor moves on
+        assert " node-2 " in cursor_text(grid)
+        painted = grid.render_line(1)
+        assert "node-1" in painted.text and {s.style.color for s in painted if s.style and s.text.strip()} == {
+            mark.color}
+        await pilot.press("G", "ctrl+@")  # node-1 to node-3
+        assert flashed(screen, "3 marked")
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.message == "Delete 3 marked nodes? (node-1, node-2, node-3)"  # type: ignore[attr-defined]
+        await answer(app, pilot, "n")
+        await pilot.press("ctrl+backslash")
+        assert flashed(screen, "3 marks cleared")
+        await pilot.press("ctrl+backslash")
+        assert flashed(screen, "nothing marked")
+        assert len(cluster.list("nodes")) == 3
