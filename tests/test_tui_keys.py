@@ -71,3 +71,25 @@ def test_row_filter_regex_inverse_and_labels() -> None:
     assert RowFilter("web(", b).matches(pod, ["web(1)"])  # a half-typed regex matches literally
     assert RowFilter("-l app=web", b).matches(pod, ["x"])
     assert not RowFilter("-l app!=web", b).matches(pod, ["x"])
+
+
+def test_typing_a_plain_word_further_narrows_the_filter() -> None:
+    b = backend()
+    assert RowFilter("web", b).narrows(RowFilter("WE", b))  # only rows shown for "we" need matching again
+    assert not RowFilter("we", b).narrows(RowFilter("web", b))  # backspace widens
+    assert not RowFilter("web|api", b).narrows(RowFilter("web", b))  # a regex may match more
+    assert not RowFilter("!web", b).narrows(RowFilter("!we", b))  # an inverted filter shows more as it grows
+    assert not RowFilter("web", b).narrows(None)
+
+
+async def test_narrowing_a_filter_shows_what_a_fresh_filter_shows() -> None:
+    from tui_support import dashboard, table, until
+
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == 8)
+        await pilot.press("slash", *"shop", "enter")  # each keystroke narrows the one before
+        narrowed = view.visible_names()
+        view.set_filter("")
+        view.set_filter("shop")
+        assert view.visible_names() == narrowed and len(narrowed) == 6

@@ -12,6 +12,7 @@ from ..backend import Backend
 Obj = dict[str, Any]
 
 # Counts worth a delta marker: "3", "1/2", "4 (2m ago)"; not ages like "3s" that change with time alone.
+_REGEX_SPECIALS = frozenset(".^$*+?{}[]\\|()")
 _COUNT = re.compile(r"^(\d+)(?:/\d+)?(?: \(.*\))?$")
 
 
@@ -47,12 +48,14 @@ class RowFilter:
         self.inverse = False
         self.labels: Callable[[Obj], bool] | None = None
         self.regex: re.Pattern[str] | None = None
+        self.literal: str | None = None  # the pattern, when it is a plain word (see narrows)
         body = text.strip()
         if body.startswith("-l"):
             self.labels = backend.label_matcher(body[2:].strip())
             return
         if body.startswith("!"):
             self.inverse, body = True, body[1:]
+        self.literal = body if not any(c in _REGEX_SPECIALS for c in body) else None
         try:
             self.regex = re.compile(body, re.IGNORECASE)
         except re.error:  # half-typed patterns like "web(" are common while typing: match them literally
@@ -63,6 +66,13 @@ class RowFilter:
         """The filter `text` asks for; None for an empty one or a bare `!` (nothing to match yet)."""
         body = text.strip()
         return cls(text, backend) if body and body != "!" else None
+
+    def narrows(self, previous: RowFilter | None) -> bool:
+        """Whether every row this filter passes also passed `previous`: a plain word typed further ("we" then
+        "web"), so only the rows shown now need matching again."""
+        return (previous is not None and self.literal is not None and previous.literal is not None
+                and not self.inverse and not previous.inverse and self.literal.lower().startswith(
+                    previous.literal.lower()))
 
     def matches(self, obj: Obj, cells: list[str], text: str | None = None) -> bool:
         """Whether a row passes; `text` is the cells already joined, when the caller keeps it."""

@@ -33,6 +33,7 @@ BULK_ROWS = 100
 # A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames, this much work per frame,
 # so the keys stay live while it loads (k9s blocks until the whole list is in).
 LOAD_BUDGET_SECONDS = 0.02
+FIRST_LOAD_SECONDS = 0.005  # the first frame of a new view comes fast: a screenful of rows is enough
 LOAD_STEP = 100
 
 
@@ -180,9 +181,8 @@ class TableView(ViewMixin, Vertical):
             self._subscription = None
 
     def _pump(self) -> None:
-        if self._loading:
-            self._load_some()  # changes wait in the watch until then: none can be overtaken by an older copy
-        elif self._subscription is not None:
+        # While _load_some is at work, changes wait in the watch, so none is overtaken by an older copy.
+        if self._subscription is not None and not self._loading:
             changes = self._subscription.drain()
             if changes:
                 self._apply(changes)
@@ -218,7 +218,7 @@ class TableView(ViewMixin, Vertical):
 
     def _load_some(self, top: bool = False) -> None:
         """Put the next objects that existed at mount into the table, as many as the frame's budget allows."""
-        deadline = time.perf_counter() + LOAD_BUDGET_SECONDS
+        deadline = time.perf_counter() + (FIRST_LOAD_SECONDS if top else LOAD_BUDGET_SECONDS)
         self._bulk = True
         while self._loaded < len(self._loading) and time.perf_counter() < deadline:
             for change in self._loading[self._loaded:self._loaded + LOAD_STEP]:
@@ -226,6 +226,8 @@ class TableView(ViewMixin, Vertical):
             self._loaded += LOAD_STEP
         if self._loaded >= len(self._loading):
             self._loading, self._loaded = [], 0
+        else:
+            self.call_after_refresh(self._load_some)  # the next slice right after this one is on screen
         self._bulk = False
         self._rebuild(top=top)
         self._update_title()
@@ -330,10 +332,15 @@ class TableView(ViewMixin, Vertical):
         self.table.upsert(state.row)
         state.shown, state.painted = True, painted
 
-    def _rebuild(self, top: bool = False) -> None:
-        """Refill the table from the model in one pass (initial load, new filter or order, mass changes)."""
+    def _rebuild(self, top: bool = False, narrowing: bool = False) -> None:
+        """Refill the table from the model in one pass (initial load, new filter or order, mass changes).
+
+        `narrowing`: the new filter passes a subset of the rows shown now, so only those are matched, and in the
+        order they are shown, which the table then need not sort again.
+        """
         rows = []
-        for state in self._rows.values():
+        states = [self._rows[key] for key in self.table.row_keys()] if narrowing else self._rows.values()
+        for state in states:
             if self._visible(state):
                 if state.row is None:  # changed while hidden or in a bulk update; others are painted as they are
                     state.painted = self._signature(state)
@@ -344,12 +351,15 @@ class TableView(ViewMixin, Vertical):
                 state.shown = False
         sorted_column = self._col_index.get(self.sort_by) if self.sort_by else None
         self.table.set_sort(sorted_column, self._reverse())
-        self.table.replace_rows(rows, keep_cursor=not top)
+        self.table.replace_rows(rows, keep_cursor=not top, in_order=narrowing)
 
-    def _refilter(self) -> None:
+    def _refilter(self, narrowing: bool = False) -> None:
         # Rows are matched on their cells as last computed: an off-screen row's age may be a tick behind, which
         # is not worth recomputing 10,000 rows on every keystroke.
-        self._rebuild()
+        if narrowing:
+            for state in self._rows.values():
+                state.shown = False  # rows not shown now stay hidden; _rebuild marks those still shown
+        self._rebuild(narrowing=narrowing)
         self._update_title()
 
     # --- what the main screen asks -------------------------------------------------------------------------
@@ -389,9 +399,10 @@ class TableView(ViewMixin, Vertical):
             new = RowFilter.parse(text, self.backend)
         except BackendError as exc:  # a malformed label selector
             return str(exc)
+        narrowing = new is not None and new.narrows(self._filter)
         self._filter = new
         if self.is_mounted:
-            self._refilter()
+            self._refilter(narrowing)
         return None
 
     def selected_state(self) -> RowState | None:

@@ -148,12 +148,17 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # --- rows ------------------------------------------------------------------------------------------------
 
-    def replace_rows(self, rows: Iterable[TableRow], keep_cursor: bool = True) -> None:
-        """Show exactly `rows` (re-sorted); the cursor stays on its row when that row is still there."""
+    def replace_rows(self, rows: Iterable[TableRow], keep_cursor: bool = True, in_order: bool = False) -> None:
+        """Show exactly `rows`; the cursor stays on its row when that row is still there. `in_order`: the rows
+        come in display order already (a subset of what is shown), so they need no sorting."""
         selected = self.selected_key() if keep_cursor else None
         index = self.cursor_row if keep_cursor else 0
         self._rows = {row.key: row for row in rows}
-        self._order = sorted((row.sort_key, row.key) for row in self._rows.values())
+        if in_order:
+            order = [(row.sort_key, row.key) for row in self._rows.values()]
+            self._order = order[::-1] if self.reverse else order
+        else:
+            self._order = sorted((row.sort_key, row.key) for row in self._rows.values())
         self.marks &= self._rows.keys()
         self._lines.clear()
         widths = [cell_len(label) + 1 for label in self.labels]
