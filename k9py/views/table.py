@@ -8,6 +8,7 @@ for the rows on screen and fades the added/modified highlights.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -179,6 +180,7 @@ class TableView(ViewMixin, Vertical):
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
+        gc.unfreeze()  # the widgets going away may form reference cycles only the collector can free
 
     def _pump(self) -> None:
         # While _load_some is at work, changes wait in the watch, so none is overtaken by an older copy.
@@ -226,10 +228,14 @@ class TableView(ViewMixin, Vertical):
             self._loaded += LOAD_STEP
         if self._loaded >= len(self._loading):
             self._loading, self._loaded = [], 0
+            # The rows just built live as long as the view: take them (and the cluster's objects) out of the
+            # cyclic collector's generations, which otherwise re-scan them in 250 ms pauses at 10,000 pods.
+            # Reference counting still frees them; on_unmount hands them back to the collector.
+            gc.freeze()
         else:
             self.call_after_refresh(self._load_some)  # the next slice right after this one is on screen
         self._bulk = False
-        self._rebuild(top=top)
+        self._rebuild(top=top)  # one pass over what is loaded: cheaper than slotting each row into place
         self._update_title()
 
     def _apply(self, changes: list[Change]) -> None:

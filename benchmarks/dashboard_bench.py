@@ -1,0 +1,317 @@
+"""Dashboard speed numbers from issue 4 (not a test: run it by hand).
+
+    python benchmarks/dashboard_bench.py              # everything below
+    python benchmarks/dashboard_bench.py --pods 3000  # a smaller cluster
+
+1. Startup: `k9py sample-manifests` in a real pseudo-terminal, wall time from spawning the process to the first
+   frame that shows the pods table (median of three).
+2. With N pods Running (1,000 deployments x 10 by default, 100 nodes), in one process, the app headless but
+   rendering every frame to text as a terminal would receive it:
+   - open: `:pods` + enter from the nodes view, until the frame that shows the pods table;
+   - key presses while 200 pod changes per second stream in (annotation patches through the API): j/k moves,
+     a typed filter, esc, typing a command; each from posting the key to the end of the next frame painted
+     after it was handled; and view switches (`:dp`, `:no`, `:rs`, each followed by `:po`), from the enter
+     to the first frame that shows the new view (a big view then fills in over the next frames); p50, p95;
+   - idle: the dashboard showing the pods view, nothing changing, CPU share of one core over 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import os
+import platform
+import pstats
+import pty
+import random
+import re
+import resource
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from textual import events  # noqa: E402
+
+from engine import Cluster, tune_gc  # noqa: E402
+from k9py.app import K9App  # noqa: E402
+from k9py.backend import EngineBackend  # noqa: E402
+
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[a-zA-Z]")
+PROFILE = "--profile" in sys.argv
+VERBOSE = PROFILE or "--verbose" in sys.argv
+DEBUG = str
+SWITCH_PROFILER = cProfile.Profile() if PROFILE else None  # --profile: what a view switch spends
+CHARACTERS = {"colon": ":", "slash": "/", "enter": "\r", "escape": "\x1b", "minus": "-"}
+
+
+def deployment(i: int, replicas: int) -> dict:
+    name = f"app-{i:04d}"
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]},
+            },
+        },
+    }
+
+
+# --- 1. startup in a real terminal -------------------------------------------------------------------------------
+
+def startup_once(timeout: float = 30.0) -> float:
+    """Seconds from spawning `k9py sample-manifests` on a pty to the frame showing the pods table title."""
+    main, child = pty.openpty()
+    os.set_blocking(main, False)
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="160", LINES="48")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "k9py.cli", str(ROOT / "sample-manifests")],
+                            stdin=child, stdout=child, stderr=child, env=env, cwd=ROOT, close_fds=True)
+    os.close(child)
+    seen = b""
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([main], [], [], 0.05)
+            if ready:
+                try:
+                    seen += os.read(main, 1 << 16)
+                except OSError:
+                    break
+                if b"pods(" in ANSI.sub(b"", seen):
+                    return time.perf_counter() - started
+        raise RuntimeError("the dashboard showed no pods table")
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        os.close(main)
+
+
+# --- 2. a big cluster, in process ----------------------------------------------------------------------------
+
+class FrameClock:
+    """Counts painted frames, rendering each to terminal text as a real driver would (headless skips that)."""
+
+    def __init__(self, app: K9App) -> None:
+        self.frames = 0
+        self.last_end = 0.0
+        self.awaited: Callable[[], bool] | None = None  # a state to catch on screen (see press)
+        self.shown_at = 0.0
+        original = app._display
+
+        def display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            original(screen, renderable)
+            if renderable is not None:
+                render = getattr(renderable, "render_segments", None)
+                if render is not None:
+                    render(app.console)
+                self.frames += 1
+                self.last_end = time.perf_counter()
+                if self.awaited is not None and self.awaited():
+                    self.awaited, self.shown_at = None, self.last_end
+
+        app._display = display  # type: ignore[method-assign]
+
+    async def next_frame_after(self, frames: int, timeout: float = 10.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while self.frames <= frames:
+            if time.perf_counter() > deadline:
+                raise RuntimeError("no frame was painted")
+            await asyncio.sleep(0.0005)
+        return self.last_end
+
+
+async def press(app: K9App, frames: FrameClock, key: str, shows: Callable[[], bool] | None = None) -> float:
+    """Post one key as the terminal driver would; seconds until the first frame painted after it was handled,
+    or with `shows`, until the first frame painted while `shows()` holds (a new view on screen)."""
+    handled = asyncio.Event()
+    character = CHARACTERS.get(key, key if len(key) == 1 else None)
+    frames.awaited, frames.shown_at = shows, 0.0
+    t0 = time.perf_counter()
+    app.post_message(events.Key(key, character))
+    app.call_later(handled.set)  # runs after the key event (the app's queue is FIFO)
+    await handled.wait()
+    if shows is not None:
+        await wait_for(lambda: frames.shown_at > 0, 10, f"the frame after {key}")
+        return frames.shown_at - t0
+    count = frames.frames
+    end = await frames.next_frame_after(count)
+    return end - t0
+
+
+async def type_keys(app: K9App, frames: FrameClock, keys: list[str]) -> list[float]:
+    samples = [await press(app, frames, key) for key in keys]
+    if VERBOSE:
+        print(" ".join(f"{key}:{sample * 1000:.0f}" for key, sample in zip(keys, samples, strict=True)))
+    return samples
+
+
+async def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}{DEBUG()}")
+        await asyncio.sleep(0.05)
+
+
+async def churn(cluster: Cluster, per_second: float, stop: asyncio.Event) -> int:
+    """Patch an annotation on random pods at `per_second`: each is one MODIFIED pod event."""
+    pods = [(p["metadata"]["name"], p["metadata"]["namespace"]) for p in cluster.store.iter("pods")]
+    rng = random.Random(7)
+    done, started = 0, time.perf_counter()
+    while not stop.is_set():
+        due = int((time.perf_counter() - started) * per_second)
+        while done < due:
+            name, namespace = rng.choice(pods)
+            try:
+                await cluster.patch("Pod", name, {"metadata": {"annotations": {"bench/tick": str(done)}}}, namespace)
+            except Exception:  # a pod replaced meanwhile
+                pass
+            done += 1
+        await asyncio.sleep(0.005)
+    return done
+
+
+class GcPauses:
+    """The cyclic collector's pauses: with 10,000 pods the heap holds millions of objects, and a full collection
+    stops the world for a while, which shows as a slow key press."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:  # type: ignore[type-arg]
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def worst(self) -> str:
+        full = [d for g, d in self.pauses if g == 2]
+        longest = max(self.pauses, key=lambda p: p[1], default=(0, 0.0))
+        return (f"{len(full)} full collections; longest pause {longest[1] * 1000:.0f} ms "
+                f"(generation {longest[0]}) of {len(self.pauses)}")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def big_cluster(deployments: int, replicas: int, nodes: int) -> dict[str, object]:
+    pods = deployments * replicas
+    cluster = Cluster(nodes=nodes, node_cpu="32", node_memory="128Gi", clock="real", speed=50.0,
+                      node_pods=max(110, 2 * pods // nodes))
+    backend = EngineBackend(cluster)
+    app = K9App(backend)
+    results: dict[str, object] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        frames = FrameClock(app)
+        await type_keys(app, frames, ["colon", "n", "o", "enter"])  # watch the nodes while the pods start
+        await cluster.apply([deployment(i, replicas) for i in range(deployments)])
+        store = cluster.store
+
+        def running() -> bool:
+            return store.count("pods") >= pods and all(
+                (p.get("status") or {}).get("phase") == "Running" for p in store.iter("pods"))
+
+        await wait_for(running, 900, f"{pods} pods Running")
+        cluster.set_speed(1.0)
+        await asyncio.sleep(1.0)
+        main = app.main
+        assert main is not None
+        global DEBUG
+        DEBUG = lambda: f" (view {main.view_name}, {main.view_title!r}, stack {main.stack})"  # noqa: E731
+
+        # Opening the pods view: the enter of `:pods` to the first frame with the table filled.
+        await type_keys(app, frames, ["colon", "p", "o", "d", "s"])
+        t0 = time.perf_counter()
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(lambda: main.view_name == "pods" and getattr(main.view, "row_count", 0) >= pods, 60,
+                       "the pods view")
+        end = await frames.next_frame_after(frames.frames)
+        results["open"] = end - t0
+        await pilot.pause(4.0)  # highlights fade
+
+        gc_pauses = GcPauses()
+        stop = asyncio.Event()
+        churner = asyncio.create_task(churn(cluster, 200.0, stop))
+        await asyncio.sleep(1.0)
+        samples: dict[str, list[float]] = {"move": [], "filter": [], "command": [], "switch": []}
+
+        async def switch(command: str, view: str) -> None:
+            samples["command"].extend(await type_keys(app, frames, ["colon", *command]))
+            if SWITCH_PROFILER is not None:
+                SWITCH_PROFILER.enable()
+            samples["switch"].append(await press(app, frames, "enter", lambda: main.view_name == view))
+            if SWITCH_PROFILER is not None:
+                SWITCH_PROFILER.disable()
+        churn_started = time.perf_counter()
+        for _ in range(3):
+            samples["move"] += await type_keys(app, frames, ["j"] * 20 + ["k"] * 10 + ["G", "g"])
+            samples["filter"] += await type_keys(app, frames, ["slash", "a", "p", "p", "-", "0", "0", "1"])
+            samples["filter"] += await type_keys(app, frames, ["enter", "escape"])
+            for command, view in (("dp", "deployments"), ("po", "pods"), ("no", "nodes"), ("po", "pods"),
+                                  ("rs", "replicasets"), ("po", "pods")):
+                await switch(command, view)
+                await wait_for(lambda: getattr(main.view, "row_count", 0) > 0, 60, f"the {view} view")
+            await wait_for(lambda: getattr(main.view, "row_count", 0) >= pods, 300, "the pods view")
+        stop.set()
+        if SWITCH_PROFILER is not None:
+            pstats.Stats(SWITCH_PROFILER).sort_stats("cumulative").print_stats(60)
+        changes = await churner
+        rate = changes / (time.perf_counter() - churn_started + 1.0)
+        every = [s for group in samples.values() for s in group]
+        results["keys"] = {name: (percentile(group, 0.5), percentile(group, 0.95)) for name, group in
+                           [*samples.items(), ("all", every)]}
+        results["rate"] = rate
+        results["gc"] = gc_pauses.worst()
+
+        await pilot.pause(5.0)  # the churn's highlights fade
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(10.0)
+        results["idle"] = 100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+        results["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def main() -> None:
+    tune_gc()  # as the k9py command line does
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", type=int, default=10_000, help="pods in the big cluster (10 per deployment)")
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="print a profile of the key-press phase")
+    parser.add_argument("--verbose", action="store_true", help="print every key press's time")
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}")
+    if not args.skip_startup:
+        runs = sorted(startup_once() for _ in range(3))
+        print(f"startup to first frame (k9py sample-manifests, real pty): {runs[1]:.2f} s median "
+              f"(runs {', '.join(f'{r:.2f}' for r in runs)})")
+    pods = args.pods
+    results = asyncio.run(big_cluster(pods // 10, 10, max(3, pods // 100)))
+    print(f"{pods:,} pods: pods view open in {results['open']:.2f} s")
+    keys = results["keys"]
+    assert isinstance(keys, dict)
+    print(f"key press to painted frame, {results['rate']:.0f} pod changes/s streaming:")
+    for name, (p50, p95) in keys.items():
+        print(f"  {name:<7} p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
+    print(f"  garbage collector during the key presses: {results['gc']}")
+    print(f"idle with the pods view open: {results['idle']:.1f} % of one core; peak RSS {results['rss']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
