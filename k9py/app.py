@@ -142,12 +142,18 @@ class MainScreen(ResourceActions, Screen[None]):
             if not self.stack:
                 self.stack.append(table_spec("Pod", self.namespace))
             return await self._show_top()
-        if self.view is not None:
-            await self.view.remove()
+        old = self.view
+        # Hide the old view and mount the new one in one layout; removing the old one (and freeing its rows)
+        # waits until the new one is up, so the switch paints in one frame, not in two.
+        with self.app.batch_update():
+            if old is not None:
+                old.display = False
+            await self.query_one("#content").mount(view)
         self.view = view
-        await self.query_one("#content").mount(view)
         self.crumbs.show([s.crumb for s in self.stack])
         self.hints.show(keymod.for_view(self.keys, self.view_name))
+        if old is not None:
+            await old.remove()
 
     def _remember_filter(self) -> None:
         if self.view is not None and self.stack:
