@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine_bench import deployment  # noqa: E402  (the same 1,000 x 10 workload)
 from textual import events  # noqa: E402
 
 from engine import Cluster, tune_gc  # noqa: E402
@@ -50,23 +51,6 @@ VERBOSE = PROFILE or "--verbose" in sys.argv
 DEBUG = str
 SWITCH_PROFILER = cProfile.Profile() if PROFILE else None  # --profile: what a view switch spends
 CHARACTERS = {"colon": ":", "slash": "/", "enter": "\r", "escape": "\x1b", "minus": "-"}
-
-
-def deployment(i: int, replicas: int) -> dict:
-    name = f"app-{i:04d}"
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
-                                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]},
-            },
-        },
-    }
 
 
 # --- 1. startup in a real terminal -------------------------------------------------------------------------------
