@@ -144,7 +144,7 @@ class MainScreen(ResourceActions, Screen[None]):
             return await self._show_top()
         old = self.view
         # Hide the old view and mount the new one in one layout; removing the old one (and freeing its rows)
-        # waits until the new one is up, so the switch paints in one frame, not in two.
+        # waits until the new one is on screen, so the switch paints in one frame, not in two.
         with self.app.batch_update():
             if old is not None:
                 old.display = False
@@ -153,7 +153,8 @@ class MainScreen(ResourceActions, Screen[None]):
         self.crumbs.show([s.crumb for s in self.stack])
         self.hints.show(keymod.for_view(self.keys, self.view_name))
         if old is not None:
-            await old.remove()
+            # Freeing a 10,000-row view takes a while: let the new view's first frame go out first.
+            self.call_after_refresh(old.remove)
 
     def _remember_filter(self) -> None:
         if self.view is not None and self.stack:
