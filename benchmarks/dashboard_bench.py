@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
 import os
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from engine_bench import deployment  # noqa: E402  (the same 1,000 x 10 workload)
 from textual import events  # noqa: E402
 
-from engine import Cluster, tune_gc  # noqa: E402
+from engine import ApiError, Cluster, tune_gc  # noqa: E402
 from k9py.app import K9App  # noqa: E402
 from k9py.backend import EngineBackend  # noqa: E402
 
@@ -158,10 +159,8 @@ async def churn(cluster: Cluster, per_second: float, stop: asyncio.Event) -> int
         due = int((time.perf_counter() - started) * per_second)
         while done < due:
             name, namespace = rng.choice(pods)
-            try:
+            with contextlib.suppress(ApiError):  # a pod replaced meanwhile
                 await cluster.patch("Pod", name, {"metadata": {"annotations": {"bench/tick": str(done)}}}, namespace)
-            except Exception:  # a pod replaced meanwhile
-                pass
             done += 1
         await asyncio.sleep(0.005)
     return done

@@ -61,6 +61,21 @@ class ViewMixin:
     def move(self, how: str) -> None:
         """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"."""
 
+    def object_title(self, label: str, target: str, gone: str = "", tags: tuple[tuple[str, str], ...] = ()) -> Text:
+        """` yaml(deployment/shop/web) `: a view of one object; `tags` are (text, style) shown after it, `gone`
+        says why the object is no longer there."""
+        skin = self.skin
+        text = Text(" ")
+        text.append(f"{label}(", style=f"bold {skin.title_fg}")
+        text.append(target, style=f"bold {skin.title_highlight}")
+        text.append(")", style=f"bold {skin.title_fg}")
+        for tag, style in tags:
+            text.append(tag, style=style)
+        if gone:
+            text.append(f" <{gone}>", style=f"bold {skin.error}")
+        text.append(" ")
+        return text
+
     def title_text(self, kind: str, namespace: str | None, count: int | None, extras: tuple[str, ...] = (),
                    namespaced: bool = True) -> Text:
         """` pods(shop)[12] </filter> `, coloured like k9s's frame title."""

@@ -177,19 +177,13 @@ class LogsView(ViewMixin, Vertical):
     # --- what the main screen asks -------------------------------------------------------------------------
 
     def title(self) -> Text:
-        text = Text(" ")
-        text.append("logs(", style=f"bold {self.skin.title_fg}")
-        text.append(f"{self.spec.namespace}/{self.spec.name}:{self.spec.container}",
-                    style=f"bold {self.skin.title_highlight}")
-        text.append(")", style=f"bold {self.skin.title_fg}")
+        tags = []
         if self.spec.previous:
-            text.append("[previous]", style=f"bold {self.skin.title_counter}")
+            tags.append(("[previous]", f"bold {self.skin.title_counter}"))
         if self._filter_text:
-            text.append(f" </{self._filter_text}>", style=f"bold {self.skin.title_filter}")
-        if self.gone:
-            text.append(" <pod deleted>", style=f"bold {self.skin.error}")
-        text.append(" ")
-        return text
+            tags.append((f" </{self._filter_text}>", f"bold {self.skin.title_filter}"))
+        return self.object_title("logs", f"{self.spec.namespace}/{self.spec.name}:{self.spec.container}",
+                                 "pod deleted" if self.gone else "", tuple(tags))
 
     @property
     def plain_title(self) -> str:

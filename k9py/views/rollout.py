@@ -133,18 +133,10 @@ class RolloutView(ViewMixin, Vertical):
 
     def title(self) -> Text:
         skin = self.skin
-        text = Text(" ")
-        text.append("rollout(", style=f"bold {skin.title_fg}")
-        text.append(f"{self.kind.singular}/{self.namespace}/{self.spec.name}", style=f"bold {skin.title_highlight}")
-        text.append(")", style=f"bold {skin.title_fg}")
-        if not self.gone:
-            text.append("[", style=skin.title_fg)
-            text.append(str(len(self.revisions)), style=f"bold {skin.title_counter}")
-            text.append("]", style=skin.title_fg)
-        else:
-            text.append(" <deleted>", style=f"bold {skin.error}")
-        text.append(" ")
-        return text
+        count = () if self.gone else (("[", skin.title_fg), (str(len(self.revisions)), f"bold {skin.title_counter}"),
+                                      ("]", skin.title_fg))
+        return self.object_title("rollout", f"{self.kind.singular}/{self.namespace}/{self.spec.name}",
+                                 "deleted" if self.gone else "", count)
 
     def _update_title(self) -> None:
         title = self.title()

@@ -103,14 +103,7 @@ class TextView(ViewMixin, VerticalScroll):
     def title(self) -> Text:
         namespace = self.spec.namespace if self.kind.namespaced else None
         target = f"{namespace}/{self.spec.name}" if namespace else self.spec.name
-        text = Text(" ")
-        text.append(f"{self.label}(", style=f"bold {self.skin.title_fg}")
-        text.append(f"{self.kind.singular}/{target}", style=f"bold {self.skin.title_highlight}")
-        text.append(")", style=f"bold {self.skin.title_fg}")
-        if self.gone:
-            text.append(" <deleted>", style=f"bold {self.skin.error}")
-        text.append(" ")
-        return text
+        return self.object_title(self.label, f"{self.kind.singular}/{target}", "deleted" if self.gone else "")
 
     @property
     def plain_title(self) -> str:
