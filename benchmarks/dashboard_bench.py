@@ -241,6 +241,8 @@ async def big_cluster(deployments: int, replicas: int, nodes: int) -> dict[str, 
             samples["switch"].append(await press(app, frames, "enter", lambda: main.view_name == view))
             if SWITCH_PROFILER is not None:
                 SWITCH_PROFILER.disable()
+            if VERBOSE:
+                print(f"switch to {view}: {samples['switch'][-1] * 1000:.0f} ms")
         churn_started = time.perf_counter()
         for _ in range(3):
             samples["move"] += await type_keys(app, frames, ["j"] * 20 + ["k"] * 10 + ["G", "g"])

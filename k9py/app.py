@@ -4,8 +4,9 @@ Layout, top to bottom: header (cluster summary, clock, favourite namespaces, log
 while typing), the current view in a titled frame, the crumbs line, the flash line and the key hints.
 
 Every key goes through one dispatcher driven by `keys.KEYS`, so what the hint bar and `?` help show is exactly
-what the keys do. Views are rebuilt from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets, so
-only the visible view holds a watch.
+what the keys do. Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets. The
+last few table views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor and
+all, instead of listing and printing 10,000 objects anew; each keeps its watch, taken in once a second.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ Obj = dict[str, Any]
 HEADER_SECONDS = 0.5
 MIN_SPEED, MAX_SPEED = 0.25, 64.0
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+KEPT_VIEWS = 3  # hidden table views kept live for a quick way back
 
 
 def sample_manifests() -> Path | None:
@@ -86,6 +88,7 @@ class MainScreen(ResourceActions, Screen[None]):
         self.flash_line = Flash(skin)
         self.hints = KeyHints(skin)
         self.favourites: list[str] = []
+        self._kept: dict[ViewSpec, TableView] = {}  # hidden views by spec (filter aside), oldest first
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -131,30 +134,61 @@ class MainScreen(ResourceActions, Screen[None]):
 
     # --- the view stack ------------------------------------------------------------------------------------
 
-    async def _show_top(self) -> None:
-        """Replace the visible view with the one on top of the stack."""
+    async def _show_top(self, keep_old: bool = True) -> None:
+        """Replace the visible view with the one on top of the stack: a kept one if there is one, else a new one.
+        The old one is kept for a quick way back unless `keep_old` is False."""
         spec = self.stack[-1]
-        try:
-            view = build_view(spec, self.backend, self.skin)
-        except BackendError as exc:
-            self.stack.pop()
-            self.flash(str(exc), "error")
-            if not self.stack:
-                self.stack.append(table_spec("Pod", self.namespace))
-            return await self._show_top()
+        kept = self._kept.pop(dataclasses.replace(spec, filter=""), None)
+        view: Widget
+        if kept is not None:
+            view = kept
+        else:
+            try:
+                view = build_view(spec, self.backend, self.skin)
+            except BackendError as exc:
+                self.stack.pop()
+                self.flash(str(exc), "error")
+                if not self.stack:
+                    self.stack.append(table_spec("Pod", self.namespace))
+                return await self._show_top(keep_old)
         old = self.view
-        # Hide the old view and mount the new one in one layout; removing the old one (and freeing its rows)
-        # waits until the new one is on screen, so the switch paints in one frame, not in two.
+        # Hide the old view and show the new one in one layout, so the switch paints in one frame, not in two.
         with self.app.batch_update():
             if old is not None:
                 old.display = False
-            await self.query_one("#content").mount(view)
+            if kept is not None:
+                kept.show(spec.filter)
+            else:
+                await self.query_one("#content").mount(view)
         self.view = view
         self.crumbs.show([s.crumb for s in self.stack])
         self.hints.show(keymod.for_view(self.keys, self.view_name))
         if old is not None:
-            # Freeing a 10,000-row view takes a while: let the new view's first frame go out first.
-            self.call_after_refresh(old.remove)
+            if keep_old:
+                self._keep(old)
+            else:
+                self._drop(old)
+
+    def _keep(self, view: Widget) -> None:
+        """Keep a table view that just left the screen; drop the oldest kept one past KEPT_VIEWS."""
+        if isinstance(view, TableView):
+            view.hide()
+            key = dataclasses.replace(view.spec, filter="")
+            if (twin := self._kept.pop(key, None)) is not None:
+                self._drop(twin)
+            self._kept[key] = view
+            view = self._kept.pop(next(iter(self._kept))) if len(self._kept) > KEPT_VIEWS else None
+        if view is not None:
+            self._drop(view)
+
+    def _drop(self, view: Widget) -> None:
+        # Freeing a 10,000-row view takes a while: let the new view's first frame go out first.
+        self.call_after_refresh(view.remove)
+
+    def _drop_kept(self) -> None:
+        for view in self._kept.values():
+            self._drop(view)
+        self._kept.clear()
 
     def _remember_filter(self) -> None:
         if self.view is not None and self.stack:
@@ -195,8 +229,12 @@ class MainScreen(ResourceActions, Screen[None]):
                 self._close_prompt()
                 return True
             if event.key == "enter":
+                # A command mostly opens another view, which takes the focus as it shows: handing it back to this
+                # view first would restyle two tables twice for nothing (a tenth of a view switch). Until then,
+                # keys go to the screen's bindings, which act on this view; a filter gives the view focus at once.
+                focus_view = self.prompt.mode != ":"
                 self.prompt.submit()
-                self._close_prompt()  # the view has the focus back before the next key is read
+                self._close_prompt(focus_view)
                 return True
             return self.prompt.type_key(event.key, event.character)
         if event.key in ("colon", "slash") and keymod.find(self.keys, event.key, self.view_name) is not None:
@@ -251,17 +289,21 @@ class MainScreen(ResourceActions, Screen[None]):
 
     # navigation
 
+    def _move(self, how: str) -> None:
+        if self.view is not None and (note := self.view.move(how)):  # type: ignore[attr-defined]
+            self.flash(note)
+
     def do_down(self, _: Key) -> None:
-        self.view.move("down")  # type: ignore[union-attr]
+        self._move("down")
 
     def do_up(self, _: Key) -> None:
-        self.view.move("up")  # type: ignore[union-attr]
+        self._move("up")
 
     def do_top(self, _: Key) -> None:
-        self.view.move("top")  # type: ignore[union-attr]
+        self._move("top")
 
     def do_bottom(self, _: Key) -> None:
-        self.view.move("bottom")  # type: ignore[union-attr]
+        self._move("bottom")
 
     async def do_enter(self, _: Key) -> None:
         if not isinstance(self.view, TableView):
@@ -535,9 +577,10 @@ class MainScreen(ResourceActions, Screen[None]):
             widget.skin = skin
         self._refresh_header()
         # Rows and titles are coloured in Python, when painted: rebuild the view from its spec (cursor and sort
-        # order start over, as after esc and back).
+        # order start over), and forget the kept ones, painted in the old colours.
         self._remember_filter()
-        await self._show_top()
+        self._drop_kept()
+        await self._show_top(keep_old=False)
 
     # the clock
 
@@ -572,8 +615,14 @@ class MainScreen(ResourceActions, Screen[None]):
 
     # --- the prompt ----------------------------------------------------------------------------------------
 
-    def _close_prompt(self) -> None:
+    def _close_prompt(self, focus_view: bool = True) -> None:
         self.prompt.close()
+        if focus_view:
+            self._focus_view()
+        else:
+            self.set_focus(None)  # not the hidden input: keys go to the screen's bindings
+
+    def _focus_view(self) -> None:
         if self.view is not None:
             focus = self.view.table if isinstance(self.view, TableView | SourcesView | RolloutView) else self.view
             if isinstance(self.view, LogsView):
@@ -600,6 +649,8 @@ class MainScreen(ResourceActions, Screen[None]):
             return
         if event.value.strip():
             await self.run_command(event.value)
+        if self.focused is None and not self.typing:  # no new view took the focus (an error, `:speed 2`, ...)
+            self._focus_view()
 
     async def run_command(self, text: str) -> None:
         try:

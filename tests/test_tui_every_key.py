@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 import tui_support
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from tui_support import SAMPLE_PODS, command, dashboard, filter_by, screen_lines, table
@@ -410,7 +411,8 @@ async def test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter() -> Non
         await pilot.press("s")
         assert flashed(screen, "autoscroll off")
         await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
-        shown, count = frame(app), len(view.lines)
+        shown = await settled(pilot, app)
+        count = len(view.lines)
         await until(pilot, lambda: len(view.lines) >= count + 3)  # more lines arrive; the view stays put
         await pilot.pause(0.3)
         assert frame(app) == shown
@@ -424,9 +426,10 @@ async def test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter() -> Non
         await until(pilot, lambda: frame(app)[1:] == top[1:] + frame(app)[-1:])
         await pilot.press("k")
         await until(pilot, lambda: frame(app)[1:] == top)
-        await pilot.press("G")
+        await pilot.press("G")  # the end, and following again
+        assert flashed(screen, "autoscroll on")
         stamp_of_last = app.backend.format_logs(view.lines[-1:], True)[0].split()[0]
-        await until(pilot, lambda: on_screen(app, stamp_of_last))
+        await until(pilot, lambda: on_screen(app, stamp_of_last) and "Autoscroll:On" in frame(app)[0])
         assert not any("Starting" in line for line in frame(app))
 
         await filter_by(pilot, "cart/1")
@@ -436,9 +439,56 @@ async def test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter() -> Non
         await pilot.press("escape")  # clears the filter
         await until(pilot, lambda: screen.view_title.strip() == f"logs(shop/{pod}:api)")
         await pilot.press("s")
+        assert flashed(screen, "autoscroll off")
+        await pilot.press("s")
         assert flashed(screen, "autoscroll on")
         await pilot.press("escape")  # back
         await until(pilot, lambda: screen.view_name == "pods")
+
+
+async def settled(pilot: Pilot[None], app: App[None]) -> list[str]:
+    """The frame once it stops changing (a scroll to the end asked for before now may land a frame later)."""
+    shown: list[str] = []
+    while (now := frame(app)) != shown:
+        shown = now
+        await pilot.pause(0.1)
+    return shown
+
+
+async def test_scrolling_back_in_logs_stops_autoscroll_and_G_follows_again() -> None:
+    async with dashboard(size=(70, 30)) as (app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await filter_by(pilot, "cart")
+        await pilot.press("l")
+        await until(pilot, lambda: screen.view_name == "logs")
+        view = screen.view
+        assert isinstance(view, LogsView)
+        await until(pilot, lambda: len(view.lines) > 30)
+        await pilot.press("k")
+        assert flashed(screen, "autoscroll off while you read back (G or s follows the log again)")
+        await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
+        shown = await settled(pilot, app)
+        count = len(view.lines)
+        await until(pilot, lambda: len(view.lines) >= count + 3)  # new lines arrive below; what is read stays
+        await pilot.pause(0.3)
+        assert frame(app) == shown
+        await pilot.press("G")
+        assert flashed(screen, "autoscroll on")
+        await until(pilot, lambda: "Autoscroll:On" in frame(app)[0])
+        count = len(view.lines)
+        await until(pilot, lambda: len(view.lines) >= count + 2)
+        newest = view.lines[-1][1]
+        await until(pilot, lambda: view.lines[-1][1] != newest)
+        newest = view.lines[-1][1]
+        await until(pilot, lambda: on_screen(app, newest[:40]))  # following: the newest line comes into view
+
+        await pilot.press("up")  # the log's own keys and the wheel stop it too
+        await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
+        await pilot.press("end")
+        await until(pilot, lambda: "Autoscroll:On" in frame(app)[0])
+        x, y = view.log_widget.region.center  # the mouse wheel, as the terminal driver reports it
+        app.post_message(events.MouseScrollUp(None, x, y, 0, -1, 0, False, False, False, screen_x=x, screen_y=y))
+        await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
 
 
 async def test_0_and_1_to_9_switch_the_namespace() -> None:

@@ -36,6 +36,8 @@ class ViewMixin:
     spec: ViewSpec
     backend: Backend
     skin: Theme
+    border_title: Text | str | None  # the Textual widget's
+    _title_plain = ""
 
     def take_focus(self, widget: Widget) -> None:
         """Focus the view's main widget as it mounts, unless the user is already typing at the prompt: `:dp`
@@ -45,6 +47,19 @@ class ViewMixin:
 
     def title(self) -> Text:
         raise NotImplementedError
+
+    def update_title(self) -> None:
+        """Put the title on the frame if it reads differently now: views call this on every change, and a frame
+        title that is set anew repaints the whole frame."""
+        title = self.title()
+        if title.plain != self._title_plain:
+            self._title_plain = title.plain
+            self.border_title = title
+
+    @property
+    def plain_title(self) -> str:
+        """The frame's title as text (the main screen's tests and checks read it)."""
+        return self._title_plain
 
     def set_filter(self, text: str) -> str | None:
         """Apply a `/` filter; returns an error message for a bad one (the filter then stays as it was)."""
@@ -58,8 +73,9 @@ class ViewMixin:
         """The object under the cursor (or the one object a detail view shows)."""
         return None
 
-    def move(self, how: str) -> None:
-        """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"."""
+    def move(self, how: str) -> str | None:
+        """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"; returns a note to flash, if any."""
+        return None
 
     def object_title(self, label: str, target: str, gone: str = "", tags: tuple[tuple[str, str], ...] = ()) -> Text:
         """` yaml(deployment/shop/web) `: a view of one object; `tags` are (text, style) shown after it, `gone`

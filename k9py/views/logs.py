@@ -1,6 +1,10 @@
 """`l`: a container's log, followed live (`s` autoscroll, `w` wrap, `t` timestamps, `/` filters lines, `p` the
 previous instance's log).
 
+Scrolling back (k, g, arrows, page up, the mouse wheel) turns autoscroll off, so the lines being read stay put
+as new ones arrive; G (or s) follows the log again. k9s keeps following until `s` is pressed, which users of
+log viewers trip over (the log jumps away mid-read); this is what `less +F` and most log viewers do.
+
 The engine generates log lines on demand, so the view polls and appends only lines after the last one it showed;
 a container restart simply continues the stream with the new run's lines. The previous instance's log is a
 finished run, shown whole, and replaced when the container terminates again.
@@ -9,6 +13,7 @@ finished run, shown whole, and replaced when the container terminates again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -24,6 +29,35 @@ from .spec import ViewSpec
 Obj = dict[str, Any]
 POLL_SECONDS = 0.25
 MAX_LINES = 10_000
+
+
+class FollowedLog(RichLog):
+    """A RichLog that tells its view when the reader scrolls back by any means (False), or jumps to the end (True)."""
+
+    def __init__(self, follow: Callable[[bool], object]) -> None:
+        # min_width=1: RichLog's default (78) would wrap lines at 78 columns even in a narrower view, cutting them.
+        super().__init__(wrap=False, markup=False, highlight=False, auto_scroll=True, max_lines=MAX_LINES,
+                         min_width=1)
+        self._follow = follow
+
+    def on_mouse_scroll_up(self) -> None:
+        self._follow(False)
+
+    def action_scroll_up(self) -> None:
+        self._follow(False)
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._follow(False)
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self._follow(False)
+        super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        self._follow(True)
+        super().action_scroll_end()
 
 
 class LogsView(ViewMixin, Vertical):
@@ -62,16 +96,14 @@ class LogsView(ViewMixin, Vertical):
         self._filter_text = ""
         self._inverse = False
         self.status = Static(id="log-status")
-        # min_width=1: RichLog's default (78) would wrap lines at 78 columns even in a narrower view, cutting them.
-        self.log_widget = RichLog(wrap=False, markup=False, highlight=False, auto_scroll=True, max_lines=MAX_LINES,
-                                  min_width=1)
+        self.log_widget = FollowedLog(self.follow)
 
     def compose(self) -> ComposeResult:
         yield self.status
         yield self.log_widget
 
     def on_mount(self) -> None:
-        self.border_title = self.title()
+        self.update_title()
         self._paint_status()
         self._poll()
         self.set_interval(POLL_SECONDS, self._poll)
@@ -87,7 +119,7 @@ class LogsView(ViewMixin, Vertical):
         if pod is None:
             if not self.gone:
                 self.gone = True
-                self.border_title = self.title()
+                self.update_title()
             return
         found = self.backend.logs(pod, self.spec.container, previous=self.spec.previous)
         if self.spec.previous:
@@ -155,12 +187,22 @@ class LogsView(ViewMixin, Vertical):
         self.status.update(text)
 
     def toggle_autoscroll(self) -> bool:
-        self.autoscroll = not self.autoscroll
-        self.log_widget.auto_scroll = self.autoscroll
-        if self.autoscroll:
+        self._set_autoscroll(not self.autoscroll)
+        return self.autoscroll
+
+    def _set_autoscroll(self, on: bool) -> None:
+        self.autoscroll = on
+        self.log_widget.auto_scroll = on
+        if on:
             self.log_widget.scroll_end(animate=False)
         self._paint_status()
-        return self.autoscroll
+
+    def follow(self, on: bool) -> bool:
+        """Follow the log (the reader went to its end) or stop (they scrolled back); True if that changed it."""
+        if on == self.autoscroll:
+            return False
+        self._set_autoscroll(on)
+        return True
 
     def toggle_timestamps(self) -> bool:
         self.timestamps = not self.timestamps
@@ -186,10 +228,6 @@ class LogsView(ViewMixin, Vertical):
                                  "pod deleted" if self.gone else "", tuple(tags))
 
     @property
-    def plain_title(self) -> str:
-        return self.title().plain
-
-    @property
     def filter_text(self) -> str:
         return self._filter_text
 
@@ -207,7 +245,7 @@ class LogsView(ViewMixin, Vertical):
             self._filter_text = text.strip()
         self._inverse = inverse
         if self.is_mounted:
-            self.border_title = self.title()
+            self.update_title()
             self._rewrite()
         return None
 
@@ -217,8 +255,13 @@ class LogsView(ViewMixin, Vertical):
     def selected(self) -> Obj | None:
         return self._pod()
 
-    def move(self, how: str) -> None:
+    def move(self, how: str) -> str | None:
         log = self.log_widget
+        note = None
+        if how in ("up", "top") and self.follow(False):
+            note = "autoscroll off while you read back (G or s follows the log again)"
+        elif how == "bottom" and self.follow(True):
+            note = "autoscroll on"
         if how == "down":
             log.scroll_down(animate=False)
         elif how == "up":
@@ -227,3 +270,4 @@ class LogsView(ViewMixin, Vertical):
             log.scroll_home(animate=False)
         elif how == "bottom":
             log.scroll_end(animate=False)
+        return note

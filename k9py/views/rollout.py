@@ -54,7 +54,6 @@ class RolloutView(ViewMixin, Vertical):
         self._painted_progress: tuple[object, ...] = ()
         self.progress_text = ""  # what the progress lines say, uncoloured (tests and smoke checks)
         self._subscriptions: list[Subscription] = []
-        self._title_plain = ""
 
     def compose(self) -> ComposeResult:
         yield self.progress
@@ -102,7 +101,7 @@ class RolloutView(ViewMixin, Vertical):
         self._paint_progress(("ok", status), lambda: render_progress(status, self.skin))
         self._paint_rows([(rev.replica_set, revision_cells(rev), revision_category(rev, status))
                           for rev in revisions])
-        self._update_title()
+        self.update_title()
 
     def _show_gone(self, reason: str) -> None:
         self.gone, self.status, self.revisions = True, None, {}
@@ -113,7 +112,7 @@ class RolloutView(ViewMixin, Vertical):
 
         self._paint_progress(("gone", reason), gone)
         self._paint_rows([])
-        self._update_title()
+        self.update_title()
 
     def _paint_progress(self, signature: tuple[object, ...], render: Callable[[], Text]) -> None:
         if signature != self._painted_progress:
@@ -137,16 +136,6 @@ class RolloutView(ViewMixin, Vertical):
                                       ("]", skin.title_fg))
         return self.object_title("rollout", f"{self.kind.singular}/{self.namespace}/{self.spec.name}",
                                  "deleted" if self.gone else "", count)
-
-    def _update_title(self) -> None:
-        title = self.title()
-        if title.plain != self._title_plain:
-            self._title_plain = title.plain
-            self.border_title = title
-
-    @property
-    def plain_title(self) -> str:
-        return self._title_plain
 
     def history(self) -> list[tuple[str, ...]]:
         """The history rows as shown, top to bottom (tests and smoke checks)."""

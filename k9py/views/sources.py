@@ -49,7 +49,6 @@ class SourcesView(ViewMixin, Vertical):
         self.rows: dict[str, SourceRow] = {}
         self._painted: list[tuple[str, list[str], str]] = []
         self._filter: RowFilter | None = None
-        self._title_plain = ""
         if spec.filter:
             self.set_filter(spec.filter)
 
@@ -69,7 +68,7 @@ class SourcesView(ViewMixin, Vertical):
                  if self._filter is None or self._filter.matches({}, cells(row))]
         if shown != self._painted:
             self._paint(shown)
-        self._update_title()
+        self.update_title()
 
     def _paint(self, shown: list[tuple[str, list[str], str]]) -> None:
         """Rebuild the table, keeping the cursor on the same row when it is still there."""
@@ -82,19 +81,9 @@ class SourcesView(ViewMixin, Vertical):
     def row_count(self) -> int:
         return len(self._painted)
 
-    def _update_title(self) -> None:
-        title = self.title()
-        if title.plain != self._title_plain:
-            self._title_plain = title.plain
-            self.border_title = title
-
     def title(self) -> Text:
         extras = (f"/{self._filter.text}" if self._filter else "",)
         return self.title_text("sources", None, self.row_count, extras, namespaced=False)
-
-    @property
-    def plain_title(self) -> str:
-        return self._title_plain
 
     @property
     def filter_text(self) -> str:

@@ -70,7 +70,6 @@ class TableView(ViewMixin, Vertical):
         self._viewport: tuple[int, int, int] = (-1, -1, -1)
         self.sort_by = ""  # "", or a column the user sorted by with shift-N/A/S
         self.sort_descending = False
-        self._title_plain = ""
         if spec.filter:
             self.set_filter(spec.filter)
 
@@ -109,7 +108,7 @@ class TableView(ViewMixin, Vertical):
         for state in self._rows.values():
             state.row = None  # every row has a new place
         self._rebuild()
-        self._update_title()
+        self.update_title()
         return None
 
     def rows_for(self, obj: Obj) -> list[tuple[str, list[str]]]:
@@ -172,8 +171,24 @@ class TableView(ViewMixin, Vertical):
         self._subscription = self.backend.subscribe(self.kind, self.spec.namespace)
         self._loading = self._subscription.drain()  # ADDED for every object that exists now
         self._load_some(top=True)
-        self.set_interval(FRAME_SECONDS, self._pump)
+        self._frame_timer = self.set_interval(FRAME_SECONDS, self._pump)
         self.set_interval(TICK_SECONDS, self._tick)
+        self.take_focus(self.table)
+
+    def hide(self) -> None:
+        """Step aside for another view but stay live, so coming back is instant (the main screen keeps a few).
+        A hidden view takes in its watch once a second instead of every frame, and paints nothing."""
+        self.display = False
+        self._frame_timer.pause()
+
+    def show(self, filter_text: str) -> None:
+        """Come back on screen as `hide` left it (cursor, sort order, marks), with `filter_text` applied."""
+        self.display = True
+        self._frame_timer.resume()
+        if filter_text != self.filter_text:
+            self.set_filter(filter_text)
+        self._pump()
+        self._tick()  # ages and highlights caught up for the rows now on screen
         self.take_focus(self.table)
 
     def on_unmount(self) -> None:
@@ -183,15 +198,18 @@ class TableView(ViewMixin, Vertical):
         gc.unfreeze()  # the widgets going away may form reference cycles only the collector can free
 
     def _pump(self) -> None:
+        self._take_changes()
+        viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
+        if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
+            self._viewport = viewport
+            self._refresh_viewport()
+
+    def _take_changes(self) -> None:
         # While _load_some is at work, changes wait in the watch, so none is overtaken by an older copy.
         if self._subscription is not None and not self._loading:
             changes = self._subscription.drain()
             if changes:
                 self._apply(changes)
-        viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
-        if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
-            self._viewport = viewport
-            self._refresh_viewport()
 
     def _tick(self) -> None:
         """Ages move with the clock and highlights fade: refresh what is on screen, without marking it modified.
@@ -199,13 +217,17 @@ class TableView(ViewMixin, Vertical):
         Only rows in the viewport are recomputed (k9s re-renders every row every 2 s, which is what makes it slow
         on big clusters); off-screen rows catch up when scrolled into view or when the filter changes.
         """
+        if not self.display:  # hidden: keep up with the watch, so it never holds more than a second's changes
+            self._take_changes()
+            return
         now = time.monotonic()
         for key in [k for k in self._flashing if k not in self._rows or self._rows[k].flash_until <= now]:
             self._flashing.discard(key)
             state = self._rows.get(key)
             if state is not None:
-                state.flash, state.deltas = "", {}
-                self._sync(state)
+                # Repainted below if on screen, else when scrolled into view or refiltered (a mass change fades
+                # thousands of rows at once, nearly all of them off screen).
+                state.flash, state.deltas, state.row = "", {}, None
         self._refresh_viewport()
 
     def _refresh_viewport(self) -> None:
@@ -214,7 +236,7 @@ class TableView(ViewMixin, Vertical):
             obj = self._objects.get(uid)
             if obj is not None:
                 self._upsert(obj, mark=False)
-        self._update_title()
+        self.update_title()
 
     # --- the model -----------------------------------------------------------------------------------------
 
@@ -236,7 +258,7 @@ class TableView(ViewMixin, Vertical):
             self.call_after_refresh(self._load_some)  # the next slice right after this one is on screen
         self._bulk = False
         self._rebuild(top=top)  # one pass over what is loaded: cheaper than slotting each row into place
-        self._update_title()
+        self.update_title()
 
     def _apply(self, changes: list[Change]) -> None:
         latest: dict[str, Change] = {}
@@ -257,7 +279,7 @@ class TableView(ViewMixin, Vertical):
         if self._bulk:
             self._bulk = False
             self._rebuild()
-        self._update_title()
+        self.update_title()
 
     def _drop(self, state: RowState) -> None:
         if state.shown:
@@ -366,7 +388,7 @@ class TableView(ViewMixin, Vertical):
             for state in self._rows.values():
                 state.shown = False  # rows not shown now stay hidden; _rebuild marks those still shown
         self._rebuild(narrowing=narrowing)
-        self._update_title()
+        self.update_title()
 
     # --- what the main screen asks -------------------------------------------------------------------------
 
@@ -379,22 +401,12 @@ class TableView(ViewMixin, Vertical):
         states = [self._rows[key] for key in self.table.row_keys() if key in self._rows]
         return [state.ref or state.obj.get("metadata", {}).get("name", "") for state in states]
 
-    def _update_title(self) -> None:
-        title = self.title()
-        if title.plain != self._title_plain:
-            self._title_plain = title.plain
-            self.border_title = title
-
     def title(self) -> Text:
         extras = (self.constraint_label(), f"/{self._filter.text}" if self._filter else "")
         return self.title_text(self.title_kind(), self.spec.namespace, self.row_count, extras, self.kind.namespaced)
 
     def title_kind(self) -> str:
         return self.kind.plural
-
-    @property
-    def plain_title(self) -> str:
-        return self._title_plain
 
     @property
     def filter_text(self) -> str:

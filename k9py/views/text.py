@@ -69,7 +69,7 @@ class TextView(ViewMixin, VerticalScroll):
         yield self.body
 
     def on_mount(self) -> None:
-        self.border_title = self.title()
+        self.update_title()
         self._refresh_body()
         self.set_interval(REFRESH_SECONDS, self._refresh_body)
         self.take_focus(self)
@@ -83,7 +83,7 @@ class TextView(ViewMixin, VerticalScroll):
         if body is None:
             if not self.gone:
                 self.gone = True
-                self.border_title = self.title()
+                self.update_title()
             return
         if body != self.content:
             self.content = body
@@ -104,10 +104,6 @@ class TextView(ViewMixin, VerticalScroll):
         namespace = self.spec.namespace if self.kind.namespaced else None
         target = f"{namespace}/{self.spec.name}" if namespace else self.spec.name
         return self.object_title(self.label, f"{self.kind.singular}/{target}", "deleted" if self.gone else "")
-
-    @property
-    def plain_title(self) -> str:
-        return self.title().plain
 
     def selected(self) -> Obj | None:
         return self.backend.get(self.kind, self.spec.name, self.spec.namespace)

@@ -104,6 +104,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self._lines: dict[str, tuple[int, Strip]] = {}  # key -> (paint generation, unstyled line)
         self._generation = 0  # bumped when column widths change: every cached line is stale
         self._header: Strip | None = None
+        # The scrollable region's width and the rows it holds, measured at each resize and each full repaint:
+        # Textual works the region out anew on every ask, and a burst of row updates asks once per row.
+        self._width, self._body = 0, 1
 
     # --- columns and order -----------------------------------------------------------------------------------
 
@@ -283,8 +286,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self._refresh_index(new)
         self._scroll_to_cursor()
 
+    def _measure(self) -> None:
+        region = self.scrollable_content_region
+        self._width, self._body = region.width, max(1, region.height - 1)
+
     def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return self._body
 
     def _scroll_to_cursor(self) -> None:
         top, height = int(self.scroll_y), self._body_height()
@@ -323,6 +330,7 @@ class ResourceTable(ScrollView, can_focus=True):
     # --- painting --------------------------------------------------------------------------------------------
 
     def on_resize(self) -> None:
+        self._measure()
         self._scroll_to_cursor()
 
     def _refresh_index(self, index: int) -> None:
@@ -362,7 +370,9 @@ class ResourceTable(ScrollView, can_focus=True):
         return self._header
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        if y == 0:  # a full repaint starts here: the scrollbars may have come or gone since the last one
+            self._measure()
+        width = self._width
         scroll_x = int(self.scroll_x)
         base = self.rich_style
         if y == 0:

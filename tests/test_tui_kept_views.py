@@ -1,0 +1,97 @@
+"""Going back to a table view (esc, or its command again) shows it at once, as it was left, and up to date.
+
+The main screen keeps the last few table views alive and hidden instead of listing and printing every object
+again; these tests pin what a user sees of that: the cursor where it was, the rows current, the filter the
+crumbs remember, fresh colours after a theme change, and no more than a few views held.
+"""
+
+from __future__ import annotations
+
+from tui_support import SAMPLE_PODS, command, dashboard, filter_by, table, until
+
+from k9py.app import KEPT_VIEWS
+from k9py.views.table import TableView
+
+
+def selected_name(screen) -> str:  # type: ignore[no-untyped-def]
+    obj = table(screen).selected()
+    assert obj is not None
+    return obj["metadata"]["name"]
+
+
+async def test_esc_back_from_describe_finds_the_cursor_where_it_was() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await pilot.press("j", "j", "j")
+        chosen = selected_name(screen)
+        assert table(screen).table.cursor_row == 3
+        await pilot.press("d")
+        await until(pilot, lambda: screen.view_name == "describe")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "pods")
+        assert table(screen).table.cursor_row == 3
+        assert selected_name(screen) == chosen
+
+
+async def test_a_view_comes_back_up_to_date_with_what_changed_while_it_was_hidden() -> None:
+    async with dashboard() as (_app, pilot, screen, cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await pilot.press("j")
+        chosen = selected_name(screen)
+        await command(pilot, "dp")
+        await until(pilot, lambda: screen.view_name == "deployments")
+        await cluster.scale("Deployment", "frontend", 5, "shop")
+        await until(pilot, lambda: len(cluster.list("pods")) == SAMPLE_PODS + 2)
+        await command(pilot, "po")
+        await until(pilot, lambda: screen.view_name == "pods")
+        # The hidden view took in the new pods while on the deployments view, or does so as it comes back.
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS + 2, timeout=1.0)
+        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS + 2}]"
+        assert selected_name(screen) == chosen  # the cursor stayed on its pod, wherever that row is now
+        names = {p["metadata"]["name"] for p in cluster.list("pods")}
+        assert set(table(screen).visible_names()) == names
+
+
+async def test_the_filter_comes_back_with_esc_but_not_with_a_new_command() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await filter_by(pilot, "cart")
+        await until(pilot, lambda: table(screen).row_count == 2)
+        await pilot.press("y")
+        await until(pilot, lambda: screen.view_name == "yaml")
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "pods")
+        assert screen.view_title.strip() == "pods(all)[2] </cart>"
+        await command(pilot, "dp")
+        await until(pilot, lambda: screen.view_name == "deployments")
+        await command(pilot, "po")  # a new pods view, as k9s's command opens: no filter
+        await until(pilot, lambda: screen.view_name == "pods")
+        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+
+
+async def test_only_a_few_views_are_kept_and_the_others_stop_watching() -> None:
+    async with dashboard() as (_app, pilot, screen, cluster):
+        watchers = len(cluster.store._watchers)
+        for alias, view in (("dp", "deployments"), ("rs", "replicasets"), ("no", "nodes"), ("ns", "namespaces"),
+                            ("ev", "events"), ("po", "pods")):
+            await command(pilot, alias)
+            await until(pilot, lambda view=view: screen.view_name == view)  # type: ignore[misc]
+        await until(pilot, lambda: len(screen.query(TableView)) == 1 + KEPT_VIEWS)
+        # The shown view and each kept one hold a watch; those of the views let go are closed.
+        assert len(cluster.store._watchers) == watchers + KEPT_VIEWS
+        shown = [view for view in screen.query(TableView) if view.display]
+        assert shown == [screen.view]
+
+
+async def test_a_new_theme_repaints_views_that_were_kept() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        old_skin = screen.skin
+        await command(pilot, "dp")
+        await until(pilot, lambda: screen.view_name == "deployments")
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: screen.skin is not old_skin)
+        await command(pilot, "po")
+        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == SAMPLE_PODS)
+        assert table(screen).skin is screen.skin
+        assert len(screen.query(TableView)) <= 2
