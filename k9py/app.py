@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -68,9 +67,6 @@ class MainScreen(ResourceActions, Screen[None]):
         background: $k9-body-bg;
         color: $k9-body-fg;
     }
-    MainScreen > #content {
-        height: 1fr;
-    }
     """
 
     def __init__(self, backend: Backend, skin: Theme, readonly: bool = False, confirm_kill: bool = True,
@@ -93,7 +89,6 @@ class MainScreen(ResourceActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.prompt
-        yield Container(id="content")
         yield self.crumbs
         yield self.flash_line
         yield self.hints
@@ -153,13 +148,15 @@ class MainScreen(ResourceActions, Screen[None]):
                 return await self._show_top(keep_old)
         old = self.view
         # Hide the old view and show the new one in one layout, so the switch paints in one frame, not in two.
+        # Views sit right on the screen, between the prompt and the crumbs: a container around them would be one
+        # more full-height layer to paint on every switch.
         with self.app.batch_update():
             if old is not None:
                 old.display = False
             if kept is not None:
                 kept.show(spec.filter)
             else:
-                await self.query_one("#content").mount(view)
+                await self.mount(view, before=self.crumbs)
         self.view = view
         self.crumbs.show([s.crumb for s in self.stack])
         self.hints.show(keymod.for_view(self.keys, self.view_name))
@@ -682,7 +679,9 @@ class K9App(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+c", "quit", show=False, priority=True)]
 
     def __init__(self, backend: Backend, paths: Sequence[str | Path] = (), skin: Theme | None = None,
-                 readonly: bool = False, confirm_kill: bool = True) -> None:
+                 readonly: bool = False, confirm_kill: bool = True, command: str = "") -> None:
+        """`command`: the view to open first, as typed after `:` (k9s's `-c deploy`); the pods of all
+        namespaces by default."""
         self.skin = skin or load_theme("default")
         super().__init__()
         self.use_skin(self.skin)
@@ -690,19 +689,35 @@ class K9App(App[None]):
         self.paths = list(paths)
         self.readonly = readonly
         self.confirm_kill = confirm_kill
+        self.command = command
         self.load_problems: list[str] = []
         self.main: MainScreen | None = None
 
     async def on_mount(self) -> None:
         await self.backend.start()
         self.load_problems = await self.backend.load(self.paths) if self.paths else []
-        self.main = MainScreen(self.backend, self.skin, self.readonly, confirm_kill=self.confirm_kill)
+        start, problem = self._start_view()
+        self.main = MainScreen(self.backend, self.skin, self.readonly, confirm_kill=self.confirm_kill, start=start)
         await self.push_screen(self.main)
         main = self.main
         self.backend.on_sync = lambda message, level: main.flash(message, level)  # a save shows what it did
         if self.load_problems:
             more = f" (+{len(self.load_problems) - 1} more)" if len(self.load_problems) > 1 else ""
             self.main.flash(f"manifest error: {self.load_problems[0]}{more}", "error")
+        if problem:
+            self.main.flash(problem, "error")
+
+    def _start_view(self) -> tuple[ViewSpec | None, str]:
+        """The view `command` names, or None and why not (the dashboard then opens on the pods)."""
+        if not self.command:
+            return None, ""
+        try:
+            command = parse(self.command, self.backend, None)
+        except CommandError as exc:
+            return None, f"-c {self.command}: {exc}"
+        if command.spec is None:
+            return None, f"-c {self.command}: not a view (try -c deploy, or -c 'po shop')"
+        return command.spec, ""
 
     def use_skin(self, skin: Theme) -> None:
         """Make `skin` the app's Textual theme, which re-applies every stylesheet with its colours."""

@@ -79,6 +79,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                "converge (see `k9py check --help`).")
     parser.add_argument("dirs", nargs="*", metavar="DIR",
                         help="manifest folders or files (default: the bundled sample-manifests)")
+    parser.add_argument("-c", "--command", default="", metavar="CMD",
+                        help="the view to open first, as typed after `:` (e.g. -c deploy, -c 'po shop'; "
+                             "default: pods in all namespaces)")
     parser.add_argument("--theme", default="default", help="skin name or path to a skin YAML (default: default)")
     parser.add_argument("--readonly", action="store_true", help="hide and disable every key that changes the cluster")
     parser.add_argument("--no-confirm-kill", dest="confirm_kill", action="store_false",
@@ -122,7 +125,8 @@ def _dashboard(argv: Sequence[str]) -> int:
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
                       speed=args.speed)
     backend = EngineBackend(cluster, namespace=args.namespace, self_heal=args.self_heal)
-    app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill)
+    app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
+                command=args.command)
     app.run()
     if app.load_problems:
         print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)

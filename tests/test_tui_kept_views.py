@@ -95,3 +95,33 @@ async def test_a_new_theme_repaints_views_that_were_kept() -> None:
         await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == SAMPLE_PODS)
         assert table(screen).skin is screen.skin
         assert len(screen.query(TableView)) <= 2
+
+
+# --- -c: the first view (k9s's --command) ------------------------------------------------------------------------
+
+
+async def test_dash_c_opens_the_named_view_first_and_the_namespace_with_it() -> None:
+    async with dashboard(command="deploy") as (_app, pilot, screen, _cluster):
+        assert screen.view_name == "deployments"
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+    async with dashboard(command="po shop") as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: screen.view_title.strip() == "pods(shop)[6]")
+        assert screen.namespace == "shop"  # what 0-9 and the next commands start from
+
+
+async def test_dash_c_with_a_bad_command_says_why_and_opens_the_pods() -> None:
+    for typed, why in (("deploymints", '-c deploymints: unknown resource "deploymints"'),
+                         ("speed 2", "-c speed 2: not a view (try -c deploy, or -c 'po shop')")):
+        async with dashboard(command=typed) as (_app, pilot, screen, _cluster):
+            assert screen.view_name == "pods"
+            await until(pilot, lambda why=why: screen.flash_line.message == why)  # type: ignore[misc]
+            assert screen.flash_line.level == "error"
+
+
+def test_dash_c_is_on_the_command_line() -> None:
+    from k9py.cli import build_dashboard_parser
+
+    parser = build_dashboard_parser()
+    assert parser.parse_args(["-c", "deploy", "here"]).command == "deploy"
+    assert parser.parse_args(["--command", "po shop"]).command == "po shop"
+    assert parser.parse_args([]).command == ""

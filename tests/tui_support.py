@@ -40,11 +40,12 @@ async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: floa
 
 @asynccontextmanager
 async def dashboard(paths: Sequence[str | Path] | None = None, *, readonly: bool = False, speed: float = SPEED,
-                    size: tuple[int, int] = SIZE) -> AsyncIterator[Dashboard]:
+                    size: tuple[int, int] = SIZE, command: str = "") -> AsyncIterator[Dashboard]:
     """The dashboard over a real-clock cluster at `speed`, watching `paths` (None: the bundled sample manifests,
-    `[]`: nothing), once it shows its first table: (app, pilot, main screen, cluster)."""
+    `[]`: nothing), started with `-c command`, once it shows its first table: (app, pilot, main screen, cluster)."""
     cluster = Cluster(clock="real", speed=speed)
-    app = K9App(EngineBackend(cluster), [sample_manifests()] if paths is None else list(paths), readonly=readonly)
+    app = K9App(EngineBackend(cluster), [sample_manifests()] if paths is None else list(paths), readonly=readonly,
+                command=command)
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView),
                     timeout=STARTUP_SECONDS)

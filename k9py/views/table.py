@@ -31,10 +31,10 @@ TICK_SECONDS = 1.0
 HIGHLIGHT_SECONDS = 3.0  # how long an added/modified row keeps its colour
 # Past this many rows appearing or disappearing in one frame, one re-sort of the model beats row-by-row moves.
 BULK_ROWS = 100
-# A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames, this much work per frame,
-# so the keys stay live while it loads (k9s blocks until the whole list is in).
+# A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames (each frame's pump loads
+# this much), so the keys stay live while it loads (k9s blocks until the whole list is in).
 LOAD_BUDGET_SECONDS = 0.02
-FIRST_LOAD_SECONDS = 0.005  # the first frame of a new view comes fast: a screenful of rows is enough
+FIRST_LOAD_ROWS = 60  # the first frame of a new view comes fast: a screenful of rows is enough
 LOAD_STEP = 100
 
 
@@ -187,7 +187,7 @@ class TableView(ViewMixin, Vertical):
         self._frame_timer.resume()
         if filter_text != self.filter_text:
             self.set_filter(filter_text)
-        self._pump()
+        self._take_changes()
         self._tick()  # ages and highlights caught up for the rows now on screen
         self.take_focus(self.table)
 
@@ -198,6 +198,8 @@ class TableView(ViewMixin, Vertical):
         gc.unfreeze()  # the widgets going away may form reference cycles only the collector can free
 
     def _pump(self) -> None:
+        if self._loading:
+            self._load_some()
         self._take_changes()
         viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
         if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
@@ -241,21 +243,23 @@ class TableView(ViewMixin, Vertical):
     # --- the model -----------------------------------------------------------------------------------------
 
     def _load_some(self, top: bool = False) -> None:
-        """Put the next objects that existed at mount into the table, as many as the frame's budget allows."""
-        deadline = time.perf_counter() + (FIRST_LOAD_SECONDS if top else LOAD_BUDGET_SECONDS)
+        """Put the next objects that existed at mount into the table: a screenful for the view's first frame
+        (`top`), then as many as a frame's budget allows."""
+        deadline = time.perf_counter() + LOAD_BUDGET_SECONDS
+        step = FIRST_LOAD_ROWS if top else LOAD_STEP
         self._bulk = True
         while self._loaded < len(self._loading) and time.perf_counter() < deadline:
-            for change in self._loading[self._loaded:self._loaded + LOAD_STEP]:
+            for change in self._loading[self._loaded:self._loaded + step]:
                 self._upsert(change.obj, mark=False)
-            self._loaded += LOAD_STEP
+            self._loaded += step
+            if top:
+                break
         if self._loaded >= len(self._loading):
             self._loading, self._loaded = [], 0
             # The rows just built live as long as the view: take them (and the cluster's objects) out of the
             # cyclic collector's generations, which otherwise re-scan them in 250 ms pauses at 10,000 pods.
             # Reference counting still frees them; on_unmount hands them back to the collector.
             gc.freeze()
-        else:
-            self.call_after_refresh(self._load_some)  # the next slice right after this one is on screen
         self._bulk = False
         self._rebuild(top=top)  # one pass over what is loaded: cheaper than slotting each row into place
         self.update_title()
@@ -366,17 +370,23 @@ class TableView(ViewMixin, Vertical):
         `narrowing`: the new filter passes a subset of the rows shown now, so only those are matched, and in the
         order they are shown, which the table then need not sort again.
         """
-        rows = []
+        rows, repainted = [], []
         states = [self._rows[key] for key in self.table.row_keys()] if narrowing else self._rows.values()
         for state in states:
             if self._visible(state):
                 if state.row is None:  # changed while hidden or in a bulk update; others are painted as they are
                     state.painted = self._signature(state)
                     state.row = self._table_row(state, state.painted)
+                    repainted.append(state.row)
                 state.shown = True
                 rows.append(state.row)
             else:
                 state.shown = False
+        if narrowing and len(rows) == self.table.row_count:
+            # The filter lets every row shown through (the first letter typed often does): nothing moves.
+            for row in repainted:
+                self.table.upsert(row)
+            return
         sorted_column = self._col_index.get(self.sort_by) if self.sort_by else None
         self.table.set_sort(sorted_column, self._reverse())
         self.table.replace_rows(rows, keep_cursor=not top, in_order=narrowing)

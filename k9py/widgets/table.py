@@ -69,7 +69,10 @@ class ResourceTable(ScrollView, can_focus=True):
         height: 1fr;
         background: $k9-table-bg;
         color: $k9-table-fg;
-        scrollbar-size-vertical: 1;
+        /* No scrollbars, as in k9s: the title counts the rows, and a bar is a column of cells to paint anew on
+           every scroll. Keys and the mouse wheel still scroll. */
+        scrollbar-size-vertical: 0;
+        scrollbar-size-horizontal: 0;
     }
     ResourceTable > .resource-table--header {
         background: $k9-header-bg;
@@ -370,7 +373,7 @@ class ResourceTable(ScrollView, can_focus=True):
         return self._header
 
     def render_line(self, y: int) -> Strip:
-        if y == 0:  # a full repaint starts here: the scrollbars may have come or gone since the last one
+        if y == 0:  # a full repaint starts here: the region may have changed since the last one
             self._measure()
         width = self._width
         scroll_x = int(self.scroll_x)
