@@ -176,6 +176,26 @@ class ResourceTable(ScrollView, can_focus=True):
         target = self.index_of(selected) if selected is not None else None
         self._set_cursor(target if target is not None else index)
 
+    def add_rows(self, rows: list[TableRow]) -> None:
+        """Add rows the table does not hold yet (a view filling in): the cursor stays at the top until the user
+        moves it, and then stays on its row."""
+        if not rows:
+            return
+        selected = self.selected_key() if self.cursor_row else None
+        for row in rows:
+            self._rows[row.key] = row
+        self._order.extend(sorted((row.sort_key, row.key) for row in rows))
+        self._order.sort()  # two sorted runs: merged in one pass
+        widths = [max([width, *(row.widths[i] for row in rows if i < len(row.widths))])
+                  for i, width in enumerate(self.widths)]
+        if widths != self.widths:
+            self.widths = widths
+            self._relayout()
+        else:
+            self._resize()
+            self.refresh()
+        self._follow(selected)
+
     def show_list(self, rows: Iterable[tuple[str, Iterable[str], str]]) -> None:
         """Show (key, cells, colour) rows in the order given (views that rebuild their whole list each time)."""
         self.replace_rows(TableRow(key, tuple(cells), colour, i) for i, (key, cells, colour) in enumerate(rows))

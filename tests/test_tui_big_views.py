@@ -1,0 +1,87 @@
+"""A view over many objects fills in over a few frames, so the keys stay live, and ends up exactly as a view
+built in one go would be: every row, in order, columns wide enough, the cursor where the user left it."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from tui_support import command, dashboard, table, until
+
+from k9py.theme import load_theme
+from k9py.views.table import FIRST_LOAD_ROWS
+from k9py.widgets.table import ResourceTable, TableRow
+
+COUNT = 1500
+
+
+def config_map(i: int, name: str = "") -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name or f"settings-{i:04d}", "namespace": "default"}, "data": {"k": "v"}}
+
+
+async def test_a_big_view_fills_in_over_frames_in_order_with_the_cursor_on_top() -> None:
+    async with dashboard([]) as (app, pilot, screen, cluster):
+        long_name = "settings-with-a-name-longer-than-all-the-others"
+        # Shuffled, so rows arrive out of order; the long name last, so the widths must grow as rows come in.
+        await cluster.apply([config_map(i) for i in range(COUNT - 1, -1, -2)] +
+                            [config_map(i) for i in range(0, COUNT, 2)] + [config_map(0, long_name)])
+        painted: list[int] = []  # the configmaps table's row count at each frame sent to the terminal
+        display = app._display
+
+        def counting_display(*args: object) -> None:
+            display(*args)  # type: ignore[arg-type]
+            if screen.view is not None and table(screen).kind.plural == "configmaps":
+                painted.append(table(screen).row_count)
+
+        app._display = counting_display  # type: ignore[method-assign]
+        await command(pilot, "cm")
+        await until(pilot, lambda: table(screen).row_count == COUNT + 1)
+        assert painted[0] == FIRST_LOAD_ROWS  # the first frame shows a screenful, not everything
+        await pilot.pause()
+        assert painted[-1] == COUNT + 1  # then the rest, over the next frames
+        names = table(screen).visible_names()
+        assert names == sorted(names)
+        assert table(screen).table.cursor_row == 0
+        assert screen.view_title.strip() == f"configmaps(all)[{COUNT + 1}]"
+        grid = table(screen).table
+        assert grid.widths[grid.labels.index("NAME")] >= len(long_name)
+
+
+class TableApp(App[None]):
+    """The table alone, in the default skin's colours (its CSS uses the skin's variables)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        theme = load_theme("default").textual_theme()
+        self.register_theme(theme)
+        self.theme = theme.name
+
+    def compose(self) -> ComposeResult:
+        self.grid = ResourceTable()
+        yield self.grid
+
+
+def rows(*names: str) -> list[TableRow]:
+    return [TableRow(name, (name, "Running"), "white", name) for name in names]
+
+
+async def test_added_rows_merge_into_the_order_and_a_moved_cursor_keeps_its_row() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.grid
+        grid.set_columns(["NAME", "STATUS"])
+        grid.add_rows(rows("delta", "bravo"))
+        assert grid.row_keys() == ["bravo", "delta"]
+        grid.add_rows(rows("echo", "alpha", "charlie"))
+        assert grid.row_keys() == ["alpha", "bravo", "charlie", "delta", "echo"]
+        assert grid.selected_key() == "alpha"  # the cursor stays on top while nobody moved it
+        grid.move("down")
+        grid.move("down")
+        assert grid.selected_key() == "charlie"
+        grid.add_rows(rows("aardvark", "a-very-long-name-indeed"))
+        assert grid.selected_key() == "charlie"  # rows came in above it: the cursor went with its row
+        assert grid.widths[0] >= len("a-very-long-name-indeed")
+        grid.set_sort(None, True)
+        grid.replace_rows(rows(*grid.row_keys()))
+        grid.add_rows(rows("zulu"))
+        assert grid.row_keys()[0] == "zulu"  # a reversed table shows the added row in its reversed place
+        await pilot.pause()
