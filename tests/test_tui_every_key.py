@@ -385,16 +385,22 @@ async def wraps(app: App[None], pilot: Pilot[None], screen: MainScreen) -> None:
     await until(pilot, lambda: not whole())
 
 
+async def cart_logs(pilot: Pilot[None], screen: MainScreen, cluster: Cluster) -> LogsView:
+    """The logs of a cart pod (the sample's chattiest), once they are more than a frame holds."""
+    await until(pilot, lambda: all_running(cluster))
+    await filter_by(pilot, "cart")
+    await pilot.press("l")
+    await until(pilot, lambda: screen.view_name == "logs")
+    view = screen.view
+    assert isinstance(view, LogsView)
+    await until(pilot, lambda: len(view.lines) > 30)
+    return view
+
+
 async def test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter() -> None:
     async with dashboard(size=(70, 30)) as (app, pilot, screen, cluster):
-        await until(pilot, lambda: all_running(cluster))
-        await filter_by(pilot, "cart")
-        await pilot.press("l")
-        await until(pilot, lambda: screen.view_name == "logs")
-        view = screen.view
-        assert isinstance(view, LogsView)
+        view = await cart_logs(pilot, screen, cluster)
         pod = view.spec.name
-        await until(pilot, lambda: len(view.lines) > 30)  # more than the frame holds
         assert frame(app)[0].split() == ["Autoscroll:On", "Timestamps:Off", "Wrap:Off"]
         stamp = re.compile(r"^ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
@@ -457,13 +463,7 @@ async def settled(pilot: Pilot[None], app: App[None]) -> list[str]:
 
 async def test_scrolling_back_in_logs_stops_autoscroll_and_G_follows_again() -> None:
     async with dashboard(size=(70, 30)) as (app, pilot, screen, cluster):
-        await until(pilot, lambda: all_running(cluster))
-        await filter_by(pilot, "cart")
-        await pilot.press("l")
-        await until(pilot, lambda: screen.view_name == "logs")
-        view = screen.view
-        assert isinstance(view, LogsView)
-        await until(pilot, lambda: len(view.lines) > 30)
+        view = await cart_logs(pilot, screen, cluster)
         await pilot.press("k")
         assert flashed(screen, "autoscroll off while you read back (G or s follows the log again)")
         await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])

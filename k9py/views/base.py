@@ -29,6 +29,13 @@ def table_frame_css(name: str) -> str:
     """
 
 
+def scroll(widget: Widget, how: str) -> None:
+    """j, k, g, G on scrolling text: a line down or up, the top, the end."""
+    moves = {"down": widget.scroll_down, "up": widget.scroll_up, "top": widget.scroll_home,
+             "bottom": widget.scroll_end}
+    moves[how](animate=False)
+
+
 class ViewMixin:
     """Mixed into a Textual widget; `view_name` picks the view's keys in `keys.KEYS`."""
 

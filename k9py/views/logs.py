@@ -23,7 +23,7 @@ from textual.widgets import RichLog, Static
 
 from ..backend import Backend, LogLine
 from ..theme import Theme
-from .base import ViewMixin
+from .base import ViewMixin, scroll
 from .spec import ViewSpec
 
 Obj = dict[str, Any]
@@ -256,18 +256,10 @@ class LogsView(ViewMixin, Vertical):
         return self._pod()
 
     def move(self, how: str) -> str | None:
-        log = self.log_widget
         note = None
         if how in ("up", "top") and self.follow(False):
             note = "autoscroll off while you read back (G or s follows the log again)"
         elif how == "bottom" and self.follow(True):
             note = "autoscroll on"
-        if how == "down":
-            log.scroll_down(animate=False)
-        elif how == "up":
-            log.scroll_up(animate=False)
-        elif how == "top":
-            log.scroll_home(animate=False)
-        elif how == "bottom":
-            log.scroll_end(animate=False)
+        scroll(self.log_widget, how)
         return note

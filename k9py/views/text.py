@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from ..backend import Backend
 from ..theme import Theme
-from .base import ViewMixin
+from .base import ViewMixin, scroll
 from .spec import ViewSpec
 
 Obj = dict[str, Any]
@@ -109,11 +109,4 @@ class TextView(ViewMixin, VerticalScroll):
         return self.backend.get(self.kind, self.spec.name, self.spec.namespace)
 
     def move(self, how: str) -> None:
-        if how == "down":
-            self.scroll_down(animate=False)
-        elif how == "up":
-            self.scroll_up(animate=False)
-        elif how == "top":
-            self.scroll_home(animate=False)
-        elif how == "bottom":
-            self.scroll_end(animate=False)
+        scroll(self, how)
