@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 Obj = dict[str, Any]
@@ -35,3 +36,25 @@ def deployment(name: str = "web", image: str = "nginx:1.25", *, namespace: str =
             **spec,
         },
     }
+
+
+def deployment_yaml(name: str, replicas: int = 1, image: str = "nginx:1.25", namespace: str | None = None) -> str:
+    """`deployment()` as a file would hold it (the watched-folder tests write these), namespace only if given."""
+    text = textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+        spec:
+          replicas: {replicas}
+          selector:
+            matchLabels: {{app: {name}}}
+          template:
+            metadata:
+              labels: {{app: {name}}}
+            spec:
+              containers:
+              - name: app
+                image: {image}
+        """)
+    return text.replace(f"  name: {name}\n", f"  name: {name}\n  namespace: {namespace}\n", 1) if namespace else text

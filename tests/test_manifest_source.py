@@ -2,33 +2,12 @@
 
 import asyncio
 import shutil
-import textwrap
 
 import pytest
+from manifests import deployment_yaml as deployment
 
 from engine.cluster import Cluster
 from engine.manifests.source import ManifestSource
-
-
-def deployment(name: str, replicas: int = 1, image: str = "nginx:1.25", namespace: str | None = None) -> str:
-    text = textwrap.dedent(f"""\
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {name}
-        spec:
-          replicas: {replicas}
-          selector:
-            matchLabels: {{app: {name}}}
-          template:
-            metadata:
-              labels: {{app: {name}}}
-            spec:
-              containers:
-              - name: app
-                image: {image}
-        """)
-    return text.replace(f"  name: {name}\n", f"  name: {name}\n  namespace: {namespace}\n", 1) if namespace else text
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from manifests import deployment_yaml
 from textual.pilot import Pilot
 from tui_support import command, dashboard, until
 
@@ -15,32 +16,12 @@ from k9py.app import K9App, MainScreen
 from k9py.backend import EngineBackend
 from k9py.views.sources import SourcesView
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels:
-      app: {name}
-  template:
-    metadata:
-      labels:
-        app: {name}
-    spec:
-      containers:
-        - name: {name}
-          image: nginx:1.25
-"""
-
 
 def write_folder(root: Path) -> Path:
     folder = root / "manifests"
     folder.mkdir()
-    (folder / "api.yaml").write_text(DEPLOYMENT.format(name="api", replicas=1))
-    (folder / "web.yaml").write_text(DEPLOYMENT.format(name="web", replicas=2))
+    (folder / "api.yaml").write_text(deployment_yaml("api"))
+    (folder / "web.yaml").write_text(deployment_yaml("web", 2))
     (folder / "broken.yaml").write_text("apiVersion: v1\nkind: Deployment\nmetadata: [unclosed\n")
     return folder
 
@@ -155,7 +136,7 @@ async def test_readonly_hides_resync_and_write_back(tmp_path: Path) -> None:
 
 
 # A typo'd field name: strict decoding refuses the document at the field, line 6 column 3.
-WORKER = DEPLOYMENT.format(name="worker", replicas=1).replace("replicas:", "replica:")
+WORKER = deployment_yaml("worker").replace("replicas:", "replica:")
 
 
 async def test_a_save_flashes_its_error_where_the_sources_view_places_it(tmp_path: Path) -> None:
