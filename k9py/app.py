@@ -30,6 +30,7 @@ from .views import ViewSpec, build_view, table_spec
 from .views.actions import ResourceActions
 from .views.commands import CommandError, complete, parse
 from .views.containers import ContainersView
+from .views.history import CommandHistory
 from .views.logs import LogsView
 from .views.rollout import RolloutView
 from .views.sources import SourcesView
@@ -77,6 +78,8 @@ class MainScreen(ResourceActions, Screen[None]):
         self.keys = keymod.active_keys(readonly)
         self.namespace: str | None = start.namespace if start else None
         self.stack: list[ViewSpec] = [start or table_spec("Pod", None)]
+        self.history = CommandHistory()
+        self.history.record(self.stack[0])
         self.view: Widget | None = None
         self.header = ClusterHeader(skin)
         self.prompt = Prompt(self._complete)
@@ -200,9 +203,21 @@ class MainScreen(ResourceActions, Screen[None]):
         self.stack[-1] = spec
         await self._show_top()
 
-    async def reset(self, spec: ViewSpec) -> None:
+    async def reset(self, spec: ViewSpec, record: bool = True) -> None:
+        """Show `spec` as a command does, with no crumbs behind it; `record` it in the command history."""
         self.stack = [spec]
+        if record:
+            self.history.record(spec)
         await self._show_top()
+
+    async def _revisit(self, spec: ViewSpec | None, why_not: str, record: bool = False) -> None:
+        """`-`, `[`, `]`: open a view from the command history, in its namespace."""
+        if spec is None:
+            self.flash(why_not, "warn")
+            return
+        if spec.kind and self.backend.resolve(spec.kind).namespaced:
+            self.namespace = spec.namespace
+        await self.reset(spec, record)
 
     async def back(self) -> bool:
         if len(self.stack) < 2:
@@ -284,6 +299,16 @@ class MainScreen(ResourceActions, Screen[None]):
     def do_quit(self, _: Key) -> None:
         self.app.exit()
 
+    async def do_last_view(self, _: Key) -> None:
+        await self._revisit(self.history.last(), "no last view yet: - goes back to the view your last command left",
+                            record=True)
+
+    async def do_history_back(self, _: Key) -> None:
+        await self._revisit(self.history.back(), "no earlier command in the history")
+
+    async def do_history_forward(self, _: Key) -> None:
+        await self._revisit(self.history.forward(), "no later command in the history ([ goes back)")
+
     # navigation
 
     def _move(self, how: str) -> None:
@@ -325,7 +350,10 @@ class MainScreen(ResourceActions, Screen[None]):
             self.flash(f"namespace: {namespace or 'all'} (this view shows the containers of one pod)")
             return
         self._remember_filter()
-        await self.replace(dataclasses.replace(self.stack[-1], namespace=namespace))
+        spec = dataclasses.replace(self.stack[-1], namespace=namespace)
+        if len(self.stack) == 1:  # a view a command opened: the same command in another namespace
+            self.history.record(spec)
+        await self.replace(spec)
 
     async def do_all_namespaces(self, _: Key) -> None:
         await self._switch_namespace(None)

@@ -49,6 +49,9 @@ KEYS: tuple[Key, ...] = (
     Key("escape", "back", "Back/Clear", display="esc", group="general"),
     Key("ctrl+c", "quit", "Quit", group="general", hint=False),
     Key("ctrl+t", "theme", "Theme", group="general", hint=False),  # next skin: bundled and user's, by name
+    Key("minus", "last_view", "Last view", display="-", group="general", hint=False),  # k9s: `cd -` for views
+    Key("left_square_bracket", "history_back", "Go back", display="[", group="general", hint=False),
+    Key("right_square_bracket", "history_forward", "Go forward", display="]", group="general", hint=False),
     # navigation
     Key("j", "down", "Down", group="navigation", hint=False),
     Key("k", "up", "Up", group="navigation", hint=False),
@@ -99,8 +102,8 @@ KEYS: tuple[Key, ...] = (
     Key("p", "previous", "Previous", frozenset({"logs"})),
     # the simulated cluster's clock
     Key("p", "pause", "Pause/Resume", ALL_VIEWS - {"logs"}, group="cluster"),
-    Key("plus", "faster", "Faster", display="+", group="cluster"),
-    Key("minus", "slower", "Slower", display="-", group="cluster"),
+    Key("greater_than_sign", "faster", "Faster", display=">", group="cluster"),
+    Key("less_than_sign", "slower", "Slower", display="<", group="cluster"),
 )
 
 GROUP_TITLES = {"general": "GENERAL", "navigation": "NAVIGATION", "resource": "RESOURCE", "cluster": "CLOCK"}

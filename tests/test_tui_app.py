@@ -139,10 +139,10 @@ async def test_pause_and_speed_show_in_the_header() -> None:
         await pilot.press("p")
         assert not app.backend.paused
         assert "PAUSED" not in screen.header.plain()
-        await pilot.press("minus")
+        await pilot.press("less_than_sign")
         assert app.backend.speed == SPEED / 2
         assert "x25" in screen.header.plain()
-        await pilot.press("plus", "plus")
+        await pilot.press("greater_than_sign", "greater_than_sign")
         assert app.backend.speed == 64  # the ceiling
 
 

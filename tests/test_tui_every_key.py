@@ -47,7 +47,8 @@ FAMILIES: dict[str, frozenset[str]] = {
     "rollout": keys.ROLLOUT_VIEWS,
 }
 # Actions that do the same in every view: one view covers them.
-SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower"})
+SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower", "last_view",
+                             "history_back", "history_forward"})
 
 APP = "test_tui_app::"
 ACTIONS = "test_tui_actions::"
@@ -149,9 +150,16 @@ COVERED: dict[tuple[str, str], str] = {
     ("w", "drift"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
     # the cluster clock
     ("p", "pods"): APP + "test_pause_and_speed_show_in_the_header",
-    ("plus", "pods"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
-    ("minus", "pods"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
-    ("minus", "yaml"): "test_plus_and_minus_change_the_clock_speed_in_the_header",
+    ("greater_than_sign", "pods"): "test_greater_and_less_than_change_the_clock_speed_in_the_header",
+    ("less_than_sign", "pods"): "test_greater_and_less_than_change_the_clock_speed_in_the_header",
+    ("less_than_sign", "yaml"): "test_greater_and_less_than_change_the_clock_speed_in_the_header",
+    # the command history
+    ("minus", "pods"): "test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history",
+    ("minus", "yaml"): "test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history",
+    ("left_square_bracket", "nodes"):
+        "test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history",
+    ("right_square_bracket", "pods"):
+        "test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history",
 }
 
 
@@ -261,21 +269,60 @@ async def test_ctrl_c_quits() -> None:
         await until(pilot, lambda: app.return_code == 0)
 
 
-async def test_plus_and_minus_change_the_clock_speed_in_the_header() -> None:
+async def test_greater_and_less_than_change_the_clock_speed_in_the_header() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         assert "x50" in screen.header.plain()
-        await pilot.press("plus")
+        await pilot.press("greater_than_sign")
         await until(pilot, lambda: "x64" in screen.header.plain())  # the ceiling, not x100
         assert flashed(screen, "cluster clock speed x64")
-        await pilot.press("minus")
+        await pilot.press("less_than_sign")
         await until(pilot, lambda: "x32" in screen.header.plain())
         assert flashed(screen, "cluster clock speed x32")
         await pilot.press("y")  # the same from a text view
         await until(pilot, lambda: screen.view_name == "yaml")
-        await pilot.press("minus", "minus")
+        await pilot.press("less_than_sign", "less_than_sign")
         await until(pilot, lambda: "x8" in screen.header.plain())
         assert flashed(screen, "cluster clock speed x8")
+
+
+async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await pilot.press("minus")  # nothing to go back to yet
+        assert flashed(screen, "no last view yet: - goes back to the view your last command left", "warn")
+        await opened(pilot, screen, "dp", "deployments")
+        await pilot.press("3")  # shop: the same command in another namespace, recorded too
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
+        await pilot.press("enter")  # drilling in is not a command: `-` still means the view before the command
+        await until(pilot, lambda: screen.view_name == "pods")
+        await pilot.press("minus")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        assert screen.stack == [screen.stack[0]]  # a command's view: no crumbs behind it
+        await pilot.press("minus")  # and back again, like `cd -`
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
+        assert screen.namespace == "shop"
+
+        await opened(pilot, screen, "no", "nodes")
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")  # the first view
+        await pilot.press("left_square_bracket")
+        assert flashed(screen, "no earlier command in the history", "warn")
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await opened(pilot, screen, "rs", "replicasets")  # a new command drops what ] could have gone forward to
+        await pilot.press("right_square_bracket")
+        assert flashed(screen, "no later command in the history ([ goes back)", "warn")
+        await pilot.press("y")
+        await until(pilot, lambda: screen.view_name == "yaml")
+        await pilot.press("minus")  # from any view
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
 
 
 # --- navigation --------------------------------------------------------------------------------------------------
