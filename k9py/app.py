@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 
 from . import keys as keymod
 from .backend import Backend, BackendError, SourceRow
+from .editor import editor_command, run_editor
 from .keys import Key
 from .theme import Theme, ThemeError, available_themes, load_theme
 from .views import ViewSpec, build_view, table_spec
@@ -417,6 +418,79 @@ class MainScreen(ResourceActions, Screen[None]):
 
     async def do_describe(self, _: Key) -> None:
         await self._detail("describe")
+
+    def do_edit(self, _: Key) -> None:
+        """`e`: the manifest that declares the object (or the file of a manifest error) in the user's editor."""
+        if isinstance(self.view, SourcesView):
+            row = self.view.selected_row()
+            if row is None or not row.path:
+                self.flash("nothing selected", "warn")
+                return
+            self._edit(Path(row.path), row.line, row.location)
+            return
+        if (target := self._target()) is None:
+            return
+        view, obj = target
+        meta = obj["metadata"]
+        manifest = self.backend.manifest_of(view.kind, meta["name"], meta.get("namespace"))
+        if manifest is None:
+            owned = any(ref.get("controller") for ref in meta.get("ownerReferences") or ())
+            self.flash(f"{view.kind.singular}/{meta['name']} is not declared in a watched folder: e edits manifests, "
+                       f"not live objects{' (shift-j jumps to its owner)' if owned else ''}", "warn")
+            return
+        self._edit(manifest.path, manifest.line, manifest.shown)
+
+    def _edit(self, path: Path, line: int, shown: str) -> None:
+        argv = editor_command(path, line)
+        # The cluster runs in this process, and waits while the editor has the terminal: its clock stops too, or
+        # on return every kubelet would have missed its heartbeats and the nodes would go NotReady.
+        paused = self.backend.paused
+        self.backend.set_paused(True)
+        try:
+            code = run_editor(self.app, argv)
+        except OSError as exc:
+            self.flash(f"cannot start the editor {argv[0]!r} ({exc.strerror or exc}): set $KUBE_EDITOR or $EDITOR",
+                       "error")
+            return
+        except SuspendNotSupported:
+            self.flash("this terminal cannot be handed to an editor", "error")
+            return
+        finally:
+            self.backend.set_paused(paused)
+            self._refresh_header()
+        if code:
+            self.flash(f"the editor exited with status {code}; {shown} is as it left it", "warn")
+        else:
+            self.flash(f"edited {shown}: a save is applied as soon as the folder's watcher sees it")
+
+    async def do_show_node(self, _: Key) -> None:
+        """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
+        if (target := self._target()) is None:
+            return
+        pod = target[1]
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            self.flash(f"pod {pod['metadata']['name']} is not scheduled on a node yet", "warn")
+            return
+        await self.push(ViewSpec(view="nodes", kind="Node", name=node))
+
+    async def do_jump_owner(self, _: Key) -> None:
+        """shift-j: the object's controller (pod → ReplicaSet → Deployment), alone in its view (k9s's Jump Owner)."""
+        if (target := self._target()) is None:
+            return
+        view, obj = target
+        meta = obj["metadata"]
+        owner = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
+        if owner is None:
+            self.flash(f"{view.kind.singular}/{meta['name']} has no owner: nothing controls it", "warn")
+            return
+        try:
+            kind = self.backend.resolve(owner["kind"])
+        except BackendError as exc:
+            self.flash(f"its owner {owner['kind']}/{owner['name']}: {exc}", "error")
+            return
+        spec = table_spec(kind.kind, meta.get("namespace") if kind.namespaced else None)
+        await self.push(dataclasses.replace(spec, name=owner["name"]))
 
     async def do_logs(self, _: Key) -> None:
         target = self._target()

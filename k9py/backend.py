@@ -134,6 +134,8 @@ class SourceRow:
     sync: str = ""  # Synced, OutOfSync, or Error for a manifest error
     health: str = ""
     message: str = ""
+    path: str = ""  # the file, absolute, and the line: what `e` opens
+    line: int = 0
 
     @property
     def is_error(self) -> bool:
@@ -142,6 +144,15 @@ class SourceRow:
     @property
     def object_key(self) -> SourceKey | None:
         return None if self.is_error else (self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Where a watched folder declares an object: `e` opens it in the user's editor."""
+
+    path: Path
+    line: int
+    shown: str  # FILE:LINE as the user knows it (relative to the watched folder)
 
 
 class Subscription(Protocol):
@@ -175,6 +186,7 @@ class Backend(Protocol):
     def node_failed(self, name: str) -> bool: ...
     def source_rows(self) -> list[SourceRow]: ...
     def source_drift(self, key: SourceKey) -> str: ...
+    def manifest_of(self, kind: KindRef, name: str, namespace: str | None) -> Manifest | None: ...
     def rollout_status(self, name: str, namespace: str) -> RolloutStatus: ...
     def rollout_revisions(self, name: str, namespace: str) -> list[RolloutRevision]: ...
     # writes
@@ -437,7 +449,7 @@ class EngineBackend:
                 where = f"{self._relative(source, error.file)}:{error.line}" + (
                     f":{error.column}" if error.column else "")
                 problems.append(SourceRow(key=f"err/{i}/{n}/{where}", location=where, sync="Error",
-                                          message=error.message))
+                                          message=error.message, path=error.file, line=error.line))
             statuses = source.sync_statuses()
             for key, entry in list(source.inventory.items()):
                 kind, namespace, name = key
@@ -449,7 +461,7 @@ class EngineBackend:
                 objects.append(((file, entry.line), SourceRow(
                     key=f"obj/{i}/{kind}/{namespace}/{name}", location=f"{file}:{entry.line}", kind=kind,
                     namespace=namespace, name=name, sync=statuses.get(key, "Unknown"), health=health,
-                    message=message)))
+                    message=message, path=entry.file, line=entry.line)))
         objects.sort(key=lambda pair: pair[0])
         return problems + [row for _, row in objects]
 
@@ -461,6 +473,16 @@ class EngineBackend:
 
     def source_drift(self, key: SourceKey) -> str:
         return format_diff(self._source_for(key).drift(key))
+
+    def manifest_of(self, kind: KindRef, name: str, namespace: str | None) -> Manifest | None:
+        """The watched file and line that declare an object; None for one no folder declares."""
+        key = (kind.kind, (namespace or "") if kind.namespaced else "", name)
+        for source in self.sources:
+            entry = source.inventory.get(key)
+            if entry is not None:
+                return Manifest(path=Path(entry.file), line=entry.line, shown=f"{self._relative(source, entry.file)}:"
+                                                                                  f"{entry.line}")
+        return None
 
     async def resync(self, key: SourceKey | None = None) -> str:
         """Re-apply the declared version of one object, or of every OutOfSync object in every folder."""

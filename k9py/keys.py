@@ -67,11 +67,15 @@ KEYS: tuple[Key, ...] = (
     Key("y", "yaml", "YAML", OBJECT_VIEWS | ROLLOUT_VIEWS),  # the rollout panel's object is its deployment
     Key("d", "describe", "Describe", OBJECT_VIEWS | ROLLOUT_VIEWS),
     Key("l", "logs", "Logs", POD_VIEWS | {"containers"}),
+    Key("o", "show_node", "Show node", POD_VIEWS, hint=False),
+    Key("J", "jump_owner", "Jump owner", OBJECT_VIEWS - {"events", "nodes", "namespaces"}, display="shift-j",
+        hint=False),
     # space marks rows for kill/delete, as in k9s; ctrl-space marks every row between the last mark and here
     Key("space", "mark", "Mark", OBJECT_VIEWS - {"events"}),
     Key("ctrl+@", "mark_range", "Mark range", OBJECT_VIEWS - {"events"}, display="ctrl-space", hint=False),
     Key("ctrl+backslash", "clear_marks", "Clear marks", OBJECT_VIEWS - {"events"}, display="ctrl-\\",
         hint=False),
+    Key("e", "edit", "Edit", (OBJECT_VIEWS - {"events"}) | SOURCES_VIEWS, destructive=True),  # the manifest file
     Key("ctrl+k", "kill", "Kill", POD_VIEWS, destructive=True),
     Key("ctrl+d", "delete", "Delete", OBJECT_VIEWS - {"events"}, destructive=True),
     Key("s", "scale", "Scale", WORKLOAD_VIEWS, destructive=True),

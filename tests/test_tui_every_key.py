@@ -52,6 +52,7 @@ SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faste
 
 APP = "test_tui_app::"
 ACTIONS = "test_tui_actions::"
+EDIT = "test_tui_edit::"
 HELP = "test_tui_help::test_every_description_is_on_screen_in_full"
 MARKS = "test_tui_marks::"
 ROLLOUT = "test_tui_rollout::"
@@ -106,6 +107,10 @@ COVERED: dict[tuple[str, str], str] = {
     **{(key, view): "test_y_and_d_from_every_kind_of_object"
        for key in ("y", "d") for view in ("deployments", "replicasets", "nodes", "namespaces", "events", "generic")},
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
+    ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
+    ("J", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
+    ("J", "replicasets"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
+    ("J", "deployments"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("l", "containers"): "test_enter_drills_into_containers_logs_and_a_namespace",
     ("space", "pods"): MARKS + "test_space_marks_and_kill_takes_every_marked_pod",
     ("space", "deployments"): MARKS + "test_delete_with_marks_asks_once_and_cancel_keeps_everything",
@@ -113,6 +118,9 @@ COVERED: dict[tuple[str, str], str] = {
     ("ctrl+@", "nodes"): "test_marks_in_the_nodes_view",
     ("ctrl+backslash", "pods"): MARKS + "test_space_again_unmarks_and_ctrl_backslash_clears",
     ("ctrl+backslash", "nodes"): "test_marks_in_the_nodes_view",
+    ("e", "deployments"): EDIT + "test_e_on_a_declared_deployment_edits_its_file_at_its_line_and_the_save_rolls_out",
+    ("e", "pods"): EDIT + "test_e_on_an_object_no_folder_declares_says_what_e_edits",
+    ("e", "sources"): EDIT + "test_e_on_a_manifest_error_in_the_sources_view_opens_the_file_at_the_error",
     ("ctrl+k", "pods"): APP + "test_kill_pod_asks_then_a_replacement_appears",
     ("ctrl+d", "deployments"): "test_ctrl_d_deletes_the_selected_object_after_asking",
     ("ctrl+d", "generic"): "test_ctrl_d_deletes_the_selected_object_after_asking",
@@ -691,6 +699,31 @@ async def test_enter_drills_into_containers_logs_and_a_namespace() -> None:
         assert screen.crumbs.labels == ["namespaces", "pods"]
         await opened(pilot, screen, "deploy", "deployments")
         await until(pilot, lambda: screen.view_title.strip() == "deployments(platform)[1]")
+
+
+async def test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node() -> None:
+    async with dashboard() as (_app, pilot, screen, cluster):
+        await until(pilot, lambda: all_running(cluster))
+        await filter_by(pilot, "frontend")
+        pod = table(screen).selected()
+        assert pod is not None
+        replicaset = pod["metadata"]["ownerReferences"][0]["name"]
+        await pilot.press("J")
+        await until(pilot, lambda: screen.view_title.strip() == f"replicasets(shop)[1] <{replicaset}>")
+        await pilot.press("J")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[1] <frontend>")
+        assert screen.crumbs.labels == ["pods", "replicasets", "deployments"]
+        await pilot.press("J")
+        assert flashed(screen, "deployment/frontend has no owner: nothing controls it", "warn")
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: screen.view_title.strip() == "pods(all)[3] </frontend>")
+
+        node = pod["spec"]["nodeName"]
+        await pilot.press("o")
+        await until(pilot, lambda: screen.view_title.strip() == f"nodes[1] <{node}>")
+        assert table(screen).visible_names() == [node]
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "pods")
 
 
 async def test_y_and_d_from_every_kind_of_object() -> None:

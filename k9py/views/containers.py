@@ -78,6 +78,9 @@ class ContainersView(TableView):
     def title_kind(self) -> str:
         return f"containers:{self.spec.name}"
 
+    def constraint_label(self) -> str:
+        return ""  # the pod is in the title already
+
     def drill(self, state: RowState) -> ViewSpec | None:
         meta = state.obj["metadata"]
         return ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],

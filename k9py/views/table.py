@@ -119,9 +119,7 @@ class TableView(ViewMixin, Vertical):
         return None
 
     def constraint_label(self) -> str:
-        if self.spec.selector:
-            return self.spec.selector
-        return self.spec.node
+        return self.spec.selector or self.spec.node or self.spec.name
 
     # --- columns and cells ---------------------------------------------------------------------------------
 
@@ -154,7 +152,7 @@ class TableView(ViewMixin, Vertical):
         if self.spec.node:
             node = self.spec.node
             checks.append(lambda o: (o.get("spec") or {}).get("nodeName") == node)
-        if self.spec.name and self.view_name == "containers":
+        if self.spec.name:  # one object: a pod's containers, an owner jumped to, a pod's node
             name = self.spec.name
             checks.append(lambda o: o.get("metadata", {}).get("name") == name)
         if not checks:
