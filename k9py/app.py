@@ -419,6 +419,9 @@ class MainScreen(ResourceActions, Screen[None]):
     async def do_describe(self, _: Key) -> None:
         await self._detail("describe")
 
+    async def do_decode(self, _: Key) -> None:
+        await self._detail("decode")
+
     def do_edit(self, _: Key) -> None:
         """`e`: the manifest that declares the object (or the file of a manifest error) in the user's editor."""
         if isinstance(self.view, SourcesView):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 POD_VIEWS = frozenset({"pods"})
 WORKLOAD_VIEWS = frozenset({"deployments", "replicasets"})
 TABLE_VIEWS = frozenset({"pods", "deployments", "replicasets", "nodes", "namespaces", "events", "generic",
-                         "containers"})
-TEXT_VIEWS = frozenset({"yaml", "describe", "logs", "drift"})
+                         "secrets", "containers"})
+TEXT_VIEWS = frozenset({"yaml", "describe", "logs", "drift", "decode"})
 SOURCES_VIEWS = frozenset({"sources"})  # not a TABLE_VIEW: its rows are manifests, not API objects of one kind
 ROLLOUT_VIEWS = frozenset({"rollout"})  # one deployment's rollout; its rows are revisions
 OBJECT_VIEWS = TABLE_VIEWS - {"containers"}  # rows are API objects (YAML, describe, delete apply)
@@ -57,7 +57,7 @@ KEYS: tuple[Key, ...] = (
     Key("k", "up", "Up", group="navigation", hint=False),
     Key("g", "top", "Top", group="navigation", hint=False),
     Key("G", "bottom", "Bottom", group="navigation", hint=False),
-    Key("enter", "enter", "View", TABLE_VIEWS - {"events", "generic"}, group="navigation"),
+    Key("enter", "enter", "View", TABLE_VIEWS - {"events", "generic", "secrets"}, group="navigation"),
     Key("0", "all_namespaces", "All namespaces", TABLE_VIEWS, group="navigation", hint=False),
     Key("1", "favorite", "Favourite namespace (1-9)", TABLE_VIEWS, display="1-9", group="navigation",
         hint=False),
@@ -68,6 +68,7 @@ KEYS: tuple[Key, ...] = (
     Key("d", "describe", "Describe", OBJECT_VIEWS | ROLLOUT_VIEWS),
     Key("l", "logs", "Logs", POD_VIEWS | {"containers"}),
     Key("o", "show_node", "Show node", POD_VIEWS, hint=False),
+    Key("x", "decode", "Decode", frozenset({"secrets"})),
     Key("J", "jump_owner", "Jump owner", OBJECT_VIEWS - {"events", "nodes", "namespaces"}, display="shift-j",
         hint=False),
     # space marks rows for kill/delete, as in k9s; ctrl-space marks every row between the last mark and here
@@ -100,7 +101,7 @@ KEYS: tuple[Key, ...] = (
     Key("w", "write_back", "Write live to file", SOURCES_VIEWS, destructive=True),
     # logs
     Key("s", "autoscroll", "Autoscroll", frozenset({"logs"})),
-    Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe", "drift"})),
+    Key("w", "wrap", "Wrap", frozenset({"logs", "yaml", "describe", "drift", "decode"})),
     Key("t", "timestamps", "Timestamps", frozenset({"logs"})),
     # In logs `p` is k9s's Previous (the last terminated container's log); `:pause` still pauses there.
     Key("p", "previous", "Previous", frozenset({"logs"})),

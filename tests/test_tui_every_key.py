@@ -41,7 +41,7 @@ until = partial(tui_support.until, timeout=10.0)
 # Kinds of view whose keys behave alike (every view is in exactly one).
 FAMILIES: dict[str, frozenset[str]] = {
     "table": keys.TABLE_VIEWS,
-    "text": frozenset({"yaml", "describe", "drift"}),
+    "text": frozenset({"yaml", "describe", "drift", "decode"}),
     "logs": frozenset({"logs"}),
     "sources": keys.SOURCES_VIEWS,
     "rollout": keys.ROLLOUT_VIEWS,
@@ -108,6 +108,8 @@ COVERED: dict[tuple[str, str], str] = {
        for key in ("y", "d") for view in ("deployments", "replicasets", "nodes", "namespaces", "events", "generic")},
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
     ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
+    ("x", "secrets"): "test_x_decodes_a_secret_and_only_there",
+    ("w", "decode"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
     ("J", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "replicasets"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "deployments"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
@@ -724,6 +726,27 @@ async def test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node() -> None:
         assert table(screen).visible_names() == [node]
         await pilot.press("escape")
         await until(pilot, lambda: screen.view_name == "pods")
+
+
+async def test_x_decodes_a_secret_and_only_there() -> None:
+    async with dashboard() as (app, pilot, screen, cluster):
+        await cluster.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "shop"},
+                             "stringData": {"password": "hunter2", "url": "redis://redis:6379/0\n"},
+                             "data": {"blob": "AP8Q/w=="}})
+        await pilot.press("x")
+        assert flashed(screen, "<x> does nothing in the pods view (? lists the keys)", "warn")
+        await command(pilot, "secrets")
+        await until(pilot, lambda: screen.view_title.strip() == "secrets(all)[1]")
+        assert not on_screen(app, "hunter2") and not on_screen(app, "aHVudGVyMg==")  # the table shows no values
+        await pilot.press("x")
+        await until(pilot, lambda: screen.view_name == "decode")
+        assert screen.view_title.strip() == "decode(secret/shop/creds)"
+        assert screen.crumbs.labels == ["secrets", "decode:creds"]
+        await until(pilot, lambda: on_screen(app, "password: hunter2"))
+        lines = [line.rstrip() for line in frame(app) if line.strip()]
+        assert lines[:3] == [" blob: <binary, 4 bytes>", " password: hunter2", " url: |"]
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.view_name == "secrets")
 
 
 async def test_y_and_d_from_every_kind_of_object() -> None:

@@ -17,6 +17,7 @@ from .nodes import NodesView
 from .pods import PodsView
 from .replicasets import ReplicaSetsView
 from .rollout import RolloutView
+from .secrets import DecodeView, SecretsView
 from .sources import DriftView, SourcesView
 from .spec import ViewSpec
 from .yaml import YamlView
@@ -29,6 +30,8 @@ VIEWS: dict[str, type[Widget]] = {
     "namespaces": NamespacesView,
     "events": EventsView,
     "generic": GenericView,
+    "secrets": SecretsView,
+    "decode": DecodeView,
     "containers": ContainersView,
     "yaml": YamlView,
     "describe": DescribeView,
@@ -40,7 +43,7 @@ VIEWS: dict[str, type[Widget]] = {
 
 # The dedicated table view for a kind; every other kind gets the generic one.
 VIEW_FOR_KIND = {"Pod": "pods", "Deployment": "deployments", "ReplicaSet": "replicasets", "Node": "nodes",
-                 "Namespace": "namespaces", "Event": "events"}
+                 "Namespace": "namespaces", "Event": "events", "Secret": "secrets"}
 
 
 def build_view(spec: ViewSpec, backend: Backend, skin: Theme) -> Widget:

@@ -20,6 +20,6 @@ class ViewSpec:
 
     @property
     def crumb(self) -> str:
-        if self.view in ("yaml", "describe", "logs", "containers", "drift", "rollout"):
+        if self.view in ("yaml", "describe", "logs", "containers", "drift", "rollout", "decode"):
             return f"{self.view}:{self.name}" + (f":{self.container}" if self.container else "")
         return self.view if self.view != "generic" else self.kind.lower()
