@@ -109,7 +109,6 @@ COVERED: dict[tuple[str, str], str] = {
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
     ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("x", "secrets"): "test_x_decodes_a_secret_and_only_there",
-    ("w", "decode"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
     ("J", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "replicasets"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "deployments"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
