@@ -32,7 +32,7 @@ from .views.actions import ResourceActions
 from .views.commands import CommandError, complete, parse
 from .views.containers import ContainersView
 from .views.history import CommandHistory
-from .views.logs import LogsView
+from .views.logs import TAIL_LINES, LogsView
 from .views.rollout import RolloutView
 from .views.sources import SourcesView
 from .views.table import TableView
@@ -633,6 +633,12 @@ class MainScreen(ResourceActions, Screen[None]):
     def do_timestamps(self, _: Key) -> None:
         if isinstance(self.view, LogsView):
             self.flash(f"timestamps {'on' if self.view.toggle_timestamps() else 'off'}")
+
+    def do_log_range(self, binding: Key) -> None:
+        if isinstance(self.view, LogsView):
+            name = self.view.set_range(binding.key)
+            self.flash({"tail": f"the last {TAIL_LINES} lines", "head": "the whole log, from the start"}.get(
+                name, f"the last {name} of the log"))
 
     async def do_previous(self, _: Key) -> None:
         """`p` in logs: the previous (terminated) instance of the container, as `kubectl logs --previous`."""

@@ -105,6 +105,10 @@ KEYS: tuple[Key, ...] = (
     Key("t", "timestamps", "Timestamps", frozenset({"logs"})),
     # In logs `p` is k9s's Previous (the last terminated container's log); `:pause` still pauses there.
     Key("p", "previous", "Previous", frozenset({"logs"})),
+    Key("0", "log_range", "Tail (last 100 lines)", frozenset({"logs"}), hint=False),
+    Key("1", "log_range", "Head (from the start)", frozenset({"logs"}), hint=False),
+    Key("2", "log_range", "Last 1m 5m 15m 30m 1h", frozenset({"logs"}), display="2-6", hint=False),
+    *(Key(str(n), "log_range", "Last minutes", frozenset({"logs"}), hint=False, listed=False) for n in range(3, 7)),
     # the simulated cluster's clock
     Key("p", "pause", "Pause/Resume", ALL_VIEWS - {"logs"}, group="cluster"),
     Key("greater_than_sign", "faster", "Faster", display=">", group="cluster"),

@@ -154,6 +154,7 @@ COVERED: dict[tuple[str, str], str] = {
     ("w", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
     ("t", "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter",
     ("p", "logs"): ACTIONS + "test_p_in_logs_shows_the_previous_container",
+    **{(str(n), "logs"): "test_0_to_6_in_logs_pick_the_range_as_in_k9s" for n in range(7)},
     ("w", "yaml"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
     ("w", "describe"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
     ("w", "drift"): "test_text_views_scroll_wrap_and_cannot_be_filtered",
@@ -545,6 +546,36 @@ async def test_scrolling_back_in_logs_stops_autoscroll_and_G_follows_again() -> 
         x, y = view.log_widget.region.center  # the mouse wheel, as the terminal driver reports it
         app.post_message(events.MouseScrollUp(None, x, y, 0, -1, 0, False, False, False, screen_x=x, screen_y=y))
         await until(pilot, lambda: "Autoscroll:Off" in frame(app)[0])
+
+
+async def test_0_to_6_in_logs_pick_the_range_as_in_k9s() -> None:
+    async with dashboard(size=(90, 30)) as (app, pilot, screen, cluster):
+        view = await cart_logs(pilot, screen, cluster)
+        pod = view.spec.name
+        await until(pilot, lambda: len(view.lines) > 120 and view.lines[0][0] < cluster.now() - 90)
+        await command(pilot, "pause")  # the log stops growing while we count it
+        await pilot.press("2")
+        assert flashed(screen, "the last 1m of the log")
+        assert screen.view_title.strip() == f"logs(shop/{pod}:api)[1m]"
+        since = cluster.now() - 60
+        shown = len(view.log_widget.lines)
+        assert 0 < shown == sum(1 for t, _ in view.lines if t >= since) < len(view.lines)
+        for key, label, seconds in (("3", "5m", 300), ("4", "15m", 900), ("5", "30m", 1800), ("6", "1h", 3600)):
+            await pilot.press(key)
+            assert flashed(screen, f"the last {label} of the log")
+            assert screen.view_title.strip() == f"logs(shop/{pod}:api)[{label}]"
+            since = cluster.now() - seconds
+            assert len(view.log_widget.lines) == sum(1 for t, _ in view.lines if t >= since)
+        await pilot.press("0")
+        assert flashed(screen, "the last 100 lines")
+        assert len(view.log_widget.lines) == 100
+        assert screen.view_title.strip() == f"logs(shop/{pod}:api)[tail]"
+        await pilot.press("1")
+        assert flashed(screen, "the whole log, from the start")
+        assert len(view.log_widget.lines) == len(view.lines)
+        assert screen.view_title.strip() == f"logs(shop/{pod}:api)"
+        await pilot.press("g")
+        await until(pilot, lambda: "Starting" in frame(app)[1])
 
 
 async def test_0_and_1_to_9_switch_the_namespace() -> None:

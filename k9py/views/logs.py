@@ -1,5 +1,5 @@
 """`l`: a container's log, followed live (`s` autoscroll, `w` wrap, `t` timestamps, `/` filters lines, `p` the
-previous instance's log).
+previous instance's log, `0`-`6` k9s's ranges: the last 100 lines, all of it, the last 1m to 1h).
 
 Scrolling back (k, g, arrows, page up, the mouse wheel) turns autoscroll off, so the lines being read stay put
 as new ones arrive; G (or s) follows the log again. k9s keeps following until `s` is pressed, which users of
@@ -29,6 +29,12 @@ from .spec import ViewSpec
 Obj = dict[str, Any]
 POLL_SECONDS = 0.25
 MAX_LINES = 10_000
+TAIL_LINES = 100  # k9s's logger.tail default
+# k9s's log ranges: 0 the last lines, 1 everything from the start, 2-6 the last minutes of the log.
+RANGES: dict[str, tuple[str, float | None]] = {
+    "0": ("tail", None), "1": ("head", None), "2": ("1m", 60), "3": ("5m", 300), "4": ("15m", 900),
+    "5": ("30m", 1800), "6": ("1h", 3600),
+}
 
 
 class FollowedLog(RichLog):
@@ -91,6 +97,7 @@ class LogsView(ViewMixin, Vertical):
         self.timestamps = False
         self.wrap = False
         self.gone = False
+        self.range = "head"  # what part of the log is shown: tail, head, or the last 1m ... 1h (0-6)
         self.missing = ""  # why there is no log to show (no previous instance yet), in kubectl's words
         self._filter: re.Pattern[str] | None = None
         self._filter_text = ""
@@ -168,12 +175,28 @@ class LogsView(ViewMixin, Vertical):
             if self._matches(text):
                 self.log_widget.write(Text(text, style=self.skin.logs_fg), scroll_end=self.autoscroll)
 
+    def _in_range(self) -> list[LogLine]:
+        if self.range == "tail":
+            return self.lines[-TAIL_LINES:]
+        seconds = next(s for label, s in RANGES.values() if label == self.range)
+        if seconds is None:
+            return self.lines
+        since = self.backend.now() - seconds
+        return [line for line in self.lines if line[0] >= since]
+
+    def set_range(self, key: str) -> str:
+        """0-6: the last lines, all of it, or the last minutes; returns the range's name."""
+        self.range = RANGES[key][0]
+        self.update_title()
+        self._rewrite()
+        return self.range
+
     def _rewrite(self) -> None:
         self.log_widget.clear()
         self.log_widget.wrap = self.wrap
         if self.missing:
             self.log_widget.write(Text(self.missing, style=self.skin.error))
-        self._write(self.lines)
+        self._write(self._in_range())
         if self.autoscroll:
             self.log_widget.scroll_end(animate=False)
 
@@ -219,7 +242,7 @@ class LogsView(ViewMixin, Vertical):
     # --- what the main screen asks -------------------------------------------------------------------------
 
     def title(self) -> Text:
-        tags = []
+        tags = [(f"[{self.range}]", f"bold {self.skin.title_counter}")] if self.range != "head" else []
         if self.spec.previous:
             tags.append(("[previous]", f"bold {self.skin.title_counter}"))
         if self._filter_text:
