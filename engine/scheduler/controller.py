@@ -19,7 +19,7 @@ from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
 from .explain import explain
 from .node_info import NodeInfo
-from .scheduler import ScheduleResult, schedule
+from .scheduler import ScheduleResult, VerdictRows, schedule
 
 Obj = dict[str, Any]
 UNSCHEDULABLE_RETRY = 300.0
@@ -51,6 +51,7 @@ class SchedulerController(Controller):
         self.unschedulable: set[str] = set()
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
         self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
+        self._rows = VerdictRows()  # per-template verdicts over `_node_list()`, which it follows by identity
 
     def start(self) -> None:
         for node in self.store.iter("nodes"):
@@ -65,7 +66,7 @@ class SchedulerController(Controller):
         name = node["metadata"]["name"]
         info = self.nodes.get(name)
         if info is None:
-            self.nodes[name] = NodeInfo(node)
+            self.nodes[name] = NodeInfo(node, changes=self._rows.changes)
             self._sorted = None
         else:
             info.set_node(node)
@@ -132,7 +133,7 @@ class SchedulerController(Controller):
         if pod is None or not _is_pending(pod):
             return None
         nodes = self._node_list()
-        result = schedule(pod, nodes, self.ctx.rng, self._next_start)
+        result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows)
         if nodes:
             self._next_start = (self._next_start + result.processed) % len(nodes)
         self._remember(key, result)
@@ -190,6 +191,6 @@ class SchedulerController(Controller):
         """Why the pod is where it is (its last decision) or why it is Pending (a fresh dry run)."""
         key = podutil.key_of(pod)
         if _is_pending(pod):
-            return explain(schedule(pod, self._node_list(), None))
+            return explain(schedule(pod, self._node_list(), None, rows=self._rows))
         result = self.decisions.get(key)
         return explain(result) if result is not None else None

@@ -2,7 +2,8 @@
 
 Like the scheduler cache's `framework.NodeInfo`: allocatable parsed from the Node, and
 the requested / non-zero-requested totals, used host ports and pods aggregated from the
-pods bound to it. Every mutation bumps `generation` and drops the memoised verdicts.
+pods bound to it. Every mutation bumps `generation`, drops the memoised verdicts and is
+recorded in the scheduler's `ChangeLog`, when it has one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,37 @@ from .pod_info import HostPort, PodInfo, get_pod_info, pod_key
 from .requests import Resources, is_scalar_resource_name
 from .taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint, parse_taints
 
-__all__ = ["NodeInfo"]
+__all__ = ["ChangeLog", "NodeInfo"]
 
 _WILDCARD_IP = "0.0.0.0"
 # Verdicts for this many distinct pod templates are kept per node state.
 _MEMO_LIMIT = 256
+
+
+# Enough to cover many scheduling cycles; a reader that falls further behind rebuilds from scratch.
+_CHANGE_LOG_LIMIT = 65536
+
+
+class ChangeLog:
+    """Every mutation of one scheduler's NodeInfos, in order.
+
+    Readers keeping something derived from many nodes (the scheduler's verdict rows) catch up by
+    reading the entries past their last position instead of re-checking every node. When the log
+    is full it starts a new epoch, and readers from an older epoch know they missed changes.
+    """
+
+    __slots__ = ("entries", "epoch")
+
+    def __init__(self) -> None:
+        self.entries: list[NodeInfo] = []
+        self.epoch = 0
+
+    def record(self, node: NodeInfo) -> None:
+        if len(self.entries) >= _CHANGE_LOG_LIMIT:
+            self.entries = []
+            self.epoch += 1
+        self.entries.append(node)
+
 
 
 # Binding copies a pod's spec shallowly, so a bound pod still holds the containers list of the spec that was
@@ -52,6 +79,8 @@ class NodeInfo:
     """
 
     node: dict[str, Any]
+    # Where mutations are recorded, for the scheduler's verdict rows (none for a NodeInfo of its own).
+    changes: ChangeLog | None = attrs.field(default=None, kw_only=True)
     name: str = attrs.field(init=False, default="")
     labels: dict[str, str] = attrs.field(init=False, factory=dict)
     taints: tuple[Taint, ...] = attrs.field(init=False, default=())
@@ -187,6 +216,8 @@ class NodeInfo:
     def _changed(self) -> None:
         self.generation += 1
         self.memo.clear()
+        if self.changes is not None:
+            self.changes.record(self)
 
 
 def _bump(counts: dict[Any, int], key: Any, sign: int) -> None:

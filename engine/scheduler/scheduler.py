@@ -1,15 +1,17 @@
 """One scheduling cycle: PreFilter, Filter, (PostFilter message), Score, select host.
 
-Follows `schedule_one.go` for a single profile with the default plugins k9py models.
-All nodes are evaluated (upstream only samples a percentage once a cluster has several
-hundred nodes). Per-node verdicts are memoised on the NodeInfo by pod template, so a
-cycle costs a dict lookup for every node that hasn't changed since the last pod like it.
+Follows `schedule_one.go` for a single profile with the default plugins k9py models,
+including numFeasibleNodesToFind's rotating window of nodes in large clusters. Per-node
+verdicts are memoised on the NodeInfo by pod template, so a cycle costs a dict lookup for
+every node that hasn't changed since the last pod like it; with the caller's `VerdictRows`
+a window whose nodes all pass plainly costs a few list slices instead (`_schedule_window`).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 import attrs
@@ -32,8 +34,9 @@ from .scores import (
     taint_toleration_raw,
 )
 from .scores import NODE_AFFINITY as NODE_AFFINITY_SCORE
+from .window import VerdictRows
 
-__all__ = ["NodeDecision", "ScheduleResult", "schedule"]
+__all__ = ["NodeDecision", "ScheduleResult", "VerdictRows", "schedule"]
 
 ERR_AFFINITY_CONFLICT = "pod affinity terms conflict"
 _PREFILTER_REJECTED = FilterFailure(
@@ -181,7 +184,7 @@ def _pick(totals: Sequence[int], feasible: Sequence[NodeInfo], rng: random.Rando
     best = max(totals)
     if totals.count(best) == 1:
         return feasible[totals.index(best)]
-    tied = [feasible[i] for i, total in enumerate(totals) if total == best]
+    tied = list(compress(feasible, map(best.__eq__, totals)))
     if rng is None:
         return min(tied, key=lambda node: node.name)
     return tied[rng.randrange(len(tied))]
@@ -219,8 +222,58 @@ def num_feasible_nodes_to_find(num_all: int) -> int:
     return max(num_all * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
 
 
+def _lookup(info: PodInfo, balanced_on: bool) -> Callable[[NodeInfo], Verdict]:
+    """A node's verdict for the template: memoised, else evaluated and memoised, like the loop in `schedule`."""
+    signature = info.signature
+    checks = applicable_filters(info)
+
+    def lookup(node: NodeInfo) -> Verdict:
+        verdict = node.memo.get(signature)
+        if verdict is None:
+            verdict = _evaluate(info, node, checks, balanced_on)
+            node.remember(signature, verdict)
+        return verdict
+
+    return lookup
+
+
+def _schedule_window(
+    info: PodInfo, key: str, nodes: list[NodeInfo], rng: random.Random | None, start: int, rows: VerdictRows
+) -> ScheduleResult | None:
+    """What `schedule`'s loop would conclude, from the template's verdict row; None to leave it to the loop.
+
+    Only when at least two nodes are feasible: no node means a FitError message, one means no scoring.
+    """
+    num_all = len(nodes)
+    to_find = num_feasible_nodes_to_find(num_all)
+    if to_find < num_all:
+        start %= num_all
+    else:
+        start, to_find = 0, num_all  # the loop checks every node, in order, ignoring `start`
+    balanced_on = not balanced_allocation_skipped(info.resources)
+    row = rows.row(info.signature, nodes, _lookup(info, balanced_on))
+    window = row.window(nodes, start, to_find) if row is not None else None
+    if window is None:
+        return None
+    feasible, totals = window.feasible, window.totals
+    if len(feasible) < 2:
+        return None
+    taint_max, affinity_max = 0, None
+    if window.adjust or info.preferred_affinity is not None:
+        taint_max, affinity_max = _adjust_totals(info, totals, window.feasible_verdicts, window.adjust)
+    chosen = _pick(totals, feasible, rng)
+    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on)
+    return ScheduleResult(
+        key, chosen.name, "", num_all, len(feasible), nodes=window.checked, verdicts=window.verdicts, scoring=scoring
+    )
+
+
 def schedule(
-    pod: Mapping[str, Any], nodes: Sequence[NodeInfo], rng: random.Random | None = None, start: int = 0
+    pod: Mapping[str, Any],
+    nodes: Sequence[NodeInfo],
+    rng: random.Random | None = None,
+    start: int = 0,
+    rows: VerdictRows | None = None,
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
@@ -231,12 +284,20 @@ def schedule(
     In a large cluster only enough nodes to find `num_feasible_nodes_to_find` feasible ones are checked,
     starting at `start` (the caller rotates it by `result.processed`, as upstream's nextStartNodeIndex), so the
     result describes the nodes checked. Below 100 nodes every node is checked, in order, as upstream does.
+
+    `rows`, kept by the caller for this very list object (not changed in place), lets common cycles skip the
+    per-node loop; the result is the same with or without it.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
     num_all = len(nodes)
     if num_all == 0:
         return ScheduleResult(key, None, NO_NODES_AVAILABLE)
+    # Node-name candidates turn off the rotation and reject nodes by name: the loop below handles them.
+    if rows is not None and isinstance(nodes, list) and info.node_name_candidates is None:
+        result = _schedule_window(info, key, nodes, rng, start, rows)
+        if result is not None:
+            return result
     to_find = num_feasible_nodes_to_find(num_all)
     if to_find < num_all and info.node_name_candidates is None:
         start %= num_all
