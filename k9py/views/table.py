@@ -260,10 +260,8 @@ class TableView(ViewMixin, Vertical):
             for key in self._by_uid.get(change.obj.get("metadata", {}).get("uid", ""), ()):
                 state = self._rows[key]
                 if self._visible(state):
-                    state.painted = self._signature(state)
-                    state.row = self._table_row(state, state.painted)
                     state.shown = True
-                    rows.append(state.row)
+                    rows.append(self._painted_row(state))
         self.table.add_rows(rows)
         if self._loaded >= len(self._loading):
             self._loading, self._loaded = [], 0
@@ -357,6 +355,13 @@ class TableView(ViewMixin, Vertical):
             cells = tuple(cell + state.deltas.get(i, "") for i, cell in enumerate(cells))
         return TableRow(state.key, cells, self.skin.status(category), order)
 
+    def _painted_row(self, state: RowState) -> TableRow:
+        """The table row for `state`, painted anew if it changed since it was last painted."""
+        if state.row is None:
+            state.painted = self._signature(state)
+            state.row = self._table_row(state, state.painted)
+        return state.row
+
     def _sync(self, state: RowState) -> None:
         """Make the table show `state` as it is now, if anything it shows changed."""
         if self._bulk:
@@ -383,12 +388,12 @@ class TableView(ViewMixin, Vertical):
         states = [self._rows[key] for key in self.table.row_keys()] if narrowing else self._rows.values()
         for state in states:
             if self._visible(state):
-                if state.row is None:  # changed while hidden or in a bulk update; others are painted as they are
-                    state.painted = self._signature(state)
-                    state.row = self._table_row(state, state.painted)
-                    repainted.append(state.row)
+                stale = state.row is None  # changed while hidden or in a bulk update; others are as painted
+                row = self._painted_row(state)
+                if stale:
+                    repainted.append(row)
                 state.shown = True
-                rows.append(state.row)
+                rows.append(row)
             else:
                 state.shown = False
         if narrowing and len(rows) == self.table.row_count:
