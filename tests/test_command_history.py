@@ -20,11 +20,12 @@ def test_last_bounces_like_cd_dash_once_recorded() -> None:
     assert history.last() == spec("Deployment")
 
 
-def test_a_repeated_command_is_recorded_once_and_a_filter_is_not_part_of_it() -> None:
+def test_a_repeated_command_is_recorded_once_but_a_filtered_one_is_another_command() -> None:
     history = CommandHistory()
     history.record(spec("Pod"))
-    history.record(spec("Pod", filter="cart"))
-    assert history.entries == [spec("Pod")]
+    history.record(spec("Pod"))
+    history.record(spec("Pod", filter="cart"))  # `:po /cart`
+    assert history.entries == [spec("Pod"), spec("Pod", filter="cart")]
 
 
 def test_back_and_forward_walk_without_recording_and_a_new_command_drops_the_forward_part() -> None:

@@ -36,6 +36,24 @@ async def test_command_switches_view_title_and_crumbs() -> None:
         await until(pilot, lambda: screen.view_title.strip() == "nodes[3]")
 
 
+async def test_a_command_can_carry_a_filter_and_a_label_selector_as_in_k9s() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await command(pilot, "po /cart")
+        await until(pilot, lambda: screen.view_title.strip() == "pods(all)[2] </cart>")
+        await command(pilot, "dp shop app=frontend")
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[1] <app=frontend>")
+        await pilot.press("minus")  # the last view comes back as its command opened it
+        await until(pilot, lambda: screen.view_title.strip() == "pods(all)[2] </cart>")
+        await command(pilot, "po")  # and the same kind without a filter shows everything again
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")
+        await command(pilot, "po a=b=c")
+        assert screen.flash_line.message == ("bad label selector: unable to parse requirement: found '=', expected: "
+                                             "',' or 'end of string'")
+        assert screen.flash_line.level == "error"
+        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+
+
 async def test_unknown_command_flashes_an_error() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "flurb")

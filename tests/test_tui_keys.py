@@ -46,6 +46,19 @@ def test_commands_resolve_kinds_aliases_and_namespaces() -> None:
     assert parse("pods all", b, "shop").spec.namespace is None  # type: ignore[union-attr]
     assert parse("no shop", b, None).spec.namespace is None  # type: ignore[union-attr]  # nodes ignore namespaces
     assert parse("q", b, None).action == "quit"
+    # k9s's filter and label forms, in any order with the namespace
+    command = parse("po /cart shop app=web,tier!=db", b, None)
+    assert command.spec is not None and command.namespace_given
+    assert (command.spec.namespace, command.spec.filter, command.spec.selector) == ("shop", "cart", "app=web,tier!=db")
+    assert parse("po app=web", b, "shop").spec.namespace == "shop"  # type: ignore[union-attr]
+    for bad, message in (("po shop platform", "usage: po [namespace|all] [/filter] [label=value,...]"),
+                         ("po /a /b", "usage: po [namespace|all] [/filter] [label=value,...]")):
+        try:
+            parse(bad, b, None)
+        except CommandError as exc:
+            assert str(exc) == message
+        else:
+            raise AssertionError(f"{bad} parsed")
     try:
         parse("flurb", b, None)
     except CommandError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..backend import Backend, BackendError
@@ -53,13 +54,22 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
         kind = backend.resolve(ALIASES.get(head.lower(), head))
     except BackendError as exc:
         raise CommandError(str(exc)) from None
-    if len(args) > 1:
-        raise CommandError(f"usage: {head} [namespace|all]")
-    given = bool(args)
-    if given:
-        namespace = None if args[0] in ALL_NAMESPACES else args[0]
+    # k9s's forms: `:po shop`, `:po /cart` (a filter), `:po app=web,tier!=db` (a label selector), in any order.
+    names = [a for a in args if not a.startswith("/") and "=" not in a]
+    filters = [a[1:] for a in args if a.startswith("/")]
+    selectors = [a for a in args if not a.startswith("/") and "=" in a]
+    if len(names) > 1 or len(filters) > 1 or len(selectors) > 1:
+        raise CommandError(f"usage: {head} [namespace|all] [/filter] [label=value,...]")
+    if selectors:
+        try:
+            backend.label_matcher(selectors[0])
+        except BackendError as exc:
+            raise CommandError(str(exc)) from None
+    if names:
+        namespace = None if names[0] in ALL_NAMESPACES else names[0]
     spec = table_spec(kind.kind, namespace if kind.namespaced else None)
-    return Command("view", spec=spec, namespace_given=given and kind.namespaced)
+    spec = dataclasses.replace(spec, filter=filters[0] if filters else "", selector=selectors[0] if selectors else "")
+    return Command("view", spec=spec, namespace_given=bool(names) and kind.namespaced)
 
 
 def _names(backend: Backend) -> list[str]:

@@ -1,7 +1,8 @@
 """The `:` command history behind k9s's `[` (back), `]` (forward) and `-` (last view, like `cd -`).
 
-Only the views a command opened (`:po`, `:dp shop`, a namespace picked with 0-9, the `-c` view) are recorded:
-drilling in and esc move along the crumbs instead.
+Only the views a command opened (`:po`, `:dp shop`, `:po /cart`, a namespace picked with 0-9, the `-c` view) are
+recorded, as the command opened them: drilling in and esc move along the crumbs, and a filter typed later is
+not part of the command.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ class CommandHistory:
     def record(self, spec: ViewSpec) -> None:
         """A command opened `spec`: it becomes the newest entry; anything `[` had gone back over is dropped, as a
         browser does."""
-        spec = _plain(spec)
         if self.index >= 0 and self.entries[self.index] == spec:
             return
         del self.entries[self.index + 1:]
@@ -43,7 +43,3 @@ class CommandHistory:
         """The view before this one; going there records it, so `-` again comes back (`cd -`)."""
         return self.entries[self.index - 1] if self.index >= 1 else None
 
-
-def _plain(spec: ViewSpec) -> ViewSpec:
-    """Commands open views unfiltered: a filter typed later is not part of the history."""
-    return ViewSpec(view=spec.view, kind=spec.kind, namespace=spec.namespace, wide=spec.wide)
