@@ -29,6 +29,7 @@ from .keys import Key
 from .theme import Theme, ThemeError, available_themes, load_theme
 from .views import ViewSpec, build_view, table_spec
 from .views.actions import ResourceActions
+from .views.aliases import AliasesView
 from .views.commands import CommandError, complete, parse
 from .views.containers import ContainersView
 from .views.history import CommandHistory
@@ -328,7 +329,15 @@ class MainScreen(ResourceActions, Screen[None]):
     def do_bottom(self, _: Key) -> None:
         self._move("bottom")
 
+    async def do_aliases(self, _: Key) -> None:
+        await self.reset(ViewSpec(view="aliases"))
+
     async def do_enter(self, _: Key) -> None:
+        if isinstance(self.view, AliasesView):
+            command = self.view.selected_command()
+            if command is not None:
+                await self.run_command(command)  # as if typed after `:`, in the current namespace
+            return
         if not isinstance(self.view, TableView):
             return
         spec = self.view.drill_spec()
@@ -732,7 +741,8 @@ class MainScreen(ResourceActions, Screen[None]):
 
     def _focus_view(self) -> None:
         if self.view is not None:
-            focus = self.view.table if isinstance(self.view, TableView | SourcesView | RolloutView) else self.view
+            tabled = TableView | SourcesView | RolloutView | AliasesView
+            focus = self.view.table if isinstance(self.view, tabled) else self.view
             if isinstance(self.view, LogsView):
                 focus = self.view.log_widget
             self.set_focus(focus)  # at once, so the next key already goes to the view

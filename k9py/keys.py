@@ -19,7 +19,8 @@ TEXT_VIEWS = frozenset({"yaml", "describe", "logs", "drift", "decode"})
 SOURCES_VIEWS = frozenset({"sources"})  # not a TABLE_VIEW: its rows are manifests, not API objects of one kind
 ROLLOUT_VIEWS = frozenset({"rollout"})  # one deployment's rollout; its rows are revisions
 OBJECT_VIEWS = TABLE_VIEWS - {"containers"}  # rows are API objects (YAML, describe, delete apply)
-ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS | SOURCES_VIEWS | ROLLOUT_VIEWS
+ALIASES_VIEWS = frozenset({"aliases"})  # ctrl-a: the resources `:` opens
+ALL_VIEWS = TABLE_VIEWS | TEXT_VIEWS | SOURCES_VIEWS | ROLLOUT_VIEWS | ALIASES_VIEWS
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ KEYS: tuple[Key, ...] = (
     Key("escape", "back", "Back/Clear", display="esc", group="general"),
     Key("ctrl+c", "quit", "Quit", group="general", hint=False),
     Key("ctrl+t", "theme", "Theme", group="general", hint=False),  # next skin: bundled and user's, by name
+    Key("ctrl+a", "aliases", "Aliases", group="general", hint=False),
     Key("minus", "last_view", "Last view", display="-", group="general", hint=False),  # k9s: `cd -` for views
     Key("left_square_bracket", "history_back", "Go back", display="[", group="general", hint=False),
     Key("right_square_bracket", "history_forward", "Go forward", display="]", group="general", hint=False),
@@ -57,7 +59,8 @@ KEYS: tuple[Key, ...] = (
     Key("k", "up", "Up", group="navigation", hint=False),
     Key("g", "top", "Top", group="navigation", hint=False),
     Key("G", "bottom", "Bottom", group="navigation", hint=False),
-    Key("enter", "enter", "View", TABLE_VIEWS - {"events", "generic", "secrets"}, group="navigation"),
+    Key("enter", "enter", "View", (TABLE_VIEWS - {"events", "generic", "secrets"}) | ALIASES_VIEWS,
+        group="navigation"),
     Key("0", "all_namespaces", "All namespaces", TABLE_VIEWS, group="navigation", hint=False),
     Key("1", "favorite", "Favourite namespace (1-9)", TABLE_VIEWS, display="1-9", group="navigation",
         hint=False),

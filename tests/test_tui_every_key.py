@@ -26,6 +26,7 @@ from tui_support import SAMPLE_PODS, command, dashboard, filter_by, screen_lines
 from engine import Cluster
 from k9py import keys
 from k9py.app import MainScreen
+from k9py.views.aliases import AliasesView
 from k9py.views.logs import LogsView
 from k9py.views.rollout import RolloutView
 from k9py.views.sources import SourcesView
@@ -45,10 +46,11 @@ FAMILIES: dict[str, frozenset[str]] = {
     "logs": frozenset({"logs"}),
     "sources": keys.SOURCES_VIEWS,
     "rollout": keys.ROLLOUT_VIEWS,
+    "aliases": keys.ALIASES_VIEWS,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower", "last_view",
-                             "history_back", "history_forward"})
+                             "history_back", "history_forward", "aliases"})
 
 APP = "test_tui_app::"
 ACTIONS = "test_tui_actions::"
@@ -82,6 +84,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("escape", "rollout"): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel",
     ("ctrl+c", "pods"): "test_ctrl_c_quits",
     ("ctrl+t", "pods"): ACTIONS + "test_ctrl_t_cycles_themes_and_repaints_the_rows",
+    **{(key, "aliases"): "test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one"
+       for key in ("ctrl+a", "j", "k", "g", "G", "slash", "escape", "enter")},
     # navigation: j k g G, in each kind of view
     **{(key, view): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel"
        for key in ("j", "k", "g", "G") for view in ("pods", "sources", "rollout")},
@@ -576,6 +580,34 @@ async def test_0_to_6_in_logs_pick_the_range_as_in_k9s() -> None:
         assert screen.view_title.strip() == f"logs(shop/{pod}:api)"
         await pilot.press("g")
         await until(pilot, lambda: "Starting" in frame(app)[1])
+
+
+async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -> None:
+    async with dashboard() as (app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await pilot.press("ctrl+a")
+        await until(pilot, lambda: screen.view_name == "aliases")
+        view = screen.view
+        assert isinstance(view, AliasesView)
+        kinds = len(app.backend.kinds())
+        assert screen.view_title.strip() == f"aliases[{kinds + 1}]"  # every kind, and the watched folders
+        assert row_text(app, "deployments").split() == ["deployments", "dp,deploy,deployment,deployments",
+                                                        "Deployment", "true"]
+        assert view.selected_command() == "configmaps"  # by resource name
+        for key, expected in (("j", "deployments"), ("G", "sources"), ("k", "services"), ("g", "configmaps")):
+            await pilot.press(key)
+            assert view.selected_command() == expected
+        await filter_by(pilot, "replica")
+        assert screen.view_title.strip() == "aliases[1] </replica>"
+        await pilot.press("escape")  # clears the filter
+        assert screen.view_title.strip() == f"aliases[{kinds + 1}]"
+        await filter_by(pilot, "Deployment")
+        await pilot.press("enter")  # as if `:deployments` were typed
+        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await command(pilot, "a")  # k9s's command for the same list
+        await until(pilot, lambda: screen.view_name == "aliases")
+        await pilot.press("escape")  # nothing to clear, nothing behind it: the list stays
+        assert screen.view_name == "aliases"
 
 
 async def test_0_and_1_to_9_switch_the_namespace() -> None:

@@ -6,6 +6,7 @@ from textual.widget import Widget
 
 from ..backend import Backend
 from ..theme import Theme
+from .aliases import AliasesView
 from .containers import ContainersView
 from .deployments import DeploymentsView
 from .describe import DescribeView
@@ -39,6 +40,7 @@ VIEWS: dict[str, type[Widget]] = {
     "sources": SourcesView,
     "drift": DriftView,
     "rollout": RolloutView,
+    "aliases": AliasesView,
 }
 
 # The dedicated table view for a kind; every other kind gets the generic one.

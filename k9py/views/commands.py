@@ -15,6 +15,7 @@ QUIT = ("q", "q!", "quit", "exit")
 # k9s aliases the engine's registry does not know.
 ALIASES = {"dp": "deployments", "pod": "pods", "node": "nodes", "event": "events"}
 BUILTINS = ("quit", "help", "speed", "pause", "resume")
+ALIASES_VIEW = ("aliases", "alias", "a")  # ctrl-a: every resource and the names it answers to
 ALL_NAMESPACES = ("all", "-A", "*")
 
 
@@ -39,6 +40,8 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
         return Command("quit")
     if head in ("help", "?"):
         return Command("help")
+    if head in ALIASES_VIEW:
+        return Command("view", spec=ViewSpec(view="aliases"))
     if head in ("pause", "resume"):
         return Command(head)
     if head in SOURCES:
@@ -73,7 +76,7 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
 
 
 def _names(backend: Backend) -> list[str]:
-    names: set[str] = set(ALIASES) | set(BUILTINS) | set(SOURCES)
+    names: set[str] = set(ALIASES) | set(BUILTINS) | set(SOURCES) | set(ALIASES_VIEW)
     for kind in backend.kinds():
         names.update(kind.names)
     return sorted(names, key=lambda n: (len(n), n))
