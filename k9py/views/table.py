@@ -31,9 +31,9 @@ TICK_SECONDS = 1.0
 HIGHLIGHT_SECONDS = 3.0  # how long an added/modified row keeps its colour
 # Past this many rows appearing or disappearing in one frame, one re-sort of the model beats row-by-row moves.
 BULK_ROWS = 100
-# A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames (each frame's pump loads
-# this much), so the keys stay live while it loads (k9s blocks until the whole list is in).
-LOAD_BUDGET_SECONDS = 0.02
+# A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames, this much work before
+# each, so the keys stay live while it loads (k9s blocks until the whole list is in).
+LOAD_BUDGET_SECONDS = 0.014
 FIRST_LOAD_ROWS = 60  # the first frame of a new view comes fast: a screenful of rows is enough
 LOAD_STEP = 100
 
@@ -66,6 +66,7 @@ class TableView(ViewMixin, Vertical):
         self._bulk = False  # model-only updates; the table is refilled at the end of the frame
         self._loading: list[Change] = []  # what existed at mount, loaded a frame's budget at a time
         self._loaded = 0
+        self._load_queued = False  # the next slice waits for the frame after this one
         self._flashing: set[str] = set()  # rows whose added/modified highlight has yet to fade
         self._viewport: tuple[int, int, int] = (-1, -1, -1)
         self.sort_by = ""  # "", or a column the user sorted by with shift-N/A/S
@@ -197,8 +198,8 @@ class TableView(ViewMixin, Vertical):
         gc.unfreeze()  # the widgets going away may form reference cycles only the collector can free
 
     def _pump(self) -> None:
-        if self._loading:
-            self._load_some()
+        if self._loading and not self._load_queued:
+            self._load_next()
         self._take_changes()
         viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
         if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
@@ -240,6 +241,16 @@ class TableView(ViewMixin, Vertical):
         self.update_title()
 
     # --- the model -----------------------------------------------------------------------------------------
+
+    def _load_next(self) -> None:
+        """Load a slice, and queue the next one for right after the frame that shows it: a big view fills in
+        frame after frame, with keys handled in between. (Started by the pump, after the view's first frame: a
+        callback queued while the view mounts could run before that frame.)"""
+        self._load_queued = False
+        self._load_some()
+        if self._loading:
+            self._load_queued = True
+            self.call_after_refresh(self._load_next)
 
     def _load_some(self, top: bool = False) -> None:
         """Put the next objects that existed at mount into the table: a screenful for the view's first frame
