@@ -103,3 +103,28 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     terminal.keys("Escape")
     terminal.command("rs shop")
     terminal.wait_for(lambda s: sum(1 for line in s.splitlines() if " frontend-" in line) >= 2)
+
+
+def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, folder):
+    # $EDITOR is a `vi` that records its arguments and raises the frontend's replicas from 3 to 4.
+    record = tmp_path / "editor-args"
+    editor = tmp_path / "bin" / "vi"
+    editor.parent.mkdir()
+    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\nsed -i "s/replicas: 3/replicas: 4/" "$2"\n')
+    editor.chmod(0o755)
+    terminal = Terminal(f"EDITOR={editor} {sys.executable} -m k9py.cli {folder} --speed 8")
+    try:
+        terminal.wait_for(lambda s: "pods(all)" in s and "Running" in s)
+        terminal.command("deploy shop")
+        terminal.wait_for(lambda s: "deployments(shop)" in s)
+        terminal.keys("/")
+        subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "frontend"], check=True)
+        terminal.keys("Enter")
+        terminal.wait_for(lambda s: "</frontend>" in s)
+        terminal.keys("e")  # the dashboard steps aside for the editor, then comes back and applies the save
+        terminal.wait_for(lambda s: "applied frontend.yaml" in s)
+        line, path = record.read_text().split()
+        assert line.startswith("+") and path == str(folder / "shop" / "frontend.yaml")
+        terminal.wait_for(lambda s: any("frontend" in row and "4/4" in row for row in s.splitlines()), timeout=40)
+    finally:
+        terminal.close()
