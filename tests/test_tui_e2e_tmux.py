@@ -32,6 +32,13 @@ class Terminal:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
         time.sleep(0.15)
 
+    def filter(self, text: str) -> None:
+        """`/text` enter, and wait until the title shows the filter."""
+        self.keys("/")
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        self.keys("Enter")
+        self.wait_for(lambda s: f"</{text}>" in s)
+
     def command(self, text: str) -> None:
         self.keys(":")
         subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
@@ -78,10 +85,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     terminal.command("po shop")
     screen = terminal.wait_for(lambda s: "pods(shop)" in s and pod_names(s, "redis"))
     [old] = pod_names(screen, "redis")
-    terminal.keys("/")
-    subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "redis"], check=True)
-    terminal.keys("Enter")
-    terminal.wait_for(lambda s: "</redis>" in s)
+    terminal.filter("redis")
     terminal.burst("C-k", "y")  # the confirm dialog opens and takes the y
     terminal.wait_for(lambda s: pod_names(s, "redis") - {old}, timeout=40)
 
@@ -89,10 +93,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     terminal.keys("Escape")
     terminal.command("deploy shop")
     terminal.wait_for(lambda s: "deployments(shop)" in s)
-    terminal.keys("/")
-    subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "frontend"], check=True)
-    terminal.keys("Enter")
-    terminal.wait_for(lambda s: "</frontend>" in s)
+    terminal.filter("frontend")
     terminal.burst("s", "5", "Enter")  # the scale dialog opens with the count selected: 5 replaces it
     terminal.wait_for(lambda s: any("frontend" in line and "/5" in line for line in s.splitlines()), timeout=40)
 
@@ -117,10 +118,7 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
         terminal.wait_for(lambda s: "pods(all)" in s and "Running" in s)
         terminal.command("deploy shop")
         terminal.wait_for(lambda s: "deployments(shop)" in s)
-        terminal.keys("/")
-        subprocess.run(["tmux", "send-keys", "-t", terminal.name, "-l", "frontend"], check=True)
-        terminal.keys("Enter")
-        terminal.wait_for(lambda s: "</frontend>" in s)
+        terminal.filter("frontend")
         terminal.keys("e")  # the dashboard steps aside for the editor, then comes back and applies the save
         terminal.wait_for(lambda s: "applied frontend.yaml" in s)
         line, path = record.read_text().split()

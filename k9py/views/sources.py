@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
-
 from ..backend import Backend, BackendError, SourceRow
 from ..theme import Theme
-from ..widgets.table import ResourceTable
-from .base import ViewMixin, table_frame_css
-from .rows import RowFilter
+from .base import table_frame_css
+from .listed import ListedView
 from .spec import ViewSpec
 from .text import TextView
 
@@ -37,23 +32,16 @@ def cells(row: SourceRow) -> list[str]:
     return [row.location, row.kind, row.namespace, row.name, row.sync, row.health, row.message]
 
 
-class SourcesView(ViewMixin, Vertical):
+class SourcesView(ListedView):
     DEFAULT_CSS = table_frame_css("SourcesView")
 
     view_name = "sources"
+    NO_LABELS = "sources rows have no labels: filter by text instead"
 
     def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
-        super().__init__()
-        self.spec, self.backend, self.skin = spec, backend, skin
-        self.table = ResourceTable()
         self.rows: dict[str, SourceRow] = {}
         self._painted: list[tuple[str, list[str], str]] = []
-        self._filter: RowFilter | None = None
-        if spec.filter:
-            self.set_filter(spec.filter)
-
-    def compose(self) -> ComposeResult:
-        yield self.table
+        super().__init__(spec, backend, skin)
 
     def on_mount(self) -> None:
         self.table.set_columns(COLUMNS)
@@ -64,39 +52,13 @@ class SourcesView(ViewMixin, Vertical):
     def refresh_rows(self) -> None:
         rows = self.backend.source_rows()
         self.rows = {row.key: row for row in rows}
-        shown = [(row.key, cells(row), category(row)) for row in rows
-                 if self._filter is None or self._filter.matches({}, cells(row))]
+        shown = [(row.key, cells(row), category(row)) for row in rows if self.passes(cells(row))]
         if shown != self._painted:
-            self._paint(shown)
+            self.table.show_list((key, values, self.skin.status(category)) for key, values, category in shown)
+            self._painted = shown  # the cursor stays on its row when that row is still there
         self.update_title()
 
-    def _paint(self, shown: list[tuple[str, list[str], str]]) -> None:
-        """Rebuild the table, keeping the cursor on the same row when it is still there."""
-        self.table.show_list((key, values, self.skin.status(category)) for key, values, category in shown)
-        self._painted = shown
-
-    # --- what the main screen asks -------------------------------------------------------------------------
-
-    @property
-    def row_count(self) -> int:
-        return len(self._painted)
-
-    def title(self) -> Text:
-        extras = (f"/{self._filter.text}" if self._filter else "",)
-        return self.title_text("sources", None, self.row_count, extras, namespaced=False)
-
-    @property
-    def filter_text(self) -> str:
-        return self._filter.text if self._filter else ""
-
-    def set_filter(self, text: str) -> str | None:
-        body = text.strip()
-        if body.startswith("-l"):
-            return "sources rows have no labels: filter by text instead"
-        self._filter = RowFilter.parse(text, self.backend)
-        if self.is_mounted:
-            self.refresh_rows()
-        return None
+    show_rows = refresh_rows
 
     def selected_row(self) -> SourceRow | None:
         key = self.table.selected_key()
@@ -110,9 +72,6 @@ class SourcesView(ViewMixin, Vertical):
             return self.backend.get(self.backend.resolve(row.kind), row.name, row.namespace or None)
         except BackendError:
             return None
-
-    def move(self, how: str) -> None:
-        self.table.move(how)
 
 
 class DriftView(TextView):
