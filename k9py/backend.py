@@ -21,7 +21,7 @@ from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError
-from engine.manifests.source import ManifestSource, SyncRecord
+from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
 from engine.printers import pod_status as _pod_status
 from engine.printers.duration import age as _age
@@ -312,18 +312,21 @@ class EngineBackend:
         return f"{where}:{error.line}" + (f":{error.column}" if error.column else "") + f": {error.message}"
 
     def _synced(self, record: SyncRecord) -> None:
-        """Tell the UI what a save did: its first error, or what it changed."""
+        """Tell the UI what a save did: its first error, or what it changed (and what it is about to prune)."""
         if self.on_sync is None:
             return
+        source = next((s for s in self.sources if s.history and s.history[-1] is record), None)
         if record.errors:
-            source = next((s for s in self.sources if s.history and s.history[-1] is record), None)
             more = f" (+{len(record.errors) - 1} more)" if len(record.errors) > 1 else ""
             self.on_sync(f"manifest error: {self._error_text(source, record.errors[0])}{more}", "error")
             return
         changes = [f"{len(keys)} {what}" for what, keys in (
             ("created", record.created), ("updated", record.updated), ("pruned", record.pruned)) if keys]
-        files = ", ".join(Path(f).name for f in record.files) or "manifests"
-        self.on_sync(f"applied {files}: {', '.join(changes) or 'no change'}", "info")
+        if record.pending:
+            changes.append(f"{len(record.pending)} to prune unless declared again within "
+                           f"{PRUNE_QUIET_SECONDS:g}s")
+        files = ", ".join(self._relative(source, f) if source else Path(f).name for f in record.files)
+        self.on_sync(f"applied {files or 'manifests'}: {', '.join(changes) or 'no change'}", "info")
 
     # --- kinds and printing --------------------------------------------------------------------------------
 
@@ -434,6 +437,8 @@ class EngineBackend:
     def _relative(self, source: ManifestSource, file: str) -> str:
         """A file as the user knows it: relative to its watched folder, prefixed by the folder when several."""
         path = Path(file)
+        if path == source.root:  # a single watched file
+            return path.name
         try:
             shown = str(path.relative_to(source.root))
         except ValueError:

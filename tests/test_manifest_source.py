@@ -7,7 +7,20 @@ import pytest
 from manifests import deployment_yaml as deployment
 
 from engine.cluster import Cluster
-from engine.manifests.source import ManifestSource
+from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource
+
+
+class WallClock:
+    """A hand-moved stand-in for time.monotonic: how long a file has stayed as it is."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @pytest.fixture
@@ -75,11 +88,15 @@ async def test_a_file_that_stops_parsing_keeps_everything_it_declared(tmp_path, 
 async def test_removing_a_document_prunes_only_objects_this_folder_applied(tmp_path, cluster):
     (tmp_path / "web.yaml").write_text(deployment("web"))
     (tmp_path / "api.yaml").write_text(deployment("api"))
-    source = ManifestSource(cluster.api, tmp_path)
+    wall = WallClock()
+    source = ManifestSource(cluster.api, tmp_path, monotonic=wall)
     source.sync()
     await cluster.apply(deployment("manual"))  # made by hand: never this folder's to delete
     await cluster.run_for(10)
     (tmp_path / "api.yaml").unlink()
+    record = source.sync()
+    assert record.pruned == () and record.pending == (("Deployment", "default", "api"),)
+    wall.advance(PRUNE_QUIET_SECONDS)
     record = source.sync()
     assert record.pruned == (("Deployment", "default", "api"),)
     assert names(cluster) == ["manual", "web"]
@@ -207,3 +224,48 @@ async def test_write_back_carries_live_replicas_and_image_into_the_file_and_noth
     assert record.updated == () and record.created == ()
     assert cluster.get("deploy", "web")["metadata"]["resourceVersion"] == rv
     assert source.write_back_live(key) is None  # nothing left to write
+
+
+async def test_write_back_applies_a_save_the_watcher_has_not_seen_before_writing(tmp_path, cluster):
+    path = tmp_path / "web.yaml"
+    path.write_text(deployment("web", replicas=2))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    await cluster.scale("deploy", "web", 7)
+    path.write_text(deployment("web", replicas=5) + "---\n" + deployment("api"))  # saved, then w at once
+    assert source.write_back_live(("Deployment", "default", "web")) is None  # the user's 5 wins over the live 7
+    assert "replicas: 5" in path.read_text()
+    assert cluster.get("deploy", "web")["spec"]["replicas"] == 5
+    assert cluster.get("deploy", "api") is not None  # the document the user just added is created
+
+
+async def test_write_back_keeps_the_error_of_a_refused_document_beside_it(tmp_path, cluster):
+    path = tmp_path / "web.yaml"
+    path.write_text(deployment("web", replicas=2) + "---\n" + deployment("bad").replace("replicas: 1",
+                                                                                         'replicas: "two"'))
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    [error] = source.all_errors
+    await cluster.scale("deploy", "web", 4)
+    result = source.write_back_live(("Deployment", "default", "web"))
+    assert result is not None and result.changed
+    assert source.sync().created == ()
+    assert source.all_errors == [error]
+
+
+async def test_write_back_into_a_list_item_edits_that_item(tmp_path, cluster):
+    path = tmp_path / "list.yaml"
+    items = "".join("- " + deployment(name).replace("\n", "\n  ").rstrip() + "\n" for name in ("web", "api"))
+    path.write_text("apiVersion: v1\nkind: List\nitems:\n" + items)
+    source = ManifestSource(cluster.api, tmp_path)
+    source.sync()
+    assert source.all_errors == []
+    await cluster.scale("deploy", "api", 3)
+    key = ("Deployment", "default", "api")
+    result = source.write_back_live(key)
+    assert result is not None and result.changed
+    text = path.read_text()
+    assert text.count("replicas: 3") == 1 and text.index("replicas: 3") > text.index("name: api")
+    assert source.sync().updated == ()
+    assert source.sync_statuses()[key] == "Synced"
+    assert source.write_back_live(key) is None

@@ -1,23 +1,34 @@
-"""A watched manifest folder as the declared desired state.
+"""A watched manifest folder (or single file) as the declared desired state.
 
 `ManifestSource.sync()` re-reads what changed, applies every valid document (Namespaces and other
 cluster-scoped kinds first), and prunes what this folder applied before but no longer declares. Its rules:
 
-- Per-document isolation: a document that fails keeps its last good version live and un-pruned, and its
-  error stays until it is fixed. A file that does not parse at all keeps everything it declared before.
+- Per-document isolation: a document that fails keeps its last good version live, and its error stays until it
+  is fixed; every valid document beside it is still applied.
 - Prune only from the inventory: objects this folder applied. Controller-made or imperatively made objects
   are never touched. Moving a document to another file or renaming a file is not a delete and a create.
+- Prune must be certain, as with `kubectl apply --prune` and Argo CD: a file any of whose documents failed (to
+  parse, to be a mapping, to name a known kind, to have a name, or to be accepted by the API) prunes nothing, and
+  neither does a file under a folder that cannot be read. A valid file that stops declaring an object, an empty
+  file and a vanished file prune only once they have stayed so for `PRUNE_QUIET_SECONDS`: editors truncate
+  before writing, write half a file, or rename the old file away before the new one appears, and none of those
+  passing states is what the user declared.
 - A folder that disappears keeps the last state and reports an error instead of pruning everything.
+- `sync()` never raises: whatever goes wrong becomes an error the dashboard and `check` show.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import os
 import re
+import stat
 import time
+import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +44,15 @@ from .writeback import WriteBackError, WriteResult, write_back
 
 Obj = dict[str, Any]
 ObjKey = tuple[str, str, str]  # (Kind, namespace or "", name)
+DocId = tuple[str, int, int | None]  # (file, document index, item in a `kind: List`)
 HISTORY_LIMIT = 100
-WATCH_STEP_MS = 30  # a burst of file events ends after this much quiet (an editor's write-rename save)
-WATCH_DEBOUNCE_MS = 400  # …but a long burst (a git checkout) is applied at least this often
 SELF_HEAL_DELAY = 5.0  # cluster seconds before an imperative change is reverted (Argo CD waits about as long)
+# Wall-clock seconds a file must stay as it is before what it no longer declares is pruned. It measures editors
+# and git, not the cluster, so it is not on the cluster clock (a paused or 64x clock must not change it). vim's
+# rename-then-write leaves a file missing for 30+ ms; a git checkout of a large tree takes a second or so.
+PRUNE_QUIET_SECONDS = 2.0
+
+log = logging.getLogger("engine.manifests")
 
 
 @attrs.frozen
@@ -49,6 +65,7 @@ class InventoryEntry:
     line: int
     declared: Obj
     uid: str = ""
+    item: int | None = None  # its position inside a `kind: List` document
 
 
 @attrs.frozen
@@ -62,6 +79,17 @@ class SyncRecord:
     pruned: tuple[ObjKey, ...] = ()
     errors: tuple[LoadError, ...] = ()
     seconds: float = 0.0
+    pending: tuple[ObjKey, ...] = ()  # no longer declared: pruned once their file has stayed so for the quiet period
+
+
+@attrs.frozen
+class FileState:
+    """A manifest file as last read."""
+
+    stamp: tuple[int, ...]  # what stat says; a change means the file must be read again
+    documents: tuple[Document, ...]
+    load_errors: tuple[LoadError, ...]
+    since: float  # monotonic time this content was first seen: how long the file has stayed as it is
 
 
 def object_key(obj: Obj, default_namespace: str) -> ObjKey | None:
@@ -97,7 +125,8 @@ def live_changes(declared: Obj, live: Obj) -> dict[str, Any]:
     """Field path -> live value for the fields write-back may carry into a file: replicas and images."""
     changes: dict[str, Any] = {}
     spec, live_spec = declared.get("spec") or {}, live.get("spec") or {}
-    if "replicas" in live_spec and live_spec.get("replicas") != spec.get("replicas", 1):
+    declared_replicas = spec.get("replicas")
+    if "replicas" in live_spec and live_spec.get("replicas") != (1 if declared_replicas is None else declared_replicas):
         changes["spec.replicas"] = live_spec["replicas"]
     pod_path = "spec.template.spec" if "template" in spec else "spec"
     declared_pod = (spec.get("template") or {}).get("spec") if "template" in spec else spec
@@ -126,11 +155,28 @@ def apply_changes(obj: Obj, changes: dict[str, Any]) -> None:
                 node = node.setdefault(key, {})
 
 
-def _digest(path: Path) -> str | None:
+def _digest_if_regular(path: Path) -> str | None:
+    """The sha256 of a regular file's bytes; None for anything else (a FIFO must never be opened here)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    """What stat says of a file. The inode and ctime catch a save by rename and a same-size rewrite within the
+    kernel's coarse mtime tick."""
+    try:
+        info = path.stat()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, on Python 3.11
+        return None
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino, info.st_dev
+
+
+def _doc_id(doc: Document) -> DocId:
+    return doc.file, doc.index, doc.item
 
 
 def _apply_rank(doc: Document) -> int:
@@ -141,22 +187,35 @@ def _apply_rank(doc: Document) -> int:
     return 1 if info is not None and not info.namespaced else 2
 
 
+def _under(file: str, folder: str) -> bool:
+    return file == folder or file.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 class ManifestSource:
     def __init__(self, api: Any, root: str | Path, *, namespace: str = "default", self_heal: bool = False,
-                 self_heal_delay: float = SELF_HEAL_DELAY) -> None:
+                 self_heal_delay: float = SELF_HEAL_DELAY, prune_quiet: float = PRUNE_QUIET_SECONDS,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.api = api
-        self.root = Path(root)
+        self.root = Path(root)  # as the user gave it: files are named under it, as they typed it
         self.namespace = namespace
         self.self_heal = self_heal
         self.self_heal_delay = self_heal_delay
+        self.prune_quiet = prune_quiet
+        self._monotonic = monotonic
         self._heal_pending: set[ObjKey] = set()
         self.inventory: dict[ObjKey, InventoryEntry] = {}
         self._sync_cache: dict[ObjKey, tuple[Obj, str | None, str]] = {}  # see sync_statuses
         self.errors: dict[str, list[LoadError]] = {}  # file -> its current errors
         self.history: deque[SyncRecord] = deque(maxlen=HISTORY_LIMIT)
-        self._documents: dict[str, list[Document]] = {}  # file -> last successfully parsed documents
-        self._stamps: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) when last read
+        self._files: dict[str, FileState] = {}
+        self._vanished: dict[str, float] = {}  # file -> when it was first seen missing
+        self._apply_errors: dict[DocId, LoadError] = {}  # the API's refusal of a document, until it is accepted
+        self._declared_twice: list[LoadError] = []
+        self._discover_errors: list[LoadError] = []
+        self._root_error: LoadError | None = None  # the folder is missing, or a sync failed unexpectedly
+        self._watch_error: LoadError | None = None  # the watch cannot work; see `watch`
         self._own_writes: dict[str, str] = {}  # file -> digest of content k9py itself wrote
+        self.pending_prune: tuple[ObjKey, ...] = ()
         self.listeners: list[Callable[[SyncRecord], None]] = []
         api.store.add_listener(self._on_store_event)
 
@@ -168,154 +227,193 @@ class ManifestSource:
 
     @property
     def document_count(self) -> int:
-        return sum(len(docs) for docs in self._documents.values())
+        return sum(len(state.documents) for state in self._files.values())
 
     def expect_own_write(self, file: str | Path, digest: str) -> None:
         """A write-back is about to change `file` to content with this sha256: not a user edit."""
         self._own_writes[str(file)] = digest
 
-    def _changed_files(self) -> tuple[list[Path], set[str], list[LoadError]]:
-        """Files to re-read, files that vanished, and discovery errors."""
-        files, discover_errors = discover(self.root)
-        present = {str(p) for p in files}
-        changed = []
+    def _read_changed(self, files: list[Path], forced: set[str], now: float) -> list[str]:
+        """Re-read every file whose stat changed (or that a watch event named); the files whose content did."""
+        touched = []
         for path in files:
-            try:
-                stat = path.stat()
-            except OSError:
+            name = str(path)
+            state = self._files.get(name)
+            stamp = _stamp(path)
+            if state is not None and stamp == state.stamp and os.path.abspath(name) not in forced:
                 continue
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if self._stamps.get(str(path)) != stamp:
-                changed.append(path)
-        vanished = set(self._documents) - present
-        return changed, vanished, discover_errors
+            docs, load_errors = load_file(path)
+            documents, problems = tuple(docs), tuple(load_errors)
+            if state is not None and (documents, problems) == (state.documents, state.load_errors):
+                self._files[name] = attrs.evolve(state, stamp=stamp or ())  # touched, not changed
+                continue
+            self._files[name] = FileState(stamp or (), documents, problems, now)
+            self._vanished.pop(name, None)
+            touched.append(name)
+        return touched
 
     # --- syncing -------------------------------------------------------------------------------------------
 
-    def sync(self, paths: set[str] | None = None) -> SyncRecord:
-        """Re-read changed files (all changed files when `paths` is None), apply, prune; never raises."""
+    def sync(self, paths: Iterable[str] | None = None) -> SyncRecord:
+        """Re-read changed files, apply, prune what is due; never raises.
+
+        `paths` are the files a watch event named: they are read again even when stat shows no change (a save of
+        the same size within one mtime tick).
+        """
         started = time.perf_counter()
+        try:
+            return self._sync({os.path.abspath(p) for p in paths or ()}, started)
+        except Exception as exc:  # a bug here must never stop the watch or lose what is running: report it
+            log.error("sync of %s failed:\n%s", self.root, traceback.format_exc())
+            self._root_error = LoadError(str(self.root), 0, f"k9py could not sync this folder, so nothing was "
+                                                            f"pruned ({type(exc).__name__}: {exc})")
+            self._collect_errors()
+            return self._record([], (), (), (), [self._root_error], started)
+
+    def _sync(self, forced: set[str], started: float) -> SyncRecord:
+        now = self._monotonic()
         if not self.root.exists():
-            message = ("watched folder is missing; keeping the last applied state" if self._documents
+            message = ("watched folder is missing; keeping the last applied state" if self._files or self.inventory
                        else "no such file or directory")
             error = LoadError(str(self.root), 0, message)
-            self.errors = {str(self.root): [error]}
-            return self._record([], (), (), (), [error], started)
-        self.errors.pop(str(self.root), None)
-        changed, vanished, discover_errors = self._changed_files()
-        if paths is not None:
-            wanted = {str(Path(p)) for p in paths}
-            changed = [p for p in changed if str(p) in wanted] + [
-                p for p in changed if str(p) not in wanted and str(p) not in self._stamps]
-        touched: list[str] = []
-        for path in changed:
-            name = str(path)
-            docs, load_errors = load_file(path)
-            try:
-                stat = path.stat()
-                self._stamps[name] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                self._stamps.pop(name, None)
-            self.errors[name] = list(load_errors)
-            if load_errors and not docs and name in self._documents:
-                touched.append(name)
-                continue  # the file no longer parses: keep what it declared before it broke
-            self._documents[name] = docs
-            if self._own_writes.pop(name, None) == _digest(path):
-                # k9py wrote this file itself (write-back): the cluster already matches it.
-                self._refresh_locations(name, docs)
-                continue
+            repeated = error == self._root_error
+            self._root_error = error
+            self._collect_errors()
+            return self._record([], (), (), (), [error], started, quiet=repeated)
+        self._root_error = None
+        files, self._discover_errors = discover(self.root)
+        touched = self._read_changed(files, forced, now)
+        present = {str(p) for p in files}
+        for name in set(self._files) - present:
+            del self._files[name]
+            self._vanished.setdefault(name, now)
             touched.append(name)
-        for name in vanished:
-            touched.append(name)
-            self._documents.pop(name, None)
-            self._stamps.pop(name, None)
-            self.errors.pop(name, None)
-        for error in discover_errors:
-            self.errors.setdefault(error.file, []).append(error)
-        if not touched:
+        own = {name for name in touched if name in self._own_writes
+               and self._own_writes.pop(name) == _digest_if_regular(Path(name))}
+        created, updated, pruned = self._apply_all(set(touched), own, now)
+        self._collect_errors()
+        user_files = sorted(name for name in touched if name not in own)
+        if not (user_files or created or updated or pruned):
             return self._record([], (), (), (), [], started, quiet=True)
-        created, updated, pruned, apply_errors = self._apply_all(set(touched))
-        return self._record(touched, created, updated, pruned, apply_errors, started)
+        # What the user must hear about: every current error of the files this save touched.
+        problems = sorted((e for name in user_files for e in self.errors.get(name, ())),
+                          key=lambda e: (e.file, e.line, e.column))
+        return self._record(user_files, created, updated, pruned, problems, started)
 
-    def _refresh_locations(self, name: str, docs: list[Document]) -> None:
-        for doc in docs:
-            key = object_key(doc.obj, self.namespace)
-            entry = self.inventory.get(key) if key else None
-            if entry is not None:
-                self.inventory[key] = attrs.evolve(entry, file=name, index=doc.index, line=doc.line, declared=doc.obj)
+    def _collect_errors(self) -> None:
+        errors_by_file: dict[str, list[LoadError]] = {}
+        everything = [e for state in self._files.values() for e in state.load_errors]
+        everything += [*self._apply_errors.values(), *self._declared_twice, *self._discover_errors]
+        everything += [e for e in (self._root_error, self._watch_error) if e is not None]
+        for error in everything:
+            errors_by_file.setdefault(error.file, []).append(error)
+        self.errors = errors_by_file
 
-    def _apply_all(self, touched: set[str]) -> tuple[list[ObjKey], list[ObjKey], list[ObjKey], list[LoadError]]:
+    def _declared(self) -> dict[ObjKey, Document]:
+        """Every document that names its object, first declaration first; later ones are errors."""
         declared: dict[ObjKey, Document] = {}
-        keep: set[ObjKey] = set()  # declared but invalid: keep the last good version
-        new_errors: list[LoadError] = []
-        everything = [d for name in sorted(self._documents) for d in self._documents[name]]
-        for doc in everything:
-            key = object_key(doc.obj, self.namespace)
-            if key is None:
-                # Without a kind or a name it cannot be applied; the API says exactly what is missing.
-                try:
-                    apply_object(self.api, doc.obj, self.namespace)
-                except errors.ApiError as exc:
-                    new_errors.append(self._document_error(doc, exc))
-                continue
-            if key in declared:
-                first = declared[key]
-                kind, ns, name = key
-                message = (f'{kind} {ns + "/" if ns else ""}{name} is declared twice: here and at {first.where}; '
-                           "only the first is applied")
-                new_errors.append(LoadError(doc.file, doc.line, message))
-                continue
-            declared[key] = doc
+        self._declared_twice = []
+        for name in sorted(self._files):
+            for doc in self._files[name].documents:
+                key = object_key(doc.obj, self.namespace)
+                if key is None:
+                    continue
+                first = declared.get(key)
+                if first is None:
+                    declared[key] = doc
+                    continue
+                kind, ns, obj_name = key
+                self._declared_twice.append(LoadError(doc.file, doc.line, (
+                    f'{kind} {ns + "/" if ns else ""}{obj_name} is declared twice: here and at {first.where}; '
+                    "only the first is applied")))
+        return declared
+
+    def _apply_all(self, touched: set[str], own: set[str], now: float
+                   ) -> tuple[list[ObjKey], list[ObjKey], list[ObjKey]]:
+        declared = self._declared()
+        for doc_id in [d for d in self._apply_errors if d[0] in touched]:
+            del self._apply_errors[doc_id]
+        # A document without a kind or a name cannot be applied; the API says exactly what is missing.
+        for name in sorted(touched & set(self._files)):
+            for doc in self._files[name].documents:
+                if object_key(doc.obj, self.namespace) is None:
+                    self._try_apply(doc)
         created: list[ObjKey] = []
         updated: list[ObjKey] = []
-        # Only documents of files that changed are applied again; drift elsewhere is left for self-heal.
         for key, doc in sorted(declared.items(), key=lambda kv: (_apply_rank(kv[1]), kv[1].file, kv[1].line)):
             entry = self.inventory.get(key)
-            if doc.file not in touched and entry is not None:
-                self.inventory[key] = attrs.evolve(entry, file=doc.file, index=doc.index, line=doc.line)
+            unchanged = entry is not None and entry.declared == doc.obj and _doc_id(doc) not in self._apply_errors
+            if unchanged and (doc.file not in touched or doc.file in own):
+                # Only its place may have moved; k9py's own write-back already matches the cluster. Drift of an
+                # unchanged document is left for self-heal or a re-sync, as Argo CD leaves it without selfHeal.
+                self.inventory[key] = attrs.evolve(entry, file=doc.file, index=doc.index, line=doc.line,
+                                                   item=doc.item)
                 continue
-            unsupported = unsupported_kind(doc.obj)
-            if unsupported:
-                new_errors.append(LoadError(doc.file, doc.line, unsupported))
+            before = self._live(key)
+            if not self._try_apply(doc):
                 continue
-            before = self.api.store.get(REGISTRY.by_kind(key[0]).resource, key[1], key[2]) \
-                if REGISTRY.by_kind(key[0]) else None
-            try:
-                live = apply_object(self.api, doc.obj, self.namespace)
-            except errors.ApiError as exc:
-                new_errors.append(self._document_error(doc, exc))
-                keep.add(key)
-                continue
+            live = self._live(key)
             if before is None:
                 created.append(key)
             elif live is not before:
                 updated.append(key)
-            self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj,
-                                                 live["metadata"].get("uid", ""))
-        for error in new_errors:
-            self.errors.setdefault(error.file, []).append(error)
-        pruned = self._prune(set(declared), keep)
-        return created, updated, pruned, new_errors
+            uid = (live or {}).get("metadata", {}).get("uid", "")
+            self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item)
+        pruned = self._prune(set(declared), now)
+        return created, updated, pruned
 
-    def _prune(self, declared: set[ObjKey], keep: set[ObjKey]) -> list[ObjKey]:
-        pruned = []
+    def _try_apply(self, doc: Document) -> bool:
+        """Apply one document; its refusal is kept as an error until the document is accepted."""
+        problem = unsupported_kind(doc.obj)
+        error = LoadError(doc.file, doc.line, problem) if problem else None
+        if error is None:
+            try:
+                apply_object(self.api, doc.obj, self.namespace)
+            except errors.ApiError as exc:
+                error = self._document_error(doc, exc)
+        if error is None:
+            self._apply_errors.pop(_doc_id(doc), None)
+            return True
+        self._apply_errors[_doc_id(doc)] = error
+        return False
+
+    def _failed_files(self) -> tuple[set[str], list[str]]:
+        """Files with any failed document, and folders that could not be read: neither prunes anything."""
+        failed = {e.file for state in self._files.values() for e in state.load_errors}
+        failed |= {e.file for e in self._apply_errors.values()} | {e.file for e in self._declared_twice}
+        failed |= {e.file for e in self._discover_errors}
+        return failed, [e.file for e in self._discover_errors]
+
+    def _stable_since(self, file: str) -> float | None:
+        state = self._files.get(file)
+        return state.since if state is not None else self._vanished.get(file)
+
+    def _prune(self, declared: set[ObjKey], now: float) -> list[ObjKey]:
+        failed, unreadable = self._failed_files()
+        pruned, pending = [], []
         for key, entry in list(self.inventory.items()):
-            if key in declared or key in keep:
+            if key in declared:
+                continue
+            if entry.file in failed or any(_under(entry.file, folder) for folder in unreadable):
+                continue  # its file is broken: its last good declaration stands until the file is valid again
+            since = self._stable_since(entry.file)
+            if since is not None and now - since < self.prune_quiet:
+                pending.append(key)
                 continue
             info = REGISTRY.by_kind(key[0])
-            if info is None:
-                del self.inventory[key]
-                continue
-            live = self.api.store.get(info.resource, key[1], key[2])
+            live = self._live(key)
             # Only the object this folder made: one re-created by someone else since is not ours to delete.
-            if live is not None and live["metadata"].get("uid") == entry.uid:
+            if info is not None and live is not None and live["metadata"].get("uid") == entry.uid:
                 try:
                     self.api.delete(info, key[2], key[1] or None)
                 except errors.ApiError:
                     pass
                 pruned.append(key)
             del self.inventory[key]
+        remembered = {e.file for e in self.inventory.values()}
+        for name in [n for n in self._vanished if n not in remembered]:
+            del self._vanished[name]
+        self.pending_prune = tuple(pending)
         return pruned
 
     def _document_error(self, doc: Document, exc: errors.ApiError) -> LoadError:
@@ -326,15 +424,15 @@ class ManifestSource:
         if field and doc.item is None:
             try:
                 position = field_position(Path(doc.file).read_text(encoding="utf-8"), doc.index, field)
-            except OSError:
+            except (OSError, UnicodeDecodeError):
                 position = None
         line, column = position or (doc.line, 0)
         return LoadError(doc.file, line, exc.message, column)
 
     def _record(self, files: list[str], created: Any, updated: Any, pruned: Any, errs: list[LoadError],
                 started: float, quiet: bool = False) -> SyncRecord:
-        record = SyncRecord(time.time(), tuple(sorted(files)), tuple(created), tuple(updated), tuple(pruned),
-                            tuple(errs), time.perf_counter() - started)
+        record = SyncRecord(time.time(), tuple(files), tuple(created), tuple(updated), tuple(pruned),
+                            tuple(errs), time.perf_counter() - started, self.pending_prune)
         if not quiet:
             self.history.append(record)
             for listener in self.listeners:
@@ -398,7 +496,11 @@ class ManifestSource:
         Only those two kinds of field are written, and only where they differ. Returns None when there is
         nothing to write; raises WriteBackError when the file cannot be safely edited.
         """
-        entry = self.inventory[key]
+        # A save the watcher has not seen yet is the user's latest word: apply it first, never write over it.
+        self.sync()
+        entry = self.inventory.get(key)
+        if entry is None:
+            raise WriteBackError(f"{key[0]} {key[2]} is no longer declared in {self.root}: nothing to write back")
         live = self._live(key)
         if live is None:
             raise WriteBackError(f"{key[0]} {key[2]} no longer exists in the cluster: nothing to write back")
@@ -408,7 +510,9 @@ class ManifestSource:
         path = Path(entry.file)
         if not path.resolve().is_relative_to(self.root.resolve()):
             raise WriteBackError(f"{entry.file} is outside the watched folder {self.root}")
-        result = write_back(path, entry.index, changes, expected=entry.declared)
+        result = write_back(path, entry.index, changes, item=entry.item, expected=entry.declared)
+        if not result.changed:
+            return result
         # No await between the write and this line, so the watcher cannot see the change before it knows it.
         self.expect_own_write(entry.file, result.digest)
         declared = deep_copy(entry.declared)
@@ -435,13 +539,13 @@ class ManifestSource:
 
     # --- watching ------------------------------------------------------------------------------------------
 
+    def report_watch_problem(self, message: str | None) -> None:
+        """The watch cannot work (or works again): shown with the folder's errors, in the header and `:src`."""
+        self._watch_error = LoadError(str(self.root), 0, message) if message else None
+        self._collect_errors()
+
     async def watch(self, stop: asyncio.Event | None = None) -> None:
         """Sync on every burst of file changes until `stop` is set (or the task is cancelled)."""
-        from watchfiles import awatch
+        from .watch import watch_source
 
-        self.sync()
-        watch_root = self.root if self.root.exists() else self.root.parent
-        async for changes in awatch(watch_root, debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
-                                    stop_event=stop, recursive=True, ignore_permission_denied=True):
-            paths = {path for _, path in changes}
-            self.sync(paths)
+        await watch_source(self, stop or asyncio.Event())
