@@ -18,14 +18,21 @@ from textual.app import App
 # Editors that take `+LINE` before the file to open it at that line.
 LINE_EDITORS = frozenset({"vi", "vim", "nvim", "view", "nano", "emacs", "emacsclient", "micro", "kak", "joe", "ne",
                           "mg", "jed", "pico"})
+# Editors documented to read every argument after `--` as a file name.
+END_OF_OPTIONS_EDITORS = frozenset({"vi", "vim", "nvim", "view", "nano"})
 
 
 def editor_command(path: Path, line: int, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The editor's argv. The file is always passed as an absolute path, so that no file name (`+!cmd.yaml`,
+    `-c.yaml`) can be read as an editor option or command, whatever the editor."""
     editor = environ.get("KUBE_EDITOR") or environ.get("EDITOR") or "vi"
     argv = shlex.split(editor) or ["vi"]
-    if Path(argv[0]).name in LINE_EDITORS and line > 0:
+    name = Path(argv[0]).name
+    if name in LINE_EDITORS and line > 0:
         argv.append(f"+{line}")
-    return [*argv, str(path)]
+    if name in END_OF_OPTIONS_EDITORS:
+        argv.append("--")
+    return [*argv, os.path.abspath(path)]
 
 
 def run_editor(app: App[None], argv: list[str]) -> int:

@@ -100,7 +100,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     # Edit the watched file: the image changes, a new ReplicaSet rolls out, the flash line says so.
     path = folder / "shop" / "frontend.yaml"
     path.write_text(path.read_text().replace("image: nginx:1.27", "image: nginx:1.28"))
-    terminal.wait_for(lambda s: "applied frontend.yaml" in s)
+    terminal.wait_for(lambda s: "applied shop/frontend.yaml" in s)
     terminal.keys("Escape")
     terminal.command("rs shop")
     terminal.wait_for(lambda s: sum(1 for line in s.splitlines() if " frontend-" in line) >= 2)
@@ -111,7 +111,7 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
     record = tmp_path / "editor-args"
     editor = tmp_path / "bin" / "vi"
     editor.parent.mkdir()
-    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\nsed -i "s/replicas: 3/replicas: 4/" "$2"\n')
+    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\nfor f; do :; done\nsed -i "s/replicas: 3/replicas: 4/" "$f"\n')
     editor.chmod(0o755)
     terminal = Terminal(f"EDITOR={editor} {sys.executable} -m k9py.cli {folder} --speed 8")
     try:
@@ -120,9 +120,9 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
         terminal.wait_for(lambda s: "deployments(shop)" in s)
         terminal.filter("frontend")
         terminal.keys("e")  # the dashboard steps aside for the editor, then comes back and applies the save
-        terminal.wait_for(lambda s: "applied frontend.yaml" in s)
-        line, path = record.read_text().split()
-        assert line.startswith("+") and path == str(folder / "shop" / "frontend.yaml")
+        terminal.wait_for(lambda s: "applied shop/frontend.yaml" in s)
+        line, end_of_options, path = record.read_text().split()
+        assert line.startswith("+") and end_of_options == "--" and path == str(folder / "shop" / "frontend.yaml")
         terminal.wait_for(lambda s: any("frontend" in row and "4/4" in row for row in s.splitlines()), timeout=40)
     finally:
         terminal.close()

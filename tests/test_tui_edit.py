@@ -68,7 +68,7 @@ async def test_e_on_a_declared_deployment_edits_its_file_at_its_line_and_the_sav
         before = cluster.now()
         await pilot.press("e")
         args = json.loads(editor.read_text())
-        assert args == [f"+{manifest.line}", str(folder / "shop" / "frontend.yaml")]
+        assert args == [f"+{manifest.line}", "--", str(folder / "shop" / "frontend.yaml")]
         assert cluster.now() - before < 10  # the editor took 0.5 s of a x50 clock: 25 s, had the clock run
         assert not app.backend.paused  # and it runs again
         assert "replicas: 5" in (folder / "shop" / "frontend.yaml").read_text()
@@ -108,7 +108,7 @@ async def test_e_on_a_manifest_error_in_the_sources_view_opens_the_file_at_the_e
         error = backend.sources[0].all_errors[0]
         await select(pilot, screen, "")  # the error row: no object name
         await pilot.press("e")
-        assert json.loads(editor.read_text()) == [f"+{error.line}", str(folder / "broken.yaml")]
+        assert json.loads(editor.read_text()) == [f"+{error.line}", "--", str(folder / "broken.yaml")]
 
 
 async def test_e_is_gone_in_read_only_mode(tmp_path: Path, editor: Path) -> None:
