@@ -1,141 +1,74 @@
 """ReplicaSet controller (`k/k pkg/controller/replicaset/replica_set.go`).
 
 The store is this controller's informer cache and is updated synchronously with every write, so the
-"expectations" machinery that guards against a stale cache in Kubernetes is not needed here.
+"expectations" machinery that guards against a stale cache in Kubernetes is not needed here: a sync's own creates
+and deletes are already in the store when the next sync runs. What takes their place is `PodIndex`
+(`replicaset_pods.py`), kept from the watch, so that a sync costs what changed rather than every pod: 100,000
+replicas are created 500 a sync (burstReplicas, in slowStartBatch's batches of 1, 2, 4, ...) with the other
+controllers running between syncs, and a scale-down picks its pods from per-node orders.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from .. import podutil
 from ..errors import ApiError
 from ..events import REPLICASET_CONTROLLER
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
-from ..timeutil import format_time, parse_time
+from ..timeutil import format_time
+from .replicaset_pods import (
+    GO_ZERO_TIME,
+    POD_DELETION_COST,
+    OwnedPods,
+    PodIndex,
+    compare_for_deletion,
+    pods_to_delete,
+)
 from .runtime import Controller
 
-Obj = dict[str, Any]
+__all__ = ["BURST_REPLICAS", "GO_ZERO_TIME", "POD_DELETION_COST", "ReplicaSetController", "compare_for_deletion",
+           "pods_to_delete", "slow_start_batch", "slow_start_batches"]
 
-BURST_REPLICAS = 500
-SLOW_START_INITIAL_BATCH = 1
-POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+Obj = dict[str, Any]
+E = TypeVar("E")
+
+BURST_REPLICAS = 500  # burstReplicas: at most this many creates or deletes per sync
+SLOW_START_INITIAL_BATCH = 1  # controller.SlowStartInitialBatchSize
 SHARED_SPECS_LIMIT = 20_000
-_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
-# Go's zero time.Time (0001-01-01T00:00:00Z) as a Unix timestamp.
-GO_ZERO_TIME = -62135596800.0
 
 
 def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> list[int]:
-    """1, 2, 4, … until `count` is covered (controller_utils slowStartBatch)."""
+    """The batch sizes slowStartBatch uses when every call succeeds: 1, 2, 4, ... until `count` is covered."""
     batches = []
     remaining, size = count, min(initial, count)
-    while remaining > 0:
+    while size > 0:
         batches.append(size)
         remaining -= size
         size = min(2 * size, remaining)
     return batches
 
 
-def _log_rank(t: float, now: float) -> int:
-    """logarithmicRankDiff: floor(log2(now - t in ns)), -1 when t is not in the past."""
-    delta_ns = (now - t) * 1e9
-    return math.floor(math.log2(delta_ns)) if delta_ns > 0 else -1
+def slow_start_batch(count: int, initial: int, fn: Callable[[], E | None]) -> tuple[int, E | None]:
+    """controller_utils slowStartBatch: call `fn` `count` times in batches of `initial`, then double.
 
-
-def _timestamp(value: str | None) -> float:
-    """A metav1.Time; a missing one is Go's zero time, which ranks as the oldest possible instant."""
-    return parse_time(value) if value else GO_ZERO_TIME
-
-
-def _deletion_cost(pod: Obj) -> int:
-    value = (pod["metadata"].get("annotations") or {}).get(POD_DELETION_COST)
-    try:
-        return int(value) if value is not None else 0
-    except ValueError:
-        return 0
-
-
-def _ready_time(pod: Obj) -> float:
-    """podReadyTime: the Ready condition's lastTransitionTime while Ready, else the zero time."""
-    cond = podutil.condition(pod, "Ready")
-    if cond is None or cond.get("status") != "True":
-        return GO_ZERO_TIME
-    return _timestamp(cond.get("lastTransitionTime"))
-
-
-def _max_restarts(pod: Obj) -> tuple[int, int]:
-    """maxContainerRestarts: (max over regular containers, max over sidecar init containers)."""
-    status = pod.get("status") or {}
-    regular = max((cs.get("restartCount", 0) for cs in status.get("containerStatuses") or ()), default=0)
-    sidecar_names = {c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or ()
-                     if c.get("restartPolicy") == "Always"}
-    sidecar = max((cs.get("restartCount", 0) for cs in status.get("initContainerStatuses") or ()
-                   if cs.get("name") in sidecar_names), default=0)
-    return regular, sidecar
-
-
-def _sign(less: bool) -> int:
-    return -1 if less else 1
-
-
-def compare_for_deletion(a: Obj, b: Obj, rank_a: int, rank_b: int, now: float) -> int:
-    """ActivePodsWithRanks.Less (LogarithmicScaleDown and PodDeletionCost on, as they are by default):
-    negative when `a` should be deleted before `b`, 0 when neither is less."""
-    node_a, node_b = a["spec"].get("nodeName") or "", b["spec"].get("nodeName") or ""
-    if node_a != node_b and (not node_a or not node_b):
-        return _sign(not node_a)  # 1. unassigned first
-    phase_a = _PHASE_RANK.get((a.get("status") or {}).get("phase", ""), 0)
-    phase_b = _PHASE_RANK.get((b.get("status") or {}).get("phase", ""), 0)
-    if phase_a != phase_b:
-        return _sign(phase_a < phase_b)  # 2. Pending < Unknown < Running
-    ready_a, ready_b = podutil.is_ready(a), podutil.is_ready(b)
-    if ready_a != ready_b:
-        return _sign(not ready_a)  # 3. not ready first
-    cost_a, cost_b = _deletion_cost(a), _deletion_cost(b)
-    if cost_a != cost_b:
-        return _sign(cost_a < cost_b)  # 4. lower deletion cost first
-    if rank_a != rank_b:
-        return _sign(rank_a > rank_b)  # 5. more related pods on the same node first
-    if ready_a and ready_b:  # 6. ready more recently first (same log2 bucket: fall through)
-        t_a, t_b = _ready_time(a), _ready_time(b)
-        if t_a != t_b:
-            r_a, r_b = _log_rank(t_a, now), _log_rank(t_b, now)
-            if r_a != r_b:
-                return _sign(r_a < r_b)
-    restarts_a, restarts_b = _max_restarts(a), _max_restarts(b)
-    for x, y in zip(restarts_a, restarts_b, strict=True):
-        if x != y:
-            return _sign(x > y)  # 7. more restarts first (regular containers, then sidecars)
-    c_a = _timestamp(a["metadata"].get("creationTimestamp"))
-    c_b = _timestamp(b["metadata"].get("creationTimestamp"))
-    if c_a != c_b:  # 8. newer first (same log2 bucket: fall through)
-        r_a, r_b = _log_rank(c_a, now), _log_rank(c_b, now)
-        if r_a != r_b:
-            return _sign(r_a < r_b)
-    uid_a, uid_b = a["metadata"].get("uid", ""), b["metadata"].get("uid", "")
-    if uid_a != uid_b:
-        return _sign(uid_a < uid_b)  # 9. the UID acts as a random tiebreak
-    return 0
-
-
-def pods_to_delete(pods: list[Obj], related: list[Obj], count: int, now: float) -> list[Obj]:
-    """The `count` pods a scale-down removes, ranked by related active pods on the same node."""
-    per_node: dict[str, int] = {}
-    for pod in related:
-        if podutil.is_active(pod):  # unassigned pods share the "" bucket, as upstream's map does
-            node = pod["spec"].get("nodeName") or ""
-            per_node[node] = per_node.get(node, 0) + 1
-    ranks = {id(p): per_node.get(p["spec"].get("nodeName") or "", 0) for p in pods}
-
-    def cmp(a: Obj, b: Obj) -> int:
-        return compare_for_deletion(a, b, ranks[id(a)], ranks[id(b)], now)
-
-    return sorted(pods, key=functools.cmp_to_key(cmp))[:count]
+    Every call of a batch is made (upstream runs them in parallel); a batch with a failure ends it, and the
+    remaining calls are never made. `fn` returns an error or None. Returns (successful calls, first error).
+    """
+    successes = 0
+    for size in slow_start_batches(count, initial):
+        first_error: E | None = None
+        for _ in range(size):
+            error = fn()
+            if error is None:
+                successes += 1
+            elif first_error is None:
+                first_error = error
+        if first_error is not None:
+            return successes, first_error
+    return successes, None
 
 
 class ReplicaSetController(Controller):
@@ -145,10 +78,25 @@ class ReplicaSetController(Controller):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self._specs: dict[str, tuple[Obj, Obj]] = {}  # rs uid -> (its template, the pod spec shared by its pods)
+        self.pods = PodIndex()
 
     def start(self) -> None:
+        self.pods.clear()
+        for pod in self.store.iter("pods"):
+            meta = pod["metadata"]
+            self.pods.observe((meta.get("namespace", ""), meta["name"]), pod)
         for rs in self.store.iter("replicasets.apps"):
             self.queue.add(podutil.key_of(rs))
+
+    def on_event(self, event: WatchEvent) -> None:
+        meta = event.object["metadata"]
+        namespace = meta.get("namespace", "")
+        if event.resource == "pods":
+            # The index follows the store (not the event), so it is right whatever order events arrive in.
+            self.pods.observe((namespace, meta["name"]), self.store.get("pods", namespace, meta["name"]))
+        elif event.type == "DELETED":
+            self.pods.owner_deleted(meta.get("uid", ""))
+        super().on_event(event)
 
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
         obj = event.object
@@ -181,29 +129,17 @@ class ReplicaSetController(Controller):
 
     # --- reconcile -----------------------------------------------------------------------------------------
 
-    def _claim_pods(self, rs: Obj) -> list[Obj]:
-        """Pods this ReplicaSet controls, adopting matching orphans and releasing ones that stopped matching."""
-        uid = rs["metadata"]["uid"]
-        selector = selector_from_dict(rs["spec"].get("selector"))
-        owned = []
-        for pod in self.store.dependents(uid, "pods"):
-            ref = podutil.controller_ref(pod)
-            if ref is None or ref.get("uid") != uid:
-                continue
-            if selector.matches(pod["metadata"].get("labels")):
-                owned.append(pod)
-            elif not rs["metadata"].get("deletionTimestamp"):
-                self._set_owner(pod, None, rs)  # ClaimObject releases unless the owner itself is being deleted
+    def _claim_pods(self, rs: Obj, owned: OwnedPods) -> None:
+        """ClaimPods: release controlled pods that stopped matching, adopt matching orphans (the index follows)."""
         if rs["metadata"].get("deletionTimestamp"):
-            return owned
-        namespace = rs["metadata"].get("namespace", "")
-        for pod in self.store.uncontrolled("pods", namespace):
+            return  # ClaimObject releases nothing and adopts nothing while the owner itself is being deleted
+        for key in sorted(owned.unmatched):
+            self._set_owner(owned.states[key].pod, None, rs)
+        selector = selector_from_dict(rs["spec"].get("selector"))
+        for pod in self.store.uncontrolled("pods", rs["metadata"].get("namespace", "")):
             meta = pod["metadata"]
             if not meta.get("deletionTimestamp") and selector.matches(meta.get("labels")):
-                adopted = self._set_owner(pod, rs, rs)
-                if adopted is not None:
-                    owned.append(adopted)
-        return owned
+                self._set_owner(pod, rs, rs)
 
     def _set_owner(self, pod: Obj, owner: Obj | None, rs: Obj) -> Obj | None:
         new = deep_copy(pod)
@@ -224,24 +160,28 @@ class ReplicaSetController(Controller):
         rs = self.store.get("replicasets.apps", namespace, name)
         if rs is None:
             return None
-        pods = self._claim_pods(rs)
-        active = [p for p in pods if podutil.is_active(p)]
+        owned = self.pods.owned_by(rs["metadata"]["uid"])
+        owned.set_owner(rs)
+        self._claim_pods(rs, owned)
         manage_error: tuple[str, str] | None = None
+        more = False
         if not rs["metadata"].get("deletionTimestamp"):
-            manage_error = self._manage_replicas(rs, active)
+            manage_error, more = self._manage_replicas(rs, owned)
             rs = self.store.get("replicasets.apps", namespace, name) or rs
-            pods = [p for p in self.store.dependents(rs["metadata"]["uid"], "pods")
-                    if (podutil.controller_ref(p) or {}).get("uid") == rs["metadata"]["uid"]]
-        return self._update_status(rs, pods, manage_error)
+        requeue = self._update_status(rs, owned, manage_error)
+        if more and manage_error is None:
+            requeue = 0.0  # the rest of a scale beyond burstReplicas: next sync, after the other controllers
+        return requeue
 
-    def _manage_replicas(self, rs: Obj, active: list[Obj]) -> tuple[str, str] | None:
+    def _manage_replicas(self, rs: Obj, owned: OwnedPods) -> tuple[tuple[str, str] | None, bool]:
+        """Create or delete at most burstReplicas pods; also says whether more remain to do."""
         desired = rs["spec"].get("replicas", 1)
-        diff = len(active) - desired
+        diff = owned.claimed - desired  # the claimed active pods
         if diff < 0:
-            return self._create_pods(rs, min(-diff, BURST_REPLICAS))
+            return self._create_pods(rs, min(-diff, BURST_REPLICAS)), -diff > BURST_REPLICAS
         if diff > 0:
-            return self._delete_pods(rs, active, min(diff, BURST_REPLICAS))
-        return None
+            return self._delete_pods(rs, owned, min(diff, BURST_REPLICAS)), diff > BURST_REPLICAS
+        return None, False
 
     def _pod_from_template(self, rs: Obj) -> Obj:
         template = rs["spec"]["template"]
@@ -275,34 +215,29 @@ class ReplicaSetController(Controller):
         return spec
 
     def _create_pods(self, rs: Obj, count: int) -> tuple[str, str] | None:
-        """slowStartBatch: batches of 1, 2, 4, …; every call of a batch is made (upstream runs them in
-        parallel), and a batch with a failure ends the sync."""
-        error: str | None = None
-        for batch in slow_start_batches(count):
-            for _ in range(batch):
-                try:
-                    # The template was validated with its ReplicaSet, and the pod is built fresh.
-                    pod = self.api.create(self._pod_from_template(rs), trusted=True)
-                except ApiError as exc:
-                    if _namespace_terminating(exc):
-                        continue  # every create would fail; the namespace controller is removing us anyway
-                    self.recorder.record(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}", self.name)
-                    error = error or exc.message
-                    continue
-                self.recorder.record(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
-                                     self.name)
-            if error is not None:
-                return "FailedCreate", error
-        return None
+        """slowStartBatch over `count` creates: a batch with a failure ends the sync (FailedCreate), and the
+        creates never attempted are left to the next sync."""
 
-    def _delete_pods(self, rs: Obj, active: list[Obj], count: int) -> tuple[str, str] | None:
-        related = active
-        owner = podutil.controller_ref(rs)
-        if owner is not None:
-            siblings = self.store.dependents(owner["uid"], "replicasets.apps")
-            related = [p for sib in siblings for p in self.store.dependents(sib["metadata"]["uid"], "pods")]
+        def create() -> str | None:
+            try:
+                # The template was validated with its ReplicaSet, and the pod is built fresh.
+                pod = self.api.create(self._pod_from_template(rs), trusted=True)
+            except ApiError as exc:
+                if _namespace_terminating(exc):
+                    return None  # every create would fail; the namespace controller is removing us anyway
+                self.recorder.record(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}", self.name)
+                return exc.message
+            self.recorder.record(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
+                                 self.name)
+            return None
+
+        _, error = slow_start_batch(count, SLOW_START_INITIAL_BATCH, create)
+        return ("FailedCreate", error) if error is not None else None
+
+    def _delete_pods(self, rs: Obj, owned: OwnedPods, count: int) -> tuple[str, str] | None:
+        rank = self._rank(rs, owned)
         error: str | None = None
-        for pod in pods_to_delete(active, related, count, self.clock.now()):
+        for pod in owned.pods_to_delete(count, rank, self.clock.now()):
             name = pod["metadata"]["name"]
             try:
                 self.api.delete("pods", name, pod["metadata"].get("namespace"))
@@ -315,23 +250,41 @@ class ReplicaSetController(Controller):
             self.recorder.record(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}", self.name)
         return ("FailedDelete", error) if error is not None else None
 
-    def _update_status(self, rs: Obj, pods: list[Obj], manage_error: tuple[str, str] | None) -> float | None:
+    def _rank(self, rs: Obj, owned: OwnedPods) -> Callable[[str], int]:
+        """Active related pods per node: those of every ReplicaSet with this one's owner (getIndirectlyRelatedPods,
+        through ownerReferences), or this ReplicaSet's own claimed pods when it has no owner."""
+        owner = podutil.controller_ref(rs)
+        if owner is None:
+            by_node = owned.by_node
+            return lambda node: len(by_node.get(node, ()))
+        siblings = self.store.dependents(owner["uid"], "replicasets.apps")
+        counts = [c for sib in siblings if (c := self.pods.per_node.get(sib["metadata"]["uid"])) is not None]
+        if len(counts) == 1:
+            only = counts[0]
+            return lambda node: only.get(node, 0)
+        return lambda node: sum(c.get(node, 0) for c in counts)
+
+    def _update_status(self, rs: Obj, owned: OwnedPods, manage_error: tuple[str, str] | None) -> float | None:
         now = self.clock.now()
-        min_ready = rs["spec"].get("minReadySeconds", 0)
-        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
-        active = [p for p in pods if podutil.is_active(p)]
-        ready = [p for p in active if podutil.is_ready(p)]
-        available = [p for p in ready if podutil.is_available(p, min_ready, now)]
-        fully_labeled = [p for p in active
-                         if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items())]
-        terminating = [p for p in pods if p["metadata"].get("deletionTimestamp") and not podutil.is_terminal(p)]
+        active, ready, labeled, terminating = owned.active, owned.ready, owned.labeled, owned.terminating
+        available, wait = owned.available(now)
+        if rs["metadata"].get("deletionTimestamp"):
+            # Only the claimed pods count, and a ReplicaSet being deleted releases none: leave out the others.
+            for key in owned.unmatched:
+                st = owned.states[key]
+                terminating -= st.terminating
+                if st.active:
+                    active -= 1
+                    labeled -= st.labeled
+                    ready -= st.ready
+                    available -= owned.is_available(key)
         old_status = rs.get("status") or {}
         status: Obj = {
-            "replicas": len(active),
-            "fullyLabeledReplicas": len(fully_labeled),
-            "readyReplicas": len(ready),
-            "availableReplicas": len(available),
-            "terminatingReplicas": len(terminating),
+            "replicas": active,
+            "fullyLabeledReplicas": labeled,
+            "readyReplicas": ready,
+            "availableReplicas": available,
+            "terminatingReplicas": terminating,
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         # calculateStatus: a ReplicaFailure condition is added once (an existing one is kept as it is) and
@@ -351,10 +304,9 @@ class ReplicaSetController(Controller):
         if status != old_status:
             self.api.update_status({**rs, "status": status})
         requeue: float | None = None
-        if min_ready and len(available) < len(ready):
+        if wait is not None:
             # Re-check when the next ready pod crosses minReadySeconds.
-            waits = [podutil.ready_since(p) + min_ready - now for p in ready if p not in available]
-            requeue = max(0.0, min(w for w in waits if w is not None)) + 0.001
+            requeue = max(0.0, wait) + 0.001
         if manage_error is not None:
             requeue = min(requeue or 10.0, 10.0)
         return requeue
