@@ -427,6 +427,18 @@ async def test_failing_init_container_with_restart_policy_never_fails_the_pod() 
 # --- 5. probes -------------------------------------------------------------------------------------------------
 
 
+
+async def test_a_probe_on_a_named_port_dials_the_container_port_of_that_name() -> None:
+    async with Cluster(nodes=1) as c:
+        probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 5}
+        await c.apply(pod_manifest("p", image="nginx:1.25", annotations={"sim.k9py.io/start-seconds": "20s"},
+                                   container={"ports": [{"name": "http", "containerPort": 8080}],
+                                              "readinessProbe": probe}))
+        await c.run_for(15)
+        ip = c.get("pod", "p")["status"]["podIP"]
+        assert one_event(c, "p", "Unhealthy")["message"] == (
+            f'Readiness probe failed: Get "http://{ip}:8080/healthz": dial tcp {ip}:8080: connect: connection refused')
+
 async def test_readiness_probe_waits_for_the_app() -> None:
     async with Cluster(nodes=1) as c:
         await c.apply(pod_manifest("p", image="nginx:1.25", annotations={"sim.k9py.io/start-seconds": "20s"},

@@ -48,6 +48,16 @@ MOUNT_TIMEOUT = 123.0
 
 
 
+def container_port(port: Any, container: Obj) -> Any:
+    """A probe's port as the kubelet dials it: a name (`port: http`) is the container's port of that name, as
+    upstream's probe ResolveContainerPort finds it; a name no port has is left as written."""
+    if isinstance(port, str) and not port.isdigit():
+        for declared in container.get("ports") or ():
+            if declared.get("name") == port:
+                return declared.get("containerPort", port)
+    return port
+
+
 def _pull_duration(seconds: float) -> str:
     text = f"{seconds:.3f}".rstrip("0").rstrip(".")
     return f"{text}s" if seconds < 60 else go_duration(seconds)
@@ -605,16 +615,16 @@ class Kubelet:
             return c.behaviour.liveness.failing_at(run)
         return False
 
-    def _probe_failure_text(self, ps: PodState, probe: Obj, run: float, c: ContainerState) -> str:
+    def _probe_failure_text(self, ps: PodState, probe: Obj, run: float, c: ContainerState, container: Obj) -> str:
         if "httpGet" in probe:
             http = probe["httpGet"]
             if run < c.behaviour.start_seconds:
-                port = http.get("port")
+                port = container_port(http.get("port"), container)
                 return (f'Get "{http.get("scheme", "HTTP").lower()}://{ps.ip}:{port}{http.get("path", "/")}": '
                         f"dial tcp {ps.ip}:{port}: connect: connection refused")
             return "HTTP probe failed with statuscode: 503"
         if "tcpSocket" in probe:
-            port = probe["tcpSocket"].get("port")
+            port = container_port(probe["tcpSocket"].get("port"), container)
             return f"dial tcp {ps.ip}:{port}: connect: connection refused"
         if "grpc" in probe:
             return f'timeout: failed to connect service ":{probe["grpc"].get("port")}" within 1s'
@@ -640,7 +650,7 @@ class Kubelet:
         if failed:
             successes, failures = 0, failures + 1
             self._event(pod, "Warning", "Unhealthy",
-                        f"{label} probe failed: {self._probe_failure_text(ps, probe, run, c)}", field)
+                        f"{label} probe failed: {self._probe_failure_text(ps, probe, run, c, spec)}", field)
         else:
             successes, failures = successes + 1, 0
         c.probe_counts[kind] = (successes, failures)
