@@ -325,8 +325,13 @@ class EngineBackend:
         if record.pending:
             changes.append(f"{len(record.pending)} to prune unless declared again within "
                            f"{PRUNE_QUIET_SECONDS:g}s")
+        if not record.files:  # no save: a prune that waited for quiet, or a refused document accepted at last
+            names = [f"{kind.lower()}/{name}" for kind, _, name in record.pruned + record.created + record.updated]
+            more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+            self.on_sync(f"{', '.join(changes)}: {', '.join(names[:3])}{more}", "info")
+            return
         files = ", ".join(self._relative(source, f) if source else Path(f).name for f in record.files)
-        self.on_sync(f"applied {files or 'manifests'}: {', '.join(changes) or 'no change'}", "info")
+        self.on_sync(f"applied {files}: {', '.join(changes) or 'no change'}", "info")
 
     # --- kinds and printing --------------------------------------------------------------------------------
 

@@ -172,3 +172,14 @@ async def test_with_several_folders_the_flash_names_the_folder_too(tmp_path: Pat
         assert flashes[-1][0].startswith(f"manifest error: {second}:0: watched folder is missing")
     finally:
         await backend.stop()
+
+
+async def test_the_flash_line_names_a_broken_save_at_its_line_and_a_prune_when_it_happens(tmp_path: Path) -> None:
+    async with sources_view(tmp_path) as (_app, pilot, screen, _backend, folder):
+        (folder / "web.yaml").write_text(deployment_yaml("web", 2).replace("replicas: 2", "replicas: [2"))
+        await until(pilot, lambda: screen.flash_line.message.startswith("manifest error: web.yaml:"), timeout=8)
+        assert "YAML syntax error" in screen.flash_line.message
+        (folder / "api.yaml").unlink()
+        await until(pilot, lambda: "1 to prune unless declared again within 2s" in screen.flash_line.message,
+                    timeout=8)
+        await until(pilot, lambda: screen.flash_line.message == "1 pruned: deployment/api", timeout=8)
