@@ -14,7 +14,10 @@ from . import errors
 from .clock import Clock
 from .kinds import REGISTRY, KindInfo, Obj, Registry
 from .kinds import validation as v
+from .kinds.decoding import INT_RANGES, check_integers, decode_error, decoded_copy, json_type
 from .kinds.namespace import BUILT_IN as BUILT_IN_NAMESPACES
+from .manifests.loader import yaml_type
+from .quoting import go_quote
 from .selectors import parse_field_selector, parse_label_selector, selector_to_string
 from .store import Store, deep_copy
 from .timeutil import format_time
@@ -42,7 +45,7 @@ class Api:
     def kind_of(self, obj: Obj) -> KindInfo:
         """The registered kind for an object's apiVersion/kind, or kubectl's error."""
         if not isinstance(obj, dict):
-            raise errors.bad_request(f"object must be a mapping, got {type(obj).__name__}")
+            raise errors.bad_request(f"object must be a mapping, got {yaml_type(obj)}")
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         if not kind:
             raise errors.bad_request("Object 'Kind' is missing in the object")
@@ -50,15 +53,22 @@ class Api:
             raise errors.bad_request(f"Object 'apiVersion' is missing in the {kind} object")
         info = self.registry.by_kind(str(kind))
         if info is None or info.api_version != api_version:
-            message = f'no matches for kind "{kind}" in version "{api_version}"'
+            message = f"no matches for kind {go_quote(kind)} in version {go_quote(api_version)}"
             if info is None:
                 suggestion = self.registry.suggest_kind(str(kind))
                 if suggestion:
-                    message += f' (did you mean "{suggestion}"?)'
+                    message += f" (did you mean {go_quote(suggestion)}?)"
             elif info is not None:
-                message += f' (the kind "{kind}" is served as "{info.api_version}")'
+                message += f" (the kind {go_quote(kind)} is served as {go_quote(info.api_version)})"
             raise errors.ApiError(404, "NotFound", message)
         return info
+
+    def _decode(self, info: KindInfo, obj: Obj) -> Obj:
+        """The request body as the API server's decoder leaves it: a copy without null fields, integers within
+        their Go types (else its 400)."""
+        obj = decoded_copy(obj)
+        check_integers(obj, info.kind, info.version, info.api_version)
+        return obj
 
     def _namespace_for(self, info: KindInfo, namespace: str | None) -> str:
         if not info.namespaced:
@@ -121,7 +131,7 @@ class Api:
         if ns["metadata"].get("deletionTimestamp"):
             raise errors.ApiError(
                 403, "Forbidden",
-                f'{info.resource} "{name}" is forbidden: unable to create new content in namespace {namespace} '
+                f"{info.resource} {go_quote(name)} is forbidden: unable to create new content in namespace {namespace} "
                 "because it is being terminated",
                 name=name, group=info.group, kind=info.plural,
                 causes=[{"reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
@@ -170,7 +180,7 @@ class Api:
         as they are, without a defensive copy or validation."""
         info = self.kind_of(obj)
         if not trusted:
-            obj = deep_copy(obj)
+            obj = self._decode(info, obj)
         meta = obj.get("metadata")
         if meta is None:
             meta = obj["metadata"] = {}
@@ -207,9 +217,9 @@ class Api:
         self.store.put(info.resource, obj, None)
         return obj
 
-    def _prepare_update(self, obj: Obj) -> tuple[KindInfo, Obj, Obj]:
+    def _prepare_update(self, obj: Obj, trusted: bool = False) -> tuple[KindInfo, Obj, Obj]:
         info = self.kind_of(obj)
-        obj = deep_copy(obj)
+        obj = deep_copy(obj) if trusted else self._decode(info, obj)
         meta = obj.get("metadata")
         if not isinstance(meta, dict) or not meta.get("name"):
             raise errors.invalid(info.kind, info.group, "", [v.required("metadata.name")])
@@ -244,7 +254,7 @@ class Api:
     def update(self, obj: Obj, *, trusted: bool = False) -> Obj:
         """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata.
         `trusted` (engine-built objects such as event counts and lease renewals) skips validation."""
-        info, obj, old = self._prepare_update(obj)
+        info, obj, old = self._prepare_update(obj, trusted)
         if info.has_status:
             if "status" in old:
                 obj["status"] = old["status"]
@@ -328,12 +338,20 @@ class Api:
                        "selector": selector_to_string(obj["spec"].get("selector"))},
         }
 
-    def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: int) -> Obj:
+    def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: Any) -> Obj:
+        """PUT …/scale: `replicas` is what the Scale body's spec.replicas (an int32) would hold."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         if not info.scalable:
             raise errors.ApiError(404, "NotFound", f'the server could not find the requested resource '
                                                    f'(patch {info.resource} {name}/scale)')
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        if isinstance(replicas, float) and replicas.is_integer():
+            replicas = int(replicas)  # JSON has one number type: 5.0 is 5
+        low, high = INT_RANGES["int32"]
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or not low <= replicas <= high:
+            # Anything else never gets past decoding the body, and a huge count must never reach a controller.
+            raise decode_error("Scale", "v1", json_type(replicas), "ScaleSpec", "spec.replicas", "int32",
+                               "spec.replicas")
+        if replicas < 0:
             raise errors.invalid("Scale", "autoscaling", name,
                                  [v.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
         return self.patch(info, name, namespace, {"spec": {"replicas": replicas}})

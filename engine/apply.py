@@ -16,8 +16,9 @@ from typing import Any
 
 from . import errors
 from .api import LAST_APPLIED, Api
-from .manifests.loader import parse_text
+from .manifests.loader import parse_text, yaml_type
 from .manifests.schema import validate_structure
+from .quoting import go_quote
 from .store import deep_copy
 
 Obj = dict[str, Any]
@@ -37,7 +38,7 @@ def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
     out: list[Obj] = []
     for doc in docs:
         if not isinstance(doc, dict):
-            raise errors.bad_request(f"each document must be a mapping (an object), got {type(doc).__name__}")
+            raise errors.bad_request(f"each document must be a mapping (an object), got {yaml_type(doc)}")
         if doc.get("kind") == "List" or (str(doc.get("kind", "")).endswith("List") and "items" in doc):
             out.extend(parse_documents(doc.get("items") or []))
         else:
@@ -87,8 +88,8 @@ def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
     if not info.namespaced and meta.get("namespace"):
         raise errors.ApiError(
             400, "BadRequest",
-            f'{info.kind} "{meta["name"]}" is cluster-scoped: metadata.namespace "{meta["namespace"]}" does not apply '
-            "to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
+            f"{info.kind} {go_quote(meta['name'])} is cluster-scoped: metadata.namespace {go_quote(meta['namespace'])} "
+            "does not apply to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
             causes=[{"reason": "FieldValueForbidden", "message": "cluster-scoped", "field": "metadata.namespace"}])
     declared = deep_copy(doc)
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""

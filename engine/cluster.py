@@ -27,6 +27,7 @@ from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
 from .kubelet.logs import format_lines
 from .printers_registry import describe_object, table_for
+from .quoting import go_quote
 from .rollout import (
     RevisionInfo,
     RolloutProgress,
@@ -216,16 +217,19 @@ class Cluster:
                 raise errors.bad_request(f"a container name must be specified for pod {name}, choose one of: [{app}]")
             container = spec["containers"][0]["name"]
         if container not in names:
-            raise errors.bad_request(f"container {container} is not valid for pod {name}")
+            # Unquoted as kubectl prints it, but escaped: the name was typed by a user, not validated.
+            raise errors.bad_request(f"container {go_quote(container)[1:-1]} is not valid for pod {name}")
         statuses = {cs["name"]: cs for cs in (status.get("initContainerStatuses") or [])
                     + (status.get("containerStatuses") or [])}
         lines = self.components.kubelets.logs(pod, container, previous)
         if lines is None:
             if previous:
-                raise errors.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+                raise errors.bad_request(f"previous terminated container {go_quote(container)} in pod {go_quote(name)} "
+                                         "not found")
             waiting = ((statuses.get(container) or {}).get("state") or {}).get("waiting") or {}
             reason = waiting.get("reason") or "ContainerCreating"
-            raise errors.bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+            raise errors.bad_request(f"container {go_quote(container)} in pod {go_quote(name)} is waiting to start: "
+                                     f"{reason}")
         text = format_lines(lines, timestamps)
         return text[-tail:] if tail is not None and tail >= 0 else text
 
@@ -233,7 +237,7 @@ class Cluster:
         info = REGISTRY.resolve(kind)
         obj = self.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)
         if obj is None:
-            return "Missing", f'{info.resource} "{name}" not found'
+            return "Missing", f"{info.resource} {go_quote(name)} not found"
         health = info.health(obj)
         return health.status, health.message
 
@@ -261,7 +265,7 @@ class Cluster:
         try:
             rv = int(resource_version) if resource_version not in (None, "") else None
         except ValueError:
-            raise errors.bad_request(f'invalid resource version "{resource_version}"') from None
+            raise errors.bad_request(f"invalid resource version {go_quote(resource_version)}") from None
         try:
             watcher, backlog = self.store.add_watcher(info.resource if info else None, namespace, rv)
         except errors.ApiError as exc:
@@ -296,6 +300,8 @@ class Cluster:
         return deep_copy(self.api.patch(kind, name, namespace, patch))
 
     async def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
+        """The scale subresource: `replicas` that is not an int32 (a string, None, 2**31) raises the API's 400,
+        a negative one its 422, before any controller sees it."""
         return deep_copy(self.api.scale(kind, name, namespace, replicas))
 
     async def delete(self, kind: str, name: str, namespace: str | None = "default", grace_period: int | None = None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .quoting import go_quote
+
 
 class ApiError(Exception):
     """An API call failed; `status` is the `Status` object a real API server would return."""
@@ -54,12 +56,12 @@ def qualified(plural: str, group: str) -> str:
 
 
 def not_found(plural: str, group: str, name: str, kind: str | None = None) -> ApiError:
-    return ApiError(404, "NotFound", f'{qualified(plural, group)} "{name}" not found',
+    return ApiError(404, "NotFound", f"{qualified(plural, group)} {go_quote(name)} not found",
                     name=name, group=group, kind=plural)
 
 
 def already_exists(plural: str, group: str, name: str) -> ApiError:
-    return ApiError(409, "AlreadyExists", f'{qualified(plural, group)} "{name}" already exists',
+    return ApiError(409, "AlreadyExists", f"{qualified(plural, group)} {go_quote(name)} already exists",
                     name=name, group=group, kind=plural)
 
 
@@ -67,7 +69,7 @@ def conflict(plural: str, group: str, name: str) -> ApiError:
     return ApiError(
         409,
         "Conflict",
-        f'Operation cannot be fulfilled on {qualified(plural, group)} "{name}": the object has been modified; '
+        f"Operation cannot be fulfilled on {qualified(plural, group)} {go_quote(name)}: the object has been modified; "
         "please apply your changes to the latest version and try again",
         name=name, group=group, kind=plural,
     )
@@ -84,14 +86,14 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> 
     return ApiError(
         422,
         "Invalid",
-        f'{qualified_kind} "{name}" is invalid: {body}',
+        f"{qualified_kind} {go_quote(name)} is invalid: {body}",
         name=name, group=group, kind=kind,
         causes=[{"reason": "FieldValueInvalid", "message": msg, "field": path} for path, msg in causes],
     )
 
 
 def forbidden(plural: str, group: str, name: str, why: str) -> ApiError:
-    return ApiError(403, "Forbidden", f'{qualified(plural, group)} "{name}" is forbidden: {why}',
+    return ApiError(403, "Forbidden", f"{qualified(plural, group)} {go_quote(name)} is forbidden: {why}",
                     name=name, group=group, kind=plural)
 
 

@@ -24,7 +24,8 @@ def test_multi_document_files_keep_each_documents_line(tmp_path):
                     + "kind: List\napiVersion: v1\nitems:\n- " + GOOD.replace("\n", "\n  ").rstrip() + "\n")
     docs, errors = load_file(path)
     assert errors == []
-    assert [(d.line, d.obj["metadata"]["name"]) for d in docs] == [(1, "shop"), (6, "ops"), (13, "shop")]
+    # A List item is placed at its own line (the `- apiVersion` of items[0]), not at the List's `---`.
+    assert [(d.line, d.obj["metadata"]["name"]) for d in docs] == [(1, "shop"), (6, "ops"), (17, "shop")]
     assert docs[2].item == 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from .. import podutil
 from ..errors import ApiError
 from ..events import DEPLOYMENT_CONTROLLER
+from ..quoting import go_quote
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from . import deployment_util as du
@@ -21,6 +22,18 @@ from .runtime import Controller
 Obj = dict[str, Any]
 RS = "replicasets.apps"
 DEPLOYMENTS = "deployments.apps"
+MAX_NAME_LENGTH = 253  # validation.DNS1123SubdomainMaxLength
+NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
+
+
+def replica_set_name(deployment_name: str, pod_template_hash: str) -> str:
+    """generateReplicaSetName (k/k PR #132560): `<deployment>-<hash>`, the Deployment's name cut short so the
+    whole fits in 253 characters. A cut that leaves an invalid name (one ending in a dot) makes the create fail
+    and the Deployment says so, as upstream."""
+    keep = MAX_NAME_LENGTH - 1 - len(pod_template_hash)
+    if 0 < keep < len(deployment_name):
+        deployment_name = deployment_name[:keep]
+    return f"{deployment_name}-{pod_template_hash}"
 
 
 class DeploymentController(Controller):
@@ -115,7 +128,7 @@ class DeploymentController(Controller):
         if update is None:
             return False
         old_size = du.spec_replicas(current)
-        self.api.update(update, trusted=True)  # replicas and annotations of a validated object
+        self.api.update(update)  # validated like any client's write: the API has the last word, not the controller
         if changed:
             self.recorder.record(d, "Normal", "ScalingReplicaSet",
                                  du.scaling_event_message(current["metadata"]["name"], old_size, replicas), self.name)
@@ -147,14 +160,14 @@ class DeploymentController(Controller):
             updated["spec"]["minReadySeconds"] = min_ready
             changed = True
         if changed:
-            rs = self.api.update(updated, trusted=True)
+            rs = self.api.update(updated)
         self._sync_deployment_revision(d, rs)
         d = self._current(d)
         status = deep_copy(d.get("status") or {})
         if du.get_condition(status, du.DEPLOYMENT_PROGRESSING) is None:
             du.set_condition(status, du.new_deployment_condition(
                 du.DEPLOYMENT_PROGRESSING, "True", du.FOUND_NEW_RS_REASON,
-                f'Found new replica set "{rs["metadata"]["name"]}"', self.clock.now()))
+                f"Found new replica set {go_quote(rs['metadata']['name'])}", self.clock.now()))
             self._write_status(d, status)
         return rs
 
@@ -162,14 +175,17 @@ class DeploymentController(Controller):
         d = self._current(d)
         d = {**d, "metadata": {**d["metadata"], "annotations": dict(d["metadata"].get("annotations") or {})}}
         if du.set_deployment_revision(d, (rs["metadata"].get("annotations") or {}).get(du.REVISION_ANNOTATION, "")):
-            self.api.update(d, trusted=True)  # only the revision annotation changed
+            self.api.update(d)
 
     def _create_new_rs(self, d: Obj, all_old: list[Obj]) -> Obj | None:
         new_rs = du.build_new_replica_set(d, all_old)
+        pod_template_hash = new_rs["metadata"]["labels"][du.POD_TEMPLATE_HASH_LABEL]
+        new_rs["metadata"]["name"] = replica_set_name(d["metadata"]["name"], pod_template_hash)
         now = self.clock.now()
         try:
-            # Built from the Deployment's template, which the API validated when the Deployment was written.
-            created = self.api.create(new_rs, trusted=True)
+            # Validated as any client's create: a name or annotations the Deployment's own validation allowed can
+            # still make an invalid ReplicaSet, and a real API server refuses it.
+            created = self.api.create(new_rs)
         except ApiError as exc:
             if exc.code == 409:
                 existing = self.store.get(RS, d["metadata"].get("namespace", ""), new_rs["metadata"]["name"])
@@ -181,13 +197,17 @@ class DeploymentController(Controller):
                 status["collisionCount"] = status.get("collisionCount", 0) + 1
                 self._write_status(d, status)
                 raise
-            message = f'Failed to create new replica set "{new_rs["metadata"]["name"]}": {exc.message}'
+            causes = (exc.status.get("details") or {}).get("causes") or ()
+            if any(c.get("reason") == NAMESPACE_TERMINATING_CAUSE for c in causes):
+                raise  # every create in the namespace fails from now on: nothing to report on the Deployment
+            message = f"Failed to create new replica set {go_quote(new_rs['metadata']['name'])}: {exc.message}"
+            if du.has_progress_deadline(d):
+                status = deep_copy(self._current(d).get("status") or {})
+                du.set_condition(status, du.new_deployment_condition(
+                    du.DEPLOYMENT_PROGRESSING, "False", du.FAILED_RS_CREATE_REASON, message, now))
+                self._write_status(d, status)
             self.recorder.record(d, "Warning", du.FAILED_RS_CREATE_REASON, message, self.name)
-            status = deep_copy(self._current(d).get("status") or {})
-            du.set_condition(status, du.new_deployment_condition(
-                du.DEPLOYMENT_PROGRESSING, "False", du.FAILED_RS_CREATE_REASON, message, now))
-            self._write_status(d, status)
-            raise
+            raise  # the queue retries with back-off, on the engine clock
         replicas = du.spec_replicas(created)
         if replicas > 0:
             self.recorder.record(d, "Normal", "ScalingReplicaSet",
@@ -196,7 +216,7 @@ class DeploymentController(Controller):
         status = deep_copy(self._current(d).get("status") or {})
         du.set_condition(status, du.new_deployment_condition(
             du.DEPLOYMENT_PROGRESSING, "True", du.NEW_REPLICA_SET_REASON,
-            f'Created new replica set "{created["metadata"]["name"]}"', now))
+            f"Created new replica set {go_quote(created['metadata']['name'])}", now))
         self._write_status(d, status)
         return created
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..printers.tables import DEPLOYMENT_COLUMNS, DEPLOYMENT_WIDE_COLUMNS, deployment_row, deployment_row_wide
+from ..quoting import go_quote
 from . import validation as v
 from .podspec import default_pod_template
 from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
@@ -81,6 +82,12 @@ def _validate(d: Obj, old: Obj | None) -> FieldErrors:
     return errors
 
 
+def _count(value: Any, default: int) -> int:
+    """A replica count as health reads it: the API default for anything that is not a number (a null that reached
+    the store some other way must not crash a health check)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 def deployment_health(d: Obj) -> Health:
     """gitops-engine health_deployment.go."""
     meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
@@ -91,8 +98,8 @@ def deployment_health(d: Obj) -> Health:
                       "Waiting for rollout to finish: observed deployment generation less than desired generation")
     for cond in status.get("conditions") or []:
         if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
-            return Health("Degraded", f'Deployment "{meta.get("name")}" exceeded its progress deadline')
-    desired = spec.get("replicas", 1)
+            return Health("Degraded", f"Deployment {go_quote(meta.get('name', ''))} exceeded its progress deadline")
+    desired = _count(spec.get("replicas"), 1)
     updated = status.get("updatedReplicas", 0)
     replicas = status.get("replicas", 0)
     available = status.get("availableReplicas", 0)

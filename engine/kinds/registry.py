@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from ..errors import ApiError
+from ..quoting import go_quote
 
 Obj = dict[str, Any]
 FieldErrors = list[tuple[str, str]]
@@ -119,7 +120,7 @@ class Registry:
         """Like `lookup`, but an unknown name raises kubectl's error with a suggestion."""
         info = self.lookup(name)
         if info is None:
-            message = f'the server doesn\'t have a resource type "{name}"'
+            message = f"the server doesn't have a resource type {go_quote(name)}"
             close = difflib.get_close_matches(name.lower(), list(self._aliases), n=1, cutoff=0.75)
             if close:
                 message += f' (did you mean "{self._aliases[close[0]].plural}"?)'

@@ -28,7 +28,8 @@ def _health(rs: Obj) -> Health:
     for cond in status.get("conditions") or []:
         if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
             return Health("Degraded", cond.get("message", ""))
-    desired = spec.get("replicas", 1)
+    desired = spec.get("replicas")
+    desired = desired if isinstance(desired, int) and not isinstance(desired, bool) else 1  # as defaulting would
     available = status.get("availableReplicas", 0)
     if available < desired:
         return Health("Progressing",

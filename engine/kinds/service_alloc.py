@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import errors
+from ..quoting import go_quote
 from .registry import FieldErrors, Obj
 from .service_spec import (
     HEADLESS,
@@ -103,7 +104,7 @@ def _init_ip_families(svc: Obj, old: Obj | None) -> FieldErrors:
                      f'Invalid value: "{policy}": this cluster is not configured for dual-stack services'))
     for i, family in enumerate(families):
         if family != "IPv4":
-            errs.append((f"spec.ipFamilies[{i}]", f'Invalid value: "{family}": not configured on this cluster'))
+            errs.append((f"spec.ipFamilies[{i}]", f"Invalid value: {go_quote(family)}: not configured on this cluster"))
     spec["ipFamilies"] = families or ["IPv4"]
     return errs
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..quoting import go_quote
+
 Obj = dict[str, Any]
 
 HEADLESS = "None"
@@ -52,5 +54,5 @@ def go_strings(values: Any) -> str:
     """How field errors print a []string (Go's %#v)."""
     if values is None:
         return "[]string(nil)"
-    inner = ", ".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    inner = ", ".join(go_quote(v) for v in values)
     return f"[]string{{{inner}}}"

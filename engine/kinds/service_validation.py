@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from ..quoting import go_quote
 from . import validation as v
 from .registry import FieldErrors, Obj
 from .service_spec import EXTERNALLY_ACCESSIBLE, HEADLESS, go_strings, is_headless, needs_cluster_ip, spec_of
@@ -30,7 +31,7 @@ def _is_ip(value: Any) -> bool:
 
 def _go_port_key(protocol: Any, port: Any) -> str:
     """The (protocol, port) key a duplicate port is reported with: a core.ServicePort printed with %#v."""
-    return (f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
+    return (f'core.ServicePort{{Name:"", Protocol:{go_quote(protocol)}, AppProtocol:(*string)(nil), Port:{port}, '
             'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}')
 
 

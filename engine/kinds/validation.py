@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from ..quoting import go_quote
 from .registry import FieldErrors
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -49,13 +49,14 @@ LABEL_VALUE_MSG = (
 
 
 def show(value: Any) -> str:
-    """How field.Invalid prints a value: strings quoted, numbers bare, maps Go-style."""
+    """How field.Invalid prints a value: strings quoted with Go's %q (control characters escaped, never raw),
+    numbers bare, maps Go-style."""
     if isinstance(value, str):
-        return json.dumps(value)
+        return go_quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        inner = ", ".join(f"{json.dumps(str(k))}:{json.dumps(str(v))}" for k, v in value.items())
+        inner = ", ".join(f"{go_quote(k)}:{go_quote(v)}" for k, v in value.items())
         return f"map[string]string{{{inner}}}"
     return str(value)
 
@@ -69,7 +70,7 @@ def required(path: str, detail: str = "") -> tuple[str, str]:
 
 
 def unsupported(path: str, value: Any, supported: list[str]) -> tuple[str, str]:
-    options = ", ".join(json.dumps(s) for s in supported)
+    options = ", ".join(go_quote(s) for s in supported)
     return path, f"Unsupported value: {show(value)}: supported values: {options}"
 
 

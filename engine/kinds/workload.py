@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..quoting import go_quote
 from ..selectors import selector_from_dict
 from . import validation as v
 from .podspec import validate_pod_template
@@ -12,7 +13,7 @@ from .registry import FieldErrors, Obj
 
 def _selector_text(selector: Any) -> str:
     labels = (selector or {}).get("matchLabels") or {}
-    inner = ", ".join(f'{k}:"{val}"' for k, val in labels.items())
+    inner = ", ".join(f"{go_quote(k)[1:-1]}:{go_quote(val)}" for k, val in labels.items())
     return (f"v1.LabelSelector{{MatchLabels:map[string]string{{{inner}}}, "
             "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}")
 

@@ -2,11 +2,14 @@
 
 A container prints a start line, then a line every `LOG_PERIOD` seconds while it runs, from the pod's
 `sim.k9py.io/log` template (placeholders: {n} {pod} {container} {namespace} {image} {ip}) or a default
-access-log style line.
+access-log style line. Only those six placeholders are replaced; any other text, braces included, is printed as
+written: the template comes from a manifest, and `str.format` would let it read attributes (`{pod.x}`) or pad a
+line to gigabytes (`{n:>300000000}`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -16,6 +19,26 @@ from ..timeutil import format_micro_time
 LOG_PERIOD = 5.0
 MAX_LINES_PER_RUN = 5000
 DEFAULT_TEMPLATE = '{ip} - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.36" request={n}'
+TEMPLATE_FIELDS = ("n", "pod", "container", "namespace", "image", "ip")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(TEMPLATE_FIELDS) + r")\}")
+
+
+def compile_template(template: str, fields: dict[str, str]) -> tuple[str | None, ...]:
+    """The template as literal pieces with the run's fixed fields filled in; None stands for the line number."""
+    pieces: list[str | None] = []
+    for i, part in enumerate(_PLACEHOLDER.split(template)):
+        if i % 2 == 0:
+            if part:
+                pieces.append(part)
+        elif part == "n":
+            pieces.append(None)
+        else:
+            pieces.append(str(fields.get(part, "")))
+    return tuple(pieces)
+
+
+def render(pieces: tuple[str | None, ...], n: int) -> str:
+    return "".join(str(n) if piece is None else piece for piece in pieces)
 
 
 @attrs.define
@@ -25,7 +48,7 @@ class Run:
     started: float
     stopped: float | None
     fields: dict[str, str]
-    template: str
+    template: tuple[str | None, ...]  # compile_template's pieces
     first_line: str
     last_line: str | None = None
 
@@ -38,7 +61,7 @@ class LogBook:
         fields = {"pod": ps.name, "namespace": ps.namespace, "container": c.name, "image": c.image, "ip": ps.ip}
         command = " ".join(str(x) for x in (spec.get("command") or []) + (spec.get("args") or []))
         first = f"Starting {c.image}" + (f": {command}" if command else "")
-        template = c.behaviour.log_template or DEFAULT_TEMPLATE
+        template = compile_template(c.behaviour.log_template or DEFAULT_TEMPLATE, fields)
         runs = self._runs.setdefault((ps.uid, c.name, ""), [])
         runs.append(Run(now, None, fields, template, first))
         del runs[:-2]  # the kubelet keeps the current and the previous container's logs
@@ -72,11 +95,7 @@ class LogBook:
         count = int((end - run.started) // LOG_PERIOD)
         first = max(1, count - MAX_LINES_PER_RUN + 1)
         for n in range(first, count + 1):
-            try:
-                text = run.template.format(n=n, **run.fields)
-            except (KeyError, IndexError, ValueError):
-                text = run.template
-            out.append((run.started + n * LOG_PERIOD, text))
+            out.append((run.started + n * LOG_PERIOD, render(run.template, n)))
         if run.last_line and run.stopped is not None:
             out.append((run.stopped, run.last_line))
         return out

@@ -1,14 +1,17 @@
 """Load manifest folders: every `.yaml`/`.yml`/`.json` file, multi-document, `kind: List` flattened.
 
 Parsing uses the C-backed safe loader; documents keep the file and line they came from so every error can be
-reported as file:line. Hostile input (huge files, non-UTF-8 bytes, alias bombs, symlink loops or links that
-leave the folder, unreadable or vanishing files) becomes a `LoadError`, never an exception or a hang.
+reported as file:line. Hostile input (huge files, non-UTF-8 bytes, NUL bytes, duplicate keys, alias bombs, symlink
+loops, dangling links or links that leave the folder, named pipes and devices, unreadable or vanishing files)
+becomes a `LoadError`, never an exception or a hang.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,9 +21,12 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 
+from ..quoting import go_quote
+
 # libyaml's C parser when PyYAML was built with it (the wheels are), else PyYAML's pure-Python one. PyYAML reads
 # YAML 1.1 like Kubernetes' own sigs.k8s.io/yaml does (`on`, `yes` are booleans there too).
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_C_PARSER = _SafeLoader is not yaml.SafeLoader
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -65,12 +71,44 @@ class LoadError:
     column: int = 0
 
     def __str__(self) -> str:
-        location = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+        location = f"{shown_path(self.file)}:{self.line}" + (f":{self.column}" if self.column else "")
         return f"{location}: {self.message}"
 
 
 class _TooBig(Exception):
     pass
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping sets a key twice. PyYAML keeps the last value silently; the API server's strict decoding of YAML
+    refuses it (`yaml: unmarshal errors: line 7: key "replicas" already set in map`), and so does k9py, since
+    which of the two values the author meant is anyone's guess."""
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # flatten_mapping (run by the parent) deletes `<<` merge entries from this very list and puts the merged
+        # entries in a new one: after the call it holds exactly the keys written in this mapping.
+        own = node.value
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if len(mapping) < len(node.value):  # fewer keys than entries: a duplicate, or a merged key overridden
+            self._refuse_duplicates(own)
+        return mapping
+
+    def _refuse_duplicates(self, entries: list[tuple[yaml.Node, yaml.Node]]) -> None:
+        seen: dict[tuple[type, Any], yaml.Node] = {}
+        for key_node, _ in entries:
+            key = self.construct_object(key_node)  # already built, so this is a cache lookup
+            # The type is part of the identity: 1, "1" and true are three keys in YAML, though equal in Python.
+            identity = (type(key), key)
+            first = seen.get(identity)
+            if first is not None:
+                shown = go_quote(key) if isinstance(key, str) else str(key).lower() if isinstance(key, bool) \
+                    else str(key)
+                raise DuplicateKeyError(
+                    problem=f"key {shown} already set in map (first set at line {first.start_mark.line + 1})",
+                    problem_mark=key_node.start_mark)
+            seen[identity] = key_node
 
 
 def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
@@ -106,25 +144,44 @@ def _only_comments(text: str) -> bool:
                for line in text.splitlines())
 
 
+def shown_path(path: object) -> str:
+    """A path for a message: as it is, unless it holds control characters, which are escaped as Go's %q does (a
+    file name is user text too, and must not reach a terminal raw)."""
+    text = str(path)
+    return text if text.isprintable() else go_quote(text)[1:-1]
+
+
 def _is_ignored(name: str) -> bool:
     return name.startswith(".") or bool(EDITOR_DROPPINGS.search(name))
 
 
 def discover(root: Path) -> tuple[list[Path], list[LoadError]]:
-    """Manifest files under `root` (or `root` itself), sorted; links leaving the folder or looping are errors."""
-    errors: list[LoadError] = []
-    if not root.exists():
+    """Manifest files under `root` (or `root` itself), sorted; links leaving the folder or looping, dangling links
+    and anything that is not a regular file (a named pipe would block the reader forever) are errors. Never raises,
+    whatever the filesystem holds."""
+    try:
+        return _discover(root)
+    except (OSError, RuntimeError, ValueError) as exc:  # a race or an odd path the checks below did not foresee
+        return [], [LoadError(str(root), 0, f"cannot read folder: {_why(exc)}")]
+
+
+def _discover(root: Path) -> tuple[list[Path], list[LoadError]]:
+    kind, problem = _file_type(root)
+    if kind == "missing":
         return [], [LoadError(str(root), 0, "no such file or directory")]
-    if root.is_file():
+    if problem is not None:
+        return [], [LoadError(str(root), 0, problem)]
+    if kind == "file":
         return [root], []
-    real_root = root.resolve()
+    errors: list[LoadError] = []
+    real_root = _resolve(root) or root
     files: list[Path] = []
     seen_dirs: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: errors.append(
             LoadError(str(getattr(e, "filename", root)), 0, f"cannot read folder: {e.strerror or e}"))):
         here = Path(dirpath)
-        real = here.resolve()
-        if real in seen_dirs:
+        real = _resolve(here)
+        if real is None or real in seen_dirs:
             errors.append(LoadError(str(here), 0, "symbolic link loop: this folder was already read"))
             dirnames[:] = []
             continue
@@ -133,41 +190,114 @@ def discover(root: Path) -> tuple[list[Path], list[LoadError]]:
         for d in sorted(dirnames):
             if _is_ignored(d):
                 continue
-            target = (here / d).resolve()
+            target = _resolve(here / d)
+            if target is None:
+                errors.append(LoadError(str(here / d), 0, "symbolic link loop: the link never reaches a folder"))
+                continue
             if not target.is_relative_to(real_root):
-                errors.append(LoadError(str(here / d), 0, f"symbolic link leads outside the folder (to {target})"))
+                errors.append(LoadError(str(here / d), 0, "symbolic link leads outside the folder "
+                                                           f"(to {shown_path(target)})"))
                 continue
             kept.append(d)
         dirnames[:] = kept
+        # os.walk lists everything that is not a folder here: dangling and looping links, pipes, sockets, devices.
         for name in sorted(filenames):
             if _is_ignored(name) or not name.endswith(MANIFEST_SUFFIXES):
                 continue
             path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                errors.append(LoadError(str(path), 0, f"symbolic link leads outside the folder "
-                                                      f"(to {path.resolve()})"))
+            kind, problem = _file_type(path)
+            if kind == "missing":
+                continue  # deleted since the folder was listed: nothing to read, nothing to report
+            if problem is not None:
+                errors.append(LoadError(str(path), 0, problem))
                 continue
+            if kind != "file":
+                continue  # turned into a folder since it was listed; the next sync walks it
+            if path.is_symlink():
+                target = _resolve(path)
+                if target is None or not target.is_relative_to(real_root):
+                    errors.append(LoadError(str(path), 0, "symbolic link leads outside the folder "
+                                                          f"(to {shown_path(target)})"))
+                    continue
             files.append(path)
     return sorted(files), errors
 
 
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _file_type(path: Path) -> tuple[str | None, str | None]:
+    """("file" | "dir" | "missing" | None, problem): what `path` is once links are followed, from stat alone
+    (opening a named pipe to find out would block)."""
+    try:
+        mode = os.stat(path).st_mode
+    except ValueError:
+        return None, "invalid file name (it contains a NUL byte)"
+    except OSError as exc:
+        try:
+            is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except (OSError, ValueError):
+            is_link = False
+        if is_link and exc.errno == errno.ELOOP:
+            return None, "symbolic link loop: the link never reaches a file"
+        if is_link and exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            return None, f"symbolic link points to a missing file ({shown_path(target)})"
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            return "missing", None
+        if isinstance(exc, PermissionError):
+            return None, "permission denied: the file cannot be read"
+        return None, f"cannot read file: {_why(exc)}"
+    if stat.S_ISREG(mode):
+        return "file", None
+    if stat.S_ISDIR(mode):
+        return "dir", None
+    return None, _not_regular(mode)
+
+
+def _not_regular(mode: int) -> str:
+    what = next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+    return f"not a regular file ({what}): only regular files are read"
+
+
+def _resolve(path: Path) -> Path | None:
+    """The real path, or None for a symbolic link loop (Path.resolve raises RuntimeError for one in 3.11)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+
+
 def load_file(path: Path, display: str | None = None) -> tuple[list[Document], list[LoadError]]:
+    """The documents of one file, or why there are none; never raises and never blocks (only a regular file is
+    opened, non-blocking, and at most MAX_FILE_BYTES + 1 bytes are read from it)."""
     name = display or str(path)
     if path.name in UNSUPPORTED_FILES:
         return [], [LoadError(name, 0, f"{UNSUPPORTED_FILES[path.name]} is not supported: k9py reads plain "
                                        "Kubernetes manifests only")]
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [], [LoadError(name, 0, f"file is {size / 1048576:.1f} MiB; manifests over "
-                                           f"{MAX_FILE_BYTES // 1048576} MiB are refused")]
-        raw = path.read_bytes()
+        raw, problem = _read(path)
     except FileNotFoundError:
         return [], [LoadError(name, 0, "file disappeared while it was being read")]
     except PermissionError:
         return [], [LoadError(name, 0, "permission denied: the file cannot be read")]
     except OSError as exc:
-        return [], [LoadError(name, 0, f"cannot read file: {exc.strerror or exc}")]
+        if exc.errno == errno.ELOOP:
+            return [], [LoadError(name, 0, "symbolic link loop: the link never reaches a file")]
+        return [], [LoadError(name, 0, f"cannot read file: {_why(exc)}")]
+    except ValueError as exc:
+        return [], [LoadError(name, 0, f"cannot read file: {exc}")]
+    if problem is not None:
+        return [], [LoadError(name, 0, problem)]
+    assert raw is not None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,13 +307,60 @@ def load_file(path: Path, display: str | None = None) -> tuple[list[Document], l
     return parse_text(text, name)
 
 
+def _too_big(size: float) -> str:
+    return f"file is {size / 1048576:.1f} MiB; manifests over {MAX_FILE_BYTES // 1048576} MiB are refused"
+
+
+def _read(path: Path) -> tuple[bytes | None, str | None]:
+    """(content, None) or (None, why not). The type is checked before opening (a named pipe blocks in open) and
+    again on the open descriptor (the path may have been replaced meanwhile)."""
+    kind, problem = _file_type(path)
+    if kind == "missing":
+        raise FileNotFoundError(errno.ENOENT, "file disappeared while it was being read", str(path))
+    if problem is not None:
+        return None, problem
+    if kind != "file":
+        return None, "is a folder, not a file"
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, _not_regular(info.st_mode)
+        if info.st_size > MAX_FILE_BYTES:
+            return None, _too_big(info.st_size)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_FILE_BYTES:  # at most one byte past the limit, however the file grows meanwhile
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            return None, (f"file grew past {MAX_FILE_BYTES // 1048576} MiB while it was read; manifests over "
+                          f"{MAX_FILE_BYTES // 1048576} MiB are refused")
+        return b"".join(chunks), None
+    finally:
+        os.close(fd)
+
+
 def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
     text = text.lstrip("\ufeff")
     docs: list[Document] = []
     errors: list[LoadError] = []
     starts = document_lines(text)
+    loaded: list[tuple[Any, list[int] | None]] = []  # each document, with its List items' lines
+    loader = _Loader(text)
     try:
-        loaded = list(yaml.load_all(text, Loader=_SafeLoader))
+        # What yaml.load_all does, keeping each document's node for as long as it takes to place List items.
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            loaded.append((data, _item_lines(node) if _is_list(data) else None))
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        return [], [LoadError(name, mark.line + 1, exc.problem, mark.column + 1)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -191,11 +368,17 @@ def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         return [], [LoadError(name, line, f"YAML syntax error: {problem}{context}", column)]
+    except yaml.reader.ReaderError as exc:
+        line, column = _text_position(text, exc.position)
+        return [], [LoadError(name, line, f"YAML syntax error: unacceptable character #x{exc.character:04x}: "
+                                          f"{exc.reason}", column)]
     except yaml.YAMLError as exc:
         return [], [LoadError(name, 0, f"YAML error: {exc}")]
     except RecursionError:
         return [], [LoadError(name, 0, "YAML nests too deeply to be a manifest")]
-    for index, raw_doc in enumerate(loaded):
+    finally:
+        loader.dispose()
+    for index, (raw_doc, item_lines) in enumerate(loaded):
         line = starts[index] if index < len(starts) else 1
         if raw_doc is None:
             continue
@@ -206,34 +389,66 @@ def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
                                     "document nests too deeply"))
             continue
         if not isinstance(doc, dict):
-            errors.append(LoadError(name, line, f"document {index + 1} is a {_yaml_type(doc)}, not a mapping: "
+            errors.append(LoadError(name, line, f"document {index + 1} is {yaml_type(doc)}, not a mapping: "
                                                 "a manifest must be an object with apiVersion, kind and metadata"))
             continue
-        if doc.get("kind") == "List" or (str(doc.get("kind", "")).endswith("List") and "items" in doc):
+        if _is_list(doc):
             items = doc.get("items") or []
             if not isinstance(items, list):
                 errors.append(LoadError(name, line, "items: must be a list of objects"))
                 continue
             for i, item in enumerate(items):
+                # Each item is placed at its own line: an error in it must not send the reader to the List's top.
+                item_line = item_lines[i] if item_lines and i < len(item_lines) else line
                 if isinstance(item, dict):
-                    docs.append(Document(name, index, line, item, item=i))
+                    docs.append(Document(name, index, item_line, item, item=i))
                 else:
-                    errors.append(LoadError(name, line, f"items[{i}]: is a {_yaml_type(item)}, not an object"))
+                    errors.append(LoadError(name, item_line, f"items[{i}] is {yaml_type(item)}, not a mapping: a "
+                                                              "manifest must be an object with apiVersion, kind and "
+                                                              "metadata"))
             continue
         docs.append(Document(name, index, line, doc))
     return docs, errors
 
 
-def _yaml_type(value: Any) -> str:
+def _is_list(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    kind = doc.get("kind")
+    return kind == "List" or (str(kind if kind is not None else "").endswith("List") and "items" in doc)
+
+
+def _item_lines(node: yaml.Node) -> list[int] | None:
+    """1-based line of each entry of a List document's `items` sequence."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return None
+
+
+def _text_position(text: str, position: int) -> tuple[int, int]:
+    """1-based (line, column) of a reader error's position: libyaml counts bytes of UTF-8, PyYAML characters."""
+    if _C_PARSER:
+        position = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+    line_start = text.rfind("\n", 0, position) + 1
+    return text.count("\n", 0, position) + 1, position - line_start + 1
+
+
+def yaml_type(value: Any) -> str:
+    """`a list`, `null`: what a value that should have been an object is, in a sentence."""
+    if value is None:
+        return "null"
     if isinstance(value, list):
-        return "list"
+        return "a list"
     if isinstance(value, str):
-        return "string"
+        return "a string"
     if isinstance(value, bool):
-        return "boolean"
+        return "a boolean"
     if isinstance(value, (int, float)):
-        return "number"
-    return type(value).__name__
+        return "a number"
+    return f"a {type(value).__name__}"
 
 
 def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[LoadError]]:
