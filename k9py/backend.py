@@ -20,7 +20,7 @@ from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.logs import format_lines
 from engine.manifests.diff import format_diff
-from engine.manifests.loader import LoadError
+from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
 from engine.printers import pod_status as _pod_status
@@ -443,12 +443,12 @@ class EngineBackend:
         """A file as the user knows it: relative to its watched folder, prefixed by the folder when several."""
         path = Path(file)
         if path == source.root:  # a single watched file
-            return path.name
+            return shown_path(path.name)
         try:
             shown = str(path.relative_to(source.root))
         except ValueError:
             shown = str(path)
-        return f"{source.root.name}/{shown}" if len(self.sources) > 1 else shown
+        return shown_path(f"{source.root.name}/{shown}" if len(self.sources) > 1 else shown)
 
     def source_rows(self) -> list[SourceRow]:
         """Errors first (what needs fixing), then every declared object in file order."""

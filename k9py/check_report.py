@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.check import Report
+from engine.manifests.loader import shown_path
 from engine.printers.duration import human_duration
 
 
@@ -27,7 +28,8 @@ def render_text(report: Report) -> str:
     if report.errors:
         lines.append("Manifest errors:")
         for e in report.errors:
-            where = e["file"] + (f":{e['line']}" if e["line"] else "") + (f":{e['column']}" if e.get("column") else "")
+            where = shown_path(e["file"]) + (f":{e['line']}" if e["line"] else "")
+            where += f":{e['column']}" if e.get("column") else ""
             lines.append(f"  {where}: {e['message']}")
         lines.append("")
     took = human_duration(report.cluster_seconds)

@@ -167,3 +167,11 @@ def test_check_does_not_hang_on_a_fifo_or_a_dangling_link(tmp_path):
                             text=True, timeout=20)
     assert "pipe.yaml" in result.stdout and "gone.yaml" in result.stdout
     assert "Deployment   default     web" in result.stdout
+
+
+def test_check_never_prints_a_file_name_raw(tmp_path):
+    (tmp_path / "evil\x1b[31m.yaml").write_text("kind: [")
+    result = subprocess.run([sys.executable, "-m", "k9py.cli", "check", str(tmp_path)], capture_output=True,
+                            text=True, timeout=20)
+    assert "\x1b" not in result.stdout
+    assert "evil\\x1b[31m.yaml:" in result.stdout

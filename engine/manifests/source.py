@@ -39,7 +39,7 @@ from ..apply import apply_object
 from ..kinds import REGISTRY
 from ..store import deep_copy
 from .diff import FieldDiff, diff, sync_status
-from .loader import Document, LoadError, discover, field_position, load_file
+from .loader import Document, LoadError, discover, field_position, load_file, shown_path
 from .writeback import WriteBackError, WriteResult, write_back
 
 Obj = dict[str, Any]
@@ -322,10 +322,9 @@ class ManifestSource:
                 if first is None:
                     declared[key] = doc
                     continue
-                kind, ns, obj_name = key
+                what = shown_path(f'{key[0]} {key[1] + "/" if key[1] else ""}{key[2]}')
                 self._declared_twice.append(LoadError(doc.file, doc.line, (
-                    f'{kind} {ns + "/" if ns else ""}{obj_name} is declared twice: here and at {first.where}; '
-                    "only the first is applied")))
+                    f"{what} is declared twice: here and at {shown_path(first.where)}; only the first is applied")))
         return declared
 
     def _apply_all(self, touched: set[str], own: set[str], now: float
