@@ -8,18 +8,23 @@ file:line. Exit 0 when everything is Healthy, 1 when anything is not (or some do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
 from .cluster import Cluster
+from .controllers.runtime import WallClockExceeded
 from .manifests.loader import LoadError
 from .manifests.source import ManifestSource, ObjKey
 
 Obj = dict[str, Any]
 SETTLE_STEP = 5.0
 STABLE_FOR = 60.0  # a cluster whose unhealthy objects stop changing for this long has settled as far as it will
+# Settling stops after this much wall time, whatever `--for` says: a virtual minute of a huge cluster can take
+# minutes of real time, and a check must end.
+WALL_BUDGET = 120.0
 
 @attrs.define
 class Report:
@@ -30,6 +35,8 @@ class Report:
     errors: list[Obj] = attrs.Factory(list)
     applied: int = 0
     documents: int = 0
+    wall_seconds: float = 0.0  # spent settling
+    stopped_by_wall_time: bool = False  # settling hit the wall-time budget before converging or settling down
 
     @property
     def exit_code(self) -> int:
@@ -41,6 +48,7 @@ class Report:
 
     def as_json(self) -> Obj:
         return {"converged": self.converged, "cluster_seconds": round(self.cluster_seconds, 3),
+                "stopped_by_wall_time": self.stopped_by_wall_time,
                 "objects": self.objects, "problems": self.problems, "errors": self.errors}
 
 
@@ -113,37 +121,66 @@ def workload_problems(cluster: Cluster, declared: Iterable[ObjKey]) -> list[Obj]
 
 
 async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", node_memory: str = "16Gi",
-                    duration: float = 600.0, namespace: str | None = None) -> Report:
+                    duration: float = 600.0, namespace: str | None = None, wall_budget: float | None = WALL_BUDGET,
+                    wall_clock: Callable[[], float] = time.perf_counter) -> Report:
+    """Apply the folders to a fresh virtual-clock cluster and settle it for at most `duration` cluster seconds and
+    at most `wall_budget` seconds of `wall_clock` (None: no wall-time bound); reading the files is not bounded."""
     report = Report()
     cluster = Cluster(nodes=nodes, node_cpu=node_cpu, node_memory=node_memory, clock="virtual")
     async with cluster:
         sources = [ManifestSource(cluster.api, path, namespace=namespace or "default") for path in paths]
-        declared: list[ObjKey] = []
+        seen: dict[ObjKey, None] = {}  # an ordered set: an object declared under two folders is checked once
         for source in sources:
             source.sync()
             report.errors.extend(_error_entry(e) for e in source.all_errors)
             report.documents += source.document_count
-            declared.extend(key for key in source.inventory if key not in declared)
+            seen.update(dict.fromkeys(source.inventory))
+        declared = list(seen)
         report.applied = len(declared)
         report.errors.sort(key=lambda e: (e["file"], e["line"]))
         if not declared:
             return report
         namespaces = {ns for _, ns, _ in declared if ns} | {name for kind, _, name in declared if kind == "Namespace"}
-        start = cluster.now()
-        last_change = start
-        previous: list[Obj] | None = None
+        wall_start = wall_clock()
+        if wall_budget is not None:
+            # The controllers stop between two reconciles once it passes, however much work is queued.
+            cluster.manager.wall_clock = wall_clock
+            cluster.manager.wall_deadline = wall_start + wall_budget
+        try:
+            await _settle(cluster, declared, namespaces, duration, report)
+        except WallClockExceeded:
+            report.stopped_by_wall_time = True
+        finally:
+            cluster.manager.wall_deadline = None
+        report.wall_seconds = wall_clock() - wall_start
+        report.objects = _health_snapshot(cluster, declared)
+        report.problems = workload_problems(cluster, declared) + pod_problems(cluster, namespaces)
+        if report.stopped_by_wall_time and all(o["health"] == "Healthy" for o in report.objects) \
+                and not report.problems:
+            report.converged, report.stopped_by_wall_time = True, False  # it got there just in time
+    return report
+
+
+async def _settle(cluster: Cluster, declared: list[ObjKey], namespaces: set[str], duration: float,
+                  report: Report) -> None:
+    """Run until everything is Healthy (converged), nothing changes any more, or `duration` has passed."""
+    start = cluster.now()
+    last_change = start
+    previous: list[Obj] | None = None
+    deadline = cluster.manager.wall_deadline
+    try:
         while cluster.now() - start < duration:
+            if deadline is not None and cluster.manager.wall_clock() > deadline:
+                raise WallClockExceeded
             await cluster.run_for(min(SETTLE_STEP, duration - (cluster.now() - start)))
             snapshot = _health_snapshot(cluster, declared)
             if all(o["health"] == "Healthy" for o in snapshot) and not pod_problems(cluster, namespaces):
                 report.converged = True
-                break
+                return
             if snapshot != previous:
                 previous, last_change = snapshot, cluster.now()
             elif cluster.now() - last_change >= STABLE_FOR and not any(
                     o["health"] == "Progressing" for o in snapshot):
-                break
+                return
+    finally:
         report.cluster_seconds = cluster.now() - start
-        report.objects = _health_snapshot(cluster, declared)
-        report.problems = workload_problems(cluster, declared) + pod_problems(cluster, namespaces)
-    return report

@@ -158,12 +158,23 @@ class Controller:
             self.recorder.record(obj, "Warning", "ReconcileError", message, self.name)
 
 
+class WallClockExceeded(Exception):
+    """Raised by `ControllerManager.drain` once the manager's `wall_deadline` has passed.
+
+    Whoever set the deadline (`k9py check`) catches it: the store is consistent (it is raised between two
+    reconciles), and whatever is still queued is simply never processed.
+    """
+
+
 class ControllerManager:
     """Fans store events out to controllers and drains their queues."""
 
     def __init__(self, store: Store) -> None:
         self.controllers: list[Controller] = []
         self._by_resource: dict[str, list[Controller]] = {}
+        # A bound on the wall time of everything that drains (None: unbounded), on `wall_clock`'s scale.
+        self.wall_deadline: float | None = None
+        self.wall_clock: Callable[[], float] = time.perf_counter
         store.add_listener(self._dispatch)
 
     def add(self, controller: Controller) -> Controller:
@@ -180,7 +191,10 @@ class ControllerManager:
         return any(len(c.queue) for c in self.controllers)
 
     def drain(self, wall_budget: float | None = None) -> bool:
-        """Process queued keys round-robin until every queue is empty (True) or the wall budget is spent."""
+        """Process queued keys round-robin until every queue is empty (True) or the wall budget is spent.
+
+        Raises WallClockExceeded when `wall_deadline` is set and passes (checked after each round).
+        """
         deadline = None if wall_budget is None else time.perf_counter() + wall_budget
         controllers = self.controllers
         while True:
@@ -195,5 +209,7 @@ class ControllerManager:
                     controller.process(key)
             if not progressed:
                 return True
+            if self.wall_deadline is not None and self.wall_clock() > self.wall_deadline:
+                raise WallClockExceeded
             if deadline is not None and time.perf_counter() > deadline:
                 return not self.has_work()

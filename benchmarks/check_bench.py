@@ -1,0 +1,113 @@
+"""`k9py check` on a folder of many small files (issue 9 §3); not a test, run it by hand.
+
+    python benchmarks/check_bench.py                          # 100,000 files, one ConfigMap each
+    python benchmarks/check_bench.py --files 20000 --kind deployment
+    python benchmarks/check_bench.py --files 20000 --profile /tmp/check.prof
+
+Writes the files into a temporary folder, then runs what `k9py check DIR` runs (`engine.check.run_check`, in this
+process) and prints the wall time: in total, and split into reading and applying the files (`ManifestSource.sync`,
+timed by wrapping it) and settling the cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine import tune_gc
+from engine.check import run_check
+from engine.manifests import source as manifest_source
+
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings-{i:06d}
+  namespace: default
+data:
+  greeting: hello {i}
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i:06d}
+  namespace: default
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: app-{i:06d}}}
+  template:
+    metadata:
+      labels: {{app: app-{i:06d}}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}
+"""
+
+
+def write_files(root: Path, files: int, kind: str) -> None:
+    template = CONFIGMAP if kind == "configmap" else DEPLOYMENT
+    for i in range(files):
+        sub = root / f"dir-{i // 1000:03d}"  # a thousand files a folder, as a large repository would have
+        if i % 1000 == 0:
+            sub.mkdir()
+        (sub / f"obj-{i:06d}.yaml").write_text(template.format(i=i))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--kind", choices=["configmap", "deployment"], default="configmap")
+    parser.add_argument("--nodes", type=int, default=3)
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the check to FILE")
+    args = parser.parse_args()
+    tune_gc()  # as the k9py command line does
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    sync_seconds = [0.0]
+    original_sync = manifest_source.ManifestSource.sync
+
+    def timed_sync(self: Any, *a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return original_sync(self, *a, **kw)
+        finally:
+            sync_seconds[0] += time.perf_counter() - t0
+
+    manifest_source.ManifestSource.sync = timed_sync  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory(prefix="k9py-check-bench-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        write_files(root, args.files, args.kind)
+        print(f"wrote {args.files:,} files ({args.kind}) in {time.perf_counter() - t0:.1f} s")
+        coro = run_check([str(root)], nodes=args.nodes, node_cpu="64", node_memory="256Gi")
+        started = time.perf_counter()
+        if args.profile:
+            profiler = cProfile.Profile()
+            report = profiler.runcall(asyncio.run, coro)
+            profiler.dump_stats(args.profile)
+        else:
+            report = asyncio.run(coro)
+        wall = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"k9py check, {report.documents:,} documents in {args.files:,} files: {wall:.2f} s wall "
+          f"(reading and applying {sync_seconds[0]:.2f} s, the rest {wall - sync_seconds[0]:.2f} s), "
+          f"converged={report.converged} after {report.cluster_seconds:.0f} s of cluster time, "
+          f"{len(report.errors)} errors, peak RSS {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
