@@ -42,6 +42,8 @@ def render_text(report: Report) -> str:
                      f"{len(report.errors)} document(s) rejected.")
     else:
         unhealthy = sum(1 for o in report.objects if o["health"] != "Healthy")
-        lines.append(f"Not converged after {took} of cluster time: {unhealthy} of {report.applied} objects "
+        when = (f": stopped after {report.wall_seconds:.1f} s of wall time ({took} of cluster time)"
+                if report.stopped_by_wall_time else f" after {took} of cluster time")
+        lines.append(f"Not converged{when}: {unhealthy} of {report.applied} objects "
                      f"not Healthy, {len(report.problems)} problem(s).")
     return "\n".join(lines)
