@@ -262,6 +262,34 @@ def test_available_counts_pods_ready_for_min_ready_seconds() -> None:
     assert owned.available(t0 + 20) == (2, None)
 
 
+def test_node_orders_are_built_once_while_no_age_bucket_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pods made at this very instant (age 0, and creationTimestamp has whole seconds) or a while ago: a
+    scale-down's syncs at the same instant, or a little later, reuse each node's order."""
+    builds = [0]
+    original = replicaset_pods._NodeOrder.__init__
+
+    def counting(self: Any, pods: Any, now: float) -> None:
+        builds[0] += 1
+        original(self, pods, now)
+
+    monkeypatch.setattr(replicaset_pods._NodeOrder, "__init__", counting)
+    for age, later in ((0.0, 0.0), (100.0, 0.25)):
+        owned = OwnedPods()
+        owned.set_owner(replicaset(0, "x"))
+        for i in range(40):
+            pod = _ready_pod(f"p{i}", format_time(NOW - age), node=f"n{i % 4}")
+            pod["metadata"]["creationTimestamp"] = format_time(NOW - age)
+            owned.replace(None, replicaset_pods.PodState(("default", f"p{i}"), pod))
+        builds[0] = 0
+        now = NOW
+        while owned.claimed:
+            for pod in owned.pods_to_delete(3, lambda node, o=owned: len(o.by_node.get(node, ())), now):
+                key = ("default", pod["metadata"]["name"])
+                owned.replace(owned.states[key], None)
+            now += later
+        assert builds[0] == 4, age
+
+
 # --- the index against the brute force it replaces ----------------------------------------------------------------
 
 

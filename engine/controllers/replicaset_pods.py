@@ -33,8 +33,9 @@ POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 # Go's zero time.Time (0001-01-01T00:00:00Z) as a Unix timestamp.
 GO_ZERO_TIME = -62135596800.0
-# A node's deletion order is rebuilt this long before any of its pods' log2 age buckets could change.
-_BUCKET_MARGIN = 1e-3
+# A node's deletion order is rebuilt this long before a log2 age bucket in it could change, at the least: more
+# than the rounding of `now - t` (a few ulps of a Unix time, ~1e-7 s) can move the boundary.
+_BUCKET_MARGIN = 1e-6
 
 # --- the scale-down ranking (controller.ActivePodsWithRanks) -------------------------------------------------
 
@@ -49,8 +50,9 @@ def _log_rank_until(t: float, now: float) -> tuple[int, float]:
     """`_log_rank(t, now)` and an instant before which it cannot change (time only moves forward)."""
     rank = _log_rank(t, now)
     if rank < 0:
-        return rank, t
-    return rank, t + 2.0 ** (rank + 1) / 1e9 - _BUCKET_MARGIN
+        return rank, math.nextafter(t, math.inf)  # -1 for as long as now <= t
+    margin = _BUCKET_MARGIN + 1e-15 * (abs(t) + abs(now))
+    return rank, t + 2.0 ** (rank + 1) / 1e9 - margin
 
 
 def _timestamp(value: str | None) -> float:
