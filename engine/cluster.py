@@ -25,7 +25,7 @@ from .drain import DrainOptions
 from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
-from .kubelet.logs import format_lines
+from .kubelet.logs import format_lines, no_log_reason
 from .printers_registry import describe_object, table_for
 from .quoting import go_quote
 from .rollout import (
@@ -209,7 +209,7 @@ class Cluster:
              previous: bool = False, tail: int | None = None, timestamps: bool = False) -> list[str]:
         """`kubectl logs` for a pod's container, with kubectl's errors for the cases it refuses."""
         pod = self.api.get("pods", name, namespace)
-        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        spec = pod.get("spec") or {}
         names = [c["name"] for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
         if container is None:
             if len(spec.get("containers") or []) != 1:
@@ -219,17 +219,9 @@ class Cluster:
         if container not in names:
             # Unquoted as kubectl prints it, but escaped: the name was typed by a user, not validated.
             raise errors.bad_request(f"container {go_quote(container)[1:-1]} is not valid for pod {name}")
-        statuses = {cs["name"]: cs for cs in (status.get("initContainerStatuses") or [])
-                    + (status.get("containerStatuses") or [])}
         lines = self.components.kubelets.logs(pod, container, previous)
         if lines is None:
-            if previous:
-                raise errors.bad_request(f"previous terminated container {go_quote(container)} in pod {go_quote(name)} "
-                                         "not found")
-            waiting = ((statuses.get(container) or {}).get("state") or {}).get("waiting") or {}
-            reason = waiting.get("reason") or "ContainerCreating"
-            raise errors.bad_request(f"container {go_quote(container)} in pod {go_quote(name)} is waiting to start: "
-                                     f"{reason}")
+            raise errors.bad_request(no_log_reason(pod, container, previous))
         text = format_lines(lines, timestamps)
         return text[-tail:] if tail is not None and tail >= 0 else text
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from engine import ApiError, Cluster
 from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
-from engine.kubelet.logs import format_lines
+from engine.kubelet.logs import format_lines, no_log_reason
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
@@ -78,6 +78,7 @@ class Summary:
     speed: float
     paused: bool
     folders: tuple[FolderSummary, ...] = ()
+    pod_phases: dict[str, int] = dataclasses.field(default_factory=dict)  # status.phase -> count, as kubectl counts
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class Backend(Protocol):
     def get(self, kind: KindRef, name: str, namespace: str | None) -> Obj | None: ...
     def describe(self, kind: KindRef, name: str, namespace: str | None) -> str: ...
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None: ...
+    def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str: ...
     def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]: ...
     def label_matcher(self, selector: str) -> Callable[[Obj], bool]: ...
     def workload_selector(self, obj: Obj) -> str: ...
@@ -237,8 +239,9 @@ class _PodStatusCounts:
 
     def __init__(self, cluster: Cluster) -> None:
         self._watcher, backlog = cluster.store.add_watcher("pods", None)
-        self._status: dict[str, str] = {}  # pod uid -> STATUS
+        self._status: dict[str, tuple[str, str]] = {}  # pod uid -> (STATUS, status.phase)
         self._counts: Counter[str] = Counter()
+        self._phases: Counter[str] = Counter()
         self._apply(backlog)
 
     def _apply(self, events: Iterable[Any]) -> None:
@@ -246,15 +249,22 @@ class _PodStatusCounts:
         for uid, event in latest.items():
             old = self._status.pop(uid, None)
             if old is not None:
-                self._counts[old] -= 1
+                self._counts[old[0]] -= 1
+                self._phases[old[1]] -= 1
             if event.type != "DELETED":
                 status = _pod_status(event.object)
-                self._status[uid] = status
+                phase = (event.object.get("status") or {}).get("phase") or "Pending"
+                self._status[uid] = (status, phase)
                 self._counts[status] += 1
+                self._phases[phase] += 1
 
     def current(self) -> dict[str, int]:
         self._apply(self._watcher.drain())
         return {status: n for status, n in self._counts.items() if n > 0}
+
+    def phases(self) -> dict[str, int]:
+        self._apply(self._watcher.drain())
+        return {phase: n for phase, n in self._phases.items() if n > 0}
 
     def close(self) -> None:
         self._watcher.close()
@@ -378,6 +388,10 @@ class EngineBackend:
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None:
         return self.cluster.components.kubelets.logs(pod, container, previous)
 
+    def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
+        """Why `logs` has nothing for this container, as `kubectl logs` says it."""
+        return no_log_reason(pod, container, previous)
+
     def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]:
         return format_lines(lines, timestamps)
 
@@ -405,7 +419,8 @@ class EngineBackend:
                           out_of_sync=sum(1 for s in source.sync_statuses().values() if s == "OutOfSync"))
             for source in self.sources)
         return Summary(nodes_total=len(nodes), nodes_ready=ready, pod_statuses=self._pod_counts.current(),
-                       now=self.now(), speed=self.speed, paused=self.paused, folders=folders)
+                       now=self.now(), speed=self.speed, paused=self.paused, folders=folders,
+                       pod_phases=self._pod_counts.phases())
 
     def rollout_status(self, name: str, namespace: str) -> RolloutStatus:
         try:

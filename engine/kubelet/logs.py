@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..quoting import go_quote
 from ..timeutil import format_micro_time
 
 LOG_PERIOD = 5.0
@@ -103,3 +104,17 @@ class LogBook:
 
 def format_lines(lines: list[tuple[float, str]], timestamps: bool) -> list[str]:
     return [f"{format_micro_time(t)} {text}" if timestamps else text for t, text in lines]
+
+
+def no_log_reason(pod: dict[str, Any], container: str, previous: bool) -> str:
+    """Why a container has no log to show, in the API server's words (what `kubectl logs` prints)."""
+    name = pod["metadata"]["name"]
+    if previous:
+        return f"previous terminated container {go_quote(container)} in pod {go_quote(name)} not found"
+    status = pod.get("status") or {}
+    statuses = (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])
+    found = next((cs for cs in statuses if cs.get("name") == container), None)
+    waiting = ((found or {}).get("state") or {}).get("waiting") or {}
+    reason = waiting.get("reason") or "ContainerCreating"
+    return f"container {go_quote(container)} in pod {go_quote(name)} is waiting to start: {reason}"
+
