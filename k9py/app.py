@@ -4,13 +4,17 @@ Layout, top to bottom: header (cluster summary, clock, favourite namespaces, log
 while typing), the current view in a titled frame, the crumbs line, the flash line and the key hints.
 
 Every key goes through one dispatcher driven by `keys.KEYS`, so what the hint bar and `?` help show is exactly
-what the keys do. Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets. The
-last few table views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor and
-all, instead of listing and printing 10,000 objects anew; each keeps its watch, taken in once a second.
+what the keys do. Keys are handled one at a time, in the order they were typed, however fast they come
+(`K9App._take_key`).
+
+Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets. The last few table
+views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor and all, instead
+of listing and printing 10,000 objects anew; each keeps its watch, taken in once a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -19,6 +23,7 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -90,6 +95,7 @@ class MainScreen(ResourceActions, Screen[None]):
         self.hints = KeyHints(skin)
         self.favourites: list[str] = []
         self._kept: dict[ViewSpec, TableView] = {}  # hidden views by spec (filter aside), oldest first
+        self._switching = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -136,9 +142,18 @@ class MainScreen(ResourceActions, Screen[None]):
 
     async def _show_top(self, keep_old: bool = True) -> None:
         """Replace the visible view with the one on top of the stack: a kept one if there is one, else a new one.
-        The old one is kept for a quick way back unless `keep_old` is False."""
+        The old one is kept for a quick way back unless `keep_old` is False.
+
+        One switch at a time: a switch waits for its new view to mount, and another one started meanwhile (from
+        a message handler, a worker) would take the same old view, keep it twice and leave two views showing."""
+        async with self._switching:
+            await self._switch(keep_old)
+
+    async def _switch(self, keep_old: bool) -> None:
         spec = self.stack[-1]
         kept = self._kept.pop(dataclasses.replace(spec, filter=""), None)
+        if kept is not None and not kept.is_attached:
+            kept = None  # removed meanwhile: build it anew
         view: Widget
         if kept is not None:
             view = kept
@@ -150,7 +165,7 @@ class MainScreen(ResourceActions, Screen[None]):
                 self.flash(str(exc), "error")
                 if not self.stack:
                     self.stack.append(table_spec("Pod", self.namespace))
-                return await self._show_top(keep_old)
+                return await self._switch(keep_old)
         old = self.view
         # Hide the old view and show the new one in one layout, so the switch paints in one frame, not in two.
         # Views sit right on the screen, between the prompt and the crumbs: a container around them would be one
@@ -176,7 +191,7 @@ class MainScreen(ResourceActions, Screen[None]):
         if isinstance(view, TableView):
             view.hide()
             key = dataclasses.replace(view.spec, filter="")
-            if (twin := self._kept.pop(key, None)) is not None:
+            if (twin := self._kept.pop(key, None)) is not None and twin is not view:
                 self._drop(twin)
             self._kept[key] = view
             view = self._kept.pop(next(iter(self._kept))) if len(self._kept) > KEPT_VIEWS else None
@@ -228,31 +243,32 @@ class MainScreen(ResourceActions, Screen[None]):
         await self._show_top()
         return True
 
-    def intercept_key(self, event: events.Key) -> bool:
+    async def take_key(self, key: str, character: str | None) -> bool:
         """Handle a key for the prompt as the app reads it, before it is handed to any widget; True if taken.
 
         Textual hands each key to whatever has focus when the app reads it, and each widget works through its
         own queue, so keys typed (or pasted) in one burst around `:` or enter could reach the table, the view
         and the input in any order. Everything the prompt does is done here instead, in arrival order: `:` and
-        `/` open it, and while it is open every key goes to it.
+        `/` open it, while it is open every key goes to it, and enter runs the command before the next key is
+        read (`:dp` enter `:po` enter typed fast opens deployments, then pods).
         """
         if self.prompt.active:
-            if event.key == "escape":
+            if key == "escape":
                 if self.prompt.mode == "/":
                     self._set_filter("")
                 self._close_prompt()
                 return True
-            if event.key == "enter":
+            if key == "enter":
                 # A command mostly opens another view, which takes the focus as it shows: handing it back to this
-                # view first would restyle two tables twice for nothing (a tenth of a view switch). Until then,
-                # keys go to the screen's bindings, which act on this view; a filter gives the view focus at once.
-                focus_view = self.prompt.mode != ":"
-                self.prompt.submit()
-                self._close_prompt(focus_view)
+                # view first would restyle two tables twice for nothing (a tenth of a view switch). A filter gives
+                # the view the focus at once.
+                mode, value = self.prompt.take()
+                self._close_prompt(focus_view=mode != ":")
+                await self._prompt_done(mode, value)
                 return True
-            return self.prompt.type_key(event.key, event.character)
-        if event.key in ("colon", "slash") and keymod.find(self.keys, event.key, self.view_name) is not None:
-            if event.key == "colon":
+            return self.prompt.type_key(key, character)
+        if key in ("colon", "slash") and keymod.find(self.keys, key, self.view_name) is not None:
+            if key == "colon":
                 self.do_command(keymod.KEYS[0])
             else:
                 self.do_filter(keymod.KEYS[0])
@@ -759,14 +775,17 @@ class MainScreen(ResourceActions, Screen[None]):
 
     @on(Prompt.Submitted)
     async def _prompt_submitted(self, event: Prompt.Submitted) -> None:
-        # The prompt closed when enter was read; another may be open already (`:dp` enter `:po` in one burst).
-        if event.mode == "/":
-            error = self._set_filter(event.value)
+        # Enter is read by `take_key`; this is the input's own enter, should it ever get one.
+        await self._prompt_done(event.mode, event.value)
+
+    async def _prompt_done(self, mode: str, value: str) -> None:
+        if mode == "/":
+            error = self._set_filter(value)
             if error:
                 self.flash(error, "error")
             return
-        if event.value.strip():
-            await self.run_command(event.value)
+        if value.strip():
+            await self.run_command(value)
         if self.focused is None and not self.typing:  # no new view took the focus (an error, `:speed 2`, ...)
             self._focus_view()
 
@@ -788,6 +807,10 @@ class MainScreen(ResourceActions, Screen[None]):
             if command.namespace_given:
                 self.namespace = command.spec.namespace
             await self.reset(command.spec)
+
+
+class KeysBack(Message):
+    """Keys given back by a dialog wait in `K9App._keys_back`: handle them even if no other key comes."""
 
 
 class K9App(App[None]):
@@ -813,6 +836,7 @@ class K9App(App[None]):
         self.command = command
         self.load_problems: list[str] = []
         self.main: MainScreen | None = None
+        self._keys_back: list[tuple[str, str | None]] = []  # see take_back_keys
 
     async def on_mount(self) -> None:
         await self.backend.start()
@@ -851,19 +875,53 @@ class K9App(App[None]):
         await self.backend.stop()
 
     async def on_event(self, event: events.Event) -> None:
-        if (isinstance(event, events.Key) and not event.is_forwarded and self.main is not None
-                and self.screen is self.main and self.main.intercept_key(event)):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._take_keys_back()  # typed before this one
+            if await self._take_key(event.key, event.character):
+                return
         await super().on_event(event)
 
-    def on_key(self, event: events.Key) -> None:
-        """A key reaches the app's bindings after bubbling up from the widget it was handed to. With a dialog on
-        top, one that did not come up through the dialog was handed to the main screen before the dialog opened:
-        typed in the same burst as the key that opened it (`ctrl-k y`, `s 5 enter` sent by tmux or pasted), so
-        it is the dialog's. Main-screen keys bubble up in arrival order, so the dialog gets them in that order.
+    async def _take_key(self, key: str, character: str | None) -> bool:
+        """Every key the terminal sends is handled here, as it is read, on the screen on top at that moment, and
+        the next key is read only once it is done; True if it was handled.
+
+        Textual would hand the key to the focused widget and run its bindings only once it bubbled back up to the
+        app: keys typed in one burst (a paste, tmux's send-keys, a fast typist) then overtake one another. The key
+        that opens a dialog is handled after the keys typed behind it have gone to the table; a field types a
+        character in its own queue while a backspace is still on its way to the bindings; a command opening a
+        view races the next key. Here, in arrival order: the app's priority keys (ctrl-c quits from anywhere),
+        then a dialog on top takes every key (`Dialog.feed`: it keeps them until it can apply them, and gives
+        back those typed after its answer, `take_back_keys`), the prompt takes its own (`MainScreen.take_key`),
+        and the bindings of the focused widget, its view, the screen and the app run, awaited. So keys typed in
+        a burst do what they do typed one by one. A key no binding wants goes to the focused widget as usual.
         """
+        self.app_focus = True  # as Textual notes for a key it reads
+        if await self._check_bindings(key, priority=True):
+            return True
         screen = self.screen
-        if isinstance(screen, Dialog) and not screen.owns(event):
-            event.stop()
-            event.prevent_default()  # skips App._on_key: the dialog's bindings would drop what they do not bind
-            screen.feed(event.key, event.character)
+        if isinstance(screen, Dialog):
+            screen.feed(key, character)
+            return True
+        if screen is self.main and self.main is not None and await self.main.take_key(key, character):
+            return True
+        return await self._check_bindings(key)
+
+    def take_back_keys(self, keys: Sequence[tuple[str, str | None]]) -> None:
+        """Keys a dialog was given but had no use for once it had answered (`s enter enter` in one burst: the
+        second enter). They were typed before any key not read yet, and are handled before it, on what is on
+        screen then, as if typed now: the second enter opens the deployment's pods, as typed slowly."""
+        self._keys_back[:0] = keys
+        self.post_message(KeysBack())
+
+    async def on_keys_back(self, _: KeysBack) -> None:
+        await self._take_keys_back()
+
+    async def _take_keys_back(self) -> None:
+        while self._keys_back:
+            await self._take_key(*self._keys_back.pop(0))
+
+    def on_key(self, event: events.Key) -> None:
+        """A key comes back up here after the widget it was handed to had no use for it. Its bindings were run
+        when it was read (`_take_key`): running them now could run them on another screen, a dialog opened
+        meanwhile, which would pop the screen under it."""
+        event.prevent_default()

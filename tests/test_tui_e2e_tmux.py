@@ -1,62 +1,16 @@
 """End to end in a real terminal: k9py runs in tmux; keys are typed with send-keys and the screen is read back
 with capture-pane, as a person would use it. Keys are sent one at a time, at typing speed, except where a burst
-(one send-keys call, as a paste arrives) checks that a dialog gets the keys typed along with the one opening it."""
+(one send-keys call, as a paste arrives) checks that a dialog gets the keys typed along with the one opening it,
+in order, and that keys left over once it has answered do no harm. (tests/test_tui_key_fuzz.py sends random
+bursts.)"""
 
+import re
 import shutil
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
 
 import pytest
+from tui_support import HAS_TMUX, ROOT, Terminal
 
-ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-class Terminal:
-    def __init__(self, command: str) -> None:
-        self.name = f"k9py-e2e-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "160", "-y", "40", command], check=True)
-
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
-            time.sleep(0.15)
-
-    def burst(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-        time.sleep(0.15)
-
-    def filter(self, text: str) -> None:
-        """`/text` enter, and wait until the title shows the filter."""
-        self.keys("/")
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        self.keys("Enter")
-        self.wait_for(lambda s: f"</{text}>" in s)
-
-    def command(self, text: str) -> None:
-        self.keys(":")
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        time.sleep(0.2)
-        self.keys("Enter")
-
-    def wait_for(self, predicate, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if predicate(screen):
-                return screen
-            time.sleep(0.25)
-        raise AssertionError(f"timed out; the screen shows:\n{screen}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+pytestmark = pytest.mark.skipif(not HAS_TMUX, reason="tmux is not installed")
 
 
 def pod_names(screen: str, prefix: str) -> set[str]:
@@ -72,7 +26,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def terminal(folder):
-    term = Terminal(f"{sys.executable} -m k9py.cli {folder} --speed 8")
+    term = Terminal([str(folder), "--speed", "8"])
     try:
         term.wait_for(lambda s: "pods(all)" in s and "Running" in s)
         yield term
@@ -113,7 +67,7 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
     editor.parent.mkdir()
     editor.write_text(f'#!/bin/sh\necho "$@" > {record}\nfor f; do :; done\nsed -i "s/replicas: 3/replicas: 4/" "$f"\n')
     editor.chmod(0o755)
-    terminal = Terminal(f"EDITOR={editor} {sys.executable} -m k9py.cli {folder} --speed 8")
+    terminal = Terminal([str(folder), "--speed", "8"], env={"EDITOR": str(editor)})
     try:
         terminal.wait_for(lambda s: "pods(all)" in s and "Running" in s)
         terminal.command("deploy shop")
@@ -126,3 +80,54 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
         terminal.wait_for(lambda s: any("frontend" in row and "4/4" in row for row in s.splitlines()), timeout=40)
     finally:
         terminal.close()
+
+
+def frontend_row(screen: str) -> str:
+    return next((line for line in screen.splitlines() if " frontend " in f" {line} "), "")
+
+
+def scale_field(screen: str) -> str | None:
+    """What the scale dialog's field shows (`▊  68   ▎`), None when no scale dialog is open."""
+    if "<Scale>" not in screen:
+        return None
+    fields = (re.search(r"▊([^▔▁▎]*)▎", line) for line in screen.splitlines())
+    return next((field.group(1).strip() for field in fields if field), None)
+
+
+def test_keys_typed_in_one_burst_with_a_dialog(terminal):
+    terminal.command("deploy shop")
+    terminal.wait_for(lambda s: "deployments(shop)" in s)
+    terminal.filter("frontend")
+
+    def closed(s: str) -> bool:
+        return "deployments(shop)" in s and "</frontend>" in s and "<Scale>" not in s and "<Delete>" not in s
+
+    # Esc typed with the key that opens a dialog closes it.
+    terminal.burst("C-d", "Escape")
+    terminal.wait_for(closed)
+    terminal.burst("s", "Escape")
+    terminal.wait_for(closed)
+
+    # The dialog opens with the count selected: backspace clears it, and the digit after it is typed.
+    terminal.burst("s", "BSpace", "2", "Enter")
+    terminal.wait_for(lambda s: closed(s) and "/2" in frontend_row(s), timeout=40)
+
+    # Keys reach the field in the order typed: a backspace is not overtaken by the digit after it.
+    terminal.burst("s", "6", "7", "BSpace", "8")
+    terminal.wait_for(lambda s: scale_field(s) == "68")
+    terminal.keys("Escape")
+    terminal.wait_for(closed)
+
+    # Enter twice: the dialog answers once (the second answer popped the dashboard's screen: blank, keys dead),
+    # and the second enter does what it does typed after the dialog has gone: it opens the frontend's pods.
+    terminal.burst("s", "3", "Enter", "Enter")
+    terminal.wait_for(lambda s: "pods(shop)" in s and "scaled to 3" in s and "<Scale>" not in s)
+    terminal.keys("Escape")
+    terminal.wait_for(lambda s: closed(s) and "/3" in frontend_row(s), timeout=40)
+
+    # The same with esc: the first closes the dialog, the second clears the filter.
+    terminal.burst("s", "Escape", "Escape")
+    terminal.wait_for(lambda s: "deployments(shop)" in s and "redis" in s and "<Scale>" not in s)
+    terminal.command("ns")
+    terminal.wait_for(lambda s: "namespaces[" in s)
+

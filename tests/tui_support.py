@@ -1,5 +1,5 @@
-"""What the dashboard's Pilot tests (tests/test_tui_*.py) share: start the dashboard, wait for it, type into it,
-read the screen back.
+"""What the dashboard's tests (tests/test_tui_*.py) share: start the dashboard, wait for it, type into it, read
+the screen back; in-process with Textual's Pilot, or in a real terminal (tmux) with `Terminal`.
 
 A plain module, imported by the tests (`from tui_support import ...`): pytest puts tests/ on sys.path.
 """
@@ -7,7 +7,12 @@ A plain module, imported by the tests (`from tui_support import ...`): pytest pu
 from __future__ import annotations
 
 import io
+import shlex
+import shutil
+import subprocess
+import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -109,3 +114,96 @@ def screen_lines(app: App[None]) -> list[str]:
                       legacy_windows=False, safe_box=False)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text().splitlines()
+
+
+# --- a real terminal: tmux ---------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+HAS_TMUX = shutil.which("tmux") is not None
+EXITED = "K9PY-EXITED-WITH="  # what the pane prints once k9py is gone: its exit status, then the terminal's mode
+# The terminal's line discipline after k9py: `icanon echo` is a usable terminal, `-icanon -echo` one left raw.
+TTY_MODE = "$(stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo | tr '\\n' ' ')"
+
+
+class Terminal:
+    """`argv` (k9py's arguments) run as `python -m k9py.cli` (or `python *program`) in a new tmux session of
+    `size`, from the checkout, with `env` added; when k9py exits, the pane prints EXITED, the exit status and the
+    terminal's mode (`K9PY-EXITED-WITH=0 icanon echo`), and stays."""
+
+    def __init__(self, argv: Sequence[str], size: tuple[int, int] = (160, 40), env: dict[str, str] | None = None,
+                 program: Sequence[str] = ("-m", "k9py.cli")) -> None:
+        self.name = f"k9py-e2e-{uuid.uuid4().hex[:8]}"
+        assign = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+        run = shlex.join([sys.executable, *program, *argv])
+        # Once k9py has exited, the shell ignores what ctrl-c and ctrl-\\ typed late would signal to it.
+        script = f'{assign} {run}; status=$?; trap "" INT QUIT TSTP; echo "{EXITED}$status {TTY_MODE}"; sleep 600'
+        width, height = size
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        "-c", str(ROOT), script], check=True)
+        # Keep the pane, and what it shows, should a key typed after k9py exited stop the shell's sleep.
+        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], capture_output=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def scrollback(self) -> str:
+        """The screen and what scrolled off it (a traceback printed on the way out), wrapped lines joined."""
+        return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-500", "-t", self.name],
+                              capture_output=True, text=True).stdout
+
+    def exited(self) -> tuple[int, str] | None:
+        """k9py's exit status and the terminal's mode after it (`icanon echo`), once it has exited; else None."""
+        for line in self.scrollback().splitlines():
+            if EXITED in line:  # after the ^C a terminal echoes for ctrl-c typed meanwhile
+                status, _, mode = line.partition(EXITED)[2].partition(" ")
+                return int(status), mode.strip()
+        return None
+
+    def exit_status(self) -> int | None:
+        """k9py's exit status once it has exited, else None."""
+        exited = self.exited()
+        return exited[0] if exited else None
+
+    def send(self, *keys: str) -> None:
+        """tmux key names (`Enter`, `Escape`, `C-k`, `BSpace`, a character) in one send-keys: one burst."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "--", *keys], check=True)
+
+    def keys(self, *keys: str) -> None:
+        """One key at a time, at typing speed."""
+        for key in keys:
+            self.send(key)
+            time.sleep(0.15)
+
+    def burst(self, *keys: str) -> None:
+        """Keys in one send-keys call, as a paste arrives: all read before any is handled."""
+        self.send(*keys)
+        time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+
+    def filter(self, text: str) -> None:
+        """`/text` enter, and wait until the title shows the filter."""
+        self.keys("/")
+        self.type(text)
+        self.keys("Enter")
+        self.wait_for(lambda s: f"</{text}>" in s)
+
+    def command(self, text: str) -> None:
+        self.keys(":")
+        self.type(text)
+        time.sleep(0.2)
+        self.keys("Enter")
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; the screen shows:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)

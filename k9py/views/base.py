@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.dom import NoScreen
 from textual.widget import Widget
 
 from ..backend import Backend
@@ -47,9 +48,15 @@ class ViewMixin:
     _title_plain = ""
 
     def take_focus(self, widget: Widget) -> None:
-        """Focus the view's main widget as it mounts, unless the user is already typing at the prompt: `:dp`
-        enter `:po` typed fast opens the next prompt before this view has mounted, and its keys belong there."""
-        if not getattr(self.screen, "typing", False):  # type: ignore[attr-defined]
+        """Focus the view's main widget as it mounts or comes back, unless the user is already typing at the
+        prompt (its keys belong there), or the view has left the screen meanwhile (nothing to focus then)."""
+        if not self.is_attached:  # type: ignore[attr-defined]
+            return
+        try:
+            screen = self.screen  # type: ignore[attr-defined]
+        except NoScreen:
+            return
+        if not getattr(screen, "typing", False):
             widget.focus()
 
     def title(self) -> Text:

@@ -3,21 +3,23 @@
 The confirm and drain dialogs focus Cancel: a stray enter must never kill anything (k9s #782). `y` confirms,
 `n`/esc cancel.
 
-Keys typed in one burst with the key that opens a dialog (`ctrl-k y` pasted, or sent by tmux) are read before
-the dialog exists: Textual hands them to the table, or to the dialog screen before anything in it has focus.
-Every dialog keeps such keys (`Dialog.feed`, which the main screen calls for keys that reached it) and replays
-them in arrival order once it has focused its first widget.
+Keys do not reach a dialog through Textual's focus routing, where each widget works through its own queue (a
+character is typed in the field's queue while a backspace bubbles up to the app's bindings, so `6 7 BSpace 8`
+typed fast gave 67) and where keys typed in one burst with the key that opens the dialog land before anything in
+it has focus. The app hands the dialog every key, as it reads it (`Dialog.feed`), and the dialog applies each at
+once, in arrival order: to its own keys (y, n, esc...), else to the focused field or button. Keys fed before it
+has focused its widget wait, and are applied then; keys fed after it has answered are dropped (`s enter enter`:
+the second enter has nothing left to do), and so is a second answer: a dialog dismisses itself once only.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.await_complete import AwaitComplete
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -99,66 +101,115 @@ DIALOG_CSS = """
 
 
 class Dialog(ModalScreen[ResultT]):
-    """A modal that takes the keys typed before it could receive them and replays them once it has focus."""
+    """A modal that applies the keys the app feeds it, in order: its `KEYS` first, then the focused widget."""
 
     AUTO_FOCUS: ClassVar[str | None] = None  # each dialog picks its own widget (`take_focus`), Cancel for most
-    OWN_KEYS = 64  # how many of its own recent keys the dialog remembers (they bubble up to the app in order)
+    KEYS: ClassVar[dict[str, str]] = {}  # key -> the name of a method that takes no argument (y -> "yes")
 
     def __init__(self) -> None:
         super().__init__()
         self._early_keys: list[tuple[str, str | None]] = []
-        self._own_keys: deque[events.Key] = deque(maxlen=self.OWN_KEYS)
         self._ready = False
+        self._answered = False
 
     @property
     def ready(self) -> bool:
-        """Whether the dialog has focused its widget, so keys sent to it now reach that widget."""
+        """Whether the dialog has focused its widget, so keys fed to it now are applied at once."""
         return self._ready
 
-    def owns(self, event: events.Key) -> bool:
-        """Whether `event` came up through this dialog, rather than from a screen below it."""
-        return any(own is event for own in self._own_keys)
+    @property
+    def answered(self) -> bool:
+        """Whether the dialog has dismissed itself: it takes no more keys, and gives no second answer."""
+        return self._answered
 
     def feed(self, key: str, character: str | None) -> None:
-        """A key meant for this dialog that reached another screen (typed before the dialog was shown)."""
-        if self._ready:
-            self._deliver(key, character)
-        else:
+        """A key typed while this dialog is on top (or in the burst that opened it), in arrival order."""
+        if self._answered:
+            self._give_back([(key, character)])
+        elif not self._ready:
             self._early_keys.append((key, character))
-
-    def on_key(self, event: events.Key) -> None:
-        if self._ready:
-            self._own_keys.append(event)  # on its way to the app's bindings (enter submits, y confirms)
-            return
-        # Before `take_focus` nothing in the dialog has focus, so the app hands keys to the screen itself, where
-        # no widget would act on them: keep them for the widget about to be focused.
-        event.stop()
-        event.prevent_default()
-        self._early_keys.append((event.key, event.character))
+        else:
+            self.apply_key(key, character)
 
     def take_focus(self, widget: Widget) -> None:
-        """Focus `widget` now (not at the next idle, as Widget.focus would) and replay the early keys to it."""
+        """Focus `widget` now (not at the next idle, as Widget.focus would) and apply the early keys to it."""
         self.set_focus(widget)
         self._ready = True
         early, self._early_keys = self._early_keys, []
-        for key, character in early:
-            self._deliver(key, character)
+        for index, (key, character) in enumerate(early):
+            if self._answered:
+                self._give_back(early[index:])
+                break
+            self.apply_key(key, character)
 
-    def _deliver(self, key: str, character: str | None) -> None:
-        target = self.focused or self
-        event = events.Key(key, character)
-        # Marked as forwarded, as the app marks the keys it hands to the focused widget: on its way back up the
-        # app then checks the bindings (enter submits, y confirms) instead of taking it for a fresh key press.
-        event._set_forwarded()
-        target.post_message(event)
+    def _give_back(self, keys: list[tuple[str, str | None]]) -> None:
+        """Keys typed after the answer: the app's, for what is on screen now (an app that cannot take them back
+        drops them)."""
+        take_back = getattr(self.app, "take_back_keys", None)
+        if take_back is not None:
+            take_back(keys)
+
+    def apply_key(self, key: str, character: str | None) -> None:
+        """What a key does, now: the dialog's own key, else the focused widget's (a field types, a button presses,
+        a checkbox toggles; tab and the arrows move between them)."""
+        if (method := self.KEYS.get(key)) is not None:
+            getattr(self, method)()
+            return
+        focused = self.focused
+        if isinstance(focused, Input) and self._edit(focused, key, character):
+            return
+        if key in ("tab", "down", "right"):
+            self.focus_next()
+        elif key in ("shift+tab", "up", "left"):
+            self.focus_previous()
+        elif key in ("enter", "space"):
+            if isinstance(focused, Checkbox):
+                focused.toggle()
+            elif isinstance(focused, Button):
+                self.pressed(focused.id or "")
+            elif isinstance(focused, Input) and key == "enter":
+                self.submit()
+
+    def _edit(self, field: Input, key: str, character: str | None) -> bool:
+        """Type `key` into `field` as Textual's Input would, but now; False for keys a field has no use for."""
+        edits = {"backspace": field.action_delete_left, "delete": field.action_delete_right,
+                 "left": field.action_cursor_left, "right": field.action_cursor_right, "home": field.action_home,
+                 "end": field.action_end, "enter": self.submit}
+        if (edit := edits.get(key)) is not None:
+            edit()
+        elif character is not None and len(character) == 1 and character.isprintable():
+            selection = field.selection
+            if selection.is_empty:
+                field.insert_text_at_cursor(character)
+            else:
+                field.replace(character, *selection)  # typing replaces a selection, as in Textual's Input
+        else:
+            return False
+        return True
+
+    def submit(self) -> None:
+        """enter in a field (dialogs with a field override this)."""
+
+    def pressed(self, button: str) -> None:
+        """A button pressed, by enter or space on it, or by the mouse (`ok`, `cancel`)."""
+
+    @on(Button.Pressed)
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.pressed(event.button.id or "")
+
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        """Answer once: a second answer (enter typed twice in a burst, a click after a key) is dropped, as is one
+        from a dialog no longer on top, which would pop the screen under it."""
+        if self._answered or not self.is_active:
+            return AwaitComplete.nothing()
+        self._answered = True
+        return super().dismiss(result)
 
 
 class ConfirmDialog(Dialog[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n,escape", "answer(False)", "No", show=False),
-    ]
+    KEYS: ClassVar[dict[str, str]] = {"y": "yes", "n": "no", "escape": "no"}
 
     def __init__(self, title: str, message: str, ok: str = "OK") -> None:
         super().__init__()
@@ -175,17 +226,19 @@ class ConfirmDialog(Dialog[bool]):
     def on_mount(self) -> None:
         self.take_focus(self.query_one("#cancel", Button))
 
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+    def yes(self) -> None:
+        self.dismiss(True)
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "ok")
+    def no(self) -> None:
+        self.dismiss(False)
+
+    def pressed(self, button: str) -> None:
+        self.dismiss(button == "ok")
 
 
 class ScaleDialog(Dialog["int | None"]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    KEYS: ClassVar[dict[str, str]] = {"escape": "cancel"}
     MAX_REPLICAS = 10_000
 
     def __init__(self, target: str, replicas: int) -> None:
@@ -196,7 +249,8 @@ class ScaleDialog(Dialog["int | None"]):
         with Vertical():
             yield Label("<Scale>", classes="title")
             yield Label(f"Scale {self.target} (currently {self.replicas}) to:", classes="message")
-            yield Input(str(self.replicas), id="replicas", restrict=r"[0-9]*", max_length=6)
+            # Selected once, here, not again whenever it gets the focus: that would come after the keys typed.
+            yield Input(str(self.replicas), id="replicas", restrict=r"[0-9]*", max_length=6, select_on_focus=False)
             yield Label("", classes="error", id="error")
             with Horizontal():
                 yield Button("OK", id="ok", compact=True)
@@ -207,25 +261,24 @@ class ScaleDialog(Dialog["int | None"]):
         field.select_all()  # typing replaces the current count
         self.take_focus(field)
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
         text = self.query_one("#replicas", Input).value.strip()
         if not text.isdigit() or int(text) > self.MAX_REPLICAS:
             self.query_one("#error", Label).update(f"replicas must be a whole number from 0 to {self.MAX_REPLICAS}")
             return
         self.dismiss(int(text))
 
-    def action_cancel(self) -> None:
+    def cancel(self) -> None:
         self.dismiss(None)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
+        event.stop()  # enter is applied by `apply_key`; this is in case the field ever gets a key of its own
+        self.submit()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
+    def pressed(self, button: str) -> None:
+        if button == "ok":
+            self.submit()
         else:
             self.dismiss(None)
 
@@ -254,12 +307,8 @@ class DrainDialog(Dialog["DrainChoice | None"]):
     """k9s's drain dialog: the options as checkboxes, Cancel focused; `y` drains, `f` toggles Force."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="DrainDialog")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "drain", "Drain", show=False),
-        Binding("n,escape", "cancel", "Cancel", show=False),
-        Binding("f", "toggle('#force')", "Force", show=False),
-        Binding("e", "toggle('#emptydir')", "Delete emptyDir data", show=False),
-    ]
+    KEYS: ClassVar[dict[str, str]] = {"y": "drain", "n": "cancel", "escape": "cancel", "f": "toggle_force",
+                                      "e": "toggle_emptydir"}
 
     def __init__(self, node: str) -> None:
         super().__init__()
@@ -284,15 +333,17 @@ class DrainDialog(Dialog["DrainChoice | None"]):
         return DrainChoice(force=self.query_one("#force", Checkbox).value,
                            delete_emptydir_data=self.query_one("#emptydir", Checkbox).value)
 
-    def action_drain(self) -> None:
+    def drain(self) -> None:
         self.dismiss(self.choice())
 
-    def action_cancel(self) -> None:
+    def cancel(self) -> None:
         self.dismiss(None)
 
-    def action_toggle(self, selector: str) -> None:
-        self.query_one(selector, Checkbox).toggle()
+    def toggle_force(self) -> None:
+        self.query_one("#force", Checkbox).toggle()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.choice() if event.button.id == "ok" else None)
+    def toggle_emptydir(self) -> None:
+        self.query_one("#emptydir", Checkbox).toggle()
+
+    def pressed(self, button: str) -> None:
+        self.dismiss(self.choice() if button == "ok" else None)

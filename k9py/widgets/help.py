@@ -191,4 +191,5 @@ class HelpScreen(ModalScreen[None]):
         self.box.scroll_relative(y=lines, animate=False)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.is_active:  # a second close (esc typed twice) would pop the screen under it
+            self.dismiss(None)

@@ -122,10 +122,14 @@ class Prompt(Horizontal):
         self.display = False
         self.mode = ""
 
-    def submit(self) -> None:
+    def take(self) -> tuple[str, str]:
+        """Close the prompt and return what was typed: (mode, text)."""
         mode, value = self.mode, self.input.value
         self.close()
-        self.post_message(self.Submitted(mode, value))
+        return mode, value
+
+    def submit(self) -> None:
+        self.post_message(self.Submitted(*self.take()))
 
     def type_key(self, key: str, character: str | None) -> bool:
         """Apply a key to the input now (the screen hands every key here while the prompt is open); False for
