@@ -5,7 +5,8 @@ while typing), the current view in a titled frame, the crumbs line, the flash li
 
 Every key goes through one dispatcher driven by `keys.KEYS`, so what the hint bar and `?` help show is exactly
 what the keys do. Keys are handled one at a time, in the order they were typed, however fast they come
-(`K9App._take_key`).
+(`K9App._take_key`). An exception nothing caught ends the app, as in any Textual app, and its traceback is kept
+in a crash log (`write_crash_log`) that `k9py` names as it exits.
 
 Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets. The last few table
 views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor and all, instead
@@ -16,7 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Sequence
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,12 +66,71 @@ DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 KEPT_VIEWS = 3  # hidden table views kept live for a quick way back
 
 
+def crash_log_folder() -> Path:
+    """Where crash logs go: $XDG_STATE_HOME/k9py, by default ~/.local/state/k9py."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "k9py"
+
+
+def write_crash_log(error: BaseException) -> Path | None:
+    """Write `error`'s traceback to a new file in `crash_log_folder()` (the temp folder's k9py/ if that cannot be
+    written) and return its path; None if no file could be written."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = (f"k9py crashed at {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n"
+            f"command: {' '.join(sys.argv)}\npython: {sys.version.split()[0]}\n\n"
+            + "".join(traceback.format_exception(error)))
+    for folder in (crash_log_folder(), Path(tempfile.gettempdir()) / "k9py"):
+        path = folder / f"crash-{stamp}-{os.getpid()}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            continue
+        return path
+    return None
+
+
 def sample_manifests() -> Path | None:
     """The bundled sample system: packaged inside k9py (installed wheels) or next to it (a source checkout)."""
     from .theme import package_folder
 
     candidates = [package_folder("k9py.sample_manifests"), Path(__file__).resolve().parent.parent / "sample-manifests"]
     return next((c for c in candidates if c is not None and c.is_dir()), None)
+
+
+def ignore_terminal_signals() -> None:
+    """Ignore the signals a terminal sends for ctrl-c, ctrl-\\ and ctrl-z (from the main thread only)."""
+    for name in ("SIGINT", "SIGQUIT", "SIGTSTP"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (AttributeError, ValueError, OSError):  # not on this platform, or not the main thread
+            pass
+
+
+@contextmanager
+def editor_signals() -> Iterator[None]:
+    """While the editor has the terminal, ctrl-c and ctrl-\\ are the editor's. The terminal signals the whole
+    foreground process group, this process too, which would raise KeyboardInterrupt (ending the dashboard and
+    killing the editor) or dump core. A handler that does nothing keeps them away from here, and unlike SIG_IGN
+    the editor does not inherit it: it gets the default, or sets its own (vi's ctrl-c stops a command)."""
+    saved: dict[int, Any] = {}
+    for name in ("SIGINT", "SIGQUIT"):
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        try:
+            saved[number] = signal.signal(number, _no_signal)
+        except (ValueError, OSError):  # not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+def _no_signal(_number: int, _frame: object) -> None:
+    pass
 
 
 class MainScreen(ResourceActions, Screen[None]):
@@ -475,7 +542,8 @@ class MainScreen(ResourceActions, Screen[None]):
         paused = self.backend.paused
         self.backend.set_paused(True)
         try:
-            code = run_editor(self.app, argv)
+            with editor_signals():
+                code = run_editor(self.app, argv)
         except OSError as exc:
             self.flash(f"cannot start the editor {argv[0]!r} ({exc.strerror or exc}): set $KUBE_EDITOR or $EDITOR",
                        "error")
@@ -837,6 +905,8 @@ class K9App(App[None]):
         self.load_problems: list[str] = []
         self.main: MainScreen | None = None
         self._keys_back: list[tuple[str, str | None]] = []  # see take_back_keys
+        self.crash: BaseException | None = None  # the first exception nothing caught, which ended the app
+        self.crash_log: Path | None = None  # where its traceback was written
 
     async def on_mount(self) -> None:
         await self.backend.start()
@@ -873,6 +943,21 @@ class K9App(App[None]):
 
     async def on_unmount(self) -> None:
         await self.backend.stop()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for an exception nothing caught: it ends the app, restores the terminal and prints
+        the traceback. Keep the traceback in a crash log too, for `k9py` to name as it exits (`crash_log`).
+
+        Keys typed after the crash reach a terminal that is no longer raw: ctrl-c, ctrl-\\ and ctrl-z would
+        signal this process halfway through its shutdown, and lose the log's path (ctrl-\\ clears the marks
+        here, but there it would dump core). They are ignored from now on, in a terminal (not in a test's headless
+        app): the process is on its way out."""
+        if self.crash is None:
+            self.crash = error
+            self.crash_log = write_crash_log(error)
+            if not self.is_headless:
+                ignore_terminal_signals()
+        super()._handle_exception(error)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:

@@ -119,7 +119,7 @@ def _dashboard(argv: Sequence[str]) -> int:
 
     from engine import Cluster
 
-    from .app import K9App
+    from .app import K9App, write_crash_log
     from .backend import EngineBackend
 
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
@@ -127,12 +127,36 @@ def _dashboard(argv: Sequence[str]) -> int:
     backend = EngineBackend(cluster, namespace=args.namespace, self_heal=args.self_heal)
     app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
                 command=args.command)
-    app.run()
+    try:
+        app.run()
+    except Exception as exc:  # past Textual's own handler (which ends the app and fills in app.crash)
+        return _crashed(exc, write_crash_log(exc))
+    if app.crash is not None:
+        return _crashed(app.crash, app.crash_log)
     if app.load_problems:
         print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)
         for problem in app.load_problems:
             print(f"  {problem}", file=sys.stderr)
     return 1 if app.return_code else 0
+
+
+CRASH_STATUS = 70  # EX_SOFTWARE: k9py itself failed
+
+
+def _crashed(error: BaseException, log: Path | None) -> int:
+    """After an exception ended the dashboard (the terminal is restored by then, and Textual printed the
+    traceback): say where its log is, drop the keys typed since (they were meant for the dashboard, not the
+    shell) and return CRASH_STATUS."""
+    where = f"the traceback is in {log}" if log is not None else "no crash log could be written"
+    print(f"k9py stopped on an unexpected error: {type(error).__name__}: {error}\n{where}", file=sys.stderr)
+    try:
+        import termios
+
+        if sys.stdin.isatty():
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError):
+        pass
+    return CRASH_STATUS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ bursts.)"""
 
 import re
 import shutil
+import time
 
 import pytest
 from tui_support import HAS_TMUX, ROOT, Terminal
@@ -131,3 +132,28 @@ def test_keys_typed_in_one_burst_with_a_dialog(terminal):
     terminal.command("ns")
     terminal.wait_for(lambda s: "namespaces[" in s)
 
+
+def test_ctrl_c_and_ctrl_backslash_in_the_editor_are_the_editors(tmp_path, folder):
+    # The terminal signals the whole foreground process group: the dashboard, waiting for the editor, got ctrl-c
+    # as KeyboardInterrupt (it ended, and killed the editor) and ctrl-\ as SIGQUIT (it dumped core, status 131).
+    editor = tmp_path / "bin" / "vi"
+    editor.parent.mkdir()
+    editor.write_text("#!/bin/sh\ntrap '' INT QUIT\nsleep 2\n")  # an editor that takes both for itself
+    editor.chmod(0o755)
+    terminal = Terminal([str(folder), "--speed", "8"], env={"EDITOR": str(editor)})
+    try:
+        terminal.wait_for(lambda s: "pods(all)" in s and "Running" in s)
+        terminal.command("deploy shop")
+        terminal.wait_for(lambda s: "deployments(shop)" in s)
+        terminal.filter("frontend")
+        terminal.keys("e")
+        time.sleep(0.5)
+        terminal.send("C-c")
+        time.sleep(0.2)
+        terminal.send("C-\\")
+        terminal.wait_for(lambda s: "edited shop/frontend.yaml" in s or terminal.exit_status() is not None)
+        assert terminal.exit_status() is None, terminal.scrollback()
+        terminal.command("ns")
+        terminal.wait_for(lambda s: "namespaces[" in s)
+    finally:
+        terminal.close()
