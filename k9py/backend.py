@@ -213,7 +213,8 @@ class Backend(Protocol):
 
 def _ref(info: KindInfo) -> KindRef:
     return KindRef(kind=info.kind, plural=info.plural, singular=info.singular_name,
-                   short_names=tuple(info.short_names), namespaced=info.namespaced, scalable=info.scalable)
+                   short_names=(*info.short_names, *info.console_aliases), namespaced=info.namespaced,
+                   scalable=info.scalable)
 
 
 class _EngineSubscription:
@@ -352,7 +353,7 @@ class EngineBackend:
         return REGISTRY.resolve(kind.kind)
 
     def resolve(self, name: str) -> KindRef:
-        info = REGISTRY.lookup(name)
+        info = REGISTRY.console_lookup(name)
         if info is None:
             raise BackendError(f'unknown resource "{name}"')
         return _ref(info)

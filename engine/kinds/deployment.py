@@ -117,7 +117,7 @@ def deployment_health(d: Obj) -> Health:
 
 DEPLOYMENT = REGISTRY.register(KindInfo(
     kind="Deployment", group="apps", version="v1", plural="deployments", namespaced=True,
-    short_names=("deploy",), default=_default, validate=_validate,
+    short_names=("deploy",), console_aliases=("dp",), default=_default, validate=_validate,
     columns=DEPLOYMENT_COLUMNS, row=deployment_row,
     wide_columns=DEPLOYMENT_WIDE_COLUMNS, wide_row=deployment_row_wide,
     health=deployment_health, scalable=True,

@@ -48,6 +48,9 @@ class KindInfo:
     namespaced: bool
     short_names: tuple[str, ...] = ()
     singular: str = ""
+    # k9s's own names for the kind beyond kubectl's short names (`:dp`, `:sec`): the dashboard accepts them,
+    # the API (kubectl's vocabulary) does not.
+    console_aliases: tuple[str, ...] = ()
     # Mutates a new or updated object to fill in what the API server defaults.
     default: Callable[[Obj], None] = _no_defaults
     # Returns (field path, message) pairs; `old` is the stored object on update, None on create.
@@ -115,6 +118,14 @@ class Registry:
 
     def lookup(self, name: str) -> KindInfo | None:
         return self._aliases.get(name.strip().lower())
+
+    def console_lookup(self, name: str) -> KindInfo | None:
+        """`lookup`, plus k9s's own aliases: what the dashboard's `:` accepts."""
+        found = self.lookup(name)
+        if found is not None:
+            return found
+        wanted = name.strip().lower()
+        return next((info for info in self._by_kind.values() if wanted in info.console_aliases), None)
 
     def resolve(self, name: str) -> KindInfo:
         """Like `lookup`, but an unknown name raises kubectl's error with a suggestion."""

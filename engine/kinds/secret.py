@@ -56,6 +56,6 @@ def _validate(secret: Obj, old: Obj | None) -> FieldErrors:
 
 
 SECRET = REGISTRY.register(KindInfo(
-    kind="Secret", group="", version="v1", plural="secrets", namespaced=True,
+    kind="Secret", group="", version="v1", plural="secrets", namespaced=True, console_aliases=("sec",),
     decode=_decode, default=_default, validate=_validate, has_status=False, columns=SECRET_COLUMNS, row=secret_row,
 ))
