@@ -90,10 +90,23 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nodes", type=_node_count, default=3, help="number of nodes (default 3)")
     parser.add_argument("--node-cpu", type=_quantity, default="4", help="CPU per node (default 4)")
     parser.add_argument("--node-memory", type=_quantity, default="16Gi", help="memory per node (default 16Gi)")
-    parser.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    parser.add_argument("--namespace", "-n", default=None, metavar="NS",
+                        help="the namespace to open, as k9s's -n (default: all namespaces)")
+    parser.add_argument("--default-namespace", default="default", metavar="NS",
+                        help="namespace for manifest objects that name none (default: default)")
     parser.add_argument("--self-heal", action="store_true",
                         help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
     return parser
+
+
+def start_command(command: str, namespace: str | None) -> str:
+    """The first view's command: -c as given, in the namespace -n names unless -c names one itself."""
+    if not namespace:
+        return command
+    words = command.split() or ["po"]
+    if len(words) == 1 or words[1].startswith("/") or "=" in words[1]:  # `po`, `po /cart`, `dp app=web`
+        words.insert(1, namespace)
+    return " ".join(words)
 
 
 def _dashboard(argv: Sequence[str]) -> int:
@@ -124,9 +137,9 @@ def _dashboard(argv: Sequence[str]) -> int:
 
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
                       speed=args.speed)
-    backend = EngineBackend(cluster, namespace=args.namespace, self_heal=args.self_heal)
+    backend = EngineBackend(cluster, namespace=args.default_namespace, self_heal=args.self_heal)
     app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
-                command=args.command)
+                command=start_command(args.command, args.namespace))
     try:
         app.run()
     except Exception as exc:  # past Textual's own handler (which ends the app and fills in app.crash)
