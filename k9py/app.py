@@ -3,28 +3,31 @@
 Layout, top to bottom: header (cluster summary, clock, favourite namespaces, logo), the `:`/`/` prompt (only
 while typing), the current view in a titled frame, the crumbs line, the flash line and the key hints.
 
-Every key goes through one dispatcher driven by `keys.KEYS`, so what the hint bar and `?` help show is exactly
-what the keys do. Keys are handled one at a time, in the order they were typed, however fast they come
-(`K9App._take_key`). An exception nothing caught ends the app, as in any Textual app, and its traceback is kept
-in a crash log (`write_crash_log`) that `k9py` names as it exits.
+A key goes to the view on screen first (the keys it declares, `KEYS`, handled by its `do_<action>` methods),
+then to the screen (`keys.GLOBAL_KEYS`: the prompt, help, back, quit, theme, the command history, the clock); the
+hint bar and the `?` help are generated from the same keys, so they show exactly what the keys do. The views and
+the actions they start (`actions`) see the screen only as an `actions.Host`. Keys are handled one at a time, in
+the order they were typed, however fast they come (`K9App._take_key`). An exception nothing caught ends the app,
+as in any Textual app, and its traceback is kept in a crash log (`write_crash_log`) that `k9py` names as it exits.
 
-Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets. The last few table
-views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor and all, instead
-of listing and printing 10,000 objects anew; each keeps its watch, taken in once a second.
+Views are built from `ViewSpec`s: the crumbs are a stack of specs, not of live widgets (`view_stack.ViewStack`).
+The last few table views stay alive, hidden, so going back to one (esc, or `:po` again) shows it at once, cursor
+and all, instead of listing and printing 10,000 objects anew; each keeps its watch, taken in once a second.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import inspect
 import os
 import signal
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,21 +39,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from . import keys as keymod
-from .backend import Backend, BackendError, SourceRow
+from .backend import Backend, BackendError
 from .editor import editor_command, run_editor
 from .keys import Key
 from .theme import Theme, ThemeError, available_themes, load_theme
-from .views import ViewSpec, build_view, table_spec
-from .views.actions import ResourceActions
-from .views.aliases import AliasesView
+from .view_stack import ViewStack
+from .views import VIEWS, ViewSpec, build_view, table_spec, view_keys
 from .views.commands import CommandError, complete, parse
-from .views.containers import ContainersView
-from .views.history import CommandHistory
-from .views.logs import TAIL_LINES, LogsView
-from .views.rollout import RolloutView
-from .views.sources import SourcesView
-from .views.table import TableView
-from .views.text import TextView
 from .widgets.crumbs import Crumbs
 from .widgets.dialogs import Dialog
 from .widgets.flash import Flash
@@ -62,8 +57,6 @@ from .widgets.prompt import Prompt
 Obj = dict[str, Any]
 HEADER_SECONDS = 0.5
 MIN_SPEED, MAX_SPEED = 0.25, 64.0
-DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
-KEPT_VIEWS = 3  # hidden table views kept live for a quick way back
 
 
 def crash_log_folder() -> Path:
@@ -133,9 +126,14 @@ def _no_signal(_number: int, _frame: object) -> None:
     pass
 
 
-class MainScreen(ResourceActions, Screen[None]):
+class MainScreen(Screen[None]):
+    """The dashboard's one screen: the view on top of the view stack, and everything around it. It hands each key
+    to the view on screen first (`keys` the view declares, handled by the view) and takes the global ones itself
+    (`keys.GLOBAL_KEYS`); to the views and the actions it is their `actions.Host`."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, f"dispatch({key!r})", show=False) for key in keymod.textual_keys()
+        Binding(key, f"dispatch({key!r})", show=False)
+        for key in keymod.distinct([keymod.GLOBAL_KEYS, *(view_keys(name) for name in VIEWS)])
     ]
     DEFAULT_CSS = """
     MainScreen {
@@ -149,11 +147,8 @@ class MainScreen(ResourceActions, Screen[None]):
         super().__init__()
         self.backend, self.skin, self.readonly = backend, skin, readonly
         self.confirm_kill = confirm_kill
-        self.keys = keymod.active_keys(readonly)
         self.namespace: str | None = start.namespace if start else None
-        self.stack: list[ViewSpec] = [start or table_spec("Pod", None)]
-        self.history = CommandHistory()
-        self.history.record(self.stack[0])
+        self.stack = ViewStack(start or table_spec("Pod", None))
         self.view: Widget | None = None
         self.header = ClusterHeader(skin)
         self.prompt = Prompt(self._complete)
@@ -161,8 +156,6 @@ class MainScreen(ResourceActions, Screen[None]):
         self.flash_line = Flash(skin)
         self.hints = KeyHints(skin)
         self.favourites: list[str] = []
-        self._kept: dict[ViewSpec, TableView] = {}  # hidden views by spec (filter aside), oldest first
-        self._switching = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -194,6 +187,10 @@ class MainScreen(ResourceActions, Screen[None]):
     def view_title(self) -> str:
         return getattr(self.view, "plain_title", "")
 
+    @property
+    def spec(self) -> ViewSpec:
+        return self.stack.top
+
     def selected_object(self) -> Obj | None:
         return self.view.selected() if self.view is not None else None  # type: ignore[attr-defined]
 
@@ -209,18 +206,14 @@ class MainScreen(ResourceActions, Screen[None]):
 
     async def _show_top(self, keep_old: bool = True) -> None:
         """Replace the visible view with the one on top of the stack: a kept one if there is one, else a new one.
-        The old one is kept for a quick way back unless `keep_old` is False.
-
-        One switch at a time: a switch waits for its new view to mount, and another one started meanwhile (from
-        a message handler, a worker) would take the same old view, keep it twice and leave two views showing."""
-        async with self._switching:
+        The old one is kept for a quick way back unless `keep_old` is False. One switch at a time (see
+        `ViewStack.switching`)."""
+        async with self.stack.switching:
             await self._switch(keep_old)
 
     async def _switch(self, keep_old: bool) -> None:
-        spec = self.stack[-1]
-        kept = self._kept.pop(dataclasses.replace(spec, filter=""), None)
-        if kept is not None and not kept.is_attached:
-            kept = None  # removed meanwhile: build it anew
+        spec = self.stack.top
+        kept = self.stack.take_kept(spec)
         view: Widget
         if kept is not None:
             view = kept
@@ -228,10 +221,10 @@ class MainScreen(ResourceActions, Screen[None]):
             try:
                 view = build_view(spec, self.backend, self.skin)
             except BackendError as exc:
-                self.stack.pop()
+                self.stack.drop_top()
                 self.flash(str(exc), "error")
-                if not self.stack:
-                    self.stack.append(table_spec("Pod", self.namespace))
+                if not len(self.stack):
+                    self.stack.push(table_spec("Pod", self.namespace))
                 return await self._switch(keep_old)
         old = self.view
         # Hide the old view and show the new one in one layout, so the switch paints in one frame, not in two.
@@ -241,57 +234,52 @@ class MainScreen(ResourceActions, Screen[None]):
             if old is not None:
                 old.display = False
             if kept is not None:
-                kept.show(spec.filter)
+                kept.show(spec.filter)  # type: ignore[attr-defined]
             else:
                 await self.mount(view, before=self.crumbs)
         self.view = view
-        self.crumbs.show([s.crumb for s in self.stack])
-        self.hints.show(keymod.for_view(self.keys, self.view_name))
+        self.crumbs.show(self.stack.crumbs())
+        self.hints.show(self.active_keys())
         if old is not None:
-            if keep_old:
-                self._keep(old)
+            if keep_old and getattr(old, "KEPT", False):
+                old.hide()  # type: ignore[attr-defined]
+                for gone in self.stack.keep(old, old.spec):  # type: ignore[attr-defined]
+                    self._drop(gone)
             else:
                 self._drop(old)
-
-    def _keep(self, view: Widget) -> None:
-        """Keep a table view that just left the screen; drop the oldest kept one past KEPT_VIEWS."""
-        if isinstance(view, TableView):
-            view.hide()
-            key = dataclasses.replace(view.spec, filter="")
-            if (twin := self._kept.pop(key, None)) is not None and twin is not view:
-                self._drop(twin)
-            self._kept[key] = view
-            view = self._kept.pop(next(iter(self._kept))) if len(self._kept) > KEPT_VIEWS else None
-        if view is not None:
-            self._drop(view)
 
     def _drop(self, view: Widget) -> None:
         # Freeing a 10,000-row view takes a while: let the new view's first frame go out first.
         self.call_after_refresh(view.remove)
 
-    def _drop_kept(self) -> None:
-        for view in self._kept.values():
-            self._drop(view)
-        self._kept.clear()
-
     def _remember_filter(self) -> None:
-        if self.view is not None and self.stack:
-            self.stack[-1] = dataclasses.replace(self.stack[-1], filter=self.view.filter_text)  # type: ignore
+        if self.view is not None:
+            self.stack.remember_filter(self.view.filter_text)  # type: ignore[attr-defined]
 
     async def push(self, spec: ViewSpec) -> None:
         self._remember_filter()
-        self.stack.append(spec)
+        self.stack.push(spec)
         await self._show_top()
 
     async def replace(self, spec: ViewSpec) -> None:
-        self.stack[-1] = spec
+        self.stack.replace(spec)
         await self._show_top()
+
+    async def reopen(self, **changes: Any) -> Widget | None:
+        self._remember_filter()
+        await self.replace(dataclasses.replace(self.stack.top, **changes))
+        return self.view
+
+    async def show_namespace(self, namespace: str | None) -> None:
+        self._remember_filter()
+        spec = dataclasses.replace(self.stack.top, namespace=namespace)
+        if len(self.stack) == 1:  # a view a command opened: the same command in another namespace
+            self.stack.history.record(spec)
+        await self.replace(spec)
 
     async def reset(self, spec: ViewSpec, record: bool = True) -> None:
         """Show `spec` as a command does, with no crumbs behind it; `record` it in the command history."""
-        self.stack = [spec]
-        if record:
-            self.history.record(spec)
+        self.stack.reset(spec, record)
         await self._show_top()
 
     async def _revisit(self, spec: ViewSpec | None, why_not: str, record: bool = False) -> None:
@@ -304,11 +292,59 @@ class MainScreen(ResourceActions, Screen[None]):
         await self.reset(spec, record)
 
     async def back(self) -> bool:
-        if len(self.stack) < 2:
+        if not self.stack.pop():
             return False
-        self.stack.pop()
         await self._show_top()
         return True
+
+    # --- what views and actions ask of the screen (actions.Host) -------------------------------------------
+
+    def ask(self, dialog: Dialog[Any], then: Callable[[Any], Awaitable[None] | None]) -> None:
+        self.app.push_screen(dialog, then)
+
+    async def run(self, action: Awaitable[str]) -> None:
+        try:
+            message = await action
+        except BackendError as exc:
+            self.flash(str(exc), "error")
+            return
+        self.flash(message)
+
+    def run_soon(self, action: Awaitable[str]) -> None:
+        self.run_worker(self.run(action))
+
+    def edit(self, path: Path, line: int, shown: str) -> None:
+        argv = editor_command(path, line)
+        # The cluster runs in this process, and waits while the editor has the terminal: its clock stops too, or
+        # on return every kubelet would have missed its heartbeats and the nodes would go NotReady.
+        paused = self.backend.paused
+        self.backend.set_paused(True)
+        try:
+            with editor_signals():
+                code = run_editor(self.app, argv)
+        except OSError as exc:
+            self.flash(f"cannot start the editor {argv[0]!r} ({exc.strerror or exc}): set $KUBE_EDITOR or $EDITOR",
+                       "error")
+            return
+        except SuspendNotSupported:
+            self.flash("this terminal cannot be handed to an editor", "error")
+            return
+        finally:
+            self.backend.set_paused(paused)
+            self._refresh_header()
+        if code:
+            self.flash(f"the editor exited with status {code}; {shown} is as it left it", "warn")
+        else:
+            self.flash(f"edited {shown}: a save is applied as soon as the folder's watcher sees it")
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def _view_keys(self) -> tuple[Key, ...]:
+        return getattr(self.view, "KEYS", ())
+
+    def active_keys(self) -> list[Key]:
+        """Every key the view on screen answers, its own and the screen's, as the hints and the help list them."""
+        return keymod.keys_for(self._view_keys(), self.readonly)
 
     async def take_key(self, key: str, character: str | None) -> bool:
         """Handle a key for the prompt as the app reads it, before it is handed to any widget; True if taken.
@@ -334,32 +370,37 @@ class MainScreen(ResourceActions, Screen[None]):
                 await self._prompt_done(mode, value)
                 return True
             return self.prompt.type_key(key, character)
-        if key in ("colon", "slash") and keymod.find(self.keys, key, self.view_name) is not None:
+        if key in ("colon", "slash") and (binding := keymod.find(self.active_keys(), key)) is not None \
+                and binding in keymod.GLOBAL_KEYS:
             if key == "colon":
-                self.do_command(keymod.KEYS[0])
+                self.do_command(binding)
             else:
-                self.do_filter(keymod.KEYS[0])
+                self.do_filter(binding)
             return True
         return False
 
-    # --- key dispatch --------------------------------------------------------------------------------------
-
     async def action_dispatch(self, key: str) -> None:
-        binding = keymod.find(self.keys, key, self.view_name)
-        if binding is None:
-            every = keymod.find(keymod.KEYS, key, self.view_name)
-            if every is not None:
-                self.flash(f"<{every.label}> {every.description.lower()} is disabled: read-only mode", "warn")
-            else:
-                label = next((k.label for k in keymod.KEYS if k.key == key), key)
-                self.flash(f"<{label}> does nothing in the {self.view_name} view (? lists the keys)", "warn")
+        """A key the view on screen declares goes to the view's handler, else a global key to the screen's."""
+        view = self.view
+        binding = keymod.find(self._view_keys(), key)
+        handler: Callable[..., Any] | None = None
+        if binding is not None:
+            handler = partial(getattr(view, f"do_{binding.action}"), self)
+        elif (binding := keymod.find(keymod.GLOBAL_KEYS, key)) is not None:
+            handler = getattr(self, f"do_{binding.action}")
+        if binding is None or handler is None:
+            label = keymod.label_of(key, [keymod.GLOBAL_KEYS, *(view_keys(name) for name in VIEWS)])
+            where = getattr(view, "display_name", self.view_name)
+            self.flash(f"<{label}> does nothing in the {where} view (? lists the keys)", "warn")
             return
-        handler = getattr(self, f"do_{binding.action}")
+        if self.readonly and binding.destructive:
+            self.flash(f"<{binding.label}> {binding.description.lower()} is disabled: read-only mode", "warn")
+            return
         result = handler(binding)
-        if result is not None:
+        if inspect.isawaitable(result):
             await result
 
-    # general
+    # the screen's own keys (keys.GLOBAL_KEYS)
 
     def do_command(self, _: Key) -> None:
         self.prompt.open(":")
@@ -368,7 +409,8 @@ class MainScreen(ResourceActions, Screen[None]):
         self.prompt.open("/", self.view.filter_text if self.view is not None else "")  # type: ignore[attr-defined]
 
     def do_help(self, _: Key) -> None:
-        self.app.push_screen(HelpScreen(keymod.for_view(self.keys, self.view_name), self.view_name, self.skin))
+        where = getattr(self.view, "display_name", self.view_name)
+        self.app.push_screen(HelpScreen(self.active_keys(), where, self.skin))
 
     async def do_back(self, _: Key) -> None:
         if self.prompt.active:
@@ -384,366 +426,18 @@ class MainScreen(ResourceActions, Screen[None]):
     def do_quit(self, _: Key) -> None:
         self.app.exit()
 
-    async def do_last_view(self, _: Key) -> None:
-        await self._revisit(self.history.last(), "no last view yet: - goes back to the view your last command left",
-                            record=True)
-
-    async def do_history_back(self, _: Key) -> None:
-        await self._revisit(self.history.back(), "no earlier command in the history")
-
-    async def do_history_forward(self, _: Key) -> None:
-        await self._revisit(self.history.forward(), "no later command in the history ([ goes back)")
-
-    # navigation
-
-    def _move(self, how: str) -> None:
-        if self.view is not None and (note := self.view.move(how)):  # type: ignore[attr-defined]
-            self.flash(note)
-
-    def do_down(self, _: Key) -> None:
-        self._move("down")
-
-    def do_up(self, _: Key) -> None:
-        self._move("up")
-
-    def do_top(self, _: Key) -> None:
-        self._move("top")
-
-    def do_bottom(self, _: Key) -> None:
-        self._move("bottom")
-
     async def do_aliases(self, _: Key) -> None:
         await self.reset(ViewSpec(view="aliases"))
 
-    async def do_enter(self, _: Key) -> None:
-        if isinstance(self.view, AliasesView):
-            command = self.view.selected_command()
-            if command is not None:
-                await self.run_command(command)  # as if typed after `:`, in the current namespace
-            return
-        if not isinstance(self.view, TableView):
-            return
-        spec = self.view.drill_spec()
-        if spec is None:
-            if self.view.selected() is None:
-                self.flash("nothing selected", "warn")
-            return
-        if self.view_name == "namespaces":
-            self.namespace = spec.namespace  # k9s: picking a namespace makes it the current one
-        await self.push(spec)
+    async def do_last_view(self, _: Key) -> None:
+        await self._revisit(self.stack.history.last(),
+                            "no last view yet: - goes back to the view your last command left", record=True)
 
-    async def _switch_namespace(self, namespace: str | None) -> None:
-        if not isinstance(self.view, TableView):
-            return
-        self.namespace = namespace
-        if not self.view.kind.namespaced:
-            self.flash(f"namespace: {namespace or 'all'} ({self.view.kind.plural} are not namespaced)")
-            return
-        if isinstance(self.view, ContainersView):  # one pod's containers: the namespace is for the next list
-            self.flash(f"namespace: {namespace or 'all'} (this view shows the containers of one pod)")
-            return
-        self._remember_filter()
-        spec = dataclasses.replace(self.stack[-1], namespace=namespace)
-        if len(self.stack) == 1:  # a view a command opened: the same command in another namespace
-            self.history.record(spec)
-        await self.replace(spec)
+    async def do_history_back(self, _: Key) -> None:
+        await self._revisit(self.stack.history.back(), "no earlier command in the history")
 
-    async def do_all_namespaces(self, _: Key) -> None:
-        await self._switch_namespace(None)
-
-    async def do_favorite(self, binding: Key) -> None:
-        index = int(binding.key) - 1
-        if index >= len(self.favourites):
-            self.flash(f"no favourite namespace <{binding.key}>", "warn")
-            return
-        await self._switch_namespace(self.favourites[index])
-
-    async def do_wide(self, _: Key) -> None:
-        self._remember_filter()
-        spec = self.stack[-1]
-        await self.replace(dataclasses.replace(spec, wide=not spec.wide))
-
-    def _sort(self, column: str) -> None:
-        if not isinstance(self.view, TableView):
-            return
-        if column == "STATUS" and "STATUS" not in self.view.columns:
-            # events have a TYPE, not a STATUS; containers a STATE
-            column = next((c for c in ("TYPE", "STATE") if c in self.view.columns), column)
-        error = self.view.sort_column(column)
-        if error:
-            self.flash(error, "warn")
-        else:
-            order = "descending" if self.view.sort_descending else "ascending"
-            self.flash(f"sorted by {column.lower()}, {order}")
-
-    def do_sort_name(self, _: Key) -> None:
-        self._sort("NAME")
-
-    def do_sort_age(self, _: Key) -> None:
-        self._sort("AGE")
-
-    def do_sort_status(self, _: Key) -> None:
-        self._sort("STATUS")
-
-    # resource actions
-
-    def _target(self) -> tuple[TableView, Obj] | None:
-        if not isinstance(self.view, TableView):
-            return None
-        obj = self.view.selected()
-        if obj is None:
-            self.flash("nothing selected", "warn")
-            return None
-        return self.view, obj
-
-    async def _detail(self, view: str) -> None:
-        obj = self.selected_object()
-        if obj is None or self.view is None:
-            self.flash("nothing selected", "warn")
-            return
-        kind = self.view.kind  # type: ignore[attr-defined]
-        meta = obj["metadata"]
-        await self.push(ViewSpec(view=view, kind=kind.kind, namespace=meta.get("namespace"), name=meta["name"]))
-
-    async def do_yaml(self, _: Key) -> None:
-        await self._detail("yaml")
-
-    async def do_describe(self, _: Key) -> None:
-        await self._detail("describe")
-
-    async def do_decode(self, _: Key) -> None:
-        await self._detail("decode")
-
-    def do_edit(self, _: Key) -> None:
-        """`e`: the manifest that declares the object (or the file of a manifest error) in the user's editor."""
-        if isinstance(self.view, SourcesView):
-            row = self.view.selected_row()
-            if row is None or not row.path:
-                self.flash("nothing selected", "warn")
-                return
-            self._edit(Path(row.path), row.line, row.location)
-            return
-        if (target := self._target()) is None:
-            return
-        view, obj = target
-        meta = obj["metadata"]
-        manifest = self.backend.manifest_of(view.kind, meta["name"], meta.get("namespace"))
-        if manifest is None:
-            owned = any(ref.get("controller") for ref in meta.get("ownerReferences") or ())
-            self.flash(f"{view.kind.singular}/{meta['name']} is not declared in a watched folder: e edits manifests, "
-                       f"not live objects{' (shift-j jumps to its owner)' if owned else ''}", "warn")
-            return
-        self._edit(manifest.path, manifest.line, manifest.shown)
-
-    def _edit(self, path: Path, line: int, shown: str) -> None:
-        argv = editor_command(path, line)
-        # The cluster runs in this process, and waits while the editor has the terminal: its clock stops too, or
-        # on return every kubelet would have missed its heartbeats and the nodes would go NotReady.
-        paused = self.backend.paused
-        self.backend.set_paused(True)
-        try:
-            with editor_signals():
-                code = run_editor(self.app, argv)
-        except OSError as exc:
-            self.flash(f"cannot start the editor {argv[0]!r} ({exc.strerror or exc}): set $KUBE_EDITOR or $EDITOR",
-                       "error")
-            return
-        except SuspendNotSupported:
-            self.flash("this terminal cannot be handed to an editor", "error")
-            return
-        finally:
-            self.backend.set_paused(paused)
-            self._refresh_header()
-        if code:
-            self.flash(f"the editor exited with status {code}; {shown} is as it left it", "warn")
-        else:
-            self.flash(f"edited {shown}: a save is applied as soon as the folder's watcher sees it")
-
-    async def do_show_node(self, _: Key) -> None:
-        """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
-        if (target := self._target()) is None:
-            return
-        pod = target[1]
-        node = (pod.get("spec") or {}).get("nodeName")
-        if not node:
-            self.flash(f"pod {pod['metadata']['name']} is not scheduled on a node yet", "warn")
-            return
-        await self.push(ViewSpec(view="nodes", kind="Node", name=node))
-
-    async def do_jump_owner(self, _: Key) -> None:
-        """shift-j: the object's controller (pod → ReplicaSet → Deployment), alone in its view (k9s's Jump Owner)."""
-        if (target := self._target()) is None:
-            return
-        view, obj = target
-        meta = obj["metadata"]
-        owner = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
-        if owner is None:
-            self.flash(f"{view.kind.singular}/{meta['name']} has no owner: nothing controls it", "warn")
-            return
-        try:
-            kind = self.backend.resolve(owner["kind"])
-        except BackendError as exc:
-            self.flash(f"its owner {owner['kind']}/{owner['name']}: {exc}", "error")
-            return
-        spec = table_spec(kind.kind, meta.get("namespace") if kind.namespaced else None)
-        await self.push(dataclasses.replace(spec, name=owner["name"]))
-
-    async def do_logs(self, _: Key) -> None:
-        target = self._target()
-        if target is None:
-            return
-        view, pod = target
-        if isinstance(view, ContainersView):
-            container = view.selected_container()
-        else:
-            annotations = pod["metadata"].get("annotations") or {}
-            names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or ()]
-            container = annotations.get(DEFAULT_CONTAINER_ANNOTATION) or (names[0] if names else "")
-        meta = pod["metadata"]
-        await self.push(ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
-                                 container=container))
-
-    def _marked(self) -> list[Obj]:
-        return self.view.marked() if isinstance(self.view, TableView) else []
-
-    def clear_view_marks(self) -> None:
-        if isinstance(self.view, TableView):
-            self.view.clear_marks()
-
-    def do_mark(self, _: Key) -> None:
-        if isinstance(self.view, TableView):
-            self.view.toggle_mark()
-
-    def do_mark_range(self, _: Key) -> None:
-        if isinstance(self.view, TableView):
-            self.flash(f"{self.view.mark_range()} marked")
-
-    def do_clear_marks(self, _: Key) -> None:
-        if isinstance(self.view, TableView):
-            count = self.view.clear_marks()
-            self.flash(f"{count} mark{'s' if count != 1 else ''} cleared" if count else "nothing marked")
-
-    def do_kill(self, _: Key) -> None:
-        if (marked := self._marked()) and isinstance(self.view, TableView):
-            self.act_delete_marked(self.view.kind, marked, force=True)
-        elif (target := self._target()) is not None:
-            self.act_kill(target[0].kind, target[1])
-
-    def do_delete(self, _: Key) -> None:
-        if (marked := self._marked()) and isinstance(self.view, TableView):
-            self.act_delete_marked(self.view.kind, marked, force=False)
-        elif (target := self._target()) is not None:
-            self.act_delete(target[0].kind, target[1])
-
-    def do_scale(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_scale(target[0].kind, target[1])
-
-    def do_restart(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_restart(target[0].kind, target[1])
-
-    def do_rollback(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_rollback(target[0].kind, target[1])
-
-    async def do_rollout(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            meta = target[1]["metadata"]
-            await self.push(ViewSpec(view="rollout", kind="Deployment", namespace=meta.get("namespace"),
-                                     name=meta["name"]))
-
-    def do_rollback_revision(self, _: Key) -> None:
-        if not isinstance(self.view, RolloutView):
-            return
-        revision = self.view.selected_revision()
-        if revision is None:
-            self.flash("nothing selected", "warn")
-            return
-        self.act_rollback_to(self.view.spec.name, self.view.namespace, revision)
-
-    def do_cordon(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_cordon(target[1], True)
-
-    def do_uncordon(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_cordon(target[1], False)
-
-    def do_fail_node(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_fail_node(target[1])
-
-    def do_drain(self, _: Key) -> None:
-        if (target := self._target()) is not None:
-            self.act_drain(target[1])
-
-    # the sources view (watched folders)
-
-    def _source_row(self, action: str) -> SourceRow | None:
-        """The object row under the cursor, or None after flashing why `action` cannot apply."""
-        if not isinstance(self.view, SourcesView):
-            return None
-        row = self.view.selected_row()
-        if row is None:
-            self.flash("nothing selected", "warn")
-            return None
-        if row.is_error:
-            self.flash(f"{row.location} is a manifest error, not an object: fix the file to {action} it", "warn")
-            return None
-        return row
-
-    async def do_source_drift(self, _: Key) -> None:
-        if (row := self._source_row("describe")) is not None:
-            await self.push(ViewSpec(view="drift", kind=row.kind, namespace=row.namespace or None, name=row.name))
-
-    async def _run_source(self, action: Awaitable[str]) -> None:
-        await self._run(action)
-        if isinstance(self.view, SourcesView):
-            self.view.refresh_rows()  # show the new sync status now, not at the next tick
-
-    async def do_resync(self, _: Key) -> None:
-        if (row := self._source_row("re-sync")) is not None and row.object_key is not None:
-            await self._run_source(self.backend.resync(row.object_key))
-
-    async def do_resync_all(self, _: Key) -> None:
-        await self._run_source(self.backend.resync())
-
-    async def do_write_back(self, _: Key) -> None:
-        if (row := self._source_row("write back")) is not None and row.object_key is not None:
-            await self._run_source(self.backend.write_back(row.object_key))
-
-    # logs and text views
-
-    def do_autoscroll(self, _: Key) -> None:
-        if isinstance(self.view, LogsView):
-            self.flash(f"autoscroll {'on' if self.view.toggle_autoscroll() else 'off'}")
-
-    def do_wrap(self, _: Key) -> None:
-        if isinstance(self.view, LogsView | TextView):
-            self.flash(f"wrap {'on' if self.view.toggle_wrap() else 'off'}")
-
-    def do_timestamps(self, _: Key) -> None:
-        if isinstance(self.view, LogsView):
-            self.flash(f"timestamps {'on' if self.view.toggle_timestamps() else 'off'}")
-
-    def do_log_range(self, binding: Key) -> None:
-        if isinstance(self.view, LogsView):
-            name = self.view.set_range(binding.key)
-            self.flash({"tail": f"the last {TAIL_LINES} lines", "head": "the whole log, from the start"}.get(
-                name, f"the last {name} of the log"))
-
-    async def do_previous(self, _: Key) -> None:
-        """`p` in logs: the previous (terminated) instance of the container, as `kubectl logs --previous`."""
-        if not isinstance(self.view, LogsView):
-            return
-        self._remember_filter()
-        spec = self.stack[-1]
-        await self.replace(dataclasses.replace(spec, previous=not spec.previous))
-        if isinstance(self.view, LogsView) and self.view.missing:
-            self.flash(self.view.missing, "error")
-        else:
-            self.flash("previous container's logs" if not spec.previous else "current container's logs")
+    async def do_history_forward(self, _: Key) -> None:
+        await self._revisit(self.stack.history.forward(), "no later command in the history ([ goes back)")
 
     # the dashboard's look
 
@@ -780,7 +474,8 @@ class MainScreen(ResourceActions, Screen[None]):
         # Rows and titles are coloured in Python, when painted: rebuild the view from its spec (cursor and sort
         # order start over), and forget the kept ones, painted in the old colours.
         self._remember_filter()
-        self._drop_kept()
+        for view in self.stack.let_go():
+            self._drop(view)
         await self._show_top(keep_old=False)
 
     # the clock
@@ -825,11 +520,7 @@ class MainScreen(ResourceActions, Screen[None]):
 
     def _focus_view(self) -> None:
         if self.view is not None:
-            tabled = TableView | SourcesView | RolloutView | AliasesView
-            focus = self.view.table if isinstance(self.view, tabled) else self.view
-            if isinstance(self.view, LogsView):
-                focus = self.view.log_widget
-            self.set_focus(focus)  # at once, so the next key already goes to the view
+            self.set_focus(self.view.focus_target())  # type: ignore[attr-defined]  # at once: the next key is its
 
     def _set_filter(self, text: str) -> str | None:
         if self.view is None:
@@ -866,7 +557,7 @@ class MainScreen(ResourceActions, Screen[None]):
         if command.action == "quit":
             self.app.exit()
         elif command.action == "help":
-            self.do_help(keymod.KEYS[0])
+            self.do_help(keymod.GLOBAL_KEYS[0])
         elif command.action == "speed":
             self._set_speed(command.value)
         elif command.action in ("pause", "resume"):

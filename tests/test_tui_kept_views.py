@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tui_support import SAMPLE_PODS, command, dashboard, filter_by, table, until
 
-from k9py.app import KEPT_VIEWS
+from k9py.view_stack import KEPT_VIEWS
 from k9py.views.table import TableView
 
 

@@ -1,39 +1,71 @@
-"""The key table, the command line and the row filter, without starting the app."""
+"""The keys (each view's and the screen's), the command line and the row filter, without starting the app."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from engine import Cluster
 from k9py import keys
 from k9py.backend import EngineBackend
+from k9py.views import VIEWS, table_spec
+from k9py.views.base import MOVE_KEYS
 from k9py.views.commands import CommandError, complete, parse
 from k9py.views.rows import RowFilter
+from k9py.views.table import TableView
 
 
 def backend() -> EngineBackend:
     return EngineBackend(Cluster(clock="virtual"))
 
 
-def test_every_key_action_has_a_handler() -> None:
+def test_every_key_has_a_handler_where_it_is_declared() -> None:
     from k9py.app import MainScreen
 
-    missing = [k.action for k in keys.KEYS if not hasattr(MainScreen, f"do_{k.action}")]
+    missing = [f"do_{k.action} on the screen" for k in keys.GLOBAL_KEYS
+               if not callable(getattr(MainScreen, f"do_{k.action}", None))]
+    missing += [f"do_{k.action} on {cls.__name__}" for cls in VIEWS.values() for k in cls.KEYS  # type: ignore[attr-defined]
+                if not callable(getattr(cls, f"do_{k.action}", None))]
     assert missing == []
 
 
 def test_a_key_means_one_thing_per_view() -> None:
-    seen: dict[tuple[str, str], str] = {}
-    for key in keys.KEYS:
-        for view in key.views:
-            assert (key.key, view) not in seen, f"{key.key} is bound twice in {view}"
-            seen[(key.key, view)] = key.action
+    for table in (keys.GLOBAL_KEYS, *(cls.KEYS for cls in VIEWS.values())):  # type: ignore[attr-defined]
+        names = [k.key for k in table]
+        assert len(names) == len(set(names)), f"a key bound twice: {names}"
+    # A view takes a global key over only where that is meant: `p` is Previous in logs, Pause everywhere else.
+    taken = {(name, k.key) for name, cls in VIEWS.items() for k in cls.KEYS  # type: ignore[attr-defined]
+             if keys.find(keys.GLOBAL_KEYS, k.key) is not None}
+    assert taken == {("logs", "p")}
+    assert [k.action for k in keys.keys_for(VIEWS["logs"].KEYS) if k.key == "p"] == ["previous"]  # type: ignore[attr-defined]
 
 
 def test_readonly_drops_every_destructive_key() -> None:
-    active = keys.active_keys(readonly=True)
+    pods = VIEWS["pods"].KEYS  # type: ignore[attr-defined]
+    active = keys.keys_for(pods, readonly=True)
     assert not any(k.destructive for k in active)
-    assert keys.find(active, "ctrl+k", "pods") is None
-    assert keys.find(keys.active_keys(readonly=False), "ctrl+k", "pods") is not None
-    assert keys.find(active, "p", "pods") is not None  # the clock is not the cluster
+    assert keys.find(active, "ctrl+k") is None
+    assert keys.find(keys.keys_for(pods, readonly=False), "ctrl+k") is not None
+    assert keys.find(active, "p") is not None  # the clock is not the cluster
+
+
+def test_a_new_view_is_one_class_and_brings_its_keys() -> None:
+    """A view with a `view_name` of its own registers itself, with its keys: nothing else needs to change for
+    `:` to open it for its kind and for the hints and the help to list its keys."""
+
+    class LeasesView(TableView):
+        view_name = "test-leases"
+        FOR_KIND = "Lease"
+        KEYS: ClassVar[tuple[keys.Key, ...]] = (*MOVE_KEYS, keys.Key("z", "zap", "Zap"))
+
+        def do_zap(self, host: object, key: keys.Key) -> None: ...
+
+    try:
+        assert VIEWS["test-leases"] is LeasesView
+        assert table_spec("Lease", None).view == "test-leases"
+        listed = [(k.label, k.description) for k in keys.keys_for(LeasesView.KEYS) if k.hint]
+        assert ("z", "Zap") in listed and ("?", "Help") in listed
+    finally:
+        del VIEWS["test-leases"]
 
 
 def test_commands_resolve_kinds_aliases_and_namespaces() -> None:

@@ -1,59 +1,47 @@
-"""One view per file; `build_view` turns a `ViewSpec` into the widget that shows it."""
+"""One view per file; `build_view` turns a `ViewSpec` into the widget that shows it.
+
+Every module here is imported, and every view class with a `view_name` of its own registers itself (`VIEWS`), with
+its keys: a new view is a new file, and nothing else changes. A table view names the kind it is the view of
+(`FOR_KIND`); every other kind gets the generic table.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from textual.widget import Widget
 
 from ..backend import Backend
+from ..keys import Key
 from ..theme import Theme
-from .aliases import AliasesView
-from .containers import ContainersView
-from .deployments import DeploymentsView
-from .describe import DescribeView
-from .events import EventsView
-from .generic import GenericView
-from .logs import LogsView
-from .namespaces import NamespacesView
-from .nodes import NodesView
-from .pods import PodsView
-from .replicasets import ReplicaSetsView
-from .rollout import RolloutView
-from .secrets import DecodeView, SecretsView
-from .sources import DriftView, SourcesView
+from .base import REGISTRY
 from .spec import ViewSpec
-from .yaml import YamlView
 
-VIEWS: dict[str, type[Widget]] = {
-    "pods": PodsView,
-    "deployments": DeploymentsView,
-    "replicasets": ReplicaSetsView,
-    "nodes": NodesView,
-    "namespaces": NamespacesView,
-    "events": EventsView,
-    "generic": GenericView,
-    "secrets": SecretsView,
-    "decode": DecodeView,
-    "containers": ContainersView,
-    "yaml": YamlView,
-    "describe": DescribeView,
-    "logs": LogsView,
-    "sources": SourcesView,
-    "drift": DriftView,
-    "rollout": RolloutView,
-    "aliases": AliasesView,
-}
+VIEWS: dict[str, type[Widget]] = REGISTRY
 
-# The dedicated table view for a kind; every other kind gets the generic one.
-VIEW_FOR_KIND = {"Pod": "pods", "Deployment": "deployments", "ReplicaSet": "replicasets", "Node": "nodes",
-                 "Namespace": "namespaces", "Event": "events", "Secret": "secrets"}
+
+def table_spec(kind: str, namespace: str | None) -> ViewSpec:
+    """The table view of `kind`: its own if it has one (`FOR_KIND`), else the generic one."""
+    view = next((name for name, cls in VIEWS.items() if getattr(cls, "FOR_KIND", "") == kind), "generic")
+    return ViewSpec(view=view, kind=kind, namespace=namespace)
 
 
 def build_view(spec: ViewSpec, backend: Backend, skin: Theme) -> Widget:
     return VIEWS[spec.view](spec, backend, skin)  # type: ignore[call-arg]
 
 
-def table_spec(kind: str, namespace: str | None) -> ViewSpec:
-    return ViewSpec(view=VIEW_FOR_KIND.get(kind, "generic"), kind=kind, namespace=namespace)
+def crumb(spec: ViewSpec) -> str:
+    """What the crumbs line shows for `spec`."""
+    return VIEWS[spec.view].crumb(spec)  # type: ignore[attr-defined]
 
 
-__all__ = ["VIEWS", "VIEW_FOR_KIND", "ViewSpec", "build_view", "table_spec"]
+def view_keys(view: str) -> tuple[Key, ...]:
+    """The keys the view named `view` declares (the screen's global keys aside)."""
+    return VIEWS[view].KEYS  # type: ignore[attr-defined,no-any-return]
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+__all__ = ["VIEWS", "ViewSpec", "build_view", "crumb", "table_spec", "view_keys"]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from ..backend import Backend
-from .base import table_frame_css
+from ..keys import Key
+from .base import MOVE_KEYS, table_frame_css
 from .listed import ListedView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 COLUMNS = ("RESOURCE", "COMMAND", "KIND", "NAMESPACED")
 
@@ -24,6 +30,7 @@ class AliasesView(ListedView):
     DEFAULT_CSS = table_frame_css("AliasesView")
 
     view_name = "aliases"
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, Key("enter", "enter", "View", group="navigation"))
     NO_LABELS = "aliases have no labels: filter by text instead"
 
     def on_mount(self) -> None:
@@ -42,3 +49,8 @@ class AliasesView(ListedView):
     def selected_command(self) -> str | None:
         """What enter types after `:` for the row under the cursor."""
         return self.table.selected_key()
+
+    async def do_enter(self, host: Host, _: Key) -> None:
+        command = self.selected_command()
+        if command is not None:
+            await host.run_command(command)  # as if typed after `:`, in the current namespace

@@ -1,18 +1,42 @@
-"""What every view offers the main screen: a name for the key table, a title, a filter, and its selection."""
+"""What every view offers the main screen: its keys and their handlers, a title, a filter, and its selection.
+
+Every view class with a `view_name` of its own registers itself (`REGISTRY`, which `views.VIEWS` reads): a new view
+is one new file under views/, its keys (`KEYS`) and their handlers (`do_<action>(host, key)`) in it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.dom import NoScreen
 from textual.widget import Widget
 
-from ..backend import Backend
+from ..backend import Backend, KindRef
+from ..keys import Key
 from ..theme import Theme
 from .spec import ViewSpec
 
+if TYPE_CHECKING:
+    from ..actions import Host
+
 Obj = dict[str, Any]
+
+# j, k, g, G: every view moves through what it shows with these.
+MOVE_KEYS: tuple[Key, ...] = (
+    Key("j", "down", "Down", group="navigation", hint=False),
+    Key("k", "up", "Up", group="navigation", hint=False),
+    Key("g", "top", "Top", group="navigation", hint=False),
+    Key("G", "bottom", "Bottom", group="navigation", hint=False),
+)
+# y and d on a view whose selection is an object (a row, or the deployment of the rollout panel).
+OBJECT_KEYS: tuple[Key, ...] = (
+    Key("y", "yaml", "YAML"),
+    Key("d", "describe", "Describe"),
+)
+EDIT_KEY = Key("e", "edit", "Edit", destructive=True)  # the manifest file that declares the object
+
+REGISTRY: dict[str, type[Widget]] = {}  # view name -> view class, filled in as the view modules are imported
 
 
 def table_frame_css(name: str) -> str:
@@ -38,14 +62,39 @@ def scroll(widget: Widget, how: str) -> None:
 
 
 class ViewMixin:
-    """Mixed into a Textual widget; `view_name` picks the view's keys in `keys.KEYS`."""
+    """Mixed into a Textual widget. `view_name` names the view in specs (`ViewSpec.view`); `KEYS` are the keys it
+    answers besides the screen's (`keys.GLOBAL_KEYS`), each handled by its `do_<action>(host, key)`."""
 
     view_name = "generic"
+    KEYS: ClassVar[tuple[Key, ...]] = MOVE_KEYS
+    KEPT: ClassVar[bool] = False  # kept alive, hidden, for a quick way back (`hide`/`show`): the table views
+    ONE_OBJECT: ClassVar[bool] = False  # a view of one object: its crumb names it (`yaml:web-1`)
     spec: ViewSpec
     backend: Backend
     skin: Theme
     border_title: Text | str | None  # the Textual widget's
     _title_plain = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "view_name" in cls.__dict__:
+            REGISTRY[cls.view_name] = cls  # type: ignore[assignment]
+
+    @classmethod
+    def crumb(cls, spec: ViewSpec) -> str:
+        """What the crumbs line shows for a view of this class opened from `spec`."""
+        if cls.ONE_OBJECT:
+            return f"{spec.view}:{spec.name}" + (f":{spec.container}" if spec.container else "")
+        return spec.view
+
+    @property
+    def display_name(self) -> str:
+        """The view as the user knows it, in messages ("does nothing in the configmaps view")."""
+        return self.view_name
+
+    def focus_target(self) -> Widget:
+        """The widget that takes the keys while this view is on screen."""
+        return self  # type: ignore[return-value]
 
     def take_focus(self, widget: Widget) -> None:
         """Focus the view's main widget as it mounts or comes back, unless the user is already typing at the
@@ -77,7 +126,7 @@ class ViewMixin:
 
     def set_filter(self, text: str) -> str | None:
         """Apply a `/` filter; returns an error message for a bad one (the filter then stays as it was)."""
-        return f"{self.view_name} view cannot be filtered"
+        return f"{self.display_name} view cannot be filtered"
 
     @property
     def filter_text(self) -> str:
@@ -90,6 +139,43 @@ class ViewMixin:
     def move(self, how: str) -> str | None:
         """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"; returns a note to flash, if any."""
         return None
+
+    # --- keys every view answers ---------------------------------------------------------------------------
+
+    def _move(self, host: Host, how: str) -> None:
+        if note := self.move(how):
+            host.flash(note)
+
+    def do_down(self, host: Host, _: Key) -> None:
+        self._move(host, "down")
+
+    def do_up(self, host: Host, _: Key) -> None:
+        self._move(host, "up")
+
+    def do_top(self, host: Host, _: Key) -> None:
+        self._move(host, "top")
+
+    def do_bottom(self, host: Host, _: Key) -> None:
+        self._move(host, "bottom")
+
+    # --- y and d, for the views that declare OBJECT_KEYS ---------------------------------------------------
+
+    kind: KindRef
+
+    async def open_detail(self, host: Host, view: str) -> None:
+        """`view` (yaml, describe, decode) of the selected object, on top of this view."""
+        obj = self.selected()
+        if obj is None:
+            host.flash("nothing selected", "warn")
+            return
+        meta = obj["metadata"]
+        await host.push(ViewSpec(view=view, kind=self.kind.kind, namespace=meta.get("namespace"), name=meta["name"]))
+
+    async def do_yaml(self, host: Host, _: Key) -> None:
+        await self.open_detail(host, "yaml")
+
+    async def do_describe(self, host: Host, _: Key) -> None:
+        await self.open_detail(host, "describe")
 
     def object_title(self, label: str, target: str, gone: str = "", tags: tuple[tuple[str, str], ...] = ()) -> Text:
         """` yaml(deployment/shop/web) `: a view of one object; `tags` are (text, style) shown after it, `gone`

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..keys import Key
+from .base import MOVE_KEYS
+from .pods import LOGS_KEY
 from .rows import Obj, RowState
 from .spec import ViewSpec
-from .table import TableView
+from .table import DRILL_KEY, NAMESPACE_KEYS, SORT_NAME_KEY, SORT_STATUS_KEY, TableView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 COLUMNS = ["NAME", "IMAGE", "READY", "STATE", "INIT", "RESTARTS", "LAST STATE", "PROBES(L:R:S)", "PORTS"]
 
@@ -40,6 +46,9 @@ def _ports(spec: dict[str, Any]) -> str:
 
 class ContainersView(TableView):
     view_name = "containers"
+    ONE_OBJECT = True  # one pod's
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, LOGS_KEY, SORT_NAME_KEY,
+                                       SORT_STATUS_KEY)
 
     def _columns(self) -> list[str]:
         self.all_namespaces = False  # one pod: the namespace is in the title
@@ -89,3 +98,21 @@ class ContainersView(TableView):
     def selected_container(self) -> str:
         state = self.selected_state()
         return state.ref if state is not None else ""
+
+    @property
+    def display_name(self) -> str:
+        return "containers"
+
+    async def switch_namespace(self, host: Host, namespace: str | None) -> None:
+        host.namespace = namespace  # one pod's containers: the namespace is for the next list
+        host.flash(f"namespace: {namespace or 'all'} (this view shows the containers of one pod)")
+
+    async def do_logs(self, host: Host, _: Key) -> None:
+        """`l` on a container: its log."""
+        state = self.selected_state()
+        if state is None:
+            host.flash("nothing selected", "warn")
+            return
+        spec = self.drill(state)
+        if spec is not None:
+            await host.push(spec)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from .spec import ViewSpec
 from .table import TableView
 
 
 class GenericView(TableView):
     view_name = "generic"
+
+    @classmethod
+    def crumb(cls, spec: ViewSpec) -> str:
+        return spec.kind.lower()

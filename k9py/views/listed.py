@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 
 from ..backend import Backend
 from ..theme import Theme
@@ -58,3 +59,6 @@ class ListedView(ViewMixin, Vertical):
 
     def move(self, how: str) -> None:
         self.table.move(how)
+
+    def focus_target(self) -> Widget:
+        return self.table

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import RichLog, Static
 
 from ..backend import Backend, LogLine
+from ..keys import Key
 from ..theme import Theme
-from .base import ViewMixin, scroll
+from .base import MOVE_KEYS, ViewMixin, scroll
 from .spec import ViewSpec
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 Obj = dict[str, Any]
 POLL_SECONDS = 0.25
@@ -68,6 +73,20 @@ class FollowedLog(RichLog):
 
 class LogsView(ViewMixin, Vertical):
     view_name = "logs"
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS,
+        Key("s", "autoscroll", "Autoscroll"),
+        Key("w", "wrap", "Wrap"),
+        Key("t", "timestamps", "Timestamps"),
+        # k9s's Previous (the last terminated container's log): it takes `p` over from the clock, which `:pause`
+        # still pauses from here.
+        Key("p", "previous", "Previous"),
+        Key("0", "log_range", f"Tail (last {TAIL_LINES} lines)", hint=False),
+        Key("1", "log_range", "Head (from the start)", hint=False),
+        Key("2", "log_range", "Last 1m 5m 15m 30m 1h", display="2-6", hint=False),
+        *(Key(str(n), "log_range", "Last minutes", hint=False, listed=False) for n in range(3, 7)),
+    )
+    ONE_OBJECT = True
     DEFAULT_CSS = """
     LogsView {
         border: round $k9-border-focus;
@@ -286,3 +305,33 @@ class LogsView(ViewMixin, Vertical):
             note = "autoscroll on"
         scroll(self.log_widget, how)
         return note
+
+    def focus_target(self) -> Widget:
+        return self.log_widget
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def do_autoscroll(self, host: Host, _: Key) -> None:
+        host.flash(f"autoscroll {'on' if self.toggle_autoscroll() else 'off'}")
+
+    def do_wrap(self, host: Host, _: Key) -> None:
+        host.flash(f"wrap {'on' if self.toggle_wrap() else 'off'}")
+
+    def do_timestamps(self, host: Host, _: Key) -> None:
+        host.flash(f"timestamps {'on' if self.toggle_timestamps() else 'off'}")
+
+    def do_log_range(self, host: Host, key: Key) -> None:
+        name = self.set_range(key.key)
+        host.flash({"tail": f"the last {TAIL_LINES} lines", "head": "the whole log, from the start"}.get(
+            name, f"the last {name} of the log"))
+
+    async def do_previous(self, host: Host, _: Key) -> None:
+        """`p`: the previous (terminated) instance of the container, as `kubectl logs --previous`; `p` again the
+        current one."""
+        previous = not self.spec.previous
+        view = await host.reopen(previous=previous)
+        missing = getattr(view, "missing", "")
+        if missing:
+            host.flash(missing, "error")
+        else:
+            host.flash("previous container's logs" if previous else "current container's logs")

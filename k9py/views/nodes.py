@@ -1,15 +1,33 @@
-"""Nodes: STATUS ROLES AGE VERSION; enter shows the pods on the node; c/u cordon, f fails or recovers it."""
+"""Nodes: STATUS ROLES AGE VERSION; enter shows the pods on the node; `c`/`u` cordon and uncordon it, `r` drains
+it, `f` fails or recovers it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
+from .. import actions
+from ..keys import Key
+from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import node_category
 from .rows import RowState
 from .spec import ViewSpec
-from .table import TableView
+from .table import DELETE_KEY, DRILL_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 
 class NodesView(TableView):
     view_name = "nodes"
+    FOR_KIND = "Node"
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
+        Key("c", "cordon", "Cordon", destructive=True),
+        Key("u", "uncordon", "Uncordon", destructive=True),
+        Key("f", "fail_node", "Fail/Recover", destructive=True),
+        Key("r", "drain", "Drain", destructive=True),
+        *LIST_KEYS,
+    )
 
     def category(self, state: RowState) -> str:
         name = state.obj["metadata"]["name"]
@@ -17,3 +35,19 @@ class NodesView(TableView):
 
     def drill(self, state: RowState) -> ViewSpec | None:
         return ViewSpec(view="pods", kind="Pod", namespace=None, node=state.obj["metadata"]["name"])
+
+    def do_cordon(self, host: Host, _: Key) -> None:
+        if (node := self.target(host)) is not None:
+            actions.cordon(host, node, True)
+
+    def do_uncordon(self, host: Host, _: Key) -> None:
+        if (node := self.target(host)) is not None:
+            actions.cordon(host, node, False)
+
+    def do_fail_node(self, host: Host, _: Key) -> None:
+        if (node := self.target(host)) is not None:
+            actions.fail_node(host, node)
+
+    def do_drain(self, host: Host, _: Key) -> None:
+        if (node := self.target(host)) is not None:
+            actions.drain(host, node)

@@ -1,16 +1,36 @@
-"""Pods: k9s's columns (NAME READY STATUS RESTARTS IP NODE AGE), coloured by status; enter shows containers."""
+"""Pods: k9s's columns (NAME READY STATUS RESTARTS IP NODE AGE), coloured by status; enter shows containers, `l` the
+log of the default container, `o` the node, ctrl-k kills."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
+from .. import actions
+from ..keys import Key
+from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import pod_category
 from .rows import RowState
 from .spec import ViewSpec
-from .table import TableView
+from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
+
+if TYPE_CHECKING:
+    from ..actions import Host
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+LOGS_KEY = Key("l", "logs", "Logs")
 
 
 class PodsView(TableView):
     view_name = "pods"
+    FOR_KIND = "Pod"
     PICK = ("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE")
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY,
+        Key("o", "show_node", "Show node", hint=False),
+        JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
+        Key("ctrl+k", "kill", "Kill", destructive=True),
+        DELETE_KEY, *LIST_KEYS,
+    )
 
     def category(self, state: RowState) -> str:
         return pod_category(self.cell(state, "STATUS"), self.cell(state, "READY"))
@@ -18,3 +38,32 @@ class PodsView(TableView):
     def drill(self, state: RowState) -> ViewSpec | None:
         meta = state.obj["metadata"]
         return ViewSpec(view="containers", kind="Pod", namespace=meta.get("namespace"), name=meta["name"])
+
+    def log_container(self, pod: actions.Obj) -> str:
+        """The container `l` shows: the pod's default container (kubectl's annotation), else its first."""
+        annotations = pod["metadata"].get("annotations") or {}
+        names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or ()]
+        return annotations.get(DEFAULT_CONTAINER_ANNOTATION) or (names[0] if names else "")
+
+    async def do_logs(self, host: Host, _: Key) -> None:
+        if (pod := self.target(host)) is None:
+            return
+        meta = pod["metadata"]
+        await host.push(ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
+                                 container=self.log_container(pod)))
+
+    async def do_show_node(self, host: Host, _: Key) -> None:
+        """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
+        if (pod := self.target(host)) is None:
+            return
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            host.flash(f"pod {pod['metadata']['name']} is not scheduled on a node yet", "warn")
+            return
+        await host.push(ViewSpec(view="nodes", kind="Node", name=node))
+
+    def do_kill(self, host: Host, _: Key) -> None:
+        if marked := self.marked():
+            actions.delete_marked(host, self.kind, marked, force=True, cleared=self.clear_marks)
+        elif (pod := self.target(host)) is not None:
+            actions.kill(host, self.kind, pod)

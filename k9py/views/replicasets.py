@@ -1,11 +1,20 @@
-"""ReplicaSets: DESIRED CURRENT READY; enter shows the pods it selects; ctrl-l rolls its deployment back to it."""
+"""ReplicaSets: DESIRED CURRENT READY; enter shows the pods it selects; `s` scales; ctrl-l rolls its deployment
+back to it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
+from .. import actions
+from ..keys import Key
+from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import replicas_category
 from .rows import RowState
 from .spec import ViewSpec
-from .table import TableView
+from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, SCALE_KEY, TableView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 
 def _int(text: str) -> int:
@@ -17,6 +26,13 @@ def _int(text: str) -> int:
 
 class ReplicaSetsView(TableView):
     view_name = "replicasets"
+    FOR_KIND = "ReplicaSet"
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
+        SCALE_KEY,
+        Key("ctrl+l", "rollback", "Rollback", destructive=True),
+        *LIST_KEYS,
+    )
 
     def category(self, state: RowState) -> str:
         desired = _int(self.cell(state, "DESIRED"))
@@ -28,3 +44,7 @@ class ReplicaSetsView(TableView):
         meta = state.obj["metadata"]
         return ViewSpec(view="pods", kind="Pod", namespace=meta.get("namespace"),
                         selector=self.backend.workload_selector(state.obj))
+
+    def do_rollback(self, host: Host, _: Key) -> None:
+        if (obj := self.target(host)) is not None:
+            actions.rollback(host, self.kind, obj)

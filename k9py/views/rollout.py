@@ -9,17 +9,20 @@ ReplicaSets changes (and every second, for the ages) and repainted only when wha
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
+from .. import actions
 from ..backend import Backend, BackendError, Change, RolloutRevision, RolloutStatus, Subscription
+from ..keys import Key
 from ..theme import Theme
 from ..widgets.table import ResourceTable
-from .base import ViewMixin, table_frame_css
+from .base import MOVE_KEYS, OBJECT_KEYS, ViewMixin, table_frame_css
 from .rollout_render import COLUMNS, render_progress, revision_category, revision_cells
 from .spec import ViewSpec
 
@@ -27,6 +30,9 @@ Obj = dict[str, Any]
 FRAME_SECONDS = 0.1
 REFRESH_SECONDS = 1.0
 Row = tuple[str, tuple[str, ...], str]  # (ReplicaSet name, cells, colour category)
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 
 class RolloutView(ViewMixin, Vertical):
@@ -39,6 +45,10 @@ class RolloutView(ViewMixin, Vertical):
     """
 
     view_name = "rollout"
+    # y and d show the panel's deployment; ctrl-l rolls it back to the selected revision
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, *OBJECT_KEYS,
+                                       Key("ctrl+l", "rollback_revision", "Rollback", destructive=True))
+    ONE_OBJECT = True
 
     def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
         super().__init__()
@@ -151,3 +161,13 @@ class RolloutView(ViewMixin, Vertical):
 
     def move(self, how: str) -> None:
         self.table.move(how)
+
+    def focus_target(self) -> Widget:
+        return self.table
+
+    def do_rollback_revision(self, host: Host, _: Key) -> None:
+        revision = self.selected_revision()
+        if revision is None:
+            host.flash("nothing selected", "warn")
+            return
+        actions.rollback_to(host, self.spec.name, self.namespace, revision)

@@ -7,16 +7,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING, ClassVar
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from .generic import GenericView
+from ..keys import Key
+from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
+from .table import DELETE_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
 from .text import TextView
 from .yaml import to_yaml
 
+if TYPE_CHECKING:
+    from ..actions import Host
 
-class SecretsView(GenericView):
+
+class SecretsView(TableView):
     view_name = "secrets"
+    FOR_KIND = "Secret"
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS, *NAMESPACE_KEYS, *OBJECT_KEYS, Key("x", "decode", "Decode"), JUMP_OWNER_KEY, *MARK_KEYS,
+        EDIT_KEY, DELETE_KEY, *LIST_KEYS,
+    )
+
+    async def do_decode(self, host: Host, _: Key) -> None:
+        await self.open_detail(host, "decode")
 
 
 def decoded(data: dict[str, str]) -> dict[str, str]:
@@ -36,7 +50,7 @@ def decoded(data: dict[str, str]) -> dict[str, str]:
 
 
 class DecodeView(TextView):
-    view_name = "decode"
+    view_name = "decode"  # `x` on a secret
     label = "decode"
 
     def render_body(self) -> str | None:

@@ -7,14 +7,20 @@ runs), so it is simply recomputed every second and repainted only when a row's t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..backend import Backend, BackendError, SourceRow
+from ..keys import Key
 from ..theme import Theme
-from .base import table_frame_css
+from .base import EDIT_KEY, MOVE_KEYS, table_frame_css
 from .listed import ListedView
 from .spec import ViewSpec
 from .text import TextView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 Obj = dict[str, Any]
 REFRESH_SECONDS = 1.0
@@ -37,6 +43,14 @@ class SourcesView(ListedView):
 
     view_name = "sources"
     NO_LABELS = "sources rows have no labels: filter by text instead"
+    # `S` and `w` mean sort and wrap elsewhere; here they re-sync and write back
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        *MOVE_KEYS, EDIT_KEY,
+        Key("d", "source_drift", "Drift/Describe"),
+        Key("S", "resync", "Re-sync", display="shift-s", destructive=True),
+        Key("ctrl+s", "resync_all", "Re-sync all", destructive=True),
+        Key("w", "write_back", "Write live to file", destructive=True),
+    )
 
     def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
         self.rows: dict[str, SourceRow] = {}
@@ -72,6 +86,47 @@ class SourcesView(ListedView):
             return self.backend.get(self.backend.resolve(row.kind), row.name, row.namespace or None)
         except BackendError:
             return None
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def object_row(self, host: Host, action: str) -> SourceRow | None:
+        """The object row under the cursor, or None after flashing why `action` cannot apply."""
+        row = self.selected_row()
+        if row is None:
+            host.flash("nothing selected", "warn")
+            return None
+        if row.is_error:
+            host.flash(f"{row.location} is a manifest error, not an object: fix the file to {action} it", "warn")
+            return None
+        return row
+
+    def do_edit(self, host: Host, _: Key) -> None:
+        """`e`: the file that declares the object (or holds the error) at its line."""
+        row = self.selected_row()
+        if row is None or not row.path:
+            host.flash("nothing selected", "warn")
+            return
+        host.edit(Path(row.path), row.line, row.location)
+
+    async def do_source_drift(self, host: Host, _: Key) -> None:
+        if (row := self.object_row(host, "describe")) is not None:
+            await host.push(ViewSpec(view="drift", kind=row.kind, namespace=row.namespace or None, name=row.name))
+
+    async def _run(self, host: Host, action: Awaitable[str]) -> None:
+        await host.run(action)
+        if self.is_attached:
+            self.refresh_rows()  # show the new sync status now, not at the next tick
+
+    async def do_resync(self, host: Host, _: Key) -> None:
+        if (row := self.object_row(host, "re-sync")) is not None and row.object_key is not None:
+            await self._run(host, self.backend.resync(row.object_key))
+
+    async def do_resync_all(self, host: Host, _: Key) -> None:
+        await self._run(host, self.backend.resync())
+
+    async def do_write_back(self, host: Host, _: Key) -> None:
+        if (row := self.object_row(host, "write back")) is not None and row.object_key is not None:
+            await self._run(host, self.backend.write_back(row.object_key))
 
 
 class DriftView(TextView):

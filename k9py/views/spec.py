@@ -18,8 +18,3 @@ class ViewSpec:
     filter: str = ""  # the `/` filter, kept when the user drills in and comes back
     wide: bool = False
 
-    @property
-    def crumb(self) -> str:
-        if self.view in ("yaml", "describe", "logs", "containers", "drift", "rollout", "decode"):
-            return f"{self.view}:{self.name}" + (f":{self.container}" if self.container else "")
-        return self.view if self.view != "generic" else self.kind.lower()

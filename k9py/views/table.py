@@ -8,21 +8,28 @@ for the rows on screen and fades the added/modified highlights.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 
+from .. import actions
 from ..backend import Backend, BackendError, Change, Subscription
+from ..keys import Key
 from ..theme import Theme
 from ..widgets.table import ResourceTable, TableRow
-from .base import ViewMixin, table_frame_css
+from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS, ViewMixin, table_frame_css
 from .rows import RowFilter, RowState, delta
 from .spec import ViewSpec
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 Obj = dict[str, Any]
 
@@ -37,13 +44,39 @@ LOAD_BUDGET_SECONDS = 0.014
 FIRST_LOAD_ROWS = 60  # the first frame of a new view comes fast: a screenful of rows is enough
 LOAD_STEP = 100
 
+# The table views' keys, for each view to pick from in its KEYS (TableView.KEYS: the keys every object list has).
+DRILL_KEY = Key("enter", "enter", "View", group="navigation")  # `drill`: where enter leads
+NAMESPACE_KEYS: tuple[Key, ...] = (
+    Key("0", "all_namespaces", "All namespaces", group="navigation", hint=False),
+    Key("1", "favorite", "Favourite namespace (1-9)", display="1-9", group="navigation", hint=False),
+    *(Key(str(n), "favorite", f"Favourite namespace {n}", group="navigation", hint=False, listed=False)
+      for n in range(2, 10)),
+)
+JUMP_OWNER_KEY = Key("J", "jump_owner", "Jump owner", display="shift-j", hint=False)
+# space marks rows for kill/delete, as in k9s; ctrl-space marks every row between the last mark and here
+MARK_KEYS: tuple[Key, ...] = (
+    Key("space", "mark", "Mark"),
+    Key("ctrl+@", "mark_range", "Mark range", display="ctrl-space", hint=False),
+    Key("ctrl+backslash", "clear_marks", "Clear marks", display="ctrl-\\", hint=False),
+)
+DELETE_KEY = Key("ctrl+d", "delete", "Delete", destructive=True)
+SCALE_KEY = Key("s", "scale", "Scale", destructive=True)
+WIDE_KEY = Key("ctrl+w", "wide", "Wide", hint=False)
+SORT_NAME_KEY = Key("N", "sort_name", "Sort by name", display="shift-n", hint=False)
+SORT_AGE_KEY = Key("A", "sort_age", "Sort by age", display="shift-a", hint=False)
+SORT_STATUS_KEY = Key("S", "sort_status", "Sort by status", display="shift-s", hint=False)
+LIST_KEYS = (WIDE_KEY, SORT_NAME_KEY, SORT_AGE_KEY, SORT_STATUS_KEY)
+
 
 class TableView(ViewMixin, Vertical):
-    """A live table of one kind. Subclasses pick columns, colours, sort order and where enter leads."""
+    """A live table of one kind. Subclasses pick columns, colours, sort order, where enter leads and their keys."""
 
     DEFAULT_CSS = table_frame_css("TableView")
 
-    view_name = "generic"
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, *NAMESPACE_KEYS, *OBJECT_KEYS, JUMP_OWNER_KEY, *MARK_KEYS,
+                                       EDIT_KEY, DELETE_KEY, *LIST_KEYS)
+    KEPT = True
+    FOR_KIND: ClassVar[str] = ""  # the kind this is the table view of (`table_spec`); others get the generic one
     # Columns taken from the kind's wide row when not in wide mode (k9s shows IP and NODE for pods).
     PICK: ClassVar[tuple[str, ...]] = ()
     SORT_REVERSE: ClassVar[bool] = False
@@ -498,3 +531,119 @@ class TableView(ViewMixin, Vertical):
 
     def move(self, how: str) -> None:
         self.table.move(how)
+
+    @property
+    def display_name(self) -> str:
+        return self.kind.plural
+
+    def focus_target(self) -> Widget:
+        return self.table
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def target(self, host: Host) -> Obj | None:
+        """The object under the cursor, or None after saying there is none."""
+        obj = self.selected()
+        if obj is None:
+            host.flash("nothing selected", "warn")
+        return obj
+
+    async def do_enter(self, host: Host, _: Key) -> None:
+        spec = self.drill_spec()
+        if spec is None:
+            if self.selected() is None:
+                host.flash("nothing selected", "warn")
+            return
+        await host.push(spec)
+
+    async def switch_namespace(self, host: Host, namespace: str | None) -> None:
+        """0-9: `namespace` becomes the current one, and this view shows it."""
+        host.namespace = namespace
+        if not self.kind.namespaced:
+            host.flash(f"namespace: {namespace or 'all'} ({self.kind.plural} are not namespaced)")
+            return
+        await host.show_namespace(namespace)
+
+    async def do_all_namespaces(self, host: Host, _: Key) -> None:
+        await self.switch_namespace(host, None)
+
+    async def do_favorite(self, host: Host, key: Key) -> None:
+        index = int(key.key) - 1
+        if index >= len(host.favourites):
+            host.flash(f"no favourite namespace <{key.key}>", "warn")
+            return
+        await self.switch_namespace(host, host.favourites[index])
+
+    async def do_jump_owner(self, host: Host, _: Key) -> None:
+        """shift-j: the object's controller (pod → ReplicaSet → Deployment), alone in its view (k9s's Jump Owner)."""
+        if (obj := self.target(host)) is None:
+            return
+        meta = obj["metadata"]
+        owner = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
+        if owner is None:
+            host.flash(f"{self.kind.singular}/{meta['name']} has no owner: nothing controls it", "warn")
+            return
+        try:
+            kind = self.backend.resolve(owner["kind"])
+        except BackendError as exc:
+            host.flash(f"its owner {owner['kind']}/{owner['name']}: {exc}", "error")
+            return
+        from . import table_spec  # the registry of views, which imports this module
+
+        spec = table_spec(kind.kind, meta.get("namespace") if kind.namespaced else None)
+        await host.push(dataclasses.replace(spec, name=owner["name"]))
+
+    def do_mark(self, host: Host, _: Key) -> None:
+        self.toggle_mark()
+
+    def do_mark_range(self, host: Host, _: Key) -> None:
+        host.flash(f"{self.mark_range()} marked")
+
+    def do_clear_marks(self, host: Host, _: Key) -> None:
+        count = self.clear_marks()
+        host.flash(f"{count} mark{'s' if count != 1 else ''} cleared" if count else "nothing marked")
+
+    def do_edit(self, host: Host, _: Key) -> None:
+        """`e`: the manifest that declares the object, in the user's editor."""
+        if (obj := self.target(host)) is None:
+            return
+        meta = obj["metadata"]
+        manifest = self.backend.manifest_of(self.kind, meta["name"], meta.get("namespace"))
+        if manifest is None:
+            owned = any(ref.get("controller") for ref in meta.get("ownerReferences") or ())
+            host.flash(f"{self.kind.singular}/{meta['name']} is not declared in a watched folder: e edits manifests, "
+                       f"not live objects{' (shift-j jumps to its owner)' if owned else ''}", "warn")
+            return
+        host.edit(manifest.path, manifest.line, manifest.shown)
+
+    def do_delete(self, host: Host, _: Key) -> None:
+        if marked := self.marked():
+            actions.delete_marked(host, self.kind, marked, force=False, cleared=self.clear_marks)
+        elif (obj := self.target(host)) is not None:
+            actions.delete(host, self.kind, obj)
+
+    def do_scale(self, host: Host, _: Key) -> None:
+        if (obj := self.target(host)) is not None:
+            actions.scale(host, self.kind, obj)
+
+    async def do_wide(self, host: Host, _: Key) -> None:
+        await host.reopen(wide=not host.spec.wide)
+
+    def sort(self, host: Host, column: str) -> None:
+        if column == "STATUS" and "STATUS" not in self.columns:
+            # events have a TYPE, not a STATUS; containers a STATE
+            column = next((c for c in ("TYPE", "STATE") if c in self.columns), column)
+        error = self.sort_column(column)
+        if error:
+            host.flash(error, "warn")
+        else:
+            host.flash(f"sorted by {column.lower()}, {'descending' if self.sort_descending else 'ascending'}")
+
+    def do_sort_name(self, host: Host, _: Key) -> None:
+        self.sort(host, "NAME")
+
+    def do_sort_age(self, host: Host, _: Key) -> None:
+        self.sort(host, "AGE")
+
+    def do_sort_status(self, host: Host, _: Key) -> None:
+        self.sort(host, "STATUS")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,9 +11,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..backend import Backend
+from ..keys import Key
 from ..theme import Theme
-from .base import ViewMixin, scroll
+from .base import MOVE_KEYS, ViewMixin, scroll
 from .spec import ViewSpec
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 Obj = dict[str, Any]
 REFRESH_SECONDS = 1.0
@@ -55,6 +59,8 @@ class TextView(ViewMixin, VerticalScroll):
     """
     can_focus = True
     label = "text"
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, Key("w", "wrap", "Wrap"))
+    ONE_OBJECT = True
 
     def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
         super().__init__()
@@ -110,3 +116,6 @@ class TextView(ViewMixin, VerticalScroll):
 
     def move(self, how: str) -> None:
         scroll(self, how)
+
+    def do_wrap(self, host: Host, _: Key) -> None:
+        host.flash(f"wrap {'on' if self.toggle_wrap() else 'off'}")

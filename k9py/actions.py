@@ -1,0 +1,201 @@
+"""What the resource keys do once a view has picked its object (kill, delete, scale, restart, rollback, node
+actions), each behind a dialog that asks first, and what they need from the screen they run on (`Host`).
+
+Views call these with the screen they are shown on, seen only through `Host`: views never import the app, and
+nothing here knows which view called. Every action that changes the cluster asks first in a modal whose default
+button is Cancel, except cordon and uncordon (cheap to undo, and k9s does not ask either). Results and errors go
+to the flash line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .backend import Backend, BackendError, KindRef, RolloutRevision
+from .widgets.dialogs import ConfirmDialog, Dialog, DrainChoice, DrainDialog, ScaleDialog
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from .views.spec import ViewSpec
+
+Obj = dict[str, Any]
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+
+
+class Host(Protocol):
+    """What a view's key handler and an action need from the screen they run on."""
+
+    backend: Backend
+    namespace: str | None  # the current namespace: where 0-9 and the next commands start from
+    favourites: list[str]  # the namespaces 1-9 pick, as the header lists them
+    confirm_kill: bool  # False with --no-confirm-kill
+
+    @property
+    def spec(self) -> ViewSpec:
+        """The spec of the view on screen."""
+        ...
+
+    def flash(self, message: str, level: str = "info") -> None:
+        """Say something on the flash line (levels: info, warn, error)."""
+
+    def ask(self, dialog: Dialog[Any], then: Callable[[Any], Awaitable[None] | None]) -> None:
+        """Open `dialog`; `then` gets its answer (None when it was cancelled)."""
+
+    async def run(self, action: Awaitable[str]) -> None:
+        """Await a backend write and flash what it did, or why it failed."""
+
+    def run_soon(self, action: Awaitable[str]) -> None:
+        """`run` in the background (a drain waits for evictions): the keys stay live meanwhile."""
+
+    async def push(self, spec: ViewSpec) -> None:
+        """Open a view on top of this one (esc comes back)."""
+
+    async def reopen(self, **changes: Any) -> Widget | None:
+        """Show the view on screen again with `changes` to its spec (wide, previous, ...), keeping its filter;
+        returns the view now on screen."""
+
+    async def show_namespace(self, namespace: str | None) -> None:
+        """The view on screen again, in `namespace` (0-9)."""
+
+    async def run_command(self, text: str) -> None:
+        """Run `text` as if typed after `:`."""
+
+    def edit(self, path: Path, line: int, shown: str) -> None:
+        """Open `path` at `line` in the user's editor (`shown`: how the flash line names it)."""
+
+
+def where(obj: Obj) -> tuple[str, str | None]:
+    meta = obj.get("metadata", {})
+    return meta.get("name", ""), meta.get("namespace")
+
+
+def label(kind: KindRef, obj: Obj) -> str:
+    name, namespace = where(obj)
+    return f"{kind.singular} {namespace}/{name}" if namespace else f"{kind.singular} {name}"
+
+
+def confirm(host: Host, title: str, message: str, ok: str, then: Callable[[], Awaitable[str]],
+            after: Callable[[], object] | None = None) -> None:
+    """Ask `message` with Cancel focused; on OK run `then()` and flash its result, then call `after`."""
+
+    async def answered(yes: bool | None) -> None:
+        if yes:
+            await host.run(then())
+            if after is not None:
+                after()
+
+    host.ask(ConfirmDialog(title, message, ok), answered)
+
+
+def kill(host: Host, kind: KindRef, obj: Obj) -> None:
+    name, namespace = where(obj)
+    if not host.confirm_kill:  # --no-confirm-kill: k9s users asked for both ways (derailed/k9s#782)
+        host.run_soon(host.backend.delete(kind, name, namespace, force=True))
+        return
+    confirm(host, "Kill", f"Kill {label(kind, obj)}? (deleted at once, no grace period)", "Kill",
+            lambda: host.backend.delete(kind, name, namespace, force=True))
+
+
+def delete_marked(host: Host, kind: KindRef, objs: list[Obj], force: bool, cleared: Callable[[], object]) -> None:
+    """Kill (force) or delete every marked object after one confirmation, like k9s's bulk actions; `cleared`
+    clears the marks once done."""
+    verb = "Kill" if force else "Delete"
+    if force and not host.confirm_kill:
+        host.run_soon(_delete_all(host, kind, objs, force, cleared))
+        return
+    names = ", ".join(where(o)[0] for o in objs[:3]) + (f" and {len(objs) - 3} more" if len(objs) > 3 else "")
+    plural = kind.plural if len(objs) != 1 else kind.singular
+    confirm(host, verb, f"{verb} {len(objs)} marked {plural}? ({names})", verb,
+            lambda: _delete_all(host, kind, objs, force, cleared))
+
+
+async def _delete_all(host: Host, kind: KindRef, objs: list[Obj], force: bool, cleared: Callable[[], object]) -> str:
+    done, problems = 0, []
+    for obj in objs:
+        name, namespace = where(obj)
+        try:
+            await host.backend.delete(kind, name, namespace, force=force)
+            done += 1
+        except BackendError as exc:
+            problems.append(str(exc))
+    cleared()
+    verb = "killed" if force else "deleted"
+    plural = kind.plural if done != 1 else kind.singular
+    if problems:
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BackendError(f"{done} of {len(objs)} {kind.plural} {verb}; {problems[0]}{more}")
+    return f"{done} {plural} {verb}"
+
+
+def delete(host: Host, kind: KindRef, obj: Obj) -> None:
+    name, namespace = where(obj)
+    confirm(host, "Delete", f"Delete {label(kind, obj)}?", "Delete",
+            lambda: host.backend.delete(kind, name, namespace))
+
+
+def scale(host: Host, kind: KindRef, obj: Obj) -> None:
+    name, namespace = where(obj)
+    current = int((obj.get("spec") or {}).get("replicas", 1))
+
+    async def chosen(replicas: int | None) -> None:
+        if replicas is not None:
+            await host.run(host.backend.scale(kind, name, namespace, replicas))
+
+    host.ask(ScaleDialog(label(kind, obj), current), chosen)
+
+
+def restart(host: Host, kind: KindRef, obj: Obj) -> None:
+    name, namespace = where(obj)
+    confirm(host, "Restart", f"Restart {label(kind, obj)}? (a rolling restart of all its pods)", "Restart",
+            lambda: host.backend.restart(name, namespace or "default"))
+
+
+def rollback(host: Host, kind: KindRef, obj: Obj) -> None:
+    meta = obj.get("metadata", {})
+    owner = next((r for r in meta.get("ownerReferences") or () if r.get("kind") == "Deployment"), None)
+    revision = (meta.get("annotations") or {}).get(REVISION_ANNOTATION, "")
+    if owner is None or not revision.isdigit():
+        host.flash(f"{label(kind, obj)} belongs to no deployment revision; nothing to roll back to", "warn")
+        return
+    deployment, namespace = owner["name"], meta.get("namespace") or "default"
+    confirm(host, "Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision}?", "Rollback",
+            lambda: host.backend.rollback(deployment, namespace, int(revision)))
+
+
+def rollback_to(host: Host, deployment: str, namespace: str, revision: RolloutRevision) -> None:
+    """From the rollout panel: the revision's own images say what the rollback brings back."""
+    images = ", ".join(revision.images) or "no images"
+    already = " It is already the current revision." if revision.is_current else ""
+    confirm(host, "Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision.revision} "
+            f"({images})?{already}", "Rollback",
+            lambda: host.backend.rollback(deployment, namespace, revision.revision))
+
+
+def cordon(host: Host, obj: Obj, cordoned: bool) -> None:
+    host.run_soon(host.backend.cordon(obj["metadata"]["name"], cordoned))
+
+
+def drain(host: Host, obj: Obj) -> None:
+    name = obj["metadata"]["name"]
+
+    def chosen(choice: DrainChoice | None) -> None:
+        if choice is None:
+            return
+        host.flash(f"draining node/{name}: cordoned, evicting its pods")
+        # In the background: the drain returns only when the evicted pods are gone, after their grace periods.
+        host.run_soon(host.backend.drain(name, choice.force, choice.delete_emptydir_data))
+
+    host.ask(DrainDialog(name), chosen)
+
+
+def fail_node(host: Host, obj: Obj) -> None:
+    name = obj["metadata"]["name"]
+    if host.backend.node_failed(name):
+        host.run_soon(host.backend.set_node_failed(name, False))
+        return
+    confirm(host, "Fail node", f"Fail node {name}? Its kubelet stops: the node goes NotReady and its pods are "
+            "evicted once their tolerations run out. Press f again to recover it.", "Fail",
+            lambda: host.backend.set_node_failed(name, True))
