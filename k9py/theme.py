@@ -96,6 +96,69 @@ _SPEC: dict[str, tuple[tuple[str, ...], str]] = {
 # Row colour categories a view may return; each is a Theme attribute.
 STATUS_CATEGORIES = ("normal", "modified", "added", "pending", "error", "highlight", "kill", "completed")
 
+MIN_CONTRAST = 4.5  # WCAG 2 (AA) for text: every bundled skin reaches it for every pair in TEXT_PAIRS
+
+
+@dataclass(frozen=True)
+class TextPair:
+    """Text the dashboard paints in skin colour `fg` on skin colour `bg` (Theme attributes), at `opacity`."""
+
+    where: str
+    fg: str
+    bg: str
+    opacity: float = 1.0
+
+
+def _pairs(where: str, fgs: tuple[str, ...], bg: str) -> tuple[TextPair, ...]:
+    return tuple(TextPair(where, fg, bg) for fg in fgs)
+
+
+_TITLE = ("title_fg", "title_highlight", "title_counter", "title_filter", "error")  # a frame's title, `<gone>`
+# Every colour pair the dashboard paints text in. A widget that paints text in a new pair adds it here, and
+# tests/test_tui_theme.py holds every bundled skin to MIN_CONTRAST for it.
+TEXT_PAIRS: tuple[TextPair, ...] = (
+    TextPair("the screen's text", "body_fg", "body_bg"),
+    *_pairs("header", ("info_fg", "info_section", "pending", "error", "logo", "menu_numkey", "menu_fg"), "body_bg"),
+    TextPair("header: PAUSED (reversed)", "body_bg", "pending"),
+    *_pairs("key hints and help", ("menu_key", "menu_fg", "title_highlight"), "body_bg"),
+    *_pairs("flash line", ("info_section", "pending", "error"), "body_bg"),
+    TextPair("crumbs", "crumb_fg", "crumb_bg"),
+    TextPair("crumbs: the current view", "crumb_fg", "crumb_active"),
+    *_pairs("table rows", ("table_fg", "mark", *STATUS_CATEGORIES), "table_bg"),
+    *_pairs("table and rollout titles", _TITLE, "table_bg"),
+    *_pairs("rollout panel", ("yaml_key", "yaml_value"), "table_bg"),
+    TextPair("table column header", "header_fg", "header_bg"),
+    TextPair("table column header: the sort column", "sorter", "header_bg"),
+    TextPair("table cursor row", "cursor_fg", "cursor_bg"),
+    *_pairs("YAML, describe and help titles", _TITLE, "body_bg"),
+    *_pairs("YAML and describe", ("yaml_key", "yaml_colon", "yaml_value"), "body_bg"),
+    *_pairs("logs", ("logs_fg", "error", "info_fg", "info_section", "completed", *_TITLE), "logs_bg"),
+    TextPair("prompt", "prompt_fg", "prompt_bg"),
+    TextPair("prompt: the suggestion (widgets/prompt.py paints it at 60%)", "prompt_suggest", "prompt_bg", 0.6),
+    *_pairs("dialogs", ("dialog_fg", "dialog_label", "dialog_field", "error"), "dialog_bg"),
+    TextPair("dialog button", "button_fg", "button_bg"),
+    TextPair("dialog button: focused", "button_focus_fg", "button_focus_bg"),
+)
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+    parsed = Color.parse(colour)
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(parsed.r) + 0.7152 * linear(parsed.g) + 0.0722 * linear(parsed.b)
+
+
+def contrast_ratio(fg: str, bg: str, opacity: float = 1.0) -> float:
+    """WCAG 2's contrast ratio (1 to 21) of text in `fg`, painted at `opacity` over `bg`, against `bg`."""
+    if opacity < 1.0:
+        fg = Color.parse(bg).blend(Color.parse(fg), opacity).hex
+    lighter, darker = sorted((relative_luminance(fg), relative_luminance(bg)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
 
 class ThemeError(Exception):
     pass
@@ -159,6 +222,9 @@ class Theme:
     def status(self, category: str) -> str:
         """The colour of a row category ("normal", "error", ...); unknown categories read as normal."""
         return getattr(self, category) if category in STATUS_CATEGORIES else self.normal
+
+    def contrast(self, pair: TextPair) -> float:
+        return contrast_ratio(getattr(self, pair.fg), getattr(self, pair.bg), pair.opacity)
 
     def textual_theme(self) -> TextualTheme:
         """A Textual theme carrying the skin: built-in variables for widgets, `k9-*` variables for our CSS."""

@@ -45,6 +45,7 @@ from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
 from k9py.widgets.help import HelpScreen
 
 SIZE = (120, 32)
+SMALL = (80, 24)  # the classic terminal: the header drops its big logo, the hints wrap onto three lines
 SEED = 7
 Scenario = Callable[[Cluster], Awaitable[None]]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
@@ -182,8 +183,8 @@ def steady_cursors(pilot: Pilot[None]) -> None:
         field.cursor_blink = False
 
 
-def snapshot(snap_compare: SnapCompare, app: K9App, run_before: RunBefore) -> None:
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+def snapshot(snap_compare: SnapCompare, app: K9App, run_before: RunBefore, size: tuple[int, int] = SIZE) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 # --- the views ---------------------------------------------------------------------------------------------------
@@ -295,6 +296,35 @@ def test_deployments_high_contrast_theme(snap_compare: SnapCompare) -> None:
     snapshot(snap_compare, dashboard(skin=load_theme("high-contrast")), showing("deployments", rows=5, via=":deploy"))
 
 
+# --- 80x24 -------------------------------------------------------------------------------------------------------
+
+
+def test_pods_at_80x24(snap_compare: SnapCompare) -> None:
+    """The header without its big logo (a small `k9py` instead), pods counted by phase and the crash loop named;
+    every hint of the view on three lines."""
+    snapshot(snap_compare, dashboard(), showing("pods", rows=9), SMALL)
+
+
+def test_deployments_at_80x24(snap_compare: SnapCompare) -> None:
+    snapshot(snap_compare, dashboard(), showing("deployments", rows=5, via=":deploy"), SMALL)
+
+
+def test_nodes_at_80x24(snap_compare: SnapCompare) -> None:
+    """The node view's hints, `<f> Fail/Recover` and `<r> Drain` included, one space apart to fit three lines."""
+    snapshot(snap_compare, dashboard(), showing("nodes", rows=4, via=":no"), SMALL)
+
+
+def test_help_screen_at_80x24(snap_compare: SnapCompare) -> None:
+    """`?` over the pods view at 80 columns: the groups stacked two by two."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await opened(pilot, "pods", rows=9)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+
+    snapshot(snap_compare, dashboard(), run_before, SMALL)
+
+
 # --- the sources view --------------------------------------------------------------------------------------------
 
 GOOD = """\
@@ -337,10 +367,8 @@ spec:
 """
 
 
-def test_sources_with_a_manifest_error(snap_compare: SnapCompare, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """`:src` over a watched folder: the manifest error first (file:line:col and why), then each declared object
-    Synced and Healthy; the flash line names the error too."""
+def sources_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[K9App, RunBefore]:
+    """A watched folder with a namespace, a deployment and a broken file; `run_before` opens `:src` on it."""
     folder = tmp_path / "manifests"
     folder.mkdir()
     (folder / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
@@ -363,4 +391,16 @@ def test_sources_with_a_manifest_error(snap_compare: SnapCompare, tmp_path: Path
         await settled(pilot, "sources", rows=3)
         assert screen.flash_line.level == "error"
 
-    snapshot(snap_compare, dashboard(nodes_up, paths=["manifests"]), run_before)
+    return dashboard(nodes_up, paths=["manifests"]), run_before
+
+
+def test_sources_with_a_manifest_error(snap_compare: SnapCompare, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`:src` over a watched folder: the manifest error first (file:line:col and why), then each declared object
+    Synced and Healthy; the flash line names the error too."""
+    snapshot(snap_compare, *sources_scenario(tmp_path, monkeypatch))
+
+
+def test_sources_at_80x24(snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sources view at 80x24: the header names the folder, Synced, and its one error."""
+    snapshot(snap_compare, *sources_scenario(tmp_path, monkeypatch), SMALL)

@@ -1,4 +1,8 @@
-"""The flash line: the result of the last action or an error, gone after a few seconds."""
+"""The flash line: the result of the last action or an error, gone after a few seconds.
+
+On a terminal under 12 lines (fit.SHORT_HEIGHT) the line takes no room while it has nothing to say, so the table
+keeps one more row; a message takes its line back for as long as it shows.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ..theme import Theme
+from .fit import SHORT_HEIGHT, follow_screen_size, screen_size
 
 FLASH_SECONDS = 4.0
 
@@ -17,6 +22,9 @@ class Flash(Static):
         height: 1;
         background: $k9-body-bg;
         padding: 0 1;
+    }
+    Flash.-idle-folded {
+        display: none;
     }
     """
 
@@ -36,7 +44,18 @@ class Flash(Static):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(FLASH_SECONDS, self.clear)
+        self._fold()
 
     def clear(self) -> None:
         self.message = ""
         self.update("")
+        self._fold()
+
+    def on_mount(self) -> None:
+        follow_screen_size(self, lambda _size: self._fold())
+        self._fold()
+
+    def _fold(self) -> None:
+        """No line while idle on a terminal under SHORT_HEIGHT lines."""
+        if self.is_mounted:
+            self.set_class(not self.message and screen_size(self).height < SHORT_HEIGHT, "-idle-folded")
