@@ -3,15 +3,21 @@ actions), each behind a dialog that asks first, and what they need from the scre
 
 Views call these with the screen they are shown on, seen only through `Host`: views never import the app, and
 nothing here knows which view called. Every action that changes the cluster asks first in a modal whose default
-button is Cancel, except cordon and uncordon (cheap to undo, and k9s does not ask either). Results and errors go
-to the flash line.
+button is Cancel, cordon and uncordon too (as k9s asks). Results and errors go to the flash line.
+
+The dialogs answer to their buttons, as k9s's do: Tab or ← from Cancel to the action's button (in the drain
+dialog Tab goes through its options first), Enter presses it; `n` and esc cancel. `y` does not confirm: it is the
+YAML key of every object view, and typed right after ctrl-d, ctrl-k or r (`ctrl-d y` typed fast, or in one
+burst) it was meant for the view one press earlier, never as a yes. A `y` the dialog gets says how to confirm.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from textual.widgets import Label
 
 from .backend import Backend, BackendError, KindRef, RolloutRevision
 from .widgets.dialogs import ConfirmDialog, Dialog, DrainChoice, DrainDialog, ScaleDialog
@@ -67,6 +73,41 @@ class Host(Protocol):
         """Open `path` at `line` in the user's editor (`shown`: how the flash line names it)."""
 
 
+class _NoYes:
+    """A `y` given to a confirming dialog is no answer: the message says how to confirm instead."""
+
+    ok_label = "OK"
+    how = "Tab to {ok}"  # from Cancel, where the dialog opens, to the action's button
+    _told = False
+
+    def how_to_confirm(self) -> None:
+        if self._told:
+            return
+        self._told = True
+        label = self.query_one(".message", Label)  # type: ignore[attr-defined]
+        how = self.how.format(ok=self.ok_label)
+        label.update(f"{label.content}\n\n(y is no answer here: {how}, then Enter; esc cancels)")
+
+
+class Confirm(_NoYes, ConfirmDialog):
+    """Cancel focused; Tab to the action's button and Enter to confirm; `n`, esc or Enter on Cancel to cancel."""
+
+    KEYS: ClassVar[dict[str, str]] = {"n": "no", "escape": "no", "y": "how_to_confirm"}
+
+    def __init__(self, title: str, message: str, ok: str = "OK") -> None:
+        super().__init__(title, message, ok)
+        self.ok_label = ok
+
+
+class Drain(_NoYes, DrainDialog):
+    """k9s's drain dialog, with its options (`f`, `e` toggle them); Drain is a button like any other."""
+
+    KEYS: ClassVar[dict[str, str]] = {"n": "cancel", "escape": "cancel", "f": "toggle_force", "e": "toggle_emptydir",
+                                      "y": "how_to_confirm"}
+    ok_label = "Drain"
+    how = "← to {ok}"  # Tab goes through the options first
+
+
 def where(obj: Obj) -> tuple[str, str | None]:
     meta = obj.get("metadata", {})
     return meta.get("name", ""), meta.get("namespace")
@@ -87,7 +128,7 @@ def confirm(host: Host, title: str, message: str, ok: str, then: Callable[[], Aw
             if after is not None:
                 after()
 
-    host.ask(ConfirmDialog(title, message, ok), answered)
+    host.ask(Confirm(title, message, ok), answered)
 
 
 def kill(host: Host, kind: KindRef, obj: Obj) -> None:
@@ -175,7 +216,13 @@ def rollback_to(host: Host, deployment: str, namespace: str, revision: RolloutRe
 
 
 def cordon(host: Host, obj: Obj, cordoned: bool) -> None:
-    host.run_soon(host.backend.cordon(obj["metadata"]["name"], cordoned))
+    name = obj["metadata"]["name"]
+    if cordoned:
+        message = f"Cordon node {name}? No new pod is scheduled on it; its pods keep running."
+    else:
+        message = f"Uncordon node {name}? New pods can be scheduled on it again."
+    verb = "Cordon" if cordoned else "Uncordon"
+    confirm(host, verb, message, verb, lambda: host.backend.cordon(name, cordoned))
 
 
 def drain(host: Host, obj: Obj) -> None:
@@ -188,7 +235,7 @@ def drain(host: Host, obj: Obj) -> None:
         # In the background: the drain returns only when the evicted pods are gone, after their grace periods.
         host.run_soon(host.backend.drain(name, choice.force, choice.delete_emptydir_data))
 
-    host.ask(DrainDialog(name), chosen)
+    host.ask(Drain(name), chosen)
 
 
 def fail_node(host: Host, obj: Obj) -> None:

@@ -252,12 +252,13 @@ class MainScreen(Screen[None]):
         # Freeing a 10,000-row view takes a while: let the new view's first frame go out first.
         self.call_after_refresh(view.remove)
 
-    def _remember_filter(self) -> None:
+    def _remember(self) -> None:
+        """Keep the view's filter and cursor row in its crumb, for when it is shown again."""
         if self.view is not None:
-            self.stack.remember_filter(self.view.filter_text)  # type: ignore[attr-defined]
+            self.stack.remember(self.view.filter_text, self.view.cursor_key())  # type: ignore[attr-defined]
 
     async def push(self, spec: ViewSpec) -> None:
-        self._remember_filter()
+        self._remember()
         self.stack.push(spec)
         await self._show_top()
 
@@ -266,12 +267,12 @@ class MainScreen(Screen[None]):
         await self._show_top()
 
     async def reopen(self, **changes: Any) -> Widget | None:
-        self._remember_filter()
+        self._remember()
         await self.replace(dataclasses.replace(self.stack.top, **changes))
         return self.view
 
     async def show_namespace(self, namespace: str | None) -> None:
-        self._remember_filter()
+        self._remember()
         spec = dataclasses.replace(self.stack.top, namespace=namespace)
         if len(self.stack) == 1:  # a view a command opened: the same command in another namespace
             self.stack.history.record(spec)
@@ -471,9 +472,10 @@ class MainScreen(Screen[None]):
         for widget in (self.header, self.crumbs, self.flash_line, self.hints):
             widget.skin = skin
         self._refresh_header()
-        # Rows and titles are coloured in Python, when painted: rebuild the view from its spec (cursor and sort
-        # order start over), and forget the kept ones, painted in the old colours.
-        self._remember_filter()
+        # Rows and titles are coloured in Python, when painted: rebuild the view from its spec (the sort order
+        # starts over; the filter and the cursor's row are kept), and forget the kept ones, painted in the old
+        # colours (each finds its cursor's row again from its crumb when esc comes back to it).
+        self._remember()
         for view in self.stack.let_go():
             self._drop(view)
         await self._show_top(keep_old=False)

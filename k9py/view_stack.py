@@ -22,7 +22,8 @@ KEPT_VIEWS = 3  # hidden table views kept live for a quick way back
 
 
 def _kept_key(spec: ViewSpec) -> ViewSpec:
-    return dataclasses.replace(spec, filter="")  # a kept view shows any filter the crumbs remember
+    # A kept view shows any filter the crumbs remember, and its cursor is where it was.
+    return dataclasses.replace(spec, filter="", cursor="")
 
 
 class ViewStack:
@@ -77,10 +78,11 @@ class ViewStack:
         """Drop the top spec, whatever is under it (a view that could not be built)."""
         self.specs.pop()
 
-    def remember_filter(self, text: str) -> None:
-        """The filter the top view shows now, so coming back to it shows it again."""
+    def remember(self, filter_text: str, cursor: str) -> None:
+        """The filter the top view shows now and the row its cursor is on, so coming back to it (esc, a view
+        built anew) shows them again."""
         if self.specs:
-            self.specs[-1] = dataclasses.replace(self.specs[-1], filter=text)
+            self.specs[-1] = dataclasses.replace(self.specs[-1], filter=filter_text, cursor=cursor)
 
     # --- the views kept hidden -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import pytest
 import tui_support
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
-from tui_support import SAMPLE_PODS, burst, dashboard, table
+from tui_support import CONFIRM, SAMPLE_PODS, burst, dashboard, table
 
 from k9py.app import MainScreen
 from k9py.theme import STATUS_CATEGORIES, load_theme
@@ -71,7 +71,7 @@ async def test_drain_evicts_the_node_and_its_pods_come_back_elsewhere() -> None:
         dialog = app.screen
         assert isinstance(dialog, DrainDialog)
         assert dialog.focused is not None and dialog.focused.id == "cancel"  # a stray enter drains nothing
-        await pilot.press("y")
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: "drained" in screen.flash_line.message, timeout=15)
         count = len(victims)
         assert screen.flash_line.message == f"node/node-1 drained ({count} pod{'' if count == 1 else 's'} evicted)"
@@ -89,7 +89,7 @@ async def test_drain_refuses_a_bare_pod_unless_forced() -> None:
         await filtered(pilot, screen, "node-1")
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, DrainDialog))
-        await pilot.press("y")
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: "not drained" in screen.flash_line.message)
         assert screen.flash_line.level == "error"
         assert screen.flash_line.message == (
@@ -210,24 +210,24 @@ async def test_p_in_logs_shows_the_previous_container(tmp_path: Path) -> None:
 # --- keys typed in one burst with the key that opens a dialog ----------------------------------------------------
 
 
-async def test_ctrl_k_y_in_one_burst_kills_the_pod() -> None:
+async def test_ctrl_k_left_enter_in_one_burst_kills_the_pod() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         view = await filtered(pilot, screen, "redis")
         victim = view.visible_names()[0]
-        burst(app, "ctrl+k", "y")
+        burst(app, "ctrl+k", *CONFIRM)  # the dialog takes the keys typed with the one that opened it, in order
         await until(pilot, lambda: cluster.get("pod", victim, "shop") is None)
         assert screen.flash_line.message == f"pod/{victim} killed"
         assert not isinstance(app.screen, ConfirmDialog)
 
 
-async def test_ctrl_k_y_pressed_without_pause_kills_the_pod() -> None:
-    # Pilot lets the app go idle between the two keys, so this is the slow path; the burst tests race.
+async def test_ctrl_k_left_enter_pressed_without_pause_kills_the_pod() -> None:
+    # Pilot lets the app go idle between the keys, so this is the slow path; the burst tests race.
     async with dashboard() as (_app, pilot, screen, cluster):
         await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
         view = await filtered(pilot, screen, "redis")
         victim = view.visible_names()[0]
-        await pilot.press("ctrl+k", "y")
+        await pilot.press("ctrl+k", *CONFIRM)
         await until(pilot, lambda: cluster.get("pod", victim, "shop") is None)
 
 

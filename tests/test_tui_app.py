@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from textual import events
-from tui_support import SAMPLE_PODS, SPEED, command, dashboard, paste, table, until
+from tui_support import CONFIRM, SAMPLE_PODS, SPEED, command, dashboard, paste, table, until
 
 from k9py.backend import EngineBackend
 from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
@@ -116,7 +116,7 @@ async def test_kill_pod_asks_then_a_replacement_appears() -> None:
         victim = view.visible_names()[0]
         await pilot.press("ctrl+k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("y")
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: view.visible_names() and view.visible_names() != [victim])
         replacement = view.visible_names()
         assert len(replacement) == 1 and replacement[0].startswith("redis-") and replacement[0] != victim
@@ -215,9 +215,11 @@ async def test_node_view_fail_and_recover() -> None:
         await until(pilot, lambda: table(screen).row_count == 3)
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("y")
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: app.backend.node_failed("node-1"))
         await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: "cordoned" in screen.flash_line.message)
         await pilot.press("f")  # recovering asks nothing
         await until(pilot, lambda: not app.backend.node_failed("node-1"))

@@ -41,7 +41,7 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     screen = terminal.wait_for(lambda s: "pods(shop)" in s and pod_names(s, "redis"))
     [old] = pod_names(screen, "redis")
     terminal.filter("redis")
-    terminal.burst("C-k", "y")  # the confirm dialog opens and takes the y
+    terminal.burst("C-k", "Left", "Enter")  # the confirm dialog opens and takes the keys: OK, pressed
     terminal.wait_for(lambda s: pod_names(s, "redis") - {old}, timeout=40)
 
     # Scale the frontend with the `s` dialog and see the new count.
@@ -131,6 +131,21 @@ def test_keys_typed_in_one_burst_with_a_dialog(terminal):
     terminal.wait_for(lambda s: "deployments(shop)" in s and "redis" in s and "<Scale>" not in s)
     terminal.command("ns")
     terminal.wait_for(lambda s: "namespaces[" in s)
+
+
+def test_ctrl_d_y_typed_fast_deletes_nothing(terminal):
+    # `y` is the YAML key one press earlier: typed with ctrl-d, it is no answer to the dialog, which says how to
+    # confirm (k9s's dialogs answer to their buttons), and nothing is deleted.
+    terminal.command("deploy shop")
+    terminal.wait_for(lambda s: "deployments(shop)" in s)
+    terminal.filter("redis")
+    terminal.burst("C-d", "y")
+    terminal.wait_for(lambda s: "<Delete>" in s and "y is no answer here" in s)
+    time.sleep(1.0)
+    screen = terminal.screen()
+    assert "<Delete>" in screen and "yaml(" not in screen
+    terminal.keys("Escape")
+    terminal.wait_for(lambda s: "<Delete>" not in s and "deployments(shop)[1]" in s and " redis " in s)
 
 
 def test_ctrl_c_and_ctrl_backslash_in_the_editor_are_the_editors(tmp_path, folder):

@@ -23,7 +23,7 @@ import tui_support
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from tui_support import SAMPLE_PODS, command, dashboard, filter_by, screen_lines, table
+from tui_support import CONFIRM, SAMPLE_PODS, command, dashboard, filter_by, screen_lines, table
 
 from engine import Cluster
 from k9py import keys
@@ -113,7 +113,9 @@ COVERED: dict[tuple[str, str], str] = {
     ("y", "rollout"): ROLLOUT + "test_yaml_and_describe_show_the_deployment_and_esc_returns_to_the_panel",
     ("d", "rollout"): ROLLOUT + "test_yaml_and_describe_show_the_deployment_and_esc_returns_to_the_panel",
     **{(key, view): "test_y_and_d_from_every_kind_of_object"
-       for key in ("y", "d") for view in ("deployments", "replicasets", "nodes", "namespaces", "events", "generic")},
+       for key in ("y", "d")
+       for view in ("deployments", "replicasets", "nodes", "namespaces", "events", "services", "generic")},
+    ("enter", "services"): "test_tui_k9s_habits::test_enter_on_a_service_shows_the_pods_it_selects",
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
     ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("x", "secrets"): "test_x_decodes_a_secret_and_only_there",
@@ -145,7 +147,7 @@ COVERED: dict[tuple[str, str], str] = {
     ("f", "nodes"): "test_c_u_and_f_cordon_uncordon_and_fail_a_node",
     ("r", "nodes"): ACTIONS + "test_drain_evicts_the_node_and_its_pods_come_back_elsewhere",
     **{("ctrl+w", view): "test_ctrl_w_toggles_the_wide_columns"
-       for view in ("pods", "deployments", "replicasets", "nodes", "events", "generic")},
+       for view in ("pods", "deployments", "replicasets", "nodes", "events", "services")},
     ("N", "pods"): APP + "test_shift_n_sorts_by_name_and_again_reverses",
     ("N", "containers"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
     ("A", "pods"): "test_shift_a_and_shift_s_sort_and_the_header_shows_the_order",
@@ -271,10 +273,10 @@ async def opened(pilot: Pilot[None], screen: MainScreen, alias: str, view: str, 
     await until(pilot, lambda: screen.view_name == view and (rows is None or screen.view.row_count == rows))  # type: ignore[union-attr]
 
 
-async def answer(app: App[None], pilot: Pilot[None], key: str) -> None:
-    """Answer the confirm dialog that is opening with `key`."""
+async def answer(app: App[None], pilot: Pilot[None], *keys: str) -> None:
+    """Answer the confirm dialog that is opening with `keys` (CONFIRM: its OK button)."""
     await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-    await pilot.press(key)
+    await pilot.press(*keys)
     await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
 
 
@@ -737,7 +739,7 @@ async def test_ctrl_w_toggles_the_wide_columns() -> None:
         "rs": ("replicasets", ["CONTAINERS", "IMAGES", "SELECTOR"]),
         "no": ("nodes", ["INTERNAL-IP", "OS-IMAGE", "CONTAINER-RUNTIME"]),
         "ev": ("events", ["SUBOBJECT", "SOURCE"]),  # FIRST SEEN, COUNT, NAME: past the right edge
-        "svc": ("generic", ["SELECTOR"]),
+        "svc": ("services", ["SELECTOR"]),
     }
     async with dashboard() as (app, pilot, screen, _cluster):
         for alias, (view, columns) in wide.items():
@@ -830,7 +832,8 @@ async def test_x_decodes_a_secret_and_only_there() -> None:
 
 async def test_y_and_d_from_every_kind_of_object() -> None:
     views = {"deploy": ("deployments", "Deployment"), "rs": ("replicasets", "ReplicaSet"), "no": ("nodes", "Node"),
-             "ns": ("namespaces", "Namespace"), "ev": ("events", "Event"), "svc": ("generic", "Service")}
+             "ns": ("namespaces", "Namespace"), "ev": ("events", "Event"), "svc": ("services", "Service"),
+             "cm": ("generic", "ConfigMap")}
     async with dashboard() as (app, pilot, screen, _cluster):
         for alias, (view, kind) in views.items():
             await opened(pilot, screen, alias, view)
@@ -862,7 +865,7 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await answer(app, pilot, "n")
         assert screen.view_title.strip() == "deployments(all)[1] </cart>"
         await pilot.press("ctrl+d")
-        await answer(app, pilot, "y")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
 
@@ -870,7 +873,7 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.message == "Delete configmap shop/cart-config?"  # type: ignore[attr-defined]
-        await answer(app, pilot, "y")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "configmap/cart-config deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[0]")
         assert cluster.get("configmaps", "cart-config", "shop") is None
@@ -884,7 +887,7 @@ async def test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_d
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.message == "Restart deployment shop/redis? (a rolling restart of all its pods)"  # type: ignore[attr-defined]
-        await answer(app, pilot, "y")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "deployment.apps/redis restarted"))
 
         await opened(pilot, screen, "rs shop", "replicasets")
@@ -904,7 +907,7 @@ async def test_r_restarts_a_deployment_and_its_replicasets_scale_roll_back_and_d
         await pilot.press("ctrl+l")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.message == "Roll deployment shop/redis back to revision 1?"  # type: ignore[attr-defined]
-        await answer(app, pilot, "y")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "deployment.apps/redis rolled back"))
         await until(pilot, lambda: row_text(app, old).split()[1:4] == ["1", "1", "1"])  # DESIRED CURRENT READY
 
@@ -927,17 +930,19 @@ async def test_c_u_and_f_cordon_uncordon_and_fail_a_node() -> None:
         await pilot.press("j")  # node-2
         await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready")
         await pilot.press("c")
+        await answer(app, pilot, *CONFIRM)  # k9s asks too
         await until(pilot, lambda: flashed(screen, "node/node-2 cordoned"))
         await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready,SchedulingDisabled")
         assert row_text(app, "node-1").split()[1] == "Ready"
         await pilot.press("u")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "node/node-2 uncordoned"))
         await until(pilot, lambda: row_text(app, "node-2").split()[1] == "Ready")
 
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.message.startswith("Fail node node-2? Its kubelet stops")  # type: ignore[attr-defined]
-        await answer(app, pilot, "y")
+        await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "node/node-2 failed: kubelet stopped (NotReady after the node "
                                                    "monitor grace period)"))
         await until(pilot, lambda: row_text(app, "node-2").split()[1] == "NotReady")  # 40 s of cluster time later

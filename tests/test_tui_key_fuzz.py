@@ -206,7 +206,7 @@ async def test_esc_typed_with_the_key_that_opens_a_dialog_closes_it() -> None:
         await pilot.pause(0.5)
         assert app.screen is screen and not isinstance(app.screen, ConfirmDialog)
         assert len(cluster.list("pods")) == len(pods)
-        burst(app, "ctrl+k", "escape", "ctrl+k", "y")  # the second dialog opens after the first is gone
+        burst(app, "ctrl+k", "escape", "ctrl+k", *tui_support.CONFIRM)  # the second dialog opens after the first
         await until(pilot, lambda: screen.flash_line.message.endswith("killed"))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_support import SAMPLE_PODS, SIZE, SPEED, dashboard, table, until
+from tui_support import CONFIRM, SAMPLE_PODS, SIZE, SPEED, dashboard, table, until
 
 from engine import Cluster
 from k9py.app import K9App, sample_manifests
@@ -25,7 +25,7 @@ async def test_space_marks_and_kill_takes_every_marked_pod() -> None:
         await pilot.press("ctrl+k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "Kill 2 marked pods?" in app.screen.message  # type: ignore[attr-defined]
-        await pilot.press("y")
+        await pilot.press(*CONFIRM)
         await until(pilot, lambda: view.row_count == 3 and not set(victims) & set(view.visible_names()))
         assert screen.flash_line.message == "2 pods killed"
         assert view.marked() == []  # the marks went with the rows

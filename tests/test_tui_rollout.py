@@ -8,7 +8,7 @@ from typing import Any
 
 import manifests
 from textual.pilot import Pilot
-from tui_support import command, dashboard, until
+from tui_support import CONFIRM, command, dashboard, until
 
 from engine import Cluster
 from k9py.app import K9App, MainScreen
@@ -56,7 +56,7 @@ def image(cluster: Cluster) -> str:
 async def confirm_rollback(app: K9App, pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+l")
     await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-    await pilot.press("y")
+    await pilot.press(*CONFIRM)
     await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
 
 

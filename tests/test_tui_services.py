@@ -1,4 +1,4 @@
-"""The dashboard shows Services, Endpoints, ConfigMaps and Secrets through its generic view (k9s's `:svc` …)."""
+"""The dashboard shows Services (their own view), Endpoints, ConfigMaps (the generic view) and Secrets (`:svc` …)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from manifests import deployment_yaml
 from textual.pilot import Pilot
-from tui_support import command, dashboard, until
+from tui_support import CONFIRM, command, dashboard, until
 
 from engine import Cluster
 from k9py.app import K9App, MainScreen
@@ -87,7 +87,7 @@ async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: P
         await until(pilot, lambda: screen.view_name == "sources")
 
         await select(pilot, screen, "web")
-        await pilot.press("S")
+        await pilot.press("S", *CONFIRM)  # it says what changes back, and asks (test_tui_k9s_habits)
         await until(pilot, lambda: row(screen, "web")[4] == "Synced")
         live = backend.get(backend.resolve("deployments"), "web", "default")
         assert live is not None and live["spec"]["replicas"] == 2
@@ -97,7 +97,7 @@ async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: P
         await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
         before = (folder / "web.yaml").read_text()
         await select(pilot, screen, "web")
-        await pilot.press("w")
+        await pilot.press("w", *CONFIRM)
         await until(pilot, lambda: screen.flash_line.message.startswith("wrote"))
         assert screen.flash_line.message == "wrote replicas back to web.yaml"
         assert (folder / "web.yaml").read_text() == before.replace("replicas: 2", "replicas: 3")

@@ -31,6 +31,9 @@ SPEED = 50.0  # a real clock fast enough that pods are ready and a rollout finis
 SIZE = (160, 45)
 SAMPLE_PODS = 8  # sample-manifests: metrics-collector 2, cart 2, frontend 3, redis 1
 STARTUP_SECONDS = 8.0  # how long the dashboard may take to show its first table
+# A dialog's OK, as in k9s: from Cancel (focused) to the action's button on its left, Enter presses it. `y` is no
+# answer: typed right after the key that opened the dialog, it was meant for the view (YAML).
+CONFIRM = ("left", "enter")
 
 Dashboard = tuple[K9App, Pilot[None], MainScreen, Cluster]
 

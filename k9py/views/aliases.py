@@ -44,6 +44,7 @@ class AliasesView(ListedView):
         colour = self.skin.status("normal")
         self.table.show_list((command, cells, colour) for command, cells in alias_rows(self.backend, ALIASES, SOURCES)
                              if self.passes(cells))
+        self.seek_cursor(last_try=True)
         self.update_title()
 
     def selected_command(self) -> str | None:

@@ -19,6 +19,7 @@ from .spec import ViewSpec
 
 if TYPE_CHECKING:
     from ..actions import Host
+    from ..widgets.table import ResourceTable
 
 Obj = dict[str, Any]
 
@@ -74,6 +75,7 @@ class ViewMixin:
     skin: Theme
     border_title: Text | str | None  # the Textual widget's
     _title_plain = ""
+    _cursor_found = False  # the cursor is back on the row its crumb remembers (`seek_cursor`), or never will be
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -140,9 +142,37 @@ class ViewMixin:
         """Cursor/scroll movement for j, k, g, G: "down", "up", "top", "bottom"; returns a note to flash, if any."""
         return None
 
+    # --- the cursor's row, kept in the crumb ---------------------------------------------------------------
+
+    def cursor_table(self) -> ResourceTable | None:
+        """The table whose cursor is kept when the user drills in and comes back (None: the view has none)."""
+        return None
+
+    def cursor_key(self) -> str:
+        """The row the cursor is on: what the crumb remembers (`ViewSpec.cursor`)."""
+        table = self.cursor_table()
+        return (table.selected_key() or "") if table is not None else ""
+
+    def seek_cursor(self, last_try: bool = False) -> None:
+        """Put the cursor back on the row the crumb remembers, once that row is listed. Views call this whenever
+        rows arrive, with `last_try` once every row is in: a row still missing then is gone, and the cursor stays
+        where the user puts it from now on."""
+        if self._cursor_found:
+            return
+        table = self.cursor_table()
+        if not self.spec.cursor or table is None:
+            self._cursor_found = True
+            return
+        index = table.index_of(self.spec.cursor)
+        if index is not None:
+            table.move_cursor(row=index)
+        if index is not None or last_try:
+            self._cursor_found = True
+
     # --- keys every view answers ---------------------------------------------------------------------------
 
     def _move(self, host: Host, how: str) -> None:
+        self._cursor_found = True  # the user moves it: no row remembered takes it away from here
         if note := self.move(how):
             host.flash(note)
 

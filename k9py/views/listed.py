@@ -3,6 +3,8 @@ a text filter, and the main screen's questions about both; subclasses say what t
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,6 +20,7 @@ from .spec import ViewSpec
 
 class ListedView(ViewMixin, Vertical):
     NO_LABELS = "these rows have no labels: filter by text instead"
+    NAME_COLUMN: ClassVar[int] = 0  # the column the fuzzy filter (`/-f`) matches
 
     def __init__(self, spec: ViewSpec, backend: Backend, skin: Theme) -> None:
         super().__init__()
@@ -35,7 +38,7 @@ class ListedView(ViewMixin, Vertical):
         raise NotImplementedError
 
     def passes(self, cells: list[str]) -> bool:
-        return self._filter is None or self._filter.matches({}, cells)
+        return self._filter is None or self._filter.matches({}, cells, name=cells[self.NAME_COLUMN])
 
     @property
     def row_count(self) -> int:
@@ -61,4 +64,7 @@ class ListedView(ViewMixin, Vertical):
         self.table.move(how)
 
     def focus_target(self) -> Widget:
+        return self.table
+
+    def cursor_table(self) -> ResourceTable:
         return self.table

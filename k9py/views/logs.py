@@ -7,7 +7,9 @@ log viewers trip over (the log jumps away mid-read); this is what `less +F` and 
 
 The engine generates log lines on demand, so the view polls and appends only lines after the last one it showed;
 a container restart simply continues the stream with the new run's lines. The previous instance's log is a
-finished run, shown whole, and replaced when the container terminates again.
+finished run, shown whole, and replaced when the container terminates again. A container with no log (not
+started yet: ContainerCreating, ImagePullBackOff, a pod not scheduled; no previous instance) shows why, in
+kubectl's words, until its log begins. Timestamps and wrap stay as they were across `p` and back.
 """
 
 from __future__ import annotations
@@ -113,11 +115,11 @@ class LogsView(ViewMixin, Vertical):
         self.kind = backend.resolve("pods")
         self.lines: list[LogLine] = []
         self.autoscroll = True
-        self.timestamps = False
-        self.wrap = False
+        self.timestamps = spec.timestamps
+        self.wrap = spec.wrap
         self.gone = False
         self.range = "head"  # what part of the log is shown: tail, head, or the last 1m ... 1h (0-6)
-        self.missing = ""  # why there is no log to show (no previous instance yet), in kubectl's words
+        self.missing = ""  # why there is no log to show (not started, no previous instance), in kubectl's words
         self._filter: re.Pattern[str] | None = None
         self._filter_text = ""
         self._inverse = False
@@ -130,6 +132,7 @@ class LogsView(ViewMixin, Vertical):
 
     def on_mount(self) -> None:
         self.update_title()
+        self.log_widget.wrap = self.wrap
         self._paint_status()
         self._poll()
         self.set_interval(POLL_SECONDS, self._poll)
@@ -148,11 +151,16 @@ class LogsView(ViewMixin, Vertical):
                 self.update_title()
             return
         found = self.backend.logs(pod, self.spec.container, previous=self.spec.previous)
+        if found is None:
+            self._show_missing(self.backend.no_log_reason(pod, self.spec.container, self.spec.previous))
+            return
         if self.spec.previous:
             self._show_previous(found)
             return
-        lines = found or []
-        fresh = self._after_last(lines)
+        if self.missing:  # the container has started: its log takes the place of the reason
+            self.missing, self.lines = "", []
+            self._rewrite()
+        fresh = self._after_last(found)
         if not fresh:
             return
         self.lines.extend(fresh)
@@ -160,15 +168,13 @@ class LogsView(ViewMixin, Vertical):
             del self.lines[: len(self.lines) - MAX_LINES]
         self._write(fresh)
 
-    def _show_previous(self, lines: list[LogLine] | None) -> None:
-        if lines is None:
-            # kubectl logs --previous's error (the API server's wording) when the container never terminated.
-            missing = (f'previous terminated container "{self.spec.container}" in pod "{self.spec.name}" '
-                       "not found")
-            if missing != self.missing:
-                self.missing, self.lines = missing, []
-                self._rewrite()
-            return
+    def _show_missing(self, reason: str) -> None:
+        """No log to show: say why (the API server's words, as `kubectl logs` prints them)."""
+        if reason != self.missing:
+            self.missing, self.lines = reason, []
+            self._rewrite()
+
+    def _show_previous(self, lines: list[LogLine]) -> None:
         if self.missing or lines[:1] != self.lines[:1] or len(lines) != len(self.lines):
             self.missing = ""  # the container terminated (again): this is another instance's log
             self.lines = list(lines[-MAX_LINES:])
@@ -329,7 +335,7 @@ class LogsView(ViewMixin, Vertical):
         """`p`: the previous (terminated) instance of the container, as `kubectl logs --previous`; `p` again the
         current one."""
         previous = not self.spec.previous
-        view = await host.reopen(previous=previous)
+        view = await host.reopen(previous=previous, timestamps=self.timestamps, wrap=self.wrap)
         missing = getattr(view, "missing", "")
         if missing:
             host.flash(missing, "error")

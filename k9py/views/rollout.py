@@ -137,6 +137,7 @@ class RolloutView(ViewMixin, Vertical):
             return
         self.table.show_list((key, values, self.skin.status(category)) for key, values, category in rows)
         self._painted = rows
+        self.seek_cursor(last_try=True)
 
     # --- what the main screen asks -------------------------------------------------------------------------
 
@@ -163,6 +164,9 @@ class RolloutView(ViewMixin, Vertical):
         self.table.move(how)
 
     def focus_target(self) -> Widget:
+        return self.table
+
+    def cursor_table(self) -> ResourceTable:
         return self.table
 
     def do_rollback_revision(self, host: Host, _: Key) -> None:

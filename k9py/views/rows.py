@@ -40,18 +40,29 @@ class RowState:
         return self._text  # type: ignore[return-value]
 
 
+def fuzzy_match(pattern: str, name: str) -> bool:
+    """Whether `pattern`'s characters all appear in `name`, in order, case aside (`frtnd` finds frontend-7d9f)."""
+    rest = iter(name.lower())
+    return all(char in rest for char in pattern.lower())
+
+
 class RowFilter:
-    """k9s's `/` filter: a case-insensitive regex over the row, `!` inverts it, `-l` is a label selector."""
+    """k9s's `/` filter: a case-insensitive regex over the row, `!` inverts it, `-l` is a label selector, `-f` a
+    fuzzy match on the row's name (its characters in order, as k9s's fuzzy filter; rows keep their order)."""
 
     def __init__(self, text: str, backend: Backend) -> None:
         self.text = text
         self.inverse = False
         self.labels: Callable[[Obj], bool] | None = None
+        self.fuzzy: str | None = None
         self.regex: re.Pattern[str] | None = None
         self.literal: str | None = None  # the pattern, when it is a plain word (see narrows)
         body = text.strip()
         if body.startswith("-l"):
             self.labels = backend.label_matcher(body[2:].strip())
+            return
+        if body.startswith("-f"):
+            self.fuzzy = "".join(body[2:].split())
             return
         if body.startswith("!"):
             self.inverse, body = True, body[1:]
@@ -70,14 +81,21 @@ class RowFilter:
     def narrows(self, previous: RowFilter | None) -> bool:
         """Whether every row this filter passes also passed `previous`: a plain word typed further ("we" then
         "web"), so only the rows shown now need matching again."""
+        if previous is not None and self.fuzzy is not None and previous.fuzzy is not None:
+            return self.fuzzy.lower().startswith(previous.fuzzy.lower())  # more characters to find, in order
         return (previous is not None and self.literal is not None and previous.literal is not None
                 and not self.inverse and not previous.inverse and self.literal.lower().startswith(
                     previous.literal.lower()))
 
-    def matches(self, obj: Obj, cells: list[str], text: str | None = None) -> bool:
-        """Whether a row passes; `text` is the cells already joined, when the caller keeps it."""
+    def matches(self, obj: Obj, cells: list[str], text: str | None = None, name: str | None = None) -> bool:
+        """Whether a row passes; `text` is the cells already joined, when the caller keeps it; `name` the row's
+        name, when it is not its object's (a container's row)."""
         if self.labels is not None:
             return self.labels(obj)
+        if self.fuzzy is not None:
+            if name is None:
+                name = obj.get("metadata", {}).get("name") or " ".join(cells)
+            return fuzzy_match(self.fuzzy, name)
         assert self.regex is not None
         found = self.regex.search(" ".join(cells) if text is None else text) is not None
         return found != self.inverse

@@ -3,14 +3,19 @@
 Argo CD's application view, flattened into a k9s table: one row per declared object (FILE:LINE, sync status,
 health) and one per current manifest error. The table is small (what the folders declare, not what the cluster
 runs), so it is simply recomputed every second and repainted only when a row's text changed.
+
+`w` (write the live replicas and images back to the file) and `S` (re-sync the live object to its manifest) say
+what they will change and ask first, when there is something to change; ctrl-s re-syncs every drifted object.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import actions
 from ..backend import Backend, BackendError, SourceRow
 from ..keys import Key
 from ..theme import Theme
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 REFRESH_SECONDS = 1.0
 COLUMNS = ("FILE", "KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH", "MESSAGE")
+DRIFT_LINE = re.compile(r"^(?P<path>.+?): (?P<declared>.*) → (?P<live>.*) \(live\)$")  # backend.source_drift's
+SHOWN_CHANGES = 6  # a dialog lists this many changes, then says how many more
 
 
 def category(row: SourceRow) -> str:
@@ -43,6 +50,7 @@ class SourcesView(ListedView):
 
     view_name = "sources"
     NO_LABELS = "sources rows have no labels: filter by text instead"
+    NAME_COLUMN = COLUMNS.index("NAME")
     # `S` and `w` mean sort and wrap elsewhere; here they re-sync and write back
     KEYS: ClassVar[tuple[Key, ...]] = (
         *MOVE_KEYS, EDIT_KEY,
@@ -70,6 +78,7 @@ class SourcesView(ListedView):
         if shown != self._painted:
             self.table.show_list((key, values, self.skin.status(category)) for key, values, category in shown)
             self._painted = shown  # the cursor stays on its row when that row is still there
+        self.seek_cursor(last_try=True)  # every row is in at once
         self.update_title()
 
     show_rows = refresh_rows
@@ -117,16 +126,60 @@ class SourcesView(ListedView):
         if self.is_attached:
             self.refresh_rows()  # show the new sync status now, not at the next tick
 
+    def drift(self, row: SourceRow) -> list[tuple[str, str, str]]:
+        """(field, declared, live) for each field where the live object differs from its manifest."""
+        try:
+            text = self.backend.source_drift(row.object_key) if row.object_key is not None else ""
+        except BackendError:
+            return []
+        return [(m["path"], m["declared"], m["live"]) for line in text.splitlines() if (m := DRIFT_LINE.match(line))]
+
+    def _ask(self, host: Host, title: str, question: str, changes: list[str], ok: str,
+             then: Callable[[], Awaitable[str]]) -> None:
+        shown = [f"  {change}" for change in changes[:SHOWN_CHANGES]]
+        if len(changes) > SHOWN_CHANGES:
+            shown.append(f"  and {len(changes) - SHOWN_CHANGES} more")
+
+        def refreshed() -> None:
+            if self.is_attached:
+                self.refresh_rows()
+
+        actions.confirm(host, title, "\n".join([question, *shown]), ok, then, after=refreshed)
+
+    @staticmethod
+    def _object(row: SourceRow) -> str:
+        return f"{row.kind.lower()} {row.namespace}/{row.name}" if row.namespace else f"{row.kind.lower()} {row.name}"
+
     async def do_resync(self, host: Host, _: Key) -> None:
-        if (row := self.object_row(host, "re-sync")) is not None and row.object_key is not None:
+        """`S`: the live object set back to its manifest; what changes is said, and asked, first."""
+        if (row := self.object_row(host, "re-sync")) is None or row.object_key is None:
+            return
+        key = row.object_key
+        changes = [f"{path}: {live} → {declared}" for path, declared, live in self.drift(row)]
+        if not changes:  # nothing would change: nothing to ask
             await self._run(host, self.backend.resync(row.object_key))
+            return
+        self._ask(host, "Re-sync", f"Re-sync {self._object(row)} to {row.location}? The live object changes back:",
+                  changes, "Re-sync", lambda: self.backend.resync(key))
 
     async def do_resync_all(self, host: Host, _: Key) -> None:
         await self._run(host, self.backend.resync())
 
     async def do_write_back(self, host: Host, _: Key) -> None:
-        if (row := self.object_row(host, "write back")) is not None and row.object_key is not None:
+        """`w`: the live replicas and images written into the manifest; what changes is said, and asked, first."""
+        if (row := self.object_row(host, "write back")) is None or row.object_key is None:
+            return
+        key = row.object_key
+        written = [(path, declared, live) for path, declared, live in self.drift(row)
+                   if path.endswith("replicas") or path.endswith(".image")]  # what write-back writes
+        if not written:  # nothing would change: the backend says so
             await self._run(host, self.backend.write_back(row.object_key))
+            return
+        what = " and ".join(dict.fromkeys("replicas" if path.endswith("replicas") else "images"
+                                          for path, _, _ in written))
+        self._ask(host, "Write back", f"Write the live {what} of {self._object(row)} into {row.location}?",
+                  [f"{path}: {declared} → {live}" for path, declared, live in written], "Write",
+                  lambda: self.backend.write_back(key))
 
 
 class DriftView(TextView):

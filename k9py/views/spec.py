@@ -15,6 +15,9 @@ class ViewSpec:
     node: str = ""  # drill-down constraint: spec.nodeName (node -> pods)
     container: str = ""  # logs: which container
     previous: bool = False  # logs: the previous (terminated) instance of the container, as `kubectl logs -p`
+    timestamps: bool = False  # logs: `t`, kept across `p`
+    wrap: bool = False  # logs: `w`, kept across `p`
     filter: str = ""  # the `/` filter, kept when the user drills in and comes back
+    cursor: str = ""  # the row the cursor was on, kept when the user drills in and comes back (its table key)
     wide: bool = False
 

@@ -313,6 +313,7 @@ class TableView(ViewMixin, Vertical):
             # cyclic collector's generations, which otherwise re-scan them in 250 ms pauses at 10,000 pods.
             # Reference counting still frees them; on_unmount hands them back to the collector.
             gc.freeze()
+        self.seek_cursor(last_try=not self._loading)
         self.update_title()
 
     def _apply(self, changes: list[Change]) -> None:
@@ -384,7 +385,7 @@ class TableView(ViewMixin, Vertical):
         self._by_uid[uid] = keys
 
     def _visible(self, state: RowState) -> bool:
-        return self._filter is None or self._filter.matches(state.obj, state.cells, state.text)
+        return self._filter is None or self._filter.matches(state.obj, state.cells, state.text, state.ref or None)
 
     def _signature(self, state: RowState) -> tuple[Any, ...]:
         """Everything the table shows of a row: its text, colour and place."""
@@ -537,6 +538,9 @@ class TableView(ViewMixin, Vertical):
         return self.kind.plural
 
     def focus_target(self) -> Widget:
+        return self.table
+
+    def cursor_table(self) -> ResourceTable:
         return self.table
 
     # --- keys ----------------------------------------------------------------------------------------------
