@@ -16,9 +16,8 @@ from .backend import Backend, KindRef
 
 Obj = dict[str, Any]
 
-# The kinds xray starts from, and what each label names in the tree (k9s's short words).
+# The kinds xray starts from; each line names its kind in full, as a learner reads it.
 ROOTS = ("Deployment", "ReplicaSet", "Pod", "Service")
-LABELS = {"Deployment": "deploy", "ReplicaSet": "rs", "Pod": "pod", "Service": "svc", "Container": "container"}
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,12 @@ class XrayNode:
         return "".join("│  " if more else "   " for more in self.lines) + ("└─ " if self.last else "├─ ")
 
     @property
+    def label(self) -> str:
+        return f"{self.prefix}{self.kind.lower()} {self.name}"
+
+    @property
     def text(self) -> str:
-        return f"{self.prefix}{LABELS[self.kind]} {self.name}  {self.status}"
+        return f"{self.label}  {self.status}"
 
 
 def _uid(obj: Obj) -> str:
@@ -144,7 +147,7 @@ def _container_status(container: Obj) -> tuple[str, bool]:
 def xray(backend: Backend, kind: KindRef, namespace: str | None) -> list[XrayNode]:
     """The tree under every object of `kind` (one of ROOTS) in `namespace` (None: all), in name order."""
     if kind.kind not in ROOTS:
-        raise ValueError(f"xray starts from {', '.join(LABELS[k] for k in ROOTS)}, not {kind.plural}")
+        raise ValueError(f"xray starts from deployments, replicasets, pods or services, not {kind.plural}")
     tree = _Tree(backend, namespace)
     roots: Iterable[Obj] = {"Pod": tree.pods, "ReplicaSet": tree.replicasets}.get(kind.kind) or sorted(
         backend.list(kind, namespace), key=_key)

@@ -35,6 +35,7 @@ from k9py.views.rollout import RolloutView
 from k9py.views.sources import SourcesView
 from k9py.views.table import TableView
 from k9py.views.text import TextView
+from k9py.views.xray import XrayView
 from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
 from k9py.widgets.help import HelpScreen
 from k9py.widgets.table import ResourceTable
@@ -51,6 +52,7 @@ FAMILIES: dict[str, type] = {
     "sources": SourcesView,
     "rollout": RolloutView,
     "aliases": AliasesView,
+    "xray": XrayView,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower", "last_view",
@@ -63,10 +65,16 @@ HELP = "test_tui_help::test_every_description_is_on_screen_in_full"
 MARKS = "test_tui_marks::"
 ROLLOUT = "test_tui_rollout::"
 SNAPSHOTS = "test_tui_snapshots::"
+XRAY = "test_tui_xray::"
+XRAY_KEYS = XRAY + "test_xray_keys_move_filter_and_open"
 SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
 COVERED: dict[tuple[str, str], str] = {
+    # xray (test_tui_xray.py)
+    **{(key, "xray"): XRAY_KEYS for key in ("slash", "escape", "j", "k", "g", "G", "y")},
+    ("enter", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
+    ("d", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
     # general
     ("colon", "pods"): APP + "test_command_switches_view_title_and_crumbs",
     ("colon", "deployments"): APP + "test_command_switches_view_title_and_crumbs",

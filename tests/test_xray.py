@@ -29,8 +29,8 @@ async def test_a_deployment_owns_replicasets_owning_pods_owning_containers(backe
     rs = backend.list(backend.resolve("rs"), "default")[0]["metadata"]["name"]
     pods = sorted(p["metadata"]["name"] for p in backend.list(backend.resolve("po"), "default"))
     assert lines == [
-        "deploy web  2/2 ready",
-        f"└─ rs {rs}  2/2 ready",
+        "deployment web  2/2 ready",
+        f"└─ replicaset {rs}  2/2 ready",
         f"   ├─ pod {pods[0]}  Running 1/1",
         "   │  └─ container app  ready",
         f"   └─ pod {pods[1]}  Running 1/1",
@@ -53,4 +53,4 @@ async def test_a_crash_loop_shows_where_it_is_and_a_service_shows_the_pods_it_se
     assert pod.status.startswith("CrashLoopBackOff 0/1") and not pod.healthy
     assert container.text.startswith("   └─ container app  waiting: CrashLoopBackOff, ")
     assert not container.healthy
-    assert nodes[0].text.startswith("svc default/kubernetes  ClusterIP ")  # all namespaces: names are qualified
+    assert nodes[0].text.startswith("service default/kubernetes  ClusterIP ")  # all namespaces: names are qualified

@@ -48,6 +48,13 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
         if args:
             raise CommandError(f"usage: {head} (it lists every watched folder)")
         return Command("view", spec=ViewSpec(view="sources"))
+    view = _view_for(head)
+    if view is not None:  # a view with a command of its own (`:xray deploy shop`)
+        try:
+            spec = view.from_command(args, backend, namespace)  # type: ignore[attr-defined]
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        return Command("view", spec=spec, namespace_given=spec.namespace != namespace)
     if head == "speed":
         try:
             return Command("speed", value=float(args[0].rstrip("x")))
@@ -75,8 +82,18 @@ def parse(text: str, backend: Backend, namespace: str | None) -> Command:
     return Command("view", spec=spec, namespace_given=bool(names) and kind.namespaced)
 
 
+def _view_for(head: str) -> type | None:
+    """The view that answers `head` as its own command (a view declares `COMMANDS` and `from_command`)."""
+    from . import VIEWS
+
+    return next((cls for cls in VIEWS.values() if head.lower() in getattr(cls, "COMMANDS", ())), None)
+
+
 def _names(backend: Backend) -> list[str]:
+    from . import VIEWS
+
     names: set[str] = set(ALIASES) | set(BUILTINS) | set(SOURCES) | set(ALIASES_VIEW)
+    names.update(command for cls in VIEWS.values() for command in getattr(cls, "COMMANDS", ()))
     for kind in backend.kinds():
         names.update(kind.names)
     return sorted(names, key=lambda n: (len(n), n))
