@@ -442,6 +442,10 @@ class MainScreen(Screen[None]):
 
     # the dashboard's look
 
+    def do_toggle_header(self, _: Key) -> None:
+        """ctrl-e: hide the header (k9s's headless mode) or show it; while hidden its state rides on the crumbs."""
+        self.header.toggle()
+
     async def do_theme(self, _: Key) -> None:
         """ctrl-t: the next skin by name, bundled and user's; one that fails to load is skipped and named."""
         names = available_themes()

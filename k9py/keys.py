@@ -45,6 +45,7 @@ GLOBAL_KEYS: tuple[Key, ...] = (
     Key("ctrl+c", "quit", "Quit", group="general", hint=False),
     Key("ctrl+t", "theme", "Theme", group="general", hint=False),  # next skin: bundled and user's, by name
     Key("ctrl+a", "aliases", "Aliases", group="general", hint=False),
+    Key("ctrl+e", "toggle_header", "Toggle header", group="general", hint=False),  # k9s's ctrl-e (headless)
     Key("minus", "last_view", "Last view", display="-", group="general", hint=False),  # k9s: `cd -` for views
     Key("left_square_bracket", "history_back", "Go back", display="[", group="general", hint=False),
     Key("right_square_bracket", "history_forward", "Go forward", display="]", group="general", hint=False),

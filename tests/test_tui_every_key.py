@@ -55,7 +55,7 @@ FAMILIES: dict[str, type] = {
     "xray": XrayView,
 }
 # Actions that do the same in every view: one view covers them.
-SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "pause", "faster", "slower", "last_view",
+SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower", "last_view",
                              "history_back", "history_forward", "aliases"})
 
 APP = "test_tui_app::"
@@ -71,6 +71,8 @@ SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writ
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
 COVERED: dict[tuple[str, str], str] = {
+    ("ctrl+e", "pods"): "test_tui_small_terminal::"
+                        "test_hiding_the_header_gives_its_lines_to_the_table_and_the_state_to_the_crumbs",
     # xray (test_tui_xray.py)
     **{(key, "xray"): XRAY_KEYS for key in ("slash", "escape", "j", "k", "g", "G", "y")},
     ("enter", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",

@@ -172,7 +172,8 @@ async def test_80x24_shows_every_hint_without_paging() -> None:
 async def test_hiding_the_header_gives_its_lines_to_the_table_and_the_state_to_the_crumbs(tmp_path: Path) -> None:
     async with troubled(tmp_path, (80, 24)) as (app, pilot, screen):
         before = screen_lines(app)
-        assert screen.header.toggle() is True and screen.header.hidden
+        await pilot.press("ctrl+e")
+        assert screen.header.hidden
         await until(pilot, lambda: screen_lines(app)[0].startswith("╭"))
         lines = screen_lines(app)
         top, bottom = frame(lines)
@@ -180,7 +181,8 @@ async def test_hiding_the_header_gives_its_lines_to_the_table_and_the_state_to_t
         crumbs = lines[bottom + 1]
         assert "<pods>" in crumbs
         assert_state_shown(crumbs, format_speed(SPEED))
-        assert screen.header.toggle() is False
+        await pilot.press("ctrl+e")
+        assert not screen.header.hidden
         await until(pilot, lambda: not screen_lines(app)[0].startswith("╭"))
         lines = screen_lines(app)
         assert_state_shown(header_text(lines), format_speed(SPEED))
