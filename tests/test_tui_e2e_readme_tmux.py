@@ -7,45 +7,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
+from tui_support import ROOT, Terminal
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-class Terminal:
-    def __init__(self, command: str, cwd: Path, width: int = 80, height: int = 24) -> None:
-        self.name = f"k9py-readme-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-                        "-c", str(cwd), command], check=True)
-
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
-
-    def command(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, ":"], check=True)
-        time.sleep(0.15)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-        time.sleep(0.2)
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
-
-    def wait_for(self, predicate, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if predicate(screen):
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"timed out; the screen shows:\n{screen}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
 def frontend_ready(screen: str) -> str | None:
@@ -59,9 +26,9 @@ def frontend_ready(screen: str) -> str | None:
 
 def test_the_readme_command_applies_every_save_of_a_relative_folder(tmp_path):
     shutil.copytree(ROOT / "sample-manifests", tmp_path / "sample-manifests")
-    k9py = shutil.which("k9py")
-    program = k9py if k9py else f"{sys.executable} -m k9py.cli"
-    terminal = Terminal(f"{program} sample-manifests --speed 8", cwd=tmp_path)
+    # The console script `pip install -e .` puts on the PATH (python -m k9py.cli where it is not).
+    terminal = Terminal(["sample-manifests", "--speed", "8"], size=(80, 24), cwd=tmp_path,
+                        command=shutil.which("k9py") or "")
     path = tmp_path / "sample-manifests" / "shop" / "frontend.yaml"
     original = path.read_text()
     try:
@@ -85,7 +52,7 @@ def test_the_readme_command_applies_every_save_of_a_relative_folder(tmp_path):
 
         # Deleted and cloned again with another count: watched again, applied, never pruned.
         shutil.rmtree(tmp_path / "sample-manifests")
-        terminal.wait_for(lambda s: "missing" in s)
+        terminal.wait_for(lambda s: "error" in s)
         time.sleep(1)
         shutil.copytree(ROOT / "sample-manifests", tmp_path / "sample-manifests")
         path.write_text(original.replace("replicas: 3", "replicas: 2"))

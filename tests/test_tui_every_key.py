@@ -55,8 +55,8 @@ FAMILIES: dict[str, type] = {
     "xray": XrayView,
 }
 # Actions that do the same in every view: one view covers them.
-SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower", "last_view",
-                             "history_back", "history_forward", "aliases"})
+SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower",
+                             "last_view", "history_back", "history_forward", "aliases"})
 
 APP = "test_tui_app::"
 ACTIONS = "test_tui_actions::"

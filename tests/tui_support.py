@@ -134,15 +134,16 @@ class Terminal:
     terminal's mode (`K9PY-EXITED-WITH=0 icanon echo`), and stays."""
 
     def __init__(self, argv: Sequence[str], size: tuple[int, int] = (160, 40), env: dict[str, str] | None = None,
-                 program: Sequence[str] = ("-m", "k9py.cli")) -> None:
+                 program: Sequence[str] = ("-m", "k9py.cli"), cwd: Path = ROOT, command: str = "") -> None:
+        """`command`: run as the user types it (the installed `k9py`) instead of `python *program`."""
         self.name = f"k9py-e2e-{uuid.uuid4().hex[:8]}"
         assign = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-        run = shlex.join([sys.executable, *program, *argv])
+        run = shlex.join([command] if command else [sys.executable, *program]) + " " + shlex.join(argv)
         # Once k9py has exited, the shell ignores what ctrl-c and ctrl-\\ typed late would signal to it.
         script = f'{assign} {run}; status=$?; trap "" INT QUIT TSTP; echo "{EXITED}$status {TTY_MODE}"; sleep 600'
         width, height = size
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-                        "-c", str(ROOT), script], check=True)
+                        "-c", str(cwd), script], check=True)
         # Keep the pane, and what it shows, should a key typed after k9py exited stop the shell's sleep.
         subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], capture_output=True)
 
