@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 from ..printers.tables import POD_COLUMNS, POD_WIDE_COLUMNS, pod_row, pod_row_wide
+from ..resources import compute_pod_qos
 from . import validation as v
 from .podspec import default_pod_spec, validate_pod_spec
 from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
@@ -54,25 +55,8 @@ def _default(pod: Obj) -> None:
                 tolerations.append(dict(tol))
     status = pod.setdefault("status", {})
     status.setdefault("phase", "Pending")
-    status.setdefault("qosClass", qos_class(spec))
-
-
-def qos_class(spec: Obj) -> str:
-    """Guaranteed when every container's cpu and memory requests equal limits; BestEffort when none set any."""
-    containers = [c for key in ("containers", "initContainers") for c in spec.get(key) or [] if isinstance(c, dict)]
-    any_set = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        requests, limits = res.get("requests") or {}, res.get("limits") or {}
-        if requests or limits:
-            any_set = True
-        for name in ("cpu", "memory"):
-            if name not in limits or requests.get(name, limits.get(name)) != limits.get(name):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+    # The API server sets the QoS class once, at creation (PrepareForCreate).
+    status.setdefault("qosClass", compute_pod_qos(pod))
 
 
 def _mutable_view(spec: Obj) -> Obj:

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from ..clock import Timer
+from ..resources import get_pod_qos
 from ..timeutil import format_time
 from .behaviour import ContainerBehaviour
 
@@ -255,7 +256,7 @@ class PodState:
             "hostIPs": [{"ip": host_ip}],
             "startTime": format_time(self.start_time if self.start_time is not None else now),
             "containerStatuses": [c.status() for c in self.containers],
-            "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
+            "qosClass": get_pod_qos(pod),
         }
         if self.ip:
             status["podIP"] = self.ip

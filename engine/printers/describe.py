@@ -27,6 +27,15 @@ from engine.printers.tables import (
     node_roles,
     selector_string,
 )
+from engine.quantity import Quantity
+from engine.resources import (
+    container_limits,
+    container_requests,
+    get_pod_qos,
+    pod_limits,
+    pod_requests,
+    resource_list,
+)
 
 Obj = Mapping[str, Any]
 Events = Sequence[Obj] | None
@@ -169,134 +178,10 @@ def _intstr(value: Any, default: str) -> str:
 
 # =========================================================================== quantities
 
-_BINARY_SUFFIXES = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
-_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_DECIMAL_BY_EXP = {exp: suffix for suffix, exp in _DECIMAL_SUFFIXES.items()}
-_BINARY_BY_EXP = {exp: suffix for suffix, exp in _BINARY_SUFFIXES.items()}
-_QUANTITY_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))((?:[eE][+-]?\d+)|[A-Za-z]*)$")
-
-
-class _Quantity:
-    """Just enough of resource.Quantity to sum requests and print them canonically."""
-
-    def __init__(self, value: Fraction | None = None, binary: bool = False) -> None:
-        self.value = Fraction(0) if value is None else value
-        self.binary = binary
-
-    @classmethod
-    def parse(cls, raw: Any) -> _Quantity:
-        if isinstance(raw, bool) or raw is None:
-            return cls()
-        if isinstance(raw, int | float):
-            return cls(Fraction(str(raw)))
-        match = _QUANTITY_RE.match(str(raw).strip())
-        if match is None:
-            return cls()
-        number, suffix = Fraction(match.group(1)), match.group(2)
-        if suffix in _BINARY_SUFFIXES:
-            return cls(number * 1024 ** _BINARY_SUFFIXES[suffix], binary=True)
-        if suffix in _DECIMAL_SUFFIXES:
-            return cls(number * Fraction(10) ** _DECIMAL_SUFFIXES[suffix])
-        if suffix[:1] in ("e", "E"):
-            return cls(number * Fraction(10) ** int(suffix[1:]))
-        return cls()
-
-    def plus(self, other: _Quantity) -> _Quantity:
-        # Go's Quantity.Add keeps the receiver's format unless the receiver is zero.
-        binary = other.binary if self.value == 0 else self.binary
-        return _Quantity(self.value + other.value, binary)
-
-    def milli(self) -> int:
-        return math.ceil(self.value * 1000)
-
-    def whole(self) -> int:
-        return math.ceil(self.value)
-
-    def __str__(self) -> str:
-        if self.binary and abs(self.value) >= 1024 and self.value.denominator == 1:
-            return _binary_string(int(self.value))
-        return _decimal_string(self.value)
-
-
-def _binary_string(value: int) -> str:
-    exp = 0
-    while value % 1024 == 0 and exp < 6:
-        value //= 1024
-        exp += 1
-    return f"{value}{_BINARY_BY_EXP.get(exp, '')}"
-
-
-def _decimal_string(value: Fraction) -> str:
-    # Canonical form: the largest power-of-1000 suffix that keeps an integer mantissa.
-    if value == 0:
-        return "0"
-    mantissa = math.ceil(value * 10**9)
-    exp = -9
-    while mantissa % 1000 == 0 and exp < 18:
-        mantissa //= 1000
-        exp += 3
-    return f"{mantissa}{_DECIMAL_BY_EXP[exp]}"
-
-
-ResourceList = dict[str, _Quantity]
-
-
-def _resource_list(raw: Obj | None) -> ResourceList:
-    return {name: _Quantity.parse(value) for name, value in (raw or {}).items()}
-
-
-def _add_into(total: ResourceList, extra: ResourceList) -> None:
-    for name, quantity in extra.items():
-        total[name] = total.get(name, _Quantity()).plus(quantity)
-
-
-def _max_into(total: ResourceList, other: ResourceList) -> None:
-    for name, quantity in other.items():
-        if name not in total or quantity.value > total[name].value:
-            total[name] = quantity
-
-
-def _container_resources(container: Obj, field: str) -> ResourceList:
-    resources = container.get("resources") or {}
-    values = _resource_list(resources.get(field))
-    if field == "requests":
-        # The API server defaults each missing request to its limit; honour that for raw manifests.
-        for name, limit in _resource_list(resources.get("limits")).items():
-            values.setdefault(name, limit)
-    return values
-
-
-def _pod_resources(pod: Obj, field: str) -> ResourceList:
-    """component-helpers PodRequests/PodLimits: app containers, sidecars, init-container peaks, overhead."""
-    spec = pod.get("spec") or {}
-    total: ResourceList = {}
-    for container in spec.get("containers") or []:
-        _add_into(total, _container_resources(container, field))
-    _max_into(total, _init_peak(spec, field, total))
-    pod_level = _resource_list((spec.get("resources") or {}).get(field))
-    for name in ("cpu", "memory"):
-        if name in pod_level:
-            total[name] = pod_level[name]
-    _add_into(total, _resource_list(spec.get("overhead")))
-    return total
-
-
-def _init_peak(spec: Obj, field: str, total: ResourceList) -> ResourceList:
-    # Sidecars run alongside everything started after them, so they add to both the app total
-    # and every later init container's peak.
-    sidecars: ResourceList = {}
-    peak: ResourceList = {}
-    for container in spec.get("initContainers") or []:
-        own = _container_resources(container, field)
-        if container.get("restartPolicy") == "Always":
-            _add_into(total, own)
-            _add_into(sidecars, own)
-            current = dict(sidecars)
-        else:
-            current = dict(own)
-            _add_into(current, sidecars)
-        _max_into(peak, current)
-    return peak
+# Quantities, pod requests/limits and QoS come from engine.quantity and engine.resources, the
+# same helpers the API defaulting, the scheduler and the kubelet use.
+ResourceList = dict[str, Quantity]
+_ZERO = Quantity()
 
 
 # =========================================================================== shared sections
@@ -585,16 +470,21 @@ def _field_value(pod: Obj | None, path: str) -> str:
 
 
 def _resource_field_value(container: Obj, ref: Obj) -> str:
+    """`resourcehelper.ExtractContainerResourceValue`, with kubectl describe's "node allocatable"."""
     resource = str(ref.get("resource") or "")
     field, _, name = resource.partition(".")
-    quantity = _container_resources(container, field).get(name, _Quantity())
-    divisor = _Quantity.parse(ref.get("divisor") or "1")
-    if divisor.value == 0:
-        divisor = _Quantity(Fraction(1))
+    amounts = container_requests(container) if field == "requests" else container_limits(container)
+    quantity = amounts.get(name, _ZERO)
+    try:
+        divisor = Quantity.parse(ref.get("divisor") or "1")
+    except ValueError:
+        divisor = _ZERO
+    if divisor.is_zero():
+        divisor = Quantity(1)
     if name == "cpu":
-        value = math.ceil(Fraction(quantity.milli(), divisor.milli() or 1))
+        value = math.ceil(Fraction(quantity.milli_value(), divisor.milli_value() or 1))
     else:
-        value = math.ceil(Fraction(quantity.whole(), divisor.whole() or 1))
+        value = math.ceil(Fraction(quantity.int_value(), divisor.int_value() or 1))
     # A zero limit means "no limit": the container may use up to the node's allocatable.
     if value == 0 and resource in ("limits.cpu", "limits.memory"):
         return "node allocatable"
@@ -767,30 +657,9 @@ def _describe_volumes(w: _Writer, volumes: Sequence[Obj] | None, space: str = ""
 # =========================================================================== pods
 
 
-def _requirements_qos(container: Obj) -> str:
-    requests = _container_resources(container, "requests")
-    limits = _resource_list((container.get("resources") or {}).get("limits"))
-    if not requests and not limits:
-        return "BestEffort"
-    shapes = set()
-    for name in ("cpu", "memory"):
-        req, lim = requests.get(name, _Quantity()).value, limits.get(name, _Quantity()).value
-        shapes.add("Burstable" if req != lim else "BestEffort" if req == 0 else "Guaranteed")
-    return shapes.pop() if len(shapes) == 1 else "Burstable"
-
-
 def qos_class(pod: Obj) -> str:
-    """status.qosClass, or kubectl's ComputePodQOS when the status does not carry it."""
-    stored = (pod.get("status") or {}).get("qosClass")
-    if stored:
-        return str(stored)
-    spec = pod.get("spec") or {}
-    classes = {
-        _requirements_qos(c) for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
-    }
-    if not classes:
-        return "BestEffort"
-    return classes.pop() if len(classes) == 1 else "Burstable"
+    """kubectl's `qos.GetPodQOS`: status.qosClass, else computed from the spec."""
+    return get_pod_qos(pod)
 
 
 def _describe_pod_header(w: _Writer, pod: Obj, now: float) -> None:
@@ -1104,31 +973,30 @@ def _describe_system_info(w: _Writer, node: Obj) -> None:
         w.write(0, f"  {label}:\t{info.get(key) or ''}\n")
 
 
-def _percent(part: _Quantity, whole: _Quantity, milli: bool) -> int:
-    denominator = whole.milli() if milli else whole.whole()
+def _percent(part: Quantity, whole: Quantity, milli: bool) -> int:
+    denominator = whole.milli_value() if milli else whole.int_value()
     if denominator == 0:
         return 0
-    numerator = part.milli() if milli else part.whole()
+    numerator = part.milli_value() if milli else part.int_value()
     # Go converts the float percentage with int64(), which truncates toward zero.
     return int(numerator / denominator * 100)
 
 
-def _usage(part: _Quantity, whole: _Quantity, milli: bool) -> str:
+def _usage(part: Quantity, whole: Quantity, milli: bool) -> str:
     return f"{part} ({_percent(part, whole, milli)}%)"
 
 
 def _node_pod_line(pod: Obj, allocatable: ResourceList, now: float) -> str:
-    reqs, limits = _pod_resources(pod, "requests"), _pod_resources(pod, "limits")
-    cpu, mem = allocatable.get("cpu", _Quantity()), allocatable.get("memory", _Quantity())
-    zero = _Quantity()
+    reqs, limits = pod_requests(pod), pod_limits(pod)
+    cpu, mem = allocatable.get("cpu", _ZERO), allocatable.get("memory", _ZERO)
     cells = [
         str(_meta(pod).get("namespace") or ""),
         str(_meta(pod).get("name") or ""),
         "",
-        _usage(reqs.get("cpu", zero), cpu, True),
-        _usage(limits.get("cpu", zero), cpu, True),
-        _usage(reqs.get("memory", zero), mem, False),
-        _usage(limits.get("memory", zero), mem, False),
+        _usage(reqs.get("cpu", _ZERO), cpu, True),
+        _usage(limits.get("cpu", _ZERO), cpu, True),
+        _usage(reqs.get("memory", _ZERO), mem, False),
+        _usage(limits.get("memory", _ZERO), mem, False),
         age(_meta(pod).get("creationTimestamp"), now),
     ]
     return "\t".join(cells) + "\n"
@@ -1142,12 +1010,14 @@ def _describe_allocated(w: _Writer, pods: Sequence[Obj], allocatable: ResourceLi
     reqs: ResourceList = {}
     limits: ResourceList = {}
     for pod in pods:
-        _add_into(reqs, _pod_resources(pod, "requests"))
-        _add_into(limits, _pod_resources(pod, "limits"))
+        # kubectl's getPodsTotalRequestsAndLimits: a new name takes the pod's amount, then Quantity.Add.
+        for total, amounts in ((reqs, pod_requests(pod)), (limits, pod_limits(pod))):
+            for name, amount in amounts.items():
+                total[name] = total[name] + amount if name in total else amount
     w.write(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n")
     w.write(1, "Resource\tRequests\tLimits\n")
     w.write(1, "--------\t--------\t------\n")
-    zero = _Quantity()
+    zero = _ZERO
     names = ["cpu", "memory", "ephemeral-storage", *sorted(n for n in allocatable if _is_hugepages(n))]
     for name in names:
         whole, milli = allocatable.get(name, zero), name == "cpu"
@@ -1160,7 +1030,7 @@ def _describe_allocated(w: _Writer, pods: Sequence[Obj], allocatable: ResourceLi
 
 def _describe_node_pods(w: _Writer, node: Obj, pods: Iterable[Obj], now: float) -> None:
     status = node.get("status") or {}
-    allocatable = _resource_list(status.get("allocatable") or status.get("capacity"))
+    allocatable = resource_list(status.get("allocatable") or status.get("capacity"))
     running = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
     running.sort(key=lambda p: (_meta(p).get("namespace") or "", _meta(p).get("name") or ""))
     w.write(0, f"Non-terminated Pods:\t({len(running)} in total)\n")
