@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..quantity import parse_quantity
+from ..quantity import canonical_quantity, parse_quantity
+from ..resources import canonicalize_resource_list
 from . import validation as v
 from .registry import FieldErrors
 
@@ -42,7 +43,8 @@ def _default_container(container: dict[str, Any]) -> None:
         container.setdefault("imagePullPolicy", "Always" if image_has_latest_tag(image) else "IfNotPresent")
     container.setdefault("terminationMessagePath", "/dev/termination-log")
     container.setdefault("terminationMessagePolicy", "File")
-    container.setdefault("resources", {})
+    resources = container.setdefault("resources", {})
+    _canonicalize_requirements(resources)
     for port in container.get("ports") or []:
         if isinstance(port, dict):
             port.setdefault("protocol", "TCP")
@@ -52,7 +54,32 @@ def _default_container(container: dict[str, Any]) -> None:
             _default_probe(probe)
 
 
+def _canonicalize_requirements(resources: Any) -> None:
+    if isinstance(resources, dict):
+        canonicalize_resource_list(resources.get("requests"))
+        canonicalize_resource_list(resources.get("limits"))
+
+
+def _canonicalize_quantities(spec: dict[str, Any]) -> None:
+    """The pod-wide quantities as the API server stores them (containers' are done per container).
+
+    Decoding into `resource.Quantity` and encoding again stores the canonical form ("0.5" is
+    "500m", "1.5Gi" is "1536Mi"); ResourceLists are also rounded up to a milli-unit. Pod
+    templates get the same, so a workload's pod-template-hash is taken over stored values.
+    """
+    _canonicalize_requirements(spec.get("resources"))  # pod-level resources
+    canonicalize_resource_list(spec.get("overhead"))
+    for volume in spec.get("volumes") or []:
+        empty_dir = volume.get("emptyDir") if isinstance(volume, dict) else None
+        if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:
+            try:
+                empty_dir["sizeLimit"] = canonical_quantity(empty_dir["sizeLimit"])
+            except ValueError:
+                pass
+
+
 def default_pod_spec(spec: dict[str, Any]) -> None:
+    _canonicalize_quantities(spec)
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
     spec.setdefault("dnsPolicy", "ClusterFirst")
