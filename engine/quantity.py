@@ -471,8 +471,17 @@ def canonical_quantity(raw: Any, *, resource_list: bool = False) -> str:
     "1e-3"). Raises ValueError (apimachinery's message) when the value is not a quantity.
     """
     if isinstance(raw, str):
-        raw = raw.strip()
+        return _canonical_text(raw, resource_list)
     q = Quantity.parse(raw)
+    if resource_list:
+        q = round_up(q, -3)
+    return str(q)
+
+
+@lru_cache(maxsize=8192)
+def _canonical_text(raw: str, resource_list: bool) -> str:
+    # Every pod a controller creates repeats its template's values: remember the answer.
+    q = Quantity.parse(raw.strip())
     if resource_list:
         q = round_up(q, -3)
     return str(q)

@@ -27,6 +27,7 @@ limits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from .quantity import Quantity, canonical_quantity
@@ -275,6 +276,29 @@ def _requirements_qos(requests: ResourceList, limits: ResourceList) -> str:
     return qos
 
 
+def _text_items(raw: Any) -> tuple[tuple[str, str], ...] | None:
+    if not raw:
+        return ()
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        return None
+    return tuple(sorted((str(k), v) for k, v in raw.items()))
+
+
+def _container_qos(container: Mapping[str, Any]) -> str:
+    resources = _resources(container)
+    requests, limits = _text_items(resources.get("requests")), _text_items(resources.get("limits"))
+    if requests is None or limits is None:
+        return _requirements_qos(container_requests(container), container_limits(container))
+    return _requirements_qos_of_text(requests, limits)
+
+
+@lru_cache(maxsize=4096)
+def _requirements_qos_of_text(requests: tuple[tuple[str, str], ...], limits: tuple[tuple[str, str], ...]) -> str:
+    # Replicas of a template repeat the same requirements: decide once per distinct text.
+    container = {"resources": {"requests": dict(requests), "limits": dict(limits)}}
+    return _requirements_qos(container_requests(container), container_limits(container))
+
+
 def compute_pod_qos(pod: Mapping[str, Any]) -> str:
     """`ComputePodQOS`: BestEffort when no container sets cpu or memory, Guaranteed when each
     container's cpu and memory requests equal its limits, else Burstable.
@@ -287,7 +311,7 @@ def compute_pod_qos(pod: Mapping[str, Any]) -> str:
         return _requirements_qos(resource_list(_pod_level(spec, "requests")), resource_list(_pod_level(spec, "limits")))
     pod_qos = ""
     for container in [*_containers(spec, "initContainers"), *_containers(spec, "containers")]:
-        qos = _requirements_qos(container_requests(container), container_limits(container))
+        qos = _container_qos(container)
         if qos == BURSTABLE:
             return qos
         if not pod_qos:
