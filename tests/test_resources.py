@@ -338,3 +338,14 @@ def test_describe_node_allocates_sidecars_and_init_peaks() -> None:
     assert any(line.split()[:6] == ["default", "p", "3500m", "(87%)", "2", "(50%)"] for line in lines), lines
     assert any(line.split()[:5] == ["cpu", "3500m", "(87%)", "2", "(50%)"] for line in lines)
     assert any(line.split()[:5] == ["memory", "1536Mi", "(18%)", "2Gi", "(25%)"] for line in lines)
+
+
+def test_describe_prints_quantities_as_quantity_string() -> None:
+    # kubectl prints quantity.String(): a raw manifest's 0.5 reads 500m, a stored "05" stays as stored.
+    p = pod([ctr({"cpu": 0.5, "memory": "1.5Gi", "example.com/x": "05"}, {"cpu": "1000m"})])
+    p["status"] = {"phase": "Pending"}
+    lines = [line.split() for line in describe_pod(p, None, NOW).splitlines()]
+    start = lines.index(["Limits:"])
+    assert lines[start + 1:start + 6] == [
+        ["cpu:", "1"], ["Requests:"], ["cpu:", "500m"], ["example.com/x:", "05"], ["memory:", "1536Mi"],
+    ]

@@ -379,14 +379,21 @@ def _describe_container_status(w: _Writer, status: Obj) -> None:
     w.write(2, f"Restart Count:\t{int(status.get('restartCount') or 0)}\n")
 
 
+def _quantity_text(value: Any) -> str:
+    """`Quantity.String()`: the stored text for a stored object, canonical for a raw manifest's value."""
+    try:
+        return str(Quantity.parse(value))
+    except ValueError:
+        return _go_value(value)
+
+
 def _describe_resources(w: _Writer, resources: Obj | None, level: int) -> None:
-    # Quantities are shown as written in the object.
     for label, key in (("Limits", "limits"), ("Requests", "requests")):
         values = (resources or {}).get(key) or {}
         if values:
             w.write(level, f"{label}:\n")
         for name in sorted(values):
-            w.write(level + 1, f"{name}:\t{_go_value(values[name])}\n")
+            w.write(level + 1, f"{name}:\t{_quantity_text(values[name])}\n")
 
 
 def describe_probe(probe: Obj) -> str:
@@ -952,7 +959,7 @@ def _describe_node_resources(w: _Writer, label: str, resources: Obj | None) -> N
         return
     w.write(0, f"{label}:\n")
     for name in sorted(resources):
-        w.write(0, f"  {name}:\t{_go_value(resources[name])}\n")
+        w.write(0, f"  {name}:\t{_quantity_text(resources[name])}\n")
 
 
 def _describe_system_info(w: _Writer, node: Obj) -> None:
