@@ -127,6 +127,16 @@ def test_quantities_compare_by_value():
                                               "1", "999m", "changed")]
 
 
+async def test_a_quantity_the_api_server_rounds_as_it_stores_it_is_not_drift():
+    async with Cluster(nodes=1) as cluster:
+        declared = deployment()
+        declared["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "1e-7"}}
+        await cluster.apply(copy.deepcopy(declared))
+        live = cluster.get("deploy", declared["metadata"]["name"])
+        assert live["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "1e-3"
+        assert sync_status(declared, live) == "Synced"
+
+
 def test_numbers_and_strings_are_different_outside_quantities():
     declared = deployment()
     live = live_of(declared)

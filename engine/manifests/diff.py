@@ -31,7 +31,7 @@ import attrs
 
 from ..errors import ApiError
 from ..kinds import REGISTRY
-from ..quantity import parse_quantity
+from ..quantity import canonical_quantity, parse_quantity
 
 __all__ = [
     "FieldDiff",
@@ -251,11 +251,20 @@ def _is_quantity(parts: Sequence[PathPart]) -> bool:
     return parts[-1] in QUANTITY_FIELDS or (len(parts) >= 2 and parts[-2] in QUANTITY_MAPS)
 
 
+def _stored_alike(a: Any, b: Any) -> bool:
+    """The API server rounds a resource list's quantities up to a milli-unit as it stores them (`1e-7` is stored
+    as `1e-3`): a declared value that rounds to the live one is what was applied, not drift."""
+    try:
+        return canonical_quantity(a, resource_list=True) == canonical_quantity(b, resource_list=True)
+    except ValueError:
+        return False
+
+
 def _scalar_equal(a: Any, b: Any, quantity: bool) -> bool:
     if quantity:
         qa, qb = _as_quantity(a), _as_quantity(b)
         if qa is not None and qb is not None:
-            return qa == qb
+            return qa == qb or _stored_alike(a, b)
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
