@@ -99,3 +99,9 @@ async def test_templates_are_stored_canonical_before_they_are_hashed(cluster):
     for p in cluster.api.list("pods", "default"):
         assert p["spec"]["containers"][0]["resources"] == canonical
         assert p["status"]["qosClass"] == "Burstable"
+
+
+async def test_node_capacity_is_reported_canonical_as_a_kubelet_reports_it() -> None:
+    async with Cluster(nodes=1, node_cpu="0.5", node_memory="1.5Gi") as cluster:
+        capacity = cluster.list("nodes")[0]["status"]["capacity"]
+        assert (capacity["cpu"], capacity["memory"]) == ("500m", "1536Mi")

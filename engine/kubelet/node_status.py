@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ..quantity import canonical_quantity
 from ..timeutil import format_micro_time, format_time
 
 Obj = dict[str, Any]
@@ -36,7 +37,10 @@ def ready_conditions(now: float, previous: list[Obj] | None = None) -> list[Obj]
 
 def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str, str], now: float) -> Obj:
     name = kubelet.name
-    capacity = {"cpu": str(cpu), "memory": str(memory), "pods": str(pods), "ephemeral-storage": "100Gi",
+    # As a kubelet reports it: canonical (`--node-cpu 0.5` is `500m`).
+    capacity = {"cpu": canonical_quantity(str(cpu), resource_list=True),
+                "memory": canonical_quantity(str(memory), resource_list=True), "pods": str(pods),
+                "ephemeral-storage": "100Gi",
                 "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
     return {
         "apiVersion": "v1",
