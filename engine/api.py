@@ -27,6 +27,9 @@ MAX_GENERATED_NAME_LENGTH = 63
 RANDOM_SUFFIX_LENGTH = 5
 UNDELETABLE_NAMESPACES = ("default", "kube-system", "kube-public")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Metadata only the server sets: whatever a create request says of them is dropped.
+_SERVER_FIELDS = frozenset({"resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
+                            "deletionGracePeriodSeconds", "generation", "selfLink"})
 # RFC 4122 version 4: the version nibble is 4 and the variant bits are 10.
 _UUID_CLEAR = ~((0xF << 76) | (0x3 << 62))
 _UUID_SET = (0x4 << 76) | (0x2 << 62)
@@ -196,9 +199,9 @@ class Api:
                 meta["name"] = self._generate_name(base)
                 if self.store.get(info.resource, meta.get("namespace", ""), meta["name"]) is None:
                     break
-        for server_field in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
-                             "deletionGracePeriodSeconds", "generation", "selfLink"):
-            meta.pop(server_field, None)
+        if not _SERVER_FIELDS.isdisjoint(meta):
+            for server_field in _SERVER_FIELDS:
+                meta.pop(server_field, None)
         if info.decode is not None:
             info.decode(obj)
         info.default(obj)

@@ -22,6 +22,8 @@ from .quoting import go_quote
 from .store import deep_copy
 
 Obj = dict[str, Any]
+# kubectl's last-applied-configuration text: compact JSON, keys sorted (one encoder, not one a call).
+_LAST_APPLIED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
@@ -91,23 +93,31 @@ def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
             f"{info.kind} {go_quote(meta['name'])} is cluster-scoped: metadata.namespace {go_quote(meta['namespace'])} "
             "does not apply to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
             causes=[{"reason": "FieldValueForbidden", "message": "cluster-scoped", "field": "metadata.namespace"}])
-    declared = deep_copy(doc)
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
+    # The document as last-applied-configuration records it: its namespace filled in, without an older
+    # last-applied annotation. Only the mappings that differ are copied; the rest is `doc`'s own, which nothing
+    # here changes (create and update copy what they are given, and three_way_merge copies what it takes).
+    declared_meta = dict(meta)
     if info.namespaced:
-        declared["metadata"]["namespace"] = ns
-    declared["metadata"].get("annotations", {}).pop(LAST_APPLIED, None)
-    last_applied_text = json.dumps(declared, sort_keys=True, separators=(",", ":"))
+        declared_meta["namespace"] = ns
+    annotations = meta.get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        annotations = declared_meta["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
+    declared = {**doc, "metadata": declared_meta}
+    last_applied_text = _LAST_APPLIED_JSON.encode(declared)
     live = api.store.get(info.resource, ns, meta["name"])
     if live is None:
-        obj = deep_copy(declared)
-        obj["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied_text
-        return api.create(obj)
+        with_last_applied = {**annotations, LAST_APPLIED: last_applied_text} if isinstance(annotations, dict) \
+            else {LAST_APPLIED: last_applied_text}
+        return api.create({**declared, "metadata": {**declared_meta, "annotations": with_last_applied}})
     previous_text = (live["metadata"].get("annotations") or {}).get(LAST_APPLIED)
     try:
         previous = json.loads(previous_text) if previous_text else {}
     except ValueError:
         previous = {}
     merged = three_way_merge(live, previous, declared)
-    merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_applied_text
+    # A new mapping: when no document declared annotations, the merged ones are still the live object's own.
+    merged["metadata"]["annotations"] = {**(merged["metadata"].get("annotations") or {}),
+                                         LAST_APPLIED: last_applied_text}
     merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
     return api.update(merged)

@@ -36,9 +36,9 @@ _OPAQUE = frozenset({
 def decoded_copy(value: Any) -> Any:
     """A copy of JSON-shaped data without the null fields of its mappings (what Go's decoder leaves unset)."""
     if isinstance(value, dict):
-        return {k: decoded_copy(v) for k, v in value.items() if v is not None}
+        return {k: decoded_copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [decoded_copy(v) for v in value]
+        return [decoded_copy(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -1,17 +1,26 @@
 """Load manifest folders: every `.yaml`/`.yml`/`.json` file, multi-document, `kind: List` flattened.
 
-Parsing uses the C-backed safe loader; documents keep the file and line they came from so every error can be
-reported as file:line. Hostile input (huge files, non-UTF-8 bytes, NUL bytes, duplicate keys, alias bombs, symlink
-loops, dangling links or links that leave the folder, named pipes and devices, unreadable or vanishing files)
-becomes a `LoadError`, never an exception or a hang.
+Parsing uses the C-backed safe loader, after a fast reader for the plain block YAML most manifests are written in
+(it reads them exactly as the loader would, and leaves anything else to it); documents keep the file and line they
+came from so every error can be reported as file:line. Hostile input (huge files, non-UTF-8 bytes, NUL bytes,
+duplicate keys, alias bombs, symlink loops, dangling links or links that leave the folder, named pipes and
+devices, unreadable or vanishing files) becomes a `LoadError`, never an exception or a hang. A first read of
+thousands of files (`load_files`) is shared with a helper process.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import pickle
+import queue
 import re
 import stat
+import struct
+import subprocess
+import sys
+import threading
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -128,6 +137,218 @@ def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
     return str(value)  # dates and other YAML tags become strings, as Kubernetes' JSON would have them
 
 
+# --- the fast reader ----------------------------------------------------------------------------------------
+#
+# Most manifests use a small part of YAML: block mappings and sequences, one `key: value` or `- value` a line,
+# plain or simply quoted scalars, comments and `---`. The C parser still calls back into Python for every node
+# (~80 us for an 8-line ConfigMap); a line-by-line reader of that subset takes a fraction of that. It builds the
+# same plain dicts and lists the full parse builds, deciding what each plain scalar means with PyYAML's own
+# resolver and constructors. Anything outside the subset or in any way doubtful (tabs, CR, non-ASCII, anchors,
+# aliases, tags, flow collections other than `[]`/`{}`, block scalars, multi-line scalars, escapes in quotes,
+# duplicate keys, `kind: List`, empty documents, odd indentation, ...) stops it, and the full parser reads the
+# text instead, with every check and message of its own.
+
+
+class _NotSimple(Exception):
+    """The fast reader met something outside its subset."""
+
+
+_FAST_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_./-]{0,252}):(?:$| +(?:#.*)?$| +(.+))")
+_FAST_VALUE = re.compile(r"""(?:"([^"\\]*)"|'([^']*)'|(\[\]|\{\})|([A-Za-z0-9_./~+-](?:[^#]*[^# ])?))(?: +#.*| *)$""")
+_FAST_DOCUMENT_START = re.compile(r"--- *(?: #.*)?")
+# The most common line, `key: value` with a value of letters, digits and a few marks, in one match (the general
+# path reads it the same way, in more steps).
+_FAST_KEY_LINE = re.compile(r"( *)([A-Za-z0-9_][A-Za-z0-9_./-]{0,252}):(?: +([A-Za-z0-9_./+~](?:[A-Za-z0-9_./+~ -]*"
+                            r"[A-Za-z0-9_./+~-])?))? *$")
+_FAST_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                        "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_KEY, _ENTRY, _SCALAR = 0, 1, 2  # token kinds: `key:`, `- `, a scalar after `- `
+_NO_VALUE = object()
+_scalar_constructor = yaml.constructor.SafeConstructor()
+_CACHED_ENTRIES, _CACHED_LENGTH = 4096, 200  # the caches below: how many entries, and of what length at most
+_scalar_cache: dict[str, tuple[str, Any]] = {}  # plain scalar -> (tag, value)
+_line_cache: dict[str, tuple[int, int, Any]] = {}  # `key: value` line -> its token (all of it immutable)
+
+
+def _fast_plain(text: str) -> Any:
+    """A plain scalar's value, as the resolver and constructor of the full parse make it (and `_plain` keeps it)."""
+    if (text[0] == "-" and (len(text) == 1 or text[1] == " ")) or ": " in text or text[-1] == ":" \
+            or text.startswith(("---", "...")):
+        raise _NotSimple  # an indicator, or what YAML reads as a nested mapping or an error
+    implicit = _Loader.yaml_implicit_resolvers
+    if text[0] not in implicit and None not in implicit:
+        return text  # no resolver looks at scalars starting so: a string
+    found = _scalar_cache.get(text)
+    if found is None:
+        tag = _STR_TAG
+        for candidate, regexp in implicit.get(text[0], []) + implicit.get(None, []):
+            if regexp.match(text):
+                tag = candidate
+                break
+        if tag == _STR_TAG:
+            found = (tag, text)
+        elif tag in _FAST_TAGS:
+            value = _scalar_constructor.yaml_constructors[tag](_scalar_constructor, yaml.ScalarNode(tag, text))
+            if not isinstance(value, (str, int, float, bool)) and value is not None:
+                value = str(value)  # a timestamp, as `_plain` turns it into a string
+            found = (tag, value)
+        else:
+            raise _NotSimple
+        if len(text) <= _CACHED_LENGTH:
+            if len(_scalar_cache) >= _CACHED_ENTRIES:
+                _scalar_cache.clear()
+            _scalar_cache[text] = found
+    if found[0] == _STR_TAG:
+        return text
+    return found[1]
+
+
+def _fast_key(text: str) -> str:
+    """A mapping key that the full parse also makes a string (`true:`, `1:`, `null:` are not)."""
+    implicit = _Loader.yaml_implicit_resolvers
+    if (text[0] in implicit or None in implicit) and _fast_plain(text) is not text:
+        raise _NotSimple
+    return text
+
+
+def _fast_scalar(text: str) -> Any:
+    match = _FAST_VALUE.match(text)
+    if match is None:
+        raise _NotSimple
+    double, single, empty, plain = match.groups()
+    if plain is not None:
+        return _fast_plain(plain)
+    if double is not None:
+        return double
+    if single is not None:
+        return single
+    return [] if empty == "[]" else {}
+
+
+def _fast_tokens(text: str) -> list[tuple[int, list[tuple[int, int, Any]]]]:
+    """(start line, tokens) of each document; a token is (column, kind, payload)."""
+    documents: list[tuple[int, list[tuple[int, int, Any]]]] = []
+    tokens: list[tuple[int, int, Any]] = []
+    start, explicit = 1, False  # explicit: the current document began with `---`
+    for number, line in enumerate(text.split("\n"), 1):
+        token = _line_cache.get(line)  # `kind: ConfigMap`, `  namespace: default`: seen in file after file
+        if token is None:
+            simple = _FAST_KEY_LINE.match(line)
+            if simple is not None:
+                indent, name, value = simple.groups()
+                token = (len(indent), _KEY, (_fast_key(name), _NO_VALUE if value is None else _fast_plain(value)))
+                if len(line) <= _CACHED_LENGTH:
+                    if len(_line_cache) >= _CACHED_ENTRIES:
+                        _line_cache.clear()
+                    _line_cache[line] = token
+        if token is not None:
+            tokens.append(token)
+            continue
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        column = len(line) - len(content)
+        first = content[0]
+        if column == 0 and (first == "%" or content.startswith(("---", "..."))):
+            if not _FAST_DOCUMENT_START.fullmatch(content):
+                raise _NotSimple
+            if tokens:
+                documents.append((start, tokens))
+            elif explicit:
+                raise _NotSimple  # an empty document: the full parse makes it a null
+            tokens, start, explicit = [], number, True
+            continue
+        if first == "-":
+            rest = content[1:].lstrip(" ")
+            if len(content) == 1 or content[1] != " " or not rest or rest[0] == "#":
+                raise _NotSimple  # `-` alone or with a comment, or a scalar starting with `-` where a key may be
+            tokens.append((column, _ENTRY, None))
+            column += len(content) - len(rest)
+            content = rest
+            key = _FAST_KEY.match(content)
+            if key is None:
+                tokens.append((column, _SCALAR, _fast_scalar(content)))
+                continue
+        else:
+            key = _FAST_KEY.match(content)
+            if key is None:
+                raise _NotSimple
+        name, value = key.groups()
+        tokens.append((column, _KEY, (_fast_key(name), _NO_VALUE if value is None else _fast_scalar(value))))
+    if tokens:
+        documents.append((start, tokens))
+    elif explicit:
+        raise _NotSimple  # `---` with nothing after it: a null document
+    return documents
+
+
+def _fast_mapping(tokens: list[tuple[int, int, Any]], i: int, column: int, depth: int) -> tuple[dict[str, Any], int]:
+    if depth > MAX_DEPTH // 2:
+        raise _NotSimple
+    mapping: dict[str, Any] = {}
+    count = len(tokens)
+    while i < count:
+        at, kind, payload = tokens[i]
+        if at != column or kind != _KEY:
+            break
+        key, value = payload
+        if key in mapping:
+            raise _NotSimple  # the full parse says where both are
+        i += 1
+        if value is _NO_VALUE:
+            value = None
+            if i < count:
+                below, below_kind, _ = tokens[i]
+                if below_kind == _KEY and below > column:
+                    value, i = _fast_mapping(tokens, i, below, depth + 1)
+                elif below_kind == _ENTRY and below >= column:
+                    value, i = _fast_sequence(tokens, i, below, depth + 1)
+        elif isinstance(value, (list, dict)):
+            value = [] if isinstance(value, list) else {}  # `[]` and `{}`: never shared between documents
+        mapping[key] = value
+    if i < count and tokens[i][0] > column:
+        raise _NotSimple  # indented where nothing can start: a YAML error or a multi-line scalar
+    return mapping, i
+
+
+def _fast_sequence(tokens: list[tuple[int, int, Any]], i: int, column: int, depth: int) -> tuple[list[Any], int]:
+    if depth > MAX_DEPTH // 2:
+        raise _NotSimple
+    items: list[Any] = []
+    count = len(tokens)
+    while i < count:
+        at, kind, _ = tokens[i]
+        if at != column or kind != _ENTRY:
+            break
+        at, kind, payload = tokens[i + 1]  # the tokenizer puts something after every `- `
+        if kind == _SCALAR:
+            items.append([] if isinstance(payload, list) else {} if isinstance(payload, dict) else payload)
+            i += 2
+        else:
+            value, i = _fast_mapping(tokens, i + 1, at, depth + 1)
+            items.append(value)
+    return items, i
+
+
+def _fast_documents(text: str) -> list[tuple[int, dict[str, Any]]] | None:
+    """(start line, object) of each document of a manifest within the fast reader's subset; None for any other."""
+    if not (text.isascii() and text.replace("\n", "").isprintable()):
+        return None  # tabs, CR, control characters and anything beyond ASCII go to the full parser
+    try:
+        documents = []
+        for start, tokens in _fast_tokens(text):
+            if len(tokens) > MAX_NODES_PER_DOCUMENT // 2 or tokens[0][:2] != (0, _KEY):
+                raise _NotSimple  # the full parse says what is wrong with it
+            obj, end = _fast_mapping(tokens, 0, 0, 0)
+            if end != len(tokens) or _is_list(obj):
+                raise _NotSimple  # List items need their lines, which the full parse gives
+            documents.append((start, obj))
+        return documents
+    except (_NotSimple, RecursionError):
+        return None
+
+
 def document_lines(text: str) -> list[int]:
     """1-based start line of each YAML document in `text` (an explicit `---` starts a new one)."""
     starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
@@ -159,31 +380,76 @@ def discover(root: Path) -> tuple[list[Path], list[LoadError]]:
     """Manifest files under `root` (or `root` itself), sorted; links leaving the folder or looping, dangling links
     and anything that is not a regular file (a named pipe would block the reader forever) are errors. Never raises,
     whatever the filesystem holds."""
+    found, errors = discover_stats(root)
+    return [Path(name) for name, _ in found], errors
+
+
+def discover_stats(root: str | Path) -> tuple[list[tuple[str, os.stat_result]], list[LoadError]]:
+    """What `discover` finds, as (path, stat) pairs: each path a string as `str()` of discover's Path would be,
+    in the same order, with the stat its type was checked on (one stat a file: `load_file` and ManifestSource's
+    change detection take it from here instead of asking again)."""
+    return _discover_safely(Path(root), stat_files=True)  # type: ignore[return-value]
+
+
+def list_files(root: str | Path) -> tuple[list[tuple[str, os.stat_result | None]], list[LoadError]]:
+    """`discover_stats` for a first read of a folder: a file the folder's listing itself says is a regular file
+    (not a link) is not asked again, and comes with None for its stat. `load_files` reads such a file without a
+    stat first and takes one from the opened file; one system call a file fewer, a tenth of a second for 25,000
+    files here. Only for files nothing is known of yet: a changed file is found by its stat."""
+    return _discover_safely(Path(root), stat_files=False)
+
+
+def _discover_safely(root: Path, stat_files: bool) -> tuple[list[tuple[str, os.stat_result | None]],
+                                                              list[LoadError]]:
     try:
-        return _discover(root)
+        return _discover(root, stat_files)
     except (OSError, RuntimeError, ValueError) as exc:  # a race or an odd path the checks below did not foresee
         return [], [LoadError(str(root), 0, f"cannot read folder: {_why(exc)}")]
 
 
-def _discover(root: Path) -> tuple[list[Path], list[LoadError]]:
-    kind, problem = _file_type(root)
+def _join(folder: str, name: str) -> str:
+    """`str(Path(folder) / name)` for a normalized `folder`, without making a Path (a file's worth of time)."""
+    if folder == ".":
+        return name
+    return folder + name if folder.endswith("/") else f"{folder}/{name}"
+
+
+def _discover(root: Path, stat_files: bool) -> tuple[list[tuple[str, os.stat_result | None]], list[LoadError]]:
+    kind, problem, info = _stat_type(root)
     if kind == "missing":
         return [], [LoadError(str(root), 0, "no such file or directory")]
     if problem is not None:
         return [], [LoadError(str(root), 0, problem)]
     if kind == "file":
-        return [root], []
+        assert info is not None
+        return [(str(root), info)], []
     errors: list[LoadError] = []
     real_root = _resolve(root) or root
-    files: list[Path] = []
+    files: list[tuple[tuple[str, ...], str, os.stat_result | None]] = []
     seen_dirs: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: errors.append(
-            LoadError(str(getattr(e, "filename", root)), 0, f"cannot read folder: {e.strerror or e}"))):
+    pending = [str(root)]  # what os.walk(followlinks=True) would visit, in its order (top-down, depth first)
+    while pending:
+        dirpath = pending.pop()
+        dirnames: list[str] = []
+        filenames: list[os.DirEntry[str]] = []
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()  # follows links, as os.walk does
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        dirnames.append(entry.name)
+                    else:
+                        filenames.append(entry)
+        except OSError as e:
+            errors.append(LoadError(str(getattr(e, "filename", root)), 0, f"cannot read folder: {e.strerror or e}"))
+            continue
         here = Path(dirpath)
         real = _resolve(here)
         if real is None or real in seen_dirs:
             errors.append(LoadError(str(here), 0, "symbolic link loop: this folder was already read"))
-            dirnames[:] = []
             continue
         seen_dirs.add(real)
         kept = []
@@ -198,60 +464,99 @@ def _discover(root: Path) -> tuple[list[Path], list[LoadError]]:
                 errors.append(LoadError(str(here / d), 0, "symbolic link leads outside the folder "
                                                            f"(to {shown_path(target)})"))
                 continue
-            kept.append(d)
-        dirnames[:] = kept
-        # os.walk lists everything that is not a folder here: dangling and looping links, pipes, sockets, devices.
-        for name in sorted(filenames):
-            if _is_ignored(name) or not name.endswith(MANIFEST_SUFFIXES):
+            kept.append(_join(dirpath, d))
+        pending.extend(reversed(kept))
+        # Everything that is not a folder here: dangling and looping links, pipes, sockets, devices.
+        folder = str(here)
+        prefix = "" if folder == "." else folder if folder.endswith("/") else folder + "/"
+        order = tuple(prefix.split("/")[:-1])  # Path's order is part by part: a file sorts by these + its name
+        for entry in sorted(filenames, key=_entry_name):
+            name = entry.name
+            if not name.endswith(MANIFEST_SUFFIXES) or _is_ignored(name):
                 continue
-            path = here / name
-            kind, problem = _file_type(path)
+            path = prefix + name
+            if not stat_files:
+                try:
+                    listed_regular = entry.is_file(follow_symlinks=False)  # from the listing: no system call
+                except OSError:
+                    listed_regular = False
+                if listed_regular:
+                    files.append(((*order, name), path, None))
+                    continue
+            try:
+                info: os.stat_result | None = os.stat(path)
+            except (OSError, ValueError):
+                info = None
+            if info is not None and stat.S_ISREG(info.st_mode) and not entry.is_symlink():
+                files.append(((*order, name), path, info))  # the common case, settled by one stat
+                continue
+            kind, problem, info = _stat_type(path)
             if kind == "missing":
                 continue  # deleted since the folder was listed: nothing to read, nothing to report
             if problem is not None:
-                errors.append(LoadError(str(path), 0, problem))
+                errors.append(LoadError(path, 0, problem))
                 continue
             if kind != "file":
                 continue  # turned into a folder since it was listed; the next sync walks it
-            if path.is_symlink():
-                target = _resolve(path)
+            if entry.is_symlink():
+                target = _resolve(Path(path))
                 if target is None or not target.is_relative_to(real_root):
-                    errors.append(LoadError(str(path), 0, "symbolic link leads outside the folder "
-                                                          f"(to {shown_path(target)})"))
+                    errors.append(LoadError(path, 0, "symbolic link leads outside the folder "
+                                                     f"(to {shown_path(target)})"))
                     continue
-            files.append(path)
-    return sorted(files), errors
+            assert info is not None
+            files.append(((*order, name), path, info))
+    files.sort(key=_first)
+    return [(path, info) for _, path, info in files], errors
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 _SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-def _file_type(path: Path) -> tuple[str | None, str | None]:
+def _file_type(path: str | Path) -> tuple[str | None, str | None]:
     """("file" | "dir" | "missing" | None, problem): what `path` is once links are followed, from stat alone
     (opening a named pipe to find out would block)."""
+    kind, problem, _ = _stat_type(path)
+    return kind, problem
+
+
+def _stat_type(path: str | Path) -> tuple[str | None, str | None, os.stat_result | None]:
+    """`_file_type`, and the stat it was read from (None when there is none)."""
     try:
-        mode = os.stat(path).st_mode
+        info = os.stat(path)
     except ValueError:
-        return None, "invalid file name (it contains a NUL byte)"
+        return None, "invalid file name (it contains a NUL byte)", None
     except OSError as exc:
         try:
             is_link = stat.S_ISLNK(os.lstat(path).st_mode)
         except (OSError, ValueError):
             is_link = False
         if is_link and exc.errno == errno.ELOOP:
-            return None, "symbolic link loop: the link never reaches a file"
+            return None, "symbolic link loop: the link never reaches a file", None
         if is_link and exc.errno in (errno.ENOENT, errno.ENOTDIR):
             try:
                 target = os.readlink(path)
             except OSError:
                 target = "?"
-            return None, f"symbolic link points to a missing file ({shown_path(target)})"
+            return None, f"symbolic link points to a missing file ({shown_path(target)})", None
         if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-            return "missing", None
+            return "missing", None, None
         if isinstance(exc, PermissionError):
-            return None, "permission denied: the file cannot be read"
-        return None, f"cannot read file: {_why(exc)}"
+            return None, "permission denied: the file cannot be read", None
+        return None, f"cannot read file: {_why(exc)}", None
+    return (*_mode_type(info.st_mode), info)
+
+
+def _mode_type(mode: int) -> tuple[str | None, str | None]:
     if stat.S_ISREG(mode):
         return "file", None
     if stat.S_ISDIR(mode):
@@ -276,67 +581,111 @@ def _why(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
 
 
-def load_file(path: Path, display: str | None = None) -> tuple[list[Document], list[LoadError]]:
+def load_file(path: str | Path, display: str | None = None, info: os.stat_result | None = None
+              ) -> tuple[list[Document], list[LoadError]]:
     """The documents of one file, or why there are none; never raises and never blocks (only a regular file is
-    opened, non-blocking, and at most MAX_FILE_BYTES + 1 bytes are read from it)."""
+    opened, non-blocking, and at most MAX_FILE_BYTES + 1 bytes are read from it). `info` is a stat of `path` just
+    taken (as `discover_stats` gives it), so that the file is not asked again what it is."""
+    loaded = _load(path, display, info)
+    assert loaded is not None
+    return loaded[0], loaded[1]
+
+
+class _Vanished(Exception):
+    """A listed file that is no longer a file to read (gone, or a folder now)."""
+
+
+def _load(path: str | Path, display: str | None = None, info: os.stat_result | None = None, listed: bool = False
+          ) -> tuple[list[Document], list[LoadError], os.stat_result | None] | None:
+    """`load_file`, and the stat of the opened file. `listed`: `path` is a regular file by its folder's listing
+    (`list_files`), so it is opened without asking first; if it is gone, or a folder now, by then, the result is
+    None, as `discover` would have left it out."""
     name = display or str(path)
-    if path.name in UNSUPPORTED_FILES:
-        return [], [LoadError(name, 0, f"{UNSUPPORTED_FILES[path.name]} is not supported: k9py reads plain "
-                                       "Kubernetes manifests only")]
+    base = os.path.basename(path)
+    if base in UNSUPPORTED_FILES:
+        return [], [LoadError(name, 0, f"{UNSUPPORTED_FILES[base]} is not supported: k9py reads plain "
+                                       "Kubernetes manifests only")], info
+    opened: list[os.stat_result] = []
     try:
-        raw, problem = _read(path)
+        raw, problem = _read(path, info, listed, opened)
+    except _Vanished:
+        return None
     except FileNotFoundError:
-        return [], [LoadError(name, 0, "file disappeared while it was being read")]
+        if listed and not opened:
+            return None
+        return [], [LoadError(name, 0, "file disappeared while it was being read")], None
     except PermissionError:
-        return [], [LoadError(name, 0, "permission denied: the file cannot be read")]
+        return [], [LoadError(name, 0, "permission denied: the file cannot be read")], None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return [], [LoadError(name, 0, "symbolic link loop: the link never reaches a file")]
-        return [], [LoadError(name, 0, f"cannot read file: {_why(exc)}")]
+            return [], [LoadError(name, 0, "symbolic link loop: the link never reaches a file")], None
+        return [], [LoadError(name, 0, f"cannot read file: {_why(exc)}")], None
     except ValueError as exc:
-        return [], [LoadError(name, 0, f"cannot read file: {exc}")]
+        return [], [LoadError(name, 0, f"cannot read file: {exc}")], None
+    info = opened[0] if opened else info
     if problem is not None:
-        return [], [LoadError(name, 0, problem)]
+        return [], [LoadError(name, 0, problem)], info
     assert raw is not None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return [], [LoadError(name, line, f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                                          f"{exc.start})")]
-    return parse_text(text, name)
+                                          f"{exc.start})")], info
+    docs, errors = parse_text(text, name)
+    return docs, errors, info
 
 
 def _too_big(size: float) -> str:
     return f"file is {size / 1048576:.1f} MiB; manifests over {MAX_FILE_BYTES // 1048576} MiB are refused"
 
 
-def _read(path: Path) -> tuple[bytes | None, str | None]:
-    """(content, None) or (None, why not). The type is checked before opening (a named pipe blocks in open) and
-    again on the open descriptor (the path may have been replaced meanwhile)."""
-    kind, problem = _file_type(path)
-    if kind == "missing":
-        raise FileNotFoundError(errno.ENOENT, "file disappeared while it was being read", str(path))
-    if problem is not None:
-        return None, problem
-    if kind != "file":
-        return None, "is a folder, not a file"
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read(path: str | Path, info: os.stat_result | None = None, listed: bool = False,
+          opened: list[os.stat_result] | None = None) -> tuple[bytes | None, str | None]:
+    """(content, None) or (None, why not). The type is checked before opening (a named pipe blocks in open; `info`
+    is a stat just taken; `listed`: the folder's listing said it is a regular file) and again on the open
+    descriptor (the path may have been replaced meanwhile), whose stat goes into `opened`."""
+    if not listed:
+        kind, problem = _file_type(path) if info is None else _mode_type(info.st_mode)
+        if kind == "missing":
+            raise FileNotFoundError(errno.ENOENT, "file disappeared while it was being read", str(path))
+        if problem is not None:
+            return None, problem
+        if kind != "file":
+            return None, "is a folder, not a file"
+    try:
+        # A listed file was no link when listed: if one has taken its place, the next sync looks at where it leads.
+        fd = os.open(path, _OPEN_FLAGS | _NO_FOLLOW if listed else _OPEN_FLAGS)
+    except OSError as exc:
+        if listed and exc.errno == errno.ELOOP:
+            raise _Vanished from exc
+        raise
     try:
         info = os.fstat(fd)
+        if opened is not None:
+            opened.append(info)
         if not stat.S_ISREG(info.st_mode):
+            if listed and stat.S_ISDIR(info.st_mode):
+                raise _Vanished  # a folder now: the next sync walks it, as discover would have left it to
             return None, _not_regular(info.st_mode)
         if info.st_size > MAX_FILE_BYTES:
             return None, _too_big(info.st_size)
         chunks: list[bytes] = []
         total = 0
         while total <= MAX_FILE_BYTES:  # at most one byte past the limit, however the file grows meanwhile
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
+            # The whole file in one read: asking for the limit would allocate 5 MiB each time.
+            want = min(MAX_FILE_BYTES + 1 - total, max(info.st_size + 1, 65536))
+            chunk = os.read(fd, want)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            if total == info.st_size and len(chunk) < want:
+                break  # all fstat said there was, and a short read: the end (one read call fewer a file)
         if total > MAX_FILE_BYTES:
             return None, (f"file grew past {MAX_FILE_BYTES // 1048576} MiB while it was read; manifests over "
                           f"{MAX_FILE_BYTES // 1048576} MiB are refused")
@@ -347,6 +696,14 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
 
 def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
     text = text.lstrip("\ufeff")
+    fast = _fast_documents(text)
+    if fast is not None:
+        return [Document(name, index, line, obj) for index, (line, obj) in enumerate(fast)], []
+    return _parse_full(text, name)
+
+
+def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
+    """What `parse_text` does for any text: the full YAML parse."""
     docs: list[Document] = []
     errors: list[LoadError] = []
     starts = document_lines(text)
@@ -449,6 +806,198 @@ def yaml_type(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     return f"a {type(value).__name__}"
+
+
+# --- reading many files at once ---------------------------------------------------------------------------------
+#
+# A first load of a large folder (a repository of tens of thousands of manifests) is read by this process and a
+# helper process together, on two cores. The helper is a fresh interpreter (`python -c`, never a fork: the
+# dashboard has threads), fed chunks of paths through a pipe. It takes a fifth of a second to start, and runs
+# niced: on a machine whose other cores are busy it gets little done, and then it is a loss for small loads, so
+# only PARALLEL_MIN_FILES files or more start one (small syncs, a saved file, never do). Chunks are taken from the
+# front by this process and from the back by the helper; whatever the helper has not answered when the rest is
+# done (it may be slow to start, starved, or gone) is read here as well, so the helper can only make a load
+# faster, never fail it. On this project's 2-core machine: 100,000 files read in 2.0-2.5 s instead of 3.3 s when
+# the other core is free, the same 3.3 s when it is not.
+
+PARALLEL_MIN_FILES = 20_000
+_CHUNK_FILES = 256
+_HELPER_AHEAD = 2  # chunks handed to the helper before it answers
+# It runs niced: it should use an idle core, not take turns with this process (or anyone's) on a busy one.
+# stdout carries the answers: whatever an import might print there goes to stderr (which is /dev/null) instead.
+# The `engine` package is entered without running its __init__ (which imports the whole cluster): the helper
+# needs this module only, and starts in a third of the time.
+_HELPER_CODE = """\
+import os, sys, types
+os.nice(10)
+out = os.dup(1)
+os.dup2(2, 1)
+package = types.ModuleType("engine")
+package.__path__ = [sys.argv[1]]
+sys.modules["engine"] = package
+from engine.manifests.loader import _serve_reads
+_serve_reads(sys.stdin.buffer, out)
+"""
+_FRAME_HEADER = struct.Struct(">Q")
+
+
+def _read_frame(stream: Any) -> bytes | None:
+    header = stream.read(_FRAME_HEADER.size)
+    if len(header) < _FRAME_HEADER.size:
+        return None
+    (size,) = _FRAME_HEADER.unpack(header)
+    body = stream.read(size)
+    return body if len(body) == size else None
+
+
+def _frame(payload: Any) -> bytes:
+    body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _FRAME_HEADER.pack(len(body)) + body
+
+
+def _serve_reads(requests: Any, answers_fd: int) -> None:
+    """The helper process: (chunk, [(path, listed)]) in, (chunk, what `_load` says of each) out, until EOF."""
+    with os.fdopen(answers_fd, "wb") as answers:
+        while (frame := _read_frame(requests)) is not None:
+            chunk, paths = pickle.loads(frame)
+            out: list[Any] = []
+            for name, listed in paths:
+                loaded = _load(name, listed=listed)
+                out.append(None if loaded is None else (
+                    [(d.index, d.line, d.obj, d.item) for d in loaded[0]],
+                    [(e.file, e.line, e.message, e.column) for e in loaded[1]], loaded[2]))
+            answers.write(_frame((chunk, out)))
+            answers.flush()
+
+
+class _Helper:
+    """The helper process, seen from here: `send` chunks, `answers` collects what came back."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.answers: queue.SimpleQueue[tuple[int, list[Any]] | None] = queue.SimpleQueue()
+        self.alive = True
+        threading.Thread(target=self._pump, name="k9py-read-helper", daemon=True).start()
+
+    @classmethod
+    def start(cls) -> _Helper | None:
+        if not sys.executable:
+            return None
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        try:
+            # -P: the folder it is started in (the user's manifests, perhaps) is not where modules come from.
+            process = subprocess.Popen([sys.executable, "-P", "-c", _HELPER_CODE, package], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None
+        return cls(process)
+
+    def _pump(self) -> None:
+        stream = self.process.stdout
+        try:
+            while (frame := _read_frame(stream)) is not None:
+                self.answers.put(pickle.loads(frame))
+        except Exception:  # a helper that died mid-answer, or anything else: its chunks are read here
+            pass
+        finally:
+            self.answers.put(None)
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+    def send(self, chunk: int, paths: list[tuple[str, bool]]) -> bool:
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(_frame((chunk, paths)))
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            self.alive = False
+        return self.alive
+
+    def received(self) -> list[tuple[int, list[Any]]]:
+        out = []
+        while True:
+            try:
+                answer = self.answers.get_nowait()
+            except queue.Empty:
+                return out
+            if answer is None:
+                self.alive = False
+            else:
+                out.append(answer)
+
+    def stop(self) -> None:
+        self.alive = False
+        try:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        try:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        except OSError:
+            pass
+
+
+Loaded = tuple[list[Document], list[LoadError], os.stat_result | None]
+
+
+def load_files(files: list[tuple[str, os.stat_result | None]]) -> list[Loaded | None]:
+    """`load_file` of each (path, stat just taken, or None for a file `list_files` listed) in order, with the stat
+    of each opened file; None for a listed file that is gone (or a folder) by the time it is opened. Thousands of
+    files are read on two cores."""
+    if len(files) < PARALLEL_MIN_FILES:
+        return [_load(name, info=info, listed=info is None) for name, info in files]
+    results: list[Loaded | None] = [None] * len(files)
+    chunks = deque(range(0, len(files), _CHUNK_FILES))  # each chunk by its first file's position
+    with_helper: set[int] = set()  # chunks the helper has and has not answered yet
+    helper = _Helper.start()
+
+    def read_here(start: int) -> None:
+        for i in range(start, min(start + _CHUNK_FILES, len(files))):
+            name, info = files[i]
+            results[i] = _load(name, info=info, listed=info is None)
+
+    def take_answers() -> None:
+        assert helper is not None
+        for start, answers in helper.received():
+            if start not in with_helper:
+                continue  # read here meanwhile
+            try:
+                names = [name for name, _ in files[start:start + _CHUNK_FILES]]
+                loaded = [None if answer is None else (
+                    [Document(name, index, line, obj, item) for index, line, obj, item in answer[0]],
+                    [LoadError(*error) for error in answer[1]], answer[2])
+                    for name, answer in zip(names, answers, strict=True)]
+            except (TypeError, ValueError, IndexError):
+                continue  # not what was asked: left to be read here
+            with_helper.discard(start)
+            results[start:start + len(loaded)] = loaded
+
+    try:
+        while chunks or with_helper:
+            if helper is not None:
+                take_answers()
+                while helper.alive and len(with_helper) < _HELPER_AHEAD and len(chunks) > 1:
+                    start = chunks.pop()
+                    paths = [(name, info is None) for name, info in files[start:start + _CHUNK_FILES]]
+                    if helper.send(start, paths):
+                        with_helper.add(start)
+                    else:
+                        chunks.append(start)
+            if chunks:
+                read_here(chunks.popleft())
+            elif with_helper:
+                start = max(with_helper)  # not answered yet: read it here too, whichever is first wins
+                with_helper.discard(start)
+                read_here(start)
+    finally:
+        if helper is not None:
+            helper.stop()
+    return results
 
 
 def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[LoadError]]:

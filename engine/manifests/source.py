@@ -20,6 +20,8 @@ cluster-scoped kinds first), and prunes what this folder applied before but no l
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -28,7 +30,7 @@ import stat
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ from ..apply import apply_object
 from ..kinds import REGISTRY
 from ..store import deep_copy
 from .diff import FieldDiff, diff, sync_status
-from .loader import Document, LoadError, discover, field_position, load_file, shown_path
+from .loader import Document, LoadError, field_position, list_files, load_files, shown_path
+from .loader import discover_stats as discover  # every manifest file, with the stat its type was read from
 from .writeback import WriteBackError, WriteResult, write_back
 
 Obj = dict[str, Any]
@@ -52,7 +55,26 @@ SELF_HEAL_DELAY = 5.0  # cluster seconds before an imperative change is reverted
 # rename-then-write leaves a file missing for 30+ ms; a git checkout of a large tree takes a second or so.
 PRUNE_QUIET_SECONDS = 2.0
 
+# A sync of a folder of this many files pauses Python's cyclic garbage collector while it reads and applies.
+# A first load of 100,000 documents builds a million objects that live as long as the folder is watched, and
+# the collector would walk them over and over as they pile up (a second of 8 at 100,000 ConfigMaps, profiled);
+# after the sync, one collection sees them. The pause only ever lasts one sync, and never changes the
+# collector's thresholds, which are the application's to set (engine/tuning.py).
+BULK_FILES = 5_000
+
 log = logging.getLogger("engine.manifests")
+
+
+@contextlib.contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @attrs.frozen
@@ -165,14 +187,17 @@ def _digest_if_regular(path: Path) -> str | None:
         return None
 
 
-def _stamp(path: Path) -> tuple[int, ...] | None:
+def _stamp(info: os.stat_result) -> tuple[int, ...]:
     """What stat says of a file. The inode and ctime catch a save by rename and a same-size rewrite within the
     kernel's coarse mtime tick."""
-    try:
-        info = path.stat()
-    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, on Python 3.11
-        return None
     return info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino, info.st_dev
+
+
+def _stat_or_none(name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name)
+    except (OSError, ValueError):
+        return None
 
 
 def _doc_id(doc: Document) -> DocId:
@@ -233,21 +258,31 @@ class ManifestSource:
         """A write-back is about to change `file` to content with this sha256: not a user edit."""
         self._own_writes[str(file)] = digest
 
-    def _read_changed(self, files: list[Path], forced: set[str], now: float) -> list[str]:
-        """Re-read every file whose stat changed (or that a watch event named); the files whose content did."""
+    def _read_changed(self, files: list[tuple[str, os.stat_result | None]], forced: set[str], now: float
+                      ) -> list[str]:
+        """Re-read every file whose stat changed (or that a watch event named); the files whose content did.
+        `files` are as `discover` lists them, each with the stat it just took (or as `list_files` lists a folder
+        read for the first time, without one: the stat of the opened file is taken instead)."""
         touched = []
-        for path in files:
-            name = str(path)
+        changed = []
+        for name, info in files:
             state = self._files.get(name)
-            stamp = _stamp(path)
-            if state is not None and stamp == state.stamp and os.path.abspath(name) not in forced:
+            if state is not None and info is not None and _stamp(info) == state.stamp \
+                    and os.path.abspath(name) not in forced:
                 continue
-            docs, load_errors = load_file(path)
+            changed.append((name, info, state))
+        loaded = load_files([(name, info) for name, info, _ in changed])  # many at once: on two cores
+        for (name, info, state), result in zip(changed, loaded, strict=True):
+            if result is None:
+                continue  # listed, and gone by the time it was opened: as if it had not been listed
+            docs, load_errors, opened = result
+            stamped = info or opened or _stat_or_none(name)  # the last: a listed file refused before opening
+            stamp = _stamp(stamped) if stamped is not None else ()
             documents, problems = tuple(docs), tuple(load_errors)
             if state is not None and (documents, problems) == (state.documents, state.load_errors):
-                self._files[name] = attrs.evolve(state, stamp=stamp or ())  # touched, not changed
+                self._files[name] = attrs.evolve(state, stamp=stamp)  # touched, not changed
                 continue
-            self._files[name] = FileState(stamp or (), documents, problems, now)
+            self._files[name] = FileState(stamp, documents, problems, now)
             self._vanished.pop(name, None)
             touched.append(name)
         return touched
@@ -281,16 +316,18 @@ class ManifestSource:
             self._collect_errors()
             return self._record([], (), (), (), [error], started, quiet=repeated)
         self._root_error = None
-        files, self._discover_errors = discover(self.root)
-        touched = self._read_changed(files, forced, now)
-        present = {str(p) for p in files}
-        for name in set(self._files) - present:
-            del self._files[name]
-            self._vanished.setdefault(name, now)
-            touched.append(name)
-        own = {name for name in touched if name in self._own_writes
-               and self._own_writes.pop(name) == _digest_if_regular(Path(name))}
-        created, updated, pruned = self._apply_all(set(touched), own, now)
+        # A folder read for the first time is listed without a stat a file (the stat comes with each read).
+        files, self._discover_errors = discover(self.root) if self._files else list_files(self.root)
+        with _collector_paused(len(files) >= BULK_FILES):
+            touched = self._read_changed(files, forced, now)
+            present = {name for name, _ in files}
+            for name in set(self._files) - present:
+                del self._files[name]
+                self._vanished.setdefault(name, now)
+                touched.append(name)
+            own = {name for name in touched if name in self._own_writes
+                   and self._own_writes.pop(name) == _digest_if_regular(Path(name))}
+            created, updated, pruned = self._apply_all(set(touched), own, now)
         self._collect_errors()
         user_files = sorted(name for name in touched if name not in own)
         if not (user_files or created or updated or pruned):
@@ -309,14 +346,18 @@ class ManifestSource:
             errors_by_file.setdefault(error.file, []).append(error)
         self.errors = errors_by_file
 
-    def _declared(self) -> dict[ObjKey, Document]:
-        """Every document that names its object, first declaration first; later ones are errors."""
+    def _declared(self, touched: Container[str] = ()) -> tuple[dict[ObjKey, Document], list[Document]]:
+        """Every document that names its object, first declaration first (later ones are errors); and the
+        documents of the `touched` files that name none."""
         declared: dict[ObjKey, Document] = {}
+        nameless: list[Document] = []
         self._declared_twice = []
         for name in sorted(self._files):
             for doc in self._files[name].documents:
                 key = object_key(doc.obj, self.namespace)
                 if key is None:
+                    if name in touched:
+                        nameless.append(doc)
                     continue
                 first = declared.get(key)
                 if first is None:
@@ -325,21 +366,28 @@ class ManifestSource:
                 what = shown_path(f'{key[0]} {key[1] + "/" if key[1] else ""}{key[2]}')
                 self._declared_twice.append(LoadError(doc.file, doc.line, (
                     f"{what} is declared twice: here and at {shown_path(first.where)}; only the first is applied")))
-        return declared
+        return declared, nameless
 
     def _apply_all(self, touched: set[str], own: set[str], now: float
                    ) -> tuple[list[ObjKey], list[ObjKey], list[ObjKey]]:
-        declared = self._declared()
+        declared, nameless = self._declared(touched)
         for doc_id in [d for d in self._apply_errors if d[0] in touched]:
             del self._apply_errors[doc_id]
         # A document without a kind or a name cannot be applied; the API says exactly what is missing.
-        for name in sorted(touched & set(self._files)):
-            for doc in self._files[name].documents:
-                if object_key(doc.obj, self.namespace) is None:
-                    self._try_apply(doc)
+        for doc in nameless:
+            self._try_apply(doc)
         created: list[ObjKey] = []
         updated: list[ObjKey] = []
-        for key, doc in sorted(declared.items(), key=lambda kv: (_apply_rank(kv[1]), kv[1].file, kv[1].line)):
+        ranks: dict[str, int] = {}  # by kind
+
+        def order(item: tuple[ObjKey, Document]) -> tuple[int, str, int]:
+            doc = item[1]
+            rank = ranks.get(item[0][0])
+            if rank is None:
+                rank = ranks[item[0][0]] = _apply_rank(doc)
+            return rank, doc.file, doc.line
+
+        for key, doc in sorted(declared.items(), key=order):
             entry = self.inventory.get(key)
             unchanged = entry is not None and entry.declared == doc.obj and _doc_id(doc) not in self._apply_errors
             if unchanged and (doc.file not in touched or doc.file in own):
