@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from engine.cluster import Cluster
-from engine.manifests import loader
-from engine.manifests.loader import discover, discover_stats, list_files, load_file, load_files
+from engine.manifests import bulk_read
+from engine.manifests.bulk_read import load_files
+from engine.manifests.loader import LoadError, discover, discover_stats, list_files, load_file
 from engine.manifests.source import ManifestSource
 
 GOOD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: v{i}\n"
@@ -72,21 +73,21 @@ def test_a_short_read_of_the_whole_file_is_the_end_of_it(tmp_path):
 @pytest.fixture
 def many(tmp_path, monkeypatch):
     """A folder of a few hundred files, read with the helper process as a large one would be."""
-    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 50)
-    monkeypatch.setattr(loader, "_CHUNK_FILES", 7)
+    monkeypatch.setattr(bulk_read, "PARALLEL_MIN_FILES", 50)
+    monkeypatch.setattr(bulk_read, "_CHUNK_FILES", 7)
     tree(tmp_path)
     for i in range(300):
         (tmp_path / f"m{i:03d}.yaml").write_text(GOOD.format(i=f"m{i}") + ("---\nkind: [\n" if i % 50 == 7 else ""))
-    started: list[loader._Helper] = []
-    real_start = loader._Helper.start.__func__  # type: ignore[attr-defined]
+    started: list[bulk_read._Helper] = []
+    real_start = bulk_read._Helper.start.__func__  # type: ignore[attr-defined]
 
-    def start(cls: type[loader._Helper]) -> loader._Helper | None:
+    def start(cls: type[bulk_read._Helper]) -> bulk_read._Helper | None:
         helper = real_start(cls)
         if helper is not None:
             started.append(helper)
         return helper
 
-    monkeypatch.setattr(loader._Helper, "start", classmethod(start))
+    monkeypatch.setattr(bulk_read._Helper, "start", classmethod(start))
     return tmp_path, started
 
 
@@ -122,17 +123,17 @@ def test_a_helper_that_answers_everything_gives_the_same_results(many, monkeypat
     root, _ = many
     files, _ = listing(root)
     serial = [load_file(name) for name, _ in files]
-    real_send = loader._Helper.send
+    real_send = bulk_read._Helper.send
     answered = []
 
-    def send(self: loader._Helper, chunk: int, paths: list) -> bool:
+    def send(self: bulk_read._Helper, chunk: int, paths: list) -> bool:
         sent = real_send(self, chunk, paths)
         answer = self.answers.get(timeout=30)  # wait for it: the helper reads this chunk, not this process
         self.answers.put(answer)
         answered.append(chunk)
         return sent
 
-    monkeypatch.setattr(loader._Helper, "send", send)
+    monkeypatch.setattr(bulk_read._Helper, "send", send)
     loaded = load_files(files)
     assert plain(loaded) == serial
     assert answered
@@ -144,7 +145,7 @@ def test_a_helper_that_answers_everything_gives_the_same_results(many, monkeypat
                                   "import sys; sys.stdin.read()"])
 def test_a_helper_that_fails_or_never_answers_changes_nothing(many, monkeypatch, code):
     root, started = many
-    monkeypatch.setattr(loader, "_HELPER_CODE", code)
+    monkeypatch.setattr(bulk_read, "_HELPER_CODE", code)
     files, _ = list_files(root)
     assert plain(load_files(files)) == [load_file(name) for name, _ in files]
     assert all(helper.process.poll() is not None for helper in started)
@@ -152,7 +153,7 @@ def test_a_helper_that_fails_or_never_answers_changes_nothing(many, monkeypatch,
 
 def test_no_helper_at_all_changes_nothing(many, monkeypatch):
     root, _ = many
-    monkeypatch.setattr(loader.sys, "executable", "")
+    monkeypatch.setattr(bulk_read.sys, "executable", "")
     files, _ = discover_stats(root)
     assert plain(load_files(files)) == [load_file(name, info=info) for name, info in files]
 
@@ -179,7 +180,7 @@ def test_a_listed_file_that_is_gone_or_changed_kind_when_opened_is_left_out(tmp_
     os.mkfifo(tmp_path / "pipe.yaml")
     loaded = dict(zip([Path(name).name for name, _ in listed], load_files(listed), strict=True))
     assert loaded["gone.yaml"] is None and loaded["folder.yaml"] is None and loaded["link.yaml"] is None
-    assert loaded["pipe.yaml"][:2] == ([], [loader.LoadError(str(tmp_path / "pipe.yaml"), 0, (
+    assert loaded["pipe.yaml"][:2] == ([], [LoadError(str(tmp_path / "pipe.yaml"), 0, (
         "not a regular file (a named pipe): only regular files are read"))])
     assert [d.obj["metadata"]["name"] for d in loaded["kept.yaml"][0]] == ["cm-kept"]
 
@@ -197,7 +198,7 @@ async def test_a_large_first_sync_applies_what_a_small_one_would(many, monkeypat
 
     names, errors = await first_sync()
     assert started  # the helper was used
-    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10**9)
+    monkeypatch.setattr(bulk_read, "PARALLEL_MIN_FILES", 10**9)
     assert await first_sync() == (names, errors)
     assert len(names) == 8 + 294  # the six files with a broken document apply nothing
     assert {Path(file).name for file, _, _ in errors} >= {"bad.yaml", "dup.yaml", "latin1.yaml", "Chart.yaml",
@@ -208,7 +209,7 @@ async def test_a_large_first_sync_applies_what_a_small_one_would(many, monkeypat
 async def test_the_stats_of_a_first_read_are_those_later_syncs_compare_with(many, monkeypatch, helper):
     root, _ = many
     if not helper:
-        monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10**9)
+        monkeypatch.setattr(bulk_read, "PARALLEL_MIN_FILES", 10**9)
     from engine.manifests import source as source_module
 
     real_load_files = source_module.load_files

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.manifests.loader import _fast_documents, _parse_full, parse_text
+from engine.manifests.fast_yaml import fast_documents
+from engine.manifests.loader import _parse_full, parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,7 @@ def typed(value: Any) -> Any:
 
 def assert_same_as_full_parse(text: str) -> bool:
     """True when the fast reader took the text (and read it as the full parse does)."""
-    fast = _fast_documents(text)
+    fast = fast_documents(text)
     if fast is None:
         return False
     docs, errors = _parse_full(text, "f.yaml")
@@ -88,7 +89,7 @@ def test_the_common_subset_is_read_as_the_full_parse_reads_it(text):
 
 @pytest.mark.parametrize("text", DECLINED)
 def test_anything_else_is_left_to_the_full_parse(text):
-    assert _fast_documents(text) is None
+    assert fast_documents(text) is None
 
 
 def test_the_generated_documents_are_mostly_taken():
@@ -108,7 +109,7 @@ def test_declined_texts_keep_the_full_parse_errors():
 
 
 def test_the_scalar_cache_gives_each_document_its_own_empty_collections():
-    first, second = _fast_documents("a: []\nb: {}\n"), _fast_documents("a: []\nb: {}\n")
+    first, second = fast_documents("a: []\nb: {}\n"), fast_documents("a: []\nb: {}\n")
     assert first is not None and second is not None
     first[0][1]["a"].append(1)
     assert second[0][1]["a"] == []
@@ -128,8 +129,8 @@ VALUES = ["", "1", "-1", "+1", "0x1F", "0o17", "017", "1_000", "1:30", "190:20:3
 
 
 # Keys and values the fast reader takes on their own: documents made of them exercise its structure.
-PLAIN_KEYS = [k for k in KEYS if _fast_documents(f"{k}: 1\n") is not None]
-PLAIN_VALUES = [v for v in VALUES if _fast_documents(f"k: {v}\n") is not None]
+PLAIN_KEYS = [k for k in KEYS if fast_documents(f"{k}: 1\n") is not None]
+PLAIN_VALUES = [v for v in VALUES if fast_documents(f"k: {v}\n") is not None]
 
 
 @st.composite

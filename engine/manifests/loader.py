@@ -5,22 +5,15 @@ Parsing uses the C-backed safe loader, after a fast reader for the plain block Y
 came from so every error can be reported as file:line. Hostile input (huge files, non-UTF-8 bytes, NUL bytes,
 duplicate keys, alias bombs, symlink loops, dangling links or links that leave the folder, named pipes and
 devices, unreadable or vanishing files) becomes a `LoadError`, never an exception or a hang. A first read of
-thousands of files (`load_files`) is shared with a helper process.
+thousands of files is shared with a helper process (`bulk_read.load_files`); the fast reader is `fast_yaml`.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import pickle
-import queue
 import re
 import stat
-import struct
-import subprocess
-import sys
-import threading
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 
 from ..quoting import go_quote
+from .fast_yaml import MAX_DEPTH, MAX_NODES_PER_DOCUMENT, fast_documents, is_list
 
 # libyaml's C parser when PyYAML was built with it (the wheels are), else PyYAML's pure-Python one. PyYAML reads
 # YAML 1.1 like Kubernetes' own sigs.k8s.io/yaml does (`on`, `yes` are booleans there too).
@@ -39,8 +33,6 @@ _C_PARSER = _SafeLoader is not yaml.SafeLoader
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_NODES_PER_DOCUMENT = 200_000  # far beyond any real manifest; stops alias bombs from expanding
-MAX_DEPTH = 100
 EDITOR_DROPPINGS = re.compile(r"(\.swp|\.swx|\.swo|~|\.tmp|\.bak)$|^\.#|^4913$|^#.*#$")
 UNSUPPORTED_FILES = {
     "kustomization.yaml": "a Kustomize kustomization",
@@ -135,218 +127,6 @@ def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)  # dates and other YAML tags become strings, as Kubernetes' JSON would have them
-
-
-# --- the fast reader ----------------------------------------------------------------------------------------
-#
-# Most manifests use a small part of YAML: block mappings and sequences, one `key: value` or `- value` a line,
-# plain or simply quoted scalars, comments and `---`. The C parser still calls back into Python for every node
-# (~80 us for an 8-line ConfigMap); a line-by-line reader of that subset takes a fraction of that. It builds the
-# same plain dicts and lists the full parse builds, deciding what each plain scalar means with PyYAML's own
-# resolver and constructors. Anything outside the subset or in any way doubtful (tabs, CR, non-ASCII, anchors,
-# aliases, tags, flow collections other than `[]`/`{}`, block scalars, multi-line scalars, escapes in quotes,
-# duplicate keys, `kind: List`, empty documents, odd indentation, ...) stops it, and the full parser reads the
-# text instead, with every check and message of its own.
-
-
-class _NotSimple(Exception):
-    """The fast reader met something outside its subset."""
-
-
-_FAST_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_./-]{0,252}):(?:$| +(?:#.*)?$| +(.+))")
-_FAST_VALUE = re.compile(r"""(?:"([^"\\]*)"|'([^']*)'|(\[\]|\{\})|([A-Za-z0-9_./~+-](?:[^#]*[^# ])?))(?: +#.*| *)$""")
-_FAST_DOCUMENT_START = re.compile(r"--- *(?: #.*)?")
-# The most common line, `key: value` with a value of letters, digits and a few marks, in one match (the general
-# path reads it the same way, in more steps).
-_FAST_KEY_LINE = re.compile(r"( *)([A-Za-z0-9_][A-Za-z0-9_./-]{0,252}):(?: +([A-Za-z0-9_./+~](?:[A-Za-z0-9_./+~ -]*"
-                            r"[A-Za-z0-9_./+~-])?))? *$")
-_FAST_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-                        "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"})
-_STR_TAG = "tag:yaml.org,2002:str"
-_KEY, _ENTRY, _SCALAR = 0, 1, 2  # token kinds: `key:`, `- `, a scalar after `- `
-_NO_VALUE = object()
-_scalar_constructor = yaml.constructor.SafeConstructor()
-_CACHED_ENTRIES, _CACHED_LENGTH = 4096, 200  # the caches below: how many entries, and of what length at most
-_scalar_cache: dict[str, tuple[str, Any]] = {}  # plain scalar -> (tag, value)
-_line_cache: dict[str, tuple[int, int, Any]] = {}  # `key: value` line -> its token (all of it immutable)
-
-
-def _fast_plain(text: str) -> Any:
-    """A plain scalar's value, as the resolver and constructor of the full parse make it (and `_plain` keeps it)."""
-    if (text[0] == "-" and (len(text) == 1 or text[1] == " ")) or ": " in text or text[-1] == ":" \
-            or text.startswith(("---", "...")):
-        raise _NotSimple  # an indicator, or what YAML reads as a nested mapping or an error
-    implicit = _Loader.yaml_implicit_resolvers
-    if text[0] not in implicit and None not in implicit:
-        return text  # no resolver looks at scalars starting so: a string
-    found = _scalar_cache.get(text)
-    if found is None:
-        tag = _STR_TAG
-        for candidate, regexp in implicit.get(text[0], []) + implicit.get(None, []):
-            if regexp.match(text):
-                tag = candidate
-                break
-        if tag == _STR_TAG:
-            found = (tag, text)
-        elif tag in _FAST_TAGS:
-            value = _scalar_constructor.yaml_constructors[tag](_scalar_constructor, yaml.ScalarNode(tag, text))
-            if not isinstance(value, (str, int, float, bool)) and value is not None:
-                value = str(value)  # a timestamp, as `_plain` turns it into a string
-            found = (tag, value)
-        else:
-            raise _NotSimple
-        if len(text) <= _CACHED_LENGTH:
-            if len(_scalar_cache) >= _CACHED_ENTRIES:
-                _scalar_cache.clear()
-            _scalar_cache[text] = found
-    if found[0] == _STR_TAG:
-        return text
-    return found[1]
-
-
-def _fast_key(text: str) -> str:
-    """A mapping key that the full parse also makes a string (`true:`, `1:`, `null:` are not)."""
-    implicit = _Loader.yaml_implicit_resolvers
-    if (text[0] in implicit or None in implicit) and _fast_plain(text) is not text:
-        raise _NotSimple
-    return text
-
-
-def _fast_scalar(text: str) -> Any:
-    match = _FAST_VALUE.match(text)
-    if match is None:
-        raise _NotSimple
-    double, single, empty, plain = match.groups()
-    if plain is not None:
-        return _fast_plain(plain)
-    if double is not None:
-        return double
-    if single is not None:
-        return single
-    return [] if empty == "[]" else {}
-
-
-def _fast_tokens(text: str) -> list[tuple[int, list[tuple[int, int, Any]]]]:
-    """(start line, tokens) of each document; a token is (column, kind, payload)."""
-    documents: list[tuple[int, list[tuple[int, int, Any]]]] = []
-    tokens: list[tuple[int, int, Any]] = []
-    start, explicit = 1, False  # explicit: the current document began with `---`
-    for number, line in enumerate(text.split("\n"), 1):
-        token = _line_cache.get(line)  # `kind: ConfigMap`, `  namespace: default`: seen in file after file
-        if token is None:
-            simple = _FAST_KEY_LINE.match(line)
-            if simple is not None:
-                indent, name, value = simple.groups()
-                token = (len(indent), _KEY, (_fast_key(name), _NO_VALUE if value is None else _fast_plain(value)))
-                if len(line) <= _CACHED_LENGTH:
-                    if len(_line_cache) >= _CACHED_ENTRIES:
-                        _line_cache.clear()
-                    _line_cache[line] = token
-        if token is not None:
-            tokens.append(token)
-            continue
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue
-        column = len(line) - len(content)
-        first = content[0]
-        if column == 0 and (first == "%" or content.startswith(("---", "..."))):
-            if not _FAST_DOCUMENT_START.fullmatch(content):
-                raise _NotSimple
-            if tokens:
-                documents.append((start, tokens))
-            elif explicit:
-                raise _NotSimple  # an empty document: the full parse makes it a null
-            tokens, start, explicit = [], number, True
-            continue
-        if first == "-":
-            rest = content[1:].lstrip(" ")
-            if len(content) == 1 or content[1] != " " or not rest or rest[0] == "#":
-                raise _NotSimple  # `-` alone or with a comment, or a scalar starting with `-` where a key may be
-            tokens.append((column, _ENTRY, None))
-            column += len(content) - len(rest)
-            content = rest
-            key = _FAST_KEY.match(content)
-            if key is None:
-                tokens.append((column, _SCALAR, _fast_scalar(content)))
-                continue
-        else:
-            key = _FAST_KEY.match(content)
-            if key is None:
-                raise _NotSimple
-        name, value = key.groups()
-        tokens.append((column, _KEY, (_fast_key(name), _NO_VALUE if value is None else _fast_scalar(value))))
-    if tokens:
-        documents.append((start, tokens))
-    elif explicit:
-        raise _NotSimple  # `---` with nothing after it: a null document
-    return documents
-
-
-def _fast_mapping(tokens: list[tuple[int, int, Any]], i: int, column: int, depth: int) -> tuple[dict[str, Any], int]:
-    if depth > MAX_DEPTH // 2:
-        raise _NotSimple
-    mapping: dict[str, Any] = {}
-    count = len(tokens)
-    while i < count:
-        at, kind, payload = tokens[i]
-        if at != column or kind != _KEY:
-            break
-        key, value = payload
-        if key in mapping:
-            raise _NotSimple  # the full parse says where both are
-        i += 1
-        if value is _NO_VALUE:
-            value = None
-            if i < count:
-                below, below_kind, _ = tokens[i]
-                if below_kind == _KEY and below > column:
-                    value, i = _fast_mapping(tokens, i, below, depth + 1)
-                elif below_kind == _ENTRY and below >= column:
-                    value, i = _fast_sequence(tokens, i, below, depth + 1)
-        elif isinstance(value, (list, dict)):
-            value = [] if isinstance(value, list) else {}  # `[]` and `{}`: never shared between documents
-        mapping[key] = value
-    if i < count and tokens[i][0] > column:
-        raise _NotSimple  # indented where nothing can start: a YAML error or a multi-line scalar
-    return mapping, i
-
-
-def _fast_sequence(tokens: list[tuple[int, int, Any]], i: int, column: int, depth: int) -> tuple[list[Any], int]:
-    if depth > MAX_DEPTH // 2:
-        raise _NotSimple
-    items: list[Any] = []
-    count = len(tokens)
-    while i < count:
-        at, kind, _ = tokens[i]
-        if at != column or kind != _ENTRY:
-            break
-        at, kind, payload = tokens[i + 1]  # the tokenizer puts something after every `- `
-        if kind == _SCALAR:
-            items.append([] if isinstance(payload, list) else {} if isinstance(payload, dict) else payload)
-            i += 2
-        else:
-            value, i = _fast_mapping(tokens, i + 1, at, depth + 1)
-            items.append(value)
-    return items, i
-
-
-def _fast_documents(text: str) -> list[tuple[int, dict[str, Any]]] | None:
-    """(start line, object) of each document of a manifest within the fast reader's subset; None for any other."""
-    if not (text.isascii() and text.replace("\n", "").isprintable()):
-        return None  # tabs, CR, control characters and anything beyond ASCII go to the full parser
-    try:
-        documents = []
-        for start, tokens in _fast_tokens(text):
-            if len(tokens) > MAX_NODES_PER_DOCUMENT // 2 or tokens[0][:2] != (0, _KEY):
-                raise _NotSimple  # the full parse says what is wrong with it
-            obj, end = _fast_mapping(tokens, 0, 0, 0)
-            if end != len(tokens) or _is_list(obj):
-                raise _NotSimple  # List items need their lines, which the full parse gives
-            documents.append((start, obj))
-        return documents
-    except (_NotSimple, RecursionError):
-        return None
 
 
 def document_lines(text: str) -> list[int]:
@@ -696,7 +476,7 @@ def _read(path: str | Path, info: os.stat_result | None = None, listed: bool = F
 
 def parse_text(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
     text = text.lstrip("\ufeff")
-    fast = _fast_documents(text)
+    fast = fast_documents(text)
     if fast is not None:
         return [Document(name, index, line, obj) for index, (line, obj) in enumerate(fast)], []
     return _parse_full(text, name)
@@ -714,7 +494,7 @@ def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
         while loader.check_node():
             node = loader.get_node()
             data = loader.construct_document(node)
-            loaded.append((data, _item_lines(node) if _is_list(data) else None))
+            loaded.append((data, _item_lines(node) if is_list(data) else None))
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         return [], [LoadError(name, mark.line + 1, exc.problem, mark.column + 1)]
@@ -749,7 +529,7 @@ def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
             errors.append(LoadError(name, line, f"document {index + 1} is {yaml_type(doc)}, not a mapping: "
                                                 "a manifest must be an object with apiVersion, kind and metadata"))
             continue
-        if _is_list(doc):
+        if is_list(doc):
             items = doc.get("items") or []
             if not isinstance(items, list):
                 errors.append(LoadError(name, line, "items: must be a list of objects"))
@@ -766,13 +546,6 @@ def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
             continue
         docs.append(Document(name, index, line, doc))
     return docs, errors
-
-
-def _is_list(doc: Any) -> bool:
-    if not isinstance(doc, dict):
-        return False
-    kind = doc.get("kind")
-    return kind == "List" or (str(kind if kind is not None else "").endswith("List") and "items" in doc)
 
 
 def _item_lines(node: yaml.Node) -> list[int] | None:
@@ -806,198 +579,6 @@ def yaml_type(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     return f"a {type(value).__name__}"
-
-
-# --- reading many files at once ---------------------------------------------------------------------------------
-#
-# A first load of a large folder (a repository of tens of thousands of manifests) is read by this process and a
-# helper process together, on two cores. The helper is a fresh interpreter (`python -c`, never a fork: the
-# dashboard has threads), fed chunks of paths through a pipe. It takes a fifth of a second to start, and runs
-# niced: on a machine whose other cores are busy it gets little done, and then it is a loss for small loads, so
-# only PARALLEL_MIN_FILES files or more start one (small syncs, a saved file, never do). Chunks are taken from the
-# front by this process and from the back by the helper; whatever the helper has not answered when the rest is
-# done (it may be slow to start, starved, or gone) is read here as well, so the helper can only make a load
-# faster, never fail it. On this project's 2-core machine: 100,000 files read in 2.0-2.5 s instead of 3.3 s when
-# the other core is free, the same 3.3 s when it is not.
-
-PARALLEL_MIN_FILES = 20_000
-_CHUNK_FILES = 256
-_HELPER_AHEAD = 2  # chunks handed to the helper before it answers
-# It runs niced: it should use an idle core, not take turns with this process (or anyone's) on a busy one.
-# stdout carries the answers: whatever an import might print there goes to stderr (which is /dev/null) instead.
-# The `engine` package is entered without running its __init__ (which imports the whole cluster): the helper
-# needs this module only, and starts in a third of the time.
-_HELPER_CODE = """\
-import os, sys, types
-os.nice(10)
-out = os.dup(1)
-os.dup2(2, 1)
-package = types.ModuleType("engine")
-package.__path__ = [sys.argv[1]]
-sys.modules["engine"] = package
-from engine.manifests.loader import _serve_reads
-_serve_reads(sys.stdin.buffer, out)
-"""
-_FRAME_HEADER = struct.Struct(">Q")
-
-
-def _read_frame(stream: Any) -> bytes | None:
-    header = stream.read(_FRAME_HEADER.size)
-    if len(header) < _FRAME_HEADER.size:
-        return None
-    (size,) = _FRAME_HEADER.unpack(header)
-    body = stream.read(size)
-    return body if len(body) == size else None
-
-
-def _frame(payload: Any) -> bytes:
-    body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    return _FRAME_HEADER.pack(len(body)) + body
-
-
-def _serve_reads(requests: Any, answers_fd: int) -> None:
-    """The helper process: (chunk, [(path, listed)]) in, (chunk, what `_load` says of each) out, until EOF."""
-    with os.fdopen(answers_fd, "wb") as answers:
-        while (frame := _read_frame(requests)) is not None:
-            chunk, paths = pickle.loads(frame)
-            out: list[Any] = []
-            for name, listed in paths:
-                loaded = _load(name, listed=listed)
-                out.append(None if loaded is None else (
-                    [(d.index, d.line, d.obj, d.item) for d in loaded[0]],
-                    [(e.file, e.line, e.message, e.column) for e in loaded[1]], loaded[2]))
-            answers.write(_frame((chunk, out)))
-            answers.flush()
-
-
-class _Helper:
-    """The helper process, seen from here: `send` chunks, `answers` collects what came back."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self.answers: queue.SimpleQueue[tuple[int, list[Any]] | None] = queue.SimpleQueue()
-        self.alive = True
-        threading.Thread(target=self._pump, name="k9py-read-helper", daemon=True).start()
-
-    @classmethod
-    def start(cls) -> _Helper | None:
-        if not sys.executable:
-            return None
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        try:
-            # -P: the folder it is started in (the user's manifests, perhaps) is not where modules come from.
-            process = subprocess.Popen([sys.executable, "-P", "-c", _HELPER_CODE, package], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except (OSError, ValueError, subprocess.SubprocessError):
-            return None
-        return cls(process)
-
-    def _pump(self) -> None:
-        stream = self.process.stdout
-        try:
-            while (frame := _read_frame(stream)) is not None:
-                self.answers.put(pickle.loads(frame))
-        except Exception:  # a helper that died mid-answer, or anything else: its chunks are read here
-            pass
-        finally:
-            self.answers.put(None)
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
-
-    def send(self, chunk: int, paths: list[tuple[str, bool]]) -> bool:
-        try:
-            assert self.process.stdin is not None
-            self.process.stdin.write(_frame((chunk, paths)))
-            self.process.stdin.flush()
-        except (OSError, ValueError):
-            self.alive = False
-        return self.alive
-
-    def received(self) -> list[tuple[int, list[Any]]]:
-        out = []
-        while True:
-            try:
-                answer = self.answers.get_nowait()
-            except queue.Empty:
-                return out
-            if answer is None:
-                self.alive = False
-            else:
-                out.append(answer)
-
-    def stop(self) -> None:
-        self.alive = False
-        try:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        except (OSError, subprocess.SubprocessError):
-            pass
-        try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-        except OSError:
-            pass
-
-
-Loaded = tuple[list[Document], list[LoadError], os.stat_result | None]
-
-
-def load_files(files: list[tuple[str, os.stat_result | None]]) -> list[Loaded | None]:
-    """`load_file` of each (path, stat just taken, or None for a file `list_files` listed) in order, with the stat
-    of each opened file; None for a listed file that is gone (or a folder) by the time it is opened. Thousands of
-    files are read on two cores."""
-    if len(files) < PARALLEL_MIN_FILES:
-        return [_load(name, info=info, listed=info is None) for name, info in files]
-    results: list[Loaded | None] = [None] * len(files)
-    chunks = deque(range(0, len(files), _CHUNK_FILES))  # each chunk by its first file's position
-    with_helper: set[int] = set()  # chunks the helper has and has not answered yet
-    helper = _Helper.start()
-
-    def read_here(start: int) -> None:
-        for i in range(start, min(start + _CHUNK_FILES, len(files))):
-            name, info = files[i]
-            results[i] = _load(name, info=info, listed=info is None)
-
-    def take_answers() -> None:
-        assert helper is not None
-        for start, answers in helper.received():
-            if start not in with_helper:
-                continue  # read here meanwhile
-            try:
-                names = [name for name, _ in files[start:start + _CHUNK_FILES]]
-                loaded = [None if answer is None else (
-                    [Document(name, index, line, obj, item) for index, line, obj, item in answer[0]],
-                    [LoadError(*error) for error in answer[1]], answer[2])
-                    for name, answer in zip(names, answers, strict=True)]
-            except (TypeError, ValueError, IndexError):
-                continue  # not what was asked: left to be read here
-            with_helper.discard(start)
-            results[start:start + len(loaded)] = loaded
-
-    try:
-        while chunks or with_helper:
-            if helper is not None:
-                take_answers()
-                while helper.alive and len(with_helper) < _HELPER_AHEAD and len(chunks) > 1:
-                    start = chunks.pop()
-                    paths = [(name, info is None) for name, info in files[start:start + _CHUNK_FILES]]
-                    if helper.send(start, paths):
-                        with_helper.add(start)
-                    else:
-                        chunks.append(start)
-            if chunks:
-                read_here(chunks.popleft())
-            elif with_helper:
-                start = max(with_helper)  # not answered yet: read it here too, whichever is first wins
-                with_helper.discard(start)
-                read_here(start)
-    finally:
-        if helper is not None:
-            helper.stop()
-    return results
 
 
 def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[LoadError]]:

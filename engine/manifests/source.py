@@ -40,8 +40,9 @@ from .. import errors
 from ..apply import apply_object
 from ..kinds import REGISTRY
 from ..store import deep_copy
+from .bulk_read import load_files
 from .diff import FieldDiff, diff, sync_status
-from .loader import Document, LoadError, field_position, list_files, load_files, shown_path
+from .loader import Document, LoadError, field_position, list_files, shown_path
 from .loader import discover_stats as discover  # every manifest file, with the stat its type was read from
 from .writeback import WriteBackError, WriteResult, write_back
 
