@@ -25,7 +25,7 @@ import json, sys, time
 from pathlib import Path
 args = sys.argv[1:]
 Path({record!r}).write_text(json.dumps(args))
-time.sleep(0.5)  # a user reading the file: the cluster's clock must not run meanwhile
+time.sleep(2.0)  # a user reading the file: the cluster's clock must not run meanwhile
 path = Path(args[-1])
 path.write_text(path.read_text().replace("replicas: 3", "replicas: 5"))
 """
@@ -69,7 +69,9 @@ async def test_e_on_a_declared_deployment_edits_its_file_at_its_line_and_the_sav
         await pilot.press("e")
         args = json.loads(editor.read_text())
         assert args == [f"+{manifest.line}", "--", str(folder / "shop" / "frontend.yaml")]
-        assert cluster.now() - before < 10  # the editor took 0.5 s of a x50 clock: 25 s, had the clock run
+        # The editor took 2 s of a x50 clock: 100 s, had the clock run; what remains is the app stepping aside and
+        # back (a few tenths of a second on a loaded machine).
+        assert cluster.now() - before < 50
         assert not app.backend.paused  # and it runs again
         assert "replicas: 5" in (folder / "shop" / "frontend.yaml").read_text()
         await until(pilot, lambda: (cluster.get("Deployment", "frontend", "shop") or {})["spec"]["replicas"] == 5)
