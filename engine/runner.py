@@ -101,7 +101,10 @@ class Runner:
             if timeout is not None and timeout <= 0:
                 await asyncio.sleep(0)
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives just
+            # as the wake event is set, and stop_background would then wait for this task forever.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
