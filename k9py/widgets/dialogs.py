@@ -1,7 +1,8 @@
 """Modal dialogs: confirm a destructive action, ask for a replica count, pick drain options.
 
-The confirm and drain dialogs focus Cancel: a stray enter must never kill anything (k9s #782). `y` confirms,
-`n`/esc cancel.
+The confirm and drain dialogs focus Cancel: a stray enter must never kill anything (k9s #782); `n`/esc cancel.
+As the dashboard opens them (k9py/actions.py's `Confirm` and `Drain`) they answer to their buttons only, as k9s's
+do: a `y` typed just after the YAML key must not delete anything.
 
 Keys do not reach a dialog through Textual's focus routing, where each widget works through its own queue (a
 character is typed in the field's queue while a backspace bubbles up to the app's bindings, so `6 7 BSpace 8`
