@@ -9,31 +9,16 @@ import json
 import pathlib
 from collections.abc import Callable
 
+from manifests import deployment_yaml
+
 from engine.check import WALL_BUDGET, Report, run_check
 from k9py.check_report import render_text
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: app
-        image: nginx:1.25
-        resources: {{requests: {{cpu: {cpu}, memory: 1Mi}}}}
-"""
-
 
 def deployment(name: str, replicas: int, cpu: str = "1m") -> str:
-    return DEPLOYMENT.format(name=name, replicas=replicas, cpu=cpu)
+    """The tests' Deployment, its pods requesting `cpu` (and 1Mi)."""
+    return deployment_yaml(name, replicas).replace(
+        "image: nginx:1.25\n", f"image: nginx:1.25\n        resources: {{requests: {{cpu: {cpu}, memory: 1Mi}}}}\n")
 
 
 def ticking() -> Callable[[], float]:

@@ -61,12 +61,11 @@ def test_kill_a_pod_then_scale_then_edit_a_watched_file(terminal, folder):
     terminal.wait_for(lambda s: sum(1 for line in s.splitlines() if " frontend-" in line) >= 2)
 
 
-def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, folder):
-    # $EDITOR is a `vi` that records its arguments and raises the frontend's replicas from 3 to 4.
-    record = tmp_path / "editor-args"
+def edit_the_frontend(tmp_path, folder, script: str) -> Terminal:
+    """k9py on `folder` with $EDITOR a `vi` running `script`, `e` pressed on the shop's frontend deployment."""
     editor = tmp_path / "bin" / "vi"
     editor.parent.mkdir()
-    editor.write_text(f'#!/bin/sh\necho "$@" > {record}\nfor f; do :; done\nsed -i "s/replicas: 3/replicas: 4/" "$f"\n')
+    editor.write_text(f"#!/bin/sh\n{script}\n")
     editor.chmod(0o755)
     terminal = Terminal([str(folder), "--speed", "8"], env={"EDITOR": str(editor)})
     try:
@@ -74,7 +73,20 @@ def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, fo
         terminal.command("deploy shop")
         terminal.wait_for(lambda s: "deployments(shop)" in s)
         terminal.filter("frontend")
-        terminal.keys("e")  # the dashboard steps aside for the editor, then comes back and applies the save
+        terminal.keys("e")
+    except BaseException:
+        terminal.close()
+        raise
+    return terminal
+
+
+def test_e_hands_the_terminal_to_the_editor_and_the_save_is_applied(tmp_path, folder):
+    # $EDITOR is a `vi` that records its arguments and raises the frontend's replicas from 3 to 4.
+    record = tmp_path / "editor-args"
+    terminal = edit_the_frontend(tmp_path, folder, f'echo "$@" > {record}\nfor f; do :; done\n'
+                                                   'sed -i "s/replicas: 3/replicas: 4/" "$f"')
+    try:
+        # the dashboard steps aside for the editor, then comes back and applies the save
         terminal.wait_for(lambda s: "applied shop/frontend.yaml" in s)
         line, end_of_options, path = record.read_text().split()
         assert line.startswith("+") and end_of_options == "--" and path == str(folder / "shop" / "frontend.yaml")
@@ -151,17 +163,8 @@ def test_ctrl_d_y_typed_fast_deletes_nothing(terminal):
 def test_ctrl_c_and_ctrl_backslash_in_the_editor_are_the_editors(tmp_path, folder):
     # The terminal signals the whole foreground process group: the dashboard, waiting for the editor, got ctrl-c
     # as KeyboardInterrupt (it ended, and killed the editor) and ctrl-\ as SIGQUIT (it dumped core, status 131).
-    editor = tmp_path / "bin" / "vi"
-    editor.parent.mkdir()
-    editor.write_text("#!/bin/sh\ntrap '' INT QUIT\nsleep 2\n")  # an editor that takes both for itself
-    editor.chmod(0o755)
-    terminal = Terminal([str(folder), "--speed", "8"], env={"EDITOR": str(editor)})
+    terminal = edit_the_frontend(tmp_path, folder, "trap '' INT QUIT\nsleep 2")  # it takes both for itself
     try:
-        terminal.wait_for(lambda s: "pods(all)" in s and "Running" in s)
-        terminal.command("deploy shop")
-        terminal.wait_for(lambda s: "deployments(shop)" in s)
-        terminal.filter("frontend")
-        terminal.keys("e")
         time.sleep(0.5)
         terminal.send("C-c")
         time.sleep(0.2)
