@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from .cluster import Cluster
-from .controllers.runtime import WallClockExceeded
+from .kinds import REGISTRY
 from .manifests.loader import LoadError
 from .manifests.source import ManifestSource, ObjKey
+from .runtime import WallClockExceeded
 
 Obj = dict[str, Any]
 SETTLE_STEP = 5.0
@@ -105,18 +106,17 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
 
 
 def workload_problems(cluster: Cluster, declared: Iterable[ObjKey]) -> list[Obj]:
+    """What each declared object's kind says needs a person (`KindInfo.problems`): a Deployment past its
+    progress deadline, a Job past its backoff limit."""
     problems = []
     for kind, namespace, name in declared:
-        if kind != "Deployment":
+        info = REGISTRY.by_kind(kind)
+        obj = cluster.store.get(info.resource, namespace, name) if info is not None else None
+        if info is None or obj is None:
             continue
-        d = cluster.store.get("deployments.apps", namespace, name)
-        for cond in ((d or {}).get("status") or {}).get("conditions") or ():
-            if cond.get("reason") == "ProgressDeadlineExceeded":
-                problems.append({"severity": "error", "kind": kind, "namespace": namespace, "name": name,
-                                 "reason": "ProgressDeadlineExceeded", "message": cond.get("message", "")})
-            if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
-                problems.append({"severity": "error", "kind": kind, "namespace": namespace, "name": name,
-                                 "reason": cond.get("reason", "ReplicaFailure"), "message": cond.get("message", "")})
+        for reason, message in info.problems(obj):
+            problems.append({"severity": "error", "kind": kind, "namespace": namespace, "name": name,
+                             "reason": reason, "message": message})
     return problems
 
 

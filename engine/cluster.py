@@ -14,18 +14,19 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+import attrs
+
 from . import errors
 from .api import Api
-from .apply import apply_object, parse_documents
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.kubernetes_service import ensure_kubernetes_service
-from .controllers.runtime import Context, ControllerManager
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
 from .drain import DrainOptions
 from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
 from .kubelet.logs import format_lines, no_log_reason
+from .manifests.apply import apply_object, parse_documents
 from .printers_registry import describe_object, table_for
 from .quoting import go_quote
 from .rollout import (
@@ -40,6 +41,7 @@ from .rollout import (
     set_paused,
 )
 from .runner import Runner
+from .runtime import Context, ControllerManager
 from .selectors import parse_label_selector
 from .store import Store, deep_copy
 from .wiring import build_components
@@ -71,7 +73,7 @@ class Cluster:
         if not isinstance(nodes, int) or nodes < 0:
             raise ValueError(f"nodes must be a non-negative integer, got {nodes!r}")
         self.rng = random.Random(seed if seed is not None else time.time_ns())
-        self.store = Store()
+        self.store = Store(adoptable=REGISTRY.adoptable_resources())
         self.api = Api(self.store, self.clock, self.rng)
         self.recorder = EventRecorder(self.api, limit=event_limit)
         self.manager = ControllerManager(self.store)
@@ -81,7 +83,7 @@ class Cluster:
         self.node_spec = {"cpu": node_cpu, "memory": node_memory, "pods": node_pods}
         self._initial_nodes = nodes
         self._started = False
-        self.components = build_components(self)
+        self.components = build_components(self.ctx, self.manager)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class Cluster:
     def describe(self, kind: str, name: str, namespace: str | None = "default") -> str:
         info = REGISTRY.resolve(kind)
         obj = self.api.get(info, name, namespace)
-        return describe_object(self, info, obj)
+        return describe_object(_DescribeReads(self), info, obj)
 
     async def watch(self, kind: str | None = None, namespace: str | None = None,
                     resource_version: str | int | None = None, selector: str | None = None,
@@ -351,6 +353,32 @@ class Cluster:
                                timeout=timeout)
         return await drain_node(self.api, name, options,
                                 lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds))
+
+
+@attrs.frozen
+class _DescribeReads:
+    """The reads `kubectl describe` may make (`DescribeContext`), answered from the cluster's store."""
+
+    cluster: Cluster
+
+    def now(self) -> float:
+        return self.cluster.now()
+
+    def events(self, obj: Obj) -> list[Obj]:
+        return self.cluster.events(involved=obj)
+
+    def dependents(self, obj: Obj, resource: str) -> list[Obj]:
+        return self.cluster.store.dependents(obj["metadata"].get("uid", ""), resource)
+
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None:
+        return self.cluster.store.get(resource, namespace, name)
+
+    def list(self, resource: str, namespace: str | None = None) -> Iterable[Obj]:
+        store = self.cluster.store
+        return store.iter(resource) if namespace is None else store.list(resource, namespace)
+
+    def explain_pod(self, pod: Obj) -> str | None:
+        return self.cluster.components.scheduler.explain_pod(pod)
 
 
 def _apply_order(obj: Obj) -> int:

@@ -1,24 +1,13 @@
-"""`kubectl get` tables and `kubectl describe` text for any registered kind."""
+"""`kubectl get` tables and `kubectl describe` text for any registered kind, from what the kind declares."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .kinds import KindInfo
-from .printers import (
-    describe_deployment,
-    describe_generic,
-    describe_namespace,
-    describe_node,
-    describe_pod,
-    describe_replicaset,
-    generic_row,
-)
-from .printers.describe_services import describe_configmap, describe_endpoints, describe_secret, describe_service
+from .kinds.registry import DescribeContext
+from .printers import describe_generic, generic_row
 from .printers.tables import GENERIC_COLUMNS
-
-if TYPE_CHECKING:
-    from .cluster import Cluster
 
 Obj = dict[str, Any]
 
@@ -46,33 +35,7 @@ def table_for(info: KindInfo, objs: list[Obj], now: float, wide: bool = False,
     return columns, rows
 
 
-def describe_object(cluster: Cluster, info: KindInfo, obj: Obj) -> str:
-    now = cluster.now()
-    events = cluster.events(involved=obj)
-    store = cluster.store
-    uid = obj["metadata"].get("uid", "")
-    if info.kind == "Pod":
-        decision = None
-        if not (obj.get("spec") or {}).get("nodeName"):
-            decision = cluster.components.scheduler.explain_pod(obj)
-        return describe_pod(obj, events, now, decision)
-    if info.kind == "Deployment":
-        return describe_deployment(obj, store.dependents(uid, "replicasets.apps"), events, now)
-    if info.kind == "ReplicaSet":
-        return describe_replicaset(obj, store.dependents(uid, "pods"), events, now)
-    if info.kind == "Node":
-        name = obj["metadata"]["name"]
-        pods = [p for p in store.iter("pods") if (p.get("spec") or {}).get("nodeName") == name]
-        return describe_node(obj, pods, events, now)
-    if info.kind == "Namespace":
-        return describe_namespace(obj, now)
-    if info.kind == "Service":
-        meta = obj["metadata"]
-        return describe_service(obj, store.get("endpoints", meta.get("namespace", ""), meta["name"]), events, now)
-    if info.kind == "Endpoints":
-        return describe_endpoints(obj, events, now)
-    if info.kind == "ConfigMap":
-        return describe_configmap(obj, events, now)
-    if info.kind == "Secret":
-        return describe_secret(obj)
-    return describe_generic(obj, events, now)
+def describe_object(ctx: DescribeContext, info: KindInfo, obj: Obj) -> str:
+    if info.describe is not None:
+        return info.describe(obj, ctx)
+    return describe_generic(obj, ctx.events(obj), ctx.now())

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from .clock import Clock, RealClock, VirtualClock
-from .controllers.runtime import ControllerManager
+from .runtime import ControllerManager
 
 log = logging.getLogger("engine.runner")
 

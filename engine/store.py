@@ -19,11 +19,6 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name); namespace is "" for cluster-scoped objects
 
 
-# Resources a controller may adopt when they have no controller owner (pods by ReplicaSets, ReplicaSets by
-# Deployments); only these are indexed by `uncontrolled`.
-ADOPTABLE = frozenset({"pods", "replicasets.apps"})
-
-
 @attrs.define(slots=True)
 class WatchEvent:
     """One change, as a watch stream delivers it (treat as read-only: it is shared by every subscriber)."""
@@ -87,7 +82,10 @@ class Watcher:
 
 
 class Store:
-    def __init__(self, history_limit: int = 50_000) -> None:
+    def __init__(self, history_limit: int = 50_000, adoptable: frozenset[str] = frozenset()) -> None:
+        # Resources a controller may adopt when no controller owns them (pods by ReplicaSets, ReplicaSets by
+        # Deployments): only these are indexed by `uncontrolled`. The kinds say which (`KindInfo.adoptable`).
+        self.adoptable = adoptable
         self._objects: dict[str, dict[str, dict[str, Obj]]] = {}
         self._rv = 0
         self._history: deque[WatchEvent] = deque(maxlen=history_limit)
@@ -161,7 +159,7 @@ class Store:
         new_refs = new["metadata"].get("ownerReferences") if new is not None else None
         if old is not None and new is not None and old_refs is new_refs:
             return  # the common case: a status or spec write that left the owners alone
-        if resource in ADOPTABLE:
+        if resource in self.adoptable:
             self._index_controller(resource, new or old, new is not None)  # type: ignore[arg-type]
         if not old_refs and not new_refs:
             return

@@ -1,51 +1,36 @@
-"""Builds a Cluster's control-plane components: controllers, the scheduler and the kubelets."""
+"""Builds a Cluster's control-plane components: every registered controller, the scheduler and the kubelets."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import attrs
 
-from .controllers.deployment import DeploymentController
-from .controllers.endpoints import EndpointsController
-from .controllers.garbage_collector import GarbageCollector
-from .controllers.namespace import NamespaceController
-from .controllers.node_lifecycle import NodeLifecycleController
-from .controllers.replicaset import ReplicaSetController
-from .controllers.taint_eviction import TaintEvictionController
+from . import controllers  # noqa: F401  (importing the package registers every controller)
 from .kubelet.manager import KubeletManager
+from .runtime import CONTROLLERS, Context, Controller, ControllerManager
 from .scheduler.controller import SchedulerController
 
-if TYPE_CHECKING:
-    from .cluster import Cluster
+C = TypeVar("C", bound=Controller)
 
 
 @attrs.define
 class Components:
-    deployments: DeploymentController
-    replicasets: ReplicaSetController
-    endpoints: EndpointsController
-    garbage_collector: GarbageCollector
-    namespaces: NamespaceController
-    node_lifecycle: NodeLifecycleController
-    taint_eviction: TaintEvictionController
+    controllers: dict[str, Controller]  # by name, as events name them ("replicaset-controller")
     scheduler: SchedulerController
     kubelets: KubeletManager
 
+    def get(self, cls: type[C]) -> C:
+        """The running instance of a controller class."""
+        found = self.controllers[cls.name]
+        assert isinstance(found, cls)
+        return found
 
-def build_components(cluster: Cluster) -> Components:
-    ctx = cluster.ctx
-    components = Components(
-        deployments=DeploymentController(ctx),
-        replicasets=ReplicaSetController(ctx),
-        endpoints=EndpointsController(ctx),
-        garbage_collector=GarbageCollector(ctx),
-        namespaces=NamespaceController(ctx),
-        node_lifecycle=NodeLifecycleController(ctx),
-        taint_eviction=TaintEvictionController(ctx),
-        scheduler=SchedulerController(ctx),
-        kubelets=KubeletManager(ctx),
-    )
-    for controller in attrs.astuple(components, recurse=False):
-        cluster.manager.add(controller)
+
+def build_components(ctx: Context, manager: ControllerManager) -> Components:
+    # The scheduler and the kubelets run after the controllers in each round, as pods flow from one to the next.
+    components = Components(controllers={cls.name: cls(ctx) for cls in CONTROLLERS},
+                            scheduler=SchedulerController(ctx), kubelets=KubeletManager(ctx))
+    for controller in (*components.controllers.values(), components.scheduler, components.kubelets):
+        manager.add(controller)
     return components

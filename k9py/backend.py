@@ -45,7 +45,11 @@ class KindRef:
     singular: str
     short_names: tuple[str, ...]
     namespaced: bool
+    # What the kind offers (`KindInfo`'s capabilities): the dashboard's keys and drill-downs follow from these.
     scalable: bool
+    restartable: bool = False
+    rollout: bool = False
+    owns_pods: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -214,7 +218,8 @@ class Backend(Protocol):
 def _ref(info: KindInfo) -> KindRef:
     return KindRef(kind=info.kind, plural=info.plural, singular=info.singular_name,
                    short_names=(*info.short_names, *info.console_aliases), namespaced=info.namespaced,
-                   scalable=info.scalable)
+                   scalable=info.scalable, restartable=info.restartable, rollout=info.rollout,
+                   owns_pods=info.owns_pods)
 
 
 class _EngineSubscription:

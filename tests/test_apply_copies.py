@@ -7,8 +7,8 @@ import copy
 import json
 
 from engine.api import LAST_APPLIED
-from engine.apply import apply_object
 from engine.cluster import Cluster
+from engine.manifests.apply import apply_object
 
 
 def configmap(**meta: object) -> dict:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from engine import podutil
 from engine.cluster import Cluster
 from engine.controllers import replicaset_pods
-from engine.controllers.replicaset import BURST_REPLICAS, slow_start_batch, slow_start_batches
+from engine.controllers.replicaset import BURST_REPLICAS, ReplicaSetController, slow_start_batch, slow_start_batches
 from engine.controllers.replicaset_pods import (
     OwnedPods,
     compare_for_deletion,
@@ -104,7 +104,7 @@ def replicaset(replicas: int, name: str = "big", min_ready: int = 0) -> Obj:
 
 async def test_a_sync_creates_at_most_burst_replicas_and_requeues_the_rest() -> None:
     async with Cluster(nodes=10, node_pods=200) as c:
-        rsc = c.components.replicasets
+        rsc = c.components.get(ReplicaSetController)
         await c.apply(replicaset(1200))
         assert rsc.queue.pop() == "default/big"
         rsc.process("default/big")
@@ -146,7 +146,7 @@ async def test_failed_creates_stop_the_sync_and_report_once_per_failure() -> Non
 
         c.api.create = quota  # type: ignore[method-assign]
         await c.apply(replicaset(100))
-        rsc = c.components.replicasets
+        rsc = c.components.get(ReplicaSetController)
         assert rsc.queue.pop() == "default/big"
         rsc.process("default/big")
         assert c.store.count("pods") == 5
@@ -325,7 +325,7 @@ class Checked:
         self.c = c
         self.syncs = 0
         self.choices = 0
-        rsc = c.components.replicasets
+        rsc = c.components.get(ReplicaSetController)
         original_reconcile = rsc.reconcile
 
         def reconcile(key: str) -> float | None:
@@ -474,9 +474,9 @@ async def test_index_is_rebuilt_from_the_store_at_start() -> None:
         rs = c.get("rs", "big")
         assert podutil.controller_ref(c.get("pods", "early"))["uid"] == rs["metadata"]["uid"]  # type: ignore[index]
         assert c.store.count("pods") == 2
-        owned = c.components.replicasets.pods.owned[rs["metadata"]["uid"]]
+        owned = c.components.get(ReplicaSetController).pods.owned[rs["metadata"]["uid"]]
         assert (owned.active, owned.claimed) == (2, 2)
         await c.delete("rs", "big")
         assert await c.run_until(lambda c: c.store.count("pods") == 0, timeout=120)
-        assert c.components.replicasets.pods.owned == {}
-        assert c.components.replicasets.pods.per_node == {}
+        assert c.components.get(ReplicaSetController).pods.owned == {}
+        assert c.components.get(ReplicaSetController).pods.per_node == {}

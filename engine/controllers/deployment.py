@@ -14,10 +14,10 @@ from .. import podutil
 from ..errors import ApiError
 from ..events import DEPLOYMENT_CONTROLLER
 from ..quoting import go_quote
+from ..runtime import Controller, register_controller
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from . import deployment_util as du
-from .runtime import Controller
 
 Obj = dict[str, Any]
 RS = "replicasets.apps"
@@ -36,6 +36,7 @@ def replica_set_name(deployment_name: str, pod_template_hash: str) -> str:
     return f"{deployment_name}-{pod_template_hash}"
 
 
+@register_controller
 class DeploymentController(Controller):
     name = DEPLOYMENT_CONTROLLER
     resources = (DEPLOYMENTS, RS, "pods")

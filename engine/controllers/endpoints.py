@@ -20,10 +20,10 @@ from .. import podutil
 from ..errors import ApiError
 from ..events import ENDPOINT_CONTROLLER
 from ..kinds.service_spec import is_headless, selector_of, spec_of
+from ..runtime import Controller, register_controller
 from ..store import WatchEvent
 from ..timeutil import format_time, parse_time
 from .endpoints_subsets import MAX_CAPACITY, address_count, build_subsets, truncate
-from .runtime import Controller
 
 Obj = dict[str, Any]
 HEADLESS_LABEL = "service.kubernetes.io/headless"
@@ -49,6 +49,7 @@ def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+@register_controller
 class EndpointsController(Controller):
     name = ENDPOINT_CONTROLLER
     resources = ("services", "pods", "endpoints")

@@ -13,8 +13,8 @@ from typing import Any
 from ..errors import ApiError
 from ..events import GARBAGE_COLLECTOR
 from ..kinds import REGISTRY, KindInfo
+from ..runtime import Controller, register_controller
 from ..store import WatchEvent, deep_copy
-from .runtime import Controller
 
 Obj = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
@@ -30,6 +30,7 @@ def _refs(obj: Obj | None) -> list[Obj]:
     return list(((obj or {}).get("metadata") or {}).get("ownerReferences") or ())
 
 
+@register_controller
 class GarbageCollector(Controller):
     name = GARBAGE_COLLECTOR
 

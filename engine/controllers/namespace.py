@@ -12,14 +12,15 @@ from typing import Any
 from ..errors import ApiError
 from ..events import NAMESPACE_CONTROLLER
 from ..kinds import REGISTRY, KindInfo
+from ..runtime import Controller, register_controller
 from ..store import WatchEvent
 from ..timeutil import format_time
-from .runtime import Controller
 
 Obj = dict[str, Any]
 RECHECK_SECONDS = 5.0
 
 
+@register_controller
 class NamespaceController(Controller):
     name = NAMESPACE_CONTROLLER
 

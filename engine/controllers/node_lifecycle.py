@@ -32,9 +32,9 @@ import attrs
 from .. import podutil
 from ..errors import ApiError
 from ..events import NODE_CONTROLLER
+from ..runtime import Controller, register_controller
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time, parse_time
-from .runtime import Controller
 
 Obj = dict[str, Any]
 
@@ -153,6 +153,7 @@ class TaintQueue:
         self.limiter = fresh
 
 
+@register_controller
 class NodeLifecycleController(Controller):
     name = NODE_CONTROLLER
     resources = ("nodes",)

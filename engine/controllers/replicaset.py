@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from .. import podutil
 from ..errors import ApiError
 from ..events import REPLICASET_CONTROLLER
+from ..runtime import Controller, register_controller
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
@@ -27,7 +28,6 @@ from .replicaset_pods import (
     compare_for_deletion,
     pods_to_delete,
 )
-from .runtime import Controller
 
 __all__ = ["BURST_REPLICAS", "GO_ZERO_TIME", "POD_DELETION_COST", "ReplicaSetController", "compare_for_deletion",
            "pods_to_delete", "slow_start_batch", "slow_start_batches"]
@@ -71,6 +71,7 @@ def slow_start_batch(count: int, initial: int, fn: Callable[[], E | None]) -> tu
     return successes, None
 
 
+@register_controller
 class ReplicaSetController(Controller):
     name = REPLICASET_CONTROLLER
     resources = ("replicasets.apps", "pods")

@@ -17,10 +17,10 @@ import attrs
 from .. import podutil
 from ..errors import ApiError
 from ..events import TAINT_MANAGER
+from ..runtime import Controller, register_controller
 from ..scheduler.taints import Taint, Toleration
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
-from .runtime import Controller
 
 Obj = dict[str, Any]
 DISRUPTION_TARGET = "DisruptionTarget"
@@ -64,6 +64,7 @@ class Work:
     fired: bool = False
 
 
+@register_controller
 class TaintEvictionController(Controller):
     name = TAINT_MANAGER
     resources = ("nodes", "pods")

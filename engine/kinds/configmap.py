@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ..printers.describe_services import describe_configmap
 from ..printers.services import CONFIGMAP_COLUMNS, configmap_row, decoded_size
 from . import configdata
 from . import validation as v
-from .registry import REGISTRY, FieldErrors, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, KindInfo, Obj
 
 
 def _decode(cm: Obj) -> None:
@@ -28,7 +29,12 @@ def _validate(cm: Obj, old: Obj | None) -> FieldErrors:
     return errors
 
 
+def _describe(cm: Obj, ctx: DescribeContext) -> str:
+    return describe_configmap(cm, ctx.events(cm), ctx.now())
+
+
 CONFIGMAP = REGISTRY.register(KindInfo(
     kind="ConfigMap", group="", version="v1", plural="configmaps", namespaced=True, short_names=("cm",),
     decode=_decode, validate=_validate, has_status=False, columns=CONFIGMAP_COLUMNS, row=configmap_row,
+    describe=_describe,
 ))

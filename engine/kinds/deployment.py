@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..printers.describe import describe_deployment
 from ..printers.tables import DEPLOYMENT_COLUMNS, DEPLOYMENT_WIDE_COLUMNS, deployment_row, deployment_row_wide
 from ..quoting import go_quote
 from . import validation as v
 from .podspec import default_pod_template
-from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, Health, KindInfo, Obj
 from .workload import validate_workload
 
 STRATEGIES = ["Recreate", "RollingUpdate"]
@@ -115,10 +116,26 @@ def deployment_health(d: Obj) -> Health:
     return Health("Healthy")
 
 
+def _describe(d: Obj, ctx: DescribeContext) -> str:
+    return describe_deployment(d, ctx.dependents(d, "replicasets.apps"), ctx.events(d), ctx.now())
+
+
+def _problems(d: Obj) -> list[tuple[str, str]]:
+    """Conditions that need a person: a rollout past its deadline, pods the ReplicaSet could not create."""
+    out = []
+    for cond in (d.get("status") or {}).get("conditions") or ():
+        if cond.get("reason") == "ProgressDeadlineExceeded":
+            out.append(("ProgressDeadlineExceeded", cond.get("message", "")))
+        if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
+            out.append((cond.get("reason", "ReplicaFailure"), cond.get("message", "")))
+    return out
+
+
 DEPLOYMENT = REGISTRY.register(KindInfo(
     kind="Deployment", group="apps", version="v1", plural="deployments", namespaced=True,
     short_names=("deploy",), console_aliases=("dp",), default=_default, validate=_validate,
     columns=DEPLOYMENT_COLUMNS, row=deployment_row,
     wide_columns=DEPLOYMENT_WIDE_COLUMNS, wide_row=deployment_row_wide,
-    health=deployment_health, scalable=True,
+    describe=_describe, health=deployment_health, problems=_problems,
+    scalable=True, restartable=True, rollout=True, owns_pods=True,
 ))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..printers.describe_services import describe_endpoints
 from ..printers.services import ENDPOINTS_COLUMNS, endpoints_row
 from . import validation as v
-from .registry import REGISTRY, FieldErrors, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, KindInfo, Obj
 from .service_validation import PROTOCOLS, VALID_IP_MSG
 
 
@@ -61,8 +62,12 @@ def _validate(endpoints: Obj, old: Obj | None) -> FieldErrors:
     return errors
 
 
+def _describe(ep: Obj, ctx: DescribeContext) -> str:
+    return describe_endpoints(ep, ctx.events(ep), ctx.now())
+
+
 ENDPOINTS = REGISTRY.register(KindInfo(
     kind="Endpoints", group="", version="v1", plural="endpoints", namespaced=True, short_names=("ep",),
     singular="endpoints", default=_default, validate=_validate, has_status=False,
-    columns=ENDPOINTS_COLUMNS, row=endpoints_row,
+    columns=ENDPOINTS_COLUMNS, row=endpoints_row, describe=_describe,
 ))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..printers.describe import describe_namespace
 from ..printers.tables import NAMESPACE_COLUMNS, namespace_row
-from .registry import REGISTRY, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, Health, KindInfo, Obj
 
 BUILT_IN = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -24,8 +25,13 @@ def _health(ns: Obj) -> Health:
     return Health("Healthy")
 
 
+def _describe(ns: Obj, ctx: DescribeContext) -> str:
+    return describe_namespace(ns, ctx.now())
+
+
 NAMESPACE = REGISTRY.register(KindInfo(
     kind="Namespace", group="", version="v1", plural="namespaces", namespaced=False, short_names=("ns",),
-    default=_default, columns=NAMESPACE_COLUMNS, row=namespace_row, health=_health, name_rule="label",
+    default=_default, columns=NAMESPACE_COLUMNS, row=namespace_row, describe=_describe, health=_health,
+    name_rule="label",
     generation_tracks_spec=False,
 ))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..printers.describe import describe_node
 from ..printers.tables import NODE_COLUMNS, NODE_WIDE_COLUMNS, node_row, node_row_wide
-from .registry import REGISTRY, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, Health, KindInfo, Obj
 
 
 def ready_condition(node: Obj) -> Obj | None:
@@ -22,7 +23,14 @@ def _health(node: Obj) -> Health:
     return Health("Degraded", cond.get("message", "Node is not ready"))
 
 
+def _describe(node: Obj, ctx: DescribeContext) -> str:
+    name = node["metadata"]["name"]
+    pods = [p for p in ctx.list("pods") if (p.get("spec") or {}).get("nodeName") == name]
+    return describe_node(node, pods, ctx.events(node), ctx.now())
+
+
 NODE = REGISTRY.register(KindInfo(
     kind="Node", group="", version="v1", plural="nodes", namespaced=False, short_names=("no",),
     columns=NODE_COLUMNS, row=node_row, wide_columns=NODE_WIDE_COLUMNS, wide_row=node_row_wide, health=_health,
+    describe=_describe,
 ))

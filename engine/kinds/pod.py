@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 
+from ..printers.describe import describe_pod
 from ..printers.tables import POD_COLUMNS, POD_WIDE_COLUMNS, pod_row, pod_row_wide
 from ..resources import compute_pod_qos
 from . import validation as v
 from .podspec import default_pod_spec, validate_pod_spec
-from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, Health, KindInfo, Obj
 
 # DefaultTolerationSeconds admission: pods ride out a not-ready/unreachable node for 5 minutes.
 DEFAULT_TOLERATION_SECONDS = 300
@@ -118,8 +119,13 @@ def pod_health(pod: Obj) -> Health:
     return Health("Progressing", "Pod is not ready")
 
 
+def _describe(pod: Obj, ctx: DescribeContext) -> str:
+    pending = not (pod.get("spec") or {}).get("nodeName")
+    return describe_pod(pod, ctx.events(pod), ctx.now(), ctx.explain_pod(pod) if pending else None)
+
+
 POD = REGISTRY.register(KindInfo(
     kind="Pod", group="", version="v1", plural="pods", namespaced=True, short_names=("po",),
     default=_default, validate=_validate, columns=POD_COLUMNS, row=pod_row,
-    wide_columns=POD_WIDE_COLUMNS, wide_row=pod_row_wide, health=pod_health,
+    wide_columns=POD_WIDE_COLUMNS, wide_row=pod_row_wide, describe=_describe, health=pod_health, adoptable=True,
 ))

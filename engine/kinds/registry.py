@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 import attrs
 
@@ -17,6 +17,23 @@ Row = Callable[[Obj, float], list[str]]
 # The API server's registry storage for kinds that allocate from shared pools (Service cluster IPs and node
 # ports): called with the Api (its store is what is allocated), the new object and the stored one on update.
 Allocate = Callable[[Any, Obj, Obj | None], FieldErrors]
+
+
+class DescribeContext(Protocol):
+    """What `kubectl describe` may read besides the object: narrow on purpose, so printing never reaches into
+    the cluster's machinery."""
+
+    def now(self) -> float: ...
+    def events(self, obj: Obj) -> list[Obj]: ...  # about `obj`, oldest first
+    def dependents(self, obj: Obj, resource: str) -> list[Obj]: ...  # objects of `resource` that `obj` owns
+    def get(self, resource: str, namespace: str, name: str) -> Obj | None: ...
+    def list(self, resource: str, namespace: str | None = None) -> Iterable[Obj]: ...
+    def explain_pod(self, pod: Obj) -> str | None: ...  # why the scheduler has not placed a pending pod
+
+
+Describe = Callable[[Obj, DescribeContext], str]
+# What `k9py check` reports about an object besides its health: (reason, message) pairs, in kubectl's words.
+Problems = Callable[[Obj], list[tuple[str, str]]]
 
 
 @attrs.frozen
@@ -37,6 +54,10 @@ def _no_validation(obj: Obj, old: Obj | None) -> FieldErrors:
 
 def _always_healthy(obj: Obj) -> Health:
     return Health("Healthy")
+
+
+def _no_problems(obj: Obj) -> list[tuple[str, str]]:
+    return []
 
 
 @attrs.frozen
@@ -69,11 +90,19 @@ class KindInfo:
     row: Row | None = None
     wide_columns: tuple[str, ...] = ()
     wide_row: Row | None = None
+    # `kubectl describe`; None: the generic layout (metadata, spec and status fields, then events).
+    describe: Describe | None = None
     health: Callable[[Obj], Health] = _always_healthy
+    problems: Problems = _no_problems
     # Name validation: "subdomain" (most kinds), "label" (namespaces), "dns1035" (services) or "path" (events).
     name_rule: str = "subdomain"
-    # Kinds with a scale subresource: where replicas live and how to express the selector.
-    scalable: bool = False
+    # Capabilities: what the API, `kubectl rollout` and the dashboard's keys offer for the kind.
+    scalable: bool = False  # a scale subresource on spec.replicas (`kubectl scale`, the dashboard's `s`)
+    restartable: bool = False  # `kubectl rollout restart` (stamps the pod template; the dashboard's `r`)
+    rollout: bool = False  # revisions: `kubectl rollout status/history/undo`, the dashboard's rollout panel
+    owns_pods: bool = False  # controls pods through spec.selector: the dashboard's enter shows them
+    # Controllers adopt matching objects of this kind that no controller owns (the store keeps them indexed).
+    adoptable: bool = False
     # Kinds whose `spec` is not what generation tracks (e.g. Namespace has spec.finalizers only).
     generation_tracks_spec: bool = True
 
@@ -107,8 +136,16 @@ class Registry:
                 self._aliases[f"{name.lower()}.{info.group}"] = info
         return info
 
+    def unregister(self, kind: str) -> None:
+        """Forget a kind (a test's throwaway kind); the objects a running cluster stores of it stay."""
+        info = self._by_kind.pop(kind)
+        self._aliases = {name: found for name, found in self._aliases.items() if found is not info}
+
     def kinds(self) -> list[KindInfo]:
         return list(self._by_kind.values())
+
+    def adoptable_resources(self) -> frozenset[str]:
+        return frozenset(info.resource for info in self._by_kind.values() if info.adoptable)
 
     def by_kind(self, kind: str, api_version: str | None = None) -> KindInfo | None:
         info = self._by_kind.get(kind)

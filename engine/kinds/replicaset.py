@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..printers.describe import describe_replicaset
 from ..printers.tables import REPLICASET_COLUMNS, REPLICASET_WIDE_COLUMNS, replicaset_row, replicaset_row_wide
 from .podspec import default_pod_template
-from .registry import REGISTRY, FieldErrors, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, Health, KindInfo, Obj
 from .workload import validate_workload
 
 
@@ -37,8 +38,13 @@ def _health(rs: Obj) -> Health:
     return Health("Healthy")
 
 
+def _describe(rs: Obj, ctx: DescribeContext) -> str:
+    return describe_replicaset(rs, ctx.dependents(rs, "pods"), ctx.events(rs), ctx.now())
+
+
 REPLICASET = REGISTRY.register(KindInfo(
     kind="ReplicaSet", group="apps", version="v1", plural="replicasets", namespaced=True, short_names=("rs",),
     default=_default, validate=_validate, columns=REPLICASET_COLUMNS, row=replicaset_row,
-    wide_columns=REPLICASET_WIDE_COLUMNS, wide_row=replicaset_row_wide, health=_health, scalable=True,
+    wide_columns=REPLICASET_WIDE_COLUMNS, wide_row=replicaset_row_wide, describe=_describe, health=_health,
+    scalable=True, owns_pods=True, adoptable=True,
 ))

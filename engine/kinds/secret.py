@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 
+from ..printers.describe_services import describe_secret
 from ..printers.services import SECRET_COLUMNS, decoded_size, secret_row
 from . import configdata
 from . import validation as v
-from .registry import REGISTRY, FieldErrors, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, FieldErrors, KindInfo, Obj
 
 # Keys a typed Secret must carry (core/v1 types.go); basic-auth needs at least one of its two.
 REQUIRED_KEYS = {
@@ -55,7 +56,12 @@ def _validate(secret: Obj, old: Obj | None) -> FieldErrors:
     return errors
 
 
+def _describe(secret: Obj, ctx: DescribeContext) -> str:
+    return describe_secret(secret)
+
+
 SECRET = REGISTRY.register(KindInfo(
     kind="Secret", group="", version="v1", plural="secrets", namespaced=True, console_aliases=("sec",),
     decode=_decode, default=_default, validate=_validate, has_status=False, columns=SECRET_COLUMNS, row=secret_row,
+    describe=_describe,
 ))

@@ -12,8 +12,9 @@ EXTERNAL-IP `<pending>` and stays Progressing, exactly as on kind or minikube wi
 
 from __future__ import annotations
 
+from ..printers.describe_services import describe_service
 from ..printers.services import SERVICE_COLUMNS, SERVICE_WIDE_COLUMNS, service_row, service_row_wide
-from .registry import REGISTRY, Health, KindInfo, Obj
+from .registry import REGISTRY, DescribeContext, Health, KindInfo, Obj
 from .service_alloc import allocate_service
 from .service_spec import (
     EXTERNALLY_ACCESSIBLE,
@@ -139,9 +140,15 @@ def service_health(svc: Obj) -> Health:
     return Health("Healthy")
 
 
+def _describe(svc: Obj, ctx: DescribeContext) -> str:
+    meta = svc["metadata"]
+    return describe_service(svc, ctx.get("endpoints", meta.get("namespace", ""), meta["name"]), ctx.events(svc),
+                            ctx.now())
+
+
 SERVICE = REGISTRY.register(KindInfo(
     kind="Service", group="", version="v1", plural="services", namespaced=True, short_names=("svc",),
     default=_default, validate=validate_service, prepare_update=_prepare_update, allocate=allocate_service,
     columns=SERVICE_COLUMNS, row=service_row, wide_columns=SERVICE_WIDE_COLUMNS, wide_row=service_row_wide,
-    health=service_health, name_rule="dns1035", generation_tracks_spec=False,
+    describe=_describe, health=service_health, name_rule="dns1035", generation_tracks_spec=False,
 ))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import podutil
-from ..controllers.runtime import Controller
+from ..runtime import Controller
 from ..store import WatchEvent
 from .kubelet import Kubelet
 

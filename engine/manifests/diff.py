@@ -1,7 +1,7 @@
 """Drift between what a manifest declares and what the cluster holds.
 
 Drift here means "what re-applying the declared document would change", judged by the engine's own apply
-(`engine/apply.py`, client-side `kubectl apply`): a three-way merge where fields nobody declared are kept, fields
+(`manifests/apply.py`, client-side `kubectl apply`): a three-way merge where fields nobody declared are kept, fields
 dropped from the document since the last apply are removed, and lists are replaced whole and re-defaulted. So:
 
 - only fields the user declared are compared; status, server-set metadata and controller annotations never are;

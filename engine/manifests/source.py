@@ -37,9 +37,9 @@ from typing import Any
 import attrs
 
 from .. import errors
-from ..apply import apply_object
 from ..kinds import REGISTRY
 from ..store import deep_copy
+from .apply import apply_object
 from .bulk_read import load_files
 from .diff import FieldDiff, diff, sync_status
 from .loader import Document, LoadError, field_position, list_files, shown_path

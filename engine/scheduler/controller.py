@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import podutil
-from ..controllers.runtime import Controller
 from ..errors import ApiError
 from ..events import SCHEDULER
+from ..runtime import Controller
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
 from .explain import explain

@@ -10,7 +10,6 @@ from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import replicas_category
 from .rows import RowState
-from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, SCALE_KEY, TableView
 
 if TYPE_CHECKING:
@@ -39,11 +38,6 @@ class ReplicaSetsView(TableView):
         if desired == 0:
             return "completed"  # an old revision kept for rollback
         return replicas_category(_int(self.cell(state, "READY")), desired)
-
-    def drill(self, state: RowState) -> ViewSpec | None:
-        meta = state.obj["metadata"]
-        return ViewSpec(view="pods", kind="Pod", namespace=meta.get("namespace"),
-                        selector=self.backend.workload_selector(state.obj))
 
     def do_rollback(self, host: Host, _: Key) -> None:
         if (obj := self.target(host)) is not None:

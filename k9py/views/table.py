@@ -61,6 +61,10 @@ MARK_KEYS: tuple[Key, ...] = (
 )
 DELETE_KEY = Key("ctrl+d", "delete", "Delete", destructive=True)
 SCALE_KEY = Key("s", "scale", "Scale", destructive=True)
+RESTART_KEY = Key("r", "restart", "Restart", destructive=True)
+# k9s users press ctrl-l on a deployment to roll back: here it opens the panel to pick the revision, which only
+# reads, so --readonly keeps it; the panel's own ctrl-l is the one that writes.
+ROLLOUT_KEY = Key("ctrl+l", "rollout", "Rollout/Rollback")
 WIDE_KEY = Key("ctrl+w", "wide", "Wide", hint=False)
 SORT_NAME_KEY = Key("N", "sort_name", "Sort by name", display="shift-n", hint=False)
 SORT_AGE_KEY = Key("A", "sort_age", "Sort by age", display="shift-a", hint=False)
@@ -150,7 +154,12 @@ class TableView(ViewMixin, Vertical):
         return [("", self._cells(obj))]
 
     def drill(self, state: RowState) -> ViewSpec | None:
-        return None
+        """Where enter leads: a kind that owns pods shows the pods its selector picks (as k9s does)."""
+        if not self.kind.owns_pods:
+            return None
+        meta = state.obj["metadata"]
+        return ViewSpec(view="pods", kind="Pod", namespace=meta.get("namespace"),
+                        selector=self.backend.workload_selector(state.obj))
 
     def constraint_label(self) -> str:
         return self.spec.selector or self.spec.node or self.spec.name
@@ -629,6 +638,16 @@ class TableView(ViewMixin, Vertical):
     def do_scale(self, host: Host, _: Key) -> None:
         if (obj := self.target(host)) is not None:
             actions.scale(host, self.kind, obj)
+
+    def do_restart(self, host: Host, _: Key) -> None:
+        if (obj := self.target(host)) is not None:
+            actions.restart(host, self.kind, obj)
+
+    async def do_rollout(self, host: Host, _: Key) -> None:
+        if (obj := self.target(host)) is not None:
+            meta = obj["metadata"]
+            await host.push(ViewSpec(view="rollout", kind=self.kind.kind, namespace=meta.get("namespace"),
+                                     name=meta["name"]))
 
     async def do_wide(self, host: Host, _: Key) -> None:
         await host.reopen(wide=not host.spec.wide)

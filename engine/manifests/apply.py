@@ -14,12 +14,12 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from . import errors
-from .api import LAST_APPLIED, Api
-from .manifests.loader import parse_text, yaml_type
-from .manifests.schema import validate_structure
-from .quoting import go_quote
-from .store import deep_copy
+from .. import errors
+from ..api import LAST_APPLIED, Api
+from ..quoting import go_quote
+from ..store import deep_copy
+from .loader import parse_text, yaml_type
+from .schema import validate_structure
 
 Obj = dict[str, Any]
 # kubectl's last-applied-configuration text: compact JSON, keys sorted (one encoder, not one a call).

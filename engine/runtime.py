@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from ..api import Api
-from ..clock import Clock, Timer
-from ..errors import ApiError
-from ..events import EventRecorder
-from ..kinds import Registry
-from ..store import Store, WatchEvent
+from .api import Api
+from .clock import Clock, Timer
+from .errors import ApiError
+from .events import EventRecorder
+from .kinds import Registry
+from .store import Store, WatchEvent
 
 log = logging.getLogger("engine.controllers")
 
@@ -156,6 +156,19 @@ class Controller:
             obj = None
         if obj is not None:
             self.recorder.record(obj, "Warning", "ReconcileError", message, self.name)
+
+
+# Every controller class, in the order they were registered: `register_controller` adds one, and the cluster
+# builds one of each (kube-controller-manager's NewControllerDescriptors, without the central list).
+CONTROLLERS: list[type[Controller]] = []
+
+
+def register_controller(cls: type[Controller]) -> type[Controller]:
+    """Class decorator: the cluster runs this controller. A controller module needs nothing else to be wired in."""
+    if any(existing.name == cls.name for existing in CONTROLLERS):
+        raise ValueError(f"two controllers are named {cls.name!r}")
+    CONTROLLERS.append(cls)
+    return cls
 
 
 class WallClockExceeded(Exception):
