@@ -3,7 +3,8 @@
 There are no real images. A container's `command`/`args` are read for a shell one-liner made of `sleep N`,
 `exit N`, `true` and `false` joined by `;` or `&&` (`sh -c "sleep 5; exit 1"` runs 5 s then exits 1). Anything
 else runs until stopped, except init containers, which complete successfully after a second (they usually wait
-for something the simulation does not model). Annotations say what a spec cannot.
+for something the simulation does not model); sidecars (init containers with `restartPolicy: Always`) are
+long-running like app containers. Annotations say what a spec cannot.
 """
 
 from __future__ import annotations

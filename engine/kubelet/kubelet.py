@@ -4,11 +4,11 @@ What it does, in Kubernetes terms: registers its Node and renews its Lease every
 node, but not serialized as a real kubelet's puller is); runs init containers in order, then the app containers;
 runs startup, readiness and liveness probes on their declared timing; restarts containers per restartPolicy with
 back-off 10 s doubling to 5 min (reset after 10 min of running), showing the exit (Error, OOMKilled) until the
-next sync reports CrashLoopBackOff; stops containers gracefully (SIGTERM, SIGKILL after the grace period) on
-deletion and failed probes; posts pod status.
+next sync reports CrashLoopBackOff; runs sidecars (init containers with `restartPolicy: Always`) next to the app
+containers; stops containers gracefully (SIGTERM, SIGKILL after the grace period) on deletion and failed probes;
+posts pod status.
 
-Probes that keep passing cost nothing: once a probe's outcome can no longer change, its loop stops, so an idle
-cluster writes nothing but leases (a real kubelet also writes nothing for passing probes).
+Probes live in `probes.py`, pod-level kills (deletion, sidecar ordering) in `termination.py`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from ..timeutil import format_micro_time, go_duration
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .config_refs import env_error, mount_errors
 from .logs import LogBook
+from .probes import ProbeMixin
 from .state import BACKOFF_INITIAL, BACKOFF_MAX, ContainerState, PodState, image_ref, image_size
+from .termination import KILL_COMPLETE, TerminationMixin, pod_grace_period
 
 Obj = dict[str, Any]
 
@@ -37,8 +39,6 @@ PLEG_RELIST_SECONDS = 1.0
 # A pod whose sync failed (back-off) is retried after the pod worker's backOffPeriod; every retry inside the
 # back-off window records the BackOff event again, so its count climbs as on a real node.
 BACKOFF_RESYNC_SECONDS = 10.0
-# killContainer never gives a container less than this (minimumGracePeriodInSeconds).
-MIN_GRACE_SECONDS = 2.0
 # The volume reconciler retries a failed mount after 0.5 s, doubling up to 2m2s; the pod worker gives up waiting
 # for its volumes after 2m3s (podAttachAndMountTimeout), says so, and waits again.
 MOUNT_RETRY_INITIAL = 0.5
@@ -47,23 +47,12 @@ MOUNT_TIMEOUT = 123.0
 
 
 
-
-def container_port(port: Any, container: Obj) -> Any:
-    """A probe's port as the kubelet dials it: a name (`port: http`) is the container's port of that name, as
-    upstream's probe ResolveContainerPort finds it; a name no port has is left as written."""
-    if isinstance(port, str) and not port.isdigit():
-        for declared in container.get("ports") or ():
-            if declared.get("name") == port:
-                return declared.get("containerPort", port)
-    return port
-
-
 def _pull_duration(seconds: float) -> str:
     text = f"{seconds:.3f}".rstrip("0").rstrip(".")
     return f"{text}s" if seconds < 60 else go_duration(seconds)
 
 
-class Kubelet:
+class Kubelet(ProbeMixin, TerminationMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -290,12 +279,13 @@ class Kubelet:
         now = self.clock.now()
 
         def state(c: Obj, is_init: bool) -> ContainerState:
+            sidecar = is_init and c.get("restartPolicy") == "Always"
             try:
-                behaviour = container_behaviour(pod, c, is_init=is_init)
+                # A sidecar is a long-running container, not a step that completes (KEP-753).
+                behaviour = container_behaviour(pod, c, is_init=is_init and not sidecar)
             except BehaviourError as exc:
                 self._event(pod, "Warning", "InvalidSimulation", str(exc))
                 behaviour = ContainerBehaviour()
-            sidecar = is_init and c.get("restartPolicy") == "Always"
             return ContainerState(name=c["name"], image=c.get("image", ""), is_init=is_init, sidecar=sidecar,
                                   behaviour=behaviour,
                                   reason="PodInitializing" if is_init or spec.get("initContainers")
@@ -366,8 +356,11 @@ class Kubelet:
         return {}
 
     def _run_next(self, ps: PodState) -> None:
-        """Start whatever is next: the next init container, or the app containers one by one."""
-        if ps.terminating:
+        """Start whatever is next: the next init container, or the app containers one by one.
+
+        computeInitContainerActions: a sidecar must have started (running, and past its startup probe if it has
+        one) before anything declared after it starts; a regular init container must have completed."""
+        if ps.killing:
             return
         for c in ps.init_containers:
             if c.state == "waiting" and not c.ever_started and c.reason in ("PodInitializing", "ContainerCreating"):
@@ -375,7 +368,7 @@ class Kubelet:
                 return
             if not c.sidecar and not (c.state == "terminated" and c.exit_code == 0):
                 return  # still running (or restarting) this init container
-            if c.sidecar and not c.ready and c.state != "running":
+            if c.sidecar and not c.started:
                 return
         for c in ps.containers:
             # App containers of a pod with init containers keep showing PodInitializing until they run, even
@@ -486,6 +479,7 @@ class Kubelet:
         c.state, c.reason, c.message = "running", "", ""
         c.started_at, c.finished_at = now, None
         c.ever_started = True
+        c.will_restart = False
         digest = hashlib.sha256(f"{ps.uid}/{c.name}/{c.restart_count}".encode()).hexdigest()
         c.container_id = f"containerd://{digest}"
         c.probe_counts.clear()
@@ -530,7 +524,7 @@ class Kubelet:
         # A finished init container reports ready (prober manager UpdatePodStatus); anything else that stops is not.
         c.ready = c.is_init and not c.sidecar and code == 0
         self.logs.stopped(ps, c, now)
-        if ps.terminating:
+        if ps.killing:
             return
         if c.is_init and not c.sidecar and code == 0:
             ps.init_done += 1
@@ -538,14 +532,17 @@ class Kubelet:
             self._run_next(ps)
             return
         if killed_by_probe:
-            # A probe kill restarts unless the policy is Never, whatever the exit code (computePodActions).
-            restart = ps.restart_policy != "Never"
+            # A probe kill restarts unless the policy is Never, whatever the exit code (computePodActions); a
+            # sidecar always restarts.
+            restart = c.sidecar or ps.restart_policy != "Never"
         else:
             restart = c.sidecar or ps.restart_policy == "Always" or (
                 ps.restart_policy == "OnFailure" and code != 0)
+        c.will_restart = restart
         # The runtime reports the exit first: STATUS shows Error / OOMKilled / Completed until the next sync.
         self._post(ps)
         if not restart:
+            self._stop_sidecars_if_done(ps)
             return
         if killed_by_probe:
             # The kill and the restart happen in one sync, whose back-off check could only see the run before the
@@ -598,161 +595,14 @@ class Kubelet:
         c.cancel_timers()
         self._pull_and_start(ps, c)
 
-    # --- probes --------------------------------------------------------------------------------------------
-
-    def _start_probe(self, ps: PodState, c: ContainerState, spec: Obj, kind: str) -> None:
-        probe = spec.get(kind)
-        if not isinstance(probe, dict):
+    def _stop_sidecars_if_done(self, ps: PodState) -> None:
+        """computePodActions: once no app container runs or will run again (a Job's pod finished, or an init
+        container failed under restartPolicy Never), the pod is killed so its sidecars don't keep it alive."""
+        if not ps.sidecars:
             return
-        self._after(ps, float(probe.get("initialDelaySeconds", 0)), lambda: self._probe(ps, c, spec, kind), c)
-
-    def _probe_fails(self, c: ContainerState, kind: str, run: float) -> bool:
-        if run < c.behaviour.start_seconds:
-            return True  # the app is not listening yet
-        if kind == "readinessProbe":
-            return c.behaviour.readiness.failing_at(run)
-        if kind == "livenessProbe":
-            return c.behaviour.liveness.failing_at(run)
-        return False
-
-    def _probe_failure_text(self, ps: PodState, probe: Obj, run: float, c: ContainerState, container: Obj) -> str:
-        if "httpGet" in probe:
-            http = probe["httpGet"]
-            if run < c.behaviour.start_seconds:
-                port = container_port(http.get("port"), container)
-                return (f'Get "{http.get("scheme", "HTTP").lower()}://{ps.ip}:{port}{http.get("path", "/")}": '
-                        f"dial tcp {ps.ip}:{port}: connect: connection refused")
-            return "HTTP probe failed with statuscode: 503"
-        if "tcpSocket" in probe:
-            port = container_port(probe["tcpSocket"].get("port"), container)
-            return f"dial tcp {ps.ip}:{port}: connect: connection refused"
-        if "grpc" in probe:
-            return f'timeout: failed to connect service ":{probe["grpc"].get("port")}" within 1s'
-        command = (probe.get("exec") or {}).get("command") or []
-        if len(command) == 2 and command[0] == "cat":
-            return f"cat: can't open '{command[1]}': No such file or directory"
-        return ""
-
-    def _probe(self, ps: PodState, c: ContainerState, spec: Obj, kind: str) -> None:
+        init_failed = any(not c.sidecar and c.state == "terminated" and c.exit_code != 0
+                          for c in ps.init_containers) and ps.restart_policy == "Never"
+        apps_done = all(c.state == "terminated" and not c.will_restart for c in ps.containers)
         pod = self._pod(ps)
-        if pod is None or c.state != "running" or c.started_at is None:
-            return
-        probe = spec[kind]
-        now = self.clock.now()
-        run = now - c.started_at
-        period = float(probe.get("periodSeconds", 10))
-        success_threshold = int(probe.get("successThreshold", 1))
-        failure_threshold = int(probe.get("failureThreshold", 3))
-        successes, failures = c.probe_counts.get(kind, (0, 0))
-        failed = self._probe_fails(c, kind, run)
-        field = self._field(c)
-        label = {"readinessProbe": "Readiness", "livenessProbe": "Liveness", "startupProbe": "Startup"}[kind]
-        if failed:
-            successes, failures = 0, failures + 1
-            self._event(pod, "Warning", "Unhealthy",
-                        f"{label} probe failed: {self._probe_failure_text(ps, probe, run, c, spec)}", field)
-        else:
-            successes, failures = successes + 1, 0
-        c.probe_counts[kind] = (successes, failures)
-
-        if kind == "startupProbe":
-            if not failed:
-                c.startup_done = True
-                c.ready = "readinessProbe" not in spec
-                self._start_probe(ps, c, {**spec, "readinessProbe": {**spec["readinessProbe"],
-                                                                     "initialDelaySeconds": 0}}
-                                  if "readinessProbe" in spec else spec, "readinessProbe")
-                self._start_probe(ps, c, spec, "livenessProbe")
-                self._post(ps)
-                return
-            if failures >= failure_threshold:
-                self._kill_for_probe(ps, c, pod, "startup")
-                return
-        elif kind == "livenessProbe":
-            if failed and failures >= failure_threshold:
-                self._kill_for_probe(ps, c, pod, "liveness")
-                return
-        else:
-            ready = c.ready
-            if not failed and successes >= success_threshold:
-                ready = True
-            elif failed and (failures >= failure_threshold or not c.ready):
-                ready = False
-            if ready != c.ready:
-                c.ready = ready
-                self._post(ps)
-        delay = self._next_probe_delay(c, kind, run, period, failed)
-        if delay is not None:
-            self._after(ps, delay, lambda: self._probe(ps, c, spec, kind), c)
-
-    def _next_probe_delay(self, c: ContainerState, kind: str, run: float, period: float,
-                          failed: bool) -> float | None:
-        """When the next probe matters; None when its outcome can no longer change."""
-        if failed:
-            return period
-        behaviour = c.behaviour.readiness if kind == "readinessProbe" else c.behaviour.liveness
-        if kind == "readinessProbe" and c.probe_counts[kind][0] < 1:
-            return period
-        if behaviour.mode == "fail-after" and run < behaviour.after:
-            periods = max(1, -(-(behaviour.after - run) // period))
-            return periods * period
-        if kind == "readinessProbe" and not c.ready:
-            return period  # still collecting successes toward successThreshold
-        return None
-
-    def _kill_for_probe(self, ps: PodState, c: ContainerState, pod: Obj, which: str) -> None:
-        """Stop a container whose liveness/startup probe failed, as killContainer does: SIGTERM, then SIGKILL
-        when the grace period (the probe's own, else the pod's) runs out."""
-        restart = ps.restart_policy != "Never"
-        message = f"Container {c.name} failed {which} probe" + (", will be restarted" if restart else "")
-        self._event(pod, "Normal", "Killing", message, self._field(c))
-        probe = self._spec(ps, c).get(f"{which}Probe") or {}
-        grace = probe.get("terminationGracePeriodSeconds")
-        if grace is None:
-            grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
-        c.cancel_timers()  # probes stop; a process that was about to exit on its own is killed first
-        stop_after, code = self._stop_time(c, float(grace))
-        self._after(ps, stop_after, lambda: self._exited(ps, c, code, "Completed" if code == 0 else "Error",
-                                                         killed_by_probe=True), c)
-
-    @staticmethod
-    def _stop_time(c: ContainerState, grace: float) -> tuple[float, int]:
-        """(seconds until a SIGTERMed container is gone, its exit code)."""
-        grace = max(grace, MIN_GRACE_SECONDS)
-        if c.behaviour.ignores_sigterm:
-            return grace, 137  # SIGKILL at the end of the grace period
-        return min(c.behaviour.stop_seconds, grace), 0
-
-    # --- termination ---------------------------------------------------------------------------------------
-
-    def _terminate(self, ps: PodState, pod: Obj) -> None:
-        ps.terminating = True
-        ps.cancel_timers()
-        grace = pod["metadata"].get("deletionGracePeriodSeconds")
-        if grace is None:
-            grace = pod["spec"].get("terminationGracePeriodSeconds", 30)
-        running = [c for c in ps.all_containers() if c.state == "running"]
-        for c in running:
-            self._event(pod, "Normal", "Killing", f"Stopping container {c.name}", self._field(c))
-            stop_after, code = self._stop_time(c, float(grace))
-            self._after(ps, stop_after, lambda c=c, code=code: self._stopped(ps, c, code), c)
-        for c in ps.all_containers():
-            c.ready = False
-        self._post(ps)
-        if not running:
-            self._finish(ps)
-
-    def _stopped(self, ps: PodState, c: ContainerState, code: int) -> None:
-        now = self.clock.now()
-        c.state, c.exit_code, c.reason, c.finished_at = "terminated", code, "Completed" if code == 0 else "Error", now
-        c.message = ""
-        self.logs.stopped(ps, c, now)
-        if not any(x.state == "running" for x in ps.all_containers()):
-            self._finish(ps)
-
-    def _finish(self, ps: PodState) -> None:
-        self._post(ps)
-        pod = self._pod(ps)
-        self._forget(ps)
-        if pod is not None:
-            self._delete_now(pod)
+        if pod is not None and (init_failed or apps_done):
+            self._kill_pod(ps, pod, pod_grace_period(pod), KILL_COMPLETE)

@@ -62,6 +62,8 @@ class ContainerState:
     ready: bool = False
     startup_done: bool = False
     ever_started: bool = False
+    # Set when the container exits: whether the kubelet will start it again (restartPolicy, back-off pending).
+    will_restart: bool = False
     container_id: str = ""
     image_pull_backoff: float = 0.0
     probe_counts: dict[str, tuple[int, int]] = attrs.Factory(dict)  # kind -> (successes, failures)
@@ -71,6 +73,11 @@ class ContainerState:
         for timer in self.timers:
             timer.cancel()
         self.timers.clear()
+
+    @property
+    def started(self) -> bool:
+        """The container status's `started`: running, and its startup probe (if any) has passed."""
+        return self.state == "running" and self.startup_done
 
     # flowcontrol.Backoff (client-go util/flowcontrol/backoff.go), keyed by this container. An entry counts as
     # stale once an exit comes more than 2 x max (10 min) after the entry was last advanced: a container that ran
@@ -128,7 +135,7 @@ class ContainerState:
             "image": self.image,
             "imageID": image_id(self.image) if self.ever_started else "",
             # `started` means the startup probe passed (or there is none), for app and init containers alike.
-            "started": self.state == "running" and self.startup_done,
+            "started": self.started,
         }
         if self.container_id:
             out["containerID"] = self.container_id
@@ -148,8 +155,16 @@ class PodState:
     sandbox_ready: bool = True
     start_time: float | None = None
     init_done: int = 0  # how many init containers completed
-    terminating: bool = False
-    stopped: bool = False
+    terminating: bool = False  # deleted: the kubelet is stopping it before the object is removed
+    # Why the containers are being stopped (termination.KILL_*), None while the pod runs: no restarts then.
+    killing: str | None = None
+    kill_started: float = 0.0
+    kill_grace: float = 0.0
+    sidecar_queue: list[ContainerState] = attrs.Factory(list)  # sidecars still waiting for their turn to stop
+    # (reason, message) of a pod the kubelet failed on its own (activeDeadlineSeconds): phase Failed.
+    failed: tuple[str, str] | None = None
+    deadline_timer: Timer | None = None
+    deadline_seconds: float | None = None
     condition_times: dict[str, tuple[str, float]] = attrs.Factory(dict)
     timers: list[Timer] = attrs.Factory(list)
     paused_timers: list[tuple[float, Any]] = attrs.Factory(list)
@@ -170,19 +185,35 @@ class PodState:
             c.cancel_timers()
 
     @property
+    def sidecars(self) -> list[ContainerState]:
+        return [c for c in self.init_containers if c.sidecar]
+
+    @property
+    def any_app_started(self) -> bool:
+        """HasAnyRegularContainerStarted: once true, a restarting sidecar no longer makes the pod initializing."""
+        return any(c.ever_started for c in self.containers)
+
+    @property
     def initialized(self) -> bool:
+        """Every regular init container completed and every sidecar started (or an app container ran)."""
+        if self.any_app_started:
+            return True
         return self.init_done >= len([c for c in self.init_containers if not c.sidecar]) and all(
-            c.state == "running" or (c.state == "terminated" and c.exit_code == 0)
-            for c in self.init_containers if c.sidecar)
+            c.started for c in self.sidecars)
 
     def phase(self) -> str:
-        """getPhase (kubelet_pods.go)."""
+        """getPhase (kubelet_pods.go). A running sidecar keeps the pod Running; a stopped one does not count."""
+        if self.failed is not None:
+            return "Failed"
         for c in self.init_containers:
             if not c.sidecar and c.state == "terminated" and c.exit_code != 0 and self.restart_policy == "Never":
                 return "Failed"
         if not self.initialized:
             return "Pending"
         running = waiting = stopped = succeeded = 0
+        for c in self.sidecars:
+            if c.state == "running":
+                running += 1
         for c in self.containers:
             if c.state == "running":
                 running += 1
@@ -223,8 +254,9 @@ class PodState:
         phase = self.phase()
         initialized = self.initialized
         incomplete = [c.name for c in self.init_containers
-                      if not (c.state == "terminated" and c.exit_code == 0) and not (c.sidecar and c.ready)]
-        unready = [c.name for c in self.containers if not c.ready]
+                      if not (c.state == "terminated" and c.exit_code == 0) and not (c.sidecar and c.started)]
+        # Sidecars count toward ContainersReady and Ready, first (GenerateContainersReadyCondition).
+        unready = [c.name for c in (*self.sidecars, *self.containers) if not c.ready]
         conditions = [self._condition("PodReadyToStartContainers", "True" if self.sandbox_ready else "False", now)]
         if initialized:
             conditions.append(self._condition("Initialized", "True", now))
@@ -258,6 +290,8 @@ class PodState:
             "containerStatuses": [c.status() for c in self.containers],
             "qosClass": get_pod_qos(pod),
         }
+        if self.failed is not None:
+            status["reason"], status["message"] = self.failed
         if self.ip:
             status["podIP"] = self.ip
             status["podIPs"] = [{"ip": self.ip}]
