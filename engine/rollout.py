@@ -11,7 +11,7 @@ from typing import Any
 
 from . import errors
 from .api import Api
-from .controllers import deployment_util as du
+from .controllers.deployment import util as du
 from .store import deep_copy
 from .timeutil import format_time
 

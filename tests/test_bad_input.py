@@ -16,7 +16,7 @@ import pytest
 from manifests import deployment
 
 from engine.cluster import Cluster
-from engine.controllers.deployment_util import compute_hash
+from engine.controllers.deployment.util import compute_hash
 from engine.errors import ApiError
 from engine.manifests.loader import MAX_FILE_BYTES, discover, load_file, load_paths, parse_text
 from engine.manifests.source import ManifestSource

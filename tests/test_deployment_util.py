@@ -1,4 +1,4 @@
-"""Table tests for engine/controllers/deployment_util.py.
+"""Table tests for engine/controllers/deployment/util.py.
 
 The tables are ported from Kubernetes' own tests (pkg/controller/deployment/util/deployment_util_test.go,
 sync_test.go, rolling_test.go, progress_test.go); the rolling-update walkthroughs follow
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.controllers import deployment_util as du
+from engine.controllers.deployment import util as du
 from engine.timeutil import format_time, parse_time
 
 Obj = dict[str, Any]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine import podutil
 from engine.cluster import Cluster
-from engine.controllers import deployment_util as du
+from engine.controllers.deployment import util as du
 from engine.errors import ApiError
 from engine.store import WatchEvent
 

@@ -1,7 +1,7 @@
 """Deployment controller (`k/k pkg/controller/deployment/`): syncDeployment, rolling and recreate rollouts,
 proportional scaling, revision history cleanup and the Progressing/Available conditions.
 
-The arithmetic lives in `deployment_util` (pure functions with table tests ported from Kubernetes); this file
+The arithmetic lives in `util.py` (pure functions with table tests ported from Kubernetes); this file
 reads the informer cache (the store) and performs the writes.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import podutil
-from ..errors import ApiError
-from ..events import DEPLOYMENT_CONTROLLER
-from ..quoting import go_quote
-from ..runtime import Controller, register_controller
-from ..selectors import selector_from_dict
-from ..store import WatchEvent, deep_copy
-from . import deployment_util as du
+from ... import podutil
+from ...errors import ApiError
+from ...events import DEPLOYMENT_CONTROLLER
+from ...quoting import go_quote
+from ...runtime import Controller, register_controller
+from ...selectors import selector_from_dict
+from ...store import WatchEvent, deep_copy
+from . import util as du
 
 Obj = dict[str, Any]
 RS = "replicasets.apps"
