@@ -18,7 +18,10 @@ from .cluster import Cluster
 from .kinds import REGISTRY
 from .manifests.loader import LoadError
 from .manifests.source import ManifestSource, ObjKey
+from .printers.duration import human_duration
 from .runtime import WallClockExceeded
+from .settling import SETTLE_WINDOW, pod_fingerprint, unproven_containers
+from .timeutil import parse_time
 
 Obj = dict[str, Any]
 SETTLE_STEP = 5.0
@@ -68,6 +71,7 @@ def _health_snapshot(cluster: Cluster, declared: list[ObjKey]) -> list[Obj]:
 def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
     """What is wrong with pods, in the words `kubectl describe` would use."""
     problems = []
+    now = cluster.now()
     for pod in cluster.store.iter("pods"):
         meta, status = pod["metadata"], pod.get("status") or {}
         namespace = meta.get("namespace", "")
@@ -83,13 +87,17 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
         for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
             waiting = (cs.get("state") or {}).get("waiting") or {}
             reason = waiting.get("reason", "")
+            last = (cs.get("lastState") or {}).get("terminated") or {}
+            if not reason and _restarted_lately(last, now):
+                # Between two crashes the container is Running, but the loop is what a user will see.
+                reason = "CrashLoopBackOff"
             if reason in ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull",
                           "CreateContainerConfigError", "InvalidImageName"):
-                last = (cs.get("lastState") or {}).get("terminated") or {}
                 detail = waiting.get("message", "")
                 if reason == "CrashLoopBackOff" and last:
                     detail = (f"container {cs['name']} exited with code {last.get('exitCode')} "
-                              f"({last.get('reason')}), restarted {cs.get('restartCount', 0)} times; {detail}")
+                              f"({last.get('reason')}), restarted {cs.get('restartCount', 0)} times"
+                              + (f"; {detail}" if detail else ""))
                 problems.append({**base, "severity": "error", "reason": reason, "message": detail})
         if any(c.get("type") == "PodReadyToStartContainers" and c.get("status") == "False"
                for c in status.get("conditions") or ()):
@@ -103,6 +111,11 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
             problems.append({**base, "severity": "error", "reason": status.get("reason") or "Failed",
                              "message": status.get("message") or "pod failed"})
     return problems
+
+
+def _restarted_lately(last_terminated: Obj, now: float) -> bool:
+    finished = last_terminated.get("finishedAt")
+    return bool(finished) and now - parse_time(finished) < SETTLE_WINDOW
 
 
 def workload_problems(cluster: Cluster, declared: Iterable[ObjKey]) -> list[Obj]:
@@ -155,32 +168,56 @@ async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", no
         report.wall_seconds = wall_clock() - wall_start
         report.objects = _health_snapshot(cluster, declared)
         report.problems = workload_problems(cluster, declared) + pod_problems(cluster, namespaces)
+        if not report.converged:
+            report.problems += unsettled_problems(cluster, namespaces)
         if report.stopped_by_wall_time and all(o["health"] == "Healthy" for o in report.objects) \
                 and not report.problems:
             report.converged, report.stopped_by_wall_time = True, False  # it got there just in time
     return report
 
 
+def _pods(cluster: Cluster, namespaces: set[str]) -> list[Obj]:
+    return [p for p in cluster.store.iter("pods") if p["metadata"].get("namespace", "") in namespaces]
+
+
 async def _settle(cluster: Cluster, declared: list[ObjKey], namespaces: set[str], duration: float,
                   report: Report) -> None:
-    """Run until everything is Healthy (converged), nothing changes any more, or `duration` has passed."""
+    """Run until the declared objects have converged (`engine.settling`: Healthy, no pod problem, the pods stable
+    for the settle window and every container past its first crash opportunity), nothing changes any more, or
+    `duration` has passed."""
     start = cluster.now()
-    last_change = start
+    last_change = last_pod_change = start
     previous: list[Obj] | None = None
+    pods_before: frozenset[tuple[Any, ...]] | None = None
     deadline = cluster.manager.wall_deadline
     try:
         while cluster.now() - start < duration:
             if deadline is not None and cluster.manager.wall_clock() > deadline:
                 raise WallClockExceeded
             await cluster.run_for(min(SETTLE_STEP, duration - (cluster.now() - start)))
+            now = cluster.now()
             snapshot = _health_snapshot(cluster, declared)
-            if all(o["health"] == "Healthy" for o in snapshot) and not pod_problems(cluster, namespaces):
+            pods = _pods(cluster, namespaces)
+            fingerprint = pod_fingerprint(pods)
+            if fingerprint != pods_before:
+                pods_before, last_pod_change = fingerprint, now
+            healthy = all(o["health"] == "Healthy" for o in snapshot) and not pod_problems(cluster, namespaces)
+            if healthy and now - last_pod_change >= SETTLE_WINDOW and not unproven_containers(pods, now):
                 report.converged = True
                 return
             if snapshot != previous:
-                previous, last_change = snapshot, cluster.now()
-            elif cluster.now() - last_change >= STABLE_FOR and not any(
+                previous, last_change = snapshot, now
+            elif not healthy and now - last_change >= STABLE_FOR and not any(
                     o["health"] == "Progressing" for o in snapshot):
                 return
     finally:
         report.cluster_seconds = cluster.now() - start
+
+
+def unsettled_problems(cluster: Cluster, namespaces: set[str]) -> list[Obj]:
+    """Containers the check stopped watching before they ran long enough to show whether they crash."""
+    return [{"kind": "Pod", "namespace": u.pod["metadata"].get("namespace", ""), "name": u.pod["metadata"]["name"],
+             "severity": "warning", "reason": "NotSettled",
+             "message": f"container {u.container} has run {human_duration(u.ran)} of the {human_duration(u.fails_at)} "
+                        "after which it fails; check again with a longer --for"}
+            for u in unproven_containers(_pods(cluster, namespaces), cluster.now())]

@@ -64,7 +64,7 @@ def test_within_the_budget_nothing_changes(tmp_path: pathlib.Path) -> None:
     assert bounded.converged and not bounded.stopped_by_wall_time
     assert bounded.as_json() == unbounded.as_json()
     assert unbounded.wall_seconds < WALL_BUDGET
-    assert render_text(bounded).splitlines()[-1] == "Converged: 1 objects Healthy after 5s of cluster time."
+    assert render_text(bounded).splitlines()[-1] == "Converged: 1 objects Healthy after 65s of cluster time."
 
 
 def test_the_cluster_time_bound_still_applies(tmp_path: pathlib.Path) -> None:
