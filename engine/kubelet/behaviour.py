@@ -23,8 +23,8 @@ Obj = dict[str, Any]
 PREFIX = "sim.k9py.io/"
 DEFAULT_PULL_SECONDS = 1.0
 DEFAULT_INIT_SECONDS = 1.0
-# How long an app that handles SIGTERM takes to exit. A shell running `sleep` as PID 1 ignores SIGTERM and is
-# killed when the grace period ends, exactly as on a real node.
+# How long an app that handles SIGTERM takes to exit. A shell or `sleep` as PID 1 ignores SIGTERM and is killed
+# when the grace period ends, exactly as on a real node.
 DEFAULT_STOP_SECONDS = 1.0
 SHELLS = ("sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/env")
 
@@ -166,8 +166,10 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
         seconds, code, understood = interpret_script(script)
         if understood:
             exit_after, exit_code = seconds, code
-            # A shell as PID 1 has no SIGTERM handler: it waits out the grace period.
-            ignores_sigterm = bool(container.get("command")) and str(container["command"][0]) in SHELLS
+            # PID 1 of a container gets no default signal actions: `sleep 3600` or a shell running it (without a
+            # `trap`, which is not understood and so runs as a plain app) ignores SIGTERM and is SIGKILLed when
+            # the grace period ends (docs: "Termination of Pods").
+            ignores_sigterm = True
     if is_init and not understood:
         exit_after = DEFAULT_INIT_SECONDS
     if PREFIX + "exit-after" in annotations:
