@@ -18,14 +18,26 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import podutil
+from ..clock import Timer
 from ..errors import ApiError
 from ..events import KUBELET
-from ..timeutil import format_micro_time, go_duration
+from ..resources import get_pod_qos
+from ..timeutil import format_micro_time, format_time, go_duration
+from .admission import REJECTED_PREFIX, admission_failure
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .config_refs import env_error, mount_errors
+from .deadline import DeadlineMixin
 from .logs import LogBook
 from .probes import ProbeMixin
-from .state import BACKOFF_INITIAL, BACKOFF_MAX, ContainerState, PodState, image_ref, image_size
+from .state import (
+    BACKOFF_INITIAL,
+    BACKOFF_MAX,
+    KUBELET_CONDITIONS,
+    ContainerState,
+    PodState,
+    image_ref,
+    image_size,
+)
 from .termination import KILL_COMPLETE, TerminationMixin, pod_grace_period
 
 Obj = dict[str, Any]
@@ -52,7 +64,7 @@ def _pull_duration(seconds: float) -> str:
     return f"{text}s" if seconds < 60 else go_duration(seconds)
 
 
-class Kubelet(ProbeMixin, TerminationMixin):
+class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -102,7 +114,7 @@ class Kubelet(ProbeMixin, TerminationMixin):
         return pod
 
     def _after(self, ps: PodState, delay: float, fn: Callable[[], None],
-               container: ContainerState | None = None) -> None:
+               container: ContainerState | None = None) -> Timer:
         """Run `fn` after `delay` unless the pod is gone or the node is down by then."""
         def fire() -> None:
             if self.running and self.pods.get(ps.key) is ps:
@@ -110,6 +122,7 @@ class Kubelet(ProbeMixin, TerminationMixin):
 
         timer = self.clock.call_later(delay, fire)
         (container.timers if container is not None else ps.timers).append(timer)
+        return timer
 
     def _post(self, ps: PodState) -> None:
         pod = self._pod(ps)
@@ -252,6 +265,7 @@ class Kubelet(ProbeMixin, TerminationMixin):
         if pod["metadata"].get("deletionTimestamp") and not ps.terminating:
             self._terminate(ps, pod)
             return
+        self._arm_deadline(ps, pod)
         if pod.get("status") is not ps.posted_status:
             self._post(ps)  # someone else changed the status (the node controller); say what is true
 
@@ -274,9 +288,33 @@ class Kubelet(ProbeMixin, TerminationMixin):
         except ApiError:
             pass
 
+    def _admitted_pods(self) -> list[Obj]:
+        """The pods this kubelet runs that still hold their resources (not Succeeded or Failed)."""
+        pods = (self._pod(ps) for ps in self.pods.values())
+        return [p for p in pods if p is not None and not podutil.is_terminal(p)]
+
+    def _reject(self, pod: Obj, reason: str, message: str) -> None:
+        """kubelet.go rejectPod: a Warning event with the admit message, then phase Failed."""
+        self._event(pod, "Warning", reason, message)
+        existing = (pod.get("status") or {}).get("conditions") or ()
+        status: Obj = {"phase": "Failed", "reason": reason, "message": REJECTED_PREFIX + message,
+                       "startTime": format_time(self.clock.now()), "qosClass": get_pod_qos(pod)}
+        conditions = [c for c in existing if c.get("type") not in KUBELET_CONDITIONS]
+        if conditions:
+            status["conditions"] = conditions
+        try:
+            self.api.update_status({**pod, "status": status}, trusted=True)
+        except ApiError:
+            pass
+
     def _admit(self, pod: Obj) -> None:
         meta, spec = pod["metadata"], pod["spec"]
         now = self.clock.now()
+        node = self.host.store.get("nodes", "", self.name)
+        rejection = admission_failure(pod, node, self._admitted_pods()) if node is not None else None
+        if rejection is not None:
+            self._reject(pod, *rejection)
+            return
 
         def state(c: Obj, is_init: bool) -> ContainerState:
             sidecar = is_init and c.get("restartPolicy") == "Always"
@@ -299,6 +337,7 @@ class Kubelet(ProbeMixin, TerminationMixin):
             start_time=now,
         )
         self.pods[ps.key] = ps
+        self._arm_deadline(ps, pod)
         errors = mount_errors(self.host.store, ps.namespace, spec)
         if errors:
             ps.sandbox_ready = False
