@@ -163,11 +163,13 @@ def cronjob_health(cj: Obj) -> Health:
 
 
 def _problems(cj: Obj) -> list[tuple[str, str]]:
-    """What needs a person: the last run did not succeed (Argo CD's Degraded case)."""
-    health = cronjob_health(cj)
-    if health.status == "Degraded":
-        return [("LastJobFailed", health.message)]
-    return []
+    """What needs a person: nothing runs and the last scheduled Job did not succeed (it failed, or was deleted).
+    Stricter than Argo CD's health, which stays Healthy for a CronJob that has never succeeded."""
+    status = cj.get("status") or {}
+    last_schedule, last_success = status.get("lastScheduleTime"), status.get("lastSuccessfulTime")
+    if not last_schedule or status.get("active") or (last_success and str(last_success) >= str(last_schedule)):
+        return []
+    return [("LastJobFailed", f"the Job scheduled at {last_schedule} did not complete successfully")]
 
 
 def _describe(cj: Obj, ctx: DescribeContext) -> str:
