@@ -303,32 +303,39 @@ class Cluster:
         result = self.api.delete(kind, name, namespace, grace_period=grace_period, propagation=propagation)
         return deep_copy(result) if result is not None else None
 
+    # `kubectl rollout`: `kind` is any name of Deployment (the default) or DaemonSet ("ds", "daemonsets", ...).
+
     async def rollout_undo(self, name: str, namespace: str | None = "default",
-                           to_revision: int | None = None) -> str:
-        return rollout_undo(self.api, name, namespace or "default", to_revision)
+                           to_revision: int | None = None, kind: str = "Deployment") -> str:
+        return rollout_undo(self.api, name, namespace or "default", to_revision, kind)
 
-    async def rollout_restart(self, name: str, namespace: str | None = "default") -> str:
-        return rollout_restart(self.api, name, namespace or "default")
+    async def rollout_restart(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+        return rollout_restart(self.api, name, namespace or "default", kind)
 
-    async def rollout_pause(self, name: str, namespace: str | None = "default") -> str:
-        return set_paused(self.api, name, namespace or "default", True)
+    async def rollout_pause(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+        return set_paused(self.api, name, namespace or "default", True, kind)
 
-    async def rollout_resume(self, name: str, namespace: str | None = "default") -> str:
-        return set_paused(self.api, name, namespace or "default", False)
+    async def rollout_resume(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+        return set_paused(self.api, name, namespace or "default", False, kind)
 
-    def rollout_status(self, name: str, namespace: str | None = "default") -> tuple[str, bool]:
-        return rollout_status(self.api, name, namespace or "default")
+    def rollout_status(self, name: str, namespace: str | None = "default",
+                       kind: str = "Deployment") -> tuple[str, bool]:
+        return rollout_status(self.api, name, namespace or "default", kind)
 
-    def rollout_history(self, name: str, namespace: str | None = "default") -> list[tuple[int, str]]:
-        return rollout_history(self.api, name, namespace or "default")
+    def rollout_history(self, name: str, namespace: str | None = "default",
+                        kind: str = "Deployment") -> list[tuple[int, str]]:
+        return rollout_history(self.api, name, namespace or "default", kind)
 
-    def rollout_revisions(self, name: str, namespace: str | None = "default") -> list[RevisionInfo]:
-        """Per revision (oldest first): change-cause, ReplicaSet, images, replica counts, and which is current."""
-        return rollout_revisions(self.api, name, namespace or "default")
+    def rollout_revisions(self, name: str, namespace: str | None = "default",
+                          kind: str = "Deployment") -> list[RevisionInfo]:
+        """Per revision (oldest first): change-cause, ReplicaSet (a DaemonSet's ControllerRevision), images, pod
+        counts, and which is current."""
+        return rollout_revisions(self.api, name, namespace or "default", kind)
 
-    def rollout_progress(self, name: str, namespace: str | None = "default") -> RolloutProgress:
-        """The replica counts behind `rollout_status`, with the strategy and whether the rollout is paused."""
-        return rollout_progress(self.api, name, namespace or "default")
+    def rollout_progress(self, name: str, namespace: str | None = "default",
+                         kind: str = "Deployment") -> RolloutProgress:
+        """The counts behind `rollout_status`, with the strategy and whether the rollout is paused."""
+        return rollout_progress(self.api, name, namespace or "default", kind)
 
     async def set_node_ready(self, name: str, ready: bool) -> None:
         """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back."""

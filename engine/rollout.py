@@ -1,7 +1,9 @@
-"""`kubectl rollout` for Deployments: undo, restart, pause/resume, status and history.
+"""`kubectl rollout` for Deployments and DaemonSets: undo, restart, pause/resume, status and history.
 
 These are client-side operations in kubectl (`pkg/polymorphichelpers`); they write through the API like any
-client and return kubectl's messages.
+client and return kubectl's messages. Every entry point takes the kind (`Deployment` by default); a Deployment's
+revisions are its ReplicaSets, a DaemonSet's its ControllerRevisions (DaemonSetStatusViewer,
+DaemonSetHistoryViewer, DaemonSetRollbacker).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Any
 
 from . import errors
 from .api import Api
+from .controllers import daemonset_util as dsu
 from .controllers.deployment import util as du
+from .kinds import REGISTRY
 from .store import deep_copy
 from .timeutil import format_time
 
@@ -21,17 +25,18 @@ NO_CAUSE = "<none>"  # what `kubectl rollout history` prints for a revision with
 
 @dataclass(frozen=True)
 class RevisionInfo:
-    """One revision of a Deployment: the ReplicaSet that holds it, as a rollout panel lists it."""
+    """One revision of a Deployment (the ReplicaSet that holds it) or of a DaemonSet (its ControllerRevision), as a
+    rollout panel lists it."""
 
     revision: int
     change_cause: str
-    replica_set: str
+    replica_set: str  # the object holding the revision: a ReplicaSet, or a DaemonSet's ControllerRevision
     images: tuple[str, ...]
-    desired: int  # spec.replicas
-    current: int  # status.replicas
-    ready: int  # status.readyReplicas
+    desired: int  # spec.replicas (a DaemonSet's current revision: the nodes that should run it; older ones: 0)
+    current: int  # status.replicas (a DaemonSet's revision: its pods)
+    ready: int  # status.readyReplicas (a DaemonSet's revision: its ready pods)
     created: str  # the ReplicaSet's creationTimestamp (RFC 3339)
-    is_current: bool  # its template is the Deployment's (the ReplicaSet new pods come from)
+    is_current: bool  # its template is the workload's (the revision new pods come from)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class RolloutProgress:
     replicas: int  # pods of every revision, terminating ones excluded
     old: int  # replicas - updated: kubectl's "old replicas pending termination"
     terminating: int | None  # status.terminatingReplicas, None when not every ReplicaSet reports it
-    strategy: str  # RollingUpdate or Recreate
+    strategy: str  # RollingUpdate or Recreate (a DaemonSet: RollingUpdate or OnDelete)
     max_surge: str  # as declared ("25%", "1"); "" for Recreate
     max_unavailable: str
     surge: int  # the declared values resolved against desired, as the controller uses them
@@ -65,8 +70,23 @@ def _owned_replica_sets(api: Api, d: Obj) -> list[Obj]:
             if any(r.get("uid") == uid and r.get("controller") for r in rs["metadata"].get("ownerReferences") or ())]
 
 
-def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None) -> str:
+def _kind(kind: str, verb: str) -> str:
+    """The Kind `kind` names, when `kubectl rollout <verb>` supports it; kubectl's error otherwise."""
+    info = REGISTRY.resolve(kind)
+    if info.kind not in ("Deployment", "DaemonSet"):
+        what = {"undo": "rollbacker", "status": "status viewer", "history": "history viewer"}.get(verb)
+        if what is None:
+            raise errors.bad_request(f"{verb} is not supported")
+        raise errors.bad_request(f'no {what} has been implemented for "{info.kind}.{info.group}"'
+                                 if info.group else f'no {what} has been implemented for "{info.kind}"')
+    return info.kind
+
+
+def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None,
+                 kind: str = "Deployment") -> str:
     """DeploymentRollbacker.Rollback, checks in kubectl's order: the target revision first, then paused."""
+    if _kind(kind, "undo") == "DaemonSet":
+        return _daemonset_undo(api, name, namespace, to_revision or 0)
     revision = to_revision or 0
     if revision < 0:
         raise errors.bad_request(f"unable to find specified revision {revision} in history")
@@ -90,9 +110,11 @@ def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = 
     return f"deployment.apps/{name} rolled back"
 
 
-def rollout_restart(api: Api, name: str, namespace: str) -> str:
-    d = deep_copy(_deployment(api, name, namespace))
-    if d["spec"].get("paused"):
+def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment") -> str:
+    """ObjectRestarter: stamps the pod template, so the controller rolls every pod."""
+    is_daemonset = _kind(kind, "restarting") == "DaemonSet"
+    d = deep_copy(api.get("daemonsets", name, namespace) if is_daemonset else _deployment(api, name, namespace))
+    if d["spec"].get("paused") and not is_daemonset:
         raise errors.bad_request(
             f'deployments.apps "{name}" can\'t restart paused deployment (run rollout resume first)')
     template_meta = d["spec"]["template"].setdefault("metadata", {})
@@ -100,10 +122,14 @@ def rollout_restart(api: Api, name: str, namespace: str) -> str:
     annotations[du.RESTARTED_AT_ANNOTATION] = format_time(api.clock.now())
     template_meta["annotations"] = annotations
     api.update(d)
-    return f"deployment.apps/{name} restarted"
+    return f"{'daemonset' if is_daemonset else 'deployment'}.apps/{name} restarted"
 
 
-def set_paused(api: Api, name: str, namespace: str, paused: bool) -> str:
+def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "Deployment") -> str:
+    if _kind(kind, "pausing" if paused else "resuming") == "DaemonSet":
+        api.get("daemonsets", name, namespace)  # a missing one is NotFound first
+        # ObjectPauser/ObjectResumer know Deployments only.
+        raise errors.bad_request(f'daemonsets.apps "{name}" {"pausing" if paused else "resuming"} is not supported')
     d = deep_copy(_deployment(api, name, namespace))
     if bool(d["spec"].get("paused")) == paused:
         # kubectl's ObjectPauser/ObjectResumer refuse a no-op, reported per object as `<resource> "<name>" <err>`.
@@ -116,8 +142,10 @@ def set_paused(api: Api, name: str, namespace: str, paused: bool) -> str:
     return f"deployment.apps/{name} {'paused' if paused else 'resumed'}"
 
 
-def rollout_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
+def rollout_status(api: Api, name: str, namespace: str, kind: str = "Deployment") -> tuple[str, bool]:
     """kubectl's one-line status and whether the rollout is done (DeploymentStatusViewer)."""
+    if _kind(kind, "status") == "DaemonSet":
+        return _daemonset_status(api, name, namespace)
     d = _deployment(api, name, namespace)
     spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
     if meta.get("generation", 0) > status.get("observedGeneration", 0):
@@ -139,8 +167,11 @@ def rollout_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
     return f'deployment "{name}" successfully rolled out', True
 
 
-def rollout_history(api: Api, name: str, namespace: str) -> list[tuple[int, str]]:
+def rollout_history(api: Api, name: str, namespace: str, kind: str = "Deployment") -> list[tuple[int, str]]:
     """(revision, change-cause or `<none>`) oldest first, as `kubectl rollout history` lists them."""
+    if _kind(kind, "history") == "DaemonSet":
+        ds = api.get("daemonsets", name, namespace)
+        return sorted({dsu.revision_number(cr): _cause(cr) for cr in _revisions(api, ds)}.items())
     d = _deployment(api, name, namespace)
     history: dict[int, str] = {}
     for rs in _owned_replica_sets(api, d):
@@ -158,8 +189,10 @@ def _images(rs: Obj) -> tuple[str, ...]:
     return tuple(c.get("image", "") for c in pod_spec.get("containers") or ())
 
 
-def rollout_revisions(api: Api, name: str, namespace: str) -> list[RevisionInfo]:
-    """Every revision the Deployment can be rolled back to, oldest first, as `rollout_history` orders them."""
+def rollout_revisions(api: Api, name: str, namespace: str, kind: str = "Deployment") -> list[RevisionInfo]:
+    """Every revision the workload can be rolled back to, oldest first, as `rollout_history` orders them."""
+    if _kind(kind, "history") == "DaemonSet":
+        return _daemonset_revisions(api, name, namespace)
     d = _deployment(api, name, namespace)
     rss = _owned_replica_sets(api, d)
     new_rs = du.find_new_replica_set(d, rss)
@@ -189,7 +222,9 @@ def _declared(params: Obj, key: str, default: str) -> str:
     return "" if value is None else str(value)
 
 
-def rollout_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
+def rollout_progress(api: Api, name: str, namespace: str, kind: str = "Deployment") -> RolloutProgress:
+    if _kind(kind, "status") == "DaemonSet":
+        return _daemonset_progress(api, name, namespace)
     d = _deployment(api, name, namespace)
     spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
     rolling = du.is_rolling_update(d)
@@ -214,5 +249,126 @@ def rollout_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
         surge=du.max_surge(d),
         unavailable=du.max_unavailable(d),
         paused=bool(spec.get("paused")),
+        observed=meta.get("generation", 0) <= status.get("observedGeneration", 0),
+    )
+
+
+# --- DaemonSets: revisions are ControllerRevisions ------------------------------------------------------------
+
+
+def _controlled(api: Api, owner: Obj, resource: str) -> list[Obj]:
+    uid = owner["metadata"]["uid"]
+    return [o for o in api.store.dependents(uid, resource)
+            if any(r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ())]
+
+
+def _revisions(api: Api, ds: Obj) -> list[Obj]:
+    """controlledHistories as kubectl reads them: the DaemonSet's ControllerRevisions, oldest revision first."""
+    return sorted(_controlled(api, ds, "controllerrevisions.apps"), key=dsu.revision_number)
+
+
+def _cause(revision: Obj) -> str:
+    return (revision["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, NO_CAUSE)
+
+
+def _daemonset_undo(api: Api, name: str, namespace: str, to_revision: int) -> str:
+    """DaemonSetRollbacker.Rollback: puts a revision's template back (the previous revision by default).
+
+    kubectl v1.36 prints "rolled back" even when the template already matches (its match compares serialised
+    patches that never come out equal), so no "skipped rollback" here.
+    """
+    if to_revision < 0:
+        raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
+    ds = api.get("daemonsets", name, namespace)
+    history = _revisions(api, ds)
+    if to_revision == 0 and len(history) <= 1:
+        raise errors.bad_request("no last revision to roll back to")
+    if to_revision == 0:
+        target: Obj | None = history[-2]
+    else:
+        target = next((cr for cr in history if dsu.revision_number(cr) == to_revision), None)
+    if target is None:
+        raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
+    updated = deep_copy(ds)
+    updated["spec"]["template"] = dsu.revision_template(target)
+    api.update(updated)
+    return f"daemonset.apps/{name} rolled back"
+
+
+def _daemonset_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
+    """DaemonSetStatusViewer: only for RollingUpdate; updated pods first, then available ones."""
+    ds = api.get("daemonsets", name, namespace)
+    spec, status, meta = ds["spec"], ds.get("status") or {}, ds["metadata"]
+    if ((spec.get("updateStrategy") or {}).get("type") or dsu.ROLLING_UPDATE) != dsu.ROLLING_UPDATE:
+        raise errors.bad_request("rollout status is only available for RollingUpdate strategy type")
+    if meta.get("generation", 0) > status.get("observedGeneration", 0):
+        return "Waiting for daemon set spec update to be observed...", False
+    desired, updated = status.get("desiredNumberScheduled", 0), status.get("updatedNumberScheduled", 0)
+    available = status.get("numberAvailable", 0)
+    prefix = f'Waiting for daemon set "{name}" rollout to finish: '
+    if updated < desired:
+        return f"{prefix}{updated} out of {desired} new pods have been updated...", False
+    if available < desired:
+        return f"{prefix}{available} of {desired} updated pods are available...", False
+    return f'daemon set "{name}" successfully rolled out', True
+
+
+def _active_pods(api: Api, ds: Obj) -> list[Obj]:
+    return [p for p in _controlled(api, ds, "pods") if not p["metadata"].get("deletionTimestamp")
+            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+
+
+def _daemonset_revisions(api: Api, name: str, namespace: str) -> list[RevisionInfo]:
+    ds = api.get("daemonsets", name, namespace)
+    status = ds.get("status") or {}
+    pods = _active_pods(api, ds)
+    out = []
+    for cr in _revisions(api, ds):
+        hash_ = (cr["metadata"].get("labels") or {}).get(dsu.CONTROLLER_REVISION_HASH)
+        mine = [p for p in pods if (p["metadata"].get("labels") or {}).get(dsu.CONTROLLER_REVISION_HASH) == hash_]
+        current = dsu.matches_revision(ds, cr)
+        out.append(RevisionInfo(
+            revision=dsu.revision_number(cr), change_cause=_cause(cr), replica_set=cr["metadata"]["name"],
+            images=_images({"spec": {"template": dsu.revision_template(cr)}}),
+            desired=int(status.get("desiredNumberScheduled", 0)) if current else 0,
+            current=len(mine), ready=sum(1 for p in mine if _pod_ready(p)),
+            created=cr["metadata"].get("creationTimestamp", ""), is_current=current,
+        ))
+    return out
+
+
+def _pod_ready(pod: Obj) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or ())
+
+
+def _daemonset_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
+    ds = api.get("daemonsets", name, namespace)
+    spec, status, meta = ds["spec"], ds.get("status") or {}, ds["metadata"]
+    strategy = (spec.get("updateStrategy") or {}).get("type") or dsu.ROLLING_UPDATE
+    rolling = (spec.get("updateStrategy") or {}).get("rollingUpdate") or {}
+    desired = int(status.get("desiredNumberScheduled", 0))
+    surge, unavailable = dsu.rolling_counts(ds, desired) if strategy == dsu.ROLLING_UPDATE else (0, 0)
+    current = next((cr for cr in _revisions(api, ds) if dsu.matches_revision(ds, cr)), None)
+    hash_ = (current["metadata"].get("labels") or {}).get(dsu.CONTROLLER_REVISION_HASH, "") if current else ""
+    generation = dsu.template_generation(ds)
+    pods = _controlled(api, ds, "pods")
+    active = _active_pods(api, ds)
+    is_rolling = strategy == dsu.ROLLING_UPDATE
+    return RolloutProgress(
+        revision=dsu.revision_number(current) if current else 0,
+        desired=desired,
+        updated=int(status.get("updatedNumberScheduled", 0)),
+        ready=int(status.get("numberReady", 0)),
+        available=int(status.get("numberAvailable", 0)),
+        replicas=int(status.get("currentNumberScheduled", 0)),
+        old=sum(1 for p in active if not dsu.is_pod_updated(p, hash_, generation)),
+        terminating=sum(1 for p in pods if p["metadata"].get("deletionTimestamp")),
+        strategy=strategy,
+        max_surge=_declared(rolling, "maxSurge", "0") if is_rolling else "",
+        max_unavailable=_declared(rolling, "maxUnavailable", "1") if is_rolling else "",
+        surge=surge,
+        unavailable=unavailable,
+        paused=False,
         observed=meta.get("generation", 0) <= status.get("observedGeneration", 0),
     )

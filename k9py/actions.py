@@ -191,28 +191,35 @@ def scale(host: Host, kind: KindRef, obj: Obj) -> None:
 def restart(host: Host, kind: KindRef, obj: Obj) -> None:
     name, namespace = where(obj)
     confirm(host, "Restart", f"Restart {label(kind, obj)}? (a rolling restart of all its pods)", "Restart",
-            lambda: host.backend.restart(name, namespace or "default"))
+            lambda: host.backend.restart(name, namespace or "default", kind.kind))
 
 
 def rollback(host: Host, kind: KindRef, obj: Obj) -> None:
+    """On a revision's holder: a Deployment's ReplicaSet (its revision annotation) or a DaemonSet's
+    ControllerRevision (its `revision` field) rolls the owner back to it."""
     meta = obj.get("metadata", {})
-    owner = next((r for r in meta.get("ownerReferences") or () if r.get("kind") == "Deployment"), None)
-    revision = (meta.get("annotations") or {}).get(REVISION_ANNOTATION, "")
+    owner = next((r for r in meta.get("ownerReferences") or () if r.get("kind") in ("Deployment", "DaemonSet")),
+                 None)
+    if owner is not None and owner["kind"] == "DaemonSet":
+        revision = str(obj.get("revision", ""))
+    else:
+        revision = (meta.get("annotations") or {}).get(REVISION_ANNOTATION, "")
     if owner is None or not revision.isdigit():
         host.flash(f"{label(kind, obj)} belongs to no deployment revision; nothing to roll back to", "warn")
         return
-    deployment, namespace = owner["name"], meta.get("namespace") or "default"
-    confirm(host, "Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision}?", "Rollback",
-            lambda: host.backend.rollback(deployment, namespace, int(revision)))
+    workload, namespace, owner_kind = owner["name"], meta.get("namespace") or "default", owner["kind"]
+    confirm(host, "Rollback", f"Roll {owner_kind.lower()} {namespace}/{workload} back to revision {revision}?",
+            "Rollback", lambda: host.backend.rollback(workload, namespace, int(revision), owner_kind))
 
 
-def rollback_to(host: Host, deployment: str, namespace: str, revision: RolloutRevision) -> None:
+def rollback_to(host: Host, workload: str, namespace: str, revision: RolloutRevision,
+                kind: str = "Deployment") -> None:
     """From the rollout panel: the revision's own images say what the rollback brings back."""
     images = ", ".join(revision.images) or "no images"
     already = " It is already the current revision." if revision.is_current else ""
-    confirm(host, "Rollback", f"Roll deployment {namespace}/{deployment} back to revision {revision.revision} "
+    confirm(host, "Rollback", f"Roll {kind.lower()} {namespace}/{workload} back to revision {revision.revision} "
             f"({images})?{already}", "Rollback",
-            lambda: host.backend.rollback(deployment, namespace, revision.revision))
+            lambda: host.backend.rollback(workload, namespace, revision.revision, kind))
 
 
 def cordon(host: Host, obj: Obj, cordoned: bool) -> None:

@@ -87,7 +87,7 @@ class Summary:
 
 @dataclass(frozen=True)
 class RolloutStatus:
-    """A Deployment's rollout: `kubectl rollout status`'s line and the counts behind it."""
+    """A Deployment's or DaemonSet's rollout: `kubectl rollout status`'s line and the counts behind it."""
 
     message: str  # kubectl's line; "error: ..." as kubectl prints it once the progress deadline has passed
     done: bool
@@ -111,7 +111,7 @@ class RolloutStatus:
 
 @dataclass(frozen=True)
 class RolloutRevision:
-    """One entry of a Deployment's revision history (one ReplicaSet)."""
+    """One entry of a revision history: a Deployment's ReplicaSet or a DaemonSet's ControllerRevision."""
 
     revision: int
     change_cause: str  # "<none>" when absent, as kubectl prints it
@@ -193,15 +193,15 @@ class Backend(Protocol):
     def source_rows(self) -> list[SourceRow]: ...
     def source_drift(self, key: SourceKey) -> str: ...
     def manifest_of(self, kind: KindRef, name: str, namespace: str | None) -> Manifest | None: ...
-    def rollout_status(self, name: str, namespace: str) -> RolloutStatus: ...
-    def rollout_revisions(self, name: str, namespace: str) -> list[RolloutRevision]: ...
+    def rollout_status(self, name: str, namespace: str, kind: str = "Deployment") -> RolloutStatus: ...
+    def rollout_revisions(self, name: str, namespace: str, kind: str = "Deployment") -> list[RolloutRevision]: ...
     # writes
     async def resync(self, key: SourceKey | None = None) -> str: ...
     async def write_back(self, key: SourceKey) -> str: ...
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
-    async def restart(self, name: str, namespace: str) -> str: ...
-    async def rollback(self, name: str, namespace: str, revision: int) -> str: ...
+    async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str: ...
+    async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
     async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str: ...
@@ -428,22 +428,25 @@ class EngineBackend:
                        now=self.now(), speed=self.speed, paused=self.paused, folders=folders,
                        pod_phases=self._pod_counts.phases())
 
-    def rollout_status(self, name: str, namespace: str) -> RolloutStatus:
+    def rollout_status(self, name: str, namespace: str, kind: str = "Deployment") -> RolloutStatus:
+        """`kind`: Deployment or DaemonSet."""
         try:
-            progress = self.cluster.rollout_progress(name, namespace)
+            progress = self.cluster.rollout_progress(name, namespace, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
         try:
-            message, done = self.cluster.rollout_status(name, namespace)
+            message, done = self.cluster.rollout_status(name, namespace, kind)
             failed = False
-        except ApiError as exc:  # the deployment exists (progress read it): this is the progress deadline
+        except ApiError as exc:
+            # The workload exists (progress read it): a deployment's progress deadline, or a daemon set that
+            # does not roll (OnDelete), which kubectl reports as an error too.
             message, done, failed = f"error: {exc.message}", False, True
         return RolloutStatus(message=message, done=done, failed=failed, **dataclasses.asdict(progress))
 
-    def rollout_revisions(self, name: str, namespace: str) -> list[RolloutRevision]:
+    def rollout_revisions(self, name: str, namespace: str, kind: str = "Deployment") -> list[RolloutRevision]:
         """Newest first, as the rollout panel lists them."""
         try:
-            revisions = self.cluster.rollout_revisions(name, namespace)
+            revisions = self.cluster.rollout_revisions(name, namespace, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
         now = self.now()
@@ -560,15 +563,15 @@ class EngineBackend:
             raise BackendError(exc.message) from None
         return f"{kind.singular}/{name} {'killed' if force else 'deleted'}"
 
-    async def restart(self, name: str, namespace: str) -> str:
+    async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str:
         try:
-            return await self.cluster.rollout_restart(name, namespace)
+            return await self.cluster.rollout_restart(name, namespace, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
 
-    async def rollback(self, name: str, namespace: str, revision: int) -> str:
+    async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
         try:
-            return await self.cluster.rollout_undo(name, namespace, revision)
+            return await self.cluster.rollout_undo(name, namespace, revision, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
 

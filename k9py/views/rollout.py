@@ -1,9 +1,9 @@
-"""ctrl-l on a deployment: its rollout, live. `kubectl rollout status` with the counts behind it, then the revision
-history (`kubectl rollout history` with each revision's ReplicaSet, images and readiness), where ctrl-l rolls back
-to the selected revision (`kubectl rollout undo --to-revision`).
+"""ctrl-l on a deployment or a daemon set: its rollout, live. `kubectl rollout status` with the counts behind it,
+then the revision history (`kubectl rollout history` with each revision's ReplicaSet or ControllerRevision, images
+and readiness), where ctrl-l rolls back to the selected revision (`kubectl rollout undo --to-revision`).
 
-The panel is a few lines and a handful of rows, so it is simply recomputed whenever the deployment or one of its
-ReplicaSets changes (and every second, for the ages) and repainted only when what it shows changed.
+The panel is a few lines and a handful of rows, so it is simply recomputed whenever the workload or one of its
+revisions changes (and every second, for the ages and pod counts) and repainted only when what it shows changed.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from ..keys import Key
 from ..theme import Theme
 from ..widgets.table import ResourceTable
 from .base import MOVE_KEYS, OBJECT_KEYS, ViewMixin, table_frame_css
-from .rollout_render import COLUMNS, render_progress, revision_category, revision_cells
+from .rollout_render import REVISION_KINDS, columns_for, render_progress, revision_category, revision_cells
 from .spec import ViewSpec
 
 Obj = dict[str, Any]
 FRAME_SECONDS = 0.1
 REFRESH_SECONDS = 1.0
-Row = tuple[str, tuple[str, ...], str]  # (ReplicaSet name, cells, colour category)
+Row = tuple[str, tuple[str, ...], str]  # (ReplicaSet or ControllerRevision name, cells, colour category)
 
 if TYPE_CHECKING:
     from ..actions import Host
@@ -45,7 +45,7 @@ class RolloutView(ViewMixin, Vertical):
     """
 
     view_name = "rollout"
-    # y and d show the panel's deployment; ctrl-l rolls it back to the selected revision
+    # y and d show the panel's workload; ctrl-l rolls it back to the selected revision
     KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, *OBJECT_KEYS,
                                        Key("ctrl+l", "rollback_revision", "Rollback", destructive=True))
     ONE_OBJECT = True
@@ -70,9 +70,9 @@ class RolloutView(ViewMixin, Vertical):
         yield self.table
 
     def on_mount(self) -> None:
-        self.table.set_columns(COLUMNS)
+        self.table.set_columns(columns_for(self.kind.kind))
         self._subscriptions = [self.backend.subscribe(self.backend.resolve(kind), self.namespace)
-                               for kind in ("Deployment", "ReplicaSet")]
+                               for kind in (self.kind.kind, REVISION_KINDS.get(self.kind.kind, "ReplicaSet"))]
         for subscription in self._subscriptions:
             subscription.drain()  # the backlog is the current state, which refresh_panel reads anyway
         self.refresh_panel()
@@ -87,9 +87,9 @@ class RolloutView(ViewMixin, Vertical):
 
     def _concerns(self, change: Change) -> bool:
         meta = change.obj.get("metadata") or {}
-        if change.obj.get("kind") == "Deployment":
+        if change.obj.get("kind") == self.kind.kind:
             return meta.get("name") == self.spec.name
-        return any(ref.get("kind") == "Deployment" and ref.get("name") == self.spec.name
+        return any(ref.get("kind") == self.kind.kind and ref.get("name") == self.spec.name
                    for ref in meta.get("ownerReferences") or ())
 
     def _pump(self) -> None:
@@ -101,8 +101,8 @@ class RolloutView(ViewMixin, Vertical):
 
     def refresh_panel(self) -> None:
         try:
-            status = self.backend.rollout_status(self.spec.name, self.namespace)
-            revisions = self.backend.rollout_revisions(self.spec.name, self.namespace)
+            status = self.backend.rollout_status(self.spec.name, self.namespace, self.kind.kind)
+            revisions = self.backend.rollout_revisions(self.spec.name, self.namespace, self.kind.kind)
         except BackendError as exc:
             self._show_gone(str(exc))
             return
@@ -117,7 +117,7 @@ class RolloutView(ViewMixin, Vertical):
         self.gone, self.status, self.revisions = True, None, {}
 
         def gone() -> Text:
-            return Text(f"deployment {self.namespace}/{self.spec.name} is gone: {reason}",
+            return Text(f"{self.kind.singular} {self.namespace}/{self.spec.name} is gone: {reason}",
                         style=f"bold {self.skin.error}")
 
         self._paint_progress(("gone", reason), gone)
@@ -132,7 +132,7 @@ class RolloutView(ViewMixin, Vertical):
             self.progress.update(text)
 
     def _paint_rows(self, rows: list[Row]) -> None:
-        """Rebuild the history, keeping the cursor on the same ReplicaSet (a rollback renumbers it)."""
+        """Rebuild the history, keeping the cursor on the same revision holder (a rollback renumbers it)."""
         if rows == self._painted:
             return
         self.table.show_list((key, values, self.skin.status(category)) for key, values, category in rows)
@@ -157,7 +157,7 @@ class RolloutView(ViewMixin, Vertical):
         return self.revisions.get(key) if key is not None else None
 
     def selected(self) -> Obj | None:
-        """The deployment itself, so y and d show it."""
+        """The workload itself, so y and d show it."""
         return self.backend.get(self.kind, self.spec.name, self.namespace)
 
     def move(self, how: str) -> None:
@@ -174,4 +174,4 @@ class RolloutView(ViewMixin, Vertical):
         if revision is None:
             host.flash("nothing selected", "warn")
             return
-        actions.rollback_to(host, self.spec.name, self.namespace, revision)
+        actions.rollback_to(host, self.spec.name, self.namespace, revision, self.kind.kind)

@@ -9,6 +9,14 @@ from ..theme import Theme
 
 BAR_WIDTH = 30
 COLUMNS = ("REVISION", "CHANGE-CAUSE", "REPLICASET", "IMAGES", "READY", "AGE")
+# A DaemonSet's revisions are ControllerRevisions; READY counts its pods on each revision against the nodes.
+DAEMONSET_COLUMNS = ("REVISION", "CHANGE-CAUSE", "CONTROLLERREVISION", "IMAGES", "READY", "AGE")
+# What the panel watches besides the workload: the objects holding its revisions.
+REVISION_KINDS = {"Deployment": "ReplicaSet", "DaemonSet": "ControllerRevision"}
+
+
+def columns_for(kind: str) -> tuple[str, ...]:
+    return DAEMONSET_COLUMNS if kind == "DaemonSet" else COLUMNS
 
 
 def status_category(status: RolloutStatus) -> str:
@@ -37,7 +45,8 @@ def _bar(count: int, desired: int, colour: str, empty: str) -> Text:
 
 
 def render_progress(status: RolloutStatus, skin: Theme) -> Text:
-    """The status line, the strategy, and one bar per count against the desired replicas."""
+    """The status line, the strategy, and one bar per count against the desired replicas (a DaemonSet: the nodes
+    that should run its pod)."""
     label, value = skin.yaml_key, skin.yaml_value
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{'Status':<11}", style=label)
