@@ -26,7 +26,8 @@ def _health(node: Obj) -> Health:
 def _describe(node: Obj, ctx: DescribeContext) -> str:
     name = node["metadata"]["name"]
     pods = [p for p in ctx.list("pods") if (p.get("spec") or {}).get("nodeName") == name]
-    return describe_node(node, pods, ctx.events(node), ctx.now())
+    lease = ctx.get("leases.coordination.k8s.io", "kube-node-lease", name)
+    return describe_node(node, pods, ctx.events(node), ctx.now(), lease)
 
 
 NODE = REGISTRY.register(KindInfo(

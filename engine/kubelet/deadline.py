@@ -39,8 +39,10 @@ class DeadlineMixin:
 
     def _deadline_exceeded(self, ps: PodState) -> None:
         pod = self._pod(ps)
-        if pod is None or ps.killing:
+        if pod is None or ps.killing or ps.deadline_seconds is None or ps.start_time is None:
             return
+        if self.clock.now() < ps.start_time + ps.deadline_seconds:
+            return  # a timer from before the deadline was raised (one frozen while the node was down)
         self._event(pod, "Warning", DEADLINE_REASON, DEADLINE_MESSAGE)
         ps.failed = (DEADLINE_REASON, DEADLINE_MESSAGE)
         self._kill_pod(ps, pod, pod_grace_period(pod), KILL_DEADLINE)

@@ -1,7 +1,7 @@
 """A simulated kubelet: one per node, driving the pods bound to it through their lifecycle on the engine clock.
 
-What it does, in Kubernetes terms: registers its Node and renews its Lease every 10 s; pulls images (cached per
-node, but not serialized as a real kubelet's puller is); runs init containers in order, then the app containers;
+What it does, in Kubernetes terms: registers its Node and keeps its heartbeats (`heartbeat.py`); pulls images (cached
+per node, but not serialized as a real kubelet's puller is); runs init containers in order, then the app containers;
 runs startup, readiness and liveness probes on their declared timing; restarts containers per restartPolicy with
 back-off 10 s doubling to 5 min (reset after 10 min of running), showing the exit (Error, OOMKilled) until the
 next sync reports CrashLoopBackOff; runs sidecars (init containers with `restartPolicy: Always`) next to the app
@@ -22,11 +22,12 @@ from ..clock import Timer
 from ..errors import ApiError
 from ..events import KUBELET
 from ..resources import get_pod_qos
-from ..timeutil import format_micro_time, format_time, go_duration
+from ..timeutil import format_time, go_duration
 from .admission import REJECTED_PREFIX, admission_failure
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .config_refs import env_error, mount_errors
 from .deadline import DeadlineMixin
+from .heartbeat import NODE_STATUS_REPORT_SECONDS, HeartbeatMixin
 from .logs import LogBook
 from .probes import ProbeMixin
 from .state import (
@@ -42,8 +43,6 @@ from .termination import KILL_COMPLETE, TerminationMixin, pod_grace_period
 
 Obj = dict[str, Any]
 
-LEASE_RENEW_SECONDS = 10.0
-LEASE_DURATION_SECONDS = 40
 ERR_IMAGE_PULL_SHOWN_FOR = 1.0  # ErrImagePull turns into ImagePullBackOff on the next sync
 # The PLEG relists containers every second: an exit shows as Error/OOMKilled until the sync it triggers, which
 # finds the container in back-off and reports CrashLoopBackOff.
@@ -64,7 +63,7 @@ def _pull_duration(seconds: float) -> str:
     return f"{text}s" if seconds < 60 else go_duration(seconds)
 
 
-class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
+class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -76,7 +75,6 @@ class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
         self.images: set[str] = set()
         self._next_ip = 2
         self._used_ips: set[int] = set()
-        self._lease_timer: Any = None
         self.logs = LogBook()
 
     # --- plumbing ------------------------------------------------------------------------------------------
@@ -151,62 +149,6 @@ class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
         if ip:
             self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
 
-    # --- node registration and heartbeat -------------------------------------------------------------------
-
-    def register(self, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> None:
-        from .node_status import lease_object, node_object
-
-        node = node_object(self, cpu, memory, pods, labels, self.clock.now())
-        created = self.api.create(node)
-        try:
-            self.api.create(lease_object(self, self.clock.now()))
-        except ApiError:
-            pass
-        for reason, message in (
-            ("Starting", "Starting kubelet."),
-            ("NodeHasSufficientMemory", f"Node {self.name} status is now: NodeHasSufficientMemory"),
-            ("NodeHasNoDiskPressure", f"Node {self.name} status is now: NodeHasNoDiskPressure"),
-            ("NodeHasSufficientPID", f"Node {self.name} status is now: NodeHasSufficientPID"),
-            ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
-            ("NodeReady", f"Node {self.name} status is now: NodeReady"),
-        ):
-            self.host.recorder.record(created, "Normal", reason, message, KUBELET, host=self.name)
-        self._schedule_lease_renewal()
-
-    def _schedule_lease_renewal(self) -> None:
-        self._lease_timer = self.clock.call_later(LEASE_RENEW_SECONDS, self._renew_lease)
-
-    def _renew_lease(self) -> None:
-        if not self.running:
-            return
-        lease = self.host.store.get("leases.coordination.k8s.io", "kube-node-lease", self.name)
-        if lease is not None:
-            spec = {**lease["spec"], "renewTime": format_micro_time(self.clock.now())}
-            try:
-                self.api.update({**lease, "spec": spec})
-            except ApiError:
-                pass
-        self._schedule_lease_renewal()
-
-    def post_ready(self) -> None:
-        """Report the node Ready again (after recovering); the node lifecycle controller lifts its taints."""
-        from .node_status import ready_conditions
-
-        node = self.host.store.get("nodes", "", self.name)
-        if node is None:
-            return
-        now = self.clock.now()
-        was_ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                        for c in node["status"].get("conditions") or ())
-        status = {**node["status"], "conditions": ready_conditions(now, node["status"].get("conditions"))}
-        if status != node["status"]:
-            node = self.api.update_status({**node, "status": status})
-        if not was_ready:
-            # What a real kubelet records when its conditions turn healthy again.
-            for reason in ("NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID", "NodeReady"):
-                self.host.recorder.record(node, "Normal", reason, f"Node {self.name} status is now: {reason}",
-                                          KUBELET, host=self.name)
-
     # --- node failure --------------------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -214,8 +156,7 @@ class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
         if not self.running:
             return
         self.running = False
-        if self._lease_timer is not None:
-            self._lease_timer.cancel()
+        self._stop_heartbeats()
         now = self.clock.now()
         for ps in self.pods.values():
             frozen = []
@@ -235,8 +176,9 @@ class Kubelet(ProbeMixin, TerminationMixin, DeadlineMixin):
             for owner, remaining, callback in ps.paused_timers:
                 owner.timers.append(self.clock.call_later(remaining, callback))
             ps.paused_timers = []
-        self._renew_lease()
+        self._renew_lease()  # also schedules the next renewal
         self.post_ready()
+        self._status_timer = self.clock.call_later(NODE_STATUS_REPORT_SECONDS, self._report_node_status)
         # Relist, as a restarted kubelet does: pods it knew (some may be gone) and pods bound while it was away.
         keys = set(self.pods) | {f"{p['metadata'].get('namespace', '')}/{p['metadata']['name']}"
                                  for p in self.host.store.iter("pods") if p["spec"].get("nodeName") == self.name}

@@ -13,6 +13,7 @@ KUBELET_VERSION = "v1.36.0"
 CONTAINER_RUNTIME = "containerd://2.1.4"
 OS_IMAGE = "Debian GNU/Linux 12 (bookworm)"
 KERNEL_VERSION = "6.1.0-40-amd64"
+LEASE_DURATION_SECONDS = 40  # the kubelet's nodeLeaseDurationSeconds
 
 _HEALTHY = (
     ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -81,11 +82,16 @@ def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str
     }
 
 
-def lease_object(kubelet: Any, now: float) -> Obj:
+def lease_object(kubelet: Any, node: Obj, now: float) -> Obj:
+    """The node's Lease as the kubelet's lease controller creates it: owned by the Node (setNodeOwnerFunc), so
+    the garbage collector removes it with the Node; no acquireTime."""
+    meta = node["metadata"]
     return {
         "apiVersion": "coordination.k8s.io/v1",
         "kind": "Lease",
-        "metadata": {"name": kubelet.name, "namespace": "kube-node-lease"},
-        "spec": {"holderIdentity": kubelet.name, "leaseDurationSeconds": 40,
+        "metadata": {"name": kubelet.name, "namespace": "kube-node-lease",
+                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": meta["name"],
+                                          "uid": meta.get("uid", "")}]},
+        "spec": {"holderIdentity": kubelet.name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
                  "renewTime": format_micro_time(now)},
     }

@@ -1048,8 +1048,10 @@ def _describe_node_pods(w: _Writer, node: Obj, pods: Iterable[Obj], now: float) 
     _describe_allocated(w, running, allocatable)
 
 
-def describe_node(node: Obj, pods_on_node: Iterable[Obj], events: Events, now: float) -> str:
-    """`kubectl describe node` (without the Lease section); terminated pods are left out of the tables."""
+def describe_node(node: Obj, pods_on_node: Iterable[Obj], events: Events, now: float,
+                  lease: Obj | None = None) -> str:
+    """`kubectl describe node`; terminated pods are left out of the tables. `lease` is the node's Lease in
+    kube-node-lease (describeNode prints its section only when the Lease exists)."""
     meta, spec, status = _meta(node), node.get("spec") or {}, node.get("status") or {}
     w = _Writer()
     w.write(0, f"Name:\t{meta.get('name') or ''}\n")
@@ -1059,6 +1061,14 @@ def describe_node(node: Obj, pods_on_node: Iterable[Obj], events: Events, now: f
     w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}\n")
     _taints_multiline(w, "Taints", spec.get("taints"))
     w.write(0, f"Unschedulable:\t{_go_bool(spec.get('unschedulable'))}\n")
+    if lease is not None:
+        lease_spec = lease.get("spec") or {}
+        w.write(0, "Lease:\n")
+        # Each field is `<unset>` when absent; the times in RFC1123Z like every describe timestamp.
+        w.write(1, f"HolderIdentity:\t{lease_spec.get('holderIdentity') or '<unset>'}\n")
+        for label, field in (("AcquireTime", "acquireTime"), ("RenewTime", "renewTime")):
+            value = lease_spec.get(field)
+            w.write(1, f"{label}:\t{rfc1123z(value) if value else '<unset>'}\n")
     _describe_node_conditions(w, node)
     w.write(0, "Addresses:\n")
     for address in status.get("addresses") or []:
