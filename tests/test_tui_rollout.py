@@ -179,3 +179,58 @@ async def test_yaml_and_describe_show_the_deployment_and_esc_returns_to_the_pane
         assert "RollingUpdateStrategy" in screen.view.content  # type: ignore[union-attr]
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(screen.view, RolloutView) and len(view(screen).history()) == 3)
+
+
+# --- a DaemonSet in the generic view: r restarts it, ctrl-l opens its rollout through ControllerRevisions ---
+
+
+def daemonset(image: str) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                     "template": {"metadata": {"labels": {"app": "agent"}},
+                                  "spec": {"containers": [{"name": "agent", "image": image}]}}}}
+
+
+def ds_rolled_out(cluster: Cluster) -> bool:
+    return cluster.rollout_status("agent", kind="DaemonSet")[1]
+
+
+async def test_ctrl_l_and_r_on_a_daemonset_use_its_controllerrevisions() -> None:
+    """kubectl DaemonSetStatusViewer/DaemonSetHistoryViewer/DaemonSetRollbacker/ObjectRestarter, reached from the
+    generic view's capability keys (the DaemonSet kind is restartable and has revisions)."""
+    async with dashboard([]) as (app, pilot, screen, cluster):
+        for tag in ("1.0", "2.0"):
+            await cluster.apply(daemonset(f"agent:{tag}"))
+            await until(pilot, lambda: ds_rolled_out(cluster))
+        await command(pilot, "ds default")
+        await until(pilot, lambda: screen.view.row_count == 1)  # type: ignore[attr-defined]
+        assert "Restart" in screen.hints.text and "Rollout/Rollback" in screen.hints.text
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(screen.view, RolloutView) and len(view(screen).history()) == 2)
+        panel_view = view(screen)
+        assert screen.view_title.strip() == "rollout(daemonset/default/agent)[2]"
+        assert panel_view.table.labels[2] == "CONTROLLERREVISION"
+        await until(pilot, lambda: [row[4] for row in panel_view.history()] == ["3/3", "0/0"])
+        assert [row[0] for row in panel_view.history()] == ["2 (current)", "1"]
+        assert [row[3] for row in panel_view.history()] == ["agent:2.0", "agent:1.0"]
+        assert all(row[2].startswith("agent-") for row in panel_view.history())
+        assert 'daemon set "agent" successfully rolled out' in panel_view.progress_text
+        assert "max surge 0 (0), max unavailable 1 (1)" in panel_view.progress_text
+
+        await pilot.press("G")  # revision 1, the oldest
+        await confirm_rollback(app, pilot)
+        await until(pilot, lambda: screen.flash_line.message == "daemonset.apps/agent rolled back")
+        await until(pilot, lambda: [row[0] for row in panel_view.history()] == ["3 (current)", "2"])
+        await until(pilot, lambda: ds_rolled_out(cluster))
+        images = {p["spec"]["containers"][0]["image"] for p in cluster.list("pods", "default")}
+        assert images == {"agent:1.0"}
+
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(screen.view, RolloutView))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press(*CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message == "daemonset.apps/agent restarted")
+        ds = cluster.get("ds", "agent")
+        assert ds is not None
+        assert "kubectl.kubernetes.io/restartedAt" in ds["spec"]["template"]["metadata"]["annotations"]
