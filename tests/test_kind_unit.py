@@ -96,6 +96,10 @@ async def test_the_dashboard_lists_the_kind_and_offers_the_keys_its_capabilities
         keys = {key.key for key in screen.active_keys()}
         assert "s" in keys  # scalable
         assert "r" not in keys and "ctrl+l" not in keys and "enter" not in keys  # no restart, revisions or pods
+        view = table(screen)
+        await until(pilot, lambda: all(s.obj.get("status") for s in view._rows.values()))
+        colours = {s.obj["metadata"]["name"]: view.category(s) for s in view._rows.values()}
+        assert colours == {"gear": "normal", "hinge": "error"}  # from the kind's health: Healthy, Degraded
         await command(pilot, "rs")
         keys = {key.key for key in screen.active_keys()}
         assert {"s", "enter"} <= keys and "r" not in keys
