@@ -879,13 +879,15 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
 
-        await opened(pilot, screen, "cm", "generic", rows=1)
+        # cart-config and the kube-root-ca.crt of each of the 6 namespaces.
+        await opened(pilot, screen, "cm", "generic", rows=7)
+        await filter_by(pilot, "cart")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert app.screen.message == "Delete configmap shop/cart-config?"  # type: ignore[attr-defined]
         await answer(app, pilot, *CONFIRM)
         await until(pilot, lambda: flashed(screen, "configmap/cart-config deleted"))
-        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[0]")
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[0] </cart>")
         assert cluster.get("configmaps", "cart-config", "shop") is None
 
 

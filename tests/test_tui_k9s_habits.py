@@ -181,7 +181,8 @@ async def test_enter_on_a_service_shows_the_pods_it_selects() -> None:
 async def test_messages_name_views_as_the_user_knows_them() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "cm")
-        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[1]")
+        # cart-config and the kube-root-ca.crt of each of the 6 namespaces
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[7]")
         await pilot.press("x")
         assert screen.flash_line.message == "<x> does nothing in the configmaps view (? lists the keys)"
         await pilot.press("question_mark")
