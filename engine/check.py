@@ -107,10 +107,16 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
             if mounts:
                 problems.append({**base, "severity": "error", "reason": "FailedMount",
                                  "message": mounts[-1].get("message", "")})
-        if status.get("phase") == "Failed":
+        if status.get("phase") == "Failed" and not _owned_by_job(meta):
             problems.append({**base, "severity": "error", "reason": status.get("reason") or "Failed",
                              "message": status.get("message") or "pod failed"})
     return problems
+
+
+def _owned_by_job(meta: Obj) -> bool:
+    """A Job's failed pods are its retries: whether they matter is the Job's own verdict (its health and
+    problems: BackoffLimitExceeded, DeadlineExceeded), not each pod's."""
+    return any(ref.get("kind") == "Job" and ref.get("controller") for ref in meta.get("ownerReferences") or ())
 
 
 def _restarted_lately(last_terminated: Obj, now: float) -> bool:

@@ -66,3 +66,14 @@ async def test_a_healthy_deployment_converges_after_a_settle_window_of_stable_po
     assert report.converged and report.problems == []
     assert 60 <= report.cluster_seconds <= 90
     assert json.dumps(report.as_json())  # serialisable as `-o json` prints it
+
+
+async def test_a_failed_job_is_reported_once_by_its_own_reason_not_by_each_retry(tmp_path: Path) -> None:
+    """A Job's failed pods are its retries (pkg/controller/job/job_controller.go syncJob, backoffLimit): the
+    Job's own condition names the failure, once."""
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "flaky", "namespace": "default"},
+           "spec": {"backoffLimit": 3, "template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "app", "image": "busybox", "command": ["sh", "-c", "sleep 1; exit 1"]}]}}}}
+    report = await run_check([str(write(tmp_path, job))], duration=600)
+    assert [o["health"] for o in report.objects] == ["Degraded"]
+    assert [p["reason"] for p in report.problems] == ["BackoffLimitExceeded"]
