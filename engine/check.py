@@ -182,8 +182,11 @@ async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", no
     return report
 
 
-def _pods(cluster: Cluster, namespaces: set[str]) -> list[Obj]:
-    return [p for p in cluster.store.iter("pods") if p["metadata"].get("namespace", "") in namespaces]
+def _long_running_pods(cluster: Cluster, namespaces: set[str]) -> list[Obj]:
+    """The pods whose stability convergence waits for. A Job's pods come and go by design (a CronJob starts one
+    every minute): their Job's health judges them instead."""
+    return [p for p in cluster.store.iter("pods")
+            if p["metadata"].get("namespace", "") in namespaces and not _owned_by_job(p["metadata"])]
 
 
 async def _settle(cluster: Cluster, declared: list[ObjKey], namespaces: set[str], duration: float,
@@ -203,7 +206,7 @@ async def _settle(cluster: Cluster, declared: list[ObjKey], namespaces: set[str]
             await cluster.run_for(min(SETTLE_STEP, duration - (cluster.now() - start)))
             now = cluster.now()
             snapshot = _health_snapshot(cluster, declared)
-            pods = _pods(cluster, namespaces)
+            pods = _long_running_pods(cluster, namespaces)
             fingerprint = pod_fingerprint(pods)
             if fingerprint != pods_before:
                 pods_before, last_pod_change = fingerprint, now
@@ -226,4 +229,4 @@ def unsettled_problems(cluster: Cluster, namespaces: set[str]) -> list[Obj]:
              "severity": "warning", "reason": "NotSettled",
              "message": f"container {u.container} has run {human_duration(u.ran)} of the {human_duration(u.fails_at)} "
                         "after which it fails; check again with a longer --for"}
-            for u in unproven_containers(_pods(cluster, namespaces), cluster.now())]
+            for u in unproven_containers(_long_running_pods(cluster, namespaces), cluster.now())]

@@ -77,3 +77,15 @@ async def test_a_failed_job_is_reported_once_by_its_own_reason_not_by_each_retry
     report = await run_check([str(write(tmp_path, job))], duration=600)
     assert [o["health"] for o in report.objects] == ["Degraded"]
     assert [p["reason"] for p in report.problems] == ["BackoffLimitExceeded"]
+
+
+async def test_a_cronjob_that_runs_every_minute_converges(tmp_path: Path) -> None:
+    """Its Jobs' pods come and go each minute by design (pkg/controller/cronjob/cronjob_controllerv2.go
+    syncCronJob): they do not keep the pods from being stable."""
+    cronjob = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick", "namespace": "default"},
+               "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                   "restartPolicy": "Never",
+                   "containers": [{"name": "app", "image": "busybox", "command": ["sh", "-c", "sleep 5"]}]}}}}}}
+    report = await run_check([str(write(tmp_path, cronjob, deployment("web")))], duration=600)
+    assert report.converged, report.problems
+    assert {o["health"] for o in report.objects} == {"Healthy"}

@@ -25,6 +25,7 @@ from ..runtime import Controller, register_controller
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from . import daemonset_util as du
+from .claim import set_controller
 from .replicaset import SLOW_START_INITIAL_BATCH, _namespace_terminating, slow_start_batch
 
 Obj = dict[str, Any]
@@ -208,30 +209,15 @@ class DaemonSetController(Controller):
             if selector.matches(pod["metadata"].get("labels")) or meta.get("deletionTimestamp"):
                 claimed.append(pod)
             else:
-                self._set_owner(pod, ds, adopt=False)
+                set_controller(self.api, pod, ds["metadata"]["uid"], None)
         if not meta.get("deletionTimestamp"):
             for pod in self.store.uncontrolled("pods", namespace):
                 pod_meta = pod["metadata"]
                 if not pod_meta.get("deletionTimestamp") and selector.matches(pod_meta.get("labels")):
-                    adopted = self._set_owner(pod, ds, adopt=True)
+                    adopted = set_controller(self.api, pod, ds["metadata"]["uid"], ds)
                     if adopted is not None:
                         claimed.append(adopted)
         return claimed
-
-    def _set_owner(self, obj: Obj, ds: Obj, *, adopt: bool) -> Obj | None:
-        new = deep_copy(obj)
-        uid = ds["metadata"]["uid"]
-        refs = [r for r in new["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-        if adopt:
-            refs.append(podutil.owner_reference(ds))
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)
-        try:
-            return self.api.update(new)
-        except ApiError:
-            return None
 
     def _nodes_to_daemon_pods(self, ds: Obj, include_deleted_terminal: bool = False) -> dict[str, list[Obj]]:
         """getNodesToDaemonPods: claimed pods by the node they run on or are pinned to. Terminal pods already being
@@ -483,11 +469,11 @@ class DaemonSetController(Controller):
             if selector.matches(revision["metadata"].get("labels")):
                 out.append(revision)
             else:
-                self._set_owner(revision, ds, adopt=False)
+                set_controller(self.api, revision, ds["metadata"]["uid"], None)
         for revision in self.store.uncontrolled(REVISIONS, namespace):
             if not revision["metadata"].get("deletionTimestamp") and selector.matches(
                     revision["metadata"].get("labels")):
-                adopted = self._set_owner(revision, ds, adopt=True)
+                adopted = set_controller(self.api, revision, ds["metadata"]["uid"], ds)
                 if adopted is not None:
                     out.append(adopted)
         return out

@@ -25,6 +25,7 @@ from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time, parse_time
 from . import job_pods as jp
+from .claim import set_controller
 from .replicaset import SLOW_START_INITIAL_BATCH, slow_start_batch
 
 Obj = dict[str, Any]
@@ -155,29 +156,15 @@ class JobController(Controller):
             if selector.matches(pod["metadata"].get("labels")) or deleting:
                 pods.append(pod)
             else:
-                self._set_owner(pod, None, uid)
+                set_controller(self.api, pod, uid, None)
         if not deleting:
             for pod in self.store.uncontrolled("pods", namespace):
                 pmeta = pod["metadata"]
                 if not pmeta.get("deletionTimestamp") and selector.matches(pmeta.get("labels")):
-                    adopted = self._set_owner(pod, job, uid)
+                    adopted = set_controller(self.api, pod, uid, job)
                     if adopted is not None:
                         pods.append(adopted)
         return pods
-
-    def _set_owner(self, pod: Obj, job: Obj | None, uid: str) -> Obj | None:
-        new = deep_copy(pod)
-        refs = [r for r in new["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-        if job is not None:
-            refs.append(podutil.owner_reference(job))
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)
-        try:
-            return self.api.update(new)
-        except ApiError:
-            return None
 
     def _remove_finalizer(self, pod: Obj) -> None:
         if not jp.has_finalizer(pod):

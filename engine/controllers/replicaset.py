@@ -20,6 +20,7 @@ from ..runtime import Controller, register_controller
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
+from .claim import set_controller
 from .replicaset_pods import (
     GO_ZERO_TIME,
     POD_DELETION_COST,
@@ -135,26 +136,12 @@ class ReplicaSetController(Controller):
         if rs["metadata"].get("deletionTimestamp"):
             return  # ClaimObject releases nothing and adopts nothing while the owner itself is being deleted
         for key in sorted(owned.unmatched):
-            self._set_owner(owned.states[key].pod, None, rs)
+            set_controller(self.api, owned.states[key].pod, rs["metadata"]["uid"], None)
         selector = selector_from_dict(rs["spec"].get("selector"))
         for pod in self.store.uncontrolled("pods", rs["metadata"].get("namespace", "")):
             meta = pod["metadata"]
             if not meta.get("deletionTimestamp") and selector.matches(meta.get("labels")):
-                self._set_owner(pod, rs, rs)
-
-    def _set_owner(self, pod: Obj, owner: Obj | None, rs: Obj) -> Obj | None:
-        new = deep_copy(pod)
-        refs = [r for r in new["metadata"].get("ownerReferences") or () if r.get("uid") != rs["metadata"]["uid"]]
-        if owner is not None:
-            refs.append(podutil.owner_reference(owner))
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)  # omitempty: no empty list left behind
-        try:
-            return self.api.update(new)
-        except ApiError:
-            return None
+                set_controller(self.api, pod, rs["metadata"]["uid"], rs)
 
     def reconcile(self, key: str) -> float | None:
         namespace, name = podutil.split_key(key)
