@@ -1,4 +1,4 @@
-"""Table tests for engine/controllers/deployment/util.py.
+"""Table tests for the pure functions of engine/controllers/deployment/ (util, sync, rolling, recreate, progress).
 
 The tables are ported from Kubernetes' own tests (pkg/controller/deployment/util/deployment_util_test.go,
 sync_test.go, rolling_test.go, progress_test.go); the rolling-update walkthroughs follow
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from engine.controllers.deployment import progress, recreate, rolling, sync
 from engine.controllers.deployment import util as du
 from engine.timeutil import format_time, parse_time
 
@@ -184,7 +185,6 @@ def test_max_unavailable_and_surge_recreate() -> None:
     d = deployment(replicas=10, strategy="Recreate")
     assert du.max_unavailable(d) == 0
     assert du.max_surge(d) == 0
-    assert du.min_available(d) == 0
 
 
 @pytest.mark.parametrize(
@@ -192,10 +192,12 @@ def test_max_unavailable_and_surge_recreate() -> None:
     [(10, 5, 5), (10, 10, 0), (5, 10, 0), (0, 10, 0), (10, "60%", 4), (10, "100%", 0), (5, "100%", 0)],
 )
 def test_min_available(replicas: int, max_unavailable: Any, expected: int) -> None:
-    assert (
-        du.min_available(deployment(replicas=replicas, max_surge=1, max_unavailable=max_unavailable))
-        == expected
-    )
+    # MinAvailable, as the rolling update applies it: with every old pod available, scaling old ReplicaSets
+    # down stops at replicas - maxUnavailable.
+    d = deployment(replicas=replicas, max_surge=1, max_unavailable=max_unavailable)
+    old_rs = rs("foo-old", replicas, available=replicas)
+    steps = rolling.plan_scale_down_old_for_rolling_update(d, [old_rs], [old_rs])
+    assert (steps[-1].to_replicas if steps else replicas) == expected
 
 
 # --- proportional scaling (sync_test.go TestScale) -----------------------------------------------------
@@ -256,7 +258,7 @@ def test_proportional_scale(case: tuple[Any, ...]) -> None:
             continue
         desired = desired_overrides.get(r["metadata"]["name"], old_d["spec"]["replicas"])
         du.set_replicas_annotations(r, desired, desired + du.max_surge(old_d))
-    plan = du.plan_proportional_scale(d, new_rs, old_rss)
+    plan = sync.plan_proportional_scale(d, new_rs, old_rss)
     result = sizes([new_rs, *old_rss], plan)
     if new_rs is not None:
         assert result[new_rs["metadata"]["name"]] == expected_new
@@ -269,7 +271,7 @@ def test_proportional_scale_saturated_but_broken_new_rs_keeps_old_pods() -> None
     old = rs("foo-v1", 1, T_OLD)
     for r in (new_rs, old):
         du.set_replicas_annotations(r, 2, 3)
-    assert sizes([new_rs, old], du.plan_proportional_scale(d, new_rs, [old])) == {"foo-v2": 2, "foo-v1": 1}
+    assert sizes([new_rs, old], sync.plan_proportional_scale(d, new_rs, [old])) == {"foo-v2": 2, "foo-v1": 1}
 
 
 def test_proportional_scale_saturated_new_rs_drops_old() -> None:
@@ -277,14 +279,14 @@ def test_proportional_scale_saturated_new_rs_drops_old() -> None:
     new_rs = rs("foo-v2", 3, T_NEW, available=3, annotations={du.DESIRED_REPLICAS_ANNOTATION: "3"})
     old = rs("foo-v1", 1, T_OLD)
     assert du.is_saturated(d, new_rs)
-    assert du.plan_proportional_scale(d, new_rs, [old, rs("foo-v0", 0, T_OLDER)]) == {"foo-v1": 0}
+    assert sync.plan_proportional_scale(d, new_rs, [old, rs("foo-v0", 0, T_OLDER)]) == {"foo-v1": 0}
 
 
 def test_proportional_scale_single_active_already_sized() -> None:
     d = deployment("foo", 3)
-    assert du.plan_proportional_scale(d, rs("foo-v1", 3, T_NEW), [rs("foo-v0", 0, T_OLD)]) == {}
+    assert sync.plan_proportional_scale(d, rs("foo-v1", 3, T_NEW), [rs("foo-v0", 0, T_OLD)]) == {}
     # No active RS and no new RS: the newest old one is scaled.
-    plan = du.plan_proportional_scale(d, None, [rs("foo-v0", 0, T_OLDER), rs("foo-v1", 0, T_OLD)])
+    plan = sync.plan_proportional_scale(d, None, [rs("foo-v0", 0, T_OLDER), rs("foo-v1", 0, T_OLD)])
     assert plan == {"foo-v1": 3}
 
 
@@ -324,6 +326,11 @@ def test_get_proportion_clamps() -> None:
 # --- rolling update (rolling_test.go) ------------------------------------------------------------------
 
 
+def _final_sizes(steps: list[rolling.ScaleStep]) -> dict[str, int]:
+    """Each ReplicaSet's size once every scale call has been made (upstream's tables check only those)."""
+    return {step.name: step.to_replicas for step in steps}
+
+
 @pytest.mark.parametrize(
     ("strategy", "dep_replicas", "new_rs_replicas", "max_surge", "expected"),
     [("RollingUpdate", 1, 5, 1, 5), ("RollingUpdate", 6, 2, 10, 6), ("Recreate", 3, 1, 1, 3)],
@@ -353,7 +360,7 @@ def test_reconcile_new_replica_set(
     new_rs = rs("foo-v2", new_replicas)
     old_rs = rs("foo-v1", old_replicas)
     d = deployment("foo", dep_replicas, max_surge=max_surge, max_unavailable=0)
-    assert du.plan_reconcile_new_replica_set(d, [new_rs, old_rs], new_rs) == expected
+    assert rolling.plan_reconcile_new_replica_set(d, [new_rs, old_rs], new_rs) == expected
 
 
 @pytest.mark.parametrize(
@@ -386,16 +393,16 @@ def test_reconcile_old_replica_sets(
     new_rs = rs("foo-new", new_replicas, available=ready_new)
     old_rs = rs("foo-old", old_replicas, available=ready_old)
     d = deployment("foo", dep_replicas, max_surge=0, max_unavailable=max_unavailable)
-    plan = du.plan_reconcile_old_replica_sets(d, [old_rs, new_rs], [old_rs], new_rs)
-    assert plan == ({} if expected_old is None else {"foo-old": expected_old})
+    steps = rolling.plan_reconcile_old_replica_sets(d, [old_rs, new_rs], [old_rs], new_rs)
+    assert _final_sizes(steps) == ({} if expected_old is None else {"foo-old": expected_old})
 
 
 def test_reconcile_old_replica_sets_steps_report_both_phases() -> None:
     d = deployment("foo", 10, max_surge=0, max_unavailable=2)
     new_rs = rs("foo-new", 0, available=0)
     old_rs = rs("foo-old", 10, available=9)
-    steps = du.plan_reconcile_old_replica_sets_steps(d, [old_rs, new_rs], [old_rs], new_rs)
-    assert steps == [du.ScaleStep("foo-old", 10, 9), du.ScaleStep("foo-old", 9, 8)]
+    steps = rolling.plan_reconcile_old_replica_sets(d, [old_rs, new_rs], [old_rs], new_rs)
+    assert steps == [rolling.ScaleStep("foo-old", 10, 9), rolling.ScaleStep("foo-old", 9, 8)]
 
 
 @pytest.mark.parametrize(
@@ -404,17 +411,17 @@ def test_reconcile_old_replica_sets_steps_report_both_phases() -> None:
 )
 def test_cleanup_unhealthy_replicas(old_replicas: int, ready: int, max_cleanup: int, expected: int) -> None:
     old_rs = rs("foo-v2", old_replicas, available=ready)
-    d = deployment("foo", 10, max_surge=2, max_unavailable=2)
-    plan, cleaned = du.plan_cleanup_unhealthy_replicas([old_rs], d, max_cleanup)
+    steps, updated, cleaned = rolling.plan_cleanup_unhealthy_replicas([old_rs], max_cleanup)
     assert cleaned == expected
-    assert plan == ({} if expected == 0 else {"foo-v2": old_replicas - expected})
+    assert _final_sizes(steps) == ({} if expected == 0 else {"foo-v2": old_replicas - expected})
+    assert du.spec_replicas(updated[0]) == old_replicas - expected
 
 
 def test_cleanup_unhealthy_replicas_oldest_first() -> None:
     older = rs("a-older", 3, T_OLDER, available=1)
     old = rs("b-old", 3, T_OLD, available=0)
-    plan, cleaned = du.plan_cleanup_unhealthy_replicas([old, older], deployment(), 3)
-    assert (plan, cleaned) == ({"a-older": 1, "b-old": 2}, 3)
+    steps, _, cleaned = rolling.plan_cleanup_unhealthy_replicas([old, older], 3)
+    assert (_final_sizes(steps), cleaned) == ({"a-older": 1, "b-old": 2}, 3)
 
 
 @pytest.mark.parametrize(
@@ -432,8 +439,8 @@ def test_scale_down_old_replica_sets_for_rolling_update(
 ) -> None:
     old_rs = rs("foo-v2", old_replicas, available=ready)
     d = deployment("foo", dep_replicas, max_surge=0, max_unavailable=max_unavailable)
-    plan = du.plan_scale_down_old_for_rolling_update(d, [old_rs], [old_rs])
-    assert plan == ({} if expected is None else {"foo-v2": expected})
+    steps = rolling.plan_scale_down_old_for_rolling_update(d, [old_rs], [old_rs])
+    assert _final_sizes(steps) == ({} if expected is None else {"foo-v2": expected})
 
 
 # --- rolling-update walkthroughs (k8s-semantics.md §1) -------------------------------------------------
@@ -453,18 +460,18 @@ def _rolling_sync(d: Obj, rss: list[Obj], now: float) -> list[tuple[str, int, in
     new_rs = du.find_new_replica_set(d, rss)
     actions: list[tuple[str, int, int]] = []
     if new_rs is None:
-        new_rs = du.build_new_replica_set(d, all_old)
+        new_rs = sync.build_new_replica_set(d, all_old)
         new_rs["metadata"]["creationTimestamp"] = format_time(now)
         rss.append(new_rs)
         actions.append((new_rs["metadata"]["name"], 0, new_rs["spec"]["replicas"]))
     all_rss = [*all_old, new_rs]
-    target = du.plan_reconcile_new_replica_set(d, all_rss, new_rs)
+    target = rolling.plan_reconcile_new_replica_set(d, all_rss, new_rs)
     if target is not None:
         actions.append((new_rs["metadata"]["name"], new_rs["spec"]["replicas"], target))
         new_rs["spec"]["replicas"] = target
         return actions
     by_name = {r["metadata"]["name"]: r for r in rss}
-    for step in du.plan_reconcile_old_replica_sets_steps(d, all_rss, active_old, new_rs):
+    for step in rolling.plan_reconcile_old_replica_sets(d, all_rss, active_old, new_rs):
         actions.append(tuple(step))  # type: ignore[arg-type]
         by_name[step.name]["spec"]["replicas"] = step.to_replicas
     return actions
@@ -472,7 +479,7 @@ def _rolling_sync(d: Obj, rss: list[Obj], now: float) -> list[tuple[str, int, in
 
 def _rollout_fixture(replicas: int) -> tuple[Obj, list[Obj], str]:
     d = deployment("web", replicas, max_surge="25%", max_unavailable="25%", template=pod_template("v1"))
-    old = du.build_new_replica_set(d, [])
+    old = sync.build_new_replica_set(d, [])
     old["metadata"]["creationTimestamp"] = T_OLDER
     old["spec"]["replicas"] = replicas
     rss = [old]
@@ -724,7 +731,7 @@ def test_requeue_after_for_deadline(
 ) -> None:
     new_status = {"replicas": status[0], "updatedReplicas": status[1], "availableReplicas": status[2]}
     when = parse_time(now) if now else parse_time("2017-02-15T18:49:00Z")
-    result = du.requeue_after_for_deadline(d, new_status, when)
+    result = progress.requeue_after_for_deadline(d, new_status, when)
     assert result == (pytest.approx(expected) if expected is not None else None)
 
 
@@ -787,8 +794,8 @@ def test_sync_rollout_status_conditions(case: tuple[Any, ...]) -> None:
     if new_rs is not None:
         all_rss.append(new_rs)
     now = parse_time("2024-01-01T00:00:00Z")
-    new_status = du.calculate_status(d, all_rss, new_rs, now)
-    status = du.sync_rollout_status_conditions(d, all_rss, new_rs, new_status, now)
+    new_status = sync.calculate_status(d, all_rss, new_rs, now)
+    status = progress.sync_rollout_status_conditions(d, all_rss, new_rs, new_status, now)
     cond = du.get_condition(status, "Progressing")
     if expected is None:
         assert cond is None
@@ -805,8 +812,8 @@ def test_sync_rollout_status_messages() -> None:
     now = parse_time("2024-01-01T00:00:00Z")
     d = _current_deployment(60, 3, 2, 2, 2, [RS_UPDATED_COND])
     new_rs = _rs_available("foo-abc", 3, 2, 2)
-    status = du.sync_rollout_status_conditions(
-        d, [new_rs], new_rs, du.calculate_status(d, [new_rs], new_rs, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [new_rs], new_rs, sync.calculate_status(d, [new_rs], new_rs, now), now
     )
     assert (
         du.get_condition(status, "Progressing")["message"]
@@ -814,8 +821,8 @@ def test_sync_rollout_status_messages() -> None:
     )
     d = _current_deployment(60, 3, 2, 2, 2, [RS_UPDATED_COND])
     new_rs = _rs_available("foo-abc", 3, 3, 3)
-    status = du.sync_rollout_status_conditions(
-        d, [new_rs], new_rs, du.calculate_status(d, [new_rs], new_rs, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [new_rs], new_rs, sync.calculate_status(d, [new_rs], new_rs, now), now
     )
     assert (
         du.get_condition(status, "Progressing")["message"]
@@ -823,12 +830,12 @@ def test_sync_rollout_status_messages() -> None:
     )
     d = _current_deployment(60, 3, 1, 1, 1, [])
     new_rs = _rs_available("foo-abc", 3, 2, 2)
-    status = du.sync_rollout_status_conditions(
-        d, [new_rs], new_rs, du.calculate_status(d, [new_rs], new_rs, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [new_rs], new_rs, sync.calculate_status(d, [new_rs], new_rs, now), now
     )
     assert du.get_condition(status, "Progressing")["message"] == 'ReplicaSet "foo-abc" is progressing.'
     d = _current_deployment(60, 0, 1, 0, 0, [])
-    status = du.sync_rollout_status_conditions(d, [], None, du.calculate_status(d, [], None, now), now)
+    status = progress.sync_rollout_status_conditions(d, [], None, sync.calculate_status(d, [], None, now), now)
     assert (
         du.get_condition(status, "Progressing")["message"]
         == 'Deployment "progress-test" has successfully progressed.'
@@ -846,8 +853,8 @@ def test_replica_failure_condition_copied_and_removed() -> None:
     new = rs("new", 1, T_NEW)
     new["status"]["conditions"] = [failure]
     d = _current_deployment(60, 1, 1, 0, 1, [])
-    status = du.sync_rollout_status_conditions(
-        d, [old, new], new, du.calculate_status(d, [old, new], new, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [old, new], new, sync.calculate_status(d, [old, new], new, now), now
     )
     assert du.get_condition(status, "ReplicaFailure") == {
         "type": "ReplicaFailure",
@@ -858,14 +865,14 @@ def test_replica_failure_condition_copied_and_removed() -> None:
         "message": 'pods "x" is forbidden',
     }
     new["status"]["conditions"] = []
-    status = du.sync_rollout_status_conditions(
-        d, [old, new], new, du.calculate_status(d, [old, new], new, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [old, new], new, sync.calculate_status(d, [old, new], new, now), now
     )
     assert du.get_condition(status, "ReplicaFailure")["reason"] == "FailedDelete"  # old RS failures next
     old["status"]["conditions"] = []
     d["status"]["conditions"] = [du.get_condition(status, "ReplicaFailure")]
-    status = du.sync_rollout_status_conditions(
-        d, [old, new], new, du.calculate_status(d, [old, new], new, now), now
+    status = progress.sync_rollout_status_conditions(
+        d, [old, new], new, sync.calculate_status(d, [old, new], new, now), now
     )
     assert du.get_condition(status, "ReplicaFailure") is None
 
@@ -877,7 +884,7 @@ def test_calculate_status() -> None:
     new = rs("foo-2", 5, T_NEW, status_replicas=5, ready=2, available=1)
     old["status"].update({"observedGeneration": 1, "terminatingReplicas": 1})
     new["status"].update({"observedGeneration": 1, "terminatingReplicas": 0})
-    status = du.calculate_status(d, [old, new, None], new, now)
+    status = sync.calculate_status(d, [old, new, None], new, now)
     assert status == {
         "observedGeneration": 4,
         "replicas": 14,
@@ -894,7 +901,7 @@ def test_calculate_status() -> None:
     }  # fmt: skip
     below = rs("foo-1", 8, T_OLD, status_replicas=8, available=7)
     below["status"]["observedGeneration"] = 1  # synced but not reporting terminatingReplicas
-    status = du.calculate_status(d, [below], None, now)
+    status = sync.calculate_status(d, [below], None, now)
     cond = du.get_condition(status, "Available")
     assert (cond["status"], cond["reason"], cond["message"]) == (
         "False",
@@ -911,7 +918,7 @@ def test_calculate_status_scaled_to_zero_and_copies_conditions() -> None:
     d = deployment("foo", 0, status={"conditions": [progressing]})
     scaled_down = rs("foo-1", 0, T_OLD)
     scaled_down["status"] = {"observedGeneration": 1, "terminatingReplicas": 0}
-    status = du.calculate_status(d, [scaled_down], None, now)
+    status = sync.calculate_status(d, [scaled_down], None, now)
     assert status["conditions"][0] == progressing
     assert status["conditions"][0] is not progressing  # copied, the input is untouched
     assert du.get_condition(status, "Available")["status"] == "True"
@@ -923,22 +930,22 @@ def test_apply_paused_condition() -> None:
     now = parse_time(T_NEW)
     d = deployment("foo", 1, progress_deadline=600)
     d["spec"]["paused"] = True
-    assert du.apply_paused_condition(d, now)
+    assert sync.apply_paused_condition(d, now)
     cond = du.get_condition(d["status"], "Progressing")
     assert (cond["status"], cond["reason"], cond["message"]) == (
         "Unknown",
         "DeploymentPaused",
         "Deployment is paused",
     )
-    assert not du.apply_paused_condition(d, now)
+    assert not sync.apply_paused_condition(d, now)
     d["spec"]["paused"] = False
-    assert du.apply_paused_condition(d, now)
+    assert sync.apply_paused_condition(d, now)
     cond = du.get_condition(d["status"], "Progressing")
     assert (cond["reason"], cond["message"]) == ("DeploymentResumed", "Deployment is resumed")
     timed_out = deployment("foo", 1, progress_deadline=600, status={"conditions": [dict(TIMED_OUT_COND)]})
     timed_out["spec"]["paused"] = True
-    assert not du.apply_paused_condition(timed_out, now)
-    assert not du.apply_paused_condition(deployment("foo", 1, progress_deadline=None), now)
+    assert not sync.apply_paused_condition(timed_out, now)
+    assert not sync.apply_paused_condition(deployment("foo", 1, progress_deadline=None), now)
 
 
 # --- annotations and revisions -------------------------------------------------------------------------
@@ -1053,8 +1060,6 @@ def test_copy_and_rollback_annotations() -> None:
         du.DEPRECATED_ROLLBACK_TO_ANNOTATION: "2",
         du.CHANGE_CAUSE_ANNOTATION: "v1",
     }
-    du.set_deployment_annotations_to(d, source)
-    assert d["metadata"]["annotations"] == du.rollback_annotations(d, source)
     assert du.set_deployment_revision(d, "5")
     assert not du.set_deployment_revision(d, "5")
 
@@ -1072,9 +1077,11 @@ def test_revision_helpers() -> None:
     with pytest.raises(ValueError):
         du.revision(rss[1])
     assert du.max_revision(rss) == 7
-    assert du.last_revision(rss) == 3
-    assert du.last_revision([rss[2], copy.deepcopy(rss[2])]) == 7  # a duplicate of the max counts
-    assert du.last_revision([rss[3]]) == 0
+    # LastRevision, as `kubectl rollout undo` with no revision uses it: the second-highest revision.
+    assert du.find_rollback_target(rss, 0) is rss[0]
+    duplicate = copy.deepcopy(rss[2])
+    assert du.find_rollback_target([rss[2], duplicate], 0) is duplicate  # a duplicate of the max counts
+    assert du.find_rollback_target([rss[3]], 0) is None
     ordered = du.sort_replica_sets_by_revision([rss[2], rss[0], rss[3], rs("e", 0, T_OLDER)])
     assert [r["metadata"]["name"] for r in ordered] == ["e", "d", "a", "c"]  # equal revisions: by age
 
@@ -1093,9 +1100,6 @@ def test_find_rollback_target_and_template() -> None:
     restored = du.rollback_template(rss[0])
     assert restored["metadata"]["labels"] == {"app": "web"}
     assert rss[0]["spec"]["template"]["metadata"]["labels"][du.POD_TEMPLATE_HASH_LABEL] == "abc"
-    d = deployment("web")
-    du.set_from_replica_set_template(d, rss[0]["spec"]["template"])
-    assert d["spec"]["template"] == restored
 
 
 # --- hashing and template equality ---------------------------------------------------------------------
@@ -1193,7 +1197,8 @@ def test_find_new_and_old_replica_sets() -> None:
     assert du.find_old_replica_sets(d, [old_rs]) == ([old_rs], [])
     assert du.find_old_replica_sets(d, [old_rs, new_rs, new_dup]) == ([old_rs, new_rs], [new_rs])
     assert du.find_old_replica_sets(d, [new_rs]) == ([], [])
-    assert du.owned_replica_sets(d, [new_rs, rs("stranger", 1)]) == [new_rs]
+    assert du.is_controlled_by(new_rs, d)
+    assert not du.is_controlled_by(rs("stranger", 1), d)
 
 
 def test_find_active_or_latest_and_scaling_event() -> None:
@@ -1205,10 +1210,10 @@ def test_find_active_or_latest_and_scaling_event() -> None:
     assert du.find_active_or_latest(None, [old_a, rs("c", 0, T_OLD)])["metadata"]["name"] == "c"
     assert du.find_active_or_latest(new_rs, [old_a, old_b]) is old_b
     assert du.find_active_or_latest(rs("n", 1, T_NEW), [old_b]) is None
-    assert not du.is_scaling_event(deployment(replicas=2), new_rs, [old_a, old_b])
-    assert du.is_scaling_event(deployment(replicas=3), new_rs, [old_a, old_b])
+    assert not sync.is_scaling_event(deployment(replicas=2), new_rs, [old_a, old_b])
+    assert sync.is_scaling_event(deployment(replicas=3), new_rs, [old_a, old_b])
     old_b["metadata"]["annotations"][du.DESIRED_REPLICAS_ANNOTATION] = "garbage"
-    assert not du.is_scaling_event(deployment(replicas=3), new_rs, [old_a, old_b])
+    assert not sync.is_scaling_event(deployment(replicas=3), new_rs, [old_a, old_b])
 
 
 # --- counting, sorting, cleanup, builders --------------------------------------------------------------
@@ -1266,17 +1271,17 @@ def test_plan_cleanup_deployment(specs: list[tuple[int, int]], limit: int, expec
     if specs == [(0, 0)]:
         old_rss[0]["metadata"]["deletionTimestamp"] = T_NEW
     d = deployment("foo", 1, revision_history_limit=limit)
-    assert len(du.plan_cleanup_deployment(d, old_rss)) == expected
+    assert len(sync.plan_cleanup_deployment(d, old_rss)) == expected
 
 
 def test_plan_cleanup_deployment_order_and_unobserved() -> None:
     rss = [rs(f"r{n}", 0, T_OLD, annotations={du.REVISION_ANNOTATION: str(n)}) for n in (5, 2, 9)]
-    doomed = du.plan_cleanup_deployment(deployment(revision_history_limit=1), rss)
+    doomed = sync.plan_cleanup_deployment(deployment(revision_history_limit=1), rss)
     assert [r["metadata"]["name"] for r in doomed] == ["r2", "r5"]
     rss[1]["metadata"]["generation"] = 2  # spec change not yet observed by the ReplicaSet controller
-    doomed = du.plan_cleanup_deployment(deployment(revision_history_limit=1), rss)
+    doomed = sync.plan_cleanup_deployment(deployment(revision_history_limit=1), rss)
     assert [r["metadata"]["name"] for r in doomed] == ["r5"]
-    assert len(du.plan_cleanup_deployment({"spec": {}}, rss)) == 0  # default limit 10
+    assert len(sync.plan_cleanup_deployment({"spec": {}}, rss)) == 0  # default limit 10
     assert du.has_revision_history_limit({"spec": {}})
     assert not du.has_revision_history_limit({"spec": {"revisionHistoryLimit": None}})
 
@@ -1287,7 +1292,7 @@ def test_build_new_replica_set() -> None:
     d["spec"]["minReadySeconds"] = 5
     d["metadata"]["annotations"] = {du.CHANGE_CAUSE_ANNOTATION: "bump"}
     old = rs("web-old", 4, T_OLD, annotations={du.REVISION_ANNOTATION: "3"})
-    new_rs = du.build_new_replica_set(d, [old])
+    new_rs = sync.build_new_replica_set(d, [old])
     h = du.compute_hash(d["spec"]["template"])
     assert new_rs["metadata"]["name"] == f"web-{h}"
     assert new_rs["metadata"]["namespace"] == "default"
@@ -1309,7 +1314,7 @@ def test_build_new_replica_set() -> None:
     assert H not in d["spec"]["template"]["metadata"]["labels"]  # the Deployment is untouched
     assert du.equal_ignore_hash(new_rs["spec"]["template"], d["spec"]["template"])
     d["status"] = {"collisionCount": 1}
-    assert du.build_new_replica_set(d, [old])["metadata"]["name"] != new_rs["metadata"]["name"]
+    assert sync.build_new_replica_set(d, [old])["metadata"]["name"] != new_rs["metadata"]["name"]
 
 
 def test_scale_replica_set_update_and_event_message() -> None:
@@ -1317,25 +1322,25 @@ def test_scale_replica_set_update_and_event_message() -> None:
     current = rs(
         "web-1", 2, annotations={du.DESIRED_REPLICAS_ANNOTATION: "4", du.MAX_REPLICAS_ANNOTATION: "5"}
     )
-    assert du.scale_replica_set_update(current, 2, d) == (None, False)
-    updated, size_changed = du.scale_replica_set_update(current, 3, d)
+    assert sync.scale_replica_set_update(current, 2, d) == (None, False)
+    updated, size_changed = sync.scale_replica_set_update(current, 3, d)
     assert size_changed and updated is not None and updated["spec"]["replicas"] == 3
     assert current["spec"]["replicas"] == 2
     stale = rs("web-1", 2, annotations={du.DESIRED_REPLICAS_ANNOTATION: "3", du.MAX_REPLICAS_ANNOTATION: "4"})
-    updated, size_changed = du.scale_replica_set_update(stale, 2, d)
+    updated, size_changed = sync.scale_replica_set_update(stale, 2, d)
     assert not size_changed and updated["metadata"]["annotations"][du.MAX_REPLICAS_ANNOTATION] == "5"
-    assert du.scaling_event_message("web-1", 0, 3) == "Scaled up replica set web-1 from 0 to 3"
-    assert du.scaling_event_message("web-1", 3, 1) == "Scaled down replica set web-1 from 3 to 1"
+    assert sync.scaling_event_message("web-1", 0, 3) == "Scaled up replica set web-1 from 0 to 3"
+    assert sync.scaling_event_message("web-1", 3, 1) == "Scaled down replica set web-1 from 3 to 1"
 
 
 def test_recreate_helpers() -> None:
     old_rss = [rs("a", 2, status_replicas=0), rs("b", 0, status_replicas=0)]
-    assert du.plan_scale_down_old_for_recreate(old_rss) == {"a": 0}
+    assert recreate.plan_scale_down_old_for_recreate(old_rss) == {"a": 0}
     new_rs = rs("n", 0)
     running = {"phase": "Running"}
-    assert not du.old_pods_running(new_rs, old_rss, {})
-    assert du.old_pods_running(new_rs, [rs("a", 0, status_replicas=1)], {})
-    assert not du.old_pods_running(new_rs, old_rss, {"uid-n": [{"status": running}]})
-    assert du.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Unknown"}}]})
-    assert du.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Pending"}}]})
-    assert not du.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Succeeded"}}]})
+    assert not recreate.old_pods_running(new_rs, old_rss, {})
+    assert recreate.old_pods_running(new_rs, [rs("a", 0, status_replicas=1)], {})
+    assert not recreate.old_pods_running(new_rs, old_rss, {"uid-n": [{"status": running}]})
+    assert recreate.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Unknown"}}]})
+    assert recreate.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Pending"}}]})
+    assert not recreate.old_pods_running(new_rs, old_rss, {"uid-a": [{"status": {"phase": "Succeeded"}}]})

@@ -1,10 +1,11 @@
-"""Pure helpers for the Deployment controller, over Kubernetes-shaped dicts.
+"""deployment_util.go: the Deployment controller's shared helpers, over Kubernetes-shaped dicts.
 
-Semantics follow `k/k pkg/controller/deployment/util/deployment_util.go`, `sync.go`, `rolling.go`,
-`progress.go`, `recreate.go` and `pkg/controller/controller_utils.go` at master; the code is our own.
-Nothing here does I/O: functions either answer a question about the objects, return a *plan*
-(desired replica counts by ReplicaSet name) for the caller to write through the API, or mutate the dict
-they are explicitly handed (the `set_*` helpers, as their Go counterparts mutate their pointer argument).
+Semantics follow `k/k pkg/controller/deployment/util/deployment_util.go` and the parts of
+`pkg/controller/controller_utils.go` it uses (ComputeHash, the ReplicaSet sort orders) at master; the code is
+our own. What is specific to one step of a sync lives beside it, as upstream: `sync.py`, `rolling.py`,
+`recreate.py`, `progress.py`. Nothing here does I/O: functions answer a question about the objects or mutate
+the dict they are explicitly handed (the `set_*` helpers, as their Go counterparts mutate their pointer
+argument). The underscore accessors are shared by the package's modules, not meant for callers outside it.
 
 Reading conventions (the engine stores objects as the API returns them, so zero-valued status fields and
 unset optional fields are simply absent):
@@ -23,11 +24,15 @@ import re
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cmp_to_key, lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine.timeutil import format_time, parse_time
 
 Obj = dict[str, Any]
+
+# The store's keys for the two kinds this controller reads and writes.
+DEPLOYMENTS = "deployments.apps"
+RS = "replicasets.apps"
 
 # --- annotations, labels, reasons (deployment_util.go, apps/v1 types.go) ---------------------------------
 
@@ -51,10 +56,6 @@ DEPLOYMENT_AVAILABLE = "Available"
 DEPLOYMENT_PROGRESSING = "Progressing"
 DEPLOYMENT_REPLICA_FAILURE = "ReplicaFailure"
 REPLICA_SET_REPLICA_FAILURE = "ReplicaFailure"
-
-ROLLBACK_REVISION_NOT_FOUND = "DeploymentRollbackRevisionNotFound"
-ROLLBACK_TEMPLATE_UNCHANGED = "DeploymentRollbackTemplateUnchanged"
-ROLLBACK_DONE = "DeploymentRollback"
 
 REPLICA_SET_UPDATED_REASON = "ReplicaSetUpdated"
 FAILED_RS_CREATE_REASON = "ReplicaSetCreateError"
@@ -92,14 +93,6 @@ ANNOTATIONS_TO_SKIP = frozenset(
         DEPRECATED_ROLLBACK_TO_ANNOTATION,
     }
 )
-
-
-class ScaleStep(NamedTuple):
-    """One scaleReplicaSet call the controller would make, in order (one event per step)."""
-
-    name: str
-    from_replicas: int
-    to_replicas: int
 
 
 # --- small accessors -----------------------------------------------------------------------------------
@@ -260,13 +253,6 @@ def max_unavailable(d: Mapping[str, Any]) -> int:
     return min(unavailable, replicas)
 
 
-def min_available(d: Mapping[str, Any]) -> int:
-    """MinAvailable: replicas - maxUnavailable for RollingUpdate, else 0."""
-    if not is_rolling_update(d):
-        return 0
-    return spec_replicas(d) - max_unavailable(d)
-
-
 # --- pod-template hash and template equality -----------------------------------------------------------
 
 
@@ -370,17 +356,6 @@ def max_revision(rss: Iterable[Mapping[str, Any] | None]) -> int:
     return max([0, *_parsable_revisions(rss)])
 
 
-def last_revision(rss: Iterable[Mapping[str, Any] | None]) -> int:
-    """LastRevision: the second-highest revision (duplicates of the max count), 0 if none."""
-    highest, second = 0, 0
-    for value in _parsable_revisions(rss):
-        if value >= highest:
-            second, highest = highest, value
-        elif value > second:
-            second = value
-    return second
-
-
 def skip_copy_annotation(key: str) -> bool:
     return key in ANNOTATIONS_TO_SKIP
 
@@ -399,15 +374,6 @@ def copy_deployment_annotations_to_rs(d: Mapping[str, Any], rs: Obj) -> bool:
 
 def get_skipped_annotations(annotations: Mapping[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (annotations or {}).items() if skip_copy_annotation(k)}
-
-
-def set_deployment_annotations_to(d: Obj, rollback_to_rs: Mapping[str, Any]) -> None:
-    """SetDeploymentAnnotationsTo: keep d's controller-owned annotations, take the rest from the RS."""
-    annotations = get_skipped_annotations(_annotations(d))
-    for key, value in _annotations(rollback_to_rs).items():
-        if not skip_copy_annotation(key):
-            annotations[key] = value
-    d.setdefault("metadata", {})["annotations"] = annotations
 
 
 def set_deployment_revision(d: Obj, rev: str) -> bool:
@@ -624,11 +590,6 @@ def is_controlled_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
     return False
 
 
-def owned_replica_sets(d: Mapping[str, Any], rss: Iterable[Obj]) -> list[Obj]:
-    """The subset of ``rss`` whose controller is ``d`` (ListReplicaSets' ControllerRef filter)."""
-    return [rs for rs in rss if is_controlled_by(rs, d)]
-
-
 def find_new_replica_set(d: Mapping[str, Any], rss: Iterable[Obj]) -> Obj | None:
     """FindNewReplicaSet: the oldest RS whose template equals d's ignoring pod-template-hash.
 
@@ -687,16 +648,6 @@ def is_saturated(d: Mapping[str, Any], rs: Mapping[str, Any] | None) -> bool:
         and desired == replicas
         and _status_int(rs, "availableReplicas") == replicas
     )
-
-
-def is_scaling_event(d: Mapping[str, Any], new_rs: Obj | None, old_rss: Sequence[Obj]) -> bool:
-    """isScalingEvent: some active RS was sized for a different spec.replicas than d's current one."""
-    replicas = spec_replicas(d)
-    for rs in filter_active_replica_sets([*old_rss, new_rs]):
-        desired = get_desired_replicas_annotation(rs)
-        if desired is not None and desired != replicas:
-            return True
-    return False
 
 
 # --- sizing --------------------------------------------------------------------------------------------
@@ -760,265 +711,7 @@ def get_proportion(rs: Mapping[str, Any] | None, d: Mapping[str, Any], to_add: i
     return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
 
-get_replica_set_proportion = get_proportion
-
-
-# --- planners ------------------------------------------------------------------------------------------
-
-
-def plan_proportional_scale(
-    d: Mapping[str, Any], new_rs: Obj | None, old_rss: Sequence[Obj]
-) -> dict[str, int]:
-    """sync.go scale(): new sizes by RS name for a scaling event or a paused Deployment.
-
-    * At most one active RS: it (or the newest RS) goes to spec.replicas -> ``{name: replicas}``, or ``{}``
-      when it already has that size.
-    * New RS saturated: every active old RS -> 0.
-    * Otherwise (RollingUpdate only): every active RS, with proportionally distributed sizes and the
-      rounding leftover given to the first in scaling order. Upstream calls scaleReplicaSet for each of
-      them even if the size is unchanged (refreshing the desired/max-replicas annotations), so entries
-      equal to the current size are included on purpose; see `scale_replica_set_update`.
-    Recreate with several active RSs: ``{}``.
-    """
-    replicas = spec_replicas(d)
-    single = find_active_or_latest(new_rs, old_rss)
-    if single is not None:
-        return {} if spec_replicas(single) == replicas else {_name(single): replicas}
-    if is_saturated(d, new_rs):
-        return {_name(rs): 0 for rs in filter_active_replica_sets(old_rss)}
-    if not is_rolling_update(d):
-        return {}
-
-    active = filter_active_replica_sets([*old_rss, new_rs])
-    allowed_size = replicas + max_surge(d) if replicas > 0 else 0
-    to_add = allowed_size - get_replica_count_for_replica_sets(active)
-    if to_add > 0:
-        active = sort_replica_sets_by_size_newer(active)
-    elif to_add < 0:
-        active = sort_replica_sets_by_size_older(active)
-
-    sizes: dict[str, int] = {}
-    added = 0
-    for rs in active:
-        if to_add != 0:
-            proportion = get_proportion(rs, d, to_add, added)
-            sizes[_name(rs)] = spec_replicas(rs) + proportion
-            added += proportion
-        else:
-            sizes[_name(rs)] = spec_replicas(rs)
-    if active and to_add != 0:
-        first = _name(active[0])
-        sizes[first] = max(0, sizes[first] + to_add - added)
-    return sizes
-
-
-def plan_reconcile_new_replica_set(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], new_rs: Obj
-) -> int | None:
-    """rolling.go reconcileNewReplicaSet (step A): the new RS's next size, or None if no scale is due."""
-    replicas = spec_replicas(d)
-    current = spec_replicas(new_rs)
-    if current == replicas:
-        return None
-    if current > replicas:
-        return replicas
-    target = new_rs_new_replicas(d, all_rss, new_rs)
-    return None if target == current else target
-
-
-def _cleanup_unhealthy_steps(
-    old_rss: Sequence[Obj], max_cleanup: int
-) -> tuple[list[ScaleStep], list[Obj], int]:
-    steps: list[ScaleStep] = []
-    updated: list[Obj] = []
-    total = 0
-    for rs in sort_replica_sets_by_creation_timestamp(old_rss):
-        size = spec_replicas(rs)
-        available = _status_int(rs, "availableReplicas")
-        # Unready pods go first in the ReplicaSet's deletion order, so shrinking by (spec - available)
-        # removes only unhealthy pods and cannot reduce availability.
-        if total >= max_cleanup or size == 0 or size == available:
-            updated.append(rs)
-            continue
-        count = min(max_cleanup - total, size - available)
-        new_size = size - count
-        if new_size > size:
-            raise ValueError(
-                f"when cleaning up unhealthy replicas, got invalid request to scale down "
-                f"{_meta(rs).get('namespace', '')}/{_name(rs)} {size} -> {new_size}"
-            )
-        steps.append(ScaleStep(_name(rs), size, new_size))
-        updated.append(_with_replicas(rs, new_size))
-        total += count
-    return steps, updated, total
-
-
-def _with_replicas(rs: Obj, replicas: int) -> Obj:
-    # What the API would hand back after the scale: same status, new spec.replicas.
-    return {**rs, "spec": {**_spec(rs), "replicas": replicas}}
-
-
-def plan_cleanup_unhealthy_replicas(
-    old_rss: Sequence[Obj], d: Mapping[str, Any], max_cleanup: int
-) -> tuple[dict[str, int], int]:
-    """cleanupUnhealthyReplicas (step B1): scale old RSs (oldest first) down by their unavailable
-    replicas, at most ``max_cleanup`` in total. Returns ({name: new size}, replicas removed)."""
-    del d  # upstream takes it only for events and logging
-    steps, _, total = _cleanup_unhealthy_steps(old_rss, max_cleanup)
-    return {step.name: step.to_replicas for step in steps}, total
-
-
-def _scale_down_old_steps(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], old_rss: Sequence[Obj]
-) -> list[ScaleStep]:
-    min_avail = spec_replicas(d) - max_unavailable(d)
-    available = get_available_replica_count_for_replica_sets(all_rss)
-    if available <= min_avail:
-        return []
-    steps: list[ScaleStep] = []
-    goal = available - min_avail
-    done = 0
-    for rs in sort_replica_sets_by_creation_timestamp(old_rss):
-        if done >= goal:
-            break
-        size = spec_replicas(rs)
-        if size == 0:
-            continue
-        count = min(size, goal - done)
-        steps.append(ScaleStep(_name(rs), size, size - count))
-        done += count
-    return steps
-
-
-def plan_scale_down_old_for_rolling_update(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], old_rss: Sequence[Obj]
-) -> dict[str, int]:
-    """scaleDownOldReplicaSetsForRollingUpdate (step B2): remove (Σavailable over ``all_rss`` - minAvailable)
-    replicas from old RSs, oldest first. Returns {name: new size}."""
-    return {step.name: step.to_replicas for step in _scale_down_old_steps(d, all_rss, old_rss)}
-
-
-def plan_reconcile_old_replica_sets_steps(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], old_rss: Sequence[Obj], new_rs: Obj | None
-) -> list[ScaleStep]:
-    """reconcileOldReplicaSets as the ordered list of scale calls (B1 then B2; an RS may appear twice,
-    which upstream reports as two ScalingReplicaSet events)."""
-    active_old = filter_active_replica_sets(old_rss)
-    if get_replica_count_for_replica_sets(active_old) == 0:
-        return []
-    all_pods = get_replica_count_for_replica_sets(all_rss)
-    min_avail = spec_replicas(d) - max_unavailable(d)
-    # Unavailable new pods already use up the unavailability budget: without this, a crash-looping new
-    # RS would let every sync take more old pods away (see the worked example in rolling.go).
-    new_unavailable = (
-        0 if new_rs is None else spec_replicas(new_rs) - _status_int(new_rs, "availableReplicas")
-    )
-    max_scaled_down = all_pods - min_avail - new_unavailable
-    if max_scaled_down <= 0:
-        return []
-    steps, updated_old, _ = _cleanup_unhealthy_steps(active_old, max_scaled_down)
-    # Upstream recomputes availability over the (updated) active old RSs plus the new RS only.
-    scope = [*updated_old, new_rs] if new_rs is not None else updated_old
-    steps += _scale_down_old_steps(d, scope, updated_old)
-    return steps
-
-
-def plan_reconcile_old_replica_sets(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], old_rss: Sequence[Obj], new_rs: Obj | None
-) -> dict[str, int]:
-    """rolling.go reconcileOldReplicaSets (step B): final {name: new size} for the old RSs to shrink.
-
-    ``all_rss`` is every RS (old and new); ``old_rss`` the old ones (inactive ones are ignored).
-    Empty when nothing may be scaled down yet.
-    """
-    return {
-        step.name: step.to_replicas
-        for step in plan_reconcile_old_replica_sets_steps(d, all_rss, old_rss, new_rs)
-    }
-
-
-def plan_scale_down_old_for_recreate(old_rss: Sequence[Obj]) -> dict[str, int]:
-    """recreate.go scaleDownOldReplicaSetsForRecreate: every active old RS to 0."""
-    return {_name(rs): 0 for rs in filter_active_replica_sets(old_rss)}
-
-
-def old_pods_running(
-    new_rs: Mapping[str, Any] | None, old_rss: Sequence[Obj], pods_by_rs_uid: Mapping[str, Sequence[Obj]]
-) -> bool:
-    """recreate.go oldPodsRunning: Recreate must wait until no old pod can still be running.
-
-    True if any old RS reports status.replicas > 0, or any pod owned by an RS other than ``new_rs`` is
-    not Succeeded/Failed (Unknown counts as running: the node may just be unreachable).
-    """
-    if get_actual_replica_count_for_replica_sets(old_rss) > 0:
-        return True
-    new_uid = _meta(new_rs).get("uid") if new_rs is not None else None
-    for rs_uid, pods in pods_by_rs_uid.items():
-        if new_uid is not None and rs_uid == new_uid:
-            continue
-        for pod in pods:
-            if (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
-                return True
-    return False
-
-
-def plan_cleanup_deployment(d: Mapping[str, Any], old_rss: Sequence[Obj]) -> list[Obj]:
-    """cleanupDeployment: old RSs to delete, lowest revision first, keeping revisionHistoryLimit of them.
-
-    Only fully scaled-down RSs (spec and status replicas 0, status observed) that are not already being
-    deleted are removed, so the result may be shorter than the excess.
-    """
-    if not has_revision_history_limit(d):
-        return []
-    alive = [rs for rs in old_rss if rs is not None and not _meta(rs).get("deletionTimestamp")]
-    limit = _spec(d).get("revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
-    diff = len(alive) - int(limit)
-    if diff <= 0:
-        return []
-    doomed: list[Obj] = []
-    for rs in sort_replica_sets_by_revision(alive)[:diff]:
-        if (
-            _status_int(rs, "replicas") != 0
-            or spec_replicas(rs) != 0
-            or _int(_meta(rs).get("generation")) > _status_int(rs, "observedGeneration")
-        ):
-            continue
-        doomed.append(rs)
-    return doomed
-
-
-def has_revision_history_limit(d: Mapping[str, Any]) -> bool:
-    """HasRevisionHistoryLimit: False for an explicit None or MaxInt32 (keep everything)."""
-    limit = _spec(d).get("revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
-    return limit is not None and int(limit) != MAX_INT32
-
-
-def scale_replica_set_update(
-    rs: Mapping[str, Any], new_scale: int, d: Mapping[str, Any]
-) -> tuple[Obj | None, bool]:
-    """scaleReplicaSet: (updated deep copy to write, size changed), or (None, False) if nothing to write.
-
-    The copy carries the new spec.replicas and refreshed desired/max-replicas annotations; write it even
-    when only the annotations changed. Emit `scaling_event_message` only when the size changed.
-    """
-    replicas = spec_replicas(d)
-    max_replicas = replicas + max_surge(d)
-    size_changed = spec_replicas(rs) != new_scale
-    if not size_changed and not replicas_annotations_need_update(rs, replicas, max_replicas):
-        return None, False
-    updated = copy.deepcopy(dict(rs))
-    updated.setdefault("spec", {})["replicas"] = new_scale
-    set_replicas_annotations(updated, replicas, max_replicas)
-    return updated, size_changed
-
-
-def scaling_event_message(rs_name: str, old_scale: int, new_scale: int) -> str:
-    """The Normal `ScalingReplicaSet` event text (k/k PR #125118 wording), also used for a new RS (0 -> N)."""
-    direction = "up" if old_scale < new_scale else "down"
-    return f"Scaled {direction} replica set {rs_name} from {old_scale} to {new_scale}"
-
-
-# --- creating the new ReplicaSet -----------------------------------------------------------------------
+# --- owner references ----------------------------------------------------------------------------------
 
 
 def controller_ref(d: Mapping[str, Any]) -> Obj:
@@ -1032,45 +725,6 @@ def controller_ref(d: Mapping[str, Any]) -> Obj:
         "controller": True,
         "blockOwnerDeletion": True,
     }
-
-
-def build_new_replica_set(d: Mapping[str, Any], all_old_rss: Sequence[Obj]) -> Obj:
-    """The ReplicaSet getNewReplicaSet would create (server-set metadata such as uid is left out).
-
-    Name ``<deployment>-<hash>`` with the hash over d's template and status.collisionCount; the hash label
-    goes on the template, the RS labels and selector.matchLabels; replicas from `new_rs_new_replicas`;
-    annotations from `set_new_replica_set_annotations` with revision max(old)+1. On AlreadyExists the
-    caller must check ownership/template equality and otherwise bump status.collisionCount.
-    """
-    meta = _meta(d)
-    spec = _spec(d)
-    template = copy.deepcopy(spec.get("template") or {})
-    pod_template_hash = compute_hash(template, _status(d).get("collisionCount"))
-    template_meta = template.setdefault("metadata", {})
-    labels = {**(template_meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: pod_template_hash}
-    template_meta["labels"] = labels
-    selector = copy.deepcopy(spec.get("selector") or {})
-    selector["matchLabels"] = {
-        **(selector.get("matchLabels") or {}),
-        POD_TEMPLATE_HASH_LABEL: pod_template_hash,
-    }
-
-    rs_meta: Obj = {"name": f"{meta.get('name', '')}-{pod_template_hash}"}
-    if meta.get("namespace"):
-        rs_meta["namespace"] = meta["namespace"]
-    rs_meta["labels"] = dict(labels)
-    rs_meta["annotations"] = {}
-    rs_meta["ownerReferences"] = [controller_ref(d)]
-    rs_spec: Obj = {"replicas": 0}
-    if spec.get("minReadySeconds"):
-        rs_spec["minReadySeconds"] = spec["minReadySeconds"]
-    rs_spec["selector"] = selector
-    rs_spec["template"] = template
-    new_rs: Obj = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": rs_meta, "spec": rs_spec}
-
-    rs_spec["replicas"] = new_rs_new_replicas(d, [*all_old_rss, new_rs], new_rs)
-    set_new_replica_set_annotations(d, new_rs, str(max_revision(all_old_rss) + 1), False)
-    return new_rs
 
 
 # --- conditions ----------------------------------------------------------------------------------------
@@ -1141,53 +795,7 @@ def replica_set_to_deployment_condition(cond: Mapping[str, Any]) -> Obj:
     return converted
 
 
-# --- status and progress -------------------------------------------------------------------------------
-
-
-def calculate_status(
-    d: Mapping[str, Any], all_rss: Sequence[Obj | None], new_rs: Obj | None, now: float
-) -> Obj:
-    """sync.go calculateStatus: the status the Deployment should have given its RSs.
-
-    Zero counts are left out, as the API's JSON omits them. Existing conditions are copied, then the
-    Available condition is set (True MinimumReplicasAvailable when available >= replicas - maxUnavailable,
-    else False MinimumReplicasUnavailable). collisionCount is carried over. terminatingReplicas is included
-    only when every synced RS reports it.
-    """
-    rss = [rs for rs in all_rss if rs is not None]
-    available = get_available_replica_count_for_replica_sets(rss)
-    unavailable = max(0, get_replica_count_for_replica_sets(rss) - available)
-    counts = (
-        ("observedGeneration", _int(_meta(d).get("generation"))),
-        ("replicas", get_actual_replica_count_for_replica_sets(rss)),
-        ("updatedReplicas", get_actual_replica_count_for_replica_sets([new_rs])),
-        ("readyReplicas", get_ready_replica_count_for_replica_sets(rss)),
-        ("availableReplicas", available),
-        ("unavailableReplicas", unavailable),
-    )
-    status: Obj = {key: value for key, value in counts if value}
-    terminating = get_terminating_replica_count_for_replica_sets(rss)
-    if terminating is not None:
-        status["terminatingReplicas"] = terminating
-
-    holder: Obj = {}
-    conditions = [dict(c) for c in _status(d).get("conditions") or ()]
-    if conditions:
-        holder["conditions"] = conditions
-    if available >= spec_replicas(d) - max_unavailable(d):
-        condition = new_deployment_condition(
-            DEPLOYMENT_AVAILABLE, "True", MINIMUM_REPLICAS_AVAILABLE, MINIMUM_AVAILABLE_MESSAGE, now
-        )
-    else:
-        condition = new_deployment_condition(
-            DEPLOYMENT_AVAILABLE, "False", MINIMUM_REPLICAS_UNAVAILABLE, MINIMUM_UNAVAILABLE_MESSAGE, now
-        )
-    set_condition(holder, condition)
-    status["conditions"] = holder["conditions"]
-    collision_count = _status(d).get("collisionCount")
-    if collision_count is not None:
-        status["collisionCount"] = collision_count
-    return status
+# --- progress predicates and limits --------------------------------------------------------------------
 
 
 def has_progress_deadline(d: Mapping[str, Any]) -> bool:
@@ -1243,154 +851,13 @@ def deployment_timed_out(d: Mapping[str, Any], new_status: Mapping[str, Any], no
     return _time_or_minus_inf(condition.get("lastUpdateTime")) + _progress_deadline(d) < now
 
 
-def _replica_failures(all_rss: Sequence[Obj | None], new_rs: Obj | None) -> list[Obj]:
-    # The new RS's failures win over old ones: they describe the rollout in progress.
-    def failures(rs: Obj) -> list[Obj]:
-        return [
-            replica_set_to_deployment_condition(c)
-            for c in _status(rs).get("conditions") or ()
-            if c.get("type") == REPLICA_SET_REPLICA_FAILURE
-        ]
-
-    if new_rs is not None and (found := failures(new_rs)):
-        return found
-    return [c for rs in all_rss if rs is not None for c in failures(rs)]
+def has_revision_history_limit(d: Mapping[str, Any]) -> bool:
+    """HasRevisionHistoryLimit: False for an explicit None or MaxInt32 (keep everything)."""
+    limit = _spec(d).get("revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    return limit is not None and int(limit) != MAX_INT32
 
 
-def sync_rollout_status_conditions(
-    d: Mapping[str, Any],
-    all_rss: Sequence[Obj | None],
-    new_rs: Obj | None,
-    new_status: Mapping[str, Any],
-    now: float,
-) -> Obj:
-    """progress.go syncRolloutStatus minus the write: the status to store, given `calculate_status`'s.
-
-    Without a deadline the Progressing condition is dropped. Otherwise, unless the rollout had already
-    completed (replicas == updated and the current reason is NewReplicaSetAvailable), the first match of
-    complete / progressing / timed out sets Progressing (True NewReplicaSetAvailable
-    ``ReplicaSet "x" has successfully progressed.``, True ReplicaSetUpdated ``ReplicaSet "x" is
-    progressing.`` refreshing lastUpdateTime but keeping lastTransitionTime if it was True, False
-    ProgressDeadlineExceeded ``ReplicaSet "x" has timed out progressing.``; ``Deployment "d" ...``
-    when there is no new RS). Finally a ReplicaFailure condition is copied from the RSs or removed.
-    If the result equals d's status, skip the write and use `requeue_after_for_deadline`.
-    """
-    status: Obj = dict(new_status)
-    if "conditions" in status:
-        status["conditions"] = list(status["conditions"])
-    with_deadline = has_progress_deadline(d)
-    if not with_deadline:
-        remove_condition(status, DEPLOYMENT_PROGRESSING)
-
-    current = get_condition(_status(d), DEPLOYMENT_PROGRESSING)
-    is_complete = (
-        _int(status.get("replicas")) == _int(status.get("updatedReplicas"))
-        and current is not None
-        and current.get("reason") == NEW_RS_AVAILABLE_REASON
-    )
-    if with_deadline and not is_complete:
-        subject = (
-            f"ReplicaSet {_go_quote(_name(new_rs))}"
-            if new_rs is not None
-            else f"Deployment {_go_quote(_name(d))}"
-        )
-        if deployment_complete(d, status):
-            set_condition(
-                status,
-                new_deployment_condition(
-                    DEPLOYMENT_PROGRESSING,
-                    "True",
-                    NEW_RS_AVAILABLE_REASON,
-                    f"{subject} has successfully progressed.",
-                    now,
-                ),
-            )
-        elif deployment_progressing(d, status):
-            condition = new_deployment_condition(
-                DEPLOYMENT_PROGRESSING, "True", REPLICA_SET_UPDATED_REASON, f"{subject} is progressing.", now
-            )
-            # Same reason as before must still refresh lastUpdateTime (set_condition would ignore it),
-            # so replace the condition outright, keeping lastTransitionTime while it stays True.
-            if current is not None:
-                if current.get("status") == "True":
-                    if current.get("lastTransitionTime") is not None:
-                        condition["lastTransitionTime"] = current["lastTransitionTime"]
-                    else:
-                        condition.pop("lastTransitionTime", None)
-                remove_condition(status, DEPLOYMENT_PROGRESSING)
-            set_condition(status, condition)
-        elif deployment_timed_out(d, status, now):
-            set_condition(
-                status,
-                new_deployment_condition(
-                    DEPLOYMENT_PROGRESSING,
-                    "False",
-                    TIMED_OUT_REASON,
-                    f"{subject} has timed out progressing.",
-                    now,
-                ),
-            )
-
-    failures = _replica_failures(all_rss, new_rs)
-    if failures:
-        set_condition(status, failures[0])
-    else:
-        remove_condition(status, DEPLOYMENT_REPLICA_FAILURE)
-    return status
-
-
-def requeue_after_for_deadline(
-    d: Mapping[str, Any], new_status: Mapping[str, Any], now: float
-) -> float | None:
-    """requeueStuckDeployment: seconds until the progress deadline must be checked, 0.0 for "now"
-    (upstream: rate-limited requeue), None when no check is needed (no deadline, no Progressing
-    condition, complete, or already timed out). Upstream enqueues after ``value + 1`` seconds so the
-    strict ``lastUpdateTime + deadline < now`` test passes on the next sync; do the same.
-    """
-    current = get_condition(_status(d), DEPLOYMENT_PROGRESSING)
-    if not has_progress_deadline(d) or current is None:
-        return None
-    if deployment_complete(d, new_status) or current.get("reason") == TIMED_OUT_REASON:
-        return None
-    after = _time_or_minus_inf(current.get("lastUpdateTime")) + _progress_deadline(d) - now
-    if after < 1.0:
-        return 0.0
-    return after
-
-
-def apply_paused_condition(d: Obj, now: float) -> bool:
-    """checkPausedConditions (mutates d's status): Progressing=Unknown DeploymentPaused/"Deployment is
-    paused" when paused, DeploymentResumed/"Deployment is resumed" when unpaused after that, so time spent
-    paused never counts against the deadline. A ProgressDeadlineExceeded condition is never overwritten.
-    Returns True if the status needs writing."""
-    if not has_progress_deadline(d):
-        return False
-    status = d.setdefault("status", {})
-    current = get_condition(status, DEPLOYMENT_PROGRESSING)
-    if current is not None and current.get("reason") == TIMED_OUT_REASON:
-        return False
-    paused_exists = current is not None and current.get("reason") == PAUSED_DEPLOY_REASON
-    paused = bool(_spec(d).get("paused"))
-    if paused and not paused_exists:
-        set_condition(
-            status,
-            new_deployment_condition(
-                DEPLOYMENT_PROGRESSING, "Unknown", PAUSED_DEPLOY_REASON, PAUSED_MESSAGE, now
-            ),
-        )
-        return True
-    if not paused and paused_exists:
-        set_condition(
-            status,
-            new_deployment_condition(
-                DEPLOYMENT_PROGRESSING, "Unknown", RESUMED_DEPLOY_REASON, RESUMED_MESSAGE, now
-            ),
-        )
-        return True
-    return False
-
-
-# --- rollback ------------------------------------------------------------------------------------------
+# --- rollback: the target and what the Deployment becomes (kubectl rollout undo) -----------------------
 
 
 def find_rollback_target(rss: Iterable[Obj | None], to_revision: int) -> Obj | None:
@@ -1438,8 +905,3 @@ def rollback_annotations(d: Mapping[str, Any], rs: Mapping[str, Any]) -> dict[st
     annotations = get_skipped_annotations(_annotations(d))
     annotations.update({k: v for k, v in _annotations(rs).items() if not skip_copy_annotation(k)})
     return annotations
-
-
-def set_from_replica_set_template(d: Obj, template: Mapping[str, Any]) -> None:
-    """SetFromReplicaSetTemplate (mutates d): adopt the RS template minus the pod-template-hash label."""
-    d.setdefault("spec", {})["template"] = rollback_template({"spec": {"template": template}})
