@@ -20,6 +20,7 @@ from . import errors
 from .api import Api
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.kubernetes_service import ensure_kubernetes_service
+from .controllers.pod_gc import DEFAULT_TERMINATED_POD_THRESHOLD, PodGCController
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
 from .drain import DrainOptions
 from .drain import drain as drain_node
@@ -61,6 +62,7 @@ class Cluster:
         seed: int | None = 0,
         start_time: float | None = None,
         event_limit: int = 100_000,
+        terminated_pod_gc_threshold: int = DEFAULT_TERMINATED_POD_THRESHOLD,
     ) -> None:
         if isinstance(clock, Clock):
             self.clock = clock
@@ -84,6 +86,8 @@ class Cluster:
         self._initial_nodes = nodes
         self._started = False
         self.components = build_components(self.ctx, self.manager)
+        # kube-controller-manager's --terminated-pod-gc-threshold (0 or less: terminated pods are never collected).
+        self.components.get(PodGCController).terminated_pod_threshold = terminated_pod_gc_threshold
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 

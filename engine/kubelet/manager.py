@@ -11,20 +11,23 @@ from ..store import WatchEvent
 from .kubelet import Kubelet
 
 Obj = dict[str, Any]
+NODE_KEY_PREFIX = "node:"  # pod keys are "namespace/name"; node names hold no ":"
 
 
 class KubeletManager(Controller):
     name = "kubelet"
-    resources = ("pods",)
+    resources = ("pods", "nodes")
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.kubelets: dict[str, Kubelet] = {}
+        self._machines = 0  # every machine gets its own host IP and pod CIDR, even after others were removed
 
     def add_node(self, name: str, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> Kubelet:
         if name in self.kubelets:
             raise ValueError(f'node "{name}" already exists')
-        kubelet = Kubelet(self, name, len(self.kubelets) + 1)
+        self._machines += 1
+        kubelet = Kubelet(self, name, self._machines)
         self.kubelets[name] = kubelet
         kubelet.register(cpu, memory, pods, labels)
         return kubelet
@@ -38,6 +41,9 @@ class KubeletManager(Controller):
 
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
         obj = event.object
+        if event.resource == "nodes":
+            # `kubectl delete node`: the machine is taken away with its kubelet.
+            return (NODE_KEY_PREFIX + obj["metadata"]["name"],) if event.type == "DELETED" else ()
         node = obj["spec"].get("nodeName") or (event.old or {}).get("spec", {}).get("nodeName")
         if not node:
             return ()
@@ -56,6 +62,9 @@ class KubeletManager(Controller):
         return self.store.get("pods", namespace, name)
 
     def reconcile(self, key: str) -> float | None:
+        if key.startswith(NODE_KEY_PREFIX):
+            self._node_deleted(key.removeprefix(NODE_KEY_PREFIX))
+            return None
         namespace, name = podutil.split_key(key)
         pod = self.store.get("pods", namespace, name)
         if pod is not None:
@@ -68,6 +77,15 @@ class KubeletManager(Controller):
                 kubelet.logs.forget(kubelet.pods[key].uid)
                 kubelet.sync(None, key)
         return None
+
+    def _node_deleted(self, name: str) -> None:
+        """The Node object is gone: its kubelet stops for good (no heartbeats, no status, no Lease recreated).
+        Its pods stay bound to the missing node until PodGC deletes them; a node of that name may be added again."""
+        kubelet = self.kubelets.get(name)
+        if kubelet is None or self.store.get("nodes", "", name) is not None:
+            return
+        kubelet.stop()
+        del self.kubelets[name]
 
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[tuple[float, str]] | None:
         kubelet = self.kubelets.get(pod["spec"].get("nodeName") or "")
