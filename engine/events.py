@@ -1,14 +1,24 @@
-"""Event recording as client-go's EventRecorder does it: aggregation of repeats, bounded memory.
+"""Event recording as client-go's EventRecorder does it (`tools/record/event.go`, `events_cache.go`
+EventCorrelator.EventCorrelate), with bounded memory:
 
-A repeat of the same (source, object, type, reason, message) bumps `count` and `lastTimestamp` on the existing
-Event instead of creating a new one (events_cache.go EventLogger). Events are bounded: past `limit`, the oldest
-is deleted first.
+1. EventAggregator: per (source, object, type, reason) the distinct messages of the last 10 minutes are kept;
+   from the 10th distinct one on, events fold into one `(combined from similar events): <latest message>` Event
+   whose count grows.
+2. EventLogger: a repeat of the same (source, object incl. fieldPath, type, reason, message) bumps `count` and
+   `lastTimestamp` of the existing Event instead of creating one; the count is kept even for repeats the spam
+   filter then drops, so the next one written carries the full count (`x25 over 2m`).
+3. EventSourceObjectSpamFilter: per source and object (whatever the reason), a burst of 25 writes, then one per
+   5 minutes.
+
+Events are bounded: past `limit`, the oldest is deleted first.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .errors import ApiError
 from .timeutil import format_time
@@ -17,7 +27,7 @@ if TYPE_CHECKING:
     from .api import Api
 
 Obj = dict[str, Any]
-AggregateKey = tuple[str, str, str, str, str, str, str, str]
+EventKey = tuple[str, ...]
 
 # client-go tools/record/events_cache.go defaults.
 AGGREGATE_MAX_EVENTS = 10
@@ -55,17 +65,28 @@ def involved_object(obj: Obj, field_path: str | None = None) -> Obj:
     return ref
 
 
+@attrs.define
+class _Observed:
+    """An EventLogger cache entry: the Event that carries this key, and how often it happened."""
+
+    namespace: str
+    name: str
+    count: int
+    first: str  # firstTimestamp
+    uid: str = ""  # of the Event once written: another Event of that name (or none) is not this one
+
+
 class EventRecorder:
     def __init__(self, api: Api, limit: int = 100_000) -> None:
         self.api = api
         self.limit = limit
-        # Aggregation key -> (namespace, event name), oldest first: the order in which events are evicted.
-        self._index: OrderedDict[AggregateKey, tuple[str, str]] = OrderedDict()
+        # Event key -> its Event and count, oldest first: the order in which events are evicted.
+        self._index: OrderedDict[EventKey, _Observed] = OrderedDict()
         self._last_nanos = 0
-        # (source, object, type, reason) -> (distinct messages seen, last seen): for "combined" events.
-        self._similar: OrderedDict[tuple[str, ...], tuple[set[str], float]] = OrderedDict()
-        # event key -> (tokens, last refill): client-go's token-bucket spam filter.
-        self._spam: OrderedDict[tuple[str, ...], tuple[float, float]] = OrderedDict()
+        # Aggregate key -> (distinct messages, oldest first, last seen): the EventAggregator's records.
+        self._similar: OrderedDict[EventKey, tuple[dict[str, None], float]] = OrderedDict()
+        # Spam key (source and object) -> (tokens, last refill): client-go's token-bucket spam filter.
+        self._spam: OrderedDict[EventKey, tuple[float, float]] = OrderedDict()
 
     def _event_name(self, object_name: str, now: float) -> str:
         # `<object>.<hex unix nanoseconds>`; on a virtual clock many events share one instant, so the
@@ -86,66 +107,84 @@ class EventRecorder:
         ref = involved_object(obj, field_path)
         namespace = ref.get("namespace") or "default"
         now = self.api.clock.now()
-        similar = (component, host or "", ref["kind"], namespace, ref["name"], ref.get("uid", ""),
-                   event_type + "/" + reason)
-        message = self._aggregate(similar, message, now)
-        if not self._allowed_by_spam_filter((*similar, message), now):
-            return None
-        key: AggregateKey = (*similar, message)
         stamp = format_time(now)
-        existing = self._index.get(key)
-        if existing is not None:
-            live = self.api.store.get("events", *existing)
-            if live is not None:
-                updated = {**live, "count": live.get("count", 1) + 1, "lastTimestamp": stamp,
-                           "involvedObject": ref}
-                self._index.move_to_end(key)
-                return self.api.update(updated, trusted=True)
-            del self._index[key]
+        source_object = (component, host or "", ref["kind"], namespace, ref["name"], ref.get("uid", ""),
+                         ref["apiVersion"])
+        # EventAggregatorByReasonFunc (reportingController and reportingInstance are the source here).
+        similar = (*source_object, event_type, reason)
+        if self._aggregate(similar, message, now):
+            # The combined Event is keyed without the message, so every further similar event lands on it.
+            key: EventKey = ("combined", *similar)
+            message = COMBINED_PREFIX + message
+        else:
+            key = (*source_object, field_path or "", event_type, reason, message)  # getEventKey
+        observed = self._observe(key, namespace, ref["name"], now, stamp)
+        if not self._allowed_by_spam_filter(source_object, now):
+            return None
+        live = self.api.store.get("events", observed.namespace, observed.name)
+        if live is not None and live["metadata"].get("uid") == observed.uid:
+            updated = {**live, "count": observed.count, "lastTimestamp": stamp, "message": message,
+                       "involvedObject": ref}
+            return self.api.update(updated, trusted=True)
         source = {"component": component}
         if host:
             source["host"] = host
         event = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": self._event_name(ref["name"], now), "namespace": namespace},
+            "metadata": {"name": observed.name, "namespace": namespace},
             "involvedObject": ref,
             "reason": reason,
             "message": message,
             "source": source,
-            "firstTimestamp": stamp,
+            "firstTimestamp": observed.first,
             "lastTimestamp": stamp,
-            "count": 1,
+            "count": observed.count,
             "type": event_type,
             "eventTime": None,
             "reportingComponent": component,
             "reportingInstance": host or "",
         }
         created = self._insert(event, namespace, stamp)
-        if created is None:
-            return None
-        self._index[key] = (namespace, created["metadata"]["name"])
+        if created is not None:
+            observed.uid = created["metadata"]["uid"]
         self._evict()
         return created
 
-    def _aggregate(self, similar: tuple[str, ...], message: str, now: float) -> str:
-        """EventAggregator: past 10 distinct messages for one (source, object, type, reason) within 10 minutes,
-        further ones fold into a single `(combined from similar events): …` event."""
+    def _observe(self, key: EventKey, namespace: str, object_name: str, now: float, stamp: str) -> _Observed:
+        """EventLogger.eventObserve: count this occurrence on the key's Event (a new one for a new key)."""
+        observed = self._index.get(key)
+        if observed is None:
+            name = self._event_name(object_name, now)
+            while self.api.store.get("events", namespace, name) is not None:  # another recorder's, same instant
+                name = self._event_name(object_name, now)
+            observed = _Observed(namespace, name, 0, stamp)
+            self._index[key] = observed
+        else:
+            self._index.move_to_end(key)
+        observed.count += 1
+        return observed
+
+    def _aggregate(self, similar: EventKey, message: str, now: float) -> bool:
+        """EventAggregator.EventAggregate: True once this is the 10th (or later) distinct message of the same
+        source, object, type and reason within 10 minutes of the previous one; the set then drops one message
+        so it never holds more than 10."""
         record = self._similar.get(similar)
         if record is None or now - record[1] > AGGREGATE_WINDOW_SECONDS:
-            record = (set(), now)
+            record = ({}, now)
         messages = record[0]
-        messages.add(message)
+        messages[message] = None
         self._similar[similar] = (messages, now)
         self._similar.move_to_end(similar)
         if len(self._similar) > self.limit:
             self._similar.popitem(last=False)  # O(1); popping a plain dict's first key degrades to O(n)
-        if len(messages) <= AGGREGATE_MAX_EVENTS:
-            return message
-        return COMBINED_PREFIX + message
+        if len(messages) < AGGREGATE_MAX_EVENTS:
+            return False
+        del messages[next(iter(messages))]  # PopAny: here the oldest, so runs are reproducible
+        return True
 
-    def _allowed_by_spam_filter(self, key: tuple[str, ...], now: float) -> bool:
-        """EventSourceObjectSpamFilter: a burst of 25, then one event per 5 minutes for the same event."""
+    def _allowed_by_spam_filter(self, key: EventKey, now: float) -> bool:
+        """EventSourceObjectSpamFilter: a burst of 25, then one event per 5 minutes, per source and object."""
         tokens, last = self._spam.get(key, (float(SPAM_BURST), now))
         tokens = min(float(SPAM_BURST), tokens + (now - last) * SPAM_REFILL_PER_SECOND)
         allowed = tokens >= 1.0
@@ -170,11 +209,11 @@ class EventRecorder:
 
     def _evict(self) -> None:
         while len(self._index) > self.limit:
-            _, (namespace, name) = self._index.popitem(last=False)
-            event = self.api.store.get("events", namespace, name)
+            _, observed = self._index.popitem(last=False)
+            event = self.api.store.get("events", observed.namespace, observed.name)
             if event is not None:
                 self.api.store.remove("events", event)
 
     def forget_namespace(self, namespace: str) -> None:
-        for key in [k for k, (ns, _) in self._index.items() if ns == namespace]:
+        for key in [k for k, observed in self._index.items() if observed.namespace == namespace]:
             del self._index[key]

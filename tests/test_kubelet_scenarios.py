@@ -536,7 +536,9 @@ async def test_repeated_liveness_kills_end_in_crash_loop() -> None:
         assert [t for t, v in rec.changes if v] == pytest.approx(
             [START + 21, START + 42, START + 63, START + 84, START + 145])
         assert (pytest.approx(START + 106), "CrashLoopBackOff") in statuses
-        assert one_event(c, "p", "Killing")["count"] == 5
+        # Five kills, but the spam filter (25 writes per source and object, then one per 5 minutes) has held the
+        # last two writes back by now: the stored count is 3, as a real API server would show.
+        assert one_event(c, "p", "Killing")["count"] == 3
 
 
 async def test_startup_probe_gates_liveness_and_readiness() -> None:
