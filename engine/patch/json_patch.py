@@ -221,51 +221,52 @@ def _op_replace(doc: Any, op: dict[str, Any]) -> Any:
     return doc
 
 
-def _op_move(doc: Any, op: dict[str, Any]) -> Any:
+def _source(doc: Any, op: dict[str, Any], verb: str) -> tuple[Any, str, str]:
+    """The container and key that `from` names, for move and copy."""
     source = _path(op, "from")
     if source is None:
-        raise _OpFailed(f"move operation failed to decode from: {_missing_field('from')}: {_MISSING}")
+        raise _OpFailed(f"{verb} operation failed to decode from: {_missing_field('from')}: {_MISSING}")
     found = _find_parent(doc, source)
     if found is None:
-        raise _OpFailed(f"move operation does not apply: doc is missing from path: {source}: {_MISSING}")
-    container, key = found
+        raise _OpFailed(f"{verb} operation does not apply: doc is missing from path: {source}: {_MISSING}")
+    return found[0], found[1], source
+
+
+def _destination(doc: Any, op: dict[str, Any], verb: str, undecodable: str) -> tuple[Any, str, str]:
+    """The container and key that `path` names, for move and copy."""
+    path = _path(op)
+    if path is None:
+        raise _OpFailed(f"{verb} operation failed to decode path: {undecodable}")
+    found = _find_parent(doc, path)
+    if found is None:
+        raise _OpFailed(f"{verb} operation does not apply: doc is missing destination path: {path}: {_MISSING}")
+    return found[0], found[1], path
+
+
+def _op_move(doc: Any, op: dict[str, Any]) -> Any:
+    container, key, _ = _source(doc, op, "move")
     try:
         value = _get(container, key)
         _remove(container, key)
     except _OpFailed as failed:
         raise _OpFailed(f"error in move for path: '{key}': {failed}") from None
-    path = _path(op)
-    if path is None:
-        raise _OpFailed(f"move operation failed to decode path: {_missing_field('path')}: {_MISSING}")
-    target = _find_parent(doc, path)
-    if target is None:
-        raise _OpFailed(f"move operation does not apply: doc is missing destination path: {path}: {_MISSING}")
+    container, key, path = _destination(doc, op, "move", f"{_missing_field('path')}: {_MISSING}")
     try:
-        _add(*target, value)
+        _add(container, key, value)
     except _OpFailed as failed:
         raise _OpFailed(f"error in move for path: '{path}': {failed}") from None
     return doc
 
 
 def _op_copy(doc: Any, op: dict[str, Any]) -> Any:
-    source = _path(op, "from")
-    if source is None:
-        raise _OpFailed(f"copy operation failed to decode from: {_missing_field('from')}: {_MISSING}")
-    found = _find_parent(doc, source)
-    if found is None:
-        raise _OpFailed(f"copy operation does not apply: doc is missing from path: {source}: {_MISSING}")
+    container, key, source = _source(doc, op, "copy")
     try:
-        value = _get(*found)
+        value = _get(container, key)
     except _OpFailed as failed:
         raise _OpFailed(f"error in copy for from: '{source}': {failed}") from None
-    path = _path(op)
-    if path is None:
-        raise _OpFailed(f"copy operation failed to decode path: {_MISSING}")
-    target = _find_parent(doc, path)
-    if target is None:
-        raise _OpFailed(f"copy operation does not apply: doc is missing destination path: {path}: {_MISSING}")
+    container, key, _ = _destination(doc, op, "copy", _MISSING)
     try:
-        _add(*target, copy.deepcopy(value))
+        _add(container, key, copy.deepcopy(value))
     except _OpFailed as failed:
         raise _OpFailed(f"error while adding value during copy: {failed}") from None
     return doc

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import bad_request, go_json_type
 
-__all__ = ["merge_patch"]
+__all__ = ["merge_patch", "prune_nulls"]
 
 
 def merge_patch(obj: Any, patch: Any) -> Any:
@@ -28,7 +28,7 @@ def merge_patch(obj: Any, patch: Any) -> Any:
                           "type map[string]interface {}")
     patch = copy.deepcopy(patch)
     if not isinstance(obj, dict):
-        return _prune_nulls(patch)
+        return prune_nulls(patch)
     result = copy.deepcopy(obj)
     _merge_into(result, patch)
     return result
@@ -39,29 +39,29 @@ def _merge_into(doc: dict[str, Any], patch: dict[str, Any]) -> None:
         if value is None:
             doc.pop(key, None)
         elif doc.get(key) is None:
-            doc[key] = _prune_nulls(value)
+            doc[key] = prune_nulls(value)
         else:
             doc[key] = _merge_value(doc[key], value)
 
 
 def _merge_value(current: Any, patch: Any) -> Any:
     if not isinstance(current, dict):
-        return _prune_nulls(patch)
+        return prune_nulls(patch)
     if not isinstance(patch, dict):
         return patch
     _merge_into(current, patch)
     return current
 
 
-def _prune_nulls(value: Any) -> Any:
+def prune_nulls(value: Any) -> Any:
     """Drop null members of objects, at any depth (pruneNulls); null array elements stay."""
     if isinstance(value, dict):
         for key in [k for k, v in value.items() if v is None]:
             del value[key]
         for item in value.values():
-            _prune_nulls(item)
+            prune_nulls(item)
     elif isinstance(value, list):
         for item in value:
             if item is not None:
-                _prune_nulls(item)
+                prune_nulls(item)
     return value

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from ..errors import ApiError
 from .errors import bad_request, go_json_type, go_type, go_value, internal, patch_not_applied, unsupported_media_type
+from .merge_patch import prune_nulls
 from .meta import PatchMeta, PatchSchema, SchemaLookupError, patch_schema
 
 __all__ = ["DIRECTIVE", "MergeOptions", "SmpFailure", "apply_options", "merge_map", "remove_directives",
@@ -161,7 +162,7 @@ def _take_patch_value(original: dict[str, Any], key: str, value: Any, options: M
                       discard_nulls: bool = True) -> None:
     """The patch's value where the original had none (or one of another type): directives stripped."""
     if discard_nulls and options.ignore_unmatched_nulls:
-        _discard_nulls(value)
+        prune_nulls(value)  # discardNullValuesFromPatch: the same walk as the merge patch's
     value, keep = remove_directives(value)
     if keep:
         original[key] = value
@@ -204,17 +205,6 @@ def _strip_prefix(key: str, prefix: str, bad_format: str) -> str:
     if not sep or head != prefix:
         raise _bad(bad_format)
     return rest
-
-
-def _discard_nulls(value: Any) -> None:
-    if isinstance(value, dict):
-        for key in [k for k, v in value.items() if v is None]:
-            del value[key]
-        for item in value.values():
-            _discard_nulls(item)
-    elif isinstance(value, list):
-        for item in value:
-            _discard_nulls(item)
 
 
 def remove_directives(value: Any) -> tuple[Any, bool]:
@@ -301,7 +291,10 @@ def _merge_one_ordered_list(original: dict[str, Any], patch: dict[str, Any], lis
     elif current is None and patch_list is not None:
         merged = remove_directives(patch_list)[0]
     elif current is not None and patch_list is not None:
-        merged = _merge_slice_handler(current, patch_list, sub, strategy, merge_key, False, options)
+        if strategy == MERGE:
+            merged, current = _merge_slice(current, patch_list, sub, merge_key, options, False)
+        else:
+            merged = _merge_slice_handler(current, patch_list, sub, strategy, merge_key, False, options)
     else:
         return None
     if merge_key:
@@ -483,7 +476,7 @@ def _merge_slice_handler(original: list[Any], patch: Any, schema: PatchSchema, s
         raise _bad_arg_type("[]interface {}", patch)
     # A deletion list is applied the same way whatever the field's strategy.
     if strategy == MERGE or is_delete_list:
-        return _merge_slice(original, patch, schema, merge_key, options, is_delete_list)
+        return _merge_slice(original, patch, schema, merge_key, options, is_delete_list)[0]
     return patch
 
 
@@ -505,26 +498,75 @@ def _element_kind(*lists: list[Any]) -> str:
 
 
 def _merge_slice(original: list[Any], patch: list[Any], schema: PatchSchema, merge_key: str,
-                 options: MergeOptions, is_delete_list: bool) -> list[Any]:
-    """mergeSlice: merge lists of scalars as sets and lists of maps by merge key, then fix the order."""
+                 options: MergeOptions, is_delete_list: bool) -> tuple[list[Any], list[Any]]:
+    """mergeSlice: merge lists of scalars as sets and lists of maps by merge key, then fix the order.
+
+    Returns the merged list and what the caller's `original` reads afterwards: upstream deletes and appends in
+    the slice's shared backing array, and mergePatchIntoOriginal then orders by that changed list.
+    """
     if not original and not patch:
-        return original
+        return original, original
     kind = _element_kind(original, patch)
+    view = original
     if kind != "map":
         if options.merge_parallel_list and is_delete_list:
             doomed = {_hash_key(v) for v in patch}
-            return [v for v in original if _hash_key(v) not in doomed]
+            return [v for v in original if _hash_key(v) not in doomed], original
         merged = _dedupe(original + patch)
     else:
         if not merge_key:
             raise SmpFailure(f"cannot merge lists without merge key for {schema.name}")
-        original, patch = _apply_special_elements(original, patch, merge_key)
-        merged = _merge_by_key(original, patch, merge_key, schema, options)
+        shared = _SharedSlice(original)
+        patch = _apply_special_elements(shared, patch, merge_key)
+        original = shared.items()
+        merged = _merge_by_key(shared, patch, merge_key, schema, options)
+        view = shared.caller
     if merge_key:
         patch_items, server_only = _partition_maps(merged, patch, merge_key)
     else:
         patch_items, server_only = _partition_scalars(merged, patch)
-    return _normalize_order(patch_items, server_only, patch, original, merge_key, kind)
+    return _normalize_order(patch_items, server_only, patch, original, merge_key, kind), view
+
+
+class _SharedSlice:
+    """A Go slice that shares its backing array with the caller's copy of the live list.
+
+    `append(s[:i], s[i+1:]...)` shifts the array in place and a later append fills the freed slots, so the
+    caller's `window` (the first len(original) slots) changes too; `$patch: replace` swaps in a new array.
+    """
+
+    def __init__(self, original: list[Any]) -> None:
+        self.window = list(original)
+        self.caller = self.window  # what the caller's slice reads: the same array until a replace
+        self.extra: list[Any] = []  # appended past the window: invisible to the caller
+        self.length = len(original)
+
+    def items(self) -> list[Any]:
+        return (self.window + self.extra)[:self.length]
+
+    def delete(self, index: int) -> None:
+        items = self.items()
+        del items[index]
+        self.window[:len(items)] = items[:len(self.window)]
+        self.extra = items[len(self.window):]
+        self.length -= 1
+
+    def append(self, item: Any) -> None:
+        if self.length < len(self.window):
+            self.window[self.length] = item
+        else:
+            self.extra.append(item)
+        self.length += 1
+
+    def set(self, index: int, item: Any) -> None:
+        if index < len(self.window):
+            self.window[index] = item
+        else:
+            self.extra[index - len(self.window)] = item
+
+    def replace(self, items: list[Any]) -> None:
+        # A new array: the caller's copy keeps what it had so far.
+        self.window, self.extra, self.length = [], list(items), len(items)
 
 
 def _dedupe(items: list[Any]) -> list[Any]:
@@ -540,9 +582,8 @@ def _dedupe(items: list[Any]) -> list[Any]:
     return unique
 
 
-def _apply_special_elements(original: list[Any], patch: list[Any],
-                            merge_key: str) -> tuple[list[Any], list[Any]]:
-    """mergeSliceWithSpecialElements: act on `$patch` elements; returns (original, patch without them)."""
+def _apply_special_elements(shared: _SharedSlice, patch: list[Any], merge_key: str) -> list[Any]:
+    """mergeSliceWithSpecialElements: act on `$patch` elements; returns the patch without them."""
     plain: list[Any] = []
     replace = False
     for item in patch:
@@ -553,8 +594,8 @@ def _apply_special_elements(original: list[Any], patch: list[Any],
         if _same(directive, DELETE):
             if merge_key not in item:
                 raise _no_merge_key(item, merge_key)
-            while (index := _find_by_merge_key(original, merge_key, item[merge_key])) >= 0:
-                original = original[:index] + original[index + 1:]
+            while (index := _find_by_merge_key(shared.items(), merge_key, item[merge_key])) >= 0:
+                shared.delete(index)
         elif _same(directive, REPLACE):
             replace = True  # keep going: the other `$patch` elements must still be dropped
         elif _same(directive, MERGE):
@@ -562,23 +603,23 @@ def _apply_special_elements(original: list[Any], patch: list[Any],
         else:
             raise SmpFailure(f"unknown patch type: {_go_s(directive)} in map: {go_value(item)}")
     if replace:
-        return plain, []
-    return original, plain
+        shared.replace(plain)
+        return []
+    return plain
 
 
-def _merge_by_key(original: list[Any], patch: list[Any], merge_key: str, schema: PatchSchema,
+def _merge_by_key(shared: _SharedSlice, patch: list[Any], merge_key: str, schema: PatchSchema,
                   options: MergeOptions) -> list[Any]:
     """mergeSliceWithoutSpecialElements: merge each patch element into the element with its key, or append it."""
-    merged = list(original)
     for item in patch:
         if merge_key not in item:
             raise _no_merge_key(item, merge_key)
-        index = _find_by_merge_key(merged, merge_key, item[merge_key])
+        index = _find_by_merge_key(shared.items(), merge_key, item[merge_key])
         if index >= 0:
-            merged[index] = merge_map(merged[index], item, schema, options)
+            shared.set(index, merge_map(shared.items()[index], item, schema, options))
         else:
-            merged.append(item)
-    return merged
+            shared.append(item)
+    return shared.items()
 
 
 # --- entry point ---------------------------------------------------------------------------------------------
