@@ -5,11 +5,8 @@ filters (in its order: DaemonSet, mirror, local storage, unreplicated), refuses 
 says a pod cannot go, evicts the rest and waits until each is gone. The node stays cordoned after a refusal,
 as with kubectl, which cordons before it looks at the pods.
 
-Simplifications, because k9py serves neither PodDisruptionBudgets nor DaemonSets:
-- an eviction is never refused with 429 ("Cannot evict pod as it would violate the pod's disruption budget."),
-  so kubectl's retry-every-5s loop never runs;
-- a pod controlled by a DaemonSet is treated as if its DaemonSet exists (kubectl GETs it, and with `--force`
-  deletes pods whose DaemonSet is gone).
+Simplification, because k9py serves no PodDisruptionBudgets: an eviction is never refused with 429 ("Cannot
+evict pod as it would violate the pod's disruption budget."), so kubectl's retry-every-5s loop never runs.
 """
 
 from __future__ import annotations
@@ -103,23 +100,29 @@ def _key(pod: Obj) -> str:
 # A finished (Succeeded/Failed) pod loses nothing by going, so the filters that protect running pods let it go.
 
 
-def _daemonset_filter(pod: Obj, options: DrainOptions) -> _Status:
+def _daemonset_filter(api: Api, pod: Obj, options: DrainOptions) -> _Status:
     ref = podutil.controller_ref(pod)
     if ref is None or ref.get("kind") != "DaemonSet" or podutil.is_terminal(pod):
         return _OKAY
+    try:
+        api.get("daemonsets.apps", str(ref.get("name", "")), pod["metadata"].get("namespace"))
+    except ApiError as exc:
+        # An orphan of a deleted DaemonSet goes with --force, with a warning; otherwise the drain is refused.
+        return _Status(exc.code == 404 and options.force, WARNING if exc.code == 404 and options.force else ERROR,
+                       exc.message)
     if not options.ignore_daemonsets:
         return _Status(False, ERROR, DAEMONSET_FATAL)
     return _Status(False, WARNING, DAEMONSET_WARNING)
 
 
-def _mirror_filter(pod: Obj, _: DrainOptions) -> _Status:
+def _mirror_filter(_api: Api, pod: Obj, _: DrainOptions) -> _Status:
     # Static pods' API mirrors: deleting them through the API does nothing to the kubelet's pod.
     if MIRROR_ANNOTATION in (pod["metadata"].get("annotations") or {}):
         return _Status(False, SKIP)
     return _OKAY
 
 
-def _local_storage_filter(pod: Obj, options: DrainOptions) -> _Status:
+def _local_storage_filter(_api: Api, pod: Obj, options: DrainOptions) -> _Status:
     volumes = (pod.get("spec") or {}).get("volumes") or ()
     if not any(isinstance(v, dict) and v.get("emptyDir") is not None for v in volumes) or podutil.is_terminal(pod):
         return _OKAY
@@ -128,7 +131,7 @@ def _local_storage_filter(pod: Obj, options: DrainOptions) -> _Status:
     return _Status(True, WARNING, LOCAL_STORAGE_WARNING)
 
 
-def _unreplicated_filter(pod: Obj, options: DrainOptions) -> _Status:
+def _unreplicated_filter(_api: Api, pod: Obj, options: DrainOptions) -> _Status:
     if podutil.is_terminal(pod) or podutil.controller_ref(pod) is not None:
         return _OKAY
     if options.force:
@@ -136,7 +139,7 @@ def _unreplicated_filter(pod: Obj, options: DrainOptions) -> _Status:
     return _Status(False, ERROR, UNMANAGED_FATAL)
 
 
-FILTERS: tuple[Callable[[Obj, DrainOptions], _Status], ...] = (
+FILTERS: tuple[Callable[[Api, Obj, DrainOptions], _Status], ...] = (
     _daemonset_filter, _mirror_filter, _local_storage_filter, _unreplicated_filter)
 
 
@@ -146,7 +149,7 @@ def plan(api: Api, node: str, options: DrainOptions) -> _Plan:
     for pod in api.list("pods", None, None, f"spec.nodeName={node}"):
         status = _OKAY
         for check in FILTERS:
-            status = check(pod, options)
+            status = check(api, pod, options)
             if not status.delete:
                 break  # kubectl stops at the first filter that keeps the pod; a later one's warning is lost
         result.items.append((pod, status))

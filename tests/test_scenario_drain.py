@@ -113,18 +113,27 @@ async def test_bare_pod_refused_without_force_deleted_with_it() -> None:
         assert await c.run_until(lambda c: web_ready(c, 3), timeout=60)
 
 
+AGENT = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "default"},
+         "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
+             "metadata": {"labels": {"app": "agent"}},
+             "spec": {"nodeSelector": {"kubernetes.io/hostname": "node-1"},
+                      "containers": [{"name": "agent", "image": "busybox"}]}}}}
+
+
 async def test_mirror_daemonset_and_local_storage_pods() -> None:
+    """k8s.io/kubectl/pkg/drain/filters.go: daemonSetFilter, mirrorPodFilter, localStorageFilter,
+    unreplicatedFilter, in that order."""
     async with Cluster(nodes=2) as c:
         await c.apply(bare_pod("static", "node-1", annotations={"kubernetes.io/config.mirror": "abc"}))
-        await c.apply(bare_pod("agent", "node-1", ownerReferences=[
-            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": "ds-uid", "controller": True}]))
+        await c.apply(AGENT)
         await c.apply(bare_pod("scratch", "node-1", spec={"volumes": [{"name": "tmp", "emptyDir": {}}]}))
         await c.run_for(5)
+        [agent] = [p["metadata"]["name"] for p in pods_on(c, "node-1") if p["metadata"]["name"].startswith("agent-")]
 
         with pytest.raises(DrainError) as refused:
             await c.drain("node-1", ignore_daemonsets=False)
         assert refused.value.message == (
-            "[cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/agent, "
+            f"[cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{agent}, "
             "cannot delete Pods with local storage (use --delete-emptydir-data to override): default/scratch]")
 
         with pytest.raises(DrainError) as refused:
@@ -134,11 +143,35 @@ async def test_mirror_daemonset_and_local_storage_pods() -> None:
 
         output = await c.drain("node-1", force=True, delete_emptydir_data=True)
         # The local-storage warning is lost to the unreplicated filter's, as in kubectl (a known TODO there).
-        assert output[1] == ("Warning: ignoring DaemonSet-managed Pods: default/agent; "
+        assert output[1] == (f"Warning: ignoring DaemonSet-managed Pods: default/{agent}; "
                              "deleting Pods that declare no controller: default/scratch")
         assert "evicting pod default/scratch" in output
         assert not any("static" in line or "agent" in line for line in output[2:])
-        assert sorted(p["metadata"]["name"] for p in pods_on(c, "node-1")) == ["agent", "static"]
+        assert sorted(p["metadata"]["name"] for p in pods_on(c, "node-1")) == [agent, "static"]
+
+
+async def test_a_pod_whose_daemonset_is_gone_is_refused_and_goes_with_force() -> None:
+    """daemonSetFilter GETs the DaemonSet: NotFound refuses the drain, or warns and deletes with --force. The
+    garbage collector would delete such an orphan soon; one whose owner reference names no uid it can check
+    (orphaned with `--cascade=orphan` and re-pointed by hand) is what a drain meets."""
+    async with Cluster(nodes=2) as c:
+        await c.apply(AGENT)
+        await c.run_for(5)
+        [pod] = [p for p in pods_on(c, "node-1") if p["metadata"]["name"].startswith("agent-")]
+        await c.delete("ds", "agent", propagation="Orphan")
+        await c.run_for(1)
+        pod = c.get("pod", pod["metadata"]["name"])
+        pod["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent",
+                                              "uid": pod["metadata"]["uid"], "controller": True}]
+        await c.update(pod)
+        name = pod["metadata"]["name"]
+        with pytest.raises(DrainError) as refused:
+            await c.drain("node-1")
+        assert refused.value.message == f'cannot delete daemonsets.apps "agent" not found: default/{name}'
+        # With --force it goes; its warning is overwritten by the filters after it, as in kubectl.
+        assert await c.drain("node-1", force=True) == [
+            "node/node-1 already cordoned", f"evicting pod default/{name}", f"pod/{name} evicted",
+            "node/node-1 drained"]
 
 
 async def test_finished_bare_pods_are_deleted_without_force() -> None:
