@@ -232,7 +232,11 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
 
     def _admitted_pods(self) -> list[Obj]:
         """The pods this kubelet runs that still hold their resources (not Succeeded or Failed)."""
-        pods = (self._pod(ps) for ps in self.pods.values())
+        # A finished pod's last posted phase says so without a store lookup: a node that ran thousands of Job
+        # pods must not walk them all for each new one.
+        live = (ps for ps in self.pods.values()
+                if (ps.posted_status or {}).get("phase") not in ("Succeeded", "Failed"))
+        pods = (self._pod(ps) for ps in live)
         return [p for p in pods if p is not None and not podutil.is_terminal(p)]
 
     def _reject(self, pod: Obj, reason: str, message: str) -> None:
