@@ -178,9 +178,10 @@ class Api:
 
     # --- writes --------------------------------------------------------------------------------------------
 
-    def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False) -> Obj:
+    def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False, dry_run: bool = False) -> Obj:
         """POST. `trusted` is for objects the engine itself builds fresh (events, leases): they are taken
-        as they are, without a defensive copy or validation."""
+        as they are, without a defensive copy or validation. `dry_run` (dryRun=All): everything but the write;
+        the answer has no resourceVersion, as the API server's."""
         info = self.kind_of(obj)
         if not trusted:
             obj = self._decode(info, obj)
@@ -216,6 +217,8 @@ class Api:
         meta["creationTimestamp"] = format_time(self.clock.now())
         if "spec" in obj and info.generation_tracks_spec:
             meta["generation"] = 1
+        if dry_run:
+            return obj
         self._stamp(obj)
         self.store.put(info.resource, obj, None)
         return obj
@@ -242,8 +245,10 @@ class Api:
                 meta.pop(fixed, None)
         return info, obj, old
 
-    def _commit_update(self, info: KindInfo, obj: Obj, old: Obj) -> Obj:
+    def _commit_update(self, info: KindInfo, obj: Obj, old: Obj, dry_run: bool = False) -> Obj:
         meta = obj["metadata"]
+        if dry_run:
+            return obj
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and not (
             info.kind == "Pod" and (meta.get("deletionGracePeriodSeconds") or 0) > 0
         ):
@@ -254,9 +259,10 @@ class Api:
         self.store.put(info.resource, obj, old)
         return obj
 
-    def update(self, obj: Obj, *, trusted: bool = False) -> Obj:
+    def update(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False) -> Obj:
         """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata.
-        `trusted` (engine-built objects such as event counts and lease renewals) skips validation."""
+        `trusted` (engine-built objects such as event counts and lease renewals) skips validation; `dry_run`
+        skips only the write."""
         info, obj, old = self._prepare_update(obj, trusted)
         if info.has_status:
             if "status" in old:
@@ -275,9 +281,9 @@ class Api:
             return old
         if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):
             obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
-        return self._commit_update(info, obj, old)
+        return self._commit_update(info, obj, old, dry_run)
 
-    def update_status(self, obj: Obj, *, trusted: bool = False) -> Obj:
+    def update_status(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False) -> Obj:
         """PUT …/status: only status changes; spec and metadata stay as stored. `trusted` callers hand over a
         status dict they built fresh and will not touch again, so it is stored without a copy."""
         info = self.kind_of(obj)
@@ -292,20 +298,22 @@ class Api:
         if status == old.get("status"):
             return old
         new = {**old, "status": status if trusted else deep_copy(status), "metadata": dict(old["metadata"])}
+        if dry_run:
+            return new
         self._stamp(new)
         self.store.put(info.resource, new, old)
         return new
 
     def patch(self, kind: str | KindInfo, name: str, namespace: str | None, patch: Obj,
-              subresource: str | None = None) -> Obj:
+              subresource: str | None = None, dry_run: bool = False) -> Obj:
         """JSON merge patch (RFC 7386), as `kubectl patch --type merge` and `kubectl scale` send."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         current = self.get(info, name, namespace)
         merged = merge_patch(deep_copy(current), patch)
         merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if subresource == "status":
-            return self.update_status(merged)
-        return self.update(merged)
+            return self.update_status(merged, dry_run=dry_run)
+        return self.update(merged, dry_run=dry_run)
 
     def bind(self, namespace: str, name: str, node_name: str) -> Obj:
         """POST pods/binding: the scheduler's only write to a pod's spec."""
@@ -341,7 +349,8 @@ class Api:
                        "selector": selector_to_string(obj["spec"].get("selector"))},
         }
 
-    def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: Any) -> Obj:
+    def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: Any,
+              dry_run: bool = False) -> Obj:
         """PUT …/scale: `replicas` is what the Scale body's spec.replicas (an int32) would hold."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         if not info.scalable:
@@ -357,13 +366,13 @@ class Api:
         if replicas < 0:
             raise errors.invalid("Scale", "autoscaling", name,
                                  [v.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
-        return self.patch(info, name, namespace, {"spec": {"replicas": replicas}})
+        return self.patch(info, name, namespace, {"spec": {"replicas": replicas}}, dry_run=dry_run)
 
     # --- deletion ------------------------------------------------------------------------------------------
 
     def delete(self, kind: str | KindInfo, name: str, namespace: str | None = None, *,
                grace_period: int | None = None, propagation: str | None = None,
-               uid: str | None = None) -> Obj | None:
+               uid: str | None = None, dry_run: bool = False) -> Obj | None:
         """DELETE with graceful pod termination, finalizers and propagation policies.
 
         Returns the object as it stands (with deletionTimestamp) if it lingers, or None once it is gone.
@@ -386,6 +395,11 @@ class Api:
             finalizers.append("orphan")
         elif propagation == "Foreground" and "foregroundDeletion" not in finalizers:
             finalizers.append("foregroundDeletion")
+        if dry_run:
+            # What the answer would be: the object if it lingers (finalizers, graceful termination), else None.
+            lingers = finalizers or info.kind == "Namespace" or (info.kind == "Pod" and grace_period != 0
+                                                                  and (obj.get("spec") or {}).get("nodeName"))
+            return obj if lingers else None
 
         if info.kind == "Pod":
             return self._delete_pod(obj, grace_period, finalizers)

@@ -8,9 +8,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.quantity import parse_quantity
 from engine.timeutil import parse_go_duration
+
+if TYPE_CHECKING:
+    from engine import Cluster
+    from engine.apiserver import ApiServer
+
+    from .backend import EngineBackend
 
 
 def _duration(text: str) -> float:
@@ -61,6 +68,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'invalid port "{text}": must be a whole number') from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 (any free port) and 65535, got {value}")
+    return value
+
+
+# engine.apiserver.DEFAULT_PORT, not imported for --help and the dashboard's start (aiohttp loads slowly);
+# tests/test_apiserver_cli.py keeps the two equal.
+API_PORT = 16443
+
+
+def _add_serving_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=_port, default=API_PORT,
+                        help=f"API server port on 127.0.0.1 (default {API_PORT}; 0: any free port)")
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="k9py serve",
+        description="Run the simulated cluster headless on the real clock and serve the Kubernetes API over HTTPS "
+                    "on 127.0.0.1, for kubectl and client libraries. Manifest folders are applied and watched as "
+                    "the dashboard does. Prints the `export KUBECONFIG=...` line to paste.")
+    parser.add_argument("dirs", nargs="*", metavar="DIR", help="manifest folders or files to apply and watch "
+                                                                "(default: none, an empty cluster)")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="cluster clock speed, 0.25 to 64 (default 1)")
+    parser.add_argument("--nodes", type=_node_count, default=3, help="number of nodes (default 3)")
+    parser.add_argument("--node-cpu", type=_quantity, default="4", help="CPU per node (default 4)")
+    parser.add_argument("--node-memory", type=_quantity, default="16Gi", help="memory per node (default 16Gi)")
+    parser.add_argument("--default-namespace", default="default", metavar="NS",
+                        help="namespace for manifest objects that name none (default: default)")
+    parser.add_argument("--self-heal", action="store_true",
+                        help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
+    _add_serving_options(parser)
+    return parser
+
+
 def _speed(text: str) -> float:
     try:
         value = float(text.rstrip("xX"))
@@ -96,6 +143,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                         help="namespace for manifest objects that name none (default: default)")
     parser.add_argument("--self-heal", action="store_true",
                         help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
+    parser.add_argument("--serve", action="store_true",
+                        help="also serve the Kubernetes API for kubectl (as `k9py serve`, in the same process)")
+    _add_serving_options(parser)
     return parser
 
 
@@ -137,7 +187,15 @@ def _dashboard(argv: Sequence[str]) -> int:
 
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
                       speed=args.speed)
-    backend = EngineBackend(cluster, namespace=args.default_namespace, self_heal=args.self_heal)
+    if args.serve:
+        # Bound now, before the dashboard takes the terminal: a taken port is an error here, and the address
+        # and the export line are printed where they stay readable once the dashboard ends.
+        server = _api_server(parser, cluster, args.port)
+        backend: EngineBackend = _serving_backend(server, cluster, namespace=args.default_namespace,
+                                                  self_heal=args.self_heal)
+        _announce(server)
+    else:
+        backend = EngineBackend(cluster, namespace=args.default_namespace, self_heal=args.self_heal)
     app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
                 command=start_command(args.command, args.namespace))
     try:
@@ -151,6 +209,81 @@ def _dashboard(argv: Sequence[str]) -> int:
         for problem in app.load_problems:
             print(f"  {problem}", file=sys.stderr)
     return 1 if app.return_code else 0
+
+
+def _api_server(parser: argparse.ArgumentParser, cluster: Cluster, port: int) -> ApiServer:
+    from engine.apiserver import ApiServer, bind_socket
+
+    try:
+        sock = bind_socket(port)
+    except OSError as exc:
+        parser.exit(2, f"k9py: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
+                       "(choose another with --port, or --port 0 for any free port)\n")
+    try:
+        return ApiServer(cluster, sock=sock)
+    except OSError as exc:  # the state folder cannot be written
+        sock.close()
+        parser.exit(2, f"k9py: cannot keep the API server's credentials: {exc}\n")
+
+
+def _announce(server: ApiServer) -> None:
+    from engine.apiserver import GIT_VERSION
+
+    print(f"k9py: serving the Kubernetes API ({GIT_VERSION}) on {server.url}; kubeconfig for kubectl:",
+          file=sys.stderr)
+    print(f"export KUBECONFIG={server.kubeconfig}", flush=True)
+
+
+def _serving_backend(server: ApiServer, cluster: Cluster, **options: Any) -> EngineBackend:
+    """An EngineBackend that also runs the API server in its loop, started after and stopped before the cluster."""
+    from .backend import EngineBackend
+
+    class ServingBackend(EngineBackend):
+        async def start(self) -> None:
+            await super().start()
+            await server.start()
+
+        async def stop(self) -> None:
+            await server.stop()
+            await super().stop()
+
+    return ServingBackend(cluster, **options)
+
+
+def _serve(argv: Sequence[str]) -> int:
+    parser = build_serve_parser()
+    args = parser.parse_args(argv)
+    missing = [d for d in args.dirs if not Path(d).exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+    from engine import Cluster
+
+    cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
+                      speed=args.speed, seed=None)
+    server = _api_server(parser, cluster, args.port)
+    backend = _serving_backend(server, cluster, namespace=args.default_namespace, self_heal=args.self_heal)
+    return asyncio.run(_serve_until_stopped(backend, server, args.dirs))
+
+
+async def _serve_until_stopped(backend: EngineBackend, server: ApiServer, dirs: list[str]) -> int:
+    """Run until SIGINT or SIGTERM; manifest errors and what each save did go to stderr, as a log."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await backend.start()
+    try:
+        problems = await backend.load(dirs) if dirs else []
+        for problem in problems:
+            print(f"k9py: manifest error: {problem}", file=sys.stderr)
+        backend.on_sync = lambda message, level: print(f"k9py: {message}", file=sys.stderr, flush=True)
+        _announce(server)
+        await stop.wait()
+    finally:
+        await backend.stop()
+    return 0
 
 
 CRASH_STATUS = 70  # EX_SOFTWARE: k9py itself failed
@@ -177,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tune_gc()
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `check` is the one subcommand; anything else (folders, options, nothing) opens the dashboard.
+    # `check` and `serve` are the subcommands; anything else (folders, options, nothing) opens the dashboard.
+    if argv and argv[0] == "serve":
+        return _serve(argv[1:])
     if not argv or argv[0] != "check":
         return _dashboard(argv)
     args = build_parser().parse_args(argv)

@@ -1,0 +1,212 @@
+"""The API server: an aiohttp application in the cluster's own asyncio loop (no threads touch the store),
+HTTPS on the loopback interface only, a bearer token, and a kubeconfig for kubectl.
+
+    server = ApiServer(cluster, port=0)
+    await server.start()
+    print(f"export KUBECONFIG={server.kubeconfig}")
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import platform
+import socket
+import ssl
+import traceback
+from pathlib import Path
+
+from aiohttp import web
+
+from ..cluster import Cluster
+from ..errors import ApiError
+from ..kinds import REGISTRY, Registry
+from . import discovery, media, openapi
+from .auth import bearer_auth
+from .credentials import Credentials, load_or_create
+from .resources import Resources
+from .status import error_response, failure, json_response, not_acceptable, not_found_path
+from .watch import BOOKMARK_SECONDS
+
+# Not 6443, which a real control plane on the same machine (kind, kubeadm, a test kit) usually holds.
+DEFAULT_PORT = 16443
+HOST = "127.0.0.1"
+# The Kubernetes version the engine behaves as; `+k9py` is semver build metadata, which version comparisons
+# ignore (Helm's kubeVersion constraints, client feature gates), unlike a `-k9py` pre-release suffix would.
+KUBERNETES_VERSION = "v1.36.2"
+GIT_VERSION = f"{KUBERNETES_VERSION}+k9py"
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's request body limit (3 MiB)
+
+log = logging.getLogger("engine.apiserver")
+
+
+def bind_socket(port: int = DEFAULT_PORT, host: str = HOST) -> socket.socket:
+    """A listening socket on the loopback interface (port 0: any free port). Bound before the server starts, so
+    the caller can print the address and fail early if the port is taken."""
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"the API server listens on the loopback interface only, not {host}")
+    sock = socket.create_server((host, port), family=socket.AF_INET, backlog=128, reuse_port=False)
+    sock.setblocking(False)
+    return sock
+
+
+def version_info() -> dict[str, str]:
+    major, minor, _ = KUBERNETES_VERSION.lstrip("v").split(".")
+    return {"major": major, "minor": minor, "emulationMajor": major, "emulationMinor": minor,
+            "minCompatibilityMajor": major, "minCompatibilityMinor": str(int(minor) - 1),
+            "gitVersion": GIT_VERSION, "gitCommit": "", "gitTreeState": "clean", "buildDate": "",
+            "goVersion": f"python{platform.python_version()}", "compiler": "k9py",
+            "platform": f"{platform.system().lower()}/{platform.machine().lower()}"}
+
+
+class ApiServer:
+    def __init__(self, cluster: Cluster, *, port: int = DEFAULT_PORT, sock: socket.socket | None = None,
+                 state_dir: Path | None = None, registry: Registry = REGISTRY,
+                 bookmark_seconds: float = BOOKMARK_SECONDS) -> None:
+        self.cluster = cluster
+        self.registry = registry
+        self.credentials: Credentials = load_or_create(state_dir)
+        self._sock = sock
+        self._port = port
+        self.resources = Resources(cluster, registry, bookmark_seconds=bookmark_seconds)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        return self._sock.getsockname()[1] if self._sock is not None else self._port
+
+    @property
+    def url(self) -> str:
+        return f"https://{HOST}:{self.port}"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.credentials.kubeconfig
+
+    @property
+    def token(self) -> str:
+        return self.credentials.token
+
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.credentials.server_cert, self.credentials.server_key)
+        context.set_alpn_protocols(["http/1.1"])  # aiohttp speaks HTTP/1.1; Go clients then do too
+        return context
+
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[bearer_auth(self.token), self._errors], client_max_size=MAX_BODY)
+        get = app.router.add_get
+        for path in ("/healthz", "/livez", "/readyz"):
+            get(path, self._ok, allow_head=True)
+        get("/version", self._version)
+        get("/api", self._api)
+        get("/api/v1", self._core_resources)
+        get("/apis", self._apis)
+        get("/apis/{group}", self._group)
+        get("/apis/{group}/{version}", self._group_resources)
+        get("/openapi/v3", self._openapi_root)
+        get("/openapi/v3/api/{version}", self._openapi_group_version)
+        get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
+        app.router.add_route("*", "/api/v1/{path:.+}", self._core)
+        app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)
+        return app
+
+    async def start(self) -> None:
+        if self._sock is None:
+            self._sock = bind_socket(self._port)
+        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.SockSite(self._runner, self._sock, ssl_context=self.ssl_context())
+        await site.start()
+        self.credentials.write_kubeconfig(self.url)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- middleware ----------------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: object) -> web.StreamResponse:
+        try:
+            return await handler(request)  # type: ignore[operator]
+        except ApiError as exc:
+            return error_response(exc)
+        except web.HTTPNotFound:
+            return error_response(not_found_path())
+        except web.HTTPMethodNotAllowed:
+            return error_response(failure(405, "MethodNotAllowed",
+                                          "the server does not allow this method on the requested resource"))
+        except web.HTTPRequestEntityTooLarge:
+            return error_response(failure(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728"))
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # a bug: answer as the API server does (500 InternalError), keep serving
+            log.error("%s %s failed:\n%s", request.method, request.path, traceback.format_exc())
+            return error_response(failure(500, "InternalError", f"Internal error occurred: {exc}"))
+
+    # --- endpoints -----------------------------------------------------------------------------------------
+
+    async def _ok(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok", content_type="text/plain")
+
+    async def _version(self, request: web.Request) -> web.Response:
+        return json_response(version_info())
+
+    def _discovery(self, request: web.Request) -> media.Representation:
+        chosen = media.choose(request.headers.get("Accept"), aggregated=True)
+        if chosen is media.Representation.NONE:
+            raise not_acceptable()
+        return chosen
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if self._discovery(request) is media.Representation.AGGREGATED:
+            return self._aggregated(legacy=True)
+        return json_response(discovery.api_versions(f"{HOST}:{self.port}"))
+
+    async def _apis(self, request: web.Request) -> web.Response:
+        if self._discovery(request) is media.Representation.AGGREGATED:
+            return self._aggregated(legacy=False)
+        return json_response(discovery.api_group_list(self.registry))
+
+    def _aggregated(self, legacy: bool) -> web.Response:
+        response = json_response(discovery.aggregated(self.registry, legacy), content_type=media.AGGREGATED_TYPE)
+        response.headers["Vary"] = "Accept"
+        return response
+
+    async def _core_resources(self, request: web.Request) -> web.Response:
+        found = discovery.resource_list(self.registry, "", "v1")
+        if found is None:
+            raise not_found_path()
+        return json_response(found)
+
+    async def _group(self, request: web.Request) -> web.Response:
+        found = discovery.api_group(self.registry, request.match_info["group"])
+        if found is None:
+            raise not_found_path()
+        return json_response(found)
+
+    async def _group_resources(self, request: web.Request) -> web.Response:
+        found = discovery.resource_list(self.registry, request.match_info["group"], request.match_info["version"])
+        if found is None:
+            raise not_found_path()
+        return json_response(found)
+
+    async def _openapi_root(self, request: web.Request) -> web.Response:
+        return json_response(openapi.root(self.registry, GIT_VERSION))
+
+    async def _openapi_group_version(self, request: web.Request) -> web.Response:
+        info = request.match_info
+        found = openapi.group_version_document(self.registry, info.get("group", ""), info["version"], GIT_VERSION)
+        if found is None:
+            raise not_found_path()
+        return json_response(found)
+
+    async def _core(self, request: web.Request) -> web.StreamResponse:
+        return await self.resources.handle(request, "", "v1", request.match_info["path"])
+
+    async def _grouped(self, request: web.Request) -> web.StreamResponse:
+        info = request.match_info
+        return await self.resources.handle(request, info["group"], info["version"], info["path"])
