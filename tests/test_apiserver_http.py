@@ -250,3 +250,15 @@ def test_only_loopback_and_the_cli_default_port(tmp_path: Path) -> None:
         bind_socket(0, "0.0.0.0")
     assert API_PORT == DEFAULT_PORT
     assert ApiServer  # imported for its module's sake: the engine package serves without the UI
+
+
+def test_protobuf_delete_options() -> None:
+    from engine.apiserver.protobuf import MAGIC, delete_options
+
+    def field(number: int, payload: bytes) -> bytes:
+        return bytes([number << 3 | 2, len(payload)]) + payload
+
+    options = (bytes([1 << 3, 5]) + field(2, field(1, b"u-1")) + field(4, b"Foreground") + field(5, b"All"))
+    envelope = MAGIC + field(1, field(1, b"v1") + field(2, b"DeleteOptions")) + field(2, options)
+    assert delete_options(envelope) == {"gracePeriodSeconds": 5, "preconditions": {"uid": "u-1"},
+                                        "propagationPolicy": "Foreground", "dryRun": ["All"]}

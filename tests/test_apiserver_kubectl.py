@@ -114,3 +114,15 @@ async def test_dry_run_server_changes_nothing(served: Served) -> None:
     out = await served.ok("apply", "--dry-run=server", "-f", "-", stdin=DEPLOYMENT_YAML)
     assert out.strip() == "deployment.apps/web created (server dry run)"
     assert served.cluster.get("deployment", "web") is None
+
+
+async def test_cordon_drain_and_typed_creates(served: Served) -> None:
+    await _apply_web(served)
+    assert "node/node-1 cordoned" in await served.ok("cordon", "node-1")
+    # drain deletes through a typed client: DeleteOptions in protobuf
+    out = await served.ok("drain", "node-2", "--ignore-daemonsets", "--timeout=60s")
+    assert out.strip().endswith("node/node-2 drained")
+    pods = served.cluster.list("pods", "default")
+    assert pods and all(p["spec"].get("nodeName") != "node-2" for p in pods)  # pending: both nodes cordoned
+    code, _, err = await served.kubectl("create", "configmap", "c", "--from-literal=a=b")
+    assert code == 1 and "k9py does not decode protobuf request bodies yet" in err

@@ -21,7 +21,7 @@ from ..kinds import KindInfo, Registry
 from ..manifests.schema import validate_structure
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
-from . import media, tables
+from . import media, protobuf, tables
 from .logs import serve_log
 from .patching import patcher_for
 from .status import (
@@ -93,6 +93,10 @@ async def read_body(request: web.Request) -> Any:
     media_type = (request.content_type or "application/json").lower()
     if not raw:
         raise errors.bad_request("the request body is empty")
+    if media_type == protobuf.PROTOBUF:
+        raise errors.ApiError(415, "UnsupportedMediaType", "k9py does not decode protobuf request bodies yet (kubectl "
+                              "sends them for typed creates such as `kubectl create configmap`): use `kubectl apply "
+                              "-f` or `kubectl create -f` with a manifest, which send JSON")
     if not media_type.endswith(("json", "yaml")):
         raise unsupported_body_type()
     try:
@@ -370,9 +374,10 @@ class Resources:
         """DeleteOptions from the body (kubectl sends one) with query parameters taking precedence."""
         options: Obj = {}
         if request.can_read_body:
-            raw = await request.read()
-            if raw.strip():
-                body = json.loads(raw) if raw.lstrip()[:1] == b"{" else yaml.safe_load(raw)
+            if (request.content_type or "").lower() == protobuf.PROTOBUF:
+                options.update(protobuf.delete_options(await request.read()))
+            elif (await request.read()).strip():
+                body = await read_body(request)
                 if isinstance(body, dict):
                     options.update(body)
         query = request.query
