@@ -79,6 +79,9 @@ async def test_get_watch_prints_changes(served: Served) -> None:
     assert lines[0].split()[:2] == ["NAME", "READY"]
     assert lines[1].split()[:2] == ["web", "2/2"]
     assert any(line.split()[:2] == ["web", "3/3"] for line in lines[2:]), out
+    # kubectl hung up (--request-timeout): the server let go of its store watcher, events or not
+    await asyncio.sleep(0.5)
+    assert served.cluster.store._watchers == []
 
 
 async def test_logs_and_follow(served: Served) -> None:

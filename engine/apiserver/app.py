@@ -115,7 +115,11 @@ class ApiServer:
     async def start(self) -> None:
         if self._sock is None:
             self._sock = bind_socket(self._port)
-        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        # handler_cancellation: a client that goes away cancels its handler, so an idle watch or a followed log
+        # stops (and lets go of its store watcher) at once rather than at its next write. Writes to the store
+        # happen with no await in between, so a cancelled request never leaves one half done.
+        self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0,
+                                     handler_cancellation=True)
         await self._runner.setup()
         site = web.SockSite(self._runner, self._sock, ssl_context=self.ssl_context())
         await site.start()
