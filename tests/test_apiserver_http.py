@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import ssl
 import stat
+import subprocess
 from collections import deque
 from pathlib import Path
 
 import aiohttp
 import pytest
-from test_apiserver_kit import Served, served
+from test_apiserver_kit import KUBECTL, Served, served
 
 from engine.apiserver import DEFAULT_PORT, ApiServer
 from engine.apiserver.credentials import load_or_create
@@ -262,3 +264,26 @@ def test_protobuf_delete_options() -> None:
     envelope = MAGIC + field(1, field(1, b"v1") + field(2, b"DeleteOptions")) + field(2, options)
     assert delete_options(envelope) == {"gracePeriodSeconds": 5, "preconditions": {"uid": "u-1"},
                                         "propagationPolicy": "Foreground", "dryRun": ["All"]}
+
+
+REAL_KUBECONFIG = Path(os.environ.get("K9PY_REAL_KUBECONFIG", "/root/.cache/kube-kit/kubeconfig"))
+
+
+@pytest.mark.skipif(KUBECTL is None or not REAL_KUBECONFIG.is_file(), reason="no real control plane to compare with")
+@pytest.mark.parametrize("path", ["/api/v1", "/apis/apps/v1", "/apis/batch/v1", "/apis/coordination.k8s.io/v1"])
+def test_resource_lists_match_a_real_api_server(path: str) -> None:
+    """Every resource and subresource served is listed exactly as kube-apiserver lists it (its storage hash
+    aside); the real server lists more (what k9py does not serve)."""
+    from engine.apiserver import discovery
+    from engine.kinds import REGISTRY
+
+    assert KUBECTL is not None
+    real = subprocess.run([KUBECTL, f"--kubeconfig={REAL_KUBECONFIG}", "get", "--raw", path],
+                          capture_output=True, text=True, timeout=30, check=True)
+    theirs = {r["name"]: r for r in json.loads(real.stdout)["resources"]}
+    group, _, version = path.removeprefix("/api/").removeprefix("/apis/").rpartition("/")
+    ours = discovery.resource_list(REGISTRY, group, version)
+    assert ours is not None
+    for resource in ours["resources"]:
+        expected = {k: v for k, v in theirs.get(resource["name"], {}).items() if k != "storageVersionHash"}
+        assert resource == expected
