@@ -17,8 +17,10 @@ from typing import Any
 import attrs
 
 from . import errors
-from .api import Api
+from .addons import ensure_add_ons
+from .api import GENERATE_NAME_ALPHABET, Api
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
+from .controllers.cronjob import manual_job
 from .controllers.kubernetes_service import ensure_kubernetes_service
 from .controllers.pod_gc import DEFAULT_TERMINATED_POD_THRESHOLD, PodGCController
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
@@ -104,6 +106,7 @@ class Cluster:
         self._started = True
         self.api.ensure_builtin_namespaces()
         ensure_kubernetes_service(self.api)
+        ensure_add_ons(self.api)
         for i in range(1, self._initial_nodes + 1):
             self.add_node(f"node-{i}")
         for controller in self.manager.controllers:
@@ -340,6 +343,15 @@ class Cluster:
                          kind: str = "Deployment") -> RolloutProgress:
         """The counts behind `rollout_status`, with the strategy and whether the rollout is paused."""
         return rollout_progress(self.api, name, namespace or "default", kind)
+
+    async def create_job_from_cronjob(self, cronjob: str, name: str | None = None,
+                                      namespace: str | None = "default") -> Obj:
+        """`kubectl create job NAME --from=cronjob/CRONJOB`; without a name, k9s's trigger names it
+        `<cronjob>-manual-<3 random>` (the CronJob's name cut to 41 characters first)."""
+        cj = self.api.get("cronjobs.batch", cronjob, namespace)
+        if name is None:
+            name = f"{cronjob[:41]}-manual-" + "".join(self.rng.choice(GENERATE_NAME_ALPHABET) for _ in range(3))
+        return deep_copy(self.api.create(manual_job(cj, name)))
 
     async def set_node_ready(self, name: str, ready: bool) -> None:
         """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back."""

@@ -131,6 +131,13 @@ def confirm(host: Host, title: str, message: str, ok: str, then: Callable[[], Aw
     host.ask(Confirm(title, message, ok), answered)
 
 
+def trigger(host: Host, kind: KindRef, obj: Obj) -> None:
+    """k9s's `t` on a CronJob: start a Job from its template now, whatever the schedule says."""
+    name, namespace = where(obj)
+    confirm(host, "Trigger", f"Trigger {label(kind, obj)} now? (a Job from its template, as kubectl create job "
+            "--from=cronjob does)", "Trigger", lambda: host.backend.trigger(name, namespace or "default"))
+
+
 def kill(host: Host, kind: KindRef, obj: Obj) -> None:
     name, namespace = where(obj)
     if not host.confirm_kill:  # --no-confirm-kill: k9s users asked for both ways (derailed/k9s#782)

@@ -203,6 +203,7 @@ class Backend(Protocol):
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
     async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str: ...
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
+    async def trigger(self, cronjob: str, namespace: str) -> str: ...  # a Job from the CronJob, now
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
     async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str: ...
@@ -572,6 +573,13 @@ class EngineBackend:
             return await self.cluster.rollout_restart(name, namespace, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
+
+    async def trigger(self, cronjob: str, namespace: str) -> str:
+        try:
+            job = await self.cluster.create_job_from_cronjob(cronjob, None, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"job.batch/{job['metadata']['name']} created"
 
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
         try:

@@ -139,6 +139,17 @@ def job_from_template(cj: Obj, scheduled: float | None, name: str) -> Obj:
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": deep_copy(template.get("spec") or {})}
 
 
+MANUAL_ANNOTATION = "cronjob.kubernetes.io/instantiate"
+
+
+def manual_job(cj: Obj, name: str) -> Obj:
+    """`kubectl create job NAME --from=cronjob/CJ` (and k9s's trigger): the CronJob's template, marked as started
+    by hand, owned by the CronJob so its history limits and `kubectl get jobs` show it with the others."""
+    job = job_from_template(cj, None, name)
+    job["metadata"].setdefault("annotations", {})[MANUAL_ANNOTATION] = "manual"
+    return job
+
+
 @register_controller
 class CronJobController(Controller):
     name = CRONJOB_CONTROLLER

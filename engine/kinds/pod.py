@@ -27,6 +27,10 @@ IMMUTABLE_MESSAGE = (
 )
 
 
+# scheduling.SystemCriticalPriority and the two classes built on it (pkg/apis/scheduling/types.go).
+SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000}
+
+
 def _default(pod: Obj) -> None:
     spec = pod.get("spec")
     if not isinstance(spec, dict):
@@ -46,7 +50,8 @@ def _default(pod: Obj) -> None:
     # Admission plugins: the service account and the default NoExecute tolerations.
     spec.setdefault("serviceAccountName", "default")
     spec.setdefault("serviceAccount", spec["serviceAccountName"])
-    spec.setdefault("priority", 0)
+    # The Priority admission plugin: the two classes every cluster has (PriorityClass objects are not served).
+    spec.setdefault("priority", SYSTEM_PRIORITY_CLASSES.get(str(spec.get("priorityClassName")), 0))
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     tolerations = spec.setdefault("tolerations", [])
     if isinstance(tolerations, list):

@@ -146,7 +146,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         return ""
 
     def _release_ip(self, ip: str) -> None:
-        if ip:
+        if ip.startswith(f"10.244.{self.index}."):
             self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
 
     # --- node failure --------------------------------------------------------------------------------------
@@ -295,7 +295,9 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
 
     def _start_sandbox(self, ps: PodState) -> None:
         ps.sandbox_ready = True
-        ps.ip = self._allocate_ip()
+        pod = self._pod(ps)
+        # A host-network pod (kube-proxy, CNI agents) shares the node's address: no pod IP is allocated.
+        ps.ip = self.host_ip if pod is not None and (pod.get("spec") or {}).get("hostNetwork") else self._allocate_ip()
         self._post(ps)
         # The sandbox (pause container and network) takes a moment before the first image pull.
         self._after(ps, 0.1, lambda: self._run_next(ps))

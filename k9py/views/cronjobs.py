@@ -5,14 +5,18 @@ the controller reference, as the CronJob controller itself finds them (getJobsTo
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import actions
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .generic import GenericView
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
+
+if TYPE_CHECKING:
+    from ..actions import Host
 
 Obj = dict[str, Any]
 
@@ -22,11 +26,15 @@ class CronJobsView(TableView):
     FOR_KIND = "CronJob"
     KEYS: ClassVar[tuple[Key, ...]] = (
         *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
-        *LIST_KEYS,
+        Key("t", "trigger", "Trigger", destructive=True), *LIST_KEYS,
     )
 
     def category(self, state: RowState) -> str:
         return "completed" if self.cell(state, "SUSPEND") == "True" else "normal"
+
+    def do_trigger(self, host: Host, _: Key) -> None:
+        if (obj := self.target(host)) is not None:
+            actions.trigger(host, self.kind, obj)
 
     def drill(self, state: RowState) -> ViewSpec | None:
         meta = state.obj["metadata"]

@@ -1,0 +1,93 @@
+"""The add-ons a kubeadm cluster starts with, so `kubectl get pods -n kube-system` looks like a real cluster's.
+
+Only kube-proxy for now: kubeadm's DaemonSet (one pod per node, host network, tolerating every taint) and its
+ConfigMap. Its pods run nothing — no Service traffic is carried yet — but they are scheduled, started and shown
+as on a kind or kubeadm cluster. CoreDNS joins when the cluster DNS does.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from .api import Api
+from .errors import ApiError
+
+Obj = dict[str, Any]
+KUBE_PROXY_IMAGE = "registry.k8s.io/kube-proxy:v1.36.2"
+_LABELS = {"k8s-app": "kube-proxy"}
+
+
+def kube_proxy_config_map() -> Obj:
+    config = (
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+        "clientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\n"
+        "clusterCIDR: 10.244.0.0/16\n"
+        'mode: ""\n'
+        "kind: KubeProxyConfiguration\n"
+    )
+    kubeconfig = (
+        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n"
+        "    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n"
+        "    server: https://172.18.0.2:6443\n  name: default\n"
+        "contexts:\n- context:\n    cluster: default\n    namespace: default\n    user: default\n  name: default\n"
+        "current-context: default\nusers:\n- name: default\n  user:\n"
+        "    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n"
+    )
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"app": "kube-proxy"}},
+            "data": {"config.conf": config, "kubeconfig.conf": kubeconfig}}
+
+
+def kube_proxy_daemon_set() -> Obj:
+    container = {
+        "name": "kube-proxy",
+        "image": KUBE_PROXY_IMAGE,
+        "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
+                    "--hostname-override=$(NODE_NAME)"],
+        "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+        "securityContext": {"privileged": True},
+        "volumeMounts": [{"name": "kube-proxy", "mountPath": "/var/lib/kube-proxy"},
+                         {"name": "xtables-lock", "mountPath": "/run/xtables.lock"},
+                         {"name": "lib-modules", "mountPath": "/lib/modules", "readOnly": True}],
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": dict(_LABELS)},
+        "spec": {
+            "selector": {"matchLabels": dict(_LABELS)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": dict(_LABELS)},
+                "spec": {
+                    "containers": [container],
+                    "hostNetwork": True,
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "priorityClassName": "system-node-critical",
+                    "serviceAccountName": "kube-proxy",
+                    "tolerations": [{"operator": "Exists"}],
+                    "volumes": [
+                        {"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
+                        {"name": "xtables-lock", "hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}},
+                        {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}},
+                    ],
+                },
+            },
+        },
+    }
+
+
+def ensure_add_ons(api: Api) -> None:
+    """Create the add-ons if they are missing (a user may delete them, as on a real cluster)."""
+    # Their uids come from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
+    # cluster IPs) is the same as it would be without them.
+    seeded, api.rng = api.rng, random.Random("add-ons")
+    try:
+        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set()):
+            try:
+                api.create(obj)
+            except ApiError as exc:
+                if exc.code != 409:
+                    raise
+    finally:
+        api.rng = seeded
