@@ -31,6 +31,13 @@ def pods_on(c: Cluster, node: str) -> list[Obj]:
     return [p for p in c.list("pods", "default") if p["spec"].get("nodeName") == node]
 
 
+def kube_proxy(c: Cluster, node: str) -> str:
+    """The kube-proxy pod kubeadm's DaemonSet (engine/addons.py) runs on `node`, as kubectl names it."""
+    [name] = [p["metadata"]["name"] for p in c.list("pods", "kube-system")
+              if p["spec"].get("nodeName") == node and p["metadata"]["name"].startswith("kube-proxy-")]
+    return f"kube-system/{name}"
+
+
 def node_status(c: Cluster, name: str) -> str:
     return next(row[1] for row in c.table("nodes")[1] if row[0] == name)
 
@@ -49,9 +56,11 @@ async def test_drain_moves_deployment_pods_to_the_other_nodes() -> None:
 
         output = await c.drain("node-1")
 
-        assert output[0] == "node/node-1 cordoned"
-        assert output[1:1 + len(victims)] == [f"evicting pod default/{name}" for name in victims]
-        assert sorted(output[1 + len(victims):-1]) == sorted(f"pod/{name} evicted" for name in victims)
+        # kube-proxy stays: kubectl's --ignore-daemonsets (the engine's default) leaves DaemonSet pods, with a warning.
+        ignoring = f"Warning: ignoring DaemonSet-managed Pods: {kube_proxy(c, 'node-1')}"
+        assert output[:2] == ["node/node-1 cordoned", ignoring]
+        assert output[2:2 + len(victims)] == [f"evicting pod default/{name}" for name in victims]
+        assert sorted(output[2 + len(victims):-1]) == sorted(f"pod/{name} evicted" for name in victims)
         assert output[-1] == "node/node-1 drained"
         # Evictions are graceful: the pods terminate (nginx stops in about a second), not vanish at once.
         assert 0 < c.now() - started < 30
@@ -63,7 +72,7 @@ async def test_drain_moves_deployment_pods_to_the_other_nodes() -> None:
         assert len(c.list("pods", "default")) == 6
 
         # Draining again finds nothing to do; uncordoning lets pods land there again.
-        assert await c.drain("node-1") == ["node/node-1 already cordoned", "node/node-1 drained"]
+        assert await c.drain("node-1") == ["node/node-1 already cordoned", ignoring, "node/node-1 drained"]
         await c.cordon("node-1", False)
         assert node_status(c, "node-1") == "Ready"
 
@@ -78,8 +87,10 @@ async def test_eviction_marks_the_pod_as_a_disruption_target() -> None:
         output = await c.drain("node-1", force=True)
         terminating = [e.object for e in watcher.drain() if e.object["metadata"].get("deletionTimestamp")]
         watcher.close()
+        # One Warning line, kubectl's PodDeleteList.Warnings(): each message with its pods, joined by "; ".
         assert output == ["node/node-1 cordoned",
-                          "Warning: deleting Pods that declare no controller: default/slow",
+                          "Warning: deleting Pods that declare no controller: default/slow; "
+                          f"ignoring DaemonSet-managed Pods: {kube_proxy(c, 'node-1')}",
                           "evicting pod default/slow", "pod/slow evicted", "node/node-1 drained"]
         condition = next(x for x in terminating[0]["status"]["conditions"] if x["type"] == "DisruptionTarget")
         assert (condition["status"], condition["reason"], condition["message"]) == (
@@ -105,7 +116,8 @@ async def test_bare_pod_refused_without_force_deleted_with_it() -> None:
 
         output = await c.drain("node-1", force=True)
         assert output[:2] == ["node/node-1 already cordoned",
-                              "Warning: deleting Pods that declare no controller: default/bare"]
+                              "Warning: deleting Pods that declare no controller: default/bare; "
+                              f"ignoring DaemonSet-managed Pods: {kube_proxy(c, 'node-1')}"]
         assert "evicting pod default/bare" in output and "pod/bare evicted" in output
         assert output[-1] == "node/node-1 drained"
         assert c.get("pod", "bare") is None  # no controller brings it back
@@ -129,11 +141,12 @@ async def test_mirror_daemonset_and_local_storage_pods() -> None:
         await c.apply(bare_pod("scratch", "node-1", spec={"volumes": [{"name": "tmp", "emptyDir": {}}]}))
         await c.run_for(5)
         [agent] = [p["metadata"]["name"] for p in pods_on(c, "node-1") if p["metadata"]["name"].startswith("agent-")]
+        proxy = kube_proxy(c, "node-1")
 
         with pytest.raises(DrainError) as refused:
             await c.drain("node-1", ignore_daemonsets=False)
         assert refused.value.message == (
-            f"[cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{agent}, "
+            f"[cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{agent}, {proxy}, "
             "cannot delete Pods with local storage (use --delete-emptydir-data to override): default/scratch]")
 
         with pytest.raises(DrainError) as refused:
@@ -143,7 +156,7 @@ async def test_mirror_daemonset_and_local_storage_pods() -> None:
 
         output = await c.drain("node-1", force=True, delete_emptydir_data=True)
         # The local-storage warning is lost to the unreplicated filter's, as in kubectl (a known TODO there).
-        assert output[1] == (f"Warning: ignoring DaemonSet-managed Pods: default/{agent}; "
+        assert output[1] == (f"Warning: ignoring DaemonSet-managed Pods: default/{agent}, {proxy}; "
                              "deleting Pods that declare no controller: default/scratch")
         assert "evicting pod default/scratch" in output
         assert not any("static" in line or "agent" in line for line in output[2:])
@@ -170,7 +183,8 @@ async def test_a_pod_whose_daemonset_is_gone_is_refused_and_goes_with_force() ->
         assert refused.value.message == f'cannot delete daemonsets.apps "agent" not found: default/{name}'
         # With --force it goes; its warning is overwritten by the filters after it, as in kubectl.
         assert await c.drain("node-1", force=True) == [
-            "node/node-1 already cordoned", f"evicting pod default/{name}", f"pod/{name} evicted",
+            "node/node-1 already cordoned", f"Warning: ignoring DaemonSet-managed Pods: {kube_proxy(c, 'node-1')}",
+            f"evicting pod default/{name}", f"pod/{name} evicted",
             "node/node-1 drained"]
 
 
@@ -180,8 +194,9 @@ async def test_finished_bare_pods_are_deleted_without_force() -> None:
             "restartPolicy": "Never", "containers": [{"name": "app", "image": "busybox", "command": ["true"]}]}))
         assert await c.run_until(lambda c: c.get("pod", "job")["status"]["phase"] == "Succeeded", timeout=60)
         output = await c.drain("node-1")
-        assert output == ["node/node-1 cordoned", "evicting pod default/job", "pod/job evicted",
-                          "node/node-1 drained"]
+        assert output == ["node/node-1 cordoned",
+                          f"Warning: ignoring DaemonSet-managed Pods: {kube_proxy(c, 'node-1')}",
+                          "evicting pod default/job", "pod/job evicted", "node/node-1 drained"]
 
 
 async def test_drain_timeout_and_unknown_node() -> None:

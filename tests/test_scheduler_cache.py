@@ -16,8 +16,8 @@ async def test_a_second_cluster_with_the_same_seed_schedules_its_own_pods():
     async with Cluster(nodes=2) as first:
         await first.apply(deployment("8"))
         await first.run_for(5)
-        assert all(not p["spec"].get("nodeName") for p in first.list("pods"))
+        assert all(not p["spec"].get("nodeName") for p in first.list("pods", "default"))
     async with Cluster(nodes=2) as second:
         await second.apply(deployment(None))
         await second.run_for(5)
-        assert all(p["spec"].get("nodeName") for p in second.list("pods"))
+        assert all(p["spec"].get("nodeName") for p in second.list("pods", "default"))
