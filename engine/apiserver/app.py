@@ -105,6 +105,7 @@ class ApiServer:
         get("/apis", self._apis)
         get("/apis/{group}", self._group)
         get("/apis/{group}/{version}", self._group_resources)
+        get("/openapi/v2", self._openapi_v2)
         get("/openapi/v3", self._openapi_root)
         get("/openapi/v3/api/{version}", self._openapi_group_version)
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
@@ -197,6 +198,11 @@ class ApiServer:
         if found is None:
             raise not_found_path()
         return json_response(found)
+
+    async def _openapi_v2(self, request: web.Request) -> web.Response:
+        if "protobuf" in request.headers.get("Accept", ""):
+            return web.Response(body=openapi.v2_protobuf(GIT_VERSION), content_type=openapi.V2_PROTOBUF)
+        return json_response(openapi.v2_document(GIT_VERSION))
 
     async def _openapi_root(self, request: web.Request) -> web.Response:
         return json_response(openapi.root(self.registry, GIT_VERSION))

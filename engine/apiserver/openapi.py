@@ -63,3 +63,29 @@ def root(registry: Registry, server_version: str) -> Doc:
             path = _gv_path(group, version)
             paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
     return {"paths": paths}
+
+
+# --- OpenAPI v2: an empty document ---------------------------------------------------------------------------
+# kubectl 1.32 validates input against OpenAPI v3, and asks for v2 only for a kind the v3 documents do not show:
+# without an answer, `kubectl apply -f` of an unknown kind fails with "failed to download openapi" instead of
+# kube-apiserver's "no matches for kind". A v2 document without definitions tells it there is no schema to check,
+# so the request goes on to the API and fails there as it does against a real server. client-go asks for
+# gnostic's protobuf encoding of the document; other clients get JSON.
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def v2_document(server_version: str) -> Doc:
+    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": server_version}, "paths": {},
+            "definitions": {}}
+
+
+def _proto_string(number: int, value: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2); the lengths here are under 128, one varint byte."""
+    assert len(value) < 128
+    return bytes([number << 3 | 2, len(value)]) + value
+
+
+def v2_protobuf(server_version: str) -> bytes:
+    """openapi_v2.Document{swagger: "2.0", info: Info{title, version}} (gnostic's OpenAPIv2.proto field numbers)."""
+    info = _proto_string(1, b"Kubernetes") + _proto_string(2, server_version.encode())
+    return _proto_string(1, b"2.0") + _proto_string(2, info)
