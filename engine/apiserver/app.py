@@ -25,7 +25,7 @@ from . import discovery, media, openapi
 from .auth import bearer_auth
 from .credentials import Credentials, load_or_create
 from .resources import Resources
-from .status import error_response, failure, json_response, not_acceptable, not_found_path
+from .status import error_response, failure, json_response, not_acceptable, not_found_path, page_not_found
 from .watch import BOOKMARK_SECONDS
 
 # Not 6443, which a real control plane on the same machine (kind, kubeadm, a test kit) usually holds.
@@ -140,7 +140,7 @@ class ApiServer:
         except ApiError as exc:
             return error_response(exc)
         except web.HTTPNotFound:
-            return error_response(not_found_path())
+            return page_not_found()
         except web.HTTPMethodNotAllowed:
             return error_response(failure(405, "MethodNotAllowed",
                                           "the server does not allow this method on the requested resource"))
@@ -187,14 +187,22 @@ class ApiServer:
             raise not_found_path()
         return json_response(found)
 
+    def _served_group(self, request: web.Request) -> str:
+        """The path's API group; a group not served is not routed at all in kube-apiserver, so its paths get the
+        Go mux's plain-text 404, where an unknown version or resource of a served group gets a Status."""
+        group = request.match_info["group"]
+        if group not in discovery.group_versions(self.registry):
+            raise web.HTTPNotFound()
+        return group
+
     async def _group(self, request: web.Request) -> web.Response:
-        found = discovery.api_group(self.registry, request.match_info["group"])
+        found = discovery.api_group(self.registry, self._served_group(request))
         if found is None:
             raise not_found_path()
         return json_response(found)
 
     async def _group_resources(self, request: web.Request) -> web.Response:
-        found = discovery.resource_list(self.registry, request.match_info["group"], request.match_info["version"])
+        found = discovery.resource_list(self.registry, self._served_group(request), request.match_info["version"])
         if found is None:
             raise not_found_path()
         return json_response(found)
@@ -219,4 +227,4 @@ class ApiServer:
 
     async def _grouped(self, request: web.Request) -> web.StreamResponse:
         info = request.match_info
-        return await self.resources.handle(request, info["group"], info["version"], info["path"])
+        return await self.resources.handle(request, self._served_group(request), info["version"], info["path"])

@@ -25,8 +25,31 @@ def json_response(body: Any, status: int = 200, content_type: str = JSON) -> web
     return response
 
 
+# apimachinery's field.ErrorType: a cause's `reason` follows from the words its message starts with. The engine
+# words field errors as upstream does but files every cause under FieldValueInvalid; clients that branch on the
+# reason (e.g. a missing required field) need the real one.
+_CAUSE_REASONS = (("Required value", "FieldValueRequired"), ("Unsupported value", "FieldValueNotSupported"),
+                  ("Forbidden", "FieldValueForbidden"), ("Duplicate value", "FieldValueDuplicate"),
+                  ("Too long", "FieldValueTooLong"), ("Too many", "FieldValueTooMany"),
+                  ("Not found", "FieldValueNotFound"), ("Internal error", "InternalError"))
+
+
+def _cause(cause: dict[str, Any]) -> dict[str, Any]:
+    if cause.get("reason") != "FieldValueInvalid":
+        return cause
+    message = str(cause.get("message") or "")
+    reason = next((r for prefix, r in _CAUSE_REASONS if message.startswith(prefix)), "FieldValueInvalid")
+    return {**cause, "reason": reason}
+
+
 def error_response(error: ApiError) -> web.Response:
     body = {key: error.status[key] for key in _STATUS_ORDER if key in error.status}
+    details = body.get("details")
+    if details:
+        details = {k: v for k, v in details.items() if k != "name" or v}  # Go's omitempty: no "name": ""
+        if "causes" in details:
+            details["causes"] = [_cause(c) for c in details["causes"]]
+        body["details"] = details
     return json_response(body, error.code)
 
 
@@ -40,6 +63,11 @@ def failure(code: int, reason: str, message: str, details: dict[str, Any] | None
 
 def not_found_path() -> ApiError:
     return failure(404, "NotFound", "the server could not find the requested resource")
+
+
+def page_not_found() -> web.Response:
+    """What Go's http.ServeMux answers for a path no handler is registered for (`/nope`, an unserved group)."""
+    return web.Response(status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8")
 
 
 def method_not_allowed() -> ApiError:
