@@ -13,6 +13,7 @@ import secrets
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Step, Wait, Watch, Write, compare, run_both
@@ -127,6 +128,16 @@ SERVICE = textwrap.dedent("""\
       ports:
       - port: 80
         targetPort: 80
+    """)
+
+PART_OF = "labels: {app: web, app.kubernetes.io/part-of: demo}\n"
+CONFIG = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: demo-config
+      labels: {app.kubernetes.io/part-of: demo}
+    data: {color: blue}
     """)
 
 BAD_FIELD = web().replace("replicas: 2", "replica: 2")
@@ -247,6 +258,90 @@ SESSIONS: list[Session] = [
         pods_settled(1),
         Run("get", "events", sort=True),
         Run("describe", "rs", sort=False),
+    ]),
+]
+
+
+def resources(body: dict[str, Any]) -> list[str]:
+    """A discovery document as clients use it: one line per resource (subresources included), sorted."""
+    return sorted(" ".join([r["name"], r["kind"], str(r["namespaced"]), ",".join(r.get("verbs") or []),
+                            ",".join(r.get("shortNames") or []), ",".join(r.get("categories") or []),
+                            r.get("singularName", "")]) for r in body.get("resources") or [])
+
+
+def groups(body: dict[str, Any]) -> list[str]:
+    return [" ".join([g["name"], g["preferredVersion"]["groupVersion"]]
+                     + [v["groupVersion"] for v in g["versions"]]) for g in body.get("groups") or []]
+
+
+def deployment_body(replicas: int = 1, name: str = "web") -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}
+
+
+DEPLOYMENTS = "/apis/apps/v1/namespaces/{ns}/deployments"
+
+SESSIONS += [
+    Session("discovery", [
+        Raw("GET", "/api", view=lambda body: body["versions"]),
+        Raw("GET", "/apis", view=groups),
+        Raw("GET", "/api/v1", view=resources),
+        Raw("GET", "/apis/apps/v1", view=resources),
+        Raw("GET", "/apis/batch/v1", view=resources),
+        Raw("GET", "/apis/coordination.k8s.io/v1", view=resources),
+        Run("get", "--raw", "/apis/apps/v1", compare=False, check=True),
+        Raw("GET", "/version", view=lambda body: {k: body[k] for k in ("major", "minor")}),
+        Raw("GET", "/apis/nope.example.com/v1"),
+        Raw("GET", "/healthz"),
+    ]),
+    Session("status", [
+        Raw("GET", DEPLOYMENTS + "/nope"),
+        Raw("DELETE", DEPLOYMENTS + "/nope"),
+        Raw("POST", DEPLOYMENTS, deployment_body(replicas=-1)),
+        Raw("POST", DEPLOYMENTS, {**deployment_body(), "metadata": {}}),
+        Raw("POST", DEPLOYMENTS, "{not json"),
+        Raw("POST", DEPLOYMENTS, deployment_body(), view=lambda body: body["metadata"]["generation"]),
+        Raw("POST", DEPLOYMENTS, deployment_body()),
+        Raw("PUT", DEPLOYMENTS + "/web", {**deployment_body(), "metadata": {"name": "web", "resourceVersion": "1"}}),
+        Raw("PUT", DEPLOYMENTS + "/other", deployment_body()),
+        Raw("PATCH", DEPLOYMENTS + "/web", {"spec": {"replicas": 2}}, content_type="application/json"),
+        Raw("PATCH", DEPLOYMENTS + "/web", [{"op": "test", "path": "/spec/replicas", "value": 5}],
+            content_type="application/json-patch+json"),
+        Raw("GET", "/api/v1/namespaces/{ns}/frobnicators"),
+        Raw("GET", "/api/v1/namespaces/{ns}/pods?labelSelector=a%20in", ),
+        Raw("GET", "/api/v1/namespaces/{ns}/pods?fieldSelector=spec.foo=bar"),
+        Raw("DELETE", DEPLOYMENTS + "/web", view=lambda body: [body.get("kind", ""), body.get("status", "")]),
+    ]),
+    Session("watch", [
+        Write("web.yaml", web()),
+        Run("apply", "-f", "web.yaml"),
+        rolled_out(),
+        pods_settled(2),
+        Watch("/apis/apps/v1/namespaces/{ns}/replicasets?watch=1", [
+            Run("set", "image", "deployment/web", "nginx=nginx:1.26"), rolled_out(), pods_settled(2)]),
+        Watch("/apis/apps/v1/namespaces/{ns}/deployments?watch=1", [
+            Run("scale", "deployment/web", "--replicas=3"), rolled_out(), pods_settled(3)]),
+        Watch("/api/v1/namespaces/{ns}/pods?watch=1", [
+            Run("set", "image", "deployment/web", "nginx=nginx:1.27"), rolled_out(), pods_settled(3)],
+              sort=True),
+    ]),
+    Session("prune", [
+        Write("demo/web.yaml", web().replace("labels: {app: web}\n", PART_OF, 1)),
+        Write("demo/config.yaml", CONFIG),
+        Write("demo/svc.yaml", SERVICE.replace("name: catalog-service\n", "name: catalog-service\n  " + PART_OF)),
+        Write("other.yaml", CONFIG.replace("demo-config", "not-demo")),
+        Run("apply", "-f", "other.yaml"),
+        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        Run("get", "deploy,svc,cm", "-l", "app.kubernetes.io/part-of=demo"),
+        Remove("demo/config.yaml"),
+        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        Run("get", "cm"),
+        Remove("demo/web.yaml"),
+        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        pods_settled(0),
+        Run("get", "all,cm"),
     ]),
 ]
 

@@ -29,6 +29,10 @@ class Step:
     async def run(self, side: Side) -> str | None:
         raise NotImplementedError
 
+    def arrange(self, text: str) -> str:
+        """The normalised output in a comparable order."""
+        return _sorted_blocks(text) if self.sort else text
+
 
 def _sorted_blocks(text: str) -> str:
     """kubectl sorts rows by name, and generated names sort differently on each side: compare each table's rows
@@ -154,14 +158,23 @@ class Watch(Step):
     path: str
     during: Sequence[Step]
     settle: float = 1.0  # seconds to keep reading after `during`, for the last deletions
+    sort: bool = False   # objects in name order rather than by first event (pods of one rollout start together)
 
     @property
     def title(self) -> str:
         return f"watch {self.path}"
 
+    def arrange(self, text: str) -> str:
+        if not self.sort:
+            return text
+        printed, _, watched = text.partition("\nkinds: ")
+        kinds, *objects = watched.splitlines()
+        return "\n".join([printed, f"kinds: {kinds}", *sorted(objects)])
+
     async def run(self, side: Side) -> str | None:
         path = self.path.replace("{ns}", side.namespace)
         events: list[tuple[str, str, str]] = []
+        printed: list[str] = []  # what the steps run during the watch printed, compared too
         async with side.stream(path) as response:
             assert response.status == 200, f"{side.name}: watch {path}: {response.status}"
 
@@ -176,7 +189,9 @@ class Watch(Step):
             reader = asyncio.create_task(read())
             try:
                 for step in self.during:
-                    await step.run(side)
+                    out = await step.run(side)
+                    if out is not None:
+                        printed += [f"$ {step.title}", *out.splitlines()]
                 await asyncio.sleep(self.settle)
             finally:
                 reader.cancel()
@@ -189,7 +204,8 @@ class Watch(Step):
                 types.append(kind_type)
             if kind not in kinds:
                 kinds.append(kind)
-        return "\n".join([f"kinds: {' '.join(kinds)}"] + [f"{name}: {' '.join(t)}" for name, t in per_object.items()])
+        watched = [f"{name}: {' '.join(t)}" for name, t in per_object.items()]
+        return "\n".join([*printed, f"kinds: {' '.join(kinds)}", *watched])
 
 
 @attrs.define
@@ -236,7 +252,7 @@ async def run_side(session: Session, side: Side) -> Transcript:
                     # a continuation line is aligned to the widest field name of its block, which differs with
                     # content that is allowed to differ (e.g. kwok's empty container IDs)
                     text = re.sub(r"^ {10,}", "    ", text, flags=re.M)
-                transcript.append((step.title, (_sorted_blocks(text) if step.sort else text).splitlines()))
+                transcript.append((step.title, step.arrange(text).splitlines()))
     finally:
         await side.delete_namespace()
     return transcript
