@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from . import errors
+from . import errors, fieldmanager
 from .clock import Clock
 from .kinds import REGISTRY, KindInfo, Obj, Registry
 from .kinds import validation as v
@@ -33,6 +33,8 @@ _SERVER_FIELDS = frozenset({"resourceVersion", "uid", "creationTimestamp", "dele
 # RFC 4122 version 4: the version nibble is 4 and the variant bits are 10.
 _UUID_CLEAR = ~((0xF << 76) | (0x3 << 62))
 _UUID_SET = (0x4 << 76) | (0x2 << 62)
+_STATUS = frozenset({"status"})
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Api:
@@ -178,10 +180,12 @@ class Api:
 
     # --- writes --------------------------------------------------------------------------------------------
 
-    def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False, dry_run: bool = False) -> Obj:
+    def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False, dry_run: bool = False,
+               manager: str | None = None, managed_fields: list[Obj] | None = None) -> Obj:
         """POST. `trusted` is for objects the engine itself builds fresh (events, leases): they are taken
         as they are, without a defensive copy or validation. `dry_run` (dryRun=All): everything but the write;
-        the answer has no resourceVersion, as the API server's."""
+        the answer has no resourceVersion, as the API server's. `manager`: the field manager of a client's
+        request, recorded in managedFields (engine-internal creates stay untracked: see engine/fieldmanager)."""
         info = self.kind_of(obj)
         if not trusted:
             obj = self._decode(info, obj)
@@ -217,6 +221,13 @@ class Api:
         meta["creationTimestamp"] = format_time(self.clock.now())
         if "spec" in obj and info.generation_tracks_spec:
             meta["generation"] = 1
+        if managed_fields is not None:
+            _set_managed(meta, managed_fields)
+        elif manager is not None:
+            fieldmanager.record_update(None, obj, manager, "", meta["creationTimestamp"], from_request=True,
+                                       ignore=_STATUS if info.has_status else _NOTHING)
+        elif "managedFields" in meta:
+            del meta["managedFields"]  # only the field manager writes them
         if dry_run:
             return obj
         self._stamp(obj)
@@ -259,10 +270,11 @@ class Api:
         self.store.put(info.resource, obj, old)
         return obj
 
-    def update(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False) -> Obj:
+    def update(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False, manager: str | None = None,
+               subresource: str = "", managed_fields: list[Obj] | None = None) -> Obj:
         """PUT: replace everything but status (for kinds with a status subresource) and server-owned metadata.
         `trusted` (engine-built objects such as event counts and lease renewals) skips validation; `dry_run`
-        skips only the write."""
+        skips only the write. `manager`/`subresource`: who writes, for managedFields (`scale` for …/scale)."""
         info, obj, old = self._prepare_update(obj, trusted)
         if info.has_status:
             if "status" in old:
@@ -277,13 +289,18 @@ class Api:
         if not trusted:
             self._validate(info, obj, old)
         self._allocate(info, obj, old)
+        if managed_fields is not None:
+            _set_managed(obj["metadata"], managed_fields)
+        else:
+            self._manage(info, old, obj, manager, subresource, manager is not None and not subresource)
         if obj == old:
             return old
         if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):
             obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
         return self._commit_update(info, obj, old, dry_run)
 
-    def update_status(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False) -> Obj:
+    def update_status(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False,
+                      manager: str | None = None, managed_fields: list[Obj] | None = None) -> Obj:
         """PUT …/status: only status changes; spec and metadata stay as stored. `trusted` callers hand over a
         status dict they built fresh and will not touch again, so it is stored without a copy."""
         info = self.kind_of(obj)
@@ -295,9 +312,13 @@ class Api:
         if rv and str(rv) != old["metadata"]["resourceVersion"]:
             raise errors.conflict(info.plural, info.group, meta["name"])
         status = obj.get("status", {})
-        if status == old.get("status"):
+        if status == old.get("status") and managed_fields in (None, old["metadata"].get("managedFields")):
             return old
         new = {**old, "status": status if trusted else deep_copy(status), "metadata": dict(old["metadata"])}
+        if managed_fields is not None:
+            _set_managed(new["metadata"], managed_fields)
+        else:
+            self._manage(info, old, new, manager, "status", False)
         if dry_run:
             return new
         self._stamp(new)
@@ -305,15 +326,54 @@ class Api:
         return new
 
     def patch(self, kind: str | KindInfo, name: str, namespace: str | None, patch: Obj,
-              subresource: str | None = None, dry_run: bool = False) -> Obj:
+              subresource: str | None = None, dry_run: bool = False, manager: str | None = None) -> Obj:
         """JSON merge patch (RFC 7386), as `kubectl patch --type merge` and `kubectl scale` send."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         current = self.get(info, name, namespace)
         merged = merge_patch(deep_copy(current), patch)
         merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if subresource == "status":
-            return self.update_status(merged, dry_run=dry_run)
-        return self.update(merged, dry_run=dry_run)
+            return self.update_status(merged, dry_run=dry_run, manager=manager)
+        return self.update(merged, dry_run=dry_run, manager=manager, subresource=subresource or "")
+
+    def _manage(self, info: KindInfo, old: Obj, new: Obj, manager: str | None, subresource: str,
+                from_request: bool) -> None:
+        """managedFields for an Update. Internal writers (manager None) are recorded only on objects that
+        already carry managedFields, which keeps the controllers' constant status writes free."""
+        if manager is None:
+            if not old["metadata"].get("managedFields"):
+                new["metadata"].pop("managedFields", None)
+                return
+            manager = fieldmanager.internal_manager(info.kind, subresource)
+        fieldmanager.record_update(old, new, manager, subresource, format_time(self.clock.now()),
+                                   from_request=from_request,
+                                   ignore=_STATUS if info.has_status and not subresource else _NOTHING)
+
+    def apply(self, kind: str | KindInfo, name: str, namespace: str | None, config: Obj, manager: str, *,
+              force: bool = False, subresource: str | None = None, dry_run: bool = False) -> tuple[Obj, bool]:
+        """Server-side apply (PATCH application/apply-patch+yaml): merge `config` for `manager`, creating the
+        object when it is missing. Returns (object, created). Conflicts raise the API server's 409."""
+        info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
+        live = self.store.get(info.resource, self._namespace_for(info, namespace), name)
+        sub = subresource or ""
+        base = live if live is not None else {
+            "apiVersion": info.api_version, "kind": info.kind,
+            "metadata": {"name": name, **({"namespace": self._namespace_for(info, namespace)}
+                                          if info.namespaced else {})}}
+        config = self._decode(info, config)
+        ignore = _STATUS if info.has_status and not sub else (
+            frozenset({"spec", "metadata"}) if sub == "status" else _NOTHING)
+        result = fieldmanager.apply(
+            base, config, list(base["metadata"].get("managedFields") or ()),
+            fieldmanager.type_for(info.api_version, info.kind), manager, info.api_version, sub, force,
+            format_time(self.clock.now()), ignore)
+        obj = result.object if result.object is not None else deep_copy(base)
+        if live is None:
+            return self.create(obj, namespace, dry_run=dry_run, managed_fields=result.entries), True
+        obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        if sub == "status":
+            return self.update_status(obj, dry_run=dry_run, managed_fields=result.entries), False
+        return self.update(obj, dry_run=dry_run, managed_fields=result.entries), False
 
     def bind(self, namespace: str, name: str, node_name: str) -> Obj:
         """POST pods/binding: the scheduler's only write to a pod's spec."""
@@ -350,7 +410,7 @@ class Api:
         }
 
     def scale(self, kind: str | KindInfo, name: str, namespace: str | None, replicas: Any,
-              dry_run: bool = False) -> Obj:
+              dry_run: bool = False, manager: str | None = None) -> Obj:
         """PUT …/scale: `replicas` is what the Scale body's spec.replicas (an int32) would hold."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         if not info.scalable:
@@ -366,7 +426,8 @@ class Api:
         if replicas < 0:
             raise errors.invalid("Scale", "autoscaling", name,
                                  [v.invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
-        return self.patch(info, name, namespace, {"spec": {"replicas": replicas}}, dry_run=dry_run)
+        return self.patch(info, name, namespace, {"spec": {"replicas": replicas}}, dry_run=dry_run, manager=manager,
+                          subresource="scale" if manager is not None else None)
 
     # --- deletion ------------------------------------------------------------------------------------------
 
@@ -482,6 +543,13 @@ class Api:
         for name in BUILT_IN_NAMESPACES:
             if self.store.get("namespaces", "", name) is None:
                 self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def _set_managed(meta: Obj, entries: list[Obj]) -> None:
+    if entries:
+        meta["managedFields"] = entries
+    else:
+        meta.pop("managedFields", None)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -109,8 +109,6 @@ async def test_errors_as_kubectl_prints_them(served: Served) -> None:
     assert code == 1 and 'strict decoding error: unknown field "spec.replica"' in err
     code, _, err = await served.kubectl("delete", "ns", "default")
     assert 'Error from server (Forbidden): namespaces "default" is forbidden' in err
-    code, _, err = await served.kubectl("apply", "--server-side", "-f", "-", stdin=DEPLOYMENT_YAML)
-    assert code == 1 and "server-side apply (application/apply-patch+yaml) is not supported by k9py yet" in err
 
 
 async def test_dry_run_server_changes_nothing(served: Served) -> None:

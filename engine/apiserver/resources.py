@@ -23,7 +23,7 @@ from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
 from . import media, protobuf, tables
 from .logs import serve_log
-from .patching import patcher_for
+from .patching import apply_request, check_not_forced, field_manager, is_apply, patcher_for
 from .status import (
     json_response,
     method_not_allowed,
@@ -322,14 +322,22 @@ class Resources:
         body = self._check_body(await read_body(request), target)
         warnings = self._field_validation(request, target.info, body)
         dry_run = self._dry_run(request)
-        created = self.api.create(body, target.namespace, dry_run=dry_run)
+        created = self.api.create(body, target.namespace, dry_run=dry_run, manager=_manager(request))
         return _warn(json_response(created, 201), warnings)
 
     async def update(self, request: web.Request, target: Target) -> web.Response:
         return self._replace(request, target, await read_body(request))
 
     async def patch(self, request: web.Request, target: Target) -> web.Response:
-        apply_patch = patcher_for(request.headers.get("Content-Type", ""))
+        content_type = request.headers.get("Content-Type", "")
+        if is_apply(content_type):
+            body = await read_body(request)
+            warnings = self._field_validation(request, target.info, body) if isinstance(body, dict) else []
+            obj, created = apply_request(self.api, target.info, target.name or "", target.namespace,
+                                         target.subresource, body, request.query, self._dry_run(request))
+            return _warn(json_response(obj, 201 if created else 200), warnings)
+        check_not_forced(request.query)
+        apply_patch = patcher_for(content_type)
         body = await read_body(request)
         current = self.api.get(target.info, target.name or "", target.namespace)
         # A resourceVersion the patch itself sets is a precondition; otherwise the one just read stands.
@@ -347,9 +355,10 @@ class Resources:
             meta.pop("namespace", None)
         warnings = self._field_validation(request, target.info, body)
         dry_run = self._dry_run(request)
+        manager = _manager(request)
         if target.subresource == "status":
-            return _warn(json_response(self.api.update_status(body, dry_run=dry_run)), warnings)
-        return _warn(json_response(self.api.update(body, dry_run=dry_run)), warnings)
+            return _warn(json_response(self.api.update_status(body, dry_run=dry_run, manager=manager)), warnings)
+        return _warn(json_response(self.api.update(body, dry_run=dry_run, manager=manager)), warnings)
 
     async def write_scale(self, request: web.Request, target: Target) -> web.Response:
         info, name = target.info, target.name or ""
@@ -365,9 +374,9 @@ class Resources:
             raise errors.conflict(info.plural, info.group, name)
         replicas = (body.get("spec") or {}).get("replicas", 0)
         if self._dry_run(request):
-            self.api.scale(info, name, target.namespace, replicas, dry_run=True)
+            self.api.scale(info, name, target.namespace, replicas, dry_run=True, manager=_manager(request))
             return json_response({**current, "spec": {"replicas": replicas}})
-        self.api.scale(info, name, target.namespace, replicas)
+        self.api.scale(info, name, target.namespace, replicas, manager=_manager(request))
         return json_response(self.api.get_scale(info, name, target.namespace))
 
     async def _delete_options(self, request: web.Request) -> Obj:
@@ -435,6 +444,10 @@ class Resources:
         return json_response({"kind": f"{target.info.kind}List", "apiVersion": target.info.api_version,
                               "metadata": {"resourceVersion": str(self.cluster.store.resource_version)},
                               "items": deleted})
+
+
+def _manager(request: web.Request) -> str:
+    return field_manager(request.query, request.headers.get("User-Agent"))
 
 
 def _warn(response: web.Response, warnings: list[str]) -> web.Response:

@@ -1,0 +1,88 @@
+"""Field management as kube-apiserver does it: `metadata.managedFields` on writes, and server-side apply.
+
+- fieldpath.py: field sets in their FieldsV1 form, their algebra, and upstream's path strings;
+- schema.py: list/map types from the official OpenAPI schemas (list-type, map keys, patch-merge-key fallbacks);
+- typed.py: ToFieldSet, Compare, Merge, RemoveItems on plain dicts;
+- managed.py: the entries and the Update operation;
+- apply.py: the Apply operation, pruning and conflicts.
+
+engine/api.py calls `record_update` for writes and `apply` for server-side apply. Who pays: a write with a named
+manager (every request of the HTTP API) is recorded at once. An engine-internal write (a controller, the kubelet)
+is recorded only when the object already has managedFields, that is, when a client created or touched it; the
+thousands of pods and events the controllers create for themselves stay untracked, as objects created before a
+cluster had server-side apply do upstream, and the first apply to one attributes what it holds to
+`before-first-apply` (skipnonapplied.go). Comparing an object with its next version walks only what changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import fieldpath
+from .apply import ApplyResult, apply, conflict_error
+from .managed import (
+    comparison,
+    decode_request_entries,
+    is_reset,
+    manager_from_user_agent,
+    update_entries,
+)
+from .schema import TypeNode, type_for
+
+__all__ = ["ApplyResult", "TypeNode", "apply", "conflict_error", "create_base", "fieldpath", "internal_manager",
+           "manager_from_user_agent", "record_update", "type_for"]
+
+Obj = dict[str, Any]
+# Struct fields that are values, not pointers, in the Go types: an empty object has them already, so creating one
+# does not add them as members of their own (upstream's `f:template` has no ".", `f:rollingUpdate` has one).
+_VALUE_STRUCTS = frozenset({"metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate"})
+
+
+def internal_manager(kind: str, subresource: str) -> str:
+    """The manager name of the component that makes an engine-internal write, as upstream's components are
+    named: the kubelet writes pod and node status and its node lease, the controllers everything else."""
+    if (subresource == "status" and kind in ("Pod", "Node")) or kind == "Lease":
+        return "kubelet"
+    return "kube-controller-manager"
+
+
+def create_base(obj: Obj, t: TypeNode) -> Obj:
+    """The zero value the field manager compares a created object with: the Go type's empty struct, which
+    already holds its value-typed structs (as `{}`) and its fields without omitempty (as null)."""
+    out: Obj = {}
+    required = t.required()
+    for name, value in obj.items():
+        if name in _VALUE_STRUCTS and isinstance(value, dict):
+            out[name] = create_base(value, t.field(name))
+        elif name in required:
+            out[name] = create_base(value, t.field(name)) if isinstance(value, dict) else None
+    return out
+
+
+def record_update(old: Obj | None, new: Obj, manager: str, subresource: str, time: str, *,
+                  from_request: bool, ignore: frozenset[str] = frozenset()) -> None:
+    """Set `new`'s managedFields for an Update by `manager` (new is the caller's own fresh object).
+
+    `from_request`: the object came from a client, whose managedFields (when they decode) replace the stored
+    ones, which is how a client rewrites ownership; `[{}]` clears them.
+    """
+    meta = new["metadata"]
+    requested = meta.get("managedFields")
+    if is_reset(requested):
+        meta.pop("managedFields", None)
+        return
+    stored = (old or {}).get("metadata", {}).get("managedFields") or []
+    base = decode_request_entries(requested) if from_request and not subresource else None
+    if base is None:
+        base = stored
+    t = type_for(str(new.get("apiVersion")), str(new.get("kind")))
+    before = old if old is not None else create_base(new, t)
+    entries = update_entries(base, comparison(before, new, t), manager, str(new.get("apiVersion")),
+                             subresource, time, ignore)
+    if entries is None:
+        entries = base
+    if entries:
+        meta["managedFields"] = entries
+    else:
+        meta.pop("managedFields", None)
+
