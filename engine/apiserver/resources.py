@@ -90,7 +90,9 @@ def _int_param(query: Any, name: str) -> int | None:
 async def read_body(request: web.Request) -> Any:
     """The request body as JSON (or YAML, which is a superset); the server's 400 when it is neither."""
     raw = await request.read()
-    media_type = (request.content_type or "application/json").lower()
+    # No Content-Type at all means JSON, the first media type kube-apiserver supports (NegotiateInputSerializer);
+    # the official Python client sends none on create. aiohttp's `content_type` would say application/octet-stream.
+    media_type = (request.content_type if request.headers.get("Content-Type") else "application/json").lower()
     if not raw:
         raise errors.bad_request("the request body is empty")
     if media_type == protobuf.PROTOBUF:
