@@ -10,7 +10,7 @@ import pytest
 import tui_support
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
-from tui_support import CONFIRM, SAMPLE_PODS, burst, dashboard, table
+from tui_support import ALL_PODS, CONFIRM, burst, dashboard, table
 
 from k9py.app import MainScreen
 from k9py.theme import STATUS_CATEGORIES, load_theme
@@ -60,10 +60,13 @@ async def filtered(pilot: Pilot[None], screen: MainScreen, text: str, rows: int 
 
 async def test_drain_evicts_the_node_and_its_pods_come_back_elsewhere() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await until(pilot, lambda: all(p["status"].get("phase") == "Running" for p in cluster.list("pods")))
-        victims = [p for p in cluster.list("pods") if p["spec"].get("nodeName") == "node-1"]
-        assert victims
+        on_node = [p for p in cluster.list("pods") if p["spec"].get("nodeName") == "node-1"]
+        # Its kube-proxy pod stays: a drain leaves DaemonSet-managed pods (kubectl's --ignore-daemonsets).
+        [proxy] = [p for p in on_node if p["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"]
+        victims = [p for p in on_node if p is not proxy]
+        assert victims and proxy["metadata"]["namespace"] == "kube-system"
         await command(pilot, "no")
         await filtered(pilot, screen, "node-1")
         await pilot.press("r")
@@ -77,9 +80,10 @@ async def test_drain_evicts_the_node_and_its_pods_come_back_elsewhere() -> None:
         assert screen.flash_line.message == f"node/node-1 drained ({count} pod{'' if count == 1 else 's'} evicted)"
         assert cluster.get("nodes", "node-1", None)["spec"]["unschedulable"] is True
         await until(pilot, lambda: "SchedulingDisabled" in " ".join(cluster.table("nodes")[1][0]))
-        assert not [p for p in cluster.list("pods") if p["spec"].get("nodeName") == "node-1"]
+        assert [p["metadata"]["name"] for p in cluster.list("pods") if p["spec"].get("nodeName") == "node-1"] == [
+            proxy["metadata"]["name"]]
         await until(pilot, lambda: sum(p["status"].get("phase") == "Running" for p in cluster.list("pods"))
-                    == SAMPLE_PODS, timeout=15)
+                    == ALL_PODS, timeout=15)
 
 
 async def test_drain_refuses_a_bare_pod_unless_forced() -> None:
@@ -138,7 +142,7 @@ def row_colour(view: TableView) -> str:
 async def test_ctrl_t_cycles_themes_and_repaints_the_rows() -> None:
     default, dracula = load_theme("default"), load_theme("dracula")
     async with dashboard() as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("slash", *"redis", "enter")
         await until(pilot, lambda: table(screen).row_count == 1)
         assert app.theme == "k9py-default"
@@ -212,7 +216,7 @@ async def test_p_in_logs_shows_the_previous_container(tmp_path: Path) -> None:
 
 async def test_ctrl_k_left_enter_in_one_burst_kills_the_pod() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         view = await filtered(pilot, screen, "redis")
         victim = view.visible_names()[0]
         burst(app, "ctrl+k", *CONFIRM)  # the dialog takes the keys typed with the one that opened it, in order
@@ -224,7 +228,7 @@ async def test_ctrl_k_left_enter_in_one_burst_kills_the_pod() -> None:
 async def test_ctrl_k_left_enter_pressed_without_pause_kills_the_pod() -> None:
     # Pilot lets the app go idle between the keys, so this is the slow path; the burst tests race.
     async with dashboard() as (_app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         view = await filtered(pilot, screen, "redis")
         victim = view.visible_names()[0]
         await pilot.press("ctrl+k", *CONFIRM)
@@ -246,7 +250,7 @@ async def test_scale_typed_in_one_burst() -> None:
 
 async def test_a_burst_that_cancels_the_dialog_leaves_the_pod() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         view = await filtered(pilot, screen, "redis")
         victim = view.visible_names()[0]
         burst(app, "ctrl+k", "enter")  # enter presses the focused button: Cancel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from textual import events
-from tui_support import CONFIRM, SAMPLE_PODS, SPEED, command, dashboard, paste, table, until
+from tui_support import ALL_PODS, CONFIRM, SPEED, command, dashboard, paste, table, until
 
 from k9py.backend import EngineBackend
 from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
@@ -14,12 +14,12 @@ from k9py.widgets.help import HelpScreen
 
 async def test_starts_on_all_pods_of_the_sample() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         assert screen.view_name == "pods"
-        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+        assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
         assert table(screen).columns == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE"]
         assert any(name.startswith("frontend-") for name in table(screen).visible_names())
-        await until(pilot, lambda: "8 Running" in screen.header.plain())
+        await until(pilot, lambda: f"{ALL_PODS} Running" in screen.header.plain())
         assert "3/3 Ready" in screen.header.plain()
 
 
@@ -38,7 +38,7 @@ async def test_command_switches_view_title_and_crumbs() -> None:
 
 async def test_a_command_can_carry_a_filter_and_a_label_selector_as_in_k9s() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await command(pilot, "po /cart")
         await until(pilot, lambda: screen.view_title.strip() == "pods(all)[2] </cart>")
         await command(pilot, "dp shop app=frontend")
@@ -46,12 +46,12 @@ async def test_a_command_can_carry_a_filter_and_a_label_selector_as_in_k9s() -> 
         await pilot.press("minus")  # the last view comes back as its command opened it
         await until(pilot, lambda: screen.view_title.strip() == "pods(all)[2] </cart>")
         await command(pilot, "po")  # and the same kind without a filter shows everything again
-        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{ALL_PODS}]")
         await command(pilot, "po a=b=c")
         assert screen.flash_line.message == ("bad label selector: unable to parse requirement: found '=', expected: "
                                              "',' or 'end of string'")
         assert screen.flash_line.level == "error"
-        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+        assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
 
 
 async def test_unknown_command_flashes_an_error() -> None:
@@ -73,17 +73,17 @@ async def test_tab_completes_a_command() -> None:
 async def test_filter_narrows_and_inverts_rows() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("slash", *"FRO", "enter")
         await pilot.pause()
         assert view.row_count == 3
         assert all(name.startswith("frontend-") for name in view.visible_names())
         assert screen.view_title.strip() == "pods(all)[3] </FRO>"
         await pilot.press("escape")  # esc clears the filter
-        assert view.row_count == SAMPLE_PODS
+        assert view.row_count == ALL_PODS
         await pilot.press("slash", "!", *"fro", "enter")
         await pilot.pause()
-        assert view.row_count == SAMPLE_PODS - 3
+        assert view.row_count == ALL_PODS - 3
         assert not any(name.startswith("frontend-") for name in view.visible_names())
         await pilot.press("escape")
         await pilot.press("slash")
@@ -110,7 +110,7 @@ async def test_enter_drills_from_deployment_to_its_pods_and_esc_returns() -> Non
 async def test_kill_pod_asks_then_a_replacement_appears() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("slash", *"red", "enter")
         await pilot.pause()
         victim = view.visible_names()[0]
@@ -126,7 +126,7 @@ async def test_kill_pod_asks_then_a_replacement_appears() -> None:
 async def test_kill_cancelled_by_default_button() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         before = view.visible_names()
         await pilot.press("ctrl+k")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -180,7 +180,7 @@ async def test_readonly_hides_and_disables_destructive_keys() -> None:
     async with dashboard(readonly=True) as (app, pilot, screen, _cluster):
         assert "ctrl-k" not in screen.hints.text
         assert "ctrl-d" not in screen.hints.text
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("ctrl+k")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmDialog)
@@ -192,7 +192,7 @@ async def test_readonly_hides_and_disables_destructive_keys() -> None:
 
 async def test_yaml_describe_and_logs_views() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("slash", *"red", "enter", "y")
         await until(pilot, lambda: screen.view_name == "yaml")
         assert "kind: Pod" in screen.view.content  # type: ignore[union-attr]
@@ -237,7 +237,7 @@ async def test_keys_that_mean_nothing_here_say_so() -> None:
 async def test_shift_n_sorts_by_name_and_again_reverses() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("N")
         names = view.visible_names()
         assert names == sorted(names)  # by name across namespaces: cart, frontend, metrics..., redis
@@ -249,7 +249,7 @@ async def test_shift_n_sorts_by_name_and_again_reverses() -> None:
 async def test_commands_typed_in_one_burst_all_land() -> None:
     """`:dp` enter `:no` enter typed faster than a view mounts: the second prompt keeps its keys."""
     async with dashboard() as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         for key in ("colon", "d", "p", "enter", "colon", "n", "o", "enter"):
             app.post_message(events.Key(key, ":" if key == "colon" else key if len(key) == 1 else None))
             await asyncio.sleep(0)  # each key handled before the next arrives, as a fast typist's are

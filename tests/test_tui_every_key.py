@@ -23,7 +23,7 @@ import tui_support
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from tui_support import CONFIRM, SAMPLE_PODS, command, dashboard, filter_by, screen_lines, table
+from tui_support import ALL_PODS, CONFIRM, command, dashboard, filter_by, screen_lines, table
 
 from engine import Cluster
 from k9py import keys
@@ -129,6 +129,7 @@ COVERED: dict[tuple[str, str], str] = {
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
     ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("x", "secrets"): "test_x_decodes_a_secret_and_only_there",
+    ("t", "cronjobs"): "test_cron_tui::test_t_triggers_a_job_from_the_cronjob_now_as_k9s_does",
     ("J", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "replicasets"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "deployments"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
@@ -292,7 +293,7 @@ async def answer(app: App[None], pilot: Pilot[None], *keys: str) -> None:
 
 def all_running(cluster: Cluster) -> bool:
     """Every pod of the sample manifests is running."""
-    return sum(p["status"].get("phase") == "Running" for p in cluster.list("pods")) >= SAMPLE_PODS
+    return sum(p["status"].get("phase") == "Running" for p in cluster.list("pods")) >= ALL_PODS
 
 
 # --- general -----------------------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ def all_running(cluster: Cluster) -> bool:
 
 async def test_ctrl_c_quits() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("ctrl+c")
         await until(pilot, lambda: app.return_code == 0)
     # also over the `?` help, which lists it (Textual's own ctrl+c there only said "press ctrl+q to quit")
@@ -314,7 +315,7 @@ async def test_ctrl_c_quits() -> None:
 
 async def test_greater_and_less_than_change_the_clock_speed_in_the_header() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         assert "x50" in screen.header.plain()
         await pilot.press("greater_than_sign")
         await until(pilot, lambda: "x64" in screen.header.plain())  # the ceiling, not x100
@@ -331,7 +332,7 @@ async def test_greater_and_less_than_change_the_clock_speed_in_the_header() -> N
 
 async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_command_history() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("minus")  # nothing to go back to yet
         assert flashed(screen, "no last view yet: - goes back to the view your last command left", "warn")
         await opened(pilot, screen, "dp", "deployments")
@@ -354,7 +355,7 @@ async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_co
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
         await pilot.press("left_square_bracket", "left_square_bracket")
-        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")  # the first view
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{ALL_PODS}]")  # the first view
         await pilot.press("left_square_bracket")
         assert flashed(screen, "no earlier command in the history", "warn")
         await pilot.press("right_square_bracket")
@@ -374,9 +375,9 @@ async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_co
 async def test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         names = view.visible_names()
-        for key, row in (("j", 1), ("j", 2), ("k", 1), ("G", SAMPLE_PODS - 1), ("g", 0)):
+        for key, row in (("j", 1), ("j", 2), ("k", 1), ("G", ALL_PODS - 1), ("g", 0)):
             await pilot.press(key)
             assert view.table.cursor_row == row
             assert f" {names[row]} " in cursor_text(view.table), key
@@ -613,7 +614,7 @@ async def test_0_to_6_in_logs_pick_the_range_as_in_k9s() -> None:
 
 async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("ctrl+a")
         await until(pilot, lambda: screen.view_name == "aliases")
         view = screen.view
@@ -623,7 +624,7 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         assert row_text(app, "deployments").split() == ["deployments", "dp,deploy,deployment,deployments",
                                                         "Deployment", "true"]
         assert view.selected_command() == "configmaps"  # by resource name
-        for key, expected in (("j", "deployments"), ("G", "sources"), ("k", "services"), ("g", "configmaps")):
+        for key, expected in (("j", "controllerrevisions"), ("G", "sources"), ("k", "services"), ("g", "configmaps")):
             await pilot.press(key)
             assert view.selected_command() == expected
         await filter_by(pilot, "replica")
@@ -641,17 +642,17 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
 
 async def test_0_and_1_to_9_switch_the_namespace() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]")
+        await until(pilot, lambda: screen.view_title.strip() == f"pods(all)[{ALL_PODS}]")
         for favourite in ("<0> all", "<1> default", "<2> platform", "<3> shop"):
             assert on_screen(app, favourite)  # the header lists them
         for key, title in (("3", "pods(shop)[6]"), ("2", "pods(platform)[2]"), ("1", "pods(default)[0]"),
-                           ("0", f"pods(all)[{SAMPLE_PODS}]")):
+                           ("0", f"pods(all)[{ALL_PODS}]")):
             await pilot.press(key)
             await until(pilot, lambda title=title: screen.view_title.strip() == title)
         for key in "456789":
             await pilot.press(key)
             assert flashed(screen, f"no favourite namespace <{key}>", "warn")
-            assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+            assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
 
         await opened(pilot, screen, "deploy", "deployments", rows=4)
         await pilot.press("2")
@@ -684,10 +685,10 @@ async def test_0_and_1_to_9_switch_the_namespace() -> None:
 async def test_shift_a_and_shift_s_sort_and_the_header_shows_the_order() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
         await cluster.create(pod("too-big", cpu="64"))  # fits no node: Pending
-        await until(pilot, lambda: all_running(cluster) and table(screen).row_count == SAMPLE_PODS + 1)
+        await until(pilot, lambda: all_running(cluster) and table(screen).row_count == ALL_PODS + 1)
         await cluster.create(pod("late"))  # the youngest
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS + 2 and "Running" in row_text(app, "late"))
+        await until(pilot, lambda: view.row_count == ALL_PODS + 2 and "Running" in row_text(app, "late"))
 
         def names() -> list[str]:  # the NAME column, after NAMESPACE
             return [line.split()[1] for line in frame(app)[1:] if line.strip()]
@@ -879,8 +880,8 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
 
-        # cart-config and the kube-root-ca.crt of each of the 6 namespaces.
-        await opened(pilot, screen, "cm", "generic", rows=7)
+        # cart-config, kube-system's kube-proxy and the kube-root-ca.crt of each of the 6 namespaces.
+        await opened(pilot, screen, "cm", "generic", rows=8)
         await filter_by(pilot, "cart")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import manifests
 from test_tui_sources import write_folder
-from tui_support import SAMPLE_PODS, dashboard, table, until
+from tui_support import ALL_PODS, dashboard, table, until
 
 from k9py.widgets.header import pod_problems
 
 
 async def test_header_counts_nodes_pods_and_shows_the_folder_synced() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
-        await until(pilot, lambda: f"{SAMPLE_PODS} Running" in screen.header.plain())
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
+        await until(pilot, lambda: f"{ALL_PODS} Running" in screen.header.plain())
         header = screen.header.plain()
         assert "3/3 Ready" in header and "0 Pending" in header and "0 Succeeded" in header and "0 Failed" in header
         assert "Folders:  sample-manifests Synced" in header
@@ -33,7 +33,7 @@ async def test_pods_are_counted_by_phase_as_kubectl_counts_them_and_trouble_is_n
     """A crash-looping pod is Running by phase, a pod whose image may never be pulled is Pending: neither is
     Failed. Each is named by its STATUS after the phases."""
     async with dashboard() as (app, pilot, screen, cluster):
-        await until(pilot, lambda: f"{SAMPLE_PODS} Running" in screen.header.plain())
+        await until(pilot, lambda: f"{ALL_PODS} Running" in screen.header.plain())
         await cluster.apply(manifests.deployment("crasher", containers=[
             {"name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 1; exit 1"]}]))
         await cluster.apply(manifests.deployment("unpulled", containers=[
@@ -41,9 +41,9 @@ async def test_pods_are_counted_by_phase_as_kubectl_counts_them_and_trouble_is_n
         await until(pilot, lambda: "1 CrashLoopBackOff" in screen.header.plain()
                     and "1 ErrImageNeverPull" in screen.header.plain(), timeout=15)
         pods = next(line for line in screen.header.plain().splitlines() if line.startswith("Pods:"))
-        assert pods.split("  <")[0].rstrip() == (f"Pods:     {SAMPLE_PODS + 1} Running  1 Pending  0 Succeeded  "
+        assert pods.split("  <")[0].rstrip() == (f"Pods:     {ALL_PODS + 1} Running  1 Pending  0 Succeeded  "
                                                  "0 Failed  1 CrashLoopBackOff  1 ErrImageNeverPull")
-        assert app.backend.summary().pod_phases == {"Running": SAMPLE_PODS + 1, "Pending": 1}
+        assert app.backend.summary().pod_phases == {"Running": ALL_PODS + 1, "Pending": 1}
 
 
 def test_troubled_statuses_are_the_error_ones_most_first() -> None:

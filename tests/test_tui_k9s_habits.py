@@ -12,7 +12,7 @@ import tui_support
 from manifests import deployment, deployment_yaml
 from test_tui_sources import row, select, sources_view
 from test_tui_sources import view as sources
-from tui_support import CONFIRM, SAMPLE_PODS, burst, command, dashboard, filter_by, table
+from tui_support import ALL_PODS, CONFIRM, burst, command, dashboard, filter_by, table
 
 from k9py.app import MainScreen
 from k9py.views.logs import LogsView
@@ -71,7 +71,7 @@ async def test_a_table_view_built_anew_from_its_crumb_finds_its_row_again() -> N
     # Only the last few table views are kept alive; a new theme lets them all go: the one under the describe view
     # is then listed anew when esc comes back to it, and its cursor went back to the first row.
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("j", "j", "j")
         chosen = selected_name(screen)
         await pilot.press("d")
@@ -79,7 +79,7 @@ async def test_a_table_view_built_anew_from_its_crumb_finds_its_row_again() -> N
         await pilot.press("ctrl+t")
         await until(pilot, lambda: screen.skin.name != "default")
         await pilot.press("escape")
-        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == ALL_PODS)
         await until(pilot, lambda: selected_name(screen) == chosen)
         assert table(screen).table.cursor_row == 3
 
@@ -132,9 +132,10 @@ async def test_l_on_a_pod_that_has_not_started_says_why_until_its_log_begins(tmp
         "      labels: {app: slow}\n",
         "      labels: {app: slow}\n      annotations: {sim.k9py.io/pull-seconds: '150'}\n"))
     async with dashboard([tmp_path]) as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == 1)
+        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.KUBE_PROXY_PODS)
         await until(pilot, lambda: "ContainerCreating" in " ".join(tui_support.screen_lines(app)))
-        pod = table(screen).visible_names()[0]
+        await filter_by(pilot, "slow")  # the cursor stays on the row it was on (kube-proxy's): put it on the pod
+        [pod] = table(screen).visible_names()
         await pilot.press("l")
         await until(pilot, lambda: screen.view_name == "logs")
         logs = screen.view
@@ -150,8 +151,9 @@ async def test_l_on_a_pod_whose_image_cannot_be_pulled_says_so() -> None:
     bad = deployment("bad", "nginx:nope", pod_annotations={"sim.k9py.io/image-pull": "fail"})
     async with dashboard([]) as (_app, pilot, screen, cluster):
         await cluster.apply(bad)
-        await until(pilot, lambda: table(screen).row_count == 1)
-        pod = table(screen).visible_names()[0]
+        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.KUBE_PROXY_PODS)
+        await filter_by(pilot, "bad")  # the cursor stays on the row it was on (kube-proxy's): put it on the pod
+        [pod] = table(screen).visible_names()
         await pilot.press("l")
         await until(pilot, lambda: screen.view_name == "logs")
         logs = screen.view
@@ -166,7 +168,7 @@ async def test_l_on_a_pod_whose_image_cannot_be_pulled_says_so() -> None:
 async def test_enter_on_a_service_shows_the_pods_it_selects() -> None:
     async with dashboard() as (_app, pilot, screen, cluster):
         await until(pilot, lambda: sum(p["status"].get("phase") == "Running" for p in cluster.list("pods"))
-                    == SAMPLE_PODS)
+                    == ALL_PODS)
         await command(pilot, "svc shop")
         await until(pilot, lambda: screen.view_title.strip() == "services(shop)[3]")
         await filter_by(pilot, "frontend")
@@ -181,8 +183,8 @@ async def test_enter_on_a_service_shows_the_pods_it_selects() -> None:
 async def test_messages_name_views_as_the_user_knows_them() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "cm")
-        # cart-config and the kube-root-ca.crt of each of the 6 namespaces
-        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[7]")
+        # cart-config, kube-system's kube-proxy and the kube-root-ca.crt of each of the 6 namespaces
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[8]")
         await pilot.press("x")
         assert screen.flash_line.message == "<x> does nothing in the configmaps view (? lists the keys)"
         await pilot.press("question_mark")
@@ -219,7 +221,7 @@ async def test_cordon_and_uncordon_ask_first() -> None:
 async def test_timestamps_and_wrap_stay_on_across_previous_and_back() -> None:
     async with dashboard() as (_app, pilot, screen, cluster):
         await until(pilot, lambda: sum(p["status"].get("phase") == "Running" for p in cluster.list("pods"))
-                    == SAMPLE_PODS)
+                    == ALL_PODS)
         await filter_by(pilot, "redis")
         await pilot.press("l")
         await until(pilot, lambda: screen.view_name == "logs")
@@ -240,13 +242,14 @@ async def test_timestamps_and_wrap_stay_on_across_previous_and_back() -> None:
 async def test_slash_dash_f_filters_names_fuzzily() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await filter_by(pilot, "-f frtnd")  # f, r, t, n, d in that order: frontend
         await until(pilot, lambda: view.row_count == 3)
         assert all(name.startswith("frontend-") for name in view.visible_names())
         assert screen.view_title.strip() == "pods(all)[3] </-f frtnd>"
         await pilot.press("escape")
-        await filter_by(pilot, "-f RDS")  # case does not matter
+        # Case does not matter. Generated suffixes have no vowels, so only redis has r, d, i, s in that order.
+        await filter_by(pilot, "-f RDIS")
         await until(pilot, lambda: view.row_count == 1 and view.visible_names()[0].startswith("redis-"))
 
 

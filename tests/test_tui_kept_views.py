@@ -7,7 +7,7 @@ crumbs remember, fresh colours after a theme change, and no more than a few view
 
 from __future__ import annotations
 
-from tui_support import SAMPLE_PODS, command, dashboard, filter_by, table, until
+from tui_support import ALL_PODS, command, dashboard, filter_by, table, until
 
 from k9py.view_stack import KEPT_VIEWS
 from k9py.views.table import TableView
@@ -21,7 +21,7 @@ def selected_name(screen) -> str:  # type: ignore[no-untyped-def]
 
 async def test_esc_back_from_describe_finds_the_cursor_where_it_was() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("j", "j", "j")
         chosen = selected_name(screen)
         assert table(screen).table.cursor_row == 3
@@ -35,18 +35,18 @@ async def test_esc_back_from_describe_finds_the_cursor_where_it_was() -> None:
 
 async def test_a_view_comes_back_up_to_date_with_what_changed_while_it_was_hidden() -> None:
     async with dashboard() as (_app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await pilot.press("j")
         chosen = selected_name(screen)
         await command(pilot, "dp")
         await until(pilot, lambda: screen.view_name == "deployments")
         await cluster.scale("Deployment", "frontend", 5, "shop")
-        await until(pilot, lambda: len(cluster.list("pods")) == SAMPLE_PODS + 2)
+        await until(pilot, lambda: len(cluster.list("pods")) == ALL_PODS + 2)
         await command(pilot, "po")
         await until(pilot, lambda: screen.view_name == "pods")
         # The hidden view took in the new pods while on the deployments view, or does so as it comes back.
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS + 2, timeout=1.0)
-        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS + 2}]"
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS + 2, timeout=1.0)
+        assert screen.view_title.strip() == f"pods(all)[{ALL_PODS + 2}]"
         assert selected_name(screen) == chosen  # the cursor stayed on its pod, wherever that row is now
         names = {p["metadata"]["name"] for p in cluster.list("pods")}
         assert set(table(screen).visible_names()) == names
@@ -54,7 +54,7 @@ async def test_a_view_comes_back_up_to_date_with_what_changed_while_it_was_hidde
 
 async def test_the_filter_comes_back_with_esc_but_not_with_a_new_command() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         await filter_by(pilot, "cart")
         await until(pilot, lambda: table(screen).row_count == 2)
         await pilot.press("y")
@@ -66,7 +66,7 @@ async def test_the_filter_comes_back_with_esc_but_not_with_a_new_command() -> No
         await until(pilot, lambda: screen.view_name == "deployments")
         await command(pilot, "po")  # a new pods view, as k9s's command opens: no filter
         await until(pilot, lambda: screen.view_name == "pods")
-        assert screen.view_title.strip() == f"pods(all)[{SAMPLE_PODS}]"
+        assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
 
 
 async def test_only_a_few_views_are_kept_and_the_others_stop_watching() -> None:
@@ -85,14 +85,14 @@ async def test_only_a_few_views_are_kept_and_the_others_stop_watching() -> None:
 
 async def test_a_new_theme_repaints_views_that_were_kept() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         old_skin = screen.skin
         await command(pilot, "dp")
         await until(pilot, lambda: screen.view_name == "deployments")
         await pilot.press("ctrl+t")
         await until(pilot, lambda: screen.skin is not old_skin)
         await command(pilot, "po")
-        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == SAMPLE_PODS)
+        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == ALL_PODS)
         assert table(screen).skin is screen.skin
         assert len(screen.query(TableView)) <= 2
 

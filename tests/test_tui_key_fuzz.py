@@ -200,7 +200,7 @@ async def test_keys_reach_the_field_in_the_order_typed() -> None:
 
 async def test_esc_typed_with_the_key_that_opens_a_dialog_closes_it() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
-        await until(pilot, lambda: table(screen).row_count == tui_support.SAMPLE_PODS)
+        await until(pilot, lambda: table(screen).row_count == tui_support.ALL_PODS)
         pods = cluster.list("pods")
         burst(app, "ctrl+k", "escape", "escape")  # the second esc comes after the answer: dropped, or back
         await pilot.pause(0.5)

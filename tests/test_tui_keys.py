@@ -128,11 +128,11 @@ def test_typing_a_plain_word_further_narrows_the_filter() -> None:
 
 
 async def test_narrowing_a_filter_shows_what_a_fresh_filter_shows() -> None:
-    from tui_support import dashboard, table, until
+    from tui_support import ALL_PODS, dashboard, table, until
 
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == 8)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("slash", *"shop", "enter")  # each keystroke narrows the one before
         narrowed = view.visible_names()
         view.set_filter("")

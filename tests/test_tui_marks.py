@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_support import CONFIRM, SAMPLE_PODS, SIZE, SPEED, dashboard, table, until
+from tui_support import ALL_PODS, CONFIRM, SIZE, SPEED, dashboard, table, until
 
 from engine import Cluster
 from k9py.app import K9App, sample_manifests
@@ -14,7 +14,7 @@ from k9py.widgets.dialogs import ConfirmDialog
 async def test_space_marks_and_kill_takes_every_marked_pod() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("slash", *"frontend", "enter")
         await until(pilot, lambda: view.row_count == 3)
         victims = view.visible_names()[:2]
@@ -34,7 +34,7 @@ async def test_space_marks_and_kill_takes_every_marked_pod() -> None:
 async def test_space_again_unmarks_and_ctrl_backslash_clears() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("space", "up", "space")
         assert view.marked() == []
         await pilot.press("space", "space", "space")
@@ -46,7 +46,7 @@ async def test_space_again_unmarks_and_ctrl_backslash_clears() -> None:
 async def test_ctrl_space_marks_a_range() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         view = table(screen)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         await pilot.press("down", "space")  # row 1 marked, cursor on row 2
         await pilot.press("down", "down", "ctrl+@")  # rows 1 to 4
         names = view.visible_names()
@@ -73,7 +73,7 @@ async def test_no_confirm_kill_kills_at_once_but_delete_still_asks() -> None:
         await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView))
         assert app.main is not None
         view = table(app.main)
-        await until(pilot, lambda: view.row_count == SAMPLE_PODS)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
         victim = view.visible_names()[0]
         await pilot.press("ctrl+k")
         assert not isinstance(app.screen, ConfirmDialog)

@@ -17,8 +17,8 @@ async def test_service_kinds_have_their_kubectl_columns() -> None:
         expected = {
             "svc": ("services(all)[5]", ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]),
             "ep": ("endpoints(all)[5]", ["NAMESPACE", "NAME", "ENDPOINTS", "AGE"]),
-            # cart-config and the kube-root-ca.crt of each of the 6 namespaces
-            "cm": ("configmaps(all)[7]", ["NAMESPACE", "NAME", "DATA", "AGE"]),
+            # cart-config, kube-system's kube-proxy and the kube-root-ca.crt of each of the 6 namespaces
+            "cm": ("configmaps(all)[8]", ["NAMESPACE", "NAME", "DATA", "AGE"]),
             "secrets": ("secrets(all)[0]", ["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"]),
         }
         for alias, (title, columns) in expected.items():

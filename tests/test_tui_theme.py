@@ -11,7 +11,7 @@ import pytest
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App
-from tui_support import SAMPLE_PODS, until
+from tui_support import ALL_PODS, until
 
 from engine import Cluster
 from k9py.app import K9App, sample_manifests
@@ -165,7 +165,7 @@ async def test_the_painted_pods_view_reaches_4_5_to_1(name: str) -> None:
         problems = low_contrast(painted_segments(app))
         screen = app.main
         assert screen is not None
-        await until(pilot, lambda: f"{SAMPLE_PODS} Running" in screen.header.plain(), timeout=8.0)
+        await until(pilot, lambda: f"{ALL_PODS} Running" in screen.header.plain(), timeout=8.0)
         await pilot.pause(3.5)  # the added/modified highlights fade
         problems += low_contrast(painted_segments(app))
         assert not problems, "\n".join(problems)

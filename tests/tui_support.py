@@ -29,7 +29,10 @@ from k9py.views.table import TableView
 
 SPEED = 50.0  # a real clock fast enough that pods are ready and a rollout finishes within a second or two
 SIZE = (160, 45)
+NODES = 3  # a Cluster's nodes unless told otherwise: node-1 .. node-3
 SAMPLE_PODS = 8  # sample-manifests: metrics-collector 2, cart 2, frontend 3, redis 1
+KUBE_PROXY_PODS = NODES  # kube-system/kube-proxy-xxxxx, one per node, as kubeadm starts a cluster (engine/addons.py)
+ALL_PODS = SAMPLE_PODS + KUBE_PROXY_PODS  # the first view, pods(all), over the sample; the header counts as many
 STARTUP_SECONDS = 8.0  # how long the dashboard may take to show its first table
 # A dialog's OK, as in k9s: from Cancel (focused) to the action's button on its left, Enter presses it. `y` is no
 # answer: typed right after the key that opened the dialog, it was meant for the view (YAML).
