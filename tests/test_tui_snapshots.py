@@ -47,6 +47,8 @@ from k9py.widgets.help import HelpScreen
 SIZE = (120, 32)
 SMALL = (80, 24)  # the classic terminal: the header drops its big logo, the hints wrap onto three lines
 SEED = 7
+# troubled_cluster's pods in the pods view: its own 9, and kube-system's kube-proxy on each of its 4 nodes.
+PODS = 9 + 4
 Scenario = Callable[[Cluster], Awaitable[None]]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 SnapCompare = Callable[..., bool]
@@ -192,8 +194,9 @@ def snapshot(snap_compare: SnapCompare, app: K9App, run_before: RunBefore, size:
 
 def test_pods_all_namespaces(snap_compare: SnapCompare) -> None:
     """Pods of every namespace: Running, Running but not ready (mid-rollout), Pending (fits no node),
-    CrashLoopBackOff, ContainerCreating and Init:0/1, each in its status colour."""
-    snapshot(snap_compare, dashboard(), showing("pods", rows=9))
+    CrashLoopBackOff, ContainerCreating and Init:0/1, each in its status colour; kube-system's kube-proxy pods
+    with their nodes' IPs."""
+    snapshot(snap_compare, dashboard(), showing("pods", rows=PODS))
 
 
 def test_deployments_mid_rollout(snap_compare: SnapCompare) -> None:
@@ -213,7 +216,8 @@ def test_nodes_cordoned_and_not_ready(snap_compare: SnapCompare) -> None:
 
 
 def test_events_with_warnings(snap_compare: SnapCompare) -> None:
-    """Events newest first; Warnings (BackOff, Unhealthy, FailedScheduling) in the error colour."""
+    """Events newest first; Warnings (Unhealthy, FailedScheduling) in the error colour. The crash loop's BackOff is
+    further down: the kubelet's spam filter (25 events per pod, then one per 5 minutes) held back its updates."""
     snapshot(snap_compare, dashboard(), showing("events", via=":ev"))
 
 
@@ -256,7 +260,7 @@ def test_help_screen(snap_compare: SnapCompare) -> None:
     """`?` over the pods view: every key of the view, grouped."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await opened(pilot, "pods", rows=9)
+        await opened(pilot, "pods", rows=PODS)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
@@ -288,7 +292,7 @@ def test_scale_dialog(snap_compare: SnapCompare) -> None:
 
 def test_pods_light_theme(snap_compare: SnapCompare) -> None:
     """The pods view in the bundled light skin."""
-    snapshot(snap_compare, dashboard(skin=load_theme("light")), showing("pods", rows=9))
+    snapshot(snap_compare, dashboard(skin=load_theme("light")), showing("pods", rows=PODS))
 
 
 def test_deployments_high_contrast_theme(snap_compare: SnapCompare) -> None:
@@ -302,7 +306,7 @@ def test_deployments_high_contrast_theme(snap_compare: SnapCompare) -> None:
 def test_pods_at_80x24(snap_compare: SnapCompare) -> None:
     """The header without its big logo (a small `k9py` instead), pods counted by phase and the crash loop named;
     every hint of the view on three lines."""
-    snapshot(snap_compare, dashboard(), showing("pods", rows=9), SMALL)
+    snapshot(snap_compare, dashboard(), showing("pods", rows=PODS), SMALL)
 
 
 def test_deployments_at_80x24(snap_compare: SnapCompare) -> None:
@@ -318,7 +322,7 @@ def test_help_screen_at_80x24(snap_compare: SnapCompare) -> None:
     """`?` over the pods view at 80 columns: the groups stacked two by two."""
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await opened(pilot, "pods", rows=9)
+        await opened(pilot, "pods", rows=PODS)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
