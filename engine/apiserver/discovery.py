@@ -36,6 +36,7 @@ def subresources(info: KindInfo) -> list[tuple[str, tuple[str, str, str] | None,
     subs: list[tuple[str, tuple[str, str, str] | None, list[str]]] = []
     if info.kind == "Pod":
         subs.append(("binding", ("", "", "Binding"), ["create"]))
+        subs.append(("eviction", ("policy", "v1", "Eviction"), ["create"]))
         subs.append(("log", None, ["get"]))
     if info.kind == "Namespace":
         subs.append(("finalize", None, ["update"]))

@@ -55,7 +55,8 @@ def fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
             raise ValueError(f"unsupported wire type {wire}")
 
 
-def _unwrap(body: bytes) -> bytes:
+def unwrap(body: bytes) -> bytes:
+    """The message inside the `k8s\\x00` envelope."""
     if not body.startswith(MAGIC):
         raise ValueError("missing the k8s protobuf prefix")
     for number, value in fields(body[len(MAGIC):]):
@@ -71,21 +72,27 @@ def _signed(value: int) -> int:
 def delete_options(body: bytes) -> dict[str, Any]:
     """meta/v1 DeleteOptions (1: gracePeriodSeconds, 2: preconditions {1: uid, 2: resourceVersion},
     3: orphanDependents, 4: propagationPolicy, 5: dryRun) as the JSON form's dict."""
-    options: dict[str, Any] = {}
     try:
-        for number, value in fields(_unwrap(body)):
-            if number == 1 and isinstance(value, int):
-                options["gracePeriodSeconds"] = _signed(value)
-            elif number == 2 and isinstance(value, bytes):
-                names = {1: "uid", 2: "resourceVersion"}
-                options["preconditions"] = {names[n]: v.decode() for n, v in fields(value)
-                                            if n in names and isinstance(v, bytes)}
-            elif number == 3 and isinstance(value, int):
-                options["orphanDependents"] = bool(value)
-            elif number == 4 and isinstance(value, bytes):
-                options["propagationPolicy"] = value.decode()
-            elif number == 5 and isinstance(value, bytes):
-                options.setdefault("dryRun", []).append(value.decode())
-    except (ValueError, UnicodeDecodeError) as exc:
+        return delete_options_message(unwrap(body))
+    except ValueError as exc:
         raise bad_request(f"error decoding DeleteOptions: {exc}") from None
+
+
+def delete_options_message(message: bytes) -> dict[str, Any]:
+    """DeleteOptions from the message itself (as nested in an Eviction); ValueError (UnicodeDecodeError
+    included) when it is malformed."""
+    options: dict[str, Any] = {}
+    for number, value in fields(message):
+        if number == 1 and isinstance(value, int):
+            options["gracePeriodSeconds"] = _signed(value)
+        elif number == 2 and isinstance(value, bytes):
+            names = {1: "uid", 2: "resourceVersion"}
+            options["preconditions"] = {names[n]: v.decode() for n, v in fields(value)
+                                        if n in names and isinstance(v, bytes)}
+        elif number == 3 and isinstance(value, int):
+            options["orphanDependents"] = bool(value)
+        elif number == 4 and isinstance(value, bytes):
+            options["propagationPolicy"] = value.decode()
+        elif number == 5 and isinstance(value, bytes):
+            options.setdefault("dryRun", []).append(value.decode())
     return options

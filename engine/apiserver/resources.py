@@ -21,7 +21,7 @@ from ..kinds import KindInfo, Registry
 from ..manifests.schema import validate_structure
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
-from . import media, protobuf, tables
+from . import eviction, media, protobuf, tables
 from .logs import serve_log
 from .patching import apply_request, check_not_forced, field_manager, is_apply, patcher_for
 from .status import (
@@ -176,6 +176,10 @@ class Resources:
             if method != "GET":
                 raise method_not_allowed()
             return await serve_log(request, self.cluster, target.namespace or "default", target.name or "")
+        if sub == "eviction" and info.kind == "Pod":
+            if method != "POST":
+                raise method_not_allowed()
+            return await eviction.serve(request, self.api, target.namespace or "default", target.name or "", read_body)
         if sub == "binding" and info.kind == "Pod":
             if method != "POST":
                 raise method_not_allowed()

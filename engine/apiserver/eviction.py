@@ -1,0 +1,110 @@
+"""POST pods/{name}/eviction (policy/v1 Eviction): a graceful delete that first marks the pod a DisruptionTarget,
+through the same `engine.drain.evict` the dashboard's drain uses (so both change the cluster alike).
+
+As kube-apiserver's EvictionREST: the name in the body must be the path's, DeleteOptions come from the body
+(its dryRun must agree with the query's), a missing pod is 404, and success is `201` with a bare `Status`
+(`{"status": "Success", "code": 201}`, nothing else). Typed clients (`kubectl drain`) send the Eviction in
+protobuf, so that encoding is read too.
+
+Not served yet: PodDisruptionBudgets. Upstream refuses an eviction that would break a budget with 429
+("Cannot evict pod as it would violate the pod's disruption budget."), which makes `kubectl drain` retry every
+5 s; without budgets every eviction is allowed, as upstream does for a pod no budget selects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .. import drain, errors
+from ..api import Api
+from . import protobuf
+from .status import json_response
+
+Obj = dict[str, Any]
+# The Eviction versions EvictionREST accepts (AcceptsGroupVersion); discovery advertises policy/v1.
+ACCEPTED_VERSIONS = ("policy/v1", "policy/v1beta1")
+
+
+def _decode_protobuf(body: bytes) -> Obj:
+    """runtime.Unknown{typeMeta {1: apiVersion, 2: kind}, raw: Eviction {1: ObjectMeta {1: name, 3: namespace},
+    2: DeleteOptions}} as the JSON form."""
+    try:
+        type_meta: Obj = {}
+        for number, value in protobuf.fields(body[len(protobuf.MAGIC):]):
+            if number == 1 and isinstance(value, bytes):
+                names = {1: "apiVersion", 2: "kind"}
+                type_meta = {names[n]: v.decode() for n, v in protobuf.fields(value)
+                             if n in names and isinstance(v, bytes)}
+        eviction: Obj = {**type_meta, "metadata": {}}
+        for number, value in protobuf.fields(protobuf.unwrap(body)):
+            if number == 1 and isinstance(value, bytes):
+                names = {1: "name", 3: "namespace"}
+                eviction["metadata"] = {names[n]: v.decode() for n, v in protobuf.fields(value)
+                                        if n in names and isinstance(v, bytes)}
+            elif number == 2 and isinstance(value, bytes):
+                eviction["deleteOptions"] = protobuf.delete_options_message(value)
+    except ValueError as exc:
+        raise errors.bad_request(f"error decoding Eviction: {exc}") from None
+    return eviction
+
+
+def _check(body: Any, namespace: str, name: str) -> Obj:
+    if not isinstance(body, dict):
+        raise errors.bad_request("the body of the request was not an Eviction object")
+    api_version, kind = body.get("apiVersion") or "policy/v1", body.get("kind") or "Eviction"
+    if kind != "Eviction" or api_version not in ACCEPTED_VERSIONS:
+        version = str(api_version).rpartition("/")[2]
+        raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a Eviction: converting '
+                                 f"({version}.{kind}) to (policy.Eviction): unknown conversion")
+    meta = body.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise errors.bad_request("the body of the request was not an Eviction object")
+    if meta.get("namespace") and meta["namespace"] != namespace:
+        raise errors.bad_request("the namespace of the provided object does not match the namespace sent on the "
+                                 "request")
+    if meta.get("name", "") != name:
+        raise errors.bad_request("name in URL does not match name in Eviction object")
+    options = body.get("deleteOptions") or {}
+    if not isinstance(options, dict):
+        raise errors.bad_request("the body of the request was not an Eviction object")
+    return options
+
+
+def _dry_run(options: Obj, query: Any) -> bool:
+    """propagateDryRun: the body's dryRun, else the query's; both given, they must agree."""
+    asked, given = list(query.getall("dryRun", [])), list(options.get("dryRun") or [])
+    if asked and given and asked != given:
+        raise errors.ApiError(500, "InternalError", "Internal error occurred: Non-matching dry-run options in "
+                              f"request and content: [{' '.join(asked)}] and [{' '.join(given)}]")
+    for value in given or asked:
+        if value != "All":
+            raise errors.bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+    return bool(given or asked)
+
+
+async def serve(request: web.Request, api: Api, namespace: str, name: str,
+                read_body: Callable[[web.Request], Awaitable[Any]]) -> web.Response:
+    if (request.content_type or "").lower() == protobuf.PROTOBUF:
+        body: Any = _decode_protobuf(await request.read())
+    else:
+        body = await read_body(request)
+    options = _check(body, namespace, name)
+    dry_run = _dry_run(options, request.query)
+    pod = api.get("pods", name, namespace)  # 404 `pods "x" not found` before anything else
+    preconditions = options.get("preconditions") or {}
+    meta = pod["metadata"]
+    if (preconditions.get("uid") and preconditions["uid"] != meta.get("uid")) or (
+            preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta.get("resourceVersion")):
+        raise errors.conflict("pods", "", name)
+    grace = options.get("gracePeriodSeconds")
+    if grace is not None and not isinstance(grace, int):
+        raise errors.bad_request("gracePeriodSeconds: must be an integer")
+    if dry_run:
+        api.delete("pods", name, namespace, grace_period=grace, dry_run=True)
+    else:
+        drain.evict(api, pod, grace)
+    return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+                         201)
