@@ -1,8 +1,11 @@
 """The add-ons a kubeadm cluster starts with, so `kubectl get pods -n kube-system` looks like a real cluster's.
 
-Only kube-proxy for now: kubeadm's DaemonSet (one pod per node, host network, tolerating every taint) and its
-ConfigMap. Its pods run nothing — no Service traffic is carried yet — but they are scheduled, started and shown
-as on a kind or kubeadm cluster. CoreDNS joins when the cluster DNS does.
+kube-proxy: kubeadm's DaemonSet (one pod per node, host network, tolerating every taint) and its ConfigMap. Its pods
+run nothing — no Service traffic is carried yet — but they are scheduled, started and shown as on a kind or kubeadm
+cluster. CoreDNS joins when the cluster DNS does.
+
+The default StorageClass `standard`, as kind ships it (rancher.io/local-path, WaitForFirstConsumer, Delete): claims
+that name no class get it, and k9py's simulated provisioner (engine/controllers/pv_provisioner.py) serves it.
 """
 
 from __future__ import annotations
@@ -77,13 +80,22 @@ def kube_proxy_daemon_set() -> Obj:
     }
 
 
+def standard_storage_class() -> Obj:
+    """kind's default class (its manifests/default-storage.yaml with local-path-provisioner)."""
+    return {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "standard",
+                         "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
+            "volumeBindingMode": "WaitForFirstConsumer"}
+
+
 def ensure_add_ons(api: Api) -> None:
     """Create the add-ons if they are missing (a user may delete them, as on a real cluster)."""
     # Their uids come from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
     # cluster IPs) is the same as it would be without them.
     seeded, api.rng = api.rng, random.Random("add-ons")
     try:
-        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set()):
+        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class()):
             try:
                 api.create(obj)
             except ApiError as exc:

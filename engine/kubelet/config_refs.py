@@ -93,7 +93,75 @@ def mount_errors(store: Any, namespace: str, spec: Obj) -> dict[str, str]:
         return {}
     errors = {}
     for volume in mounted_volumes(spec):
-        error = volume_error(store, namespace, volume)
+        if isinstance(volume.get("persistentVolumeClaim"), dict):
+            error = claim_volume_error(store, namespace, str(spec.get("nodeName") or ""), volume)
+        else:
+            error = volume_error(store, namespace, volume)
         if error is not None:
             errors[str(volume.get("name"))] = error
     return errors
+
+
+# --- PersistentVolumeClaim volumes (storage; engine/controllers/pv_*.py bind them) ------------------------------
+
+# Volume sources that are attached to a node before they are mounted (attachable plugins); hostPath, local and
+# NFS volumes are mounted directly and never meet the attach/detach controller.
+ATTACHABLE_SOURCES = ("csi", "awsElasticBlockStore", "gcePersistentDisk", "azureDisk", "cinder", "vsphereVolume",
+                      "rbd", "iscsi", "fc", "photonPersistentDisk", "portworxVolume", "scaleIO", "storageos")
+
+
+def multi_attach_allowed(pv: Obj) -> bool:
+    """util.IsMultiAttachAllowed: a volume offering ReadWriteMany or ReadOnlyMany (or no mode) may be attached to
+    several nodes; a ReadWriteOnce / ReadWriteOncePod one to one node at a time."""
+    modes = (pv.get("spec") or {}).get("accessModes") or ()
+    return not modes or "ReadWriteMany" in modes or "ReadOnlyMany" in modes
+
+
+def needs_exclusive_attach(pv: Obj) -> bool:
+    spec = pv.get("spec") or {}
+    return any(spec.get(source) is not None for source in ATTACHABLE_SOURCES) and not multi_attach_allowed(pv)
+
+
+def _uses_claim(pod: Obj, claim_name: str) -> bool:
+    return any(isinstance(v, dict) and (v.get("persistentVolumeClaim") or {}).get("claimName") == claim_name
+               for v in (pod.get("spec") or {}).get("volumes") or ())
+
+
+def claim_holders(store: Any, namespace: str, claim_name: str) -> list[Obj]:
+    """The pods that hold a claim's volume attached: scheduled and not finished (a terminating pod keeps it until
+    it is gone), oldest first — the attach/detach controller attached the volume for the first of them."""
+    pods = [pod for pod in store.iter("pods", namespace)
+            if (pod.get("spec") or {}).get("nodeName")
+            and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            and _uses_claim(pod, claim_name)]
+    pods.sort(key=lambda pod: (pod["metadata"].get("creationTimestamp") or "", pod["metadata"]["name"]))
+    return pods
+
+
+def attached_node(store: Any, namespace: str, claim_name: str) -> str | None:
+    holders = claim_holders(store, namespace, claim_name)
+    return str(holders[0]["spec"]["nodeName"]) if holders else None
+
+
+def claim_volume_error(store: Any, namespace: str, node_name: str, volume: Obj) -> str | None:
+    """Why a claim's volume cannot be mounted on `node_name` yet: the claim is missing, being deleted or unbound
+    (desired_state_of_world_populator's errors), or its volume is attached to another node (Multi-Attach)."""
+    claim_name = str(volume["persistentVolumeClaim"].get("claimName") or "")
+    claim = store.get("persistentvolumeclaims", namespace, claim_name)
+    if claim is None:
+        return f'persistentvolumeclaim "{claim_name}" not found'
+    if claim["metadata"].get("deletionTimestamp"):
+        return f"can't start pod because PVC {namespace}/{claim_name} is being deleted"
+    phase = (claim.get("status") or {}).get("phase")
+    volume_name = (claim.get("spec") or {}).get("volumeName") or ""
+    if phase != "Bound" or not volume_name:
+        return (f'PVC {namespace}/{claim_name} has non-bound phase ("{phase}") or empty pvc.Spec.VolumeName '
+                f'("{volume_name}")')
+    pv = store.get("persistentvolumes", "", volume_name)
+    if pv is None:
+        return f'persistentvolume "{volume_name}" not found'
+    if needs_exclusive_attach(pv):
+        node = attached_node(store, namespace, claim_name)
+        if node is not None and node != node_name:
+            return f'volume "{volume_name}" is attached to node "{node}": waiting for it to be detached'
+    return None

@@ -20,6 +20,7 @@ from ..timeutil import format_time
 from .explain import explain
 from .node_info import NodeInfo
 from .scheduler import ScheduleResult, VerdictRows, schedule
+from .volume_binding import VOLUME_RESOURCES, VolumeBinder, has_claims, schedule_with_volumes
 
 Obj = dict[str, Any]
 UNSCHEDULABLE_RETRY = 300.0
@@ -42,7 +43,7 @@ def _is_pending(pod: Obj) -> bool:
 
 class SchedulerController(Controller):
     name = SCHEDULER
-    resources = ("nodes", "pods")
+    resources = ("nodes", "pods", *VOLUME_RESOURCES)
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
@@ -52,6 +53,7 @@ class SchedulerController(Controller):
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
         self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
         self._rows = VerdictRows()  # per-template verdicts over `_node_list()`, which it follows by identity
+        self.volumes = VolumeBinder(self.store, self.api, self.clock)  # VolumeBinding's PreBind waits
 
     def start(self) -> None:
         for node in self.store.iter("nodes"):
@@ -84,6 +86,8 @@ class SchedulerController(Controller):
     # --- informer ------------------------------------------------------------------------------------------
 
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
+        if event.resource in VOLUME_RESOURCES:
+            return self.volumes.keys_for(event)
         if event.resource == "nodes":
             if event.type == "DELETED":
                 self.nodes.pop(event.object["metadata"]["name"], None)
@@ -131,7 +135,10 @@ class SchedulerController(Controller):
     def reconcile(self, key: str) -> float | None:
         pod = self.object_for_key(key)
         if pod is None or not _is_pending(pod):
+            self.volumes.waiting.pop(key, None)
             return None
+        if has_claims(pod):
+            return schedule_with_volumes(self, key, pod)
         nodes = self._node_list()
         result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows)
         if nodes:

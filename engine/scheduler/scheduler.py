@@ -274,6 +274,7 @@ def schedule(
     rng: random.Random | None = None,
     start: int = 0,
     rows: VerdictRows | None = None,
+    volume_filter: FilterFn | None = None,
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
@@ -287,6 +288,9 @@ def schedule(
 
     `rows`, kept by the caller for this very list object (not changed in place), lets common cycles skip the
     per-node loop; the result is the same with or without it.
+
+    `volume_filter`: the volume plugins' Filter for this pod (scheduler/volume_binding.py), run after the
+    memoised filters on nodes that pass them; its verdicts depend on claims and volumes, so they are not memoised.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
@@ -294,7 +298,7 @@ def schedule(
     if num_all == 0:
         return ScheduleResult(key, None, NO_NODES_AVAILABLE)
     # Node-name candidates turn off the rotation and reject nodes by name: the loop below handles them.
-    if rows is not None and isinstance(nodes, list) and info.node_name_candidates is None:
+    if rows is not None and isinstance(nodes, list) and info.node_name_candidates is None and volume_filter is None:
         result = _schedule_window(info, key, nodes, rng, start, rows)
         if result is not None:
             return result
@@ -337,6 +341,10 @@ def schedule(
                 checks = applicable_filters(info)
             verdict = _evaluate(info, node, checks, balanced_on)
             node.remember(signature, verdict)
+        if volume_filter is not None and verdict[0] is None:
+            failure = volume_filter(info, node)
+            if failure is not None:
+                verdict = (failure, 0, 0, 0, 0, 0, False)
         verdicts.append(verdict)
         if verdict[0] is None:
             if verdict[6]:
