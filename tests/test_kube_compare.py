@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Step, Wait, Watch, Write, compare, run_both
+from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Wait, Watch, Write, compare, run_both
 from kube_compare.kube import real_cluster
 
 from engine import Cluster
@@ -139,6 +139,11 @@ CONFIG = textwrap.dedent("""\
       labels: {app.kubernetes.io/part-of: demo}
     data: {color: blue}
     """)
+
+# The kinds a GitOps folder here holds: kubectl's default prune list also names kinds k9py does not serve
+# (PersistentVolumeClaim, StatefulSet, Ingress, ...), and without an allowlist kubectl refuses to prune at all.
+PRUNE_ALLOWLIST = ("--prune-allowlist=core/v1/ConfigMap", "--prune-allowlist=core/v1/Service",
+                   "--prune-allowlist=apps/v1/Deployment")
 
 BAD_FIELD = web().replace("replicas: 2", "replica: 2")
 BAD_VALUE = web().replace("replicas: 2", "replicas: -1")
@@ -331,24 +336,78 @@ SESSIONS += [
         Write("demo/web.yaml", web().replace("labels: {app: web}\n", PART_OF, 1)),
         Write("demo/config.yaml", CONFIG),
         Write("demo/svc.yaml", SERVICE.replace("name: catalog-service\n", "name: catalog-service\n  " + PART_OF)),
-        Write("other.yaml", CONFIG.replace("demo-config", "not-demo")),
+        Write("other.yaml", CONFIG.replace("demo-config", "not-demo").replace(
+            "  labels: {app.kubernetes.io/part-of: demo}\n", "")),  # outside the labelled set: never pruned
         Run("apply", "-f", "other.yaml"),
         Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        rolled_out(),
         Run("get", "deploy,svc,cm", "-l", "app.kubernetes.io/part-of=demo"),
         Remove("demo/config.yaml"),
-        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", *PRUNE_ALLOWLIST, "-f", "demo/"),
         Run("get", "cm"),
         Remove("demo/web.yaml"),
-        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", "-f", "demo/"),
+        Run("apply", "--prune", "-l", "app.kubernetes.io/part-of=demo", *PRUNE_ALLOWLIST, "-f", "demo/"),
         pods_settled(0),
         Run("get", "all,cm"),
     ]),
 ]
 
 
+SESSIONS += [
+    Session("server-side", [
+        Write("web.yaml", web()),
+        Run("apply", "--server-side", "-f", "web.yaml"),
+        rolled_out(),
+        Run("apply", "--server-side", "-f", "web.yaml"),
+        Run("get", "deployment", "web", "-o", "yaml"),
+        Run("get", "deployment", "web", "-o", "yaml", "--show-managed-fields"),
+        Run("scale", "deployment/web", "--replicas=3"),
+        Write("web.yaml", web(image="nginx:1.26")),
+        Run("apply", "--server-side", "-f", "web.yaml"),
+        Run("apply", "--server-side", "--force-conflicts", "-f", "web.yaml"),
+        rolled_out(),
+        Run("get", "deployment", "web", "-o", "wide"),
+        # kubectl 1.32 refuses `--server-side --prune` ("alpha"); the prune session applies client-side.
+        Run("get", "cm,deploy"),
+    ]),
+]
+
+# Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
+UNSERVED = {
+    "kubectl create secret generic db-creds --from-literal=password=x": "typed creates send protobuf bodies, "
+    "which k9py does not decode yet (kubectl apply -f / create -f send JSON and are compared)",
+    "kubectl create configmap app-cfg --from-file=config.yaml": "protobuf request body, as above",
+    "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
+    "kubectl top pods": "no metrics.k8s.io API",
+    "kubectl port-forward svc/catalog-service 8080:80": "port-forward (SPDY/websocket streams) is not served",
+    "kubectl run debug --image=busybox --rm -it --restart=Never -- nslookup web-service":
+        "attach is not served, and there is no cluster DNS",
+    "kubectl get networkpolicies": "NetworkPolicy is not simulated",
+    "kubectl autoscale deployment web --cpu-percent=70 --min=3 --max=10": "HorizontalPodAutoscaler is not simulated",
+    "kubectl apply -f https://raw.githubusercontent.com/...": "needs the network; the comparison runs offline",
+    "kubectl logs deployment/web": "kwok's pods have no logs to compare with (the error paths are compared)",
+}
+
+
+@pytest.mark.parametrize("command", UNSERVED)
+def test_unserved_seed_command(command: str) -> None:
+    pytest.skip(f"not compared: {UNSERVED[command]}")
+
+
+RAN: set[str] = set()
+
+
 @pytest.mark.parametrize("session", SESSIONS, ids=[s.name for s in SESSIONS])
 async def test_session(session: Session, real_kubeconfig: Path, k9py_kubeconfig: Path, tmp_path: Path) -> None:
     await _compare(session, real_kubeconfig, k9py_kubeconfig, tmp_path)
+    RAN.add(session.name)
 
 
-__all__ = ["ALLOWED", "Raw", "Remove", "Step", "Watch"]
+def test_every_allowance_is_needed() -> None:
+    """An allow-list entry no session needs any more hides nothing and only rots: remove it. (Runs last, and only
+    when every session ran and passed in this process.)"""
+    if {s.name for s in SESSIONS} != RAN:
+        pytest.skip("not every session ran in this process")
+    stale = [f"{a.command!r} {a.line or a.field!r}: {a.reason}" for i, a in enumerate(ALLOWED) if i not in USED]
+    assert not stale, "allow-list entries no session needed:\n" + "\n".join(stale)
+

@@ -13,6 +13,8 @@ ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand: S
 _A = f"[{ALPHABET}]"
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
+    # klog's header on kubectl's warnings: W1202 04:48:54.858008   12574 file.go:71]
+    (re.compile(r"\b([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ "), r"\1 "),
     # RFC 3339 (YAML, JSON, events) and describe's RFC 1123 dates
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"), "TIME"),
     (re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}"), "TIME"),

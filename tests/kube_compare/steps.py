@@ -44,6 +44,15 @@ def _sorted_blocks(text: str) -> str:
     return "\n\n".join(blocks)
 
 
+def _sorted_events(text: str) -> str:
+    """describe's Events table is in timestamp order, and events of the same second tie differently per side."""
+    head, found, events = text.partition("\nEvents:\n")
+    if not found:
+        return text
+    lines = events.splitlines()
+    return head + found + "\n".join(lines[:2] + sorted(lines[2:]))
+
+
 class Run(Step):
     """A kubectl command as a user types it (the namespace is the kubeconfig context's)."""
 
@@ -251,7 +260,7 @@ async def run_side(session: Session, side: Side) -> Transcript:
                 if step.title.startswith("kubectl describe"):
                     # a continuation line is aligned to the widest field name of its block, which differs with
                     # content that is allowed to differ (e.g. kwok's empty container IDs)
-                    text = re.sub(r"^ {10,}", "    ", text, flags=re.M)
+                    text = _sorted_events(re.sub(r"^ {10,}", "    ", text, flags=re.M))
                 transcript.append((step.title, step.arrange(text).splitlines()))
     finally:
         await side.delete_namespace()
