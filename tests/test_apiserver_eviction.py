@@ -102,8 +102,13 @@ async def test_kubectl_drain_evicts_line_by_line(served: Served) -> None:
     pods = await _web(served)
     node = pods[0]["spec"]["nodeName"]
     on_node = sorted(p["metadata"]["name"] for p in pods if p["spec"]["nodeName"] == node)
-    [proxy] = [p["metadata"]["name"] for p in served.cluster.list("pods", "kube-system")
-               if p["spec"].get("nodeName") == node and p["metadata"]["name"].startswith("kube-proxy-")]
+
+    def proxies() -> list[str]:  # kube-proxy's DaemonSet pod on the node, which drain leaves (kubectl warns)
+        return [p["metadata"]["name"] for p in served.cluster.list("pods", "kube-system")
+                if p["spec"].get("nodeName") == node and p["metadata"]["name"].startswith("kube-proxy-")]
+
+    await served.wait_for(lambda: len(proxies()) == 1)
+    [proxy] = proxies()
     watcher, _ = served.cluster.store.add_watcher("pods", "default")
     code, out, err = await served.kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
                                           "--timeout=60s")

@@ -23,8 +23,10 @@ from ..errors import ApiError
 from ..kinds import REGISTRY, Registry
 from . import discovery, media, openapi
 from .auth import bearer_auth
+from .authz import SuperUserAuthorizer
 from .credentials import Credentials, load_or_create
 from .resources import Resources
+from .reviews import Reviews
 from .status import error_response, failure, json_response, not_acceptable, not_found_path, page_not_found
 from .watch import BOOKMARK_SECONDS
 
@@ -109,6 +111,7 @@ class ApiServer:
         get("/openapi/v3", self._openapi_root)
         get("/openapi/v3/api/{version}", self._openapi_group_version)
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
+        Reviews(SuperUserAuthorizer(), self.cluster.api.clock).register(app)
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)
         app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)
         return app

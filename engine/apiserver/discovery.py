@@ -24,9 +24,25 @@ GROUP_ORDER = ("apiregistration.k8s.io", "apps", "events.k8s.io", "authenticatio
                "discovery.k8s.io", "resource.k8s.io", "flowcontrol.apiserver.k8s.io")
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SUBRESOURCE_VERBS = ["get", "patch", "update"]
+# Resources served beside the registry's kinds, with their verbs: the access reviews (create-only, stored
+# nowhere) and the events.k8s.io view of core Events. They are not registered kinds, so the engine neither
+# stores nor validates them as such; the modules serving them add them here (`serve_beside`).
+_BESIDE: dict[tuple[str, str, str], tuple[KindInfo, list[str]]] = {}
+
+
+def serve_beside(info: KindInfo, resource_verbs: list[str]) -> KindInfo:
+    _BESIDE[(info.group, info.version, info.plural)] = (info, resource_verbs)
+    return info
+
+
+def _served(registry: Registry) -> list[KindInfo]:
+    return [*registry.kinds(), *(info for info, _ in _BESIDE.values())]
 
 
 def verbs(info: KindInfo) -> list[str]:
+    beside = _BESIDE.get((info.group, info.version, info.plural))
+    if beside is not None and beside[0] is info:
+        return list(beside[1])
     # A namespace is deleted one at a time (its own finalization); there is no deletecollection for it upstream.
     return [v for v in ALL_VERBS if not (info.kind == "Namespace" and v == "deletecollection")]
 
@@ -50,7 +66,7 @@ def subresources(info: KindInfo) -> list[tuple[str, tuple[str, str, str] | None,
 def group_versions(registry: Registry) -> dict[str, list[str]]:
     """Served groups ("" for the core group) and their versions, in kube-apiserver's order."""
     found: dict[str, list[str]] = {}
-    for info in registry.kinds():
+    for info in _served(registry):
         versions = found.setdefault(info.group, [])
         if info.version not in versions:
             versions.append(info.version)
@@ -59,7 +75,7 @@ def group_versions(registry: Registry) -> dict[str, list[str]]:
 
 
 def kinds_in(registry: Registry, group: str, version: str) -> list[KindInfo]:
-    return sorted((i for i in registry.kinds() if i.group == group and i.version == version), key=lambda i: i.plural)
+    return sorted((i for i in _served(registry) if i.group == group and i.version == version), key=lambda i: i.plural)
 
 
 def api_versions(server_address: str) -> Doc:
