@@ -42,6 +42,12 @@ def kube_proxy_config_map() -> Obj:
             "data": {"config.conf": config, "kubeconfig.conf": kubeconfig}}
 
 
+def kube_proxy_service_account() -> Obj:
+    """kubeadm's `kube-proxy` ServiceAccount: the DaemonSet's pods name it, and admission refuses them without it."""
+    return {"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system"}}
+
+
 def kube_proxy_daemon_set() -> Obj:
     container = {
         "name": "kube-proxy",
@@ -95,7 +101,9 @@ def ensure_add_ons(api: Api) -> None:
     # cluster IPs) is the same as it would be without them.
     seeded, api.rng = api.rng, random.Random("add-ons")
     try:
-        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class()):
+        # The ServiceAccount last: the objects before it keep the uids they had before it was added.
+        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class(),
+                    kube_proxy_service_account()):
             try:
                 api.create(obj)
             except ApiError as exc:

@@ -28,6 +28,7 @@ from .drain import DrainOptions
 from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
+from .kubelet.container_config import ContainerView
 from .kubelet.logs import format_lines, no_log_reason
 from .manifests.apply import apply_object, parse_documents
 from .printers_registry import describe_object, table_for
@@ -233,6 +234,24 @@ class Cluster:
             raise errors.bad_request(no_log_reason(pod, container, previous))
         text = format_lines(lines, timestamps)
         return text[-tail:] if tail is not None and tail >= 0 else text
+
+    def container_view(self, name: str, namespace: str | None = "default",
+                       container: str | None = None) -> ContainerView:
+        """What `kubectl exec <pod> -c <container> -- env` and `cat` of its mounted files show, now: the
+        environment the container was created with, its command after `$(VAR)` expansion, and its mounts with
+        the files as the kubelet last synced them. A container not created yet has no environment (`started` is
+        None); its mounts show once the pod's volumes are set up. `container` defaults to the first one."""
+        pod = self.api.get("pods", name, namespace)
+        spec = pod.get("spec") or {}
+        containers = (spec.get("initContainers") or []) + (spec.get("containers") or [])
+        wanted = container or ((spec.get("containers") or [{}])[0]).get("name")
+        found = next((c for c in containers if c.get("name") == wanted), None)
+        if found is None:
+            raise errors.bad_request(f"container {go_quote(str(wanted))[1:-1]} is not valid for pod {name}")
+        kubelet = self.components.kubelets.kubelets.get(spec.get("nodeName") or "")
+        if kubelet is None:
+            return ContainerView((), (), (), None)
+        return kubelet.configs.view(pod, found, self.clock.now())
 
     def health(self, kind: str, name: str, namespace: str | None = "default") -> tuple[str, str]:
         info = REGISTRY.resolve(kind)

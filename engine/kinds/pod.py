@@ -10,6 +10,7 @@ from ..resources import compute_pod_qos
 from . import validation as v
 from .podspec import default_pod_spec, validate_pod_spec
 from .registry import REGISTRY, DescribeContext, FieldErrors, Health, KindInfo, Obj
+from .serviceaccount import admit_pod
 
 # DefaultTolerationSeconds admission: pods ride out a not-ready/unreachable node for 5 minutes.
 DEFAULT_TOLERATION_SECONDS = 300
@@ -47,7 +48,8 @@ def _default(pod: Obj) -> None:
                 if isinstance(requests, dict):
                     for name, value in limits.items():
                         requests.setdefault(name, value)
-    # Admission plugins: the service account and the default NoExecute tolerations.
+    # Admission plugins: the service account (its lookup and token volume: `admit_pod`, run as the kind's
+    # allocate hook, which has the store) and the default NoExecute tolerations.
     spec.setdefault("serviceAccountName", "default")
     spec.setdefault("serviceAccount", spec["serviceAccountName"])
     # The Priority admission plugin: the two classes every cluster has (PriorityClass objects are not served).
@@ -133,4 +135,5 @@ POD = REGISTRY.register(KindInfo(
     kind="Pod", group="", version="v1", plural="pods", namespaced=True, short_names=("po",),
     default=_default, validate=_validate, columns=POD_COLUMNS, row=pod_row,
     wide_columns=POD_WIDE_COLUMNS, wide_row=pod_row_wide, describe=_describe, health=pod_health, adoptable=True,
+    allocate=admit_pod,  # the ServiceAccount admission plugin: it reads the store and may refuse the pod
 ))

@@ -26,6 +26,8 @@ from ..timeutil import format_time, go_duration
 from .admission import REJECTED_PREFIX, admission_failure
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
 from .config_refs import env_error, mount_errors
+from .container_config import ContainerBook
+from .container_env import expand_command
 from .deadline import DeadlineMixin
 from .heartbeat import NODE_STATUS_REPORT_SECONDS, HeartbeatMixin
 from .logs import LogBook
@@ -76,6 +78,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         self._next_ip = 2
         self._used_ips: set[int] = set()
         self.logs = LogBook()
+        self.configs = ContainerBook(host.store, host.clock, name)  # environments and mounted files
 
     # --- plumbing ------------------------------------------------------------------------------------------
 
@@ -223,6 +226,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         ps.cancel_timers()
         self._release_ip(ps.ip)
         self.pods.pop(ps.key, None)
+        self.configs.forget(ps.uid)
 
     def _delete_now(self, pod: Obj) -> None:
         try:
@@ -295,6 +299,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
 
     def _start_sandbox(self, ps: PodState) -> None:
         ps.sandbox_ready = True
+        self.configs.mounted(ps.uid, self.clock.now())  # the volumes are set up with the sandbox
         pod = self._pod(ps)
         # A host-network pod (kube-proxy, CNI agents) shares the node's address: no pod IP is allocated.
         ps.ip = self.host_ip if pod is not None and (pod.get("spec") or {}).get("hostNetwork") else self._allocate_ip()
@@ -470,7 +475,9 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         digest = hashlib.sha256(f"{ps.uid}/{c.name}/{c.restart_count}".encode()).hexdigest()
         c.container_id = f"containerd://{digest}"
         c.probe_counts.clear()
-        self.logs.started(ps, c, spec, now)
+        env = self.configs.started(pod, spec, now)  # resolved once: later ConfigMap changes do not reach it
+        self.logs.started(ps, c, spec, now, {e.name: e.value for e in env},
+                          self.configs.file_reader(ps.namespace, ps.name, ps.uid, c.name), expand_command(spec, env))
         c.startup_done = "startupProbe" not in spec
         c.ready = (c.startup_done and "readinessProbe" not in spec) and (not c.is_init or c.sidecar)
         behaviour = c.behaviour

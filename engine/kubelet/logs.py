@@ -1,8 +1,9 @@
 """Container logs, generated lazily: nothing is stored per line until someone reads a log.
 
 A container prints a start line, then a line every `LOG_PERIOD` seconds while it runs, from the pod's
-`sim.k9py.io/log` template (placeholders: {n} {pod} {container} {namespace} {image} {ip}) or a default
-access-log style line. Only those six placeholders are replaced; any other text, braces included, is printed as
+`sim.k9py.io/log` template (placeholders: {n} {pod} {container} {namespace} {image} {ip}, plus {env:NAME}, the
+container's variable as it was created, and {file:/path}, a mounted file as the line's moment saw it) or a default
+access-log style line. Only those placeholders are replaced; any other text, braces included, is printed as
 written: the template comes from a manifest, and `str.format` would let it read attributes (`{pod.x}`) or pad a
 line to gigabytes (`{n:>300000000}`).
 """
@@ -10,6 +11,7 @@ line to gigabytes (`{n:>300000000}`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -21,25 +23,42 @@ LOG_PERIOD = 5.0
 MAX_LINES_PER_RUN = 5000
 DEFAULT_TEMPLATE = '{ip} - - "GET / HTTP/1.1" 200 615 "-" "kube-probe/1.36" request={n}'
 TEMPLATE_FIELDS = ("n", "pod", "container", "namespace", "image", "ip")
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(TEMPLATE_FIELDS) + r")\}")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(TEMPLATE_FIELDS) + r"|env:[^{}]+|file:/[^{}]*)\}")
+# A piece of a compiled template: literal text, None for the line number, or a file read at the line's moment.
+Piece = str | None | Callable[[float], str]
+FileReader = Callable[[str, float], str | None]
 
 
-def compile_template(template: str, fields: dict[str, str]) -> tuple[str | None, ...]:
-    """The template as literal pieces with the run's fixed fields filled in; None stands for the line number."""
-    pieces: list[str | None] = []
+def _file_piece(path: str, read: FileReader | None) -> Callable[[float], str]:
+    def piece(when: float) -> str:
+        content = read(path, when) if read is not None else None
+        # What `cat` would have printed instead, in the line: the file's text, or its error.
+        return content.rstrip("\n") if content is not None else f"cat: {path}: No such file or directory"
+    return piece
+
+
+def compile_template(template: str, fields: dict[str, str], env: dict[str, str] | None = None,
+                     read_file: FileReader | None = None) -> tuple[Piece, ...]:
+    """The template as pieces with the run's fixed fields (and environment) filled in."""
+    pieces: list[Piece] = []
     for i, part in enumerate(_PLACEHOLDER.split(template)):
         if i % 2 == 0:
             if part:
                 pieces.append(part)
         elif part == "n":
             pieces.append(None)
+        elif part.startswith("env:"):
+            pieces.append((env or {}).get(part[4:], ""))  # an unset variable expands to nothing, as in a shell
+        elif part.startswith("file:"):
+            pieces.append(_file_piece(part[5:], read_file))
         else:
             pieces.append(str(fields.get(part, "")))
     return tuple(pieces)
 
 
-def render(pieces: tuple[str | None, ...], n: int) -> str:
-    return "".join(str(n) if piece is None else piece for piece in pieces)
+def render(pieces: tuple[Piece, ...], n: int, when: float = 0.0) -> str:
+    return "".join(str(n) if piece is None else piece if isinstance(piece, str) else piece(when)
+                   for piece in pieces)
 
 
 @attrs.define
@@ -49,7 +68,7 @@ class Run:
     started: float
     stopped: float | None
     fields: dict[str, str]
-    template: tuple[str | None, ...]  # compile_template's pieces
+    template: tuple[Piece, ...]  # compile_template's pieces
     first_line: str
     last_line: str | None = None
 
@@ -58,11 +77,15 @@ class LogBook:
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str, str], list[Run]] = {}  # (pod uid, container) -> runs
 
-    def started(self, ps: Any, c: Any, spec: dict[str, Any], now: float) -> None:
+    def started(self, ps: Any, c: Any, spec: dict[str, Any], now: float, env: dict[str, str] | None = None,
+                read_file: FileReader | None = None, argv: list[str] | None = None) -> None:
+        """`argv`: the command line after `$(VAR)` expansion (else the spec's, as written)."""
         fields = {"pod": ps.name, "namespace": ps.namespace, "container": c.name, "image": c.image, "ip": ps.ip}
-        command = " ".join(str(x) for x in (spec.get("command") or []) + (spec.get("args") or []))
+        if argv is None:
+            argv = [str(x) for x in (spec.get("command") or []) + (spec.get("args") or [])]
+        command = " ".join(argv)
         first = f"Starting {c.image}" + (f": {command}" if command else "")
-        template = compile_template(c.behaviour.log_template or DEFAULT_TEMPLATE, fields)
+        template = compile_template(c.behaviour.log_template or DEFAULT_TEMPLATE, fields, env, read_file)
         runs = self._runs.setdefault((ps.uid, c.name, ""), [])
         runs.append(Run(now, None, fields, template, first))
         del runs[:-2]  # the kubelet keeps the current and the previous container's logs
@@ -96,7 +119,8 @@ class LogBook:
         count = int((end - run.started) // LOG_PERIOD)
         first = max(1, count - MAX_LINES_PER_RUN + 1)
         for n in range(first, count + 1):
-            out.append((run.started + n * LOG_PERIOD, render(run.template, n)))
+            when = run.started + n * LOG_PERIOD
+            out.append((when, render(run.template, n, when)))
         if run.last_line and run.stopped is not None:
             out.append((run.stopped, run.last_line))
         return out

@@ -613,20 +613,26 @@ _VOLUME_TYPES: dict[str, Callable[[Obj], list[str]]] = {
 }
 
 
+def _optional_pointer(value: Any) -> str:
+    """printProjectedVolumeSource prints the `*bool` itself: `<nil>` when unset (set, Go prints an address;
+    the value says more)."""
+    return "<nil>" if value is None else _go_bool(value)
+
+
 def _projected_lines(projected: Obj) -> list[str]:
     lines = ["Type:\tProjected (a volume that contains injected data from multiple sources)"]
     for source in projected.get("sources") or []:
         if source.get("secret") is not None:
             lines += [
                 f"SecretName:\t{source['secret'].get('name') or ''}",
-                f"Optional:\t{_go_bool(source['secret'].get('optional'))}",
+                f"SecretOptionalName:\t{_optional_pointer(source['secret'].get('optional'))}",
             ]
         elif source.get("downwardAPI") is not None:
             lines.append("DownwardAPI:\ttrue")
         elif source.get("configMap") is not None:
             lines += [
                 f"ConfigMapName:\t{source['configMap'].get('name') or ''}",
-                f"Optional:\t{_go_bool(source['configMap'].get('optional'))}",
+                f"ConfigMapOptional:\t{_optional_pointer(source['configMap'].get('optional'))}",
             ]
         elif source.get("serviceAccountToken") is not None:
             seconds = source["serviceAccountToken"].get("expirationSeconds") or 3600
