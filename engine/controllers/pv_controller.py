@@ -9,6 +9,7 @@ only on the claim and the volumes. A WaitForFirstConsumer claim waits for the sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -312,8 +313,16 @@ class PersistentVolumeController(ClaimAndVolumeKeys, Controller):
             return None
         if annotations(volume).get(ANN_PROVISIONED_BY):
             return None  # the provisioner that made it deletes it (pv_provisioner.py)
-        message = (f'error getting deleter volume plugin for volume "{volume["metadata"]["name"]}": '
-                   "no deletable volume plugin matched")
+        host_path = str(((volume.get("spec") or {}).get("hostPath") or {}).get("path") or "")
+        if host_path and re.fullmatch(r"/tmp/.+", host_path):
+            # The in-tree hostPath deleter removes directories under /tmp (and only there).
+            self.api.delete(PVS, volume["metadata"]["name"])
+            return None
+        if host_path:
+            message = f"host_path deleter only supports /tmp/.+ but received provided {host_path}"
+        else:
+            message = (f'error getting deleter volume plugin for volume "{volume["metadata"]["name"]}": '
+                       "no deletable volume plugin matched")
         self.recorder.record(volume, "Warning", "VolumeFailedDelete", message, COMPONENT)
         self._set_volume_phase(volume, "Failed", message)
         return None
