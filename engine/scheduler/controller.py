@@ -20,7 +20,7 @@ from ..timeutil import format_time
 from .explain import explain
 from .node_info import NodeInfo
 from .scheduler import ScheduleResult, VerdictRows, schedule
-from .volume_binding import VOLUME_RESOURCES, VolumeBinder, has_claims, schedule_with_volumes
+from .volume_binding import VOLUME_RESOURCES, VolumeBinder, dry_run, has_claims, schedule_with_volumes
 
 Obj = dict[str, Any]
 UNSCHEDULABLE_RETRY = 300.0
@@ -198,6 +198,8 @@ class SchedulerController(Controller):
         """Why the pod is where it is (its last decision) or why it is Pending (a fresh dry run)."""
         key = podutil.key_of(pod)
         if _is_pending(pod):
+            if has_claims(pod):
+                return explain(dry_run(self, pod))
             return explain(schedule(pod, self._node_list(), None, rows=self._rows))
         result = self.decisions.get(key)
         return explain(result) if result is not None else None

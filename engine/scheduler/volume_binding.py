@@ -281,6 +281,20 @@ def schedule_with_volumes(ctrl: Any, key: str, pod: Obj) -> float | None:
     return BIND_RECHECK
 
 
+def dry_run(ctrl: Any, pod: Obj) -> Any:
+    """What a cycle would conclude for a pending pod with claims, without writing anything (for explain_pod)."""
+    from .fit_error import fit_error_message
+    from .scheduler import ScheduleResult, schedule
+
+    nodes = ctrl._node_list()
+    state, rejection = ctrl.volumes.prefilter(pod)
+    if state is None:
+        message = fit_error_message(len(nodes), {}, prefilter_message=rejection,
+                                    postfilter_message=PREFILTER_POSTFILTER_MESSAGE)
+        return ScheduleResult(podutil.key_of(pod), None, message, len(nodes), 0, frozenset({VOLUME_BINDING}))
+    return schedule(pod, nodes, None, volume_filter=ctrl.volumes.filter(state))
+
+
 def _bind(ctrl: Any, pod: Obj, node: str) -> float | None:
     namespace, name = podutil.split_key(podutil.key_of(pod))
     try:
