@@ -144,7 +144,7 @@ async def test_a_sync_creates_at_most_burst_replicas_and_requeues_the_rest() -> 
         c.settle()
         assert not any(podutil.is_active(p) for p in c.store.iter("pods", "default"))
         assert await c.run_until(lambda c: c.store.count("pods", "default") == 0, timeout=120)
-        assert c.get("rs", "big")["status"] == {"replicas": 0, "observedGeneration": 2}
+        assert c.get("rs", "big")["status"] == {"replicas": 0, "terminatingReplicas": 0, "observedGeneration": 2}
         assert sorted(reported["SuccessfulDelete"]) == sorted(f"Deleted pod: {name}" for name in made)
         # None is written: client-go's spam filter (25 per source and object, then one per 5 minutes) spent this
         # ReplicaSet's tokens on the creates a moment ago.

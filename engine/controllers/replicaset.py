@@ -286,9 +286,11 @@ class ReplicaSetController(Controller):
             conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
         if conditions:
             status["conditions"] = conditions
-        for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas"):
+        # omitempty, as the API server serialises zero values; terminatingReplicas is a pointer (v1.36), so its
+        # 0 is reported, and the Deployment controller can sum it.
+        for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
             if not status[field]:
-                del status[field]  # omitempty, as the API server serialises zero values
+                del status[field]
         if status != old_status:
             self.api.update_status({**rs, "status": status})
         requeue: float | None = None

@@ -71,10 +71,6 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed(r"kubectl get deploy", "",
             "k9py defaults enableServiceLinks in every pod spec; kube-apiserver only in Pods (SetDefaults_Pod), "
             "not in templates (engine/kinds/podspec.py)", field="spec.template.spec.enableServiceLinks"),
-    Allowed(r"kubectl get deploy", "",
-            "terminatingReplicas is a pointer in v1.36: a real ReplicaSet reports 0 and the Deployment sums it; "
-            "k9py's ReplicaSet controller omits a 0 (engine/controllers/replicaset.py), so its Deployment does not "
-            "know the sum and omits it too", field="status.terminatingReplicas"),
     Allowed(r"^kubectl apply --prune -l \S+ -f", r"^stderr: error: error retrieving RESTMappings to prune: |^exit: 1$",
             "kubectl's default prune list names kinds k9py does not serve (ReplicationController, StatefulSet, "
             "Ingress), so a "
