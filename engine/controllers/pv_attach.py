@@ -42,10 +42,18 @@ class AttachDetachController(Controller):
         if event.type == "DELETED":
             uid = pod["metadata"].get("uid")
             self._reported = {r for r in self._reported if r[0] != uid}
-        # Another pod of the same claims may now get the volume (its holder finished or went).
-        keys = {podutil.key_of(p) for name in claims for p in claim_holders(self.store, namespace, name)}
-        if event.type != "DELETED":
-            keys.add(podutil.key_of(pod))
+        keys: set[str] = set()
+        for name in claims:
+            claim = self.store.get(PVCS, namespace, name)
+            volume_name = ((claim or {}).get("spec") or {}).get("volumeName")
+            pv = self.store.get(PVS, "", volume_name) if volume_name else None
+            if pv is None or not _attachable(pv):
+                continue  # local and hostPath volumes (local-path's) are never attached: nothing to say
+            if event.type != "DELETED":
+                keys.add(podutil.key_of(pod))
+            if needs_exclusive_attach(pv):
+                # Another pod of the claim may now get the volume (its holder finished or went).
+                keys.update(podutil.key_of(p) for p in claim_holders(self.store, namespace, name))
         return sorted(keys)
 
     def object_for_key(self, key: str) -> Obj | None:

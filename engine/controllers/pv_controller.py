@@ -45,8 +45,8 @@ NO_CLASS_MESSAGE = "no persistent volumes available for this claim and no storag
 EXTERNAL_PROVISIONING_MESSAGE = ("Waiting for a volume to be created either by the external provisioner '{}' or "
                                  "manually by the system administrator. If volume creation is delayed, please verify "
                                  "that the provisioner is running and correctly registered.")
-# pv_controller's periodic resync: a claim waiting for an external provisioner is looked at again this often
-# (each look repeats the ExternalProvisioning event, whose count grows).
+# pv_controller's periodic resync (--pvclaimbinder-sync-period): a pending claim is looked at again this often, and
+# each look repeats its event (WaitForFirstConsumer, FailedBinding, ExternalProvisioning), whose count grows.
 RESYNC_PERIOD = 15.0
 
 
@@ -130,7 +130,8 @@ class PersistentVolumeController(ClaimAndVolumeKeys, Controller):
             else:
                 self.recorder.record(claim, "Normal", "FailedBinding", NO_CLASS_MESSAGE, COMPONENT)
             self._set_claim_phase(claim, "Pending")
-            return None
+            # The periodic resync looks again (and says so again: the event's count grows, as on a real cluster).
+            return RESYNC_PERIOD
         volume = self.store.get(PVS, "", spec["volumeName"])
         if volume is None:
             # The user named a volume that does not exist (yet): the claim waits for it.
@@ -152,7 +153,7 @@ class PersistentVolumeController(ClaimAndVolumeKeys, Controller):
             self.recorder.record(claim, "Warning", "ProvisioningFailed",
                                  f'storageclass.storage.k8s.io "{class_name}" not found', COMPONENT)
             self._set_claim_phase(claim, "Pending")
-            return None
+            return RESYNC_PERIOD
         provisioner = str(sc.get("provisioner") or "")
         if simulated_provisioner(sc) is None:
             # kubernetes.io/no-provisioner: only a volume an administrator makes can satisfy the claim.
