@@ -230,3 +230,25 @@ async def test_claim_updates_immutable_spec_and_resize_admission() -> None:
         assert info.value.message == ('PersistentVolumeClaim "c-manual" is invalid: '
                                       "spec.resources.requests.storage: Forbidden: field can not be less than "
                                       "status.capacity")
+
+
+async def test_csi_volume_source_and_driver_name() -> None:
+    """describe.go printCSIPersistentVolumeSource (its LEVEL_2 attribute lines) and ValidateCSIDriverName."""
+    async with Cluster(nodes=1) as c:
+        csi = {"driver": "fast.example.com", "volumeHandle": "pvc-1", "fsType": "ext4",
+               "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": "k9py"}}
+        c.api.create(pv("csi", storageClassName="fast", csi=csi))
+        assert c.describe("pv", "csi", None).endswith(
+            "Source:\n"
+            "    Type:              CSI (a Container Storage Interface (CSI) volume source)\n"
+            "    Driver:            fast.example.com\n"
+            "    FSType:            ext4\n"
+            "    VolumeHandle:      pvc-1\n"
+            "    ReadOnly:          false\n"
+            "    VolumeAttributes:      storage.kubernetes.io/csiProvisionerIdentity=k9py\n"
+            "Events:                <none>\n")
+        assert refused(c, pv("bad", csi={**csi, "driver": "example.com/fast"})) == (
+            'PersistentVolume "bad" is invalid: spec.csi.driver: Invalid value: "example.com/fast": a lowercase RFC '
+            "1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end "
+            "with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")

@@ -12,6 +12,7 @@ expansion resizes the volume (external-resizer's `Resizing` / `VolumeResizeSucce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,6 +45,13 @@ LOCAL_PATH_DIR = "/var/local-path-provisioner"
 # local-path-provisioner runs a helper pod to make the directory: a couple of seconds on kind.
 PROVISION_SECONDS = 2.0
 RESIZE_SECONDS = 1.0
+
+
+def csi_driver_name(provisioner: str) -> str:
+    """A CSI driver's name must be a lowercase DNS subdomain (a CSI provisioner is named after its driver); a
+    class's free-form provisioner name (`example.com/fast`) is folded into one for the simulated volume."""
+    name = re.sub(r"[^a-z0-9.-]+", "-", provisioner.lower()).strip("-.")
+    return name[:63] or "k9py.csi"
 
 
 def _identity(provisioner: str) -> str:
@@ -139,7 +147,7 @@ class SimulatedProvisioner(ClaimAndVolumeKeys, Controller):
                 {"key": HOSTNAME_LABEL, "operator": "In", "values": [node]}]}]}}
             volume_annotations["local.path.provisioner/selected-node"] = node
         else:
-            pv_spec["csi"] = {"driver": provisioner, "volumeHandle": name, "fsType": "ext4",
+            pv_spec["csi"] = {"driver": csi_driver_name(provisioner), "volumeHandle": name, "fsType": "ext4",
                               "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity": "k9py"}}
         return {"apiVersion": "v1", "kind": "PersistentVolume",
                 "metadata": {"name": name, "annotations": volume_annotations}, "spec": pv_spec}

@@ -142,6 +142,9 @@ def _validate_source(spec: Obj) -> FieldErrors:
     if isinstance(csi, dict):
         if not csi.get("driver"):
             errors.append(v.required("spec.csi.driver"))
+        else:
+            # ValidateCSIDriverName: a DNS subdomain of at most 63 characters.
+            errors.extend(v.dns1123_subdomain("spec.csi.driver", csi["driver"]))
         if not csi.get("volumeHandle"):
             errors.append(v.required("spec.csi.volumeHandle"))
     return errors

@@ -185,14 +185,18 @@ def _source(w: _Writer, spec: Obj) -> None:
         w.write(2, f"FSType:\t{csi.get('fsType', '')}\n")
         w.write(2, f"VolumeHandle:\t{csi.get('volumeHandle', '')}\n")
         w.write(2, f"ReadOnly:\t{'true' if csi.get('readOnly') else 'false'}\n")
+        # printCSIPersistentVolumeAttributesMultilineIndent writes every piece at LEVEL_2, hence the extra indent
+        # before each key=value.
         attributes = csi.get("volumeAttributes") or {}
         w.write(2, "VolumeAttributes:\t")
         if not attributes:
-            w.write(0, f"{NONE}\n")
+            w.write(2, f"{NONE}\n")
         for i, key in enumerate(sorted(attributes)):
             if i:
+                w.write(2, "")
                 w.write(2, "\t")
-            w.write(0, f"{key}={attributes[key]}\n")
+            line = f"{key}={attributes[key]}"
+            w.write(2, f"{line[:140]}...\n" if len(line) > 140 else f"{line}\n")
     else:
         # kubectl prints nothing under Source for a type it has no printer for.
         pass
