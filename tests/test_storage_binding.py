@@ -240,3 +240,18 @@ async def test_expansion_where_the_class_allows_it() -> None:
         assert c.get("pv", volume_name, None)["spec"]["capacity"]["storage"] == "5Gi"
         assert [r for r, _, _ in events(c, claim)][-2:] == ["Resizing", "VolumeResizeSuccessful"]
         assert "conditions" not in c.get("pvc", "data")["status"]
+
+
+async def test_a_claim_made_before_any_default_class_gets_it_later() -> None:
+    """pv_controller.go syncUnboundClaim with RetroactiveDefaultStorageClass: a claim that names no class (nil,
+    not "") gets the default class once one exists, then provisions as usual."""
+    async with Cluster(nodes=1) as c:
+        c.api.delete("sc", "standard", None)
+        c.api.create(pvc("late"))
+        await c.run_for(2)
+        assert "storageClassName" not in c.get("pvc", "late")["spec"]
+        c.api.create(sc("fresh", volumeBindingMode="Immediate",
+                        metadata={"name": "fresh",
+                                  "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}))
+        assert await c.run_until(lambda c: phase(c, "pvc", "late") == "Bound", timeout=60)
+        assert c.get("pvc", "late")["spec"]["storageClassName"] == "fresh"
