@@ -71,6 +71,7 @@ class ApiServer:
         self._sock = sock
         self._port = port
         self.resources = Resources(cluster, registry, bookmark_seconds=bookmark_seconds)
+        self.openapi = openapi.OpenApi(registry, GIT_VERSION)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -216,14 +217,14 @@ class ApiServer:
         return json_response(openapi.v2_document(GIT_VERSION))
 
     async def _openapi_root(self, request: web.Request) -> web.Response:
-        return json_response(openapi.root(self.registry, GIT_VERSION))
+        return json_response(self.openapi.root())
 
     async def _openapi_group_version(self, request: web.Request) -> web.Response:
         info = request.match_info
-        found = openapi.group_version_document(self.registry, info.get("group", ""), info["version"], GIT_VERSION)
+        found = self.openapi.group_version(info.get("group", ""), info["version"])
         if found is None:
             raise not_found_path()
-        return json_response(found)
+        return web.Response(body=found, content_type="application/json")
 
     async def _core(self, request: web.Request) -> web.StreamResponse:
         return await self.resources.handle(request, "", "v1", request.match_info["path"])
