@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from engine import ApiError, Cluster
 from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
+from engine.kubelet.container_config import ContainerView
 from engine.kubelet.logs import format_lines, no_log_reason
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError, shown_path
@@ -186,6 +187,8 @@ class Backend(Protocol):
     def describe(self, kind: KindRef, name: str, namespace: str | None) -> str: ...
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None: ...
     def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str: ...
+    # A container's environment and mounted files (`kubectl exec -- env`, `cat`); None when the pod is gone.
+    def container_view(self, pod: Obj, container: str) -> ContainerView | None: ...
     def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]: ...
     def label_matcher(self, selector: str) -> Callable[[Obj], bool]: ...
     def workload_selector(self, obj: Obj) -> str: ...
@@ -405,6 +408,13 @@ class EngineBackend:
 
     def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]:
         return format_lines(lines, timestamps)
+
+    def container_view(self, pod: Obj, container: str) -> ContainerView | None:
+        meta = pod["metadata"]
+        try:
+            return self.cluster.container_view(meta["name"], meta.get("namespace"), container)
+        except ApiError:
+            return None
 
     def label_matcher(self, selector: str) -> Callable[[Obj], bool]:
         try:

@@ -230,7 +230,7 @@ async def test_node_view_fail_and_recover() -> None:
 
 async def test_keys_that_mean_nothing_here_say_so() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
-        await pilot.press("s")  # scale is for deployments and replica sets
+        await pilot.press("r")  # restart is for deployments (`s` is Shell on a pod)
         assert "does nothing in the pods view" in screen.flash_line.message
 
 

@@ -129,6 +129,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("l", "pods"): APP + "test_yaml_describe_and_logs_views",
     ("o", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("x", "secrets"): "test_x_decodes_a_secret_and_only_there",
+    **{key: "test_container_config_tui::test_s_shows_a_containers_env_and_files_and_x_unmasks_secrets"
+       for key in (("s", "pods"), ("s", "containers"), ("x", "shell"))},
     ("t", "cronjobs"): "test_cron_tui::test_t_triggers_a_job_from_the_cronjob_now_as_k9s_does",
     ("J", "pods"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",
     ("J", "replicasets"): "test_shift_j_jumps_to_the_owner_and_o_shows_the_pods_node",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..keys import Key
 from .base import MOVE_KEYS
+from .container_env import SHELL_KEY
 from .pods import LOGS_KEY
 from .rows import Obj, RowState
 from .spec import ViewSpec
@@ -47,7 +48,7 @@ def _ports(spec: dict[str, Any]) -> str:
 class ContainersView(TableView):
     view_name = "containers"
     ONE_OBJECT = True  # one pod's
-    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, LOGS_KEY, SORT_NAME_KEY,
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, LOGS_KEY, SHELL_KEY, SORT_NAME_KEY,
                                        SORT_STATUS_KEY)
 
     def _columns(self) -> list[str]:
@@ -116,3 +117,13 @@ class ContainersView(TableView):
         spec = self.drill(state)
         if spec is not None:
             await host.push(spec)
+
+    async def do_shell(self, host: Host, _: Key) -> None:
+        """`s` on a container: its environment and mounted files."""
+        state = self.selected_state()
+        if state is None:
+            host.flash("nothing selected", "warn")
+            return
+        meta = state.obj["metadata"]
+        await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
+                                 container=state.ref))

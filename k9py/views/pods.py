@@ -9,6 +9,7 @@ from .. import actions
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import pod_category
+from .container_env import SHELL_KEY
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
@@ -25,7 +26,7 @@ class PodsView(TableView):
     FOR_KIND = "Pod"
     PICK = ("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE")
     KEYS: ClassVar[tuple[Key, ...]] = (
-        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY,
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY, SHELL_KEY,
         Key("o", "show_node", "Show node", hint=False),
         JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
         Key("ctrl+k", "kill", "Kill", destructive=True),
@@ -51,6 +52,23 @@ class PodsView(TableView):
         meta = pod["metadata"]
         await host.push(ViewSpec(view="logs", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=self.log_container(pod)))
+
+    async def do_shell(self, host: Host, _: Key) -> None:
+        """`s` on a pod: its container's environment and files; with several, the default container's (kubectl's
+        annotation), else the containers view to pick one from, as k9s asks which container to shell into."""
+        if (pod := self.target(host)) is None:
+            return
+        meta = pod["metadata"]
+        names = [c["name"] for c in (pod.get("spec") or {}).get("containers") or ()]
+        chosen = (meta.get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION) or (
+            names[0] if len(names) == 1 else "")
+        if not chosen:
+            host.flash(f"pod {meta['name']} has {len(names)} containers: pick one, then s")
+            await host.push(ViewSpec(view="containers", kind="Pod", namespace=meta.get("namespace"),
+                                     name=meta["name"]))
+            return
+        await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
+                                 container=chosen))
 
     async def do_show_node(self, host: Host, _: Key) -> None:
         """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
