@@ -88,17 +88,16 @@ def _int_param(query: Any, name: str) -> int | None:
 
 
 async def read_body(request: web.Request) -> Any:
-    """The request body as JSON (or YAML, which is a superset); the server's 400 when it is neither."""
+    """The request body as JSON (or YAML, which is a superset) or protobuf, as its JSON form; the server's 400 when
+    it cannot be read."""
     raw = await request.read()
     # No Content-Type at all means JSON, the first media type kube-apiserver supports (NegotiateInputSerializer);
     # the official Python client sends none on create. aiohttp's `content_type` would say application/octet-stream.
     media_type = (request.content_type if request.headers.get("Content-Type") else "application/json").lower()
     if not raw:
         raise errors.bad_request("the request body is empty")
-    if media_type == protobuf.PROTOBUF:
-        raise errors.ApiError(415, "UnsupportedMediaType", "k9py does not decode protobuf request bodies yet (kubectl "
-                              "sends them for typed creates such as `kubectl create configmap`): use `kubectl apply "
-                              "-f` or `kubectl create -f` with a manifest, which send JSON")
+    if media_type == protobuf.PROTOBUF:  # kubectl's typed clients: `kubectl create configmap/deployment/...`
+        return protobuf.decode_body(raw)
     if not media_type.endswith(("json", "yaml")):
         raise unsupported_body_type()
     try:
