@@ -25,6 +25,7 @@ from ..runtime import Controller, register_controller
 from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from . import daemonset_util as du
+from . import history
 from .claim import set_controller
 from .replicaset import SLOW_START_INITIAL_BATCH, _namespace_terminating, slow_start_batch
 
@@ -458,25 +459,7 @@ class DaemonSetController(Controller):
 
     def _controlled_histories(self, ds: Obj) -> list[Obj]:
         """ClaimControllerRevisions: release what stopped matching, adopt matching orphans."""
-        meta = ds["metadata"]
-        uid, namespace = meta["uid"], meta.get("namespace", "")
-        selector = selector_from_dict(ds["spec"].get("selector"))
-        out = []
-        for revision in self.store.dependents(uid, REVISIONS):
-            ref = podutil.controller_ref(revision)
-            if ref is None or ref.get("uid") != uid:
-                continue
-            if selector.matches(revision["metadata"].get("labels")):
-                out.append(revision)
-            else:
-                set_controller(self.api, revision, ds["metadata"]["uid"], None)
-        for revision in self.store.uncontrolled(REVISIONS, namespace):
-            if not revision["metadata"].get("deletionTimestamp") and selector.matches(
-                    revision["metadata"].get("labels")):
-                adopted = set_controller(self.api, revision, ds["metadata"]["uid"], ds)
-                if adopted is not None:
-                    out.append(adopted)
-        return out
+        return history.claim_revisions(self.api, ds)
 
     def _construct_history(self, ds: Obj) -> tuple[Obj, list[Obj]]:
         """constructHistory: (the revision matching the template, the others). The current one is created when
@@ -554,17 +537,12 @@ class DaemonSetController(Controller):
             return
         live = {(p["metadata"].get("labels") or {}).get(du.CONTROLLER_REVISION_HASH)
                 for pods in self._nodes_to_daemon_pods(ds, include_deleted_terminal=True).values() for p in pods}
-        namespace = ds["metadata"].get("namespace", "")
         for revision in sorted(old, key=du.revision_number):
             if excess <= 0:
                 break
             if (revision["metadata"].get("labels") or {}).get(du.CONTROLLER_REVISION_HASH) in live:
                 continue
-            try:
-                self.api.delete(REVISIONS, revision["metadata"]["name"], namespace)
-            except ApiError as exc:
-                if exc.code != 404:
-                    raise
+            history.delete_revision(self.api, revision)
             excess -= 1
 
     # --- status ------------------------------------------------------------------------------------------------

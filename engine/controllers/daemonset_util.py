@@ -17,8 +17,12 @@ from ..store import deep_copy
 from ..timeutil import parse_time
 from .deployment.util import compute_hash, scaled_value_from_int_or_percent
 
+# The revision helpers are shared with the StatefulSet controller; re-exported for the controller and kubectl rollout.
+from .history import matches_revision, revision_data, revision_number, revision_template
+
 Obj = dict[str, Any]
-__all__ = ["ON_DELETE", "ROLLING_UPDATE", "TEMPLATE_GENERATION_ANNOTATION"]  # re-exported for the controller
+__all__ = ["ON_DELETE", "ROLLING_UPDATE", "TEMPLATE_GENERATION_ANNOTATION", "matches_revision", "revision_data",
+           "revision_number", "revision_template"]  # re-exported for the controller
 
 # apps/v1 names.
 CONTROLLER_REVISION_HASH = "controller-revision-hash"  # DefaultDaemonSetUniqueLabelKey
@@ -163,31 +167,9 @@ def is_pod_updated(pod: Mapping[str, Any], hash_: str, generation: int | None) -
     return (bool(hash_) and labels.get(CONTROLLER_REVISION_HASH) == hash_) or by_generation
 
 
-def revision_data(ds: Mapping[str, Any]) -> Obj:
-    """getPatch: what a ControllerRevision of a DaemonSet stores, a patch that puts its template back."""
-    return {"spec": {"template": {**deep_copy(dict(_template(ds))), "$patch": "replace"}}}
-
-
-def revision_template(revision: Mapping[str, Any]) -> Obj:
-    """The pod template a ControllerRevision holds (its patch without the `$patch` directive)."""
-    template = dict(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
-    template.pop("$patch", None)
-    return template
-
-
-def matches_revision(ds: Mapping[str, Any], revision: Mapping[str, Any]) -> bool:
-    """Match: the revision holds exactly this DaemonSet's template."""
-    return revision.get("data") == revision_data(ds)
-
-
 def template_hash(ds: Mapping[str, Any]) -> str:
     """controller.ComputeHash over the template and status.collisionCount: the revision name's suffix."""
     return compute_hash(_template(ds), (ds.get("status") or {}).get("collisionCount"))
-
-
-def revision_number(revision: Mapping[str, Any]) -> int:
-    value = revision.get("revision")
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _rolling(ds: Mapping[str, Any]) -> Mapping[str, Any] | None:
