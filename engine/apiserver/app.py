@@ -25,6 +25,7 @@ from . import discovery, media, openapi
 from .auth import bearer_auth
 from .authz import SuperUserAuthorizer
 from .credentials import Credentials, load_or_create
+from .events_view import EventsView
 from .resources import Resources
 from .reviews import Reviews
 from .status import error_response, failure, json_response, not_acceptable, not_found_path, page_not_found
@@ -113,6 +114,7 @@ class ApiServer:
         get("/openapi/v3/api/{version}", self._openapi_group_version)
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
         Reviews(SuperUserAuthorizer(), self.cluster.api.clock).register(app)
+        EventsView(self.resources, self.registry).register(app)
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)
         app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)
         return app

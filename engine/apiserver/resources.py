@@ -224,6 +224,16 @@ class Resources:
 
     def list(self, request: web.Request, target: Target) -> web.Response:
         chosen = self._representation(request)
+        objs, meta = self.page(request, self._selected(request, target))
+        if chosen is media.Representation.TABLE:
+            include = tables.include_object(request.query.get("includeObject"))
+            return json_response(tables.table(target.info, objs, self.cluster.now(), meta, include),
+                                 content_type=media.TABLE_TYPE)
+        return json_response({"kind": f"{target.info.kind}List", "apiVersion": target.info.api_version,
+                              "metadata": meta, "items": objs})
+
+    def page(self, request: web.Request, objs: list[Obj]) -> tuple[list[Obj], Obj]:
+        """The list request's page of `objs` (resourceVersion, limit, continue) and its list metadata."""
         query = request.query
         current = self.cluster.store.resource_version
         asked = query.get("resourceVersion")
@@ -234,7 +244,6 @@ class Resources:
                 raise errors.bad_request(f'resourceVersion: Invalid value: "{asked}": must be an integer') from None
             if wanted > current:
                 raise too_large_resource_version(wanted, current)
-        objs = self._selected(request, target)
         token = query.get("continue")
         if token:
             start = _decode_continue(token)
@@ -247,30 +256,27 @@ class Resources:
             last = objs[-1]["metadata"]
             meta["continue"] = _encode_continue(current, last.get("namespace", ""), last["name"])
             meta["remainingItemCount"] = remaining
-        if chosen is media.Representation.TABLE:
-            include = tables.include_object(query.get("includeObject"))
-            return json_response(tables.table(target.info, objs, self.cluster.now(), meta, include),
-                                 content_type=media.TABLE_TYPE)
-        return json_response({"kind": f"{target.info.kind}List", "apiVersion": target.info.api_version,
-                              "metadata": meta, "items": objs})
+        return objs, meta
 
-    async def watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def watch(self, request: web.Request, target: Target, *, field_selector: str | None = None,
+                    stream: type[WatchStream] = WatchStream) -> web.StreamResponse:
+        """`field_selector` and `stream`: a view's own (events.k8s.io's, in core field names and converted)."""
         chosen = self._representation(request)
         query = request.query
         labels = parse_label_selector(query.get("labelSelector"))
-        fields = parse_field_selector(query.get("fieldSelector"))
+        fields = parse_field_selector(field_selector if field_selector is not None else query.get("fieldSelector"))
         asked = query.get("resourceVersion")
         try:
             rv = int(asked) if asked not in (None, "") else None
         except ValueError:
             raise errors.bad_request(f'resourceVersion: Invalid value: "{asked}": must be an integer') from None
         timeout = _int_param(query, "timeoutSeconds")
-        stream = WatchStream(
+        watching = stream(
             request, self.cluster.store, target.info, target.namespace, labels, fields,
             as_table=chosen is media.Representation.TABLE, include=tables.include_object(query.get("includeObject")),
             now=self.cluster.now, bookmarks=_flag(query.get("allowWatchBookmarks")),
             bookmark_seconds=self.bookmark_seconds, timeout=float(timeout) if timeout else DEFAULT_TIMEOUT)
-        return await stream.serve(rv)
+        return await watching.serve(rv)
 
     # --- writes --------------------------------------------------------------------------------------------
 
