@@ -3,8 +3,8 @@ through the same `engine.drain.evict` the dashboard's drain uses (so both change
 
 As kube-apiserver's EvictionREST: the name in the body must be the path's, DeleteOptions come from the body
 (its dryRun must agree with the query's), a missing pod is 404, and success is `201` with a bare `Status`
-(`{"status": "Success", "code": 201}`, nothing else). Typed clients (`kubectl drain`) send the Eviction in
-protobuf, so that encoding is read too.
+(`{"status": "Success", "code": 201}`, nothing else). The body is read as any other (JSON, YAML or a typed
+client's protobuf).
 
 Not served yet: PodDisruptionBudgets. Upstream refuses an eviction that would break a budget with 429
 ("Cannot evict pod as it would violate the pod's disruption budget."), which makes `kubectl drain` retry every
@@ -20,35 +20,11 @@ from aiohttp import web
 
 from .. import drain, errors
 from ..api import Api
-from . import protobuf
 from .status import json_response
 
 Obj = dict[str, Any]
 # The Eviction versions EvictionREST accepts (AcceptsGroupVersion); discovery advertises policy/v1.
 ACCEPTED_VERSIONS = ("policy/v1", "policy/v1beta1")
-
-
-def _decode_protobuf(body: bytes) -> Obj:
-    """runtime.Unknown{typeMeta {1: apiVersion, 2: kind}, raw: Eviction {1: ObjectMeta {1: name, 3: namespace},
-    2: DeleteOptions}} as the JSON form."""
-    try:
-        type_meta: Obj = {}
-        for number, value in protobuf.fields(body[len(protobuf.MAGIC):]):
-            if number == 1 and isinstance(value, bytes):
-                names = {1: "apiVersion", 2: "kind"}
-                type_meta = {names[n]: v.decode() for n, v in protobuf.fields(value)
-                             if n in names and isinstance(v, bytes)}
-        eviction: Obj = {**type_meta, "metadata": {}}
-        for number, value in protobuf.fields(protobuf.unwrap(body)):
-            if number == 1 and isinstance(value, bytes):
-                names = {1: "name", 3: "namespace"}
-                eviction["metadata"] = {names[n]: v.decode() for n, v in protobuf.fields(value)
-                                        if n in names and isinstance(v, bytes)}
-            elif number == 2 and isinstance(value, bytes):
-                eviction["deleteOptions"] = protobuf.delete_options_message(value)
-    except ValueError as exc:
-        raise errors.bad_request(f"error decoding Eviction: {exc}") from None
-    return eviction
 
 
 def _check(body: Any, namespace: str, name: str) -> Obj:
@@ -87,11 +63,7 @@ def _dry_run(options: Obj, query: Any) -> bool:
 
 async def serve(request: web.Request, api: Api, namespace: str, name: str,
                 read_body: Callable[[web.Request], Awaitable[Any]]) -> web.Response:
-    if (request.content_type or "").lower() == protobuf.PROTOBUF:
-        body: Any = _decode_protobuf(await request.read())
-    else:
-        body = await read_body(request)
-    options = _check(body, namespace, name)
+    options = _check(await read_body(request), namespace, name)
     dry_run = _dry_run(options, request.query)
     pod = api.get("pods", name, namespace)  # 404 `pods "x" not found` before anything else
     preconditions = options.get("preconditions") or {}

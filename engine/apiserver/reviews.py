@@ -3,8 +3,7 @@ SelfSubjectRulesReview (`kubectl auth can-i --list`) and authentication.k8s.io/v
 (`kubectl auth whoami`). Create-only and stored nowhere, as in kube-apiserver: the answer is the request with a
 status filled in, 201.
 
-kubectl sends these in protobuf (its typed clientset), so that encoding of the three requests is read here;
-answers are JSON, which kubectl's Accept also allows.
+kubectl sends these in protobuf (its typed clientset); answers are JSON, which its Accept also allows.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from .. import errors
 from ..clock import Clock
 from ..kinds import KindInfo
 from ..timeutil import format_time
-from . import discovery, protobuf
+from . import discovery
 from .authz import Authorizer, user_of
 from .patching import field_manager
 from .resources import read_body
@@ -32,43 +31,10 @@ for _kind, _group in (("SelfSubjectAccessReview", AUTHORIZATION), ("SelfSubjectR
     discovery.serve_beside(KindInfo(kind=_kind, group=_group, version="v1", plural=f"{_kind.lower()}s",
                                     namespaced=False, has_status=False), ["create"])
 
-# Field numbers of the protobuf messages read here (k8s.io/api/authorization/v1/generated.proto).
-_RESOURCE_ATTRIBUTES = {1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource", 6: "subresource",
-                        7: "name"}
-_NON_RESOURCE_ATTRIBUTES = {1: "path", 2: "verb"}
-
-
-def _strings(message: bytes, names: dict[int, str]) -> Obj:
-    """The string fields of `message` that are set (proto2 writes empty strings too; JSON omits them)."""
-    return {names[n]: v.decode() for n, v in protobuf.fields(message) if n in names and isinstance(v, bytes) and v}
-
-
-def _protobuf_spec(body: bytes, kind: str) -> Obj:
-    """The spec of an enveloped SelfSubjectAccessReview or SelfSubjectRulesReview (field 2 of each)."""
-    spec: Obj = {}
-    try:
-        for number, value in protobuf.fields(protobuf.unwrap(body)):
-            if number != 2 or not isinstance(value, bytes):
-                continue
-            if kind == "SelfSubjectRulesReview":
-                spec = _strings(value, {1: "namespace"})
-                continue
-            for inner, attributes in protobuf.fields(value):
-                if inner == 1 and isinstance(attributes, bytes):
-                    spec["resourceAttributes"] = _strings(attributes, _RESOURCE_ATTRIBUTES)
-                elif inner == 2 and isinstance(attributes, bytes):
-                    spec["nonResourceAttributes"] = _strings(attributes, _NON_RESOURCE_ATTRIBUTES)
-    except ValueError as exc:
-        raise errors.bad_request(f"error decoding {kind}: {exc}") from None
-    return spec
-
-
 async def _spec(request: web.Request, group: str, kind: str) -> Obj:
     if request.method != "POST":
         raise method_not_allowed()
-    if (request.content_type or "").lower() == protobuf.PROTOBUF:
-        return _protobuf_spec(await request.read(), kind)
-    body = await read_body(request)
+    body = await read_body(request)  # kubectl sends these in protobuf: read_body decodes it as any other
     if not isinstance(body, dict):
         raise errors.bad_request(f"the body of the request was not a {kind} object")
     if (body.get("kind") or kind) != kind or (body.get("apiVersion") or f"{group}/v1") != f"{group}/v1":
