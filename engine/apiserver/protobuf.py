@@ -190,7 +190,7 @@ def _special(name: str, data: bytes) -> tuple[bool, Any]:
     if name in ("runtime.RawExtension", "meta/v1.FieldsV1"):
         return True, _raw_json(data)
     if name in WRAPPERS:  # a Go slice type wrapped for protobuf (`ExtraValue []string`): JSON is the list
-        return True, decode_message(data, name).get("items", [])
+        return True, _fields(data, name).get("items", [])
     return False, None
 
 
@@ -213,8 +213,10 @@ def decode_message(data: bytes, name: str) -> Any:
     """The JSON form of message `name` (a key of MESSAGES) encoded in `data`. Unknown field numbers are skipped,
     as Go's unmarshalling skips them; ValueError (UnicodeDecodeError included) when the bytes are malformed."""
     special, value = _special(name, data)
-    if special:
-        return value
+    return value if special else _fields(data, name)
+
+
+def _fields(data: bytes, name: str) -> dict[str, Any]:
     table = MESSAGES.get(name)
     if table is None:
         raise ValueError(f"no protobuf table for {name}")
