@@ -28,8 +28,8 @@ from tui_support import ALL_PODS, CONFIRM, command, dashboard, filter_by, screen
 from engine import Cluster
 from k9py import keys
 from k9py.app import MainScreen
-from k9py.views import VIEWS
-from k9py.views.aliases import AliasesView
+from k9py.views import VIEWS, commands
+from k9py.views.aliases import AliasesView, alias_rows
 from k9py.views.logs import LogsView
 from k9py.views.rollout import RolloutView
 from k9py.views.sources import SourcesView
@@ -626,7 +626,11 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         assert row_text(app, "deployments").split() == ["deployments", "dp,deploy,deployment,deployments",
                                                         "Deployment", "true"]
         assert view.selected_command() == "configmaps"  # by resource name
-        for key, expected in (("j", "controllerrevisions"), ("G", "sources"), ("k", "services"), ("g", "configmaps")):
+        # Every served resource, and `sources`, by name: kinds added later (controllerrevisions, storageclasses…)
+        # take their places in it.
+        order = [row[0] for row in alias_rows(app.backend, commands.ALIASES, commands.SOURCES)]
+        assert order == sorted(order) and len(order) == kinds + 1 and "sources" in order
+        for key, expected in (("j", order[1]), ("G", order[-1]), ("k", order[-2]), ("g", "configmaps")):
             await pilot.press(key)
             assert view.selected_command() == expected
         await filter_by(pilot, "replica")
