@@ -67,7 +67,10 @@ def kube_proxy_daemon_set() -> Obj:
             "selector": {"matchLabels": dict(_LABELS)},
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "template": {
-                "metadata": {"labels": dict(_LABELS)},
+                # What kube-proxy's log says while it has nothing to do (k9py carries no Service traffic yet).
+                "metadata": {"labels": dict(_LABELS), "annotations": {
+                    "sim.k9py.io/log": 'I0101 proxier.go:805] "SyncProxyRules complete" node="{env:NODE_NAME}" '
+                                       "ipFamily=\"IPv4\" sync={n}"}},
                 "spec": {
                     "containers": [container],
                     "hostNetwork": True,
