@@ -69,7 +69,7 @@ def wire_fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
 
 
 def fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
-    """(field number, value) pairs of varint and length-delimited fields, for the small hand-read messages."""
+    """(field number, value) pairs of varint and length-delimited fields: the envelope and the special types."""
     for number, wire, value in wire_fields(data):
         if wire in (0, 2):
             yield number, value
@@ -284,16 +284,8 @@ def decode_body(body: bytes) -> dict[str, Any]:
 
 
 def delete_options(body: bytes) -> dict[str, Any]:
-    """meta/v1 DeleteOptions as the JSON form's dict."""
+    """meta/v1 DeleteOptions (a DELETE's body) as the JSON form's dict, whatever kind its envelope names."""
     try:
-        return delete_options_message(unwrap(body))
+        return _fields(unwrap(body), "meta/v1.DeleteOptions")
     except ValueError as exc:
         raise bad_request(f"error decoding DeleteOptions: {exc}") from None
-
-
-def delete_options_message(message: bytes) -> dict[str, Any]:
-    """DeleteOptions from the message itself (as nested in an Eviction); ValueError (UnicodeDecodeError
-    included) when it is malformed."""
-    options = decode_message(message, "meta/v1.DeleteOptions")
-    assert isinstance(options, dict)
-    return options
