@@ -1,9 +1,9 @@
-"""`kubectl rollout` for Deployments and DaemonSets: undo, restart, pause/resume, status and history.
+"""`kubectl rollout` for Deployments, DaemonSets and StatefulSets: undo, restart, pause/resume, status and history.
 
 These are client-side operations in kubectl (`pkg/polymorphichelpers`); they write through the API like any
 client and return kubectl's messages. Every entry point takes the kind (`Deployment` by default); a Deployment's
-revisions are its ReplicaSets, a DaemonSet's its ControllerRevisions (DaemonSetStatusViewer,
-DaemonSetHistoryViewer, DaemonSetRollbacker).
+revisions are its ReplicaSets, a DaemonSet's and a StatefulSet's their ControllerRevisions (DaemonSetStatusViewer,
+StatefulSetStatusViewer, the History viewers and Rollbackers of both).
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from typing import Any
 from . import errors
 from .api import Api
 from .controllers import daemonset_util as dsu
+from .controllers import history as crh
+from .controllers import statefulset_util as ssu
 from .controllers.deployment import util as du
 from .kinds import REGISTRY
+from .kinds import statefulset as sts_kind
 from .store import deep_copy
 from .timeutil import format_time
 
@@ -73,7 +76,7 @@ def _owned_replica_sets(api: Api, d: Obj) -> list[Obj]:
 def _kind(kind: str, verb: str) -> str:
     """The Kind `kind` names, when `kubectl rollout <verb>` supports it; kubectl's error otherwise."""
     info = REGISTRY.resolve(kind)
-    if info.kind not in ("Deployment", "DaemonSet"):
+    if info.kind not in ("Deployment", "DaemonSet", "StatefulSet"):
         what = {"undo": "rollbacker", "status": "status viewer", "history": "history viewer"}.get(verb)
         if what is None:
             raise errors.bad_request(f"{verb} is not supported")
@@ -85,8 +88,9 @@ def _kind(kind: str, verb: str) -> str:
 def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None,
                  kind: str = "Deployment") -> str:
     """DeploymentRollbacker.Rollback, checks in kubectl's order: the target revision first, then paused."""
-    if _kind(kind, "undo") == "DaemonSet":
-        return _daemonset_undo(api, name, namespace, to_revision or 0)
+    which = _kind(kind, "undo")
+    if which in _REVISION_KINDS:
+        return _revision_undo(api, which, name, namespace, to_revision or 0)
     revision = to_revision or 0
     if revision < 0:
         raise errors.bad_request(f"unable to find specified revision {revision} in history")
@@ -112,9 +116,10 @@ def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = 
 
 def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment") -> str:
     """ObjectRestarter: stamps the pod template, so the controller rolls every pod."""
-    is_daemonset = _kind(kind, "restarting") == "DaemonSet"
-    d = deep_copy(api.get("daemonsets", name, namespace) if is_daemonset else _deployment(api, name, namespace))
-    if d["spec"].get("paused") and not is_daemonset:
+    which = _kind(kind, "restarting")
+    d = deep_copy(api.get(_REVISION_KINDS[which], name, namespace) if which in _REVISION_KINDS
+                  else _deployment(api, name, namespace))
+    if d["spec"].get("paused") and which == "Deployment":
         raise errors.bad_request(
             f'deployments.apps "{name}" can\'t restart paused deployment (run rollout resume first)')
     template_meta = d["spec"]["template"].setdefault("metadata", {})
@@ -122,14 +127,16 @@ def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment
     annotations[du.RESTARTED_AT_ANNOTATION] = format_time(api.clock.now())
     template_meta["annotations"] = annotations
     api.update(d)
-    return f"{'daemonset' if is_daemonset else 'deployment'}.apps/{name} restarted"
+    return f"{which.lower()}.apps/{name} restarted"
 
 
 def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "Deployment") -> str:
-    if _kind(kind, "pausing" if paused else "resuming") == "DaemonSet":
-        api.get("daemonsets", name, namespace)  # a missing one is NotFound first
+    which = _kind(kind, "pausing" if paused else "resuming")
+    if which in _REVISION_KINDS:
+        api.get(_REVISION_KINDS[which], name, namespace)  # a missing one is NotFound first
         # ObjectPauser/ObjectResumer know Deployments only.
-        raise errors.bad_request(f'daemonsets.apps "{name}" {"pausing" if paused else "resuming"} is not supported')
+        raise errors.bad_request(f'{_REVISION_KINDS[which]}.apps "{name}" '
+                                 f'{"pausing" if paused else "resuming"} is not supported')
     d = deep_copy(_deployment(api, name, namespace))
     if bool(d["spec"].get("paused")) == paused:
         # kubectl's ObjectPauser/ObjectResumer refuse a no-op, reported per object as `<resource> "<name>" <err>`.
@@ -144,8 +151,11 @@ def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "D
 
 def rollout_status(api: Api, name: str, namespace: str, kind: str = "Deployment") -> tuple[str, bool]:
     """kubectl's one-line status and whether the rollout is done (DeploymentStatusViewer)."""
-    if _kind(kind, "status") == "DaemonSet":
+    which = _kind(kind, "status")
+    if which == "DaemonSet":
         return _daemonset_status(api, name, namespace)
+    if which == "StatefulSet":
+        return _statefulset_status(api, name, namespace)
     d = _deployment(api, name, namespace)
     spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
     if meta.get("generation", 0) > status.get("observedGeneration", 0):
@@ -169,9 +179,10 @@ def rollout_status(api: Api, name: str, namespace: str, kind: str = "Deployment"
 
 def rollout_history(api: Api, name: str, namespace: str, kind: str = "Deployment") -> list[tuple[int, str]]:
     """(revision, change-cause or `<none>`) oldest first, as `kubectl rollout history` lists them."""
-    if _kind(kind, "history") == "DaemonSet":
-        ds = api.get("daemonsets", name, namespace)
-        return sorted({dsu.revision_number(cr): _cause(cr) for cr in _revisions(api, ds)}.items())
+    which = _kind(kind, "history")
+    if which in _REVISION_KINDS:
+        owner = api.get(_REVISION_KINDS[which], name, namespace)
+        return sorted({crh.revision_number(cr): _cause(cr) for cr in _revisions(api, owner)}.items())
     d = _deployment(api, name, namespace)
     history: dict[int, str] = {}
     for rs in _owned_replica_sets(api, d):
@@ -191,8 +202,11 @@ def _images(rs: Obj) -> tuple[str, ...]:
 
 def rollout_revisions(api: Api, name: str, namespace: str, kind: str = "Deployment") -> list[RevisionInfo]:
     """Every revision the workload can be rolled back to, oldest first, as `rollout_history` orders them."""
-    if _kind(kind, "history") == "DaemonSet":
+    which = _kind(kind, "history")
+    if which == "DaemonSet":
         return _daemonset_revisions(api, name, namespace)
+    if which == "StatefulSet":
+        return _statefulset_revisions(api, name, namespace)
     d = _deployment(api, name, namespace)
     rss = _owned_replica_sets(api, d)
     new_rs = du.find_new_replica_set(d, rss)
@@ -223,8 +237,11 @@ def _declared(params: Obj, key: str, default: str) -> str:
 
 
 def rollout_progress(api: Api, name: str, namespace: str, kind: str = "Deployment") -> RolloutProgress:
-    if _kind(kind, "status") == "DaemonSet":
+    which = _kind(kind, "status")
+    if which == "DaemonSet":
         return _daemonset_progress(api, name, namespace)
+    if which == "StatefulSet":
+        return _statefulset_progress(api, name, namespace)
     d = _deployment(api, name, namespace)
     spec, status, meta = d["spec"], d.get("status") or {}, d["metadata"]
     rolling = du.is_rolling_update(d)
@@ -253,7 +270,9 @@ def rollout_progress(api: Api, name: str, namespace: str, kind: str = "Deploymen
     )
 
 
-# --- DaemonSets: revisions are ControllerRevisions ------------------------------------------------------------
+# --- DaemonSets and StatefulSets: revisions are ControllerRevisions ------------------------------------------
+
+_REVISION_KINDS = {"DaemonSet": "daemonsets", "StatefulSet": "statefulsets"}  # Kind -> plural
 
 
 def _controlled(api: Api, owner: Obj, resource: str) -> list[Obj]:
@@ -264,35 +283,36 @@ def _controlled(api: Api, owner: Obj, resource: str) -> list[Obj]:
 
 def _revisions(api: Api, ds: Obj) -> list[Obj]:
     """controlledHistories as kubectl reads them: the DaemonSet's ControllerRevisions, oldest revision first."""
-    return sorted(_controlled(api, ds, "controllerrevisions.apps"), key=dsu.revision_number)
+    return sorted(_controlled(api, ds, "controllerrevisions.apps"), key=crh.revision_number)
 
 
 def _cause(revision: Obj) -> str:
     return (revision["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, NO_CAUSE)
 
 
-def _daemonset_undo(api: Api, name: str, namespace: str, to_revision: int) -> str:
-    """DaemonSetRollbacker.Rollback: puts a revision's template back (the previous revision by default).
+def _revision_undo(api: Api, kind: str, name: str, namespace: str, to_revision: int) -> str:
+    """DaemonSetRollbacker / StatefulSetRollbacker.Rollback: puts a revision's template back (the previous
+    revision by default).
 
     kubectl v1.36 prints "rolled back" even when the template already matches (its match compares serialised
-    patches that never come out equal), so no "skipped rollback" here.
+    patches that never come out equal; checked against a real cluster for both kinds), so no "skipped rollback".
     """
     if to_revision < 0:
         raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
-    ds = api.get("daemonsets", name, namespace)
+    ds = api.get(_REVISION_KINDS[kind], name, namespace)
     history = _revisions(api, ds)
     if to_revision == 0 and len(history) <= 1:
         raise errors.bad_request("no last revision to roll back to")
     if to_revision == 0:
         target: Obj | None = history[-2]
     else:
-        target = next((cr for cr in history if dsu.revision_number(cr) == to_revision), None)
+        target = next((cr for cr in history if crh.revision_number(cr) == to_revision), None)
     if target is None:
         raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
     updated = deep_copy(ds)
-    updated["spec"]["template"] = dsu.revision_template(target)
+    updated["spec"]["template"] = crh.revision_template(target)
     api.update(updated)
-    return f"daemonset.apps/{name} rolled back"
+    return f"{kind.lower()}.apps/{name} rolled back"
 
 
 def _daemonset_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
@@ -369,6 +389,68 @@ def _daemonset_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
         max_unavailable=_declared(rolling, "maxUnavailable", "1") if is_rolling else "",
         surge=surge,
         unavailable=unavailable,
+        paused=False,
+        observed=meta.get("generation", 0) <= status.get("observedGeneration", 0),
+    )
+
+
+# --- StatefulSets --------------------------------------------------------------------------------------------
+
+
+def _statefulset_status(api: Api, name: str, namespace: str) -> tuple[str, bool]:
+    """StatefulSetStatusViewer: only for RollingUpdate."""
+    sts = api.get("statefulsets", name, namespace)
+    if ((sts["spec"].get("updateStrategy") or {}).get("type") or sts_kind.ROLLING_UPDATE) != sts_kind.ROLLING_UPDATE:
+        raise errors.bad_request("rollout status is only available for RollingUpdate strategy type")
+    return sts_kind.rollout_message(sts)
+
+
+def _statefulset_revisions(api: Api, name: str, namespace: str) -> list[RevisionInfo]:
+    """A StatefulSet's pods name their revision (controller-revision-hash is the revision's name); the update
+    revision is the current one, the one new pods come from."""
+    sts = api.get("statefulsets", name, namespace)
+    update = (sts.get("status") or {}).get("updateRevision")
+    pods = _active_pods(api, sts)
+    out = []
+    for cr in _revisions(api, sts):
+        mine = [p for p in pods if ssu.pod_revision(p) == cr["metadata"]["name"]]
+        current = cr["metadata"]["name"] == update if update else crh.matches_revision(sts, cr)
+        out.append(RevisionInfo(
+            revision=crh.revision_number(cr), change_cause=_cause(cr), replica_set=cr["metadata"]["name"],
+            images=_images({"spec": {"template": crh.revision_template(cr)}}),
+            desired=ssu.replicas(sts) if current else 0,
+            current=len(mine), ready=sum(1 for p in mine if _pod_ready(p)),
+            created=cr["metadata"].get("creationTimestamp", ""), is_current=current,
+        ))
+    return out
+
+
+def _statefulset_progress(api: Api, name: str, namespace: str) -> RolloutProgress:
+    sts = api.get("statefulsets", name, namespace)
+    spec, status, meta = sts["spec"], sts.get("status") or {}, sts["metadata"]
+    strategy = (spec.get("updateStrategy") or {}).get("type") or sts_kind.ROLLING_UPDATE
+    rolling = (spec.get("updateStrategy") or {}).get("rollingUpdate") or {}
+    partition = rolling.get("partition") if strategy == sts_kind.ROLLING_UPDATE else None
+    update = status.get("updateRevision") or ""
+    current = next((cr for cr in _revisions(api, sts) if cr["metadata"]["name"] == update), None)
+    pods = _controlled(api, sts, "pods")
+    active = _active_pods(api, sts)
+    declared = rolling.get("maxUnavailable")
+    return RolloutProgress(
+        revision=crh.revision_number(current) if current else 0,
+        desired=ssu.replicas(sts),
+        updated=int(status.get("updatedReplicas", 0)),
+        ready=int(status.get("readyReplicas", 0)),
+        available=int(status.get("availableReplicas", 0)),
+        replicas=int(status.get("replicas", 0)),
+        old=sum(1 for p in active if ssu.pod_revision(p) != update),
+        terminating=sum(1 for p in pods if p["metadata"].get("deletionTimestamp")),
+        # The panel has no partition line of its own: the strategy says it.
+        strategy=f"{strategy}, partition {partition}" if partition else strategy,
+        max_surge="",
+        max_unavailable="" if declared is None else str(declared),
+        surge=0,
+        unavailable=ssu.max_unavailable(sts) if strategy == sts_kind.ROLLING_UPDATE else 0,
         paused=False,
         observed=meta.get("generation", 0) <= status.get("observedGeneration", 0),
     )

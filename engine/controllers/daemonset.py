@@ -26,7 +26,6 @@ from ..selectors import selector_from_dict
 from ..store import WatchEvent, deep_copy
 from . import daemonset_util as du
 from . import history
-from .claim import set_controller
 from .replicaset import SLOW_START_INITIAL_BATCH, _namespace_terminating, slow_start_batch
 
 Obj = dict[str, Any]
@@ -41,10 +40,6 @@ FAILED_POD_BACKOFF_MAX = 900.0
 
 def _key(obj: Obj) -> str:
     return podutil.key_of(obj)
-
-
-def _is_daemonset_ref(ref: Obj | None) -> bool:
-    return ref is not None and ref.get("kind") == "DaemonSet" and str(ref.get("apiVersion", "")).startswith("apps/")
 
 
 def _true_conditions(node: Obj) -> set[str]:
@@ -109,21 +104,7 @@ class DaemonSetController(Controller):
     def _keys_for_owned(self, event: WatchEvent) -> set[str]:
         """Pods and ControllerRevisions: their DaemonSet (before and after a change of owner), or, for an orphan that
         appeared or was relabelled, every DaemonSet that might adopt it (addPod/updatePod, addHistory/...)."""
-        obj, old = event.object, event.old
-        namespace = obj["metadata"].get("namespace", "")
-        keys = set()
-        for version in (obj, old):
-            ref = podutil.controller_ref(version) if version else None
-            if _is_daemonset_ref(ref):
-                keys.add(f"{namespace}/{ref['name']}")  # type: ignore[index]
-        if podutil.controller_ref(obj) is None and event.type != "DELETED" and (
-            event.type == "ADDED" or obj["metadata"].get("labels") != (old or {}).get("metadata", {}).get("labels")
-            or podutil.controller_ref(old or {}) is not None
-        ):
-            labels = obj["metadata"].get("labels") or {}
-            keys.update(_key(ds) for ds in self.store.iter(RESOURCE, namespace)
-                        if selector_from_dict(ds["spec"].get("selector")).matches(labels))
-        return keys
+        return history.owner_keys(self.store, event, "DaemonSet", RESOURCE)
 
     def _keys_for_node(self, event: WatchEvent) -> list[str]:
         """addNode/updateNode: the DaemonSets whose verdict on the node changed. A deleted node's daemon pods are
@@ -199,26 +180,7 @@ class DaemonSetController(Controller):
     def _claim_pods(self, ds: Obj) -> list[Obj]:
         """ClaimPods: the pods this DaemonSet controls, after releasing those its selector no longer matches and
         adopting matching orphans."""
-        meta = ds["metadata"]
-        uid, namespace = meta["uid"], meta.get("namespace", "")
-        selector = selector_from_dict(ds["spec"].get("selector"))
-        claimed = []
-        for pod in self.store.dependents(uid, "pods"):
-            ref = podutil.controller_ref(pod)
-            if ref is None or ref.get("uid") != uid:
-                continue
-            if selector.matches(pod["metadata"].get("labels")) or meta.get("deletionTimestamp"):
-                claimed.append(pod)
-            else:
-                set_controller(self.api, pod, ds["metadata"]["uid"], None)
-        if not meta.get("deletionTimestamp"):
-            for pod in self.store.uncontrolled("pods", namespace):
-                pod_meta = pod["metadata"]
-                if not pod_meta.get("deletionTimestamp") and selector.matches(pod_meta.get("labels")):
-                    adopted = set_controller(self.api, pod, ds["metadata"]["uid"], ds)
-                    if adopted is not None:
-                        claimed.append(adopted)
-        return claimed
+        return history.claim_owned(self.api, ds, "pods")
 
     def _nodes_to_daemon_pods(self, ds: Obj, include_deleted_terminal: bool = False) -> dict[str, list[Obj]]:
         """getNodesToDaemonPods: claimed pods by the node they run on or are pinned to. Terminal pods already being

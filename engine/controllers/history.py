@@ -9,14 +9,14 @@ A revision stores a strategic-merge patch that puts a pod template back: `{"spec
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..api import Api
 from ..errors import ApiError
-from ..podutil import controller_ref
+from ..podutil import controller_ref, key_of
 from ..selectors import selector_from_dict
-from ..store import deep_copy
+from ..store import WatchEvent, deep_copy
 from .claim import set_controller
 
 Obj = dict[str, Any]
@@ -73,30 +73,39 @@ def hash_revision(data: Obj, collision_count: int | None) -> str:
     return "".join(_SAFE_ALPHABET[ord(c) % 27] for c in str(h))
 
 
-def claim_revisions(api: Api, owner: Obj) -> list[Obj]:
-    """ClaimControllerRevisions (ListControllerRevisions + adopt/release): the revisions `owner` controls after
-    releasing those its selector stopped matching and adopting matching orphans."""
+def claim_owned(api: Api, owner: Obj, resource: str, member: Callable[[Obj], bool] | None = None) -> list[Obj]:
+    """ControllerRefManager.ClaimObjects (ClaimPods, ClaimControllerRevisions): the objects of `resource` that
+    `owner` controls, after releasing those its selector (or `member`, e.g. a StatefulSet's name rule) stopped
+    matching and adopting matching orphans. An owner being deleted neither releases nor adopts."""
     store = api.store
     meta = owner["metadata"]
     uid, namespace = meta["uid"], meta.get("namespace", "")
     selector = selector_from_dict((owner.get("spec") or {}).get("selector"))
+
+    def matches(obj: Obj) -> bool:
+        return selector.matches(obj["metadata"].get("labels")) and (member is None or member(obj))
+
     out = []
-    for revision in store.dependents(uid, REVISIONS):
-        ref = controller_ref(revision)
+    for obj in store.dependents(uid, resource):
+        ref = controller_ref(obj)
         if ref is None or ref.get("uid") != uid:
             continue
-        if selector.matches(revision["metadata"].get("labels")):
-            out.append(revision)
+        if matches(obj) or meta.get("deletionTimestamp"):
+            out.append(obj)
         else:
-            set_controller(api, revision, uid, None)
+            set_controller(api, obj, uid, None)
     if not meta.get("deletionTimestamp"):
-        for revision in store.uncontrolled(REVISIONS, namespace):
-            if not revision["metadata"].get("deletionTimestamp") and selector.matches(
-                    revision["metadata"].get("labels")):
-                adopted = set_controller(api, revision, uid, owner)
+        for obj in store.uncontrolled(resource, namespace):
+            if not obj["metadata"].get("deletionTimestamp") and matches(obj):
+                adopted = set_controller(api, obj, uid, owner)
                 if adopted is not None:
                     out.append(adopted)
     return out
+
+
+def claim_revisions(api: Api, owner: Obj) -> list[Obj]:
+    """ClaimControllerRevisions."""
+    return claim_owned(api, owner, REVISIONS)
 
 
 def delete_revision(api: Api, revision: Obj) -> None:
@@ -106,3 +115,24 @@ def delete_revision(api: Api, revision: Obj) -> None:
     except ApiError as exc:
         if exc.code != 404:
             raise
+
+
+def owner_keys(store: Any, event: WatchEvent, kind: str, resource: str) -> set[str]:
+    """The informer handlers of a workload's pods and ControllerRevisions (addPod/updatePod/deletePod,
+    addHistory/...): the `kind` that controls the object before and after the change, or, for an orphan that
+    appeared or was relabelled, every object of `resource` whose selector matches it (it may be adopted)."""
+    obj, old = event.object, event.old
+    namespace = obj["metadata"].get("namespace", "")
+    keys = set()
+    for version in (obj, old):
+        ref = controller_ref(version) if version else None
+        if ref is not None and ref.get("kind") == kind and str(ref.get("apiVersion", "")).startswith("apps/"):
+            keys.add(f"{namespace}/{ref['name']}")
+    if controller_ref(obj) is None and event.type != "DELETED" and (
+        event.type == "ADDED" or obj["metadata"].get("labels") != (old or {}).get("metadata", {}).get("labels")
+        or controller_ref(old or {}) is not None
+    ):
+        labels = obj["metadata"].get("labels") or {}
+        keys.update(key_of(owner) for owner in store.iter(resource, namespace)
+                    if selector_from_dict(owner["spec"].get("selector")).matches(labels))
+    return keys

@@ -9,14 +9,15 @@ from ..theme import Theme
 
 BAR_WIDTH = 30
 COLUMNS = ("REVISION", "CHANGE-CAUSE", "REPLICASET", "IMAGES", "READY", "AGE")
-# A DaemonSet's revisions are ControllerRevisions; READY counts its pods on each revision against the nodes.
+# A DaemonSet's and a StatefulSet's revisions are ControllerRevisions; READY counts their pods on each revision
+# against the nodes that should run one (a DaemonSet) or the replicas (a StatefulSet).
 DAEMONSET_COLUMNS = ("REVISION", "CHANGE-CAUSE", "CONTROLLERREVISION", "IMAGES", "READY", "AGE")
 # What the panel watches besides the workload: the objects holding its revisions.
-REVISION_KINDS = {"Deployment": "ReplicaSet", "DaemonSet": "ControllerRevision"}
+REVISION_KINDS = {"Deployment": "ReplicaSet", "DaemonSet": "ControllerRevision", "StatefulSet": "ControllerRevision"}
 
 
 def columns_for(kind: str) -> tuple[str, ...]:
-    return DAEMONSET_COLUMNS if kind == "DaemonSet" else COLUMNS
+    return COLUMNS if REVISION_KINDS.get(kind, "ReplicaSet") == "ReplicaSet" else DAEMONSET_COLUMNS
 
 
 def status_category(status: RolloutStatus) -> str:
