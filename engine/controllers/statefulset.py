@@ -81,7 +81,8 @@ class StatefulSetController(Controller):
         return None
 
     def _until_available(self, min_ready: int) -> float:
-        """enqueueSSAfter(minReadySeconds), sharpened to when the next ready pod becomes available."""
+        """syncStatefulSet's enqueueSSAfter(minReadySeconds): look again once a ready pod may have become
+        available."""
         return float(min_ready)
 
     # --- pods ----------------------------------------------------------------------------------------------
