@@ -88,7 +88,7 @@ async def test_generate_name_appends_five_safe_characters(cluster):
      "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"),
     (lambda d: d["spec"]["template"]["metadata"].update(labels={"app": "other"}),
      'Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: '
-     'map[string]string{"app":"other"}: `selector` does not match template `labels`'),
+     '{"app":"other"}: `selector` does not match template `labels`'),
     (lambda d: d["spec"].update(replicas=-1),
      'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'),
     (lambda d: d["spec"].update(replicas="three"),

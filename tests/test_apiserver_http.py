@@ -84,12 +84,25 @@ async def test_unauthenticated_clients_read_only_health_and_version(served: Serv
             assert response.status == 401
 
 
+# The groups in the order a real v1.36 kube-apiserver lists them (`kubectl get --raw /apis`).
+KUBE_APISERVER_GROUP_ORDER = [
+    "apiregistration.k8s.io", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling",
+    "batch", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
+    "admissionregistration.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
+    "discovery.k8s.io", "resource.k8s.io", "flowcontrol.apiserver.k8s.io"]
+
+
+def in_upstream_order(groups: list[str]) -> bool:
+    return groups == [g for g in KUBE_APISERVER_GROUP_ORDER if g in groups]
+
+
 async def test_discovery_legacy_and_aggregated(served: Served) -> None:
     code, body, _ = await served.request("GET", "/api")
     assert body == {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
         {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{served.server.port}"}]}
     body = (await served.request("GET", "/apis"))[1]
-    assert [g["name"] for g in body["groups"]] == ["apps", "batch", "coordination.k8s.io"]
+    groups = [g["name"] for g in body["groups"]]
+    assert in_upstream_order(groups) and {"apps", "batch", "coordination.k8s.io", "storage.k8s.io"} <= set(groups)
     assert (await served.request("GET", "/apis/apps"))[1] == {
         "kind": "APIGroup", "apiVersion": "v1", "name": "apps",
         "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
@@ -108,10 +121,10 @@ async def test_discovery_legacy_and_aggregated(served: Served) -> None:
     core = {r["resource"]: r for r in body["items"][0]["versions"][0]["resources"]}
     assert body["items"][0]["metadata"] == {} and body["items"][0]["versions"][0]["freshness"] == "Current"
     assert core["pods"]["categories"] == ["all"] and core["pods"]["scope"] == "Namespaced"
-    assert [s["subresource"] for s in core["pods"]["subresources"]] == ["binding", "log", "status"]
+    assert [s["subresource"] for s in core["pods"]["subresources"]] == ["binding", "eviction", "log", "status"]
     assert core["namespaces"]["verbs"] == ["create", "delete", "get", "list", "patch", "update", "watch"]
     body = (await served.request("GET", "/apis", headers={"Accept": AGGREGATED}))[1]
-    assert [g["metadata"]["name"] for g in body["items"]] == ["apps", "batch", "coordination.k8s.io"]
+    assert [g["metadata"]["name"] for g in body["items"]] == groups
     code, body, _ = await served.request("GET", "/api", headers={"Accept": "application/vnd.kubernetes.protobuf"})
     assert code == 406
 

@@ -31,8 +31,8 @@ async def test_version_and_api_resources(served: Served) -> None:
     assert lines["leases"] == ["leases", "coordination.k8s.io/v1", "true", "Lease"]
     # The `all` category: what `kubectl get all` lists.
     assert (await served.ok("api-resources", "--categories=all", "-o", "name")).split() == [
-        "pods", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps", "cronjobs.batch",
-        "jobs.batch"]
+        "pods", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps", "statefulsets.apps",
+        "cronjobs.batch", "jobs.batch"]
 
 
 async def test_apply_get_wide_and_all_namespaces(served: Served) -> None:

@@ -217,7 +217,8 @@ async def test_rolling_update_replaces_one_node_at_a_time() -> None:
         assert all(p["metadata"]["labels"]["controller-revision-hash"] == new_hash for p in pods(c))
         assert all(p["metadata"]["labels"]["pod-template-generation"] == "2" for p in pods(c))
         assert [r for r, _ in ds_events(c)].count("SuccessfulDelete") == 4
-        assert c.table("controllerrevisions", "default")[1][1][1:3] == ["daemonset.apps/fluentd", "2"]
+        rows = {row[0]: row for row in c.table("controllerrevisions", "default")[1]}
+        assert rows[revisions[1]["metadata"]["name"]][1:3] == ["daemonset.apps/fluentd", "2"]
 
 
 async def test_percentages_round_up_and_max_surge_keeps_old_pods_until_new_ones_are_ready() -> None:

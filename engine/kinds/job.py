@@ -5,7 +5,6 @@ ValidateJob, ValidateJobSpec, ValidateJobUpdate), with messages as a v1.36 API s
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..printers.jobs import JOB_COLUMNS, JOB_WIDE_COLUMNS, describe_job, job_row, job_row_wide
@@ -29,13 +28,8 @@ MUTABLE_TEMPLATE_SPEC = ("nodeSelector", "tolerations", "affinity", "schedulingG
 MAX_INT32 = 2**31 - 1
 
 
-def go_json(value: Any) -> str:
-    """How a v1.36 API server prints a map or struct in `Invalid value: ...`: compact JSON, map keys sorted."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
 def _invalid_json(path: str, value: Any, detail: str) -> tuple[str, str]:
-    return path, f"Invalid value: {go_json(value)}: {detail}"
+    return path, f"Invalid value: {v.go_json(value)}: {detail}"
 
 
 def _omit_value(path: str, detail: str) -> tuple[str, str]:
@@ -254,7 +248,7 @@ def _validate_update(spec: Obj, old: Obj) -> FieldErrors:
     for field in ("completionMode", "podFailurePolicy", "backoffLimitPerIndex", "manualSelector"):
         if spec.get(field) != old_spec.get(field):
             value = spec.get(field)
-            shown = v.show(value) if not isinstance(value, dict) else go_json(value)
+            shown = v.show(value)
             errors.append((f"spec.{field}", f"Invalid value: {shown}: field is immutable"))
     return errors
 

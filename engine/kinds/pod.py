@@ -37,6 +37,8 @@ def _default(pod: Obj) -> None:
     if not isinstance(spec, dict):
         return
     default_pod_spec(spec)
+    # SetDefaults_Pod, not SetDefaults_PodSpec: a pod template never gains it, a pod always does.
+    spec.setdefault("enableServiceLinks", True)
     # SetDefaults_Pod: a container with limits but no requests requests its limits.
     for key in ("containers", "initContainers"):
         for c in spec.get(key) or []:

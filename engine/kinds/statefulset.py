@@ -8,7 +8,6 @@ follows `pkg/registry/apps/statefulset/strategy.go` dropStatefulSetDisabledField
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..printers.statefulsets import (
@@ -80,13 +79,7 @@ def _default(sts: Obj) -> None:
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("serviceName", "")  # not omitempty: a real API server shows serviceName: ""
     template = spec.get("template")
-    pod_spec = template.get("spec") if isinstance(template, dict) else None
-    declared_links = isinstance(pod_spec, dict) and "enableServiceLinks" in pod_spec
     default_pod_template(template)
-    if isinstance(pod_spec, dict) and not declared_links:
-        # SetDefaults_Pod, not SetDefaults_PodSpec, defaults enableServiceLinks: a real template never gains it,
-        # and the revision name (a hash of the stored template) would otherwise differ from a real cluster's.
-        pod_spec.pop("enableServiceLinks", None)
     for claim in spec.get("volumeClaimTemplates") or ():
         _default_claim_template(claim)
 
@@ -163,14 +156,7 @@ def _validate(sts: Obj, old: Obj | None) -> FieldErrors:
     for field in counts:
         errors.extend(v.non_negative(f"spec.{field}", spec.get(field)))
     rest = {**sts, "spec": {k: val for k, val in spec.items() if k not in counts}}
-    for path, message in validate_workload(rest, None, kind_word="statefulset"):
-        if path == "spec.template.metadata.labels" and message.startswith("Invalid value: map[string]string"):
-            # A v1.36 API server shows the labels as JSON (checked against one; engine/kinds/workload.py still
-            # prints the Go map syntax older servers used).
-            labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-            message = f"Invalid value: {json.dumps(labels, sort_keys=True, separators=(',', ':'))}: " \
-                      "`selector` does not match template `labels`"
-        errors.append((path, message))
+    errors.extend(validate_workload(rest, None, kind_word="statefulset"))
     errors.extend(_validate_claim_templates(spec.get("volumeClaimTemplates")))
     if old is not None and isinstance(old.get("spec"), dict):
         rest = {k: val for k, val in spec.items() if k not in UPDATABLE_FIELDS}

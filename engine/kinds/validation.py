@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -50,15 +51,19 @@ LABEL_VALUE_MSG = (
 
 def show(value: Any) -> str:
     """How field.Invalid prints a value: strings quoted with Go's %q (control characters escaped, never raw),
-    numbers bare, maps Go-style."""
+    numbers bare, maps as JSON."""
     if isinstance(value, str):
         return go_quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        inner = ", ".join(f"{go_quote(k)}:{go_quote(v)}" for k, v in value.items())
-        return f"map[string]string{{{inner}}}"
+        return go_json(value)
     return str(value)
+
+
+def go_json(value: Any) -> str:
+    """How a v1.36 API server prints a map or struct in `Invalid value: ...`: compact JSON, map keys sorted."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def invalid(path: str, value: Any, detail: str) -> tuple[str, str]:

@@ -68,9 +68,6 @@ ALLOWED: tuple[Allowed, ...] = (
             "k9py's controller writes it with a plain Update (a second entry), and its status entry adds `.: {}` "
             "under f:status (engine/controllers/deployment, engine/fieldmanager)",
             field="metadata.managedFields[manager=kube-controller-manager]"),
-    Allowed(r"kubectl get deploy", "",
-            "k9py defaults enableServiceLinks in every pod spec; kube-apiserver only in Pods (SetDefaults_Pod), "
-            "not in templates (engine/kinds/podspec.py)", field="spec.template.spec.enableServiceLinks"),
     Allowed(r"^kubectl apply --prune -l \S+ -f", r"^stderr: error: error retrieving RESTMappings to prune: |^exit: 1$",
             "kubectl's default prune list names kinds k9py does not serve (ReplicationController, StatefulSet, "
             "Ingress), so a "
