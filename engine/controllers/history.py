@@ -124,13 +124,15 @@ def owner_keys(store: Any, event: WatchEvent, kind: str, resource: str) -> set[s
     obj, old = event.object, event.old
     namespace = obj["metadata"].get("namespace", "")
     keys = set()
-    for version in (obj, old):
-        ref = controller_ref(version) if version else None
-        if ref is not None and ref.get("kind") == kind and str(ref.get("apiVersion", "")).startswith("apps/"):
-            keys.add(f"{namespace}/{ref['name']}")
-    if controller_ref(obj) is None and event.type != "DELETED" and (
+    # Every pod event reaches every workload controller: each owner reference is read once.
+    ref = controller_ref(obj)
+    old_ref = controller_ref(old) if old else None
+    for found in (ref, old_ref):
+        if found is not None and found.get("kind") == kind and str(found.get("apiVersion", "")).startswith("apps/"):
+            keys.add(f"{namespace}/{found['name']}")
+    if ref is None and event.type != "DELETED" and (
         event.type == "ADDED" or obj["metadata"].get("labels") != (old or {}).get("metadata", {}).get("labels")
-        or controller_ref(old or {}) is not None
+        or old_ref is not None
     ):
         labels = obj["metadata"].get("labels") or {}
         keys.update(key_of(owner) for owner in store.iter(resource, namespace)

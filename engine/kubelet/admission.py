@@ -9,11 +9,9 @@ Not modelled: the OS-label, node affinity, host port and NoExecute-taint checks 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from ..scheduler.node_info import NodeInfo
-from ..scheduler.requests import compute_pod_resources
+from ..scheduler.node_info import NodeInfo, pod_requests
 
 Obj = dict[str, Any]
 
@@ -28,14 +26,13 @@ def _insufficient(resource: str, requested: int, used: int, capacity: int) -> tu
             f"capacity: {capacity}")
 
 
-def admission_failure(pod: Obj, node: Obj, admitted: Iterable[Obj]) -> tuple[str, str] | None:
-    """(reason, message) of the first resource the node lacks for `pod`, given the pods already admitted; None
-    when it fits. Checked in upstream's order: pods, cpu, memory, ephemeral-storage, then extended resources;
-    only the first failure is reported."""
-    info = NodeInfo.from_objects(node, admitted)
+def admission_failure(pod: Obj, info: NodeInfo) -> tuple[str, str] | None:
+    """(reason, message) of the first resource the node lacks for `pod`, given the node and the pods already
+    admitted (`info`); None when it fits. Checked in upstream's order: pods, cpu, memory, ephemeral-storage, then
+    extended resources; only the first failure is reported."""
     if info.pod_count + 1 > info.allowed_pod_number:
         return _insufficient("pods", 1, info.pod_count, info.allowed_pod_number)
-    res = compute_pod_resources(pod)
+    res = pod_requests(pod)
     if res.is_zero:
         return None
     checks = (

@@ -22,6 +22,7 @@ from ..clock import Timer
 from ..errors import ApiError
 from ..events import KUBELET
 from ..resources import get_pod_qos
+from ..scheduler.node_info import NodeInfo
 from ..timeutil import format_time, go_duration
 from .admission import REJECTED_PREFIX, admission_failure
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
@@ -74,6 +75,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         self.host_ip = f"172.18.0.{index + 2}"
         self.pod_cidr = f"10.244.{index}.0/24"
         self.pods: dict[str, PodState] = {}
+        self._admitted: NodeInfo | None = None  # `_admitted_info`, built at the first admission
         self.images: set[str] = set()
         self._next_ip = 2
         self._used_ips: set[int] = set()
@@ -138,6 +140,9 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
                 self.api.update_status({**pod, "status": status}, trusted=True)
             except ApiError:
                 ps.posted_status = previous
+            else:
+                if status.get("phase") in ("Succeeded", "Failed"):
+                    self._release_admitted(ps.key)
 
     def _allocate_ip(self) -> str:
         for _ in range(253):
@@ -223,6 +228,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
                 self._event(ref, "Normal", "Killing", f"Stopping container {c.name}", self._field(c))
 
     def _forget(self, ps: PodState) -> None:
+        self._release_admitted(ps.key)
         ps.cancel_timers()
         self._release_ip(ps.ip)
         self.pods.pop(ps.key, None)
@@ -233,6 +239,19 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
             self.api.delete("pods", pod["metadata"]["name"], pod["metadata"].get("namespace"), grace_period=0)
         except ApiError:
             pass
+
+    def _admitted_info(self, node: Obj) -> NodeInfo:
+        """The node and the pods it runs that still hold their resources, kept up to date as pods are admitted,
+        finish (`_post`) and go (`_forget`): admission must not re-add every pod for each new one."""
+        if self._admitted is None:
+            self._admitted = NodeInfo.from_objects(node, self._admitted_pods())
+        elif self._admitted.node is not node:
+            self._admitted.set_node(node)
+        return self._admitted
+
+    def _release_admitted(self, key: str) -> None:
+        if self._admitted is not None:
+            self._admitted.remove_pod(key)
 
     def _admitted_pods(self) -> list[Obj]:
         """The pods this kubelet runs that still hold their resources (not Succeeded or Failed)."""
@@ -261,10 +280,13 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         meta, spec = pod["metadata"], pod["spec"]
         now = self.clock.now()
         node = self.host.store.get("nodes", "", self.name)
-        rejection = admission_failure(pod, node, self._admitted_pods()) if node is not None else None
-        if rejection is not None:
-            self._reject(pod, *rejection)
-            return
+        if node is not None:
+            admitted = self._admitted_info(node)
+            rejection = admission_failure(pod, admitted)
+            if rejection is not None:
+                self._reject(pod, *rejection)
+                return
+            admitted.add_pod(pod)
 
         def state(c: Obj, is_init: bool) -> ContainerState:
             sidecar = is_init and c.get("restartPolicy") == "Always"

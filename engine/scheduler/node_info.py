@@ -70,6 +70,11 @@ def _resources_and_ports(pod: Mapping[str, Any]) -> tuple[Resources, tuple[HostP
     return info.resources, info.host_ports
 
 
+def pod_requests(pod: Mapping[str, Any]) -> Resources:
+    """What the pod requests, as NodeInfo accounts it (cached by the pod's container list)."""
+    return _resources_and_ports(pod)[0]
+
+
 @attrs.define(eq=False)
 class NodeInfo:
     """A Node plus the aggregate of the pods bound to it.
