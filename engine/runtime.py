@@ -105,6 +105,9 @@ class Controller:
     name = "controller"
     # Qualified resources whose events this controller receives.
     resources: tuple[str, ...] = ()
+    # Resources of which it needs only the objects its kind controls and orphans (a ReplicaSet controller's pods):
+    # resource -> the controlling kind. Every pod event then reaches one workload controller, not all of them.
+    owner_kinds: dict[str, str] = {}
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -185,6 +188,8 @@ class ControllerManager:
     def __init__(self, store: Store) -> None:
         self.controllers: list[Controller] = []
         self._by_resource: dict[str, list[Controller]] = {}
+        # resource -> owner kind -> controllers that only need the objects that kind controls, and orphans.
+        self._by_owner: dict[str, dict[str, list[Controller]]] = {}
         # A bound on the wall time of everything that drains (None: unbounded), on `wall_clock`'s scale.
         self.wall_deadline: float | None = None
         self.wall_clock: Callable[[], float] = time.perf_counter
@@ -193,12 +198,36 @@ class ControllerManager:
     def add(self, controller: Controller) -> Controller:
         self.controllers.append(controller)
         for resource in controller.resources:
-            self._by_resource.setdefault(resource, []).append(controller)
+            kind = controller.owner_kinds.get(resource)
+            if kind is None:
+                self._by_resource.setdefault(resource, []).append(controller)
+            else:
+                self._by_owner.setdefault(resource, {}).setdefault(kind, []).append(controller)
         return controller
 
     def _dispatch(self, event: WatchEvent) -> None:
         for controller in self._by_resource.get(event.resource, ()):
             controller.on_event(event)
+        by_owner = self._by_owner.get(event.resource)
+        if by_owner:
+            for controller in self._owners_of(event, by_owner):
+                controller.on_event(event)
+
+    @staticmethod
+    def _owners_of(event: WatchEvent, by_owner: dict[str, list[Controller]]) -> Iterable[Controller]:
+        """The workload controllers an owned object's event concerns: those of the kind that controls it, before
+        and after the change; all of them for an orphan, which any of them may adopt (or just released)."""
+        kinds = []
+        for version in (event.object, event.old):
+            if version is None:
+                continue
+            ref = next((r for r in version["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+            if ref is None:
+                return [c for controllers in by_owner.values() for c in controllers]
+            kinds.append(ref.get("kind"))
+        if len(kinds) == 2 and kinds[0] == kinds[1]:
+            kinds.pop()
+        return [c for kind in kinds for c in by_owner.get(kind, ())]
 
     def has_work(self) -> bool:
         return any(len(c.queue) for c in self.controllers)

@@ -82,6 +82,7 @@ class _Backoff:
 class DaemonSetController(Controller):
     name = DAEMONSET_CONTROLLER
     resources = (RESOURCE, "pods", "nodes", REVISIONS)
+    owner_kinds = {"pods": "DaemonSet", REVISIONS: "DaemonSet"}
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

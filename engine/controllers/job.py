@@ -76,6 +76,7 @@ def _ensure_condition(conditions: list[Obj], ctype: str, status: str, reason: st
 class JobController(Controller):
     name = JOB_CONTROLLER
     resources = (RESOURCE, "pods")
+    owner_kinds = {"pods": "Job"}
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

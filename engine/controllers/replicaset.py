@@ -76,6 +76,7 @@ def slow_start_batch(count: int, initial: int, fn: Callable[[], E | None]) -> tu
 class ReplicaSetController(Controller):
     name = REPLICASET_CONTROLLER
     resources = ("replicasets.apps", "pods")
+    owner_kinds = {"pods": "ReplicaSet"}
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

@@ -44,6 +44,7 @@ class _Blocked(Exception):
 class StatefulSetController(Controller):
     name = STATEFULSET_CONTROLLER
     resources = (RESOURCE, "pods", history.REVISIONS)
+    owner_kinds = {"pods": "StatefulSet", history.REVISIONS: "StatefulSet"}
 
     def start(self) -> None:
         for sts in self.store.iter(RESOURCE):
