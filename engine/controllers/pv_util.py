@@ -116,11 +116,15 @@ def find_matching_volume(claim: Mapping[str, Any], volumes: Iterable[Mapping[str
         if name in excluded or pv["metadata"].get("deletionTimestamp"):
             continue
         pv_spec = pv.get("spec") or {}
-        if volume_capacity(pv) < wanted or (pv_spec.get("volumeMode") or "Filesystem") != wanted_mode:
+        if (pv_spec.get("volumeMode") or "Filesystem") != wanted_mode:
             continue
+        # A volume bound (or pre-bound) elsewhere is passed over before its capacity is parsed: with every volume
+        # bound, as in a big StatefulSet, that is all most of them get.
         if pv_spec.get("claimRef"):
             if is_bound_to(pv, claim):
                 return dict(pv)
+            continue
+        if volume_capacity(pv) < wanted:
             continue
         if node is None and delay_binding:
             continue
