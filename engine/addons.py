@@ -10,11 +10,9 @@ that name no class get it, and k9py's simulated provisioner (engine/controllers/
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from .api import Api
-from .errors import ApiError
 
 Obj = dict[str, Any]
 KUBE_PROXY_IMAGE = "registry.k8s.io/kube-proxy:v1.36.2"
@@ -100,17 +98,6 @@ def standard_storage_class() -> Obj:
 
 def ensure_add_ons(api: Api) -> None:
     """Create the add-ons if they are missing (a user may delete them, as on a real cluster)."""
-    # Their uids come from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
-    # cluster IPs) is the same as it would be without them.
-    seeded, api.rng = api.rng, random.Random("add-ons")
-    try:
-        # The ServiceAccount last: the objects before it keep the uids they had before it was added.
-        for obj in (kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class(),
-                    kube_proxy_service_account()):
-            try:
-                api.create(obj)
-            except ApiError as exc:
-                if exc.code != 409:
-                    raise
-    finally:
-        api.rng = seeded
+    # The ServiceAccount last: the objects before it keep the uids they had before it was added.
+    api.ensure_created((kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class(),
+                        kube_proxy_service_account()), "add-ons")

@@ -7,7 +7,9 @@ hands out copies).
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import errors, fieldmanager
@@ -543,6 +545,27 @@ class Api:
         for name in BUILT_IN_NAMESPACES:
             if self.store.get("namespaces", "", name) is None:
                 self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    @contextlib.contextmanager
+    def own_random(self, seed: str) -> Iterator[None]:
+        """Objects the system makes for itself (the `kubernetes` Service, add-ons, `default` ServiceAccounts) draw
+        their uids from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
+        cluster IPs) stays what it would be without them."""
+        seeded, self.rng = self.rng, random.Random(seed)
+        try:
+            yield
+        finally:
+            self.rng = seeded
+
+    def ensure_created(self, objects: Iterable[Obj], seed: str) -> None:
+        """Create what is missing of `objects` (with `own_random(seed)`); one that exists is left as it is."""
+        with self.own_random(seed):
+            for obj in objects:
+                try:
+                    self.create(obj)
+                except errors.ApiError as exc:
+                    if exc.code != 409:
+                        raise
 
 
 def _set_managed(meta: Obj, entries: list[Obj]) -> None:

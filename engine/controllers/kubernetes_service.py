@@ -3,10 +3,7 @@ controller creates it at startup, with its Endpoints, and keeps both in place)."
 
 from __future__ import annotations
 
-import random
-
 from ..api import Api
-from ..errors import ApiError
 
 KUBERNETES_SERVICE_IP = "10.96.0.1"  # the first address of the service range, reserved for it
 # Where the simulated API server listens: the control-plane address of a kind cluster (the nodes' kubelets use
@@ -37,15 +34,4 @@ def kubernetes_endpoints() -> dict:
 
 
 def ensure_kubernetes_service(api: Api) -> None:
-    # Their uids come from a random source of their own, so that the cluster's seeded sequence (pod names, uids,
-    # cluster IPs) is the same as it would be without them.
-    seeded, api.rng = api.rng, random.Random("kubernetes-service")
-    try:
-        for obj in (kubernetes_service(), kubernetes_endpoints()):
-            try:
-                api.create(obj)
-            except ApiError as exc:
-                if exc.code != 409:
-                    raise
-    finally:
-        api.rng = seeded
+    api.ensure_created((kubernetes_service(), kubernetes_endpoints()), "kubernetes-service")

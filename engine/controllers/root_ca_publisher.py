@@ -8,12 +8,12 @@ being deleted gets none (the API server would refuse the create anyway).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ApiError
-from ..runtime import Controller, register_controller
+from ..runtime import register_controller
 from ..store import WatchEvent
+from .per_namespace import PerNamespaceController
 
 Obj = dict[str, Any]
 
@@ -48,26 +48,13 @@ ICbCxQ7Yu+qsKeN558213vt0uHeqOrk1Kb3sEqHvqg==
 
 
 @register_controller
-class RootCACertPublisher(Controller):
+class RootCACertPublisher(PerNamespaceController):
     name = "root-ca-cert-publisher"
     resources = ("namespaces", "configmaps")
 
-    def start(self) -> None:
-        for ns in self.store.iter("namespaces"):
-            self.queue.add(ns["metadata"]["name"])
-
-    def keys_for(self, event: WatchEvent) -> Iterable[str]:
-        meta = event.object["metadata"]
-        if event.resource == "namespaces":
-            # namespaceAdded / namespaceUpdated: a new (or changed) namespace is synced.
-            return () if event.type == "DELETED" else (meta["name"],)
+    def needs_sync(self, event: WatchEvent) -> bool:
         # configMapDeleted / configMapUpdated: only the published ConfigMap matters.
-        if meta.get("name") != ROOT_CA_CONFIGMAP or event.type == "ADDED":
-            return ()
-        return (meta.get("namespace", ""),)
-
-    def object_for_key(self, key: str) -> Obj | None:
-        return self.store.get("namespaces", "", key)
+        return event.object["metadata"].get("name") == ROOT_CA_CONFIGMAP and event.type != "ADDED"
 
     def reconcile(self, key: str) -> float | None:
         """syncNamespace: create the ConfigMap, or put back its data and description."""

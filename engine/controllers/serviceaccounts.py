@@ -7,37 +7,24 @@ admission plugin waits for `default` as upstream's does (see `kinds/serviceaccou
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from ..kinds.serviceaccount import DEFAULT, ensure_default
-from ..runtime import Controller, register_controller
+from ..runtime import register_controller
 from ..store import WatchEvent
+from .per_namespace import PerNamespaceController
 
 Obj = dict[str, Any]
 
 
 @register_controller
-class ServiceAccountsController(Controller):
+class ServiceAccountsController(PerNamespaceController):
     name = "serviceaccount-controller"
     resources = ("namespaces", "serviceaccounts")
 
-    def start(self) -> None:
-        for ns in self.store.iter("namespaces"):
-            self.queue.add(ns["metadata"]["name"])
-
-    def keys_for(self, event: WatchEvent) -> Iterable[str]:
-        meta = event.object["metadata"]
-        if event.resource == "namespaces":
-            # namespaceAdded / namespaceUpdated
-            return () if event.type == "DELETED" else (meta["name"],)
+    def needs_sync(self, event: WatchEvent) -> bool:
         # serviceAccountDeleted: only a managed account is put back.
-        if event.type == "DELETED" and meta.get("name") == DEFAULT:
-            return (meta.get("namespace", ""),)
-        return ()
-
-    def object_for_key(self, key: str) -> Obj | None:
-        return self.store.get("namespaces", "", key)
+        return event.type == "DELETED" and event.object["metadata"].get("name") == DEFAULT
 
     def reconcile(self, key: str) -> float | None:
         """syncNamespace: only an Active namespace gets its accounts."""

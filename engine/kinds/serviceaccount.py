@@ -123,18 +123,14 @@ def ensure_default(api: Any, namespace: str) -> Obj | None:
     ns = api.store.get("namespaces", "", namespace)
     if ns is None or ns["metadata"].get("deletionTimestamp"):
         return None
-    # Its uid comes from a random source of its own (as the add-ons' do): the cluster's seeded sequence (pod
-    # names, uids, cluster IPs) stays what it would be without ServiceAccounts.
-    seeded, api.rng = api.rng, random.Random(f"serviceaccount/{namespace}/{api.store.resource_version}")
     try:
-        return api.create({"apiVersion": "v1", "kind": "ServiceAccount",  # type: ignore[no-any-return]
-                           "metadata": {"name": DEFAULT, "namespace": namespace}})
+        with api.own_random(f"serviceaccount/{namespace}/{api.store.resource_version}"):
+            return api.create({"apiVersion": "v1", "kind": "ServiceAccount",  # type: ignore[no-any-return]
+                               "metadata": {"name": DEFAULT, "namespace": namespace}})
     except errors.ApiError as exc:
         if exc.code not in (403, 409):  # terminating namespace, or created meanwhile
             raise
         return api.store.get("serviceaccounts", namespace, DEFAULT)  # type: ignore[no-any-return]
-    finally:
-        api.rng = seeded
 
 
 def admit_pod(api: Any, pod: Obj, old: Obj | None) -> list[tuple[str, str]]:

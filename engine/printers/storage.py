@@ -197,9 +197,7 @@ def _source(w: _Writer, spec: Obj) -> None:
                 w.write(2, "\t")
             line = f"{key}={attributes[key]}"
             w.write(2, f"{line[:140]}...\n" if len(line) > 140 else f"{line}\n")
-    else:
-        # kubectl prints nothing under Source for a type it has no printer for.
-        pass
+    # Any other type: kubectl prints nothing under Source for a type it has no printer for.
 
 
 def describe_persistent_volume(pv: Obj, events: Sequence[Obj] | None, now: float) -> str:
