@@ -13,7 +13,7 @@ from typing import Any
 from ..cron import CronError, load_location, parse_standard
 from ..printers.cronjobs import CRONJOB_COLUMNS, CRONJOB_WIDE_COLUMNS, cronjob_row, cronjob_row_wide, describe_cronjob
 from . import validation as v
-from .job import _validate_spec as validate_job_spec  # validateJobSpec, shared with the Job kind
+from .job import validate_job_spec
 from .podspec import default_pod_template
 from .registry import REGISTRY, DescribeContext, FieldErrors, Health, KindInfo, Obj
 from .validation import go_json

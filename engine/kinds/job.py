@@ -187,7 +187,7 @@ def _validate_pod_failure_policy(spec: Obj) -> FieldErrors:
     return errors
 
 
-def _validate_spec(spec: Obj) -> FieldErrors:
+def validate_job_spec(spec: Obj) -> FieldErrors:
     """validateJobSpec, in the order the API server reports its errors."""
     errors: FieldErrors = []
     for field in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished"):
@@ -257,7 +257,7 @@ def _validate(job: Obj, old: Obj | None) -> FieldErrors:
     spec = job.get("spec")
     if not isinstance(spec, dict):
         return [v.required("spec") if spec is None else v.type_error("spec", spec, "object")]
-    errors = _validate_spec(spec)
+    errors = validate_job_spec(spec)
     if old is None:
         if spec.get("manualSelector"):
             errors.extend(_selector_errors(spec))
