@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import ssl
 import stat
 import subprocess
@@ -279,19 +278,15 @@ def test_protobuf_delete_options() -> None:
                                         "propagationPolicy": "Foreground", "dryRun": ["All"]}
 
 
-REAL_KUBECONFIG = Path(os.environ.get("K9PY_REAL_KUBECONFIG", "/root/.cache/kube-kit/kubeconfig"))
-
-
-@pytest.mark.skipif(KUBECTL is None or not REAL_KUBECONFIG.is_file(), reason="no real control plane to compare with")
 @pytest.mark.parametrize("path", ["/api/v1", "/apis/apps/v1", "/apis/batch/v1", "/apis/coordination.k8s.io/v1"])
-def test_resource_lists_match_a_real_api_server(path: str) -> None:
+def test_resource_lists_match_a_real_api_server(path: str, real_kubeconfig: Path) -> None:
     """Every resource and subresource served is listed exactly as kube-apiserver lists it (its storage hash
     aside); the real server lists more (what k9py does not serve)."""
     from engine.apiserver import discovery
     from engine.kinds import REGISTRY
 
     assert KUBECTL is not None
-    real = subprocess.run([KUBECTL, f"--kubeconfig={REAL_KUBECONFIG}", "get", "--raw", path],
+    real = subprocess.run([KUBECTL, f"--kubeconfig={real_kubeconfig}", "get", "--raw", path],
                           capture_output=True, text=True, timeout=30, check=True)
     theirs = {r["name"]: r for r in json.loads(real.stdout)["resources"]}
     group, _, version = path.removeprefix("/api/").removeprefix("/apis/").rpartition("/")

@@ -11,25 +11,18 @@ from __future__ import annotations
 import os
 import secrets
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Wait, Watch, Write, compare, run_both
-from kube_compare.kube import real_cluster
 
 from engine import Cluster
 from engine.apiserver import ApiServer
 
 DUMP = os.environ.get("K9PY_COMPARE_DUMP")
 SPEED = 10  # k9py's clock: pulls, starts and grace periods pass 10x faster than on a wall clock
-
-
-@pytest.fixture(scope="session")
-def real_kubeconfig() -> Iterator[Path]:
-    with real_cluster() as kubeconfig:
-        yield kubeconfig
 
 
 @pytest.fixture
