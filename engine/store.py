@@ -95,6 +95,8 @@ class Store:
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
         # (resource, namespace) -> names of objects with no controller owner: candidates for adoption.
         self._uncontrolled: dict[tuple[str, str], set[str]] = {}
+        self._writes = 0
+        self._changed: dict[str, int] = {}  # resource -> self._writes at its last write
 
     # --- reads ---------------------------------------------------------------------------------------------
 
@@ -188,8 +190,15 @@ class Store:
         self._rv += 1
         return self._rv
 
+    def changed_at(self, resource: str) -> int:
+        """A stamp that moves on every write to any object of `resource` (0: none yet): a cache of something
+        derived from a whole resource stays valid while it does not."""
+        return self._changed.get(resource, 0)
+
     def put(self, resource: str, obj: Obj, old: Obj | None) -> WatchEvent:
         """Store `obj` (its metadata.resourceVersion already set by the caller from next_resource_version)."""
+        self._writes += 1
+        self._changed[resource] = self._writes
         meta = obj["metadata"]
         namespace = meta.get("namespace", "")
         self._objects.setdefault(resource, {}).setdefault(namespace, {})[meta["name"]] = obj
@@ -206,6 +215,8 @@ class Store:
         old = objs.pop(meta["name"], None)
         self._index_owners(resource, old, None)
         rv = self.next_resource_version()
+        self._writes += 1
+        self._changed[resource] = self._writes
         final = {**obj, "metadata": {**meta, "resourceVersion": str(rv)}}
         event = WatchEvent("DELETED", resource, final, rv, old)
         self._publish(event)

@@ -151,9 +151,9 @@ def claims_of_pod(pod: Obj) -> list[str]:
     """The claim names a pod's persistentVolumeClaim volumes use (generic ephemeral volumes are not modelled)."""
     names = []
     for volume in (pod.get("spec") or {}).get("volumes") or ():
-        if not isinstance(volume, dict):
+        source = volume.get("persistentVolumeClaim") if isinstance(volume, dict) else None
+        if source is None:
             continue
-        source = volume.get("persistentVolumeClaim")
         if isinstance(source, dict) and source.get("claimName"):
             names.append(str(source["claimName"]))
     return names

@@ -18,6 +18,7 @@ import base64
 import binascii
 import functools
 import math
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -140,8 +141,26 @@ def resource_value(ref: Obj, container: Obj | None, allocatable: Mapping[str, An
     return str(math.ceil(math.ceil(amount) / max(1, math.ceil(divisor))))  # Value() rounds up first
 
 
+# store -> (namespace, links) -> (the store's services stamp, the variables): every container start asks, and
+# Services change far less often than pods start.
+_SERVICE_ENV: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], tuple[int, dict[str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def service_env(store: Any, namespace: str, enable_links: bool) -> dict[str, str]:
-    """getServiceEnvVarMap + envvars.FromServices, for the Services that have a cluster IP."""
+    """getServiceEnvVarMap + envvars.FromServices, for the Services that have a cluster IP (shared: do not
+    modify the mapping returned)."""
+    stamp = store.changed_at("services")
+    cache = _SERVICE_ENV.setdefault(store, {})
+    hit = cache.get((namespace, enable_links))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    env = _service_env(store, namespace, enable_links)
+    cache[(namespace, enable_links)] = (stamp, env)
+    return env
+
+
+def _service_env(store: Any, namespace: str, enable_links: bool) -> dict[str, str]:
     chosen: dict[str, Obj] = {}
     for name in MASTER_SERVICES:
         svc = store.get("services", "default", name)

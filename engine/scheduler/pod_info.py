@@ -114,12 +114,21 @@ def _build(spec: Mapping[str, Any]) -> PodInfo:
     )
 
 
+def _content_key(spec: Mapping[str, Any]) -> str:
+    """What `_build` reads of a spec, and nothing else: each pod's own service-account token volume (and its
+    mounts, and the environment) would otherwise make every replica's spec distinct."""
+    init = [(c.get("resources"), c.get("ports"), c.get("restartPolicy")) for c in spec.get("initContainers") or ()]
+    containers = [(c.get("resources"), c.get("ports")) for c in spec.get("containers") or ()]
+    return repr((containers, init, spec.get("overhead"), spec.get("resources"), spec.get("tolerations"),
+                 spec.get("affinity"), spec.get("nodeSelector"), spec.get("nodeName"), spec.get("preemptionPolicy")))
+
+
 # Two caches: by pod version (cheap to key) and by spec content, so the replicas of a
 # template parse once and share one PodInfo. Both are simply emptied when full. A version
 # hit must also be the very same spec object: uids and resourceVersions repeat across
 # clusters built from the same seed in one process.
 _BY_VERSION: dict[str, tuple[Any, PodInfo]] = {}
-_BY_SPEC: dict[str, PodInfo] = {}
+_BY_SPEC: dict[str, PodInfo] = {}  # by `_content_key`
 _BY_SPEC_OBJECT: dict[int, tuple[Any, PodInfo]] = {}
 _VERSION_LIMIT = 65536
 # Bound pods differ from their template by nodeName, so expect templates x nodes specs.
@@ -140,7 +149,7 @@ def get_pod_info(pod: Mapping[str, Any]) -> PodInfo:
     shared = _BY_SPEC_OBJECT.get(id(spec))
     if shared is not None and shared[0] is spec:
         return shared[1]
-    content = repr(spec)
+    content = _content_key(spec)
     info = _BY_SPEC.get(content)
     if info is None:
         if len(_BY_SPEC) >= _SPEC_LIMIT:
