@@ -31,6 +31,8 @@ from .kinds import REGISTRY, KindInfo
 from .kubelet.container_config import ContainerView
 from .kubelet.logs import format_lines, no_log_reason
 from .manifests.apply import apply_object, parse_documents
+from .network.request import DataPlane
+from .network.trace import Trace
 from .printers_registry import describe_object, table_for
 from .quoting import go_quote
 from .rollout import (
@@ -191,6 +193,19 @@ class Cluster:
     def settle(self) -> None:
         """Let controllers react to everything that has happened, without moving time."""
         self.runner.settle()
+
+    # --- the data plane ----------------------------------------------------------------------------------
+
+    def request(self, source: str | None, url: str, method: str = "GET",
+                headers: dict[str, str] | None = None) -> Trace:
+        """Send a simulated HTTP request from a pod (`ns/name`), a node (`node/<name>`) or `outside` the cluster
+        to `url`, and trace its path: DNS, Service, kube-proxy's choice, NetworkPolicy, the pod's answer
+        (engine/network/request.py). Built on first use, so a cluster that sends no request pays nothing."""
+        plane = getattr(self, "_data_plane", None)
+        if plane is None:
+            # Its own seeded generator, so requests never shift the names the control plane draws.
+            plane = self._data_plane = DataPlane(self.store, self.clock, random.Random(repr(self.rng.getstate())))
+        return plane.request(source, url, method, headers)
 
     # --- reads ---------------------------------------------------------------------------------------------
 
