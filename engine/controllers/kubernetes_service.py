@@ -33,5 +33,19 @@ def kubernetes_endpoints() -> dict:
     }
 
 
+def kubernetes_endpoint_slice() -> dict:
+    """The API server writes its own EndpointSlice as well (`pkg/controlplane/reconcilers/endpointsadapter.go`):
+    named after the Service, with no managed-by label, its address ready."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "kubernetes"}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [APISERVER_ADDRESS], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": APISERVER_PORT, "protocol": "TCP"}],
+    }
+
+
 def ensure_kubernetes_service(api: Api) -> None:
-    api.ensure_created((kubernetes_service(), kubernetes_endpoints()), "kubernetes-service")
+    api.ensure_created((kubernetes_service(), kubernetes_endpoints(), kubernetes_endpoint_slice()),
+                       "kubernetes-service")
