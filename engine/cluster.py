@@ -334,10 +334,13 @@ class Cluster:
     async def patch(self, kind: str, name: str, patch: Obj, namespace: str | None = "default") -> Obj:
         return deep_copy(self.api.patch(kind, name, namespace, patch))
 
-    async def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
+    async def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default",
+                    manager: str | None = None) -> Obj:
         """The scale subresource: `replicas` that is not an int32 (a string, None, 2**31) raises the API's 400,
-        a negative one its 422, before any controller sees it."""
-        return deep_copy(self.api.scale(kind, name, namespace, replicas))
+        a negative one its 422, before any controller sees it. `manager`: the field manager to record, as a
+        client names itself (`kubectl` scales as `kubectl` with subresource `scale`); None writes as the engine's
+        own components do."""
+        return deep_copy(self.api.scale(kind, name, namespace, replicas, manager=manager))
 
     async def delete(self, kind: str, name: str, namespace: str | None = "default", grace_period: int | None = None,
                      propagation: str = "Background") -> Obj | None:
