@@ -2,54 +2,38 @@
 
 A request must cost well under a millisecond with thousands of Services and pods, yet the control plane must not
 pay for the data plane on every pod write (the 10,000-pod rollout never sends a request). So nothing here runs
-until the first request: then a store listener starts counting writes per resource (one dictionary increment
-per write), and each index remembers the counts it was built at and rebuilds itself when one has moved.
+until a request asks: each index remembers the store's change stamps of the resources it was built from
+(`Store.changed_at`) and rebuilds itself when one has moved.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ..store import Store, WatchEvent
+from ..store import Store
 
 Obj = dict[str, Any]
 T = TypeVar("T")
 PODS = "pods"
 NODES = "nodes"
 SERVICES = "services"
-NAMESPACES = "namespaces"
-
-
-class Generations:
-    """Writes per resource since the listener was added."""
-
-    def __init__(self, store: Store) -> None:
-        self.counts: defaultdict[str, int] = defaultdict(int)
-        store.add_listener(self._on_event)
-
-    def _on_event(self, event: WatchEvent) -> None:
-        self.counts[event.resource] += 1
-
-    def key(self, resources: tuple[str, ...]) -> tuple[int, ...]:
-        return tuple(self.counts[r] for r in resources)
 
 
 class Lazy(Generic[T]):
-    """A value built from the store, rebuilt when one of `resources` has been written since."""
+    """A value built from the store, rebuilt when one of `resources` has been written since (Store.changed_at)."""
 
-    def __init__(self, generations: Generations, resources: tuple[str, ...], build: Callable[[], T]) -> None:
-        self._generations = generations
+    def __init__(self, store: Store, resources: tuple[str, ...], build: Callable[[], T]) -> None:
+        self._store = store
         self._resources = resources
         self._build = build
         self._key: tuple[int, ...] | None = None
         self._value: T | None = None
 
     def get(self) -> T:
-        key = self._generations.key(self._resources)
+        key = tuple(self._store.changed_at(r) for r in self._resources)
         if key != self._key or self._value is None:
             self._value = self._build()
             self._key = key

@@ -48,7 +48,7 @@ from .dns import (
     upstream_query,
 )
 from .endpoints import SLICES, Endpoint, service_endpoints, slices_by_service
-from .index import NAMESPACES, NODES, PODS, SERVICES, Addresses, Generations, Lazy, build_addresses, node_ip
+from .index import NODES, PODS, SERVICES, Addresses, Lazy, build_addresses, node_ip
 from .policy import RESOURCE as POLICIES
 from .policy import Party, Verdict, compile_policies, evaluate
 from .proxy import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Choice, KubeProxy
@@ -136,10 +136,9 @@ class DataPlane:
     def __init__(self, store: Store, clock: Clock, rng: random.Random) -> None:
         self.store = store
         self.clock = clock
-        self.generations = Generations(store)
         self.proxy = KubeProxy(rng)
         self.rng = rng
-        g = self.generations
+        g = store
         self._services = Lazy(g, (SERVICES,), lambda: build_addresses((), (), store.iter(SERVICES)))
         self._nodes = Lazy(g, (NODES,), lambda: build_addresses((), store.iter(NODES), ()))
         self._pods = Lazy(g, (PODS,), lambda: build_addresses(store.iter(PODS), (), ()))
@@ -147,7 +146,6 @@ class DataPlane:
         self._policies = Lazy(g, (POLICIES,), lambda: compile_policies(store.iter(POLICIES)))
         self._endpoint_cache: dict[tuple[str, str], tuple[Any, list[Endpoint]]] = {}
         self.cluster_dns = ClusterDns(store, self.endpoints)
-        _ = NAMESPACES  # namespace labels are read from the store as they are, per verdict
 
     # --- lookups -------------------------------------------------------------------------------------------
 
