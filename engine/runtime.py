@@ -174,6 +174,13 @@ def register_controller(cls: type[Controller]) -> type[Controller]:
     return cls
 
 
+def _controller_kind(refs: list[dict] | None) -> str | None:
+    for ref in refs or ():
+        if ref.get("controller"):
+            return str(ref.get("kind"))
+    return None
+
+
 class WallClockExceeded(Exception):
     """Raised by `ControllerManager.drain` once the manager's `wall_deadline` has passed.
 
@@ -217,17 +224,20 @@ class ControllerManager:
     def _owners_of(event: WatchEvent, by_owner: dict[str, list[Controller]]) -> Iterable[Controller]:
         """The workload controllers an owned object's event concerns: those of the kind that controls it, before
         and after the change; all of them for an orphan, which any of them may adopt (or just released)."""
-        kinds = []
-        for version in (event.object, event.old):
-            if version is None:
-                continue
-            ref = next((r for r in version["metadata"].get("ownerReferences") or () if r.get("controller")), None)
-            if ref is None:
-                return [c for controllers in by_owner.values() for c in controllers]
-            kinds.append(ref.get("kind"))
-        if len(kinds) == 2 and kinds[0] == kinds[1]:
-            kinds.pop()
-        return [c for kind in kinds for c in by_owner.get(kind, ())]
+        refs = event.object["metadata"].get("ownerReferences")
+        kind = _controller_kind(refs)
+        old = event.old
+        if old is not None:
+            old_refs = old["metadata"].get("ownerReferences")
+            if old_refs is not refs:  # status writes share the metadata's lists: most events stop here
+                old_kind = _controller_kind(old_refs)
+                if old_kind != kind:
+                    if kind is None or old_kind is None:
+                        return [c for controllers in by_owner.values() for c in controllers]
+                    return [*by_owner.get(kind, ()), *by_owner.get(old_kind, ())]
+        if kind is None:
+            return [c for controllers in by_owner.values() for c in controllers]
+        return by_owner.get(kind, ())
 
     def has_work(self) -> bool:
         return any(len(c.queue) for c in self.controllers)

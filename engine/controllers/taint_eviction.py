@@ -85,8 +85,10 @@ class TaintEvictionController(Controller):
         key = podutil.key_of(event.object)
         if event.type == "DELETED":
             return (key,) if key in self.work else ()
-        old_spec = (event.old or {}).get("spec") or {}
         spec = event.object["spec"]
+        if event.old is not None and event.old["spec"] is spec:
+            return ()  # a status write: neither the node nor the tolerations moved
+        old_spec = (event.old or {}).get("spec") or {}
         if event.old is not None and old_spec.get("nodeName") == spec.get("nodeName") and \
                 old_spec.get("tolerations") == spec.get("tolerations"):
             return ()
