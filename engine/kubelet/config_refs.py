@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 Obj = dict[str, Any]
 SOURCES = {"configMap": ("configmaps", "configmap", "ConfigMap"), "secret": ("secrets", "secret", "Secret")}
 
@@ -87,19 +89,48 @@ def mounted_volumes(spec: Obj) -> list[Obj]:
     return [v for v in spec.get("volumes") or () if isinstance(v, dict) and v.get("name") in used]
 
 
-def mount_errors(store: Any, namespace: str, spec: Obj) -> dict[str, str]:
-    """Volume name -> why it cannot be mounted, for the volumes the pod waits for."""
+@attrs.frozen
+class VolumeWait:
+    """Why some of a pod's volumes are not mounted, split by who in the kubelet knows it (volumemanager):
+    `setup`, the volume plugin's SetUp error (the reconciler's `FailedMount` events, retried with back-off);
+    `unprocessed`, the desired-state populator's error for a claim it cannot follow to a volume;
+    `unattached`, attachable volumes the attach/detach controller has not attached here (held by another node)."""
+
+    setup: dict[str, str] = attrs.Factory(dict)
+    unprocessed: dict[str, str] = attrs.Factory(dict)
+    unattached: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.setup or self.unprocessed or self.unattached)
+
+    def unable_message(self) -> str:
+        """WaitForAttachAndMount's error when the populator failed (PopPodErrors), after the kubelet's
+        `Unable to attach or mount volumes: ` (kubelet.go SyncPod): the lists sorted and printed as Go's %v
+        prints a []string, the populator's errors sorted and joined with "; "."""
+        unmounted = sorted({*self.setup, *self.unprocessed, *self.unattached})
+        return (f"Unable to attach or mount volumes: unmounted volumes=[{' '.join(unmounted)}], unattached "
+                f"volumes=[{' '.join(sorted(self.unattached))}], failed to process "
+                f"volumes=[{' '.join(sorted(self.unprocessed))}]: {'; '.join(sorted(set(self.unprocessed.values())))}")
+
+
+def volume_wait(store: Any, namespace: str, spec: Obj) -> VolumeWait:
+    """What keeps the volumes the pod waits for from being mounted on its node right now."""
+    wait = VolumeWait()
     if not spec.get("volumes"):
-        return {}
-    errors = {}
+        return wait
+    node = str(spec.get("nodeName") or "")
+    unattached = []
     for volume in mounted_volumes(spec):
+        name = str(volume.get("name"))
         if isinstance(volume.get("persistentVolumeClaim"), dict):
-            error = claim_volume_error(store, namespace, str(spec.get("nodeName") or ""), volume)
-        else:
-            error = volume_error(store, namespace, volume)
-        if error is not None:
-            errors[str(volume.get("name"))] = error
-    return errors
+            error = claim_processing_error(store, namespace, volume)
+            if error is not None:
+                wait.unprocessed[name] = error
+            elif attached_elsewhere(store, namespace, node, volume):
+                unattached.append(name)
+        elif (error := volume_error(store, namespace, volume)) is not None:
+            wait.setup[name] = error
+    return attrs.evolve(wait, unattached=tuple(unattached))
 
 
 # --- PersistentVolumeClaim volumes (storage; engine/controllers/pv_*.py bind them) ------------------------------
@@ -143,25 +174,43 @@ def attached_node(store: Any, namespace: str, claim_name: str) -> str | None:
     return str(holders[0]["spec"]["nodeName"]) if holders else None
 
 
-def claim_volume_error(store: Any, namespace: str, node_name: str, volume: Obj) -> str | None:
-    """Why a claim's volume cannot be mounted on `node_name` yet: the claim is missing, being deleted or unbound
-    (desired_state_of_world_populator's errors), or its volume is attached to another node (Multi-Attach)."""
+def claim_processing_error(store: Any, namespace: str, volume: Obj) -> str | None:
+    """The desired-state populator's error for a claim volume (desired_state_of_world_populator.go
+    createVolumeSpec, getPVCExtractPV, getPVSpec): the claim is missing, being deleted or unbound, or its volume is
+    missing or bound elsewhere. None: the claim leads to its volume."""
     claim_name = str(volume["persistentVolumeClaim"].get("claimName") or "")
+    prefix = f"error processing PVC {namespace}/{claim_name}: "
     claim = store.get("persistentvolumeclaims", namespace, claim_name)
     if claim is None:
-        return f'persistentvolumeclaim "{claim_name}" not found'
+        return f'{prefix}failed to fetch PVC from API server: persistentvolumeclaims "{claim_name}" not found'
     if claim["metadata"].get("deletionTimestamp"):
-        return f"can't start pod because PVC {namespace}/{claim_name} is being deleted"
-    phase = (claim.get("status") or {}).get("phase")
+        return prefix + "PVC is being deleted"
+    if (claim.get("status") or {}).get("phase") != "Bound":
+        return prefix + "PVC is not bound"
     volume_name = (claim.get("spec") or {}).get("volumeName") or ""
-    if phase != "Bound" or not volume_name:
-        return (f'PVC {namespace}/{claim_name} has non-bound phase ("{phase}") or empty pvc.Spec.VolumeName '
-                f'("{volume_name}")')
+    if not volume_name:
+        return prefix + "PVC has empty pvc.Spec.VolumeName"
     pv = store.get("persistentvolumes", "", volume_name)
     if pv is None:
-        return f'persistentvolume "{volume_name}" not found'
-    if needs_exclusive_attach(pv):
-        node = attached_node(store, namespace, claim_name)
-        if node is not None and node != node_name:
-            return f'volume "{volume_name}" is attached to node "{node}": waiting for it to be detached'
+        return f'{prefix}failed to fetch PV {volume_name} from API server: persistentvolumes "{volume_name}" not found'
+    claim_ref = (pv.get("spec") or {}).get("claimRef")
+    if not isinstance(claim_ref, dict):
+        return (f"{prefix}found PV object {volume_name} but it has a nil pv.Spec.ClaimRef indicating it is not yet "
+                "bound to the claim")
+    if claim_ref.get("uid") != claim["metadata"].get("uid"):
+        return (f"{prefix}found PV object {volume_name} but its pv.Spec.ClaimRef.UID {claim_ref.get('uid', '')} "
+                f"does not point to claim.UID {claim['metadata'].get('uid', '')}")
     return None
+
+
+def attached_elsewhere(store: Any, namespace: str, node_name: str, volume: Obj) -> bool:
+    """A claim's ReadWriteOnce attachable volume held by a pod on another node: the attach/detach controller
+    will not attach it here (Multi-Attach), and the kubelet's VerifyControllerAttachedVolume keeps failing
+    without an event of its own."""
+    claim_name = str(volume["persistentVolumeClaim"].get("claimName") or "")
+    claim = store.get("persistentvolumeclaims", namespace, claim_name) or {}
+    pv = store.get("persistentvolumes", "", (claim.get("spec") or {}).get("volumeName") or "")
+    if pv is None or not needs_exclusive_attach(pv):
+        return False
+    node = attached_node(store, namespace, claim_name)
+    return node is not None and node != node_name

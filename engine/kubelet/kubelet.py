@@ -26,7 +26,7 @@ from ..scheduler.node_info import NodeInfo
 from ..timeutil import format_time, go_duration
 from .admission import REJECTED_PREFIX, admission_failure
 from .behaviour import BehaviourError, ContainerBehaviour, container_behaviour
-from .config_refs import env_error, mount_errors
+from .config_refs import env_error
 from .container_config import ContainerBook
 from .container_env import expand_command
 from .deadline import DeadlineMixin
@@ -43,6 +43,7 @@ from .state import (
     image_size,
 )
 from .termination import KILL_COMPLETE, TerminationMixin, pod_grace_period
+from .volumes import VolumeMixin, VolumeSetup
 
 Obj = dict[str, Any]
 
@@ -53,11 +54,6 @@ PLEG_RELIST_SECONDS = 1.0
 # A pod whose sync failed (back-off) is retried after the pod worker's backOffPeriod; every retry inside the
 # back-off window records the BackOff event again, so its count climbs as on a real node.
 BACKOFF_RESYNC_SECONDS = 10.0
-# The volume reconciler retries a failed mount after 0.5 s, doubling up to 2m2s; the pod worker gives up waiting
-# for its volumes after 2m3s (podAttachAndMountTimeout), says so, and waits again.
-MOUNT_RETRY_INITIAL = 0.5
-MOUNT_RETRY_MAX = 122.0
-MOUNT_TIMEOUT = 123.0
 
 
 
@@ -66,7 +62,7 @@ def _pull_duration(seconds: float) -> str:
     return f"{text}s" if seconds < 60 else go_duration(seconds)
 
 
-class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
+class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, VolumeMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -81,6 +77,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         self._used_ips: set[int] = set()
         self.logs = LogBook()
         self.configs = ContainerBook(host.store, host.clock, name)  # environments and mounted files
+        self._volume_setups: dict[str, VolumeSetup] = {}  # pod uid -> its wait for volumes (volumes.py)
 
     # --- plumbing ------------------------------------------------------------------------------------------
 
@@ -233,6 +230,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         self._release_ip(ps.ip)
         self.pods.pop(ps.key, None)
         self.configs.forget(ps.uid)
+        self._volume_setups.pop(ps.uid, None)
 
     def _delete_now(self, pod: Obj) -> None:
         try:
@@ -310,14 +308,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         )
         self.pods[ps.key] = ps
         self._arm_deadline(ps, pod)
-        errors = mount_errors(self.host.store, ps.namespace, spec)
-        if errors:
-            ps.sandbox_ready = False
-            self._post(ps)
-            self._mount_failed(ps, errors, MOUNT_RETRY_INITIAL)
-            self._after(ps, MOUNT_TIMEOUT, lambda: self._mount_timed_out(ps))
-            return
-        self._start_sandbox(ps)
+        self._set_up_volumes(ps, spec)
 
     def _start_sandbox(self, ps: PodState) -> None:
         ps.sandbox_ready = True
@@ -328,38 +319,6 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin):
         self._post(ps)
         # The sandbox (pause container and network) takes a moment before the first image pull.
         self._after(ps, 0.1, lambda: self._run_next(ps))
-
-    # --- volumes -------------------------------------------------------------------------------------------
-
-    def _mount_failed(self, ps: PodState, errors: dict[str, str], retry_in: float) -> None:
-        pod = self._pod(ps)
-        if pod is None:
-            return
-        for name, error in errors.items():
-            self._event(pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{name}" : {error}')
-
-        def retry() -> None:
-            pod_now = self._pod(ps)
-            if pod_now is None or ps.sandbox_ready:
-                return
-            still = mount_errors(self.host.store, ps.namespace, pod_now["spec"])
-            if not still:
-                self._start_sandbox(ps)
-                return
-            self._mount_failed(ps, still, min(retry_in * 2, MOUNT_RETRY_MAX))
-
-        self._after(ps, retry_in, retry)
-
-    def _mount_timed_out(self, ps: PodState) -> None:
-        pod = self._pod(ps)
-        if pod is None or ps.sandbox_ready:
-            return
-        waiting = sorted(mount_errors(self.host.store, ps.namespace, pod["spec"]))
-        if waiting:
-            self._event(pod, "Warning", "FailedMount",
-                        f"Unable to attach or mount volumes: unmounted volumes=[{' '.join(waiting)}], unattached "
-                        "volumes=[], failed to process volumes=[]: timed out waiting for the condition")
-        self._after(ps, MOUNT_TIMEOUT, lambda: self._mount_timed_out(ps))
 
     def _spec(self, ps: PodState, c: ContainerState) -> Obj:
         pod = self._pod(ps) or {}
