@@ -101,11 +101,13 @@ def pod_problems(cluster: Cluster, namespaces: set[str] | None) -> list[Obj]:
                 problems.append({**base, "severity": "error", "reason": reason, "message": detail})
         if any(c.get("type") == "PodReadyToStartContainers" and c.get("status") == "False"
                for c in status.get("conditions") or ()):
-            # Waiting for its volumes: the kubelet's FailedMount events say which, and the SetUp ones why.
-            mounts = [e for e in cluster.events(namespace, involved=pod) if e.get("reason") == "FailedMount"]
+            # Waiting for its volumes: the kubelet's FailedMount events say which, and the SetUp ones why; a volume
+            # held by another node has only the attach/detach controller's FailedAttachVolume.
+            mounts = [e for e in cluster.events(namespace, involved=pod)
+                      if e.get("reason") in ("FailedMount", "FailedAttachVolume")]
             mounts.sort(key=lambda e: str(e.get("message", "")).startswith("MountVolume.SetUp"))
             if mounts:
-                problems.append({**base, "severity": "error", "reason": "FailedMount",
+                problems.append({**base, "severity": "error", "reason": mounts[-1].get("reason", "FailedMount"),
                                  "message": mounts[-1].get("message", "")})
         if status.get("phase") == "Failed" and not _owned_by_job(meta):
             problems.append({**base, "severity": "error", "reason": status.get("reason") or "Failed",
