@@ -395,6 +395,91 @@ SESSIONS += [
     ]),
 ]
 
+# The seed's NetworkPolicy (its "kubectl get networkpolicies" and "kubectl describe networkpolicy api-policy"), a
+# default deny, and one the API server refuses.
+NETWORK_POLICIES = textwrap.dedent("""\
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+      name: api-policy
+    spec:
+      podSelector:
+        matchLabels:
+          app: api
+      policyTypes:
+      - Ingress
+      - Egress
+      ingress:
+      - from:
+        - podSelector:
+            matchLabels:
+              app: frontend
+        ports:
+        - protocol: TCP
+          port: 8080
+      egress:
+      - to:
+        - podSelector:
+            matchLabels:
+              app: database
+        ports:
+        - protocol: TCP
+          port: 5432
+      - to:
+        - namespaceSelector: {}
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+        ports:
+        - protocol: UDP
+          port: 53
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+      name: default-deny
+    spec:
+      podSelector: {}
+      egress: []
+      ingress:
+      - from: []
+        ports:
+        - port: 9000
+          endPort: 9100
+    """)
+BAD_POLICY = textwrap.dedent("""\
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+      name: bad
+    spec:
+      podSelector: {}
+      policyTypes: [Ingress, Foo]
+      ingress:
+      - from:
+        - ipBlock: {cidr: 10.0.0.1/8, except: [11.0.0.0/16]}
+          podSelector: {}
+        - {}
+        ports:
+        - {port: http, endPort: 90}
+        - {port: 100, endPort: 90}
+    """)
+
+SESSIONS += [
+    Session("networkpolicy", [
+        Write("policies.yaml", NETWORK_POLICIES),
+        Write("bad.yaml", BAD_POLICY),
+        Run("apply", "-f", "policies.yaml"),
+        Run("apply", "-f", "bad.yaml"),
+        Run("get", "networkpolicies"),
+        Run("get", "netpol", "-o", "wide"),
+        Run("describe", "networkpolicy", "api-policy"),
+        Run("describe", "netpol", "default-deny"),
+        Run("get", "netpol", "default-deny", "-o", "yaml"),
+        Run("delete", "-f", "policies.yaml"),
+    ]),
+]
+
 # Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
@@ -402,7 +487,6 @@ UNSERVED = {
     "kubectl port-forward svc/catalog-service 8080:80": "port-forward (SPDY/websocket streams) is not served",
     "kubectl run debug --image=busybox --rm -it --restart=Never -- nslookup web-service":
         "attach is not served, and there is no cluster DNS",
-    "kubectl get networkpolicies": "NetworkPolicy is not simulated",
     "kubectl autoscale deployment web --cpu-percent=70 --min=3 --max=10": "HorizontalPodAutoscaler is not simulated",
     "kubectl apply -f https://raw.githubusercontent.com/...": "needs the network; the comparison runs offline",
     "kubectl logs deployment/web": "kwok's pods have no logs to compare with (the error paths are compared)",
