@@ -12,12 +12,13 @@ COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.1"
 
 def app(name: str, *, namespace: str = "default", replicas: int = 1, labels: dict[str, str] | None = None,
         ports: list[Obj] | None = None, image: str = "nginx:1.27", annotations: dict[str, str] | None = None,
-        **pod_spec: Any) -> Obj:
+        container: Obj | None = None, **pod_spec: Any) -> Obj:
     """A Deployment of pods labelled `app: <name>` (plus `labels`), one container `app` with `ports`
-    (default: 80 named http)."""
+    (default: 80 named http) and the fields of `container`."""
     pod_labels = {"app": name, **(labels or {})}
     container = {"name": "app", "image": image,
-                 "ports": ports if ports is not None else [{"containerPort": 80, "name": "http"}]}
+                 "ports": ports if ports is not None else [{"containerPort": 80, "name": "http"}],
+                 **(container or {})}
     template: Obj = {"metadata": {"labels": pod_labels}, "spec": {"containers": [container], **pod_spec}}
     if annotations:
         template["metadata"]["annotations"] = annotations
