@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import fieldpath
-from .apply import ApplyResult, apply, conflict_error
+from .apply import ApplyResult, apply, conflict_error, describe_manager
 from .managed import (
     comparison,
     decode_request_entries,
@@ -29,8 +29,8 @@ from .managed import (
 )
 from .schema import TypeNode, type_for
 
-__all__ = ["ApplyResult", "TypeNode", "apply", "conflict_error", "create_base", "fieldpath", "internal_manager",
-           "manager_from_user_agent", "record_update", "type_for"]
+__all__ = ["ApplyResult", "TypeNode", "apply", "conflict_error", "create_base", "describe_manager", "fieldpath",
+           "internal_manager", "manager_from_user_agent", "record_update", "type_for"]
 
 Obj = dict[str, Any]
 # Struct fields that are values, not pointers, in the Go types: an empty object has them already, so creating one
@@ -59,6 +59,30 @@ def create_base(obj: Obj, t: TypeNode) -> Obj:
     return out
 
 
+def _value_structs_filled(old: Obj, new: Obj) -> Obj:
+    """`old` as the Go object it decodes to: a value-typed struct it lacks that `new` has (the first status a
+    controller writes to an object created without one) is there already, empty, so it is not added as a member
+    of its own (upstream records `f:status` without "."). Returns `old` itself when nothing is missing."""
+    filled: Obj | None = None
+    for name in _VALUE_STRUCTS.intersection(new):
+        value = new[name]
+        if not isinstance(value, dict):
+            continue
+        had = old.get(name)
+        if had is None:
+            inner: Any = {}
+        elif isinstance(had, dict):
+            inner = _value_structs_filled(had, value)
+            if inner is had:
+                continue
+        else:
+            continue
+        if filled is None:
+            filled = dict(old)
+        filled[name] = inner
+    return old if filled is None else filled
+
+
 def record_update(old: Obj | None, new: Obj, manager: str, subresource: str, time: str, *,
                   from_request: bool, ignore: frozenset[str] = frozenset()) -> None:
     """Set `new`'s managedFields for an Update by `manager` (new is the caller's own fresh object).
@@ -76,7 +100,7 @@ def record_update(old: Obj | None, new: Obj, manager: str, subresource: str, tim
     if base is None:
         base = stored
     t = type_for(str(new.get("apiVersion")), str(new.get("kind")))
-    before = old if old is not None else create_base(new, t)
+    before = _value_structs_filled(old, new) if old is not None else create_base(new, t)
     entries = update_entries(base, comparison(before, new, t), manager, str(new.get("apiVersion")),
                              subresource, time, ignore)
     if entries is None:

@@ -27,7 +27,7 @@ from .managed import (
 from .schema import TypeNode
 from .typed import compare, ensure_named_fields_are_members, merge, remove_items, to_field_set
 
-__all__ = ["ApplyResult", "apply", "conflict_error"]
+__all__ = ["ApplyResult", "apply", "conflict_error", "describe_manager"]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 Key = tuple[str, str, str, str]
@@ -43,9 +43,9 @@ class ApplyResult:
         self.entries = entries
 
 
-def _print_manager(key: Key) -> str:
+def describe_manager(key: Key) -> str:
     """printManager: `"kubectl"`, `"kubectl" with subresource "scale" using apps/v1` (the identifier has no
-    time, so updaters never show one)."""
+    time, so updaters never show one). `key` is a managedFields identity (managed.identity)."""
     manager, operation, version, subresource = key
     text = json.dumps(manager)
     if subresource:
@@ -57,11 +57,11 @@ def _print_manager(key: Key) -> str:
 
 def conflict_error(conflicts: list[tuple[Key, tuple[str, ...]]]) -> ApiError:
     """NewConflictError: 409 Conflict, one FieldManagerConflict cause per field."""
-    causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {_print_manager(key)}",
+    causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {describe_manager(key)}",
                "field": fp.path_string(path)} for key, path in conflicts]
     if len(conflicts) == 1:
         key, path = conflicts[0]
-        message = f"Apply failed with 1 conflict: conflict with {_print_manager(key)}: {fp.path_string(path)}"
+        message = f"Apply failed with 1 conflict: conflict with {describe_manager(key)}: {fp.path_string(path)}"
     else:
         by_manager: dict[str, list[tuple[Key, tuple[str, ...]]]] = {}
         for key, path in conflicts:
@@ -69,7 +69,7 @@ def conflict_error(conflicts: list[tuple[Key, tuple[str, ...]]]) -> ApiError:
         lines = []
         for name in sorted(by_manager):
             group = by_manager[name]
-            lines.append(f"conflicts with {_print_manager(group[0][0])}:")
+            lines.append(f"conflicts with {describe_manager(group[0][0])}:")
             lines.extend(f"- {fp.path_string(path)}" for _, path in group)
         message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
     return ApiError(409, "Conflict", message, causes=causes)
@@ -130,6 +130,13 @@ def apply(live: dict[str, Any], config: dict[str, Any], entries: list[Entry], t:
         fields = {k: v for k, v in fields.items() if k[2:] not in ignore}
         config_s = {k: v for k, v in config_s.items() if k not in ignore}
     key: Key = (manager, "Apply", "", subresource)
+    if not live_s and not entries:
+        # A create: nobody else owns anything, so nothing conflicts and nothing is pruned; the applier owns what
+        # it applied. (The general path would compare the empty object with the whole new one to learn as much,
+        # which is most of the cost of creating a folder of 100,000 objects.)
+        return ApplyResult({**config_s, "apiVersion": live.get("apiVersion"), "kind": live.get("kind"),
+                            "metadata": {**(live.get("metadata") or {}), **(config_s.get("metadata") or {})}},
+                           [new_entry(key, api_version, fields, time)])
     sets = _sets(entries)
     last = sets.get(key, {})
     sets[key] = fields

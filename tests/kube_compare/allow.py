@@ -40,8 +40,8 @@ ALLOWED: tuple[Allowed, ...] = (
     # --- what k9py does not serve (a served kind missing from discovery still fails) ---
     Allowed(r"^GET /apis?(/[^/]+)?/v1$", rf"^(?!({_PLURALS})(/\S+)? )\S+ [A-Z]", NOT_SIMULATED),
     Allowed(r"^GET /apis$", rf"^(?!({_GROUPS}) )\S+ \S+/", NOT_SIMULATED),
-    Allowed(r"^GET /api/v1$", r"^(pods/(attach|exec|portforward|proxy)|(nodes|services)/proxy) ",
-            "the streaming and proxy subresources are not served (README: not yet served)"),
+    Allowed(r"^GET /api/v1$", r"^nodes/proxy ",
+            "the kubelet's own API through the API server (nodes/proxy) is not served (README: not yet served)"),
     Allowed(r"^GET /api/v1$", r"^serviceaccounts/token ", "TokenRequest (serviceaccounts/token) is not served"),
     Allowed(r"^GET /api/v1$", r"^pods/(ephemeralcontainers|resize) ",
             "ephemeral containers (kubectl debug) and in-place pod resize are not simulated"),
@@ -65,8 +65,7 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed(r"--show-managed-fields", "",
             "the Deployment controller's field manager entries: upstream writes the revision annotation through "
             "UpdateStatus (the status strategy keeps annotations), so one `subresource: status` entry owns it; "
-            "k9py's controller writes it with a plain Update (a second entry), and its status entry adds `.: {}` "
-            "under f:status (engine/controllers/deployment, engine/fieldmanager)",
+            "k9py's controller writes it with a plain Update (a second entry) (engine/controllers/deployment)",
             field="metadata.managedFields[manager=kube-controller-manager]"),
     Allowed(r"^kubectl apply --prune -l \S+ -f", r"^stderr: error: error retrieving RESTMappings to prune: |^exit: 1$",
             "kubectl's default prune list names kinds k9py does not serve (ReplicationController, StatefulSet, "
