@@ -120,7 +120,8 @@ async def test_discovery_legacy_and_aggregated(served: Served) -> None:
     core = {r["resource"]: r for r in body["items"][0]["versions"][0]["resources"]}
     assert body["items"][0]["metadata"] == {} and body["items"][0]["versions"][0]["freshness"] == "Current"
     assert core["pods"]["categories"] == ["all"] and core["pods"]["scope"] == "Namespaced"
-    assert [s["subresource"] for s in core["pods"]["subresources"]] == ["binding", "eviction", "log", "status"]
+    assert [s["subresource"] for s in core["pods"]["subresources"]] == [
+        "attach", "binding", "eviction", "exec", "log", "portforward", "proxy", "status"]
     assert core["namespaces"]["verbs"] == ["create", "delete", "get", "list", "patch", "update", "watch"]
     body = (await served.request("GET", "/apis", headers={"Accept": AGGREGATED}))[1]
     assert [g["metadata"]["name"] for g in body["items"]] == groups

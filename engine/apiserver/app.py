@@ -21,7 +21,7 @@ from aiohttp import web
 from ..cluster import Cluster
 from ..errors import ApiError
 from ..kinds import REGISTRY, Registry
-from . import discovery, media, openapi
+from . import connect, discovery, media, openapi
 from .auth import bearer_auth
 from .authz import SuperUserAuthorizer
 from .credentials import Credentials, load_or_create
@@ -115,6 +115,7 @@ class ApiServer:
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
         Reviews(SuperUserAuthorizer(), self.cluster.api.clock).register(app)
         EventsView(self.resources, self.registry).register(app)
+        connect.register(app, self.cluster)  # exec, attach, portforward, proxy: before the generic routes
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)
         app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)
         return app

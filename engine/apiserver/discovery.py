@@ -24,6 +24,8 @@ GROUP_ORDER = ("apiregistration.k8s.io", "apps", "events.k8s.io", "authenticatio
                "discovery.k8s.io", "resource.k8s.io", "flowcontrol.apiserver.k8s.io")
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SUBRESOURCE_VERBS = ["get", "patch", "update"]
+CONNECT_VERBS = ["create", "get"]  # exec, attach, portforward
+PROXY_VERBS = ["create", "delete", "get", "patch", "update"]
 # Resources served beside the registry's kinds, with their verbs: the access reviews (create-only, stored
 # nowhere) and the events.k8s.io view of core Events. They are not registered kinds, so the engine neither
 # stores nor validates them as such; the modules serving them add them here (`serve_beside`).
@@ -51,9 +53,15 @@ def subresources(info: KindInfo) -> list[tuple[str, tuple[str, str, str] | None,
     """(name, response kind as (group, version, kind) or None for the kind itself, verbs), sorted by name."""
     subs: list[tuple[str, tuple[str, str, str] | None, list[str]]] = []
     if info.kind == "Pod":
+        subs.append(("attach", ("", "", "PodAttachOptions"), CONNECT_VERBS))
         subs.append(("binding", ("", "", "Binding"), ["create"]))
         subs.append(("eviction", ("policy", "v1", "Eviction"), ["create"]))
+        subs.append(("exec", ("", "", "PodExecOptions"), CONNECT_VERBS))
         subs.append(("log", None, ["get"]))
+        subs.append(("portforward", ("", "", "PodPortForwardOptions"), CONNECT_VERBS))
+        subs.append(("proxy", ("", "", "PodProxyOptions"), PROXY_VERBS))
+    if info.kind == "Service":
+        subs.append(("proxy", ("", "", "ServiceProxyOptions"), PROXY_VERBS))
     if info.kind == "Namespace":
         subs.append(("finalize", None, ["update"]))
     if info.scalable:
