@@ -10,10 +10,11 @@ import random
 from collections import Counter
 from typing import Any
 
+import pytest
 from network_support import app, bodies, client, ensure_cluster_dns, service
 
 from engine.cluster import Cluster
-from engine.network.endpoints import Endpoint
+from engine.network.endpoints import Endpoint, from_endpoints, from_slices, uses_slices
 from engine.network.proxy import CLUSTER_IP, KubeProxy
 
 Obj = dict[str, Any]
@@ -246,3 +247,66 @@ def test_terminating_endpoints_serve_only_when_no_endpoint_is_ready() -> None:
     remote_draining = endpoint("10.244.2.5", ready=False, serving=True, terminating=True, node="node-2")
     assert choose([remote_draining], local).failure == "timeout"  # usable elsewhere: DROP, not REJECT
     assert choose([remote_draining, draining], local).endpoint == draining
+
+
+async def test_a_terminating_endpoint_serves_only_while_nothing_else_can() -> None:
+    """A terminating endpoint that still serves (an EndpointSlice's serving+terminating) is used only when no
+    endpoint is ready anywhere (KEP-1669, CategorizeEndpoints). The slice is written by hand for a Service
+    without a selector, as a controller of one's own would."""
+    if not uses_slices():
+        pytest.skip("EndpointSlices are not served: the Endpoints object drops terminating pods")
+    c = await started(replicas=2)
+    try:
+        (old, old_ip), (new, new_ip) = sorted((p["metadata"]["name"], p["status"]["podIP"]) for p in pods(c))
+        await c.apply(service("manual", selector={}))
+
+        async def slice_of(conditions: list[Obj]) -> None:
+            await c.apply({
+                "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+                "metadata": {"name": "manual-1", "labels": {"kubernetes.io/service-name": "manual"}},
+                "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+                "endpoints": [{"addresses": [ip], "conditions": cond, "targetRef": {
+                    "kind": "Pod", "namespace": "default", "name": name}}
+                    for (name, ip), cond in zip(((old, old_ip), (new, new_ip)), conditions, strict=True)]})
+
+        draining = {"ready": False, "serving": True, "terminating": True}
+        await slice_of([draining, {"ready": True}])
+        assert {c.request("default/client", "http://manual").endpoint for _ in range(10)} == {f"default/{new}"}
+        await slice_of([draining, {"ready": False, "serving": False}])
+        trace = c.request("default/client", "http://manual")
+        assert trace.ok and trace.endpoint == f"default/{old}", trace.render()
+        assert "serving endpoints that are terminating" in trace.choices[-1].reason
+        await slice_of([{**draining, "serving": False}, {"ready": False, "serving": False}])
+        assert c.request("default/client", "http://manual").outcome == "refused"
+    finally:
+        await c.stop()
+
+
+def test_endpoints_read_from_an_endpoints_object_and_from_slices() -> None:
+    endpoints = {"subsets": [{"addresses": [{"ip": "10.244.1.2", "nodeName": "node-1", "hostname": "a",
+                                             "targetRef": {"kind": "Pod", "namespace": "ns", "name": "a"}}],
+                              "notReadyAddresses": [{"ip": "10.244.1.3"}],
+                              "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}]}
+    ready, not_ready = from_endpoints(endpoints)
+    assert (ready.ip, ready.ready, ready.node, ready.pod, ready.hostname, ready.port("http")) == (
+        "10.244.1.2", True, "node-1", ("ns", "a"), "a", 8080)
+    assert (not_ready.ready, not_ready.serving, not_ready.terminating) == (False, False, False)
+    slices = [{"ports": [{"name": "http", "port": 8080}], "endpoints": [
+        {"addresses": ["10.244.1.2"], "conditions": {}},
+        {"addresses": ["10.244.1.3"], "conditions": {"ready": False, "serving": True, "terminating": True}},
+        {"addresses": [], "conditions": {}}]}]
+    first, second = from_slices(slices)
+    assert (first.ready, first.serving, first.terminating) == (True, True, False)  # unset conditions: ready
+    assert (second.ready, second.serving, second.terminating) == (False, True, True)
+    assert second.port("http", "TCP") == 8080 and second.port("http", "UDP") is None
+
+
+async def test_without_endpointslices_the_endpoints_object_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one switch between the two sources (engine/network/endpoints.py): the Endpoints object."""
+    monkeypatch.setattr("engine.network.endpoints.uses_slices", lambda: False)
+    c = await started()
+    try:
+        seen = {t.endpoint for t in (c.request("default/client", "http://web") for _ in range(30))}
+        assert seen == {f"default/{p['metadata']['name']}" for p in pods(c)}
+    finally:
+        await c.stop()

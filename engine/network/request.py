@@ -35,6 +35,7 @@ from ..clock import Clock
 from ..controllers.kubernetes_service import APISERVER_ADDRESS, APISERVER_PORT
 from ..store import Store
 from . import app as app_module
+from . import endpoints as endpoint_source
 from .app import AppRequest, AppResponse
 from .dns import (
     CLUSTER_DNS_IP,
@@ -153,7 +154,8 @@ class DataPlane:
         """The Service's endpoints, rebuilt only when the object they come from was replaced."""
         meta = svc["metadata"]
         key = (str(meta.get("namespace", "")), str(meta["name"]))
-        marker: Any = self._slices.get().get(key) if _slices_served() else self.store.get("endpoints", *key)
+        marker: Any = self._slices.get().get(key) if endpoint_source.uses_slices() \
+            else self.store.get("endpoints", *key)
         cached = self._endpoint_cache.get(key)
         if cached is not None and cached[0] is marker and marker is not None:
             return cached[1]
@@ -508,12 +510,6 @@ class DataPlane:
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-def _slices_served() -> bool:
-    from .endpoints import uses_slices
-
-    return uses_slices()
 
 
 def _parse_url(url: str) -> tuple[str, int, str, str] | str:
