@@ -201,11 +201,16 @@ class Cluster:
         """Send a simulated HTTP request from a pod (`ns/name`), a node (`node/<name>`) or `outside` the cluster
         to `url`, and trace its path: DNS, Service, kube-proxy's choice, NetworkPolicy, the pod's answer
         (engine/network/request.py). Built on first use, so a cluster that sends no request pays nothing."""
+        return self.data_plane.request(source, url, method, headers)
+
+    @property
+    def data_plane(self) -> DataPlane:
+        """The simulated data plane (DNS, Services, NetworkPolicy, the pods' apps), built on first use."""
         plane = getattr(self, "_data_plane", None)
         if plane is None:
             # Its own seeded generator, so requests never shift the names the control plane draws.
             plane = self._data_plane = DataPlane(self.store, self.clock, random.Random(repr(self.rng.getstate())))
-        return plane.request(source, url, method, headers)
+        return plane
 
     # --- reads ---------------------------------------------------------------------------------------------
 
