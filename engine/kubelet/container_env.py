@@ -143,21 +143,28 @@ def resource_value(ref: Obj, container: Obj | None, allocatable: Mapping[str, An
 
 # store -> (namespace, links) -> (the store's services stamp, the variables): every container start asks, and
 # Services change far less often than pods start.
-_SERVICE_ENV: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], tuple[int, dict[str, str]]]] = \
+_ServiceVars = tuple[dict[str, str], list[EnvVar]]
+_SERVICE_ENV: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], tuple[int, _ServiceVars]]] = \
     weakref.WeakKeyDictionary()
 
 
 def service_env(store: Any, namespace: str, enable_links: bool) -> dict[str, str]:
     """getServiceEnvVarMap + envvars.FromServices, for the Services that have a cluster IP (shared: do not
     modify the mapping returned)."""
+    return _service_vars(store, namespace, enable_links)[0]
+
+
+def _service_vars(store: Any, namespace: str, enable_links: bool) -> _ServiceVars:
+    """The service variables as a mapping and as the list a container with no env of its own gets."""
     stamp = store.changed_at("services")
     cache = _SERVICE_ENV.setdefault(store, {})
     hit = cache.get((namespace, enable_links))
     if hit is not None and hit[0] == stamp:
         return hit[1]
     env = _service_env(store, namespace, enable_links)
-    cache[(namespace, enable_links)] = (stamp, env)
-    return env
+    entry = (env, [_var(name, value, False) for name, value in env.items()])
+    cache[(namespace, enable_links)] = (stamp, entry)
+    return entry
 
 
 def _service_env(store: Any, namespace: str, enable_links: bool) -> dict[str, str]:
@@ -205,7 +212,9 @@ def resolve_env(store: Any, pod: Obj, container: Obj, allocatable: Mapping[str, 
     is what a reader of the manifest expects, and it is stable."""
     namespace = (pod.get("metadata") or {}).get("namespace", "")
     spec = pod.get("spec") or {}
-    services = service_env(store, namespace, spec.get("enableServiceLinks", True) is not False)
+    services, service_vars = _service_vars(store, namespace, spec.get("enableServiceLinks", True) is not False)
+    if not container.get("env") and not container.get("envFrom"):
+        return list(service_vars)
     values: dict[str, str] = {}
     secret: set[str] = set()
 
