@@ -107,16 +107,22 @@ def test_config_map_and_secret_rows() -> None:
     assert secret_row(secret, NOW) == ["tls", "kubernetes.io/tls", "2", "120m"]
 
 
+def endpoint_slice(ports: list[Obj], *ips: str, not_ready: tuple[str, ...] = ()) -> Obj:
+    endpoints = [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips]
+    endpoints += [{"addresses": [ip], "conditions": {"ready": False}} for ip in not_ready]
+    return {"metadata": {"name": "web-abcde", "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4", "endpoints": endpoints or None, "ports": ports or None}
+
+
 def test_describe_service() -> None:
     frontend = svc("frontend", type="NodePort", selector={"app": "frontend"}, ipFamilyPolicy="SingleStack",
                    ipFamilies=["IPv4"], sessionAffinity="None", externalTrafficPolicy="Cluster",
                    internalTrafficPolicy="Cluster",
                    ports=[{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http", "nodePort": 30080}])
     frontend["metadata"]["labels"] = {"app": "frontend"}
-    endpoints = ep({"addresses": [address("10.244.1.3"), address("10.244.2.4")],
-                    "notReadyAddresses": [address("10.244.3.5")],
-                    "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]})
-    assert describe_service(frontend, endpoints, [], NOW) == (
+    slices = [endpoint_slice([{"name": "http", "port": 80, "protocol": "TCP"}], "10.244.1.3", "10.244.2.4",
+                             not_ready=("10.244.3.5",))]
+    assert describe_service(frontend, slices, [], NOW) == (
         "Name:                     frontend\n"
         "Namespace:                shop\n"
         "Labels:                   app=frontend\n"
@@ -143,7 +149,7 @@ def test_describe_service_without_endpoints_and_with_events() -> None:
     event = {"type": "Warning", "reason": "FailedToUpdateEndpoint", "message": "boom", "count": 1,
              "firstTimestamp": format_time(NOW - 30), "lastTimestamp": format_time(NOW - 30),
              "source": {"component": "endpoint-controller"}}
-    text = describe_service(plain, None, [event], NOW)
+    text = describe_service(plain, [], [event], NOW)
     assert "Port:              <unset>  5432/TCP\nTargetPort:        5432/TCP\nEndpoints:         <none>\n" in text
     assert text.endswith(
         "Events:\n"
@@ -151,9 +157,15 @@ def test_describe_service_without_endpoints_and_with_events() -> None:
         "  ----     ------                  ----  ----                 -------\n"
         "  Warning  FailedToUpdateEndpoint  30s   endpoint-controller  boom\n"
     )
-    many = ep({"addresses": [address(f"10.244.1.{i}") for i in range(2, 7)], "ports": [{"port": 5432}]})
+    many = [endpoint_slice([{"name": "", "port": 5432}], *(f"10.244.1.{i}" for i in range(2, 7)))]
     assert "Endpoints:         10.244.1.2:5432,10.244.1.3:5432,10.244.1.4:5432 + 2 more...\n" in \
         describe_service(plain, many, None, NOW)
+    # A slice with no ready endpoint prints nothing; a fourth endpoint that is not ready still says "more"
+    # (formatEndpointSlices sets it before looking at readiness).
+    assert "Endpoints:         \n" in describe_service(plain, [endpoint_slice([])], None, NOW)
+    quirk = [endpoint_slice([{"name": "", "port": 5432}], "10.0.0.1", "10.0.0.2", "10.0.0.3", not_ready=("10.0.0.4",))]
+    assert "Endpoints:         10.0.0.1:5432,10.0.0.2:5432,10.0.0.3:5432 + 0 more...\n" in \
+        describe_service(plain, quirk, None, NOW)
 
 
 def test_describe_endpoints() -> None:

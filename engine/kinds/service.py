@@ -141,9 +141,12 @@ def service_health(svc: Obj) -> Health:
 
 
 def _describe(svc: Obj, ctx: DescribeContext) -> str:
+    """kubectl lists the EndpointSlices labelled `kubernetes.io/service-name=<name>` for the Endpoints lines."""
     meta = svc["metadata"]
-    return describe_service(svc, ctx.get("endpoints", meta.get("namespace", ""), meta["name"]), ctx.events(svc),
-                            ctx.now())
+    slices = sorted((s for s in ctx.list("endpointslices.discovery.k8s.io", meta.get("namespace", ""))
+                     if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == meta["name"]),
+                    key=lambda s: s["metadata"]["name"])
+    return describe_service(svc, slices, ctx.events(svc), ctx.now())
 
 
 SERVICE = REGISTRY.register(KindInfo(

@@ -19,28 +19,33 @@ from engine.printers.services import MAX_ENDPOINTS_SHOWN, _join_host_port, decod
 Obj = Mapping[str, Any]
 
 
-def _service_endpoints(endpoints: Obj | None, port_name: str) -> str:
-    """The `Endpoints:` line of one port. kubectl reads it from the Service's EndpointSlices, which list ready
-    endpoints only; without any (a Service without a selector has none) it prints `<none>`."""
-    if endpoints is None:
+def _service_endpoints(slices: list[Obj], port_name: str) -> str:
+    """The `Endpoints:` line of one port: formatEndpointSlices over the Service's EndpointSlices (ready endpoints
+    only, a nil condition counting as ready), `<none>` when it has no slice at all. Its counting quirk is kept:
+    `more` is set before an endpoint's readiness is looked at, so a not-ready fourth endpoint shows `+ 0 more...`."""
+    if not slices:
         return NONE
     shown: list[str] = []
-    count = 0
-    for subset in endpoints.get("subsets") or []:
-        addresses = [str(a.get("ip") or "") for a in subset.get("addresses") or []]
-        ports = subset.get("ports") or []
-        if not ports:
-            targets = addresses
-        else:
-            targets = [_join_host_port(ip, p.get("port")) for p in ports if (p.get("name") or "") == port_name
-                       for ip in addresses]
-        count += len(targets)
-        shown.extend(targets[: max(0, MAX_ENDPOINTS_SHOWN - len(shown))])
+    more, count = False, 0
+    for eps in slices:
+        endpoints = [e for e in eps.get("endpoints") or [] if e.get("addresses")]
+        ports = eps.get("ports") or []
+        targets = [None] if not ports else [p.get("port") for p in ports if (p.get("name") or "") == port_name]
+        for port in targets:
+            for endpoint in endpoints:
+                if len(shown) == MAX_ENDPOINTS_SHOWN:
+                    more = True
+                if (endpoint.get("conditions") or {}).get("ready") is False:
+                    continue
+                if not more:
+                    address = str(endpoint["addresses"][0])
+                    shown.append(address if port is None else _join_host_port(address, port))
+                count += 1
     text = ",".join(shown)
-    return f"{text} + {count - MAX_ENDPOINTS_SHOWN} more..." if count > MAX_ENDPOINTS_SHOWN else text
+    return f"{text} + {count - MAX_ENDPOINTS_SHOWN} more..." if more else text
 
 
-def _describe_service_ports(w: _Writer, spec: Obj, endpoints: Obj | None) -> None:
+def _describe_service_ports(w: _Writer, spec: Obj, slices: list[Obj]) -> None:
     for port in spec.get("ports") or []:
         name = port.get("name") or "<unset>"
         protocol = port.get("protocol") or "TCP"
@@ -51,11 +56,11 @@ def _describe_service_ports(w: _Writer, spec: Obj, endpoints: Obj | None) -> Non
             w.write(0, f"AppProtocol:\t{port['appProtocol']}\n")
         if port.get("nodePort"):
             w.write(0, f"NodePort:\t{name}\t{port['nodePort']}/{protocol}\n")
-        w.write(0, f"Endpoints:\t{_service_endpoints(endpoints, port.get('name') or '')}\n")
+        w.write(0, f"Endpoints:\t{_service_endpoints(slices, port.get('name') or '')}\n")
 
 
-def describe_service(svc: Obj, endpoints: Obj | None, events: Events, now: float) -> str:
-    """`kubectl describe service`; `endpoints` is the Service's Endpoints object, if it has one."""
+def describe_service(svc: Obj, slices: list[Obj], events: Events, now: float) -> str:
+    """`kubectl describe service`; `slices` are the EndpointSlices labelled with its name, in name order."""
     meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
     status = svc.get("status") or {}
     w = _Writer()
@@ -80,7 +85,7 @@ def describe_service(svc: Obj, endpoints: Obj | None, events: Events, now: float
     if ingress:
         hosts = ", ".join(str(i.get("ip") or i.get("hostname") or "") for i in ingress)
         w.write(0, f"LoadBalancer Ingress:\t{hosts}\n")
-    _describe_service_ports(w, spec, endpoints)
+    _describe_service_ports(w, spec, slices)
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity') or ''}\n")
     for label, key in (("External Traffic Policy", "externalTrafficPolicy"),
                        ("Internal Traffic Policy", "internalTrafficPolicy"),
