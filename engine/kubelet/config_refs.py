@@ -115,22 +115,26 @@ class VolumeWait:
 
 def volume_wait(store: Any, namespace: str, spec: Obj) -> VolumeWait:
     """What keeps the volumes the pod waits for from being mounted on its node right now."""
-    wait = VolumeWait()
     if not spec.get("volumes"):
-        return wait
+        return NO_WAIT
     node = str(spec.get("nodeName") or "")
-    unattached = []
+    setup: dict[str, str] = {}
+    unprocessed: dict[str, str] = {}
+    unattached: list[str] = []
     for volume in mounted_volumes(spec):
         name = str(volume.get("name"))
         if isinstance(volume.get("persistentVolumeClaim"), dict):
             error = claim_processing_error(store, namespace, volume)
             if error is not None:
-                wait.unprocessed[name] = error
+                unprocessed[name] = error
             elif attached_elsewhere(store, namespace, node, volume):
                 unattached.append(name)
         elif (error := volume_error(store, namespace, volume)) is not None:
-            wait.setup[name] = error
-    return attrs.evolve(wait, unattached=tuple(unattached))
+            setup[name] = error
+    return VolumeWait(setup, unprocessed, tuple(unattached)) if setup or unprocessed or unattached else NO_WAIT
+
+
+NO_WAIT = VolumeWait()
 
 
 # --- PersistentVolumeClaim volumes (storage; engine/controllers/pv_*.py bind them) ------------------------------
