@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from textual.widgets import Label
 
 from .backend import Backend, BackendError, KindRef, RolloutRevision
-from .widgets.dialogs import ConfirmDialog, Dialog, DrainChoice, DrainDialog, ScaleDialog
+from .widgets.dialogs import ConfirmDialog, Dialog, DrainChoice, DrainDialog, RequestDialog, ScaleDialog
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -136,6 +136,21 @@ def trigger(host: Host, kind: KindRef, obj: Obj) -> None:
     name, namespace = where(obj)
     confirm(host, "Trigger", f"Trigger {label(kind, obj)} now? (a Job from its template, as kubectl create job "
             "--from=cronjob does)", "Trigger", lambda: host.backend.trigger(name, namespace or "default"))
+
+
+def request(host: Host, source: str, url: str, then: Callable[[str, str], Awaitable[Any]] | None = None) -> None:
+    """`b`: ask where from and what URL, then show the simulated request's trace (`then` instead, when given)."""
+    from .views.spec import ViewSpec
+
+    async def answered(answer: tuple[str, str] | None) -> None:
+        if answer is None:
+            return
+        if then is not None:
+            await then(*answer)
+        else:
+            await host.push(ViewSpec(view="request", namespace=host.spec.namespace, source=answer[0], url=answer[1]))
+
+    host.ask(RequestDialog(source, url), answered)
 
 
 def kill(host: Host, kind: KindRef, obj: Obj) -> None:

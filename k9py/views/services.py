@@ -1,4 +1,5 @@
-"""Services: the kubectl columns; enter shows the pods the service selects, in its namespace (as k9s does)."""
+"""Services: the kubectl columns; enter shows the pods the service selects, in its namespace (as k9s does); `b` sends
+a simulated request to the service and shows its path."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
+from .request import REQUEST_KEY, ask
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
@@ -24,9 +26,12 @@ class ServicesView(TableView):
     view_name = "services"
     FOR_KIND = "Service"
     KEYS: ClassVar[tuple[Key, ...]] = (
-        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
-        *LIST_KEYS,
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, REQUEST_KEY, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
+        DELETE_KEY, *LIST_KEYS,
     )
+
+    def do_request(self, host: Host, _: Key) -> None:
+        ask(host, self.backend, "Service", self.target(host))
 
     def drill(self, state: RowState) -> ViewSpec | None:
         labels = selector(state.obj)

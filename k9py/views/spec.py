@@ -20,4 +20,6 @@ class ViewSpec:
     filter: str = ""  # the `/` filter, kept when the user drills in and comes back
     cursor: str = ""  # the row the cursor was on, kept when the user drills in and comes back (its table key)
     wide: bool = False
+    source: str = ""  # request: where the simulated request comes from (ns/pod, node/NAME, outside)
+    url: str = ""  # request: what it asks for
 

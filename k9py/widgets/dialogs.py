@@ -348,3 +348,53 @@ class DrainDialog(Dialog["DrainChoice | None"]):
 
     def pressed(self, button: str) -> None:
         self.dismiss(self.choice() if button == "ok" else None)
+
+
+class RequestDialog(Dialog["tuple[str, str] | None"]):
+    """`b`: where a simulated HTTP request comes from (a pod `ns/name`, `node/<name>` or `outside`) and its URL."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="RequestDialog")
+    KEYS: ClassVar[dict[str, str]] = {"escape": "cancel"}
+
+    def __init__(self, source: str, url: str) -> None:
+        super().__init__()
+        self.source, self.url = source, url
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("<Request>", classes="title")
+            yield Label("From (namespace/pod, node/NAME or outside):", classes="message")
+            yield Input(self.source, id="source", select_on_focus=False)
+            yield Label("URL:", classes="message")
+            yield Input(self.url, id="url", select_on_focus=False)
+            yield Label("", classes="error", id="error")
+            with Horizontal():
+                yield Button("Send", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        field = self.query_one("#url", Input)
+        field.cursor_position = len(field.value)  # the URL is the usual edit: typing goes at its end
+        self.take_focus(field)
+
+    def submit(self) -> None:
+        source = self.query_one("#source", Input).value.strip()
+        url = self.query_one("#url", Input).value.strip()
+        if not source or not url:
+            self.query_one("#error", Label).update("both where from and the URL are needed")
+            return
+        self.dismiss((source, url))
+
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def pressed(self, button: str) -> None:
+        if button == "ok":
+            self.submit()
+        else:
+            self.dismiss(None)
