@@ -24,6 +24,7 @@ from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
+from engine.network.trace import Trace
 from engine.printers import pod_status as _pod_status
 from engine.printers.duration import age as _age
 from engine.printers_registry import columns_for, row_for
@@ -207,6 +208,7 @@ class Backend(Protocol):
     async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str: ...
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
     async def trigger(self, cronjob: str, namespace: str) -> str: ...  # a Job from the CronJob, now
+    def request(self, source: str, url: str) -> Trace: ...  # a simulated HTTP request and its path
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
     async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str: ...
@@ -583,6 +585,10 @@ class EngineBackend:
             return await self.cluster.rollout_restart(name, namespace, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
+
+    def request(self, source: str, url: str) -> Trace:
+        """`Cluster.request`: the simulated data plane answers at once, and changes nothing in the store."""
+        return self.cluster.request(source, url)
 
     async def trigger(self, cronjob: str, namespace: str) -> str:
         try:
