@@ -23,20 +23,20 @@ SERVICES = "services"
 
 
 class Lazy(Generic[T]):
-    """A value built from the store, rebuilt when one of `resources` has been written since (Store.changed_at)."""
+    """A value built from the store, rebuilt when `resource` has been written since (Store.changed_at)."""
 
-    def __init__(self, store: Store, resources: tuple[str, ...], build: Callable[[], T]) -> None:
+    def __init__(self, store: Store, resource: str, build: Callable[[], T]) -> None:
         self._store = store
-        self._resources = resources
+        self._resource = resource
         self._build = build
-        self._key: tuple[int, ...] | None = None
+        self._stamp = -1
         self._value: T | None = None
 
     def get(self) -> T:
-        key = tuple(self._store.changed_at(r) for r in self._resources)
-        if key != self._key or self._value is None:
+        stamp = self._store.changed_at(self._resource)
+        if stamp != self._stamp or self._value is None:
             self._value = self._build()
-            self._key = key
+            self._stamp = stamp
         return self._value
 
 

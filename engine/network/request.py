@@ -140,11 +140,13 @@ class DataPlane:
         self.proxy = KubeProxy(rng)
         self.rng = rng
         g = store
-        self._services = Lazy(g, (SERVICES,), lambda: build_addresses((), (), store.iter(SERVICES)))
-        self._nodes = Lazy(g, (NODES,), lambda: build_addresses((), store.iter(NODES), ()))
-        self._pods = Lazy(g, (PODS,), lambda: build_addresses(store.iter(PODS), (), ()))
-        self._slices = Lazy(g, (SLICES,), lambda: slices_by_service(store))
-        self._policies = Lazy(g, (POLICIES,), lambda: compile_policies(store.iter(POLICIES)))
+        # The pods' index is the costly one (every pod status write invalidates it): it is only read for a
+        # request to a raw pod address or a hostPort; endpoints name their pods.
+        self._services = Lazy(g, SERVICES, lambda: build_addresses((), (), store.iter(SERVICES)))
+        self._nodes = Lazy(g, NODES, lambda: build_addresses((), store.iter(NODES), ()))
+        self._pods = Lazy(g, PODS, lambda: build_addresses(store.iter(PODS), (), ()))
+        self._slices = Lazy(g, SLICES, lambda: slices_by_service(store))
+        self._policies = Lazy(g, POLICIES, lambda: compile_policies(store.iter(POLICIES)))
         self._endpoint_cache: dict[tuple[str, str], tuple[Any, list[Endpoint]]] = {}
         self.cluster_dns = ClusterDns(store, self.endpoints)
 
@@ -163,8 +165,19 @@ class DataPlane:
         self._endpoint_cache[key] = (marker, found)
         return found
 
-    def addresses(self) -> tuple[Addresses, Addresses, Addresses]:
-        return self._services.get(), self._nodes.get(), self._pods.get()
+    def addresses(self) -> tuple[Addresses, Addresses]:
+        """Who holds which Service address and node address."""
+        return self._services.get(), self._nodes.get()
+
+    def pod_at(self, ip: str, ref: tuple[str, str] | None = None) -> Obj | None:
+        """The live pod holding `ip`: the one an endpoint names when it still has that address, else by index."""
+        if ref is not None:
+            pod = self.store.get("pods", *ref)
+            if pod is not None and (pod.get("status") or {}).get("podIP") == ip and \
+                    not (pod.get("spec") or {}).get("hostNetwork") and \
+                    (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                return pod
+        return self._pods.get().pods.get(ip)
 
     def _namespace_labels(self, namespace: str) -> Mapping[str, str]:
         ns = self.store.get("namespaces", "", namespace)
@@ -308,7 +321,7 @@ class DataPlane:
                 "the client's own resolver (outside the cluster: it knows no cluster.local names)",)
         lines: list[str] = [f"resolv.conf: nameserver {' '.join(conf.nameservers) or '(none)'}; search "
                             f"{' '.join(conf.searches) or '(none)'}; {' '.join(conf.options) or 'ndots:1'}"]
-        services, _, _ = self.addresses()
+        services, _ = self.addresses()
         for nameserver in conf.nameservers:
             owner = services.cluster_ips.get(nameserver)
             if nameserver == self.cluster_dns_ip() and owner is None:
@@ -336,7 +349,7 @@ class DataPlane:
 
     def connect(self, source: Source, ip: str, port: int, protocol: str, walk: _Walk) -> _Arrival:
         """Open a connection from `source` to ip:port; where it arrives, with every hop on `walk`."""
-        services, nodes, _ = self.addresses()
+        services, nodes = self.addresses()
         if ip.startswith("127."):
             return self._loopback(source, port, protocol, walk)
         svc = services.cluster_ips.get(ip)
@@ -379,7 +392,7 @@ class DataPlane:
     def _balancer_node(self, svc: Obj, port: int, protocol: str) -> str:
         """The node a load balancer sends to: with externalTrafficPolicy Local only nodes whose health check
         (healthCheckNodePort) reports a ready local endpoint, else any Ready node."""
-        _, nodes, _ = self.addresses()
+        _, nodes = self.addresses()
         ready = sorted(n["metadata"]["name"] for n in nodes.nodes.values() if _node_ready(n))
         if (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local":
             local = {ep.node for ep in self.endpoints(svc) if ep.ready}
@@ -423,18 +436,18 @@ class DataPlane:
                              OK, (choice.reason + named,)))
         seen_ip = source.ip
         if choice.snat:
-            seen_ip = self.addresses()[1].node_ips.get(node, source.ip)
+            seen_ip = self._nodes.get().node_ips.get(node, source.ip)
         return self._to_address(source, endpoint.ip, target_port, protocol, walk, seen_ip=seen_ip,
-                                via_proxy=True)
+                                via_proxy=True, ref=endpoint.pod)
 
     def _to_node(self, source: Source, node: Obj, ip: str, port: int, protocol: str, walk: _Walk) -> _Arrival:
-        services, _, pods = self.addresses()
+        services, _ = self.addresses()
         name = node["metadata"]["name"]
         found = services.node_ports.get((port, protocol))
         if found is not None:
             svc, _ = found
             return self._via_service(source, svc, ip, port, protocol, NODE_PORT, name, walk)
-        host_port = pods.host_ports.get((name, port, protocol))
+        host_port = self._pods.get().host_ports.get((name, port, protocol))
         if host_port is not None:
             pod, container_port = host_port
             walk.hops.append(Hop("route", f"hostPort {port} on {name} → {_pod_name(pod)}:{container_port}", OK))
@@ -461,10 +474,11 @@ class DataPlane:
                           ("not a NodePort of any Service, no hostPort, no host-network pod serving it",))
 
     def _to_address(self, source: Source, ip: str, port: int, protocol: str, walk: _Walk,
-                    seen_ip: str | None = None, via_proxy: bool = False) -> _Arrival:
+                    seen_ip: str | None = None, via_proxy: bool = False,
+                    ref: tuple[str, str] | None = None) -> _Arrival:
         """The last leg: to a pod's address, with the NetworkPolicy verdicts on both ends."""
-        _, nodes, pods = self.addresses()
-        pod = pods.pods.get(ip)
+        _, nodes = self.addresses()
+        pod = self.pod_at(ip, ref)
         if pod is None and (ip, port) == (APISERVER_ADDRESS, APISERVER_PORT):
             walk.hops.append(Hop("route", f"{ip}:{port} is the API server (kube-apiserver on the control plane)",
                                  OK))
@@ -505,7 +519,7 @@ class DataPlane:
         return _Arrival(pod, port, seen)
 
     def _node_of_ip(self, ip: str) -> str:
-        node = self.addresses()[1].nodes.get(ip)
+        node = self._nodes.get().nodes.get(ip)
         return node["metadata"]["name"] if node is not None else ""
 
 
