@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import posixpath
 import re
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import errors
-from ..network.app import AppRequest, answer
+from ..network.dns import CLUSTER_DOMAIN, pod_resolv_conf
 from ..quoting import go_quote
 from .container_config import ContainerView
 from .container_env import DEFAULT_PATH
 from .filesystem import FileSystem
+from .netcmds import Network
 from .shell import Input, Interrupted, NotFound, Output, Process, System, run_program
 
 Obj = dict[str, Any]
-CLUSTER_DNS = "10.96.0.10"  # the kubelet's clusterDNS (kubeadm's default: the 10th address of the service range)
-CLUSTER_DOMAIN = "cluster.local"
 KUBELET_PORT = 10250
 BUSYBOX_IMAGES = ("busybox", "alpine")
 
@@ -38,7 +34,7 @@ BUSYBOX_IMAGES = ("busybox", "alpine")
 # --- which container -------------------------------------------------------------------------------------
 
 def _names(containers: list[Obj]) -> str:
-    return ", ".join(str(c.get("name")) for c in containers)
+    return " ".join(str(c.get("name")) for c in containers)
 
 
 def choose_container(pod: Obj, container: str | None) -> str:
@@ -181,42 +177,10 @@ def hosts_file(pod: Obj) -> str:
     return text
 
 
-def resolv_conf(pod: Obj) -> str | None:
-    """The kubelet's /etc/resolv.conf for the pod's dnsPolicy (ClusterFirst by default; None: the node's file,
-    which k9py does not have)."""
-    spec = pod.get("spec") or {}
-    policy = spec.get("dnsPolicy") or "ClusterFirst"
-    config = spec.get("dnsConfig") or {}
-    host_network = bool(spec.get("hostNetwork"))
-    namespace = pod["metadata"].get("namespace", "default")
-    servers: list[str] = []
-    searches: list[str] = []
-    options: list[str] = []
-    if policy == "ClusterFirstWithHostNet" or (policy == "ClusterFirst" and not host_network):
-        servers = [CLUSTER_DNS]
-        searches = [f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN]
-        options = ["ndots:5"]
-    elif policy != "None":
-        return None
-    servers += [s for s in config.get("nameservers") or () if s not in servers]
-    searches += [s for s in config.get("searches") or () if s not in searches]
-    for option in config.get("options") or ():
-        name = option.get("name")
-        options = [o for o in options if o.split(":")[0] != name]
-        options.append(f"{name}:{option['value']}" if option.get("value") is not None else str(name))
-    lines = []
-    if searches:
-        lines.append("search " + " ".join(searches))
-    lines.extend(f"nameserver {s}" for s in servers)
-    if options:
-        lines.append("options " + " ".join(options))
-    return "\n".join(lines) + "\n"
-
-
 ATOMIC_SOURCES = ("ConfigMap", "Secret", "Projected", "DownwardAPI")
 
 
-def file_system(pod: Obj, container: Obj, view: ContainerView, now: float) -> FileSystem:
+def file_system(pod: Obj, container: Obj, view: ContainerView, now: float, resolv_conf: str) -> FileSystem:
     started = view.started if view.started is not None else now
     fs = FileSystem(started)
     fs_group = ((pod.get("spec") or {}).get("securityContext") or {}).get("fsGroup")
@@ -232,9 +196,7 @@ def file_system(pod: Obj, container: Obj, view: ContainerView, now: float) -> Fi
     fs.add_file(str(container.get("terminationMessagePath") or "/dev/termination-log"), "", started, 0o666)
     fs.add_file("/etc/hostname", hostname_of(pod) + "\n", started)
     fs.add_file("/etc/hosts", hosts_file(pod), started)
-    resolv = resolv_conf(pod)
-    if resolv is not None:
-        fs.add_file("/etc/resolv.conf", resolv, started)
+    fs.add_file("/etc/resolv.conf", resolv_conf, started)
     for mount in view.mounts:
         kind = mount.source.split(" ", 1)[0]
         if mount.sub_path:
@@ -278,131 +240,6 @@ def engine_sleep(cluster: Any, interrupts: Any = None) -> Callable[[float], Awai
     return sleep
 
 
-def local_network(cluster: Any, pod: Obj) -> Callable[[Process, list[str]], Awaitable[int]]:
-    """`curl`/`wget` to the pod itself (localhost, its IP, its hostname): the pod's simulated app answers
-    (engine.network.app). Other destinations need the simulated network (DNS, Services): said so, exit 127."""
-    pod_ip = str((pod.get("status") or {}).get("podIP") or "")
-    local = {"localhost", "127.0.0.1", "::1", "[::1]", pod_ip, hostname_of(pod)}
-
-    async def network(proc: Process, argv: list[str]) -> int:
-        name = posixpath.basename(argv[0])
-        if name not in ("curl", "wget"):
-            await proc.err(f"{name}: k9py does not simulate this command yet: there is no simulated network "
-                           f"to carry it\n")
-            return 127
-        parsed = _http_args(name, argv[1:])
-        if isinstance(parsed, str):
-            await proc.err(parsed)
-            return 2 if name == "curl" else 1
-        url, method, headers, flags = parsed
-        parts = urlsplit(url if "://" in url else f"http://{url}")
-        host = parts.hostname or ""
-        if parts.scheme not in ("http", ""):
-            await proc.err(f"{name}: k9py simulates plain HTTP only, not {parts.scheme}://\n")
-            return 1
-        if host not in local:
-            await proc.err(f"{name}: k9py does not simulate requests to other pods or Services yet: only to this "
-                           f"pod (localhost, {pod_ip or 'its IP'})\n")
-            return 127
-        port = parts.port or 80
-        current = cluster.store.get("pods", pod["metadata"].get("namespace", ""), pod["metadata"]["name"]) or pod
-        shown_host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
-        request = AppRequest(method=method, path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                             host=shown_host, headers={"Host": shown_host, **headers},
-                             source_ip="127.0.0.1" if host != pod_ip else pod_ip)
-        reply = answer(current, port, request)
-        address = "127.0.0.1" if host in ("localhost", "127.0.0.1") else host
-        if reply is None:
-            if name == "curl":
-                if "s" not in flags or "S" in flags:
-                    await proc.err(f"curl: (7) Failed to connect to {host} port {port} after 0 ms: "
-                                   f"Couldn't connect to server\n")
-                return 7
-            await proc.err(f"wget: can't connect to remote host ({address}): Connection refused\n")
-            return 1
-        head = f"HTTP/1.1 {reply.status} {_reason(reply.status)}\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in reply.headers.items()) + "\r\n"
-        if name == "wget":
-            if reply.status >= 400:
-                await proc.err(f"wget: server returned error: HTTP/1.1 {reply.status} {_reason(reply.status)}\n")
-                return 1
-            await proc.out(reply.body)
-            return 0
-        if "i" in flags or "I" in flags:
-            await proc.out(head)
-        if method != "HEAD":
-            if "f" in flags and reply.status >= 400:
-                if "s" not in flags or "S" in flags:
-                    await proc.err(f"curl: (22) The requested URL returned error: {reply.status}\n")
-                return 22
-            await proc.out(reply.body)
-        return 0
-
-    return network
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-_CURL_VALUES = ("-X", "--request", "-H", "--header", "-m", "--max-time", "--connect-timeout", "-o", "--output",
-                "-w", "--write-out", "-A", "--user-agent", "-d", "--data")
-_CURL_LONG = {"--silent": "s", "--show-error": "S", "--fail": "f", "--include": "i", "--head": "I"}
-
-
-def _http_args(name: str, args: list[str]) -> tuple[str, str, dict[str, str], str] | str:
-    """(url, method, headers, single-letter flags) from curl's or wget's arguments, or an error message."""
-    url, method, headers, flags = "", "GET", {}, ""
-    to_stdout = False
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        value = args[i + 1] if i + 1 < len(args) else None
-        if name == "curl" and arg in _CURL_VALUES:
-            if value is None:
-                return f"curl: option {arg}: requires parameter\n"
-            if arg in ("-X", "--request"):
-                method = value.upper()
-            elif arg in ("-H", "--header"):
-                key, _, val = value.partition(":")
-                headers[key.strip()] = val.strip()
-            elif arg in ("-A", "--user-agent"):
-                headers["User-Agent"] = value
-            elif arg in ("-d", "--data") and method == "GET":
-                method = "POST"
-            elif arg in ("-o", "--output") and value != "/dev/null":
-                return "curl: k9py does not simulate writing files: use -o /dev/null or no -o\n"
-            i += 2
-            continue
-        if name == "wget" and arg in ("-O", "-T", "--timeout", "-U"):
-            to_stdout = to_stdout or (arg == "-O" and value == "-")
-            i += 2
-            continue
-        if arg in _CURL_LONG:
-            flags += _CURL_LONG[arg]
-        elif name == "wget" and re.fullmatch(r"-[a-zA-Z]*O-?", arg):
-            to_stdout = to_stdout or arg.endswith("O-")
-            flags += arg[1:].replace("O", "").replace("-", "")
-        elif arg.startswith("--"):
-            pass  # long options that change nothing here (--location, --verbose, ...)
-        elif arg.startswith("-") and len(arg) > 1:
-            flags += arg[1:]
-        else:
-            url = arg
-        i += 1
-    if "I" in flags:
-        method = "HEAD"
-    if not url:
-        return ("curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
-                if name == "curl" else "BusyBox: wget: missing URL\n")
-    if name == "wget" and not to_stdout:
-        return "wget: k9py does not simulate writing files: use -qO- (or -O -) to print the page\n"
-    return url, method, headers, flags
-
-
 def container_system(cluster: Any, pod: Obj, container: str, interrupts: Any = None
                      ) -> tuple[System, dict[str, str], str]:
     """The running container as its processes see it: (system, environment, working directory)."""
@@ -412,11 +249,12 @@ def container_system(cluster: Any, pod: Obj, container: str, interrupts: Any = N
     now = cluster.now()
     uid, gid, groups = identity(pod, spec)
     env = {e.name: e.value for e in view.env} or {"PATH": DEFAULT_PATH, "HOSTNAME": hostname_of(pod)}
+    resolv = pod_resolv_conf(pod, cluster.data_plane.cluster_dns_ip()).text()
     system = System(
-        fs=file_system(pod, spec, view, now), hostname=hostname_of(pod),
+        fs=file_system(pod, spec, view, now, resolv), hostname=hostname_of(pod),
         pod_ip=str((pod.get("status") or {}).get("podIP") or ""), uid=uid, gid=gid, groups=groups,
         flavour=flavour(str(spec.get("image") or "")), now=cluster.now, sleep=engine_sleep(cluster, interrupts),
-        network=local_network(cluster, pod))
+        network=Network(cluster, pod))
     cwd = str(spec.get("workingDir") or "/")
     return system, env, cwd
 

@@ -412,14 +412,14 @@ async def prog_ls(proc: Process, argv: list[str]) -> int:
     if files:
         out.append(render(sorted(files)))
     for i, (path, node) in enumerate(sorted(dirs, key=lambda d: d[0])):
-        names = sorted(node.children.items(), key=lambda kv: kv[0].lstrip(".").lower() or kv[0])
+        names = sorted(node.children.items())  # byte order: a container's locale is C unless LANG says otherwise
         if "a" in flags:
-            names = [(".", node), ("..", node), *names]
+            names = [(".", node), ("..", fs.lookup(posixpath.join(path, ".."), proc.cwd)), *names]
         elif "A" not in flags:
             names = [(n, c) for n, c in names if not n.startswith(".")]
         body = render(names)
-        if long:
-            blocks = sum(4 * math.ceil(c.size / 4096) for n, c in names if c.kind != LINK and n not in (".", ".."))
+        if long:  # 1K blocks in use: a directory takes 4, a file 4 per started 4 KiB, a symlink none
+            blocks = sum(4 * math.ceil(c.size / 4096) for _, c in names if c.kind != LINK)
             body = f"total {blocks}\n" + body
         if len(paths) > 1 or files:
             body = f"{path}:\n" + body
