@@ -217,6 +217,9 @@ class DataPlane:
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
         if not status.get("podIP") or status.get("phase") in ("Succeeded", "Failed"):
             return f"pod {namespace or 'default'}/{name} has no network: it has no IP (phase {status.get('phase')})"
+        if not any("running" in (cs.get("state") or {}) for cs in status.get("containerStatuses") or ()):
+            # What `kubectl exec` into it would say: there is nothing to run curl in.
+            return f"pod {namespace or 'default'}/{name} has no running container to send the request from"
         return Source("pod", f"{namespace or 'default'}/{name}", str(status["podIP"]),
                       str(spec.get("nodeName") or ""), pod)
 
@@ -285,9 +288,10 @@ class DataPlane:
         except ValueError:
             pass
         lowered = host.lower().rstrip(".")
-        if lowered == "localhost":
-            walk.hops.append(Hop("dns", "localhost → 127.0.0.1 (/etc/hosts)", OK))
-            return "127.0.0.1"
+        if lowered in ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"):
+            loopback = "::1" if lowered.startswith("ip6") else "127.0.0.1"
+            walk.hops.append(Hop("dns", f"{host} → {loopback} (/etc/hosts)", OK))
+            return loopback
         if source.pod is not None:
             own = _own_names(source.pod)
             if lowered in own:
@@ -350,7 +354,7 @@ class DataPlane:
     def connect(self, source: Source, ip: str, port: int, protocol: str, walk: _Walk) -> _Arrival:
         """Open a connection from `source` to ip:port; where it arrives, with every hop on `walk`."""
         services, nodes = self.addresses()
-        if ip.startswith("127."):
+        if ipaddress.ip_address(ip).is_loopback:
             return self._loopback(source, port, protocol, walk)
         svc = services.cluster_ips.get(ip)
         if svc is not None:
@@ -450,9 +454,12 @@ class DataPlane:
         host_port = self._pods.get().host_ports.get((name, port, protocol))
         if host_port is not None:
             pod, container_port = host_port
+            # The CNI portmap plugin DNATs a hostPort to the pod, keeping the client's address.
             walk.hops.append(Hop("route", f"hostPort {port} on {name} → {_pod_name(pod)}:{container_port}", OK))
+            meta = pod["metadata"]
             return self._to_address(source, str((pod.get("status") or {}).get("podIP") or ""),
-                                    int(container_port or 0), protocol, walk)
+                                    int(container_port or 0), protocol, walk, via_proxy=True,
+                                    ref=(str(meta.get("namespace", "")), str(meta["name"])))
         return self._host_network(source, name, ip, port, protocol, walk, source.ip)
 
     def _host_network(self, source: Source, node: str, ip: str, port: int, protocol: str, walk: _Walk,
@@ -541,6 +548,8 @@ def _parse_url(url: str) -> tuple[str, int, str, str] | str:
     host = parts.hostname or ""
     if not host:
         return "curl: (3) URL rejected: No host part in the URL"
+    if port == 0:
+        return "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535"
     port = port or (443 if parts.scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:
