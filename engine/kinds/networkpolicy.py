@@ -11,6 +11,7 @@ What a policy allows is decided by `engine/network/policy.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from typing import Any
@@ -232,8 +233,6 @@ def _row(policy: Obj, now: float) -> list[str]:
 
 def _go_time(value: Any) -> str:
     """metav1.Time's String(): Go's `2006-01-02 15:04:05 -0700 MST`, in UTC as everywhere in k9py's output."""
-    import datetime as dt
-
     t = timestamp(value)
     when = dt.datetime.fromtimestamp(t if t is not None else -62135596800, dt.UTC)
     return f"{when:%Y-%m-%d %H:%M:%S} +0000 UTC"

@@ -264,16 +264,12 @@ class ClusterDns:
         if not is_headless(svc):
             return Answer(name, "SRV", "NOERROR", (Record(name, "SRV", f"0 100 {ports[0].get('port')} {base}."),),
                           "CoreDNS", "the Service's named port")
-        records = []
-        for ep in self._ready(svc):
-            number = ep.port(port_name, protocol)
-            if number is not None:
-                host = ep.hostname or _dashed(ep.ip)
-                records.append(Record(name, "SRV", f"0 100 {number} {host}.{base}."))
-        if not records:
+        targets = [(ep.port(port_name, protocol), ep.hostname or _dashed(ep.ip)) for ep in self._ready(svc)]
+        targets = [(number, host) for number, host in targets if number is not None]
+        if not targets:
             return Answer(name, "SRV", "NXDOMAIN", server="CoreDNS", note="no ready endpoint")
-        share = 100 // len(records) if records else 100
-        records = [attrs.evolve(r, data=r.data.replace(" 100 ", f" {share} ", 1)) for r in records]
+        weight = 100 // len(targets)  # CoreDNS shares the weight among the records of one priority
+        records = [Record(name, "SRV", f"0 {weight} {number} {host}.{base}.") for number, host in targets]
         return Answer(name, "SRV", "NOERROR", tuple(records), "CoreDNS",
                       "headless Service: one SRV record per ready endpoint")
 

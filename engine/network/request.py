@@ -66,6 +66,7 @@ from .trace import (
     UNRESOLVED,
     Hop,
     Trace,
+    status_phrase,
 )
 
 Obj = dict[str, Any]
@@ -559,13 +560,7 @@ def _parse_url(url: str) -> tuple[str, int, str, str] | str:
 
 
 def _status_line(response: AppResponse) -> str:
-    from http import HTTPStatus
-
-    try:
-        phrase = HTTPStatus(response.status).phrase
-    except ValueError:
-        phrase = ""
-    return f"HTTP/1.1 {response.status} {phrase}".rstrip()
+    return f"HTTP/1.1 {response.status} {status_phrase(response.status)}".rstrip()
 
 
 def _apiserver_answer(path: str) -> AppResponse:

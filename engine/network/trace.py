@@ -6,6 +6,8 @@ NetworkPolicy → pod → response), one line per hop with its details indented 
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import attrs
 
 from .app import AppResponse
@@ -69,15 +71,14 @@ class Trace:
         body = "\n".join(hop.render() for hop in self.hops)
         if self.response is not None:
             text = self.response.body.rstrip("\n")
-            end = f"  → {self.response.status} {_reason(self.response.status)}: {text}"
+            end = f"  → {self.response.status} {status_phrase(self.response.status)}: {text}"
         else:
             end = f"  → {self.message}"
         return f"{head}\n{body}\n{end}" if body else f"{head}\n{end}"
 
 
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
+def status_phrase(status: int) -> str:
+    """`OK`, `Not Found`: the reason phrase of an HTTP status ("" for a code HTTP does not name)."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:
