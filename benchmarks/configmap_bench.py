@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import engine_bench  # benchmarks/, the script's folder, is on sys.path
+
 from engine import tune_gc
 from engine.cluster import Cluster
 
@@ -38,29 +40,12 @@ def configmap(version: int) -> dict:
 
 
 def deployment(i: int, replicas: int) -> dict:
-    name = f"app-{i:04d}"
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [{"name": "app", "image": "nginx:1.27",
-                                    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
-                                    "volumeMounts": [{"name": "settings", "mountPath": MOUNT}]}],
-                    "volumes": [{"name": "settings", "configMap": {"name": "settings"}}],
-                },
-            },
-        },
-    }
-
-
-def _ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or ())
+    """engine_bench's Deployment, its pods mounting the ConfigMap."""
+    obj = engine_bench.deployment(i, replicas)
+    spec = obj["spec"]["template"]["spec"]
+    spec["containers"][0]["volumeMounts"] = [{"name": "settings", "mountPath": MOUNT}]
+    spec["volumes"] = [{"name": "settings", "configMap": {"name": "settings"}}]
+    return obj
 
 
 def shown(cluster: Cluster, pod: str) -> str | None:
@@ -81,7 +66,7 @@ async def run(deployments: int, replicas: int, nodes: int, updates: int, interva
         started = time.perf_counter()
         await cluster.apply([deployment(i, replicas) for i in range(deployments)])
         assert await cluster.run_until(lambda c: c.store.count("pods") >= expected, timeout=600)
-        assert await cluster.run_until(lambda c: all(_ready(p) for p in c.store.iter("pods")), timeout=600)
+        assert await cluster.run_until(lambda c: all(engine_bench._ready(p) for p in c.store.iter("pods")), timeout=600)
         print(f"setup: {expected} pods Ready in {time.perf_counter() - started:.2f} s wall (not counted)")
         pods = sorted(p["metadata"]["name"] for p in cluster.store.iter("pods", "default"))
         assert all(shown(cluster, name) == "0" for name in pods[:: max(1, len(pods) // 100)])
