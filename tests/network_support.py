@@ -7,6 +7,45 @@ from typing import Any
 from engine.cluster import Cluster
 
 Obj = dict[str, Any]
+
+# The seeds' NetworkPolicy (/work/shared/seeds/003_*), its indentation restored.
+SEED_API_POLICY = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-policy
+spec:
+  podSelector:
+    matchLabels:
+      app: api
+  policyTypes:
+  - Ingress
+  - Egress
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: frontend
+    ports:
+    - protocol: TCP
+      port: 8080
+  egress:
+  - to:
+    - podSelector:
+        matchLabels:
+          app: database
+    ports:
+    - protocol: TCP
+      port: 5432
+  - to:
+    - namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          k8s-app: kube-dns
+    ports:
+    - protocol: UDP
+      port: 53
+"""
 COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.1"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Wait, Watch, Write, compare, run_both
+from network_support import SEED_API_POLICY
 
 from engine import Cluster
 from engine.apiserver import ApiServer
@@ -397,42 +398,7 @@ SESSIONS += [
 
 # The seed's NetworkPolicy (its "kubectl get networkpolicies" and "kubectl describe networkpolicy api-policy"), a
 # default deny, and one the API server refuses.
-NETWORK_POLICIES = textwrap.dedent("""\
-    apiVersion: networking.k8s.io/v1
-    kind: NetworkPolicy
-    metadata:
-      name: api-policy
-    spec:
-      podSelector:
-        matchLabels:
-          app: api
-      policyTypes:
-      - Ingress
-      - Egress
-      ingress:
-      - from:
-        - podSelector:
-            matchLabels:
-              app: frontend
-        ports:
-        - protocol: TCP
-          port: 8080
-      egress:
-      - to:
-        - podSelector:
-            matchLabels:
-              app: database
-        ports:
-        - protocol: TCP
-          port: 5432
-      - to:
-        - namespaceSelector: {}
-          podSelector:
-            matchLabels:
-              k8s-app: kube-dns
-        ports:
-        - protocol: UDP
-          port: 53
+NETWORK_POLICIES = SEED_API_POLICY + textwrap.dedent("""\
     ---
     apiVersion: networking.k8s.io/v1
     kind: NetworkPolicy
@@ -480,13 +446,57 @@ SESSIONS += [
     ]),
 ]
 
+# exec, attach and port-forward where both sides answer alike: the API server's checks before the upgrade, and
+# kubectl's own. Past the upgrade kwok runs nothing (its kubelet answers `no exec found for container`), while
+# k9py's simulated container answers (tests/test_apiserver_streaming.py).
+NOWHERE = textwrap.dedent("""\
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: nowhere
+    spec:
+      automountServiceAccountToken: false
+      nodeSelector: {disk: none-has-it}
+      containers:
+      - name: app
+        image: nginx:1.25
+    """)
+STREAM = "/api/v1/namespaces/{ns}/pods/inventory-pod"
+
+SESSIONS += [
+    Session("streaming-errors", [
+        Write("pod.yaml", POD),
+        Write("nowhere.yaml", NOWHERE),
+        Run("apply", "-f", "pod.yaml", "-f", "nowhere.yaml"),
+        Wait(("get", "pod", "inventory-pod", "-o", "jsonpath={.status.phase}"), lambda out: out == "Running"),
+        Run("exec", "inventory-pod", "-c", "nope", "--", "env"),
+        Run("exec", "nowhere", "--", "env"),
+        Run("exec", "absent", "--", "env"),
+        Run("exec", "inventory-pod", "--"),
+        Run("attach", "inventory-pod", "-c", "nope"),
+        Run("attach", "nowhere"),
+        Run("port-forward", "pod/nowhere", ":80"),
+        Run("port-forward", "pod/absent", ":80"),
+        Raw("GET", STREAM + "/exec?command=env&stdout=true"),
+        Raw("GET", STREAM + "/exec?command=env&container=nope&stdout=true"),
+        Raw("GET", STREAM + "/attach?stdout=true"),
+        Raw("GET", STREAM + "/portforward"),
+        Raw("PUT", STREAM + "/exec?command=env&stdout=true"),
+        Raw("GET", "/api/v1/namespaces/{ns}/pods/nowhere/exec?command=env&stdout=true"),
+        Raw("GET", "/api/v1/namespaces/{ns}/pods/absent/attach?stdout=true"),
+    ]),
+]
+
 # Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
     "kubectl top pods": "no metrics.k8s.io API",
-    "kubectl port-forward svc/catalog-service 8080:80": "port-forward (SPDY/websocket streams) is not served",
+    "kubectl port-forward svc/catalog-service 8080:80":
+        "kwok's pods answer on no port (its kubelet has no forward for them); k9py's apps answer "
+        "(tests/test_apiserver_streaming.py), and the errors before the upgrade are compared (streaming-errors)",
     "kubectl run debug --image=busybox --rm -it --restart=Never -- nslookup web-service":
-        "attach is not served, and there is no cluster DNS",
+        "kwok runs no container to attach to; k9py's kubelet does not run a container's command through the "
+        "simulated shell yet (`kubectl exec POD -- nslookup web-service` answers through the cluster DNS)",
     "kubectl autoscale deployment web --cpu-percent=70 --min=3 --max=10": "HorizontalPodAutoscaler is not simulated",
     "kubectl apply -f https://raw.githubusercontent.com/...": "needs the network; the comparison runs offline",
     "kubectl logs deployment/web": "kwok's pods have no logs to compare with (the error paths are compared)",

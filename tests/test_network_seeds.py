@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from network_support import client, ensure_cluster_dns
+from network_support import SEED_API_POLICY, client, ensure_cluster_dns
+from test_statefulset_seed import SEED as POSTGRES_SEED
+from test_statefulset_seed import SERVICE as POSTGRES_SERVICE
 
 from engine.cluster import Cluster
 
@@ -91,86 +93,7 @@ spec:
     targetPort: 80
 """
 
-POSTGRES = """\
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: postgres
-spec:
-  serviceName: postgres
-  replicas: 3
-  selector:
-    matchLabels:
-      app: postgres
-  template:
-    metadata:
-      labels:
-        app: postgres
-    spec:
-      containers:
-      - name: postgres
-        image: postgres:16
-        volumeMounts:
-        - name: data
-          mountPath: /var/lib/postgresql/data
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: ["ReadWriteOnce"]
-      resources:
-        requests:
-          storage: 10Gi
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: postgres
-spec:
-  clusterIP: None
-  selector:
-    app: postgres
-  ports:
-  - port: 5432
-"""
-
-API_POLICY = """\
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: api-policy
-spec:
-  podSelector:
-    matchLabels:
-      app: api
-  policyTypes:
-  - Ingress
-  - Egress
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels:
-          app: frontend
-    ports:
-    - protocol: TCP
-      port: 8080
-  egress:
-  - to:
-    - podSelector:
-        matchLabels:
-          app: database
-    ports:
-    - protocol: TCP
-      port: 5432
-  - to:
-    - namespaceSelector: {}
-      podSelector:
-        matchLabels:
-          k8s-app: kube-dns
-    ports:
-    - protocol: UDP
-      port: 53
-"""
+POSTGRES = POSTGRES_SEED + "---\n" + POSTGRES_SERVICE
 
 
 def workload(name: str, port: int, image: str = "my-app:latest") -> str:
@@ -270,7 +193,7 @@ async def test_api_policy_allows_what_the_seed_says_and_nothing_else() -> None:
         await c.run_for(60)
         api_pod = c.list("pods", "default", selector="app=api")[0]["metadata"]["name"]
         assert c.request("default/other", "http://api:8080").ok  # before the policy: open
-        await c.apply(API_POLICY)
+        await c.apply(SEED_API_POLICY)
         allowed = c.request("default/frontend", "http://api:8080")
         assert allowed.ok and allowed.verdicts[-1].policy == "api-policy" and allowed.verdicts[-1].rule == 0
         denied = c.request("default/other", "http://api:8080")

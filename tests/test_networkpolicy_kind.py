@@ -6,48 +6,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from network_support import policy
+from network_support import SEED_API_POLICY, policy
 
 from engine.cluster import Cluster
 from engine.errors import ApiError
-
-SEED_POLICY = textwrap.dedent("""\
-    apiVersion: networking.k8s.io/v1
-    kind: NetworkPolicy
-    metadata:
-      name: api-policy
-    spec:
-      podSelector:
-        matchLabels:
-          app: api
-      policyTypes:
-      - Ingress
-      - Egress
-      ingress:
-      - from:
-        - podSelector:
-            matchLabels:
-              app: frontend
-        ports:
-        - protocol: TCP
-          port: 8080
-      egress:
-      - to:
-        - podSelector:
-            matchLabels:
-              app: database
-        ports:
-        - protocol: TCP
-          port: 5432
-      - to:
-        - namespaceSelector: {}
-          podSelector:
-            matchLabels:
-              k8s-app: kube-dns
-        ports:
-        - protocol: UDP
-          port: 53
-    """)
 
 
 async def stored(spec: dict) -> dict:
@@ -125,7 +87,7 @@ async def test_validation_messages_are_the_api_servers() -> None:
 
 async def test_columns_and_describe_are_kubectls() -> None:
     async with Cluster(nodes=0) as c:
-        await c.apply(SEED_POLICY)
+        await c.apply(SEED_API_POLICY)
         await c.apply(policy("deny-all", {"podSelector": {}}))
         await c.apply(policy("range", {"podSelector": {"matchExpressions": [
             {"key": "tier", "operator": "In", "values": ["web", "api"]}]}, "policyTypes": ["Egress"],
