@@ -149,3 +149,15 @@ async def test_check_names_the_volume_a_pod_waits_for(tmp_path: Path) -> None:
     assert len(problems) == 1 and problems[0][:2] == ("second", "FailedAttachVolume")
     assert problems[0][2].startswith('Multi-Attach error for volume "pvc-') \
         and problems[0][2].endswith('" Volume is already used by pod(s) first')
+
+
+async def test_a_pod_deleted_while_it_waits_goes_at_once_without_more_mount_events() -> None:
+    """No container ran, so there is nothing to stop: the kubelet confirms the deletion at once."""
+    async with Cluster(nodes=1) as c:
+        await c.apply(config_pod())
+        await c.run_for(10)
+        count = kubelet_events(c, "app")[SETUP]
+        c.api.delete("pod", "app", "default")
+        assert await c.run_until(lambda c: c.get("pod", "app") is None, timeout=1)
+        await c.run_for(60)
+        assert kubelet_events(c, "app")[SETUP] == count

@@ -76,7 +76,9 @@ class VolumeMixin:
     def _waiting_pod(self, ps: PodState) -> tuple[Obj, VolumeSetup] | None:
         pod = self._pod(ps)
         setup = self._volume_setups.get(ps.uid)
-        if pod is None or setup is None or ps.sandbox_ready:
+        # A pod being deleted stops waiting: its sync's context is cancelled (no event), and with no containers to
+        # stop its volumes leave the desired state at once.
+        if pod is None or setup is None or ps.sandbox_ready or ps.terminating or ps.killing:
             return None
         return pod, setup
 
