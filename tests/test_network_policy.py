@@ -278,3 +278,22 @@ def test_the_order_of_policies_does_not_matter(specs: list[Obj], pods: tuple, rn
     shuffled = list(specs)
     rnd.shuffle(shuffled)
     assert _ingress(specs, target, source) == _ingress(shuffled, target, source)
+
+
+async def test_egress_to_addresses_outside_the_pod_network_is_decided_by_ip_block() -> None:
+    c = await web_cluster()
+    try:
+        await c.apply(policy("egress", {"podSelector": {"matchLabels": {"app": "frontend"}},
+                                        "policyTypes": ["Egress"], "egress": [
+            {"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}]}]}))
+        # kubernetes.default reaches the API server at 172.18.0.2:6443, outside the pod network: denied ...
+        denied = c.request("default/frontend", "https://kubernetes.default")
+        assert denied.outcome == "timeout" and "no egress rule allows TCP 6443 to 172.18.0.2" in denied.render()
+        # ... until an ipBlock lets it out.
+        await c.apply(policy("to-apiserver", {"podSelector": {"matchLabels": {"app": "frontend"}},
+                                              "policyTypes": ["Egress"], "egress": [
+            {"to": [{"ipBlock": {"cidr": "172.18.0.0/16"}}], "ports": [{"port": 6443}]}]}))
+        assert c.request("default/frontend", "https://kubernetes.default").status == 403
+    finally:
+        await c.stop()

@@ -465,13 +465,9 @@ class DataPlane:
 
     def _host_network(self, source: Source, node: str, ip: str, port: int, protocol: str, walk: _Walk,
                       seen_ip: str) -> _Arrival:
-        if source.pod is not None and ip != "127.0.0.1":
-            verdict = evaluate(self._policies.get(), "egress", self._party(source.ip, source.pod),
-                               self._party(ip, None, node), protocol, port, None)
-            walk.verdicts.append(verdict)
-            walk.hops.append(_verdict_hop(verdict))
-            if not verdict.allowed:
-                return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
+        if source.pod is not None and ip != "127.0.0.1" and \
+                not self._egress(source, self._party(ip, None, node), protocol, port, None, walk):
+            return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
         for pod in self.store.iter("pods"):
             spec = pod.get("spec") or {}
             if spec.get("hostNetwork") and spec.get("nodeName") == node and protocol == "TCP" \
@@ -487,16 +483,20 @@ class DataPlane:
         """The last leg: to a pod's address, with the NetworkPolicy verdicts on both ends."""
         _, nodes = self.addresses()
         pod = self.pod_at(ip, ref)
+        if pod is None:
+            node = nodes.nodes.get(ip)
+            if node is not None:  # a host-network endpoint: its address is its node's
+                return self._host_network(source, node["metadata"]["name"], ip, port, protocol, walk,
+                                          seen_ip or source.ip)
+            # Leaving the pod network: an isolated pod's egress rules still decide (by ipBlock).
+            if source.pod is not None and not self._egress(source, Party(ip), protocol, port, None, walk):
+                return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
         if pod is None and (ip, port) == (APISERVER_ADDRESS, APISERVER_PORT):
             walk.hops.append(Hop("route", f"{ip}:{port} is the API server (kube-apiserver on the control plane)",
                                  OK))
             walk.endpoint = "kube-apiserver"
             return _Arrival(apiserver=True)
         if pod is None:
-            node = nodes.nodes.get(ip)
-            if node is not None:  # a host-network endpoint: its address is its node's
-                return self._host_network(source, node["metadata"]["name"], ip, port, protocol, walk,
-                                          seen_ip or source.ip)
             if ipaddress.ip_address(ip) in POD_NETWORK:
                 return self._fail(walk, "route", f"no pod has the address {ip}", NO_ROUTE, ip, port,
                                   ("the node's bridge finds no one answering for it",))
@@ -506,13 +506,8 @@ class DataPlane:
             return self._fail(walk, "route", f"{ip} is a pod address: only nodes and pods can reach it", TIMEOUT,
                               ip, port)
         seen = seen_ip or source.ip
-        if source.pod is not None:
-            verdict = evaluate(self._policies.get(), "egress", self._party(source.ip, source.pod),
-                               self._party(ip, pod), protocol, port, pod)
-            walk.verdicts.append(verdict)
-            walk.hops.append(_verdict_hop(verdict))
-            if not verdict.allowed:
-                return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
+        if source.pod is not None and not self._egress(source, self._party(ip, pod), protocol, port, pod, walk):
+            return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
         seen_pod = source.pod if source.pod is not None and seen == source.ip else None
         if seen_pod is None and source.pod is not None and seen == "127.0.0.1":
             seen_pod = source.pod
@@ -525,6 +520,16 @@ class DataPlane:
             return _Arrival(failure=TIMEOUT, message=_client_message(TIMEOUT, ip, port))
         walk.endpoint = _pod_name(pod)
         return _Arrival(pod, port, seen)
+
+    def _egress(self, source: Source, other: Party, protocol: str, port: int, destination: Obj | None,
+                walk: _Walk) -> bool:
+        """The source pod's egress verdict, recorded on the walk: whether the packet may leave."""
+        assert source.pod is not None
+        verdict = evaluate(self._policies.get(), "egress", self._party(source.ip, source.pod), other, protocol,
+                           port, destination)
+        walk.verdicts.append(verdict)
+        walk.hops.append(_verdict_hop(verdict))
+        return verdict.allowed
 
     def _node_of_ip(self, ip: str) -> str:
         node = self._nodes.get().nodes.get(ip)
