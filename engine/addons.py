@@ -2,7 +2,7 @@
 
 kube-proxy: kubeadm's DaemonSet (one pod per node, host network, tolerating every taint) and its ConfigMap. Its pods
 run nothing — no Service traffic is carried yet — but they are scheduled, started and shown as on a kind or kubeadm
-cluster. CoreDNS joins when the cluster DNS does.
+cluster. CoreDNS: kubeadm's `coredns` Deployment and `kube-dns` Service (`addons_coredns.py`).
 
 The default StorageClass `standard`, as kind ships it (rancher.io/local-path, WaitForFirstConsumer, Delete): claims
 that name no class get it, and k9py's simulated provisioner (engine/controllers/pv_provisioner.py) serves it.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .addons_coredns import coredns_objects
 from .api import Api
 
 Obj = dict[str, Any]
@@ -101,3 +102,5 @@ def ensure_add_ons(api: Api) -> None:
     # The ServiceAccount last: the objects before it keep the uids they had before it was added.
     api.ensure_created((kube_proxy_config_map(), kube_proxy_daemon_set(), standard_storage_class(),
                         kube_proxy_service_account()), "add-ons")
+    # Their own random source too: the add-ons above keep the uids they had before CoreDNS joined.
+    api.ensure_created(coredns_objects(), "coredns")

@@ -115,7 +115,7 @@ async def test_validation_messages_match_the_api_server(cluster, mutate, message
         await cluster.create(bad)
     assert err.value.code == 422
     assert err.value.message == message
-    assert cluster.list("deploy") == []
+    assert cluster.list("deploy", "default") == []
 
 
 async def test_unknown_kind_and_wrong_version(cluster):
@@ -173,7 +173,7 @@ async def test_watch_resumes_from_a_resource_version_and_reports_expiry(cluster)
     assert first["type"] == "MODIFIED" and first["object"]["spec"]["replicas"] == 4
     await stream.aclose()
 
-    fresh = cluster.watch("deployments")
+    fresh = cluster.watch("deployments", "default")
     added = await anext(fresh)
     assert added["type"] == "ADDED" and added["object"]["metadata"]["name"] == "web"
     await fresh.aclose()
