@@ -5,9 +5,8 @@ Defaulting follows `SetDefaults_Service` (core/v1 defaults.go); what the Service
 behind) is `_prepare_update`. Allocation of cluster IPs and node ports is in `service_alloc.py`, validation in
 `service_validation.py`.
 
-There is no cloud provider in k9py, so nothing provisions load balancers: a LoadBalancer Service keeps its
-EXTERNAL-IP `<pending>` and stays Progressing, exactly as on kind or minikube without a load-balancer controller
-(MetalLB, `minikube tunnel`). Its node ports are allocated as usual.
+A LoadBalancer Service gets its EXTERNAL-IP from k9py's address pool (`controllers/service_lb.py`), as MetalLB
+or cloud-provider-kind give a local cluster one; its node ports are allocated as usual.
 """
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ def describe_service(svc: Obj, slices: list[Obj], events: Events, now: float) ->
         w.write(0, f"External Name:\t{spec['externalName']}\n")
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
     if ingress:
-        hosts = ", ".join(str(i.get("ip") or i.get("hostname") or "") for i in ingress)
+        # buildIngressString: an IP with its ipMode in brackets, else the hostname.
+        hosts = ", ".join(f"{i['ip']} ({i['ipMode']})" if i.get("ip") and i.get("ipMode") else
+                          str(i.get("ip") or i.get("hostname") or "") for i in ingress)
         w.write(0, f"LoadBalancer Ingress:\t{hosts}\n")
     _describe_service_ports(w, spec, slices)
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity') or ''}\n")
