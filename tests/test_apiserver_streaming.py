@@ -328,3 +328,43 @@ async def test_proxy_to_pods_and_services(cluster: Served) -> None:
     status, _, response = await cluster.request("GET", "/api/v1/namespaces/default/pods/web/proxy",
                                                 allow_redirects=False)
     assert status == 301 and response.headers["Location"] == "/api/v1/namespaces/default/pods/web/proxy/"
+
+
+# --- a client nobody here wrote ----------------------------------------------------------------------------------
+
+async def test_the_python_client_execs_and_forwards(cluster: Served) -> None:
+    """The official `kubernetes` client: exec over v5.channel.k8s.io, port-forward over the kubelet's WebSocket
+    protocol (v4.channel.k8s.io with ports=)."""
+    pytest.importorskip("kubernetes", reason="the kubernetes Python client is not installed (test extra)")
+    from kubernetes import client, config
+    from kubernetes.stream import portforward, stream
+
+    core = client.CoreV1Api(config.new_client_from_config(config_file=str(cluster.server.kubeconfig)))
+    out = await asyncio.to_thread(stream, core.connect_get_namespaced_pod_exec, "web", "default",
+                                  command=["cat", "/etc/config/x"], stderr=True, stdin=False, stdout=True, tty=False)
+    assert out == "hello from a ConfigMap\n"
+
+    def exit_code() -> int:
+        response = stream(core.connect_get_namespaced_pod_exec, "web", "default", command=["sh", "-c", "exit 3"],
+                          stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+        response.run_forever(timeout=20)
+        return int(response.returncode)
+
+    assert await asyncio.to_thread(exit_code) == 3
+
+    def fetch() -> bytes:
+        forwarded = portforward(core.connect_get_namespaced_pod_portforward, "web", "default", ports="80")
+        sock = forwarded.socket(80)
+        sock.setblocking(True)
+        sock.settimeout(20)
+        sock.sendall(b"GET /py HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+        sock.close()
+        return data
+
+    data = await asyncio.to_thread(fetch)
+    node = cluster.cluster.get("pod", "web")["spec"]["nodeName"]
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and b"\r\nConnection: close\r\n" in data
+    assert data.endswith(f"\r\n\r\nHello from web (namespace default, node {node})\n".encode())

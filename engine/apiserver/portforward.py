@@ -4,7 +4,10 @@ kubectl v1.31+ opens `GET .../pods/NAME/portforward` as a WebSocket with the sub
 `SPDY/3.1+portforward.k8s.io` and speaks SPDY inside it (`spdy.py`). For each connection to its local port it
 opens two streams with the headers `streamType` (`error`, then `data`), `port` (the pod's port) and `requestID`;
 the bytes of the connection flow on the data stream, and whatever the server writes on the error stream is an
-error kubectl prints before giving up (`error: lost connection to pod`).
+error kubectl prints before giving up (`error: lost connection to pod`). The kubelet's older WebSocket protocol
+(`v4.channel.k8s.io` with `?ports=80,8080`: one connection per port, data on channel 2i and errors on 2i+1, each
+channel opening with its port as a little-endian uint16), which the official Python client speaks, is served
+too.
 
 There is no process in a k9py pod, so the data stream is read as HTTP/1.1: each request is answered by
 `engine.network.app.answer` (the same app model that answers in-cluster requests), as keep-alive allows. A port
@@ -31,6 +34,7 @@ from . import spdy
 from .streaming import require_websocket
 
 TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
+CHANNEL_PROTOCOL = "v4.channel.k8s.io"  # the kubelet's WebSocket protocol: a data and an error channel per port
 MAX_HEAD = 64 * 1024  # bytes of request line and headers read before giving up on a request
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/(\d)\.(\d)\r?$")
 
@@ -69,7 +73,7 @@ def _http_date(when: float) -> str:
 class HttpConnection:
     """One forwarded connection, read as HTTP/1.1 requests."""
 
-    def __init__(self, cluster: Cluster, pod: dict[str, Any], port: int, data: spdy.Stream) -> None:
+    def __init__(self, cluster: Cluster, pod: dict[str, Any], port: int, data: Any) -> None:
         self.cluster, self.pod, self.port, self.data = cluster, pod, port, data
         self.buffer = b""
 
@@ -165,6 +169,19 @@ class HttpConnection:
         await self.data.write(head.encode("latin-1") + body.encode())
 
 
+async def forward(cluster: Cluster, pod: dict[str, Any], port: int, error: Any, data: Any) -> None:
+    """One forwarded connection to `port`: served as HTTP, or refused on the error stream; then both close."""
+    current = cluster.store.get("pods", pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
+    if current is None or container_for_port(current, port) is None:
+        message: str | None = refused(pod, port)
+    else:
+        message = await HttpConnection(cluster, current, port, data).serve()
+    if message:
+        await error.write(message.encode())
+    await error.close()
+    await data.close()
+
+
 class Forwarder:
     """One port-forward session: pairs each request's error and data streams and serves them."""
 
@@ -184,29 +201,96 @@ class Forwarder:
             task.add_done_callback(self.tasks.discard)
 
     async def _forward(self, error: spdy.Stream, data: spdy.Stream) -> None:
-        message: str | None = None
         try:
             port = int(data.header("port"))
             if not 0 < port < 65536:
                 raise ValueError(port)
         except ValueError:
-            message = f"invalid port: {data.header('port')!r}"
-            port = 0
-        if message is None:
-            current = self.cluster.store.get("pods", self.pod["metadata"].get("namespace", ""),
-                                             self.pod["metadata"]["name"])
-            if current is None or container_for_port(current, port) is None:
-                message = refused(self.pod, port)
-            else:
-                message = await HttpConnection(self.cluster, current, port, data).serve()
-        if message:
-            await error.write(message.encode())
-        await error.close()
-        await data.close()
+            await error.write(f"invalid port: {data.header('port')!r}".encode())
+            await error.close()
+            await data.close()
+            return
+        await forward(self.cluster, self.pod, port, error, data)
 
     def cancel(self) -> None:
         for task in self.tasks:
             task.cancel()
+
+
+class ChannelStream:
+    """One channel of the kubelet's WebSocket port-forward protocol, as a stream (v4 has no half-close)."""
+
+    def __init__(self, ws: web.WebSocketResponse, channel: int) -> None:
+        self.ws, self.channel = ws, channel
+        self.incoming: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def read(self) -> bytes:
+        data = await self.incoming.get()
+        if not data:
+            self.incoming.put_nowait(b"")
+        return data
+
+    async def write(self, data: bytes) -> None:
+        if not self.ws.closed:
+            await self.ws.send_bytes(bytes([self.channel]) + data)
+
+    async def close(self) -> None:
+        pass
+
+
+def _ports(request: web.Request) -> list[int]:
+    """The `ports` query parameter of the WebSocket protocol, as the kubelet's NewV4Options reads it."""
+    values = request.query.getall("ports", [])
+    if not values:
+        raise errors.bad_request('query parameter "ports" is required')
+    ports = []
+    for value in values:
+        if not value:
+            raise errors.bad_request('query parameter "ports" cannot be empty')
+        for part in value.split(","):
+            try:
+                port = int(part)
+                if not 0 <= port < 65536:
+                    raise ValueError(part)
+            except ValueError:
+                raise errors.bad_request(f'unable to parse "{value}" as a port: strconv.ParseUint: parsing '
+                                         f'"{part}": invalid syntax') from None
+            if port < 1:
+                raise errors.bad_request(f'port "{value}" must be > 0')
+            ports.append(port)
+    return ports
+
+
+async def _serve_channels(ws: web.WebSocketResponse, cluster: Cluster, pod: dict[str, Any], ports: list[int]) -> None:
+    """The kubelet's WebSocket protocol: channel 2i carries port i's data, 2i+1 its errors; each starts with the
+    port as a little-endian uint16."""
+    streams = []
+    for i, port in enumerate(ports):
+        data, error = ChannelStream(ws, 2 * i), ChannelStream(ws, 2 * i + 1)
+        await data.write(port.to_bytes(2, "little"))
+        await error.write(port.to_bytes(2, "little"))
+        streams.append((port, data, error))
+    tasks = [asyncio.create_task(forward(cluster, pod, port, error, data)) for port, data, error in streams]
+    done = asyncio.gather(*tasks)
+
+    async def read() -> None:
+        async for message in ws:
+            if message.type == WSMsgType.BINARY and message.data:
+                channel = message.data[0]
+                if channel % 2 == 0 and channel // 2 < len(streams):
+                    streams[channel // 2][1].incoming.put_nowait(bytes(message.data[1:]))
+        for _, data, _ in streams:
+            data.incoming.put_nowait(b"")
+
+    reader = asyncio.create_task(read())
+    try:
+        await asyncio.wait([done, reader], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        reader.cancel()
+        for task in tasks:
+            task.cancel()
+        if not ws.closed:
+            await ws.close()
 
 
 async def serve_portforward(request: web.Request, cluster: Cluster, namespace: str, name: str) -> web.StreamResponse:
@@ -216,13 +300,18 @@ async def serve_portforward(request: web.Request, cluster: Cluster, namespace: s
     if refusal is not None:
         raise errors.ApiError(500, "InternalError", f"error upgrading connection: {refusal}")
     require_websocket(request)
-    ws = web.WebSocketResponse(protocols=(TUNNEL_PROTOCOL,), autoping=True, compress=False,
+    ws = web.WebSocketResponse(protocols=(TUNNEL_PROTOCOL, CHANNEL_PROTOCOL), autoping=True, compress=False,
                                max_msg_size=16 * 1024 * 1024)
     ready = ws.can_prepare(request)
     if not ready.ok or ready.protocol is None:
         offered = request.headers.get("Sec-WebSocket-Protocol", "")
         raise errors.bad_request(f"unable to upgrade: the requested subprotocols ({offered}) are not supported: "
-                                 f"{TUNNEL_PROTOCOL} is")
+                                 f"{TUNNEL_PROTOCOL} and {CHANNEL_PROTOCOL} are")
+    if ready.protocol == CHANNEL_PROTOCOL:
+        ports = _ports(request)
+        await ws.prepare(request)
+        await _serve_channels(ws, cluster, pod, ports)
+        return ws
     await ws.prepare(request)
     forwarder = Forwarder(cluster, pod)
 

@@ -69,18 +69,20 @@ class Options:
     command: tuple[str, ...]
 
 
-def options(request: web.Request, container: str, command: bool) -> Options:
-    """PodExecOptions / PodAttachOptions from the query, checked as the kubelet's NewOptions checks them."""
+def options(request: web.Request, container: str, command: bool) -> tuple[Options, str | None]:
+    """PodExecOptions / PodAttachOptions from the query, and what the kubelet refuses in them (its NewOptions; it
+    sees them only after the API server upgraded the client's connection)."""
     query = request.query
     stdin, stdout, stderr, tty = (_flag(query.get(k)) for k in ("stdin", "stdout", "stderr", "tty"))
     if tty and stderr:
         stderr = False  # "Access to exec with tty and stderr is not supported, bypassing stderr"
-    if not (stdin or stdout or stderr):
-        raise errors.bad_request("you must specify at least 1 of stdin, stdout, stderr")
     argv = tuple(query.getall("command", []))
-    if command and not argv:
-        raise errors.bad_request("you must specify at least one command for the container")
-    return Options(stdin, stdout, stderr, tty, container, argv)
+    refusal = None
+    if not (stdin or stdout or stderr):
+        refusal = "unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr"
+    elif command and not argv:
+        refusal = "unable to upgrade connection: cmd is empty"  # the CRI's ValidateExecRequest
+    return Options(stdin, stdout, stderr, tty, container, argv), refusal
 
 
 def is_websocket(request: web.Request) -> bool:
@@ -345,12 +347,12 @@ async def serve_exec(request: web.Request, cluster: Cluster, namespace: str, nam
     pod = _pod(cluster, namespace, name)
     container = choose_container(pod, request.query.get("container"))
     check_bound(pod)
-    opts = options(request, container, command=True)
     require_websocket(request)
     ws = await _upgrade(request, PROTOCOLS)
+    opts, refusal = options(request, container, command=True)
     channels = Channels(ws, opts)
     await channels.start()
-    refusal = kubelet_refusal(cluster, pod, container, attach=False)
+    refusal = refusal or kubelet_refusal(cluster, pod, container, attach=False)
     if refusal is not None:
         await channels.finish(status_internal(refusal))
         return ws
@@ -413,12 +415,12 @@ async def serve_attach(request: web.Request, cluster: Cluster, namespace: str, n
     pod = _pod(cluster, namespace, name)
     container = choose_container(pod, request.query.get("container"))
     check_bound(pod)
-    opts = options(request, container, command=False)
     require_websocket(request)
     ws = await _upgrade(request, PROTOCOLS)
+    opts, refusal = options(request, container, command=False)
     channels = Channels(ws, opts)
     await channels.start()
-    refusal = kubelet_refusal(cluster, pod, container, attach=True)
+    refusal = refusal or kubelet_refusal(cluster, pod, container, attach=True)
     if refusal is not None:
         await channels.finish(status_internal(refusal))
         return ws
