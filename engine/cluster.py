@@ -22,7 +22,10 @@ from .api import GENERATE_NAME_ALPHABET, Api
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.cronjob import manual_job
 from .controllers.kubernetes_service import ensure_kubernetes_service
+from .controllers.lb_pool import DEFAULT_RANGE as DEFAULT_LB_RANGE
+from .controllers.lb_pool import AddressPool
 from .controllers.pod_gc import DEFAULT_TERMINATED_POD_THRESHOLD, PodGCController
+from .controllers.service_lb import ServiceLoadBalancerController
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
 from .drain import DrainOptions
 from .drain import drain as drain_node
@@ -68,6 +71,7 @@ class Cluster:
         start_time: float | None = None,
         event_limit: int = 100_000,
         terminated_pod_gc_threshold: int = DEFAULT_TERMINATED_POD_THRESHOLD,
+        load_balancer_pool: str = DEFAULT_LB_RANGE,
     ) -> None:
         if isinstance(clock, Clock):
             self.clock = clock
@@ -93,6 +97,8 @@ class Cluster:
         self.components = build_components(self.ctx, self.manager)
         # kube-controller-manager's --terminated-pod-gc-threshold (0 or less: terminated pods are never collected).
         self.components.get(PodGCController).terminated_pod_threshold = terminated_pod_gc_threshold
+        # Where LoadBalancer Services (and the ingress controller) get external IPs: a range `a-b` or a CIDR.
+        self.components.get(ServiceLoadBalancerController).pool = AddressPool.parse(load_balancer_pool)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
