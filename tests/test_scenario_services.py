@@ -195,9 +195,10 @@ async def test_an_allocated_node_port_survives_reapply_and_is_not_drift() -> Non
         assert "nodePort" not in spec["ports"][0] and "externalTrafficPolicy" not in spec
 
 
-async def test_a_load_balancer_stays_pending_without_a_cloud() -> None:
+async def test_a_load_balancer_of_another_class_stays_pending() -> None:
+    """k9py's service controller (tests/test_service_lb.py) leaves a class it does not implement to its owner."""
     async with Cluster(nodes=1) as c:
-        await c.apply(service("lb", type="LoadBalancer"))
+        await c.apply(service("lb", type="LoadBalancer", loadBalancerClass="example.com/elsewhere"))
         await c.run_for(300)
         svc = c.get("svc", "lb")
         assert svc["spec"]["allocateLoadBalancerNodePorts"] is True and svc["spec"]["ports"][0]["nodePort"]
@@ -501,7 +502,7 @@ async def test_check_reports_missing_config_and_pending_load_balancers(tmp_path:
         "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers: [{name: app, image: nginx:1.27,"
         " volumeMounts: [{name: cfg, mountPath: /etc/cfg}]}]\n  volumes: [{name: cfg, secret: {secretName: tls}}]\n"
         "---\napiVersion: v1\nkind: Service\nmetadata: {name: lb}\nspec:\n  type: LoadBalancer\n"
-        "  selector: {app: x}\n  ports: [{port: 443}]\n")
+        "  loadBalancerClass: example.com/elsewhere\n  selector: {app: x}\n  ports: [{port: 443}]\n")
     report = await run_check([str(tmp_path)], duration=180)
     assert not report.converged and report.exit_code == 1
     health = {o["name"]: o["health"] for o in report.objects}
