@@ -344,6 +344,7 @@ class DataPlane:
             if arrival.failure:
                 why = "connection timed out" if arrival.failure == TIMEOUT else arrival.message
                 lines.append(f"query to {nameserver}:53/UDP failed: {why} ({via})")
+                lines += [f"{v.direction} denied: {v.reason}" for v in inner.verdicts if not v.allowed]
                 continue
             lines.append(f"query to {nameserver}:53/UDP reached {_pod_name(arrival.pod)} ({via})")
             return resolve(self.cluster_dns.query, conf, name, qtype), tuple(lines)
