@@ -26,10 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from network_support import ensure_cluster_dns  # noqa: E402
+from network_support import ensure_cluster_dns
 
-from engine import tune_gc  # noqa: E402
-from engine.cluster import Cluster  # noqa: E402
+from engine import tune_gc
+from engine.cluster import Cluster
 
 NAMESPACES = 50
 APPS = 20  # per namespace
