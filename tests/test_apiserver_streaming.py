@@ -125,6 +125,19 @@ async def test_exec_refusals(cluster: Served) -> None:
     assert (code, err) == (1, 'Error from server (NotFound): pods "absent" not found\n')
 
 
+async def test_exec_on_a_stopped_node(cluster: Served) -> None:
+    """The API server cannot reach the kubelet of a stopped node: the dial error, after the upgrade for exec and
+    attach, before it for port-forward."""
+    node = cluster.cluster.get("pod", "web")["spec"]["nodeName"]
+    await cluster.cluster.set_node_ready(node, False)
+    address = next(a["address"] for a in cluster.cluster.get("node", node, None)["status"]["addresses"]
+                   if a["type"] == "InternalIP")
+    dial = f"dial tcp {address}:10250: connect: connection refused"
+    assert await cluster.kubectl("exec", "web", "--", "env") == (1, "", f"error: Internal error occurred: {dial}\n")
+    code, _, err = await cluster.kubectl("port-forward", "pod/web", ":80")
+    assert (code, err) == (1, f"error: error upgrading connection: error dialing backend: {dial}\n")
+
+
 async def test_exec_with_stdin(cluster: Served) -> None:
     assert await cluster.ok("exec", "-i", "web", "--", "cat", stdin="line one\nline two\n") == \
         "line one\nline two\n"

@@ -298,7 +298,10 @@ async def serve_portforward(request: web.Request, cluster: Cluster, namespace: s
     check_bound(pod)
     refusal = node_refusal(cluster, pod)
     if refusal is not None:
-        raise errors.ApiError(500, "InternalError", f"error upgrading connection: {refusal}")
+        # The upgrade-aware proxy's dial error, which the API server answers as a Status of unknown reason.
+        error = errors.ApiError(500, "", f"error dialing backend: {refusal}")
+        del error.status["reason"]  # StatusReasonUnknown is "", and omitted
+        raise error
     require_websocket(request)
     ws = web.WebSocketResponse(protocols=(TUNNEL_PROTOCOL, CHANNEL_PROTOCOL), autoping=True, compress=False,
                                max_msg_size=16 * 1024 * 1024)

@@ -298,21 +298,25 @@ class Channels:
             self._reader.cancel()
 
     async def run(self, work: Any) -> Any:
-        """Run `work` (a coroutine) until it ends or the client goes away (then it is cancelled: None)."""
+        """Run `work` (a coroutine) until it ends or the client goes away (then it is cancelled: None). If this
+        request itself is cancelled (the connection dropped), the work goes with it."""
         task = asyncio.ensure_future(work)
         gone = asyncio.ensure_future(self.gone.wait())
         try:
             await asyncio.wait([task, gone], return_when=asyncio.FIRST_COMPLETED)
         finally:
             gone.cancel()
-        if not task.done():
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
-            return None
-        return task
+            if not task.done():
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        return task if not task.cancelled() else None
+
+    def stop_reading(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
 
 
 async def _upgrade(request: web.Request, protocols: tuple[str, ...]) -> web.WebSocketResponse:
@@ -352,17 +356,27 @@ async def serve_exec(request: web.Request, cluster: Cluster, namespace: str, nam
     opts, refusal = options(request, container, command=True)
     channels = Channels(ws, opts)
     await channels.start()
+    try:
+        await _exec(channels, cluster, pod, container, refusal)
+    finally:
+        channels.stop_reading()
+    return ws
+
+
+async def _exec(channels: Channels, cluster: Cluster, pod: dict[str, Any], container: str,
+                refusal: str | None) -> None:
+    opts = channels.opts
     refusal = refusal or kubelet_refusal(cluster, pod, container, attach=False)
     if refusal is not None:
         await channels.finish(status_internal(refusal))
-        return ws
+        return
     argv = list(opts.command)
     interrupts = _Interrupts(channels.stdin) if isinstance(channels.stdin, Terminal) else None
     task = await channels.run(run_in_container(cluster, pod, container, argv, channels.stdin,
                                                channels.output(STDOUT), channels.output(STDERR), opts.tty,
                                                interrupts))
     if task is None:
-        return ws  # the client went away: the process was killed with it
+        return  # the client went away: the process was killed with it
     try:
         code = task.result()
     except NotFound as exc:
@@ -370,9 +384,8 @@ async def serve_exec(request: web.Request, cluster: Cluster, namespace: str, nam
         # once more by the API server's translator.
         inner = status_internal(runtime_failure(exc, pod, container, argv, cluster.now()))["message"]
         await channels.finish(status_internal(inner))
-        return ws
+        return
     await channels.finish(status_success() if code == 0 else status_exit(code & 0xFF or 1))
-    return ws
 
 
 # --- attach --------------------------------------------------------------------------------------------------
@@ -420,10 +433,20 @@ async def serve_attach(request: web.Request, cluster: Cluster, namespace: str, n
     opts, refusal = options(request, container, command=False)
     channels = Channels(ws, opts)
     await channels.start()
+    try:
+        await _attach(channels, cluster, pod, container, refusal)
+    finally:
+        channels.stop_reading()
+    return ws
+
+
+async def _attach(channels: Channels, cluster: Cluster, pod: dict[str, Any], container: str,
+                  refusal: str | None) -> None:
+    opts = channels.opts
     refusal = refusal or kubelet_refusal(cluster, pod, container, attach=True)
     if refusal is not None:
         await channels.finish(status_internal(refusal))
-        return ws
+        return
     spec = container_spec(pod, container)
     shell = attached_shell(pod, container) if opts.stdin else None
     if shell is not None:
@@ -441,7 +464,6 @@ async def serve_attach(request: web.Request, cluster: Cluster, namespace: str, n
                               channels.stdin if takes_stdin else None)
     task = await channels.run(work)
     if task is None:
-        return ws
+        return
     task.result()
     await channels.finish(status_success())
-    return ws
