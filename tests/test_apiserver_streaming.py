@@ -263,6 +263,22 @@ async def test_attach_to_a_shell_reading_its_terminal(cluster: Served) -> None:
         assert "Session ended, resume using 'kubectl attach console -c sh -i -t' command" in term.output.decode()
 
 
+async def test_run_it_rm_a_shell(cluster: Served) -> None:
+    """`kubectl run -it --rm ... -- sh`: kubectl attaches to the shell that is the container's main process; its
+    `exit` ends the container, the pod completes, and kubectl deletes it."""
+    async with terminal(cluster, "run", "debug", "--image=busybox", "--rm", "-it", "--restart=Never", "--",
+                        "sh") as term:
+        await term.expect("If you don't see a command prompt, try pressing enter.", timeout=40)
+        term.type("\r")
+        await term.expect("/ # ")
+        term.type("wget -qO- http://front:8080/ && exit 3\r")
+        assert await asyncio.wait_for(term.proc.wait(), 40) == 3
+        output = term.output.decode()
+        assert "Hello from web" in output and 'pod "debug" deleted' in output
+        assert "pod default/debug terminated (Error)" in output
+    assert cluster.cluster.get("pod", "debug") is None
+
+
 # --- port-forward ------------------------------------------------------------------------------------------------
 
 @contextlib.asynccontextmanager

@@ -37,6 +37,7 @@ from ..kubelet.exec import (
     container_system,
     is_running,
     kubelet_refusal,
+    main_process_exited,
     run_in_container,
     runtime_failure,
 )
@@ -456,13 +457,16 @@ async def _attach(channels: Channels, cluster: Cluster, pod: dict[str, Any], con
         process = Process(system, env, cwd, channels.stdin, channels.output(STDOUT), channels.output(STDERR),
                           opts.tty)
         kind = "bash" if shell[0].endswith("bash") else "dash" if system.flavour == "gnu" else "ash"
-        work = Shell(process, shell[0], kind).interactive(prompt_first=False)
-    else:
-        # Only a container created with stdin reads what the client types (containerd drops it otherwise).
-        takes_stdin = opts.stdin and bool(spec.get("stdin")) and not opts.tty
-        work = _stream_output(cluster, pod, container, channels.output(STDOUT),
-                              channels.stdin if takes_stdin else None)
-    task = await channels.run(work)
+        task = await channels.run(Shell(process, shell[0], kind).interactive(prompt_first=False))
+        if task is None:
+            return  # detached: the shell goes on (a later attach meets a fresh one)
+        main_process_exited(cluster, pod, container, task.result())
+        await channels.finish(status_success())
+        return
+    # Only a container created with stdin reads what the client types (containerd drops it otherwise).
+    takes_stdin = opts.stdin and bool(spec.get("stdin")) and not opts.tty
+    task = await channels.run(_stream_output(cluster, pod, container, channels.output(STDOUT),
+                                             channels.stdin if takes_stdin else None))
     if task is None:
         return
     task.result()

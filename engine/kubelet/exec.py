@@ -284,3 +284,13 @@ def attached_shell(pod: Obj, container: str) -> list[str] | None:
             not all(a.startswith("-") for a in argv[1:])):
         return None
     return argv
+
+
+def main_process_exited(cluster: Any, pod: Obj, container: str, code: int) -> None:
+    """The attached shell that is the container's main process ended (`exit`, end of input): the container ends
+    with its status, so `kubectl run -it --rm ... -- sh` sees its pod complete and deletes it."""
+    meta = pod["metadata"]
+    kubelet = cluster.components.kubelets.kubelets.get((pod.get("spec") or {}).get("nodeName") or "")
+    key = f"{meta.get('namespace', '')}/{meta['name']}"
+    if kubelet is not None and kubelet.process_exited(key, str(meta.get("uid")), container, code):
+        cluster.runner.wake()

@@ -190,6 +190,21 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         for key in sorted(keys):
             self.host.queue.add(key)
 
+    # --- a container's process ending on its own ------------------------------------------------------------
+
+    def process_exited(self, key: str, uid: str, container: str, code: int) -> bool:
+        """A running container's main process ended with `code`, as a process k9py runs for it reports (an
+        attached interactive shell told `exit`): the container terminates as if its command had finished, and
+        restarts or not by the pod's policy. False when that container is not running here."""
+        ps = self.pods.get(key)
+        if ps is None or ps.uid != uid or not self.running:
+            return False
+        c = next((c for c in ps.all_containers() if c.name == container and c.state == "running"), None)
+        if c is None:
+            return False
+        self._exited(ps, c, code, "Completed" if code == 0 else "Error")
+        return True
+
     # --- pod sync ------------------------------------------------------------------------------------------
 
     def sync(self, pod: Obj | None, key: str) -> None:
