@@ -159,6 +159,7 @@ async def test_pause_and_resume() -> None:
         cond = progressing(c)
         assert cond["reason"] in ("DeploymentResumed", "NewReplicaSetCreated", "ReplicaSetUpdated")
         assert await c.run_until(done, timeout=120)
+        await c.run_for(5)  # the old pods finish terminating
         assert {image_of(p) for p in c.list("pods", "default")} == {"nginx:1.26"}
         assert len(c.list("pods", "default")) == 4
         reasons = [e["reason"] for e in c.events("default") if e["involvedObject"]["kind"] == "Deployment"]
