@@ -17,7 +17,8 @@ import attrs
 from .cluster import Cluster
 from .kinds import REGISTRY
 from .manifests.loader import LoadError
-from .manifests.source import ManifestSource, ObjKey
+from .manifests.source import InventoryEntry, ManifestSource, ObjKey
+from .netcheck import network_warnings
 from .printers.duration import human_duration
 from .runtime import WallClockExceeded
 from .settling import SETTLE_WINDOW, pod_fingerprint, unproven_containers
@@ -150,12 +151,13 @@ async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", no
     cluster = Cluster(nodes=nodes, node_cpu=node_cpu, node_memory=node_memory, clock="virtual")
     async with cluster:
         sources = [ManifestSource(cluster.api, path, namespace=namespace or "default") for path in paths]
-        seen: dict[ObjKey, None] = {}  # an ordered set: an object declared under two folders is checked once
+        # An object declared under two folders is checked once, placed in the first folder that declares it.
+        seen: dict[ObjKey, InventoryEntry] = {}
         for source in sources:
             source.sync()
             report.errors.extend(_error_entry(e) for e in source.all_errors)
             report.documents += source.document_count
-            seen.update(dict.fromkeys(source.inventory))
+            seen.update((key, entry) for key, entry in source.inventory.items() if key not in seen)
         declared = list(seen)
         report.applied = len(declared)
         report.errors.sort(key=lambda e: (e["file"], e["line"]))
@@ -181,6 +183,8 @@ async def run_check(paths: list[str], *, nodes: int = 3, node_cpu: str = "4", no
         if report.stopped_by_wall_time and all(o["health"] == "Healthy" for o in report.objects) \
                 and not report.problems:
             report.converged, report.stopped_by_wall_time = True, False  # it got there just in time
+        # Warnings about traffic the folder's Services and policies will not carry: they do not stop convergence.
+        report.problems += network_warnings(cluster.store, seen)
     return report
 
 
