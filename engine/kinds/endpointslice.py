@@ -258,6 +258,13 @@ def _describe(eps: Obj, ctx: DescribeContext) -> str:
     return w.text()
 
 
+def service_slices(ctx: DescribeContext, namespace: str, service: str) -> list[Obj]:
+    """The EndpointSlices labelled `kubernetes.io/service-name=<service>`, in name order, as kubectl lists them."""
+    return sorted((s for s in ctx.list("endpointslices.discovery.k8s.io", namespace)
+                   if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == service),
+                  key=lambda s: s["metadata"]["name"])
+
+
 ENDPOINTSLICE = REGISTRY.register(KindInfo(
     kind="EndpointSlice", group="discovery.k8s.io", version="v1", plural="endpointslices", namespaced=True,
     # k9s has no alias of its own for EndpointSlices; `eps` is the one the networking views use.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..printers.describe_services import describe_service
 from ..printers.services import SERVICE_COLUMNS, SERVICE_WIDE_COLUMNS, service_row, service_row_wide
+from .endpointslice import service_slices
 from .registry import REGISTRY, DescribeContext, Health, KindInfo, Obj
 from .service_alloc import allocate_service
 from .service_spec import (
@@ -142,9 +143,7 @@ def service_health(svc: Obj) -> Health:
 def _describe(svc: Obj, ctx: DescribeContext) -> str:
     """kubectl lists the EndpointSlices labelled `kubernetes.io/service-name=<name>` for the Endpoints lines."""
     meta = svc["metadata"]
-    slices = sorted((s for s in ctx.list("endpointslices.discovery.k8s.io", meta.get("namespace", ""))
-                     if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == meta["name"]),
-                    key=lambda s: s["metadata"]["name"])
+    slices = service_slices(ctx, meta.get("namespace", ""), meta["name"])
     return describe_service(svc, slices, ctx.events(svc), ctx.now())
 
 
