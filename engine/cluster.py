@@ -21,6 +21,7 @@ from .addons import ensure_add_ons
 from .api import GENERATE_NAME_ALPHABET, Api
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.cronjob import manual_job
+from .controllers.ingress_nginx import IngressNginxController
 from .controllers.kubernetes_service import ensure_kubernetes_service
 from .controllers.lb_pool import DEFAULT_RANGE as DEFAULT_LB_RANGE
 from .controllers.lb_pool import AddressPool
@@ -98,7 +99,9 @@ class Cluster:
         # kube-controller-manager's --terminated-pod-gc-threshold (0 or less: terminated pods are never collected).
         self.components.get(PodGCController).terminated_pod_threshold = terminated_pod_gc_threshold
         # Where LoadBalancer Services (and the ingress controller) get external IPs: a range `a-b` or a CIDR.
-        self.components.get(ServiceLoadBalancerController).pool = AddressPool.parse(load_balancer_pool)
+        pool = AddressPool.parse(load_balancer_pool)
+        self.components.get(ServiceLoadBalancerController).pool = pool
+        self.components.get(IngressNginxController).pool = pool
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
