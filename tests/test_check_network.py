@@ -46,3 +46,15 @@ def test_a_fixed_selector_clears_the_warning(tmp_path: pathlib.Path, capsys: pyt
     (tmp_path / "app.yaml").write_text(text.replace("app: wbe", "app: web").replace("{role: db}", "{tier: front}"))
     assert main(["check", str(tmp_path)]) == 0
     assert "warning" not in capsys.readouterr().out
+
+
+def test_a_default_deny_is_warned_about_unless_its_annotation_says_it_is_meant(
+        tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for manifest in (CASES / "quiet").glob("*.yaml"):
+        text = manifest.read_text().replace("    check.k9py.io/ignore: DefaultDenyIngress, DefaultDenyEgress\n", "")
+        (tmp_path / manifest.name).write_text(text)
+    assert main(["check", str(tmp_path), "-o", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(p["name"], p["reason"], p["line"]) for p in report["problems"]] == [
+        ("db-locked", "DefaultDenyIngress", 10), ("db-locked", "DefaultDenyEgress", 10)]
+    assert "StatefulSet db (podSelector: app=db) from all egress traffic" in report["problems"][1]["message"]

@@ -23,6 +23,7 @@ from ..manifests.source import InventoryEntry, ObjKey
 from ..network.policy import RESOURCE as POLICIES
 from ..store import Store
 from .finding import IGNORE_ANNOTATION, Finding
+from .ingresses import ingress_findings
 from .pods import PodIndex
 from .policies import policy_findings
 from .services import service_findings
@@ -70,8 +71,10 @@ def network_warnings(store: Store, entries: Mapping[ObjKey, InventoryEntry]) -> 
     keys = [key for key in entries if key[0] in NETWORK_KINDS]
     if not keys:
         return []
-    namespaces = {namespace for _, namespace, _ in keys}
-    index = PodIndex.build(store, (obj for key in entries if (obj := _live(store, key)) is not None), namespaces)
+    index = PodIndex([])
+    if any(kind != "Ingress" for kind, _, _ in keys):  # Ingresses look at Services only, never at pods
+        namespaces = {namespace for _, namespace, _ in keys}
+        index = PodIndex.build(store, (obj for key in entries if (obj := _live(store, key)) is not None), namespaces)
     findings: list[Finding] = []
     policies: dict[tuple[str, str], Obj | None] = {}
     for key in keys:
@@ -80,6 +83,8 @@ def network_warnings(store: Store, entries: Mapping[ObjKey, InventoryEntry]) -> 
             continue  # refused: its manifest error says why
         if key[0] == "Service":
             findings += service_findings(live, entries[key].declared, index)
+        elif key[0] == "Ingress":
+            findings += ingress_findings(live, store)
         elif key[0] == "NetworkPolicy":
             policies[(key[1], key[2])] = entries[key].declared
     if policies:

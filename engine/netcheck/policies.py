@@ -61,15 +61,16 @@ def policy_findings(objects: Iterable[Obj], index: PodIndex, declared: dict[tupl
     """Warnings for the policies of `declared` ((namespace, name) -> the policy as its file writes it), judged
     against every policy in `objects` (all the cluster's NetworkPolicies)."""
     compiled = compile_policies(objects)
-    cut_off: dict[tuple[str, str, str], list[PodShape]] = {}  # (namespace, policy, direction) -> its pods
+    # (namespace, policy, rank, direction) -> the pods it cuts off; ranked so that ingress is reported first
+    cut_off: dict[tuple[str, str, int, str], list[PodShape]] = {}
     for namespace, policies in compiled.items():
         for shape in index.by_namespace.get(namespace, ()):
-            for direction in REASONS:
+            for rank, direction in enumerate(REASONS):
                 for policy in _isolated(policies, shape, direction):
-                    cut_off.setdefault((namespace, policy.name, direction), []).append(shape)
+                    cut_off.setdefault((namespace, policy.name, rank, direction), []).append(shape)
     by_name = {(p.namespace, p.name): p for policies in compiled.values() for p in policies}
     out = []
-    for (namespace, name, direction), shapes in sorted(cut_off.items()):
+    for (namespace, name, _, direction), shapes in sorted(cut_off.items()):
         if (namespace, name) not in declared:
             continue
         message = _message(by_name[(namespace, name)], direction, shapes, index)
