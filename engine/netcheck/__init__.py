@@ -101,4 +101,4 @@ def network_warnings(store: Store, entries: Mapping[ObjKey, InventoryEntry]) -> 
         out.append({"severity": "warning", "kind": finding.kind, "namespace": finding.namespace,
                     "name": finding.name, "reason": finding.reason, "message": finding.message,
                     "file": entry.file, "line": line, "column": column})
-    return out
+    return sorted(out, key=lambda w: (w["file"], w["line"], w["column"]))  # in reading order
