@@ -499,7 +499,8 @@ async def test_check_reports_missing_config_and_pending_load_balancers(tmp_path:
     from engine.check import run_check
 
     (tmp_path / "app.yaml").write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers: [{name: app, image: nginx:1.27,"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: app, labels: {app: x}}\nspec:\n"
+        "  containers: [{name: app, image: nginx:1.27,"
         " volumeMounts: [{name: cfg, mountPath: /etc/cfg}]}]\n  volumes: [{name: cfg, secret: {secretName: tls}}]\n"
         "---\napiVersion: v1\nkind: Service\nmetadata: {name: lb}\nspec:\n  type: LoadBalancer\n"
         "  loadBalancerClass: example.com/elsewhere\n  selector: {app: x}\n  ports: [{port: 443}]\n")
