@@ -144,8 +144,8 @@ async def test_messages_per_shell() -> None:
     assert await run(["sh", "-c", "echo 'open"]) == (2, "", "sh: 1: Syntax error: Unterminated quoted string\n")
     assert await run(["bash", "-c", "echo a && && b"]) == (
         2, "", "bash: -c: line 1: syntax error near unexpected token `&&'\nbash: -c: line 1: `echo a && && b'\n")
-    code, _, err = await run(["sh", "-c", "if true; then echo; fi"])
-    assert code == 2 and "k9py's shell does not run `if`" in err
+    code, _, err = await run(["sh", "-c", "case x in x) echo;; esac"])
+    assert code == 2 and "k9py's shell does not run `case`" in err
     code, _, err = await run(["sh", "-c", "echo hi > /tmp/file"])
     assert code == 2 and err == "sh: 1: cannot create /tmp/file: k9py does not simulate writing files\n"
 

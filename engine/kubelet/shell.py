@@ -11,8 +11,9 @@ hostname and user). The set is small and honest; anything else is "not found", a
   prefixes, `$VAR`/`${VAR}`/`${VAR:-default}`/`$?`/`$#`/`$0..$9`/`$@`, `$(...)` and backquotes, single and double
   quotes, backslashes, `*`/`?` globs, comments, redirections to and from `/dev/null` and of one stream to the
   other (`2>&1`, `>&2`), input from a file (`< file`); builtins `cd`, `exit`, `export`, `unset`, `set -e/-x`,
-  `:`. Compound commands (`if`, `for`, `while`, `case`, functions, subshells) and writing files are not
-  simulated: they fail with a message that says so.
+  `:`, `break`, `continue`; the compound commands `while`, `until`, `for`, `if` and `{ ...; }` (a loop that
+  never sleeps is paced: LOOP_ITERATIONS_PER_SECOND). `case`, functions, subshells, background jobs and writing
+  files are not simulated: they fail with a message that says so.
 
 Two flavours of userland, picked from the image: `gnu` (Debian-based images: dash as `sh`, bash, GNU coreutils'
 messages) and `busybox` (busybox and Alpine images: ash as `sh`, no bash, busybox's messages).
@@ -666,10 +667,15 @@ Word = list[Part]
 
 
 class ShellSyntaxError(Exception):
-    def __init__(self, kind: str, token: str = "") -> None:
+    def __init__(self, kind: str, token: str = "", expecting: str = "", opener: str = "", line: int = 0) -> None:
         super().__init__(kind)
         self.kind = kind  # "unexpected" | "unterminated" | "unsupported"
         self.token = token
+        # Inside a compound command: the reserved word that would have been right, the command's first word and
+        # its line (`until` ... `done`: dash says what it expected, bash which command was left open).
+        self.expecting = expecting
+        self.opener = opener
+        self.line = line
 
 
 @attrs.define
@@ -869,8 +875,45 @@ class Simple:
 
 
 @attrs.define
+class Loop:
+    """`while LIST; do LIST; done`, or `until` (`until` is true: the body runs while the condition fails)."""
+
+    until: bool
+    condition: list[AndOr]
+    body: list[AndOr]
+    line: int = 1
+
+
+@attrs.define
+class IfClause:
+    branches: list[tuple[list[AndOr], list[AndOr]]]  # (condition, body) of `if` and each `elif`
+    otherwise: list[AndOr] | None = None
+    line: int = 1
+
+
+@attrs.define
+class ForLoop:
+    name: str
+    items: list[Word] | None  # None: no `in`, the positional parameters
+    body: list[AndOr]
+    line: int = 1
+
+
+@attrs.define
+class Group:
+    """`{ LIST; }`: run in this shell."""
+
+    body: list[AndOr]
+    line: int = 1
+
+
+Compound = Loop | IfClause | ForLoop | Group
+Command = Simple | Compound
+
+
+@attrs.define
 class Pipeline:
-    commands: list[Simple]
+    commands: list[Command]
     bang: bool = False
 
 
@@ -887,14 +930,40 @@ def _literal(word: Word) -> str | None:
     return None
 
 
+REDIRECTIONS = ("<", ">", ">>", ">&", "<&", "<<")
+# Reserved words that close or continue a compound command: never the start of a command.
+CLOSERS = frozenset({"do", "done", "then", "else", "elif", "fi", "}", "in", "esac"})
+
+
 def parse(tokens: list[Token], first_line: int = 1) -> list[AndOr]:
-    items: list[AndOr] = []
+    """Commands, and-or lists, pipelines and the compound commands `while`, `until`, `for`, `if` and `{ }`.
+    Input that stops inside a compound command is "unexpected end of file" (the caller reads another line)."""
     pos = 0
     line = first_line
-    separated = True  # a command may start here
 
     def peek() -> Token | None:
         return tokens[pos] if pos < len(tokens) else None
+
+    def reserved() -> str | None:
+        tok = peek()
+        return _literal(tok.word) if tok is not None and tok.kind == "word" else None
+
+    def newlines() -> None:
+        nonlocal pos, line
+        while (tok := peek()) is not None and tok.kind == "op" and tok.text == "\n":
+            pos += 1
+            line += 1
+
+    def expect(word: str, opener: str, start: int) -> None:
+        nonlocal pos
+        newlines()
+        found = reserved()
+        if found != word:
+            tok = peek()
+            if tok is None:
+                raise ShellSyntaxError("unexpected", "end of file", word, opener, start)
+            raise ShellSyntaxError("unexpected", found or tok.text or "word", word, opener, start)
+        pos += 1
 
     def simple() -> Simple:
         nonlocal pos
@@ -911,7 +980,7 @@ def parse(tokens: list[Token], first_line: int = 1) -> list[AndOr]:
                 else:
                     cmd.words.append(tok.word)
                 pos += 1
-            elif tok.kind == "io" or (tok.kind == "op" and tok.text in ("<", ">", ">>", ">&", "<&", "<<")):
+            elif tok.kind == "io" or (tok.kind == "op" and tok.text in REDIRECTIONS):
                 fd = ""
                 if tok.kind == "io":
                     fd = tok.text
@@ -931,6 +1000,70 @@ def parse(tokens: list[Token], first_line: int = 1) -> list[AndOr]:
                 break
         return cmd
 
+    def compound(word: str) -> Compound:
+        nonlocal pos
+        start = line
+        pos += 1
+        if word in ("while", "until"):
+            condition = term_list(frozenset({"do"}), "do", word, start)
+            expect("do", word, start)
+            body = term_list(frozenset({"done"}), "done", word, start)
+            expect("done", word, start)
+            return Loop(word == "until", condition, body, start)
+        if word == "if":
+            branches = []
+            otherwise = None
+            while True:
+                condition = term_list(frozenset({"then"}), "then", "if", start)
+                expect("then", "if", start)
+                body = term_list(frozenset({"elif", "else", "fi"}), "fi", "if", start)
+                branches.append((condition, body))
+                closer = reserved()
+                pos += 1
+                if closer == "elif":
+                    continue
+                if closer == "else":
+                    otherwise = term_list(frozenset({"fi"}), "fi", "if", start)
+                    expect("fi", "if", start)
+                return IfClause(branches, otherwise, start)
+        if word == "for":
+            tok = peek()
+            name = _literal(tok.word) if tok is not None and tok.kind == "word" else None
+            if name is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ShellSyntaxError("unexpected", "end of file" if tok is None else name or tok.text or "word")
+            pos += 1
+            items: list[Word] | None = None
+            newlines()
+            if reserved() == "in":
+                pos += 1
+                items = []
+                while (tok := peek()) is not None and tok.kind == "word":
+                    items.append(tok.word)
+                    pos += 1
+                if (tok := peek()) is not None and tok.kind == "op" and tok.text in (";", "\n"):
+                    pos += 1
+            elif (tok := peek()) is not None and tok.kind == "op" and tok.text == ";":
+                pos += 1
+            expect("do", "for", start)
+            body = term_list(frozenset({"done"}), "done", "for", start)
+            expect("done", "for", start)
+            return ForLoop(name, items, body, start)
+        body = term_list(frozenset({"}"}), "}", "{", start)
+        expect("}", "{", start)
+        return Group(body, start)
+
+    def command() -> Command:
+        word = reserved()
+        if word in ("while", "until", "if", "for", "{"):
+            cmd = compound(word)
+            tok = peek()
+            if tok is not None and (tok.kind == "io" or (tok.kind == "op" and tok.text in REDIRECTIONS)):
+                raise ShellSyntaxError("unsupported", f"{word} ... {tok.text}")
+            return cmd
+        if word in CLOSERS:
+            raise ShellSyntaxError("unexpected", word)
+        return simple()
+
     def pipeline() -> Pipeline:
         nonlocal pos
         bang = False
@@ -938,50 +1071,65 @@ def parse(tokens: list[Token], first_line: int = 1) -> list[AndOr]:
         if tok is not None and tok.kind == "word" and _literal(tok.word) == "!":
             bang = True
             pos += 1
-        commands = [simple()]
+        commands = [command()]
         while (tok := peek()) is not None and tok.kind == "op" and tok.text == "|":
             pos += 1
-            while (nl := peek()) is not None and nl.kind == "op" and nl.text == "\n":
-                pos += 1
-            commands.append(simple())
+            newlines()
+            commands.append(command())
         for cmd in commands:
-            if not cmd.words and not cmd.assigns and not cmd.redirs:
+            if isinstance(cmd, Simple) and not cmd.words and not cmd.assigns and not cmd.redirs:
                 tok = peek()
                 raise ShellSyntaxError("unexpected", tok.text if tok else "end of file")
         return Pipeline(commands, bang)
 
-    while pos < len(tokens):
-        tok = peek()
-        assert tok is not None
-        if tok.kind == "op" and tok.text in ("\n", ";"):
-            if tok.text == ";" and separated:
-                raise ShellSyntaxError("unexpected", ";")
-            if tok.text == "\n":
-                line += 1
-            separated = True
-            pos += 1
-            continue
-        if tok.kind == "op" and tok.text in ("(", ")"):
-            raise ShellSyntaxError("unsupported", "(")
-        if tok.kind == "op" and tok.text not in ("<", ">", ">>", ">&", "<&", "<<"):
-            raise ShellSyntaxError("unexpected", tok.text)
-        separated = False
-        item = AndOr(pipeline())
-        while (tok := peek()) is not None and tok.kind == "op" and tok.text in ("&&", "||"):
-            pos += 1
-            while (nl := peek()) is not None and nl.kind == "op" and nl.text == "\n":
+    def term_list(stop: frozenset[str] = frozenset(), expecting: str = "", opener: str = "",
+                  start: int = 0) -> list[AndOr]:
+        """And-or lists up to one of the reserved words `stop` at a command's start. At the top level the end of
+        input ends the list; inside a compound command it is an error that more lines may mend."""
+        nonlocal pos, line
+        items: list[AndOr] = []
+        separated = True  # a command may start here
+        while True:
+            tok = peek()
+            if tok is None:
+                if stop:
+                    raise ShellSyntaxError("unexpected", "end of file", expecting, opener, start)
+                return items
+            if tok.kind == "op" and tok.text in ("\n", ";"):
+                if tok.text == ";" and separated:
+                    raise ShellSyntaxError("unexpected", ";")
+                if tok.text == "\n":
+                    line += 1
+                separated = True
                 pos += 1
-                line += 1
-            if peek() is None:
-                raise ShellSyntaxError("unexpected", "end of file")
-            item.rest.append((tok.text, pipeline()))
-        tok = peek()
-        if tok is not None and tok.kind == "op" and tok.text == "&":
-            raise ShellSyntaxError("unsupported", "&")
-        if tok is not None and not (tok.kind == "op" and tok.text in (";", "\n")):
-            raise ShellSyntaxError("unexpected", tok.text or "word")
-        items.append(item)
-    return items
+                continue
+            word = reserved()
+            if word in stop:
+                # After a compound command the next reserved word may follow without a separator
+                # (`if a; then b; fi done`); after a simple command it would have been an argument.
+                if not items:
+                    raise ShellSyntaxError("unexpected", word)
+                return items
+            if not separated:
+                raise ShellSyntaxError("unexpected", word or tok.text or "word")
+            if tok.kind == "op" and tok.text in ("(", ")"):
+                raise ShellSyntaxError("unsupported", "(")
+            if tok.kind == "op" and tok.text not in REDIRECTIONS:
+                raise ShellSyntaxError("unexpected", tok.text)
+            separated = False
+            item = AndOr(pipeline())
+            while (tok := peek()) is not None and tok.kind == "op" and tok.text in ("&&", "||"):
+                pos += 1
+                newlines()
+                if peek() is None:
+                    raise ShellSyntaxError("unexpected", "end of file")
+                item.rest.append((tok.text, pipeline()))
+            tok = peek()
+            if tok is not None and tok.kind == "op" and tok.text == "&":
+                raise ShellSyntaxError("unsupported", "&")
+            items.append(item)
+
+    return term_list()
 
 
 # --- the shell: running ------------------------------------------------------------------------------------
@@ -990,6 +1138,40 @@ class ExitShell(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class LoopControl(Exception):
+    """`break` (or `continue`) on its way out to the loop it names."""
+
+    def __init__(self, breaks: bool, levels: int) -> None:
+        super().__init__(breaks, levels)
+        self.breaks = breaks
+        self.levels = levels
+
+
+# A loop that never sleeps (`while true; do :; done`) would hold the engine's one thread for ever, where a real one
+# holds one CPU: a loop runs at most LOOP_ITERATIONS_PER_SECOND iterations in a second of engine time and then
+# waits for the next second. A loop that sleeps as it goes (`until nc -z db 5432; do sleep 1; done`) never
+# meets the cap, so it runs exactly as written.
+LOOP_ITERATIONS_PER_SECOND = 100
+
+
+class Pace:
+    """The iteration cap of one running loop."""
+
+    def __init__(self, sys: System) -> None:
+        self.sys = sys
+        self.window = sys.now()
+        self.count = 0
+
+    async def iteration(self) -> None:
+        now = self.sys.now()
+        if now >= self.window + 1.0:
+            self.window, self.count = now, 0
+        self.count += 1
+        if self.count >= LOOP_ITERATIONS_PER_SECOND:
+            await self.sys.sleep(self.window + 1.0 - now)
+            self.window, self.count = self.sys.now(), 0
 
 
 class Shell:
@@ -1009,6 +1191,7 @@ class Shell:
         self.interactive_mode = False
         self.script_name: str | None = None
         self.line = 1
+        self.loops = 0  # how many loops the running command is in (`break 2`)
 
     # --- messages --------------------------------------------------------------------------------------
 
@@ -1026,21 +1209,29 @@ class Shell:
         token = error.token
         if error.kind == "unsupported":
             return (f"{self._where()}k9py's shell does not run `{token}` (it runs simple commands joined by ;, &&, "
-                    f"|| and |)\n")
+                    f"|| and |, and while, until, for, if and {{ }})\n")
+        shown = "newline" if token == "\n" else token
+        # dash and ash name these three bare and quote every other token (their tokname tables)
+        named = shown if shown in ("end of file", "newline", "word") else f'"{shown}"'
         if self.kind == "dash":
             if error.kind == "unterminated":
                 return f"{self.arg0}: {self.line}: Syntax error: Unterminated quoted string\n"
-            shown = "newline" if token == "\n" else token
-            return f'{self.arg0}: {self.line}: Syntax error: "{shown}" unexpected\n'
+            expecting = f' (expecting "{error.expecting}")' if error.expecting else ""
+            line = self.line + source.count("\n") if shown == "end of file" else self.line
+            return f"{self.arg0}: {line}: Syntax error: {named} unexpected{expecting}\n"
         if self.kind == "bash":
-            where = f"{self.name}: -c: line {self.line}: " if not self.interactive_mode else f"{self.name}: "
+            last = self.line + source.count("\n") if shown == "end of file" else self.line
+            where = f"{self.name}: -c: line {last}: " if not self.interactive_mode else f"{self.name}: "
             if error.kind == "unterminated":
                 return f"{where}unexpected EOF while looking for matching `{token}'\n"
-            shown = "newline" if token == "\n" else token
+            if shown == "end of file":
+                opened = f" from `{error.opener}' command on line {error.line}" if error.opener else ""
+                return f"{where}syntax error: unexpected end of file{opened}\n"
             return f"{where}syntax error near unexpected token `{shown}'\n{where}`{source.strip()}'\n"
         if error.kind == "unterminated":
             return f"{self.arg0}: syntax error: unterminated quoted string\n"
-        return f'{self.arg0}: syntax error: unexpected "{token}"\n'
+        expecting = f' (expecting "{error.expecting}")' if error.expecting else ""
+        return f"{self.arg0}: syntax error: unexpected {named}{expecting}\n"
 
     # --- entry points ----------------------------------------------------------------------------------
 
@@ -1117,6 +1308,8 @@ class Shell:
                 await self._run_items(items)
             except ExitShell as exc:
                 return exc.code
+            except Interrupted:  # ^C in a loop: back to the prompt
+                self.status = INTERRUPTED
 
     def _prompt(self) -> str:
         root = self.proc.sys.uid == 0
@@ -1130,14 +1323,16 @@ class Shell:
 
     # --- running ---------------------------------------------------------------------------------------
 
-    async def _run_items(self, items: list[AndOr]) -> None:
+    async def _run_items(self, items: list[AndOr], checked: bool = False) -> None:
+        """Run and-or lists; `checked`: they are a condition (of `if`, `while`, `until`), where `set -e` does
+        not apply."""
         for item in items:
             status = await self._pipeline(item.first)
             for op, pipeline in item.rest:
                 if (op == "&&") == (status == 0):
                     status = await self._pipeline(pipeline)
             self.status = status
-            if status != 0 and "e" in self.options and not item.rest:
+            if status != 0 and "e" in self.options and not item.rest and not checked and not item.first.bang:
                 raise ExitShell(status)
 
     async def _pipeline(self, pipeline: Pipeline) -> int:
@@ -1146,13 +1341,95 @@ class Shell:
         for i, cmd in enumerate(pipeline.commands):
             last = i == len(pipeline.commands) - 1
             capture = None if last else Capture()
-            status = await self._simple(cmd, stdin, capture if capture is not None else self.proc.stdout,
-                                        in_pipeline=len(pipeline.commands) > 1)
+            stdout = capture if capture is not None else self.proc.stdout
+            if isinstance(cmd, Simple):
+                status = await self._simple(cmd, stdin, stdout, in_pipeline=len(pipeline.commands) > 1)
+            else:
+                status = await self._compound(cmd, stdin, stdout)
             if capture is not None:
                 stdin = BytesInput(capture.value())
         if pipeline.bang:
             status = 0 if status else 1
         return status
+
+    # --- compound commands -----------------------------------------------------------------------------
+
+    async def _compound(self, cmd: Compound, stdin: Input, stdout: Output) -> int:
+        """A compound command; its commands read and write the streams it was given (its place in a pipeline).
+        It runs in this shell: a variable set in a piped loop stays set (bash and dash run it in a subshell)."""
+        saved = self.proc
+        if stdin is not saved.stdin or stdout is not saved.stdout:
+            self.proc = saved.child(stdin=stdin, stdout=stdout)
+        try:
+            if isinstance(cmd, Loop):
+                return await self._loop(cmd)
+            if isinstance(cmd, ForLoop):
+                return await self._for(cmd)
+            if isinstance(cmd, IfClause):
+                return await self._if(cmd)
+            await self._run_items(cmd.body)
+            return self.status
+        finally:
+            self.proc = saved
+
+    async def _loop(self, loop: Loop) -> int:
+        """`while`/`until`: the status of the body's last command, 0 when the body never ran (POSIX)."""
+        status = 0
+        pace = Pace(self.proc.sys)
+        self.loops += 1
+        try:
+            while True:
+                await self._run_items(loop.condition, checked=True)
+                if (self.status == 0) == loop.until:
+                    return status
+                try:
+                    await self._run_items(loop.body)
+                    status = self.status
+                except LoopControl as control:
+                    status = 0
+                    if control.levels > 1:
+                        control.levels -= 1
+                        raise
+                    if control.breaks:
+                        return status
+                await pace.iteration()
+        finally:
+            self.loops -= 1
+
+    async def _for(self, loop: ForLoop) -> int:
+        values = list(self.positional) if loop.items is None else \
+            [value for word in loop.items for value in await self._expand_word(word)]
+        status = 0
+        pace = Pace(self.proc.sys)
+        self.loops += 1
+        try:
+            for value in values:
+                self.vars[loop.name] = value
+                try:
+                    await self._run_items(loop.body)
+                    status = self.status
+                except LoopControl as control:
+                    status = 0
+                    if control.levels > 1:
+                        control.levels -= 1
+                        raise
+                    if control.breaks:
+                        break
+                await pace.iteration()
+        finally:
+            self.loops -= 1
+        return status
+
+    async def _if(self, clause: IfClause) -> int:
+        for condition, body in clause.branches:
+            await self._run_items(condition, checked=True)
+            if self.status == 0:
+                await self._run_items(body)
+                return self.status
+        if clause.otherwise is not None:
+            await self._run_items(clause.otherwise)
+            return self.status
+        return 0
 
     async def _expand_word(self, word: Word, split: bool = True) -> list[str]:
         """Parameter and command expansion, then (with `split`) field splitting of unquoted results and pathname
@@ -1349,6 +1626,8 @@ class Shell:
         try:
             return await program(proc, argv)
         except Interrupted:
+            if self.loops:
+                raise  # ^C ends the loop as well (the shell gets SIGINT too), not only the program in it
             return INTERRUPTED
 
     def _cannot_open(self, path: str, message: str) -> str:
@@ -1372,7 +1651,25 @@ class Shell:
     def _builtins(self) -> dict[str, Program]:
         return {"cd": self._cd, "exit": self._exit, "export": self._export, "unset": self._unset, "set": self._set,
                 ":": prog_true, "true": prog_true, "false": prog_false, "echo": self._echo, "pwd": prog_pwd,
-                "test": prog_test, "[": prog_test, "printf": prog_printf}
+                "test": prog_test, "[": prog_test, "printf": prog_printf, "break": self._loop_control,
+                "continue": self._loop_control}
+
+    async def _loop_control(self, proc: Process, argv: list[str]) -> int:
+        """`break [n]` and `continue [n]`: leave (or go on with) the n-th enclosing loop."""
+        levels = 1
+        if len(argv) > 1:
+            if not argv[1].isdigit() or int(argv[1]) < 1:
+                message = {"dash": f"{self._where()}{argv[0]}: Illegal number: {argv[1]}\n",
+                           "bash": f"{self._where()}{argv[0]}: {argv[1]}: loop count out of range\n",
+                           "ash": f"{self.arg0}: {argv[0]}: Illegal number: {argv[1]}\n"}[self.kind]
+                await proc.err(message)
+                return 1 if self.kind == "bash" else 2
+            levels = int(argv[1])
+        if not self.loops:
+            if self.kind == "bash":
+                await proc.err(f"{self._where()}{argv[0]}: only meaningful in a `for', `while', or `until' loop\n")
+            return 0
+        raise LoopControl(argv[0] == "break", min(levels, self.loops))
 
     async def _cd(self, proc: Process, argv: list[str]) -> int:
         target = argv[1] if len(argv) > 1 else self.vars.get("HOME", "/")
