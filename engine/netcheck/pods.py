@@ -70,6 +70,7 @@ class PodIndex:
 
     def __init__(self, shapes: Iterable[PodShape], store: Store | None = None) -> None:
         self.store = store  # to name a live pod by the object at the top of its controller chain
+        self._owners: dict[tuple[str, str, str], str] = {}  # (namespace, kind, name) of a pod's owner -> the top
         self.by_namespace: dict[str, list[PodShape]] = {}
         self._by_pair: dict[tuple[str, str, str], list[PodShape]] = {}
         for shape in shapes:
@@ -116,17 +117,26 @@ class PodIndex:
 
     def owner(self, shape: PodShape) -> str:
         """"Deployment web" for a live pod of a ReplicaSet of Deployment web: the name the folder declares."""
-        if shape.owner or self.store is None:
-            return shape.owner or f"Pod {shape.pod['metadata'].get('name', '')}"
-        obj, namespace = shape.pod, shape.namespace
+        if shape.owner:
+            return shape.owner
+        ref = next((r for r in shape.pod["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+        if ref is None or self.store is None:
+            return f"Pod {shape.pod['metadata'].get('name', '')}"
+        key = (shape.namespace, str(ref.get("kind")), str(ref.get("name")))
+        if key not in self._owners:  # a workload's pods share their owner: look it up once
+            self._owners[key] = self._top(*key)
+        return self._owners[key]
+
+    def _top(self, namespace: str, kind: str, name: str) -> str:
         for _ in range(MAX_OWNER_HOPS):
-            ref = next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
-            info = REGISTRY.by_kind(str(ref.get("kind"))) if ref else None
-            owner = self.store.get(info.resource, namespace, str(ref.get("name"))) if info and ref else None
-            if owner is None:
+            info = REGISTRY.by_kind(kind)
+            obj = self.store.get(info.resource, namespace, name) if info and self.store else None
+            ref = next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None) \
+                if obj else None
+            if ref is None:
                 break
-            obj = owner
-        return f"{obj.get('kind', 'Pod')} {obj['metadata']['name']}"
+            kind, name = str(ref.get("kind")), str(ref.get("name"))
+        return f"{kind} {name}"
 
     def owners(self, shapes: Iterable[PodShape], most: int = 3) -> str:
         """`Deployment web, StatefulSet db and 2 more`: the workloads behind some shapes, each named once."""

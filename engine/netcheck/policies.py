@@ -13,7 +13,7 @@ not apply to them), and the kubelet's probes from a pod's own node always pass, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..network.policy import Policy, compile_policies
@@ -24,14 +24,57 @@ Obj = dict[str, Any]
 REASONS = {"ingress": "DefaultDenyIngress", "egress": "DefaultDenyEgress"}
 
 
-def _isolated(policies: tuple[Policy, ...], shape: PodShape, direction: str) -> list[Policy]:
-    """The policies that cut the pod off from all traffic in `direction`; empty when it is not cut off."""
-    if (shape.pod.get("spec") or {}).get("hostNetwork"):
-        return []
-    selecting = [p for p in policies if getattr(p, direction) is not None and p.selector.matches(shape.labels)]
-    if any(getattr(p, direction) for p in selecting):
+class _Selecting:
+    """The policies of one namespace by a label pair their podSelector requires, so a pod is matched only
+    against policies that can select it: a few selector matches per pod, not one per policy."""
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        self._by_pair: dict[tuple[str, str], list[Policy]] = {}
+        self._others: list[Policy] = []  # selectors with no equality to index them by ({}, Exists, NotIn, ...)
+        for policy in policies:
+            pairs = next(([(r.key, v) for v in r.values] for r in policy.selector.requirements
+                          if r.operator in ("=", "in") and r.values), None)
+            if pairs is None or policy.selector.nothing:
+                self._others.append(policy)
+            for pair in pairs or ():
+                self._by_pair.setdefault(pair, []).append(policy)
+
+    def selecting(self, labels: Mapping[str, str]) -> list[Policy]:
+        found = {id(p): p for pair in labels.items() for p in self._by_pair.get(pair, ())}
+        found.update((id(p), p) for p in self._others)
+        return sorted((p for p in found.values() if p.selector.matches(labels)), key=lambda p: p.name)
+
+
+def _isolated(selecting: list[Policy], direction: str) -> list[Policy]:
+    """The policies that cut pods off from all traffic in `direction`, given all the policies selecting them;
+    empty when none does."""
+    isolating = [p for p in selecting if getattr(p, direction) is not None]
+    if any(getattr(p, direction) for p in isolating):
         return []  # some rule of some selecting policy admits traffic
-    return selecting
+    return isolating
+
+
+def _cut_off(policies: tuple[Policy, ...], shapes: Iterable[PodShape]
+             ) -> dict[tuple[str, int, str], list[PodShape]]:
+    """(policy, rank, direction) -> the pods it cuts off, for one namespace. Only directions some policy denies
+    outright are looked at, and each label set once: a Deployment's pods share theirs."""
+    directions = [(rank, d) for rank, d in enumerate(REASONS)
+                  if any(getattr(p, d) == () for p in policies)]  # a policy isolating with no rule at all
+    if not directions:
+        return {}
+    index = _Selecting(policies)
+    verdicts: dict[frozenset[tuple[str, str]], list[tuple[Policy, int, str]]] = {}
+    out: dict[tuple[str, int, str], list[PodShape]] = {}
+    for shape in shapes:
+        if (shape.pod.get("spec") or {}).get("hostNetwork"):
+            continue  # policies do not apply to pods in their node's network namespace
+        labels = frozenset(shape.labels.items())
+        if labels not in verdicts:
+            selecting = index.selecting(shape.labels)
+            verdicts[labels] = [(policy, rank, d) for rank, d in directions for policy in _isolated(selecting, d)]
+        for policy, rank, direction in verdicts[labels]:
+            out.setdefault((policy.name, rank, direction), []).append(shape)
+    return out
 
 
 def _message(policy: Policy, direction: str, shapes: list[PodShape], index: PodIndex) -> str:
@@ -62,12 +105,8 @@ def policy_findings(objects: Iterable[Obj], index: PodIndex, declared: dict[tupl
     against every policy in `objects` (all the cluster's NetworkPolicies)."""
     compiled = compile_policies(objects)
     # (namespace, policy, rank, direction) -> the pods it cuts off; ranked so that ingress is reported first
-    cut_off: dict[tuple[str, str, int, str], list[PodShape]] = {}
-    for namespace, policies in compiled.items():
-        for shape in index.by_namespace.get(namespace, ()):
-            for rank, direction in enumerate(REASONS):
-                for policy in _isolated(policies, shape, direction):
-                    cut_off.setdefault((namespace, policy.name, rank, direction), []).append(shape)
+    cut_off = {(namespace, *key): shapes for namespace, policies in compiled.items()
+               for key, shapes in _cut_off(policies, index.by_namespace.get(namespace, ())).items()}
     by_name = {(p.namespace, p.name): p for policies in compiled.values() for p in policies}
     out = []
     for (namespace, name, _, direction), shapes in sorted(cut_off.items()):
