@@ -218,8 +218,10 @@ class DataPlane:
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
         if not status.get("podIP") or status.get("phase") in ("Succeeded", "Failed"):
             return f"pod {namespace or 'default'}/{name} has no network: it has no IP (phase {status.get('phase')})"
-        if not any("running" in (cs.get("state") or {}) for cs in status.get("containerStatuses") or ()):
-            # What `kubectl exec` into it would say: there is nothing to run curl in.
+        statuses = (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
+        if not any("running" in (cs.get("state") or {}) for cs in statuses):
+            # What `kubectl exec` into it would say: there is nothing to run curl in. An init container counts:
+            # it shares the pod's network (`until nc -z db 5432` waits in one).
             return f"pod {namespace or 'default'}/{name} has no running container to send the request from"
         return Source("pod", f"{namespace or 'default'}/{name}", str(status["podIP"]),
                       str(spec.get("nodeName") or ""), pod)
