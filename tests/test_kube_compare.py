@@ -446,6 +446,93 @@ SESSIONS += [
     ]),
 ]
 
+# The seed's Ingress (../shared/seeds/003) with TLS, for a class neither side implements (the kit runs no ingress
+# controller; k9py's serves `nginx`): both print what the API server stores and kubectl derives, and describe looks
+# each backend up (catalog-service exists, with endpoints; api-v1-service does not). Then the EndpointSlices the
+# controller keeps, and an Ingress the API server refuses.
+INGRESS = textwrap.dedent("""\
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: api-ingress
+      annotations:
+        nginx.ingress.kubernetes.io/rewrite-target: /
+    spec:
+      ingressClassName: example
+      tls:
+      - hosts: [api.example.com]
+        secretName: api-tls-secret
+      rules:
+      - host: api.example.com
+        http:
+          paths:
+          - path: /v1
+            pathType: Prefix
+            backend:
+              service:
+                name: api-v1-service
+                port:
+                  number: 80
+          - path: /catalog
+            pathType: Prefix
+            backend:
+              service:
+                name: catalog-service
+                port:
+                  number: 80
+      - host: "*.example.com"
+        http:
+          paths:
+          - path: /
+            pathType: Exact
+            backend:
+              service:
+                name: catalog-service
+                port:
+                  number: 80
+    """)
+BAD_INGRESS = textwrap.dedent("""\
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: bad
+    spec:
+      ingressClassName: example
+      rules:
+      - host: 1.2.3.4
+        http:
+          paths:
+          - path: v1
+            pathType: Prefix
+            backend:
+              service: {name: svc, port: {number: 0}}
+          - path: /b
+            backend:
+              service: {name: svc}
+      - host: "foo*.bar.com"
+    """)
+
+SESSIONS += [
+    Session("ingress-endpointslices", [
+        Write("web.yaml", web()),
+        Write("svc.yaml", SERVICE),
+        Write("ingress.yaml", INGRESS),
+        Write("bad.yaml", BAD_INGRESS),
+        Run("apply", "-f", "web.yaml", "-f", "svc.yaml"),
+        rolled_out(),
+        pods_settled(2),
+        Run("apply", "-f", "ingress.yaml"),
+        Run("get", "ingress"),
+        Run("get", "ing", "-o", "wide"),
+        Run("describe", "ingress", "api-ingress"),
+        Run("apply", "-f", "bad.yaml"),
+        Run("get", "endpointslices", sort=True),
+        Run("describe", "endpointslices", "-l", "kubernetes.io/service-name=catalog-service"),
+        Run("describe", "svc", "catalog-service"),
+        Run("delete", "-f", "ingress.yaml"),
+    ]),
+]
+
 # exec, attach and port-forward where both sides answer alike: the API server's checks before the upgrade, and
 # kubectl's own. Past the upgrade kwok runs nothing (its kubelet answers `no exec found for container`), while
 # k9py's simulated container answers (tests/test_apiserver_streaming.py).

@@ -34,7 +34,8 @@ KWOK = "kwok's pods run nothing: no image pull, no container start, no probes (k
 
 ALLOWED: tuple[Allowed, ...] = (
     Allowed(".", r"^stderr: Warning: v1 Endpoints is deprecated in v1\.33\+",
-            "a real 1.36 server warns on every v1 Endpoints request; k9py serves no EndpointSlices to move to"),
+            "a real 1.36 server warns on every v1 Endpoints request (deprecated for EndpointSlices); k9py's API "
+            "server sends no deprecation warnings yet"),
     Allowed(r"^kubectl rollout status|^watch ", r"^Waiting for deployment (\S+ rollout to finish|spec update)",
             "progress lines depend on timing: kwok's pods are Running at once, k9py's pull and start"),
     # --- what k9py does not serve (a served kind missing from discovery still fails) ---
@@ -68,8 +69,7 @@ ALLOWED: tuple[Allowed, ...] = (
             "k9py's controller writes it with a plain Update (a second entry) (engine/controllers/deployment)",
             field="metadata.managedFields[manager=kube-controller-manager]"),
     Allowed(r"^kubectl apply --prune -l \S+ -f", r"^stderr: error: error retrieving RESTMappings to prune: |^exit: 1$",
-            "kubectl's default prune list names kinds k9py does not serve (ReplicationController, StatefulSet, "
-            "Ingress), so a "
+            "kubectl's default prune list names kinds k9py does not serve (ReplicationController), so a "
             "prune without --prune-allowlist applies, then fails; with an allowlist it prunes as upstream"),
     Allowed(r"^POST ", r'^ "message": "the object provided is unrecognized \(must be of type \w+\): couldn\'t get '
             r'version/kind; json parse error: |^ "message": "error decoding request body: ',
@@ -78,8 +78,6 @@ ALLOWED: tuple[Allowed, ...] = (
     Allowed(r"labelSelector=", r"unable to parse requirement: found '', expected: '\('",
             "k9py's selector parser words this one error with a comma that upstream's parseValues lacks "
             "(engine/selectors.py)", replace="unable to parse requirement: found '' expected: '('"),
-    Allowed(r"kubectl describe (svc|service)", r"^(Endpoints:).*",
-            "kubectl 1.32's describe service reads EndpointSlices, which k9py does not serve", replace=r"\1"),
 )
 
 
