@@ -245,16 +245,22 @@ def container_system(cluster: Any, pod: Obj, container: str, interrupts: Any = N
     """The running container as its processes see it: (system, environment, working directory)."""
     meta = pod["metadata"]
     view = cluster.container_view(meta["name"], meta.get("namespace"), container)
+    return system_of(pod, container, view, cluster.now(), cluster.now, engine_sleep(cluster, interrupts),
+                     cluster.data_plane)
+
+
+def system_of(pod: Obj, container: str, view: ContainerView, now: float, clock: Callable[[], float],
+              sleep: Callable[[float], Awaitable[None]], plane: Any) -> tuple[System, dict[str, str], str]:
+    """The container as its processes see it, from its view (environment and mounts), the engine's clock and a
+    `sleep` on it, and the data plane its network programs go through: (system, environment, directory)."""
     spec = container_spec(pod, container)
-    now = cluster.now()
     uid, gid, groups = identity(pod, spec)
     env = {e.name: e.value for e in view.env} or {"PATH": DEFAULT_PATH, "HOSTNAME": hostname_of(pod)}
-    resolv = pod_resolv_conf(pod, cluster.data_plane.cluster_dns_ip()).text()
+    resolv = pod_resolv_conf(pod, plane.cluster_dns_ip()).text()
     system = System(
         fs=file_system(pod, spec, view, now, resolv), hostname=hostname_of(pod),
         pod_ip=str((pod.get("status") or {}).get("podIP") or ""), uid=uid, gid=gid, groups=groups,
-        flavour=flavour(str(spec.get("image") or "")), now=cluster.now, sleep=engine_sleep(cluster, interrupts),
-        network=Network(cluster, pod))
+        flavour=flavour(str(spec.get("image") or "")), now=clock, sleep=sleep, network=Network(plane, pod))
     cwd = str(spec.get("workingDir") or "/")
     return system, env, cwd
 

@@ -62,8 +62,8 @@ def _host_port(url: str) -> tuple[str, int]:
 class Network:
     """The programs of one container: requests leave from its pod."""
 
-    def __init__(self, cluster: Any, pod: Obj) -> None:
-        self.cluster = cluster
+    def __init__(self, plane: Any, pod: Obj) -> None:
+        self.plane = plane  # the cluster's DataPlane
         self.pod = pod
         self.source = f"{pod['metadata'].get('namespace', 'default')}/{pod['metadata']['name']}"
 
@@ -74,7 +74,7 @@ class Network:
         return await program(proc, argv)
 
     def _request(self, url: str, method: str = "GET", headers: dict[str, str] | None = None) -> Trace:
-        return self.cluster.data_plane.request(self.source, url, method, headers)
+        return self.plane.request(self.source, url, method, headers)
 
     async def _wait(self, proc: Process, trace: Trace, timeout: float | None) -> None:
         if trace.outcome == TIMEOUT:
@@ -243,7 +243,7 @@ class Network:
                            else "nslookup: interactive mode is not simulated: give a name to look up\n")
             return 1
         name = names[0]
-        plane = self.cluster.data_plane
+        plane = self.plane
         source = plane.source(self.source)
         if isinstance(source, str):
             await proc.err(f"nslookup: {source}\n")
