@@ -96,6 +96,7 @@ class Cluster:
         self._initial_nodes = nodes
         self._started = False
         self.components = build_components(self.ctx, self.manager)
+        self.components.kubelets.network = lambda: self.data_plane  # containers' nslookup, nc, wget and curl
         # kube-controller-manager's --terminated-pod-gc-threshold (0 or less: terminated pods are never collected).
         self.components.get(PodGCController).terminated_pod_threshold = terminated_pod_gc_threshold
         # Where LoadBalancer Services (and the ingress controller) get external IPs: a range `a-b` or a CIDR.

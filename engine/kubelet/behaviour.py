@@ -1,10 +1,12 @@
 """What a simulated container does, decided by its spec and the pod's `sim.k9py.io/*` annotations.
 
 There are no real images. A container's `command`/`args` are read for a shell one-liner made of `sleep N`,
-`exit N`, `true` and `false` joined by `;` or `&&` (`sh -c "sleep 5; exit 1"` runs 5 s then exits 1). Anything
-else runs until stopped, except init containers, which complete successfully after a second (they usually wait
-for something the simulation does not model); sidecars (init containers with `restartPolicy: Always`) are
-long-running like app containers. Annotations say what a spec cannot.
+`exit N`, `true` and `false` joined by `;` or `&&` (`sh -c "sleep 5; exit 1"` runs 5 s then exits 1). A script
+that needs running to tell what it does (a loop, `nslookup`, `nc -z`, `wget`, `curl`) and that k9py can run in
+full is run in the simulated shell (`shell_behaviour.py`). Anything else runs until stopped, except init
+containers, which complete successfully after a second (they usually wait for something the simulation does not
+model); sidecars (init containers with `restartPolicy: Always`) are long-running like app containers.
+Annotations say what a spec cannot.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import attrs
 
 from ..quantity import bytes_value, parse_quantity
 from ..timeutil import parse_go_duration
+from .shell_behaviour import runnable
 
 Obj = dict[str, Any]
 PREFIX = "sim.k9py.io/"
@@ -57,6 +60,8 @@ class ContainerBehaviour:
     stop_seconds: float = DEFAULT_STOP_SECONDS
     ignores_sigterm: bool = False
     log_template: str | None = None
+    # The command runs in the simulated shell (shell_behaviour.py): it decides when the container exits, and how.
+    scripted: bool = False
 
 
 class BehaviourError(ValueError):
@@ -170,7 +175,12 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
             # `trap`, which is not understood and so runs as a plain app) ignores SIGTERM and is SIGKILLed when
             # the grace period ends (docs: "Termination of Pods").
             ignores_sigterm = True
-    if is_init and not understood:
+    # The annotations that say when the process exits win over running its script.
+    scripted = script is not None and not understood and runnable(script) and \
+        PREFIX + "exit-after" not in annotations and PREFIX + "exit-code" not in annotations
+    if scripted:
+        ignores_sigterm = True  # PID 1 (the shell, or nslookup itself) has no default SIGTERM action
+    elif is_init and not understood:
         exit_after = DEFAULT_INIT_SECONDS
     if PREFIX + "exit-after" in annotations:
         exit_after = _annotation_seconds(annotations, "exit-after", 0.0)
@@ -202,4 +212,5 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
         stop_seconds=_annotation_seconds(annotations, "stop-seconds", DEFAULT_STOP_SECONDS),
         ignores_sigterm=ignores_sigterm,
         log_template=annotations.get(PREFIX + "log"),
+        scripted=scripted,
     )

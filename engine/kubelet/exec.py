@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .. import errors
-from ..network.dns import CLUSTER_DOMAIN, pod_resolv_conf
+from ..network.dns import CLUSTER_DNS_IP, CLUSTER_DOMAIN, pod_resolv_conf
 from ..quoting import go_quote
 from .container_config import ContainerView
 from .container_env import DEFAULT_PATH
@@ -252,15 +252,17 @@ def container_system(cluster: Any, pod: Obj, container: str, interrupts: Any = N
 def system_of(pod: Obj, container: str, view: ContainerView, now: float, clock: Callable[[], float],
               sleep: Callable[[float], Awaitable[None]], plane: Any) -> tuple[System, dict[str, str], str]:
     """The container as its processes see it, from its view (environment and mounts), the engine's clock and a
-    `sleep` on it, and the data plane its network programs go through: (system, environment, directory)."""
+    `sleep` on it, and the data plane its network programs go through (None: they are not simulated):
+    (system, environment, directory)."""
     spec = container_spec(pod, container)
     uid, gid, groups = identity(pod, spec)
     env = {e.name: e.value for e in view.env} or {"PATH": DEFAULT_PATH, "HOSTNAME": hostname_of(pod)}
-    resolv = pod_resolv_conf(pod, plane.cluster_dns_ip()).text()
+    resolv = pod_resolv_conf(pod, plane.cluster_dns_ip() if plane is not None else CLUSTER_DNS_IP).text()
     system = System(
         fs=file_system(pod, spec, view, now, resolv), hostname=hostname_of(pod),
         pod_ip=str((pod.get("status") or {}).get("podIP") or ""), uid=uid, gid=gid, groups=groups,
-        flavour=flavour(str(spec.get("image") or "")), now=clock, sleep=sleep, network=Network(plane, pod))
+        flavour=flavour(str(spec.get("image") or "")), now=clock, sleep=sleep,
+        network=Network(plane, pod, str(spec.get("image") or "")) if plane is not None else None)
     cwd = str(spec.get("workingDir") or "/")
     return system, env, cwd
 

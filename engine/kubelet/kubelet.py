@@ -32,7 +32,9 @@ from .container_env import expand_command
 from .deadline import DeadlineMixin
 from .heartbeat import NODE_STATUS_REPORT_SECONDS, HeartbeatMixin
 from .logs import LogBook
+from .probe_network import NetworkProbeMixin
 from .probes import ProbeMixin
+from .shell_behaviour import ScriptMixin
 from .state import (
     BACKOFF_INITIAL,
     BACKOFF_MAX,
@@ -62,7 +64,8 @@ def _pull_duration(seconds: float) -> str:
     return f"{text}s" if seconds < 60 else go_duration(seconds)
 
 
-class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, VolumeMixin):
+class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, VolumeMixin, ScriptMixin,
+              NetworkProbeMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -472,8 +475,9 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         c.container_id = f"containerd://{digest}"
         c.probe_counts.clear()
         env = self.configs.started(pod, spec, now)  # resolved once: later ConfigMap changes do not reach it
+        argv = expand_command(spec, env)
         self.logs.started(ps, c, spec, now, {e.name: e.value for e in env},
-                          self.configs.file_reader(ps.namespace, ps.name, ps.uid, c.name), expand_command(spec, env))
+                          self.configs.file_reader(ps.namespace, ps.name, ps.uid, c.name), argv)
         c.startup_done = "startupProbe" not in spec
         c.ready = (c.startup_done and "readinessProbe" not in spec) and (not c.is_init or c.sidecar)
         behaviour = c.behaviour
@@ -484,6 +488,8 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
             code = behaviour.exit_code
             self._after(ps, behaviour.exit_after,
                         lambda: self._exited(ps, c, code, "Completed" if code == 0 else "Error"), c)
+        elif behaviour.scripted:
+            self._run_script(ps, c, argv)  # shell_behaviour.py: the script decides when it exits
         if c.startup_done:
             self._start_probe(ps, c, spec, "readinessProbe")
             self._start_probe(ps, c, spec, "livenessProbe")

@@ -6,11 +6,16 @@ container's variable as it was created, and {file:/path}, a mounted file as the 
 access-log style line. Only those placeholders are replaced; any other text, braces included, is printed as
 written: the template comes from a manifest, and `str.format` would let it read attributes (`{pod.x}`) or pad a
 line to gigabytes (`{n:>300000000}`).
+
+A container whose command k9py runs in its simulated shell (`shell_behaviour.py`) logs what it prints instead,
+stdout and stderr as they come, each line stamped with the engine time it was written (the last
+MAX_LINES_PER_RUN lines are kept, as a rotated log would).
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +76,28 @@ class Run:
     template: tuple[Piece, ...]  # compile_template's pieces
     first_line: str
     last_line: str | None = None
+    # What the process printed, when k9py runs it (None: lines generated from the template): (time, line).
+    output: deque[tuple[float, str]] | None = None
+    partial: str = ""  # printed after the last newline
+
+
+class RunOutput:
+    """A process's stdout and stderr into its run's log (a `shell.Output`; `clock` stamps each line)."""
+
+    def __init__(self, run: Run, clock: Callable[[], float]) -> None:
+        self.run = run
+        self.clock = clock
+
+    async def write(self, data: bytes) -> None:
+        self.add(data.decode(errors="replace"))
+
+    def add(self, text: str) -> None:
+        run = self.run
+        if run.output is None or run.stopped is not None:
+            return
+        *lines, run.partial = (run.partial + text).split("\n")
+        now = self.clock()
+        run.output.extend((now, line) for line in lines)
 
 
 class LogBook:
@@ -90,15 +117,29 @@ class LogBook:
         runs.append(Run(now, None, fields, template, first))
         del runs[:-2]  # the kubelet keeps the current and the previous container's logs
 
+    def output(self, ps: Any, c: Any, clock: Callable[[], float]) -> RunOutput | None:
+        """The current run's log becomes what its process prints (k9py runs the container's command)."""
+        runs = self._runs.get((ps.uid, c.name, ""))
+        if not runs or runs[-1].stopped is not None:
+            return None
+        runs[-1].output = deque(maxlen=MAX_LINES_PER_RUN)
+        return RunOutput(runs[-1], clock)
+
     def stopped(self, ps: Any, c: Any, now: float) -> None:
         runs = self._runs.get((ps.uid, c.name, ""))
         if runs and runs[-1].stopped is None:
-            runs[-1].stopped = now
+            run = runs[-1]
+            run.stopped = now
+            if run.output is not None:
+                if run.partial:  # an unfinished last line is still in the log
+                    run.output.append((now, run.partial))
+                    run.partial = ""
+                return
             if c.state == "terminated":
                 if c.reason == "OOMKilled":
-                    runs[-1].last_line = "Killed"
+                    run.last_line = "Killed"
                 elif c.exit_code:
-                    runs[-1].last_line = f"exited with code {c.exit_code}"
+                    run.last_line = f"exited with code {c.exit_code}"
 
     def forget(self, uid: str) -> None:
         for key in [k for k in self._runs if k[0] == uid]:
@@ -114,6 +155,8 @@ class LogBook:
             run = runs[-2]
         else:
             run = runs[-1]
+        if run.output is not None:
+            return list(run.output)
         end = run.stopped if run.stopped is not None else now
         out = [(run.started, run.first_line)]
         count = int((end - run.started) // LOG_PERIOD)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import podutil
@@ -21,6 +21,9 @@ class KubeletManager(Controller):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.kubelets: dict[str, Kubelet] = {}
+        # The cluster's data plane, built on first use (Cluster sets this): the network programs of the scripts
+        # containers run (shell_behaviour.py) go through it. None: they are not simulated.
+        self.network: Callable[[], Any] | None = None
         self._machines = 0  # every machine gets its own host IP and pod CIDR, even after others were removed
 
     def add_node(self, name: str, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> Kubelet:

@@ -1,10 +1,10 @@
 """`curl`, `wget`, `nslookup` and `nc -z` inside a simulated container, carried by the simulated data plane
 (`engine.network`: /etc/hosts and cluster DNS, Services through kube-proxy's choice, NetworkPolicy, the pod's
 app). What each prints follows the real program: curl's `curl: (7) Failed to connect ...` with its exit code,
-busybox wget's `wget: bad address 'x'`, nslookup's `** server can't find x: NXDOMAIN`, nc's `open`/`Connection
-refused`. A connection that times out (a NetworkPolicy drop, a Service port with no rule) waits as the client
-would, on the engine's clock: `-m`/`--connect-timeout` for curl, `-T` for wget, `-w` for nc, else the kernel's
-SYN retries (127 s).
+busybox wget's `wget: bad address 'x'`, nslookup's `** server can't find x: NXDOMAIN` (busybox's two nslookups
+are in nslookup.py), nc's `open`/`Connection refused`. A connection that times out (a NetworkPolicy drop, a
+Service port with no rule) waits as the client would, on the engine's clock: `-m`/`--connect-timeout` for curl,
+`-T` for wget, `-w` for nc, else the kernel's SYN retries (127 s).
 
 k9py does not know an image's contents, so these four are found in every container, busybox's or not.
 """
@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ..network.trace import ANSWERED, NO_ROUTE, REFUSED, TIMEOUT, UNRESOLVED, Trace
+from .nslookup import busybox_nslookup
 from .shell import Process
 
 Obj = dict[str, Any]
@@ -62,9 +63,10 @@ def _host_port(url: str) -> tuple[str, int]:
 class Network:
     """The programs of one container: requests leave from its pod."""
 
-    def __init__(self, plane: Any, pod: Obj) -> None:
+    def __init__(self, plane: Any, pod: Obj, image: str = "") -> None:
         self.plane = plane  # the cluster's DataPlane
         self.pod = pod
+        self.image = image  # the container's: which busybox nslookup it has
         self.source = f"{pod['metadata'].get('namespace', 'default')}/{pod['metadata']['name']}"
 
     async def __call__(self, proc: Process, argv: list[str]) -> int:
@@ -248,6 +250,8 @@ class Network:
         if isinstance(source, str):
             await proc.err(f"nslookup: {source}\n")
             return 1
+        if busybox:
+            return await busybox_nslookup(proc, plane, source, name, self.image)
         conf = plane.resolv_conf(source)
         resolution, _ = plane.resolve(source, name)
         server = conf.nameservers[0] if conf.nameservers else "127.0.0.1"
@@ -255,7 +259,7 @@ class Network:
             await proc.sys.sleep(15.0)  # three tries of five seconds
             await proc.out(";; connection timed out; no servers could be reached\n\n")
             return 1
-        head = f"Server:\t\t{server}\nAddress:\t{server}{':' if busybox else '#'}53\n\n"
+        head = f"Server:\t\t{server}\nAddress:\t{server}#53\n\n"  # bind9's nslookup (Debian's dnsutils)
         if not resolution.addresses:
             await proc.out(head + f"** server can't find {name}: NXDOMAIN\n\n")
             return 1
@@ -311,7 +315,10 @@ class Network:
             return 0
         why = {REFUSED: "Connection refused", NO_ROUTE: "No route to host",
                TIMEOUT: "Connection timed out"}.get(trace.outcome, trace.message)
-        if verbose or not busybox:
-            await proc.err(f"nc: {host} ({address}:{port}): {why}\n" if busybox
-                           else f"nc: connect to {host} ({address}) port {port} (tcp) failed: {why}\n")
+        if busybox:
+            # nc_bloaty.c: "if we're scanning at a "one -v" verbosity level, don't print refusals".
+            if flags.count("v") > 1 or (verbose and trace.outcome != REFUSED):
+                await proc.err(f"nc: {host} ({address}:{port}): {why}\n")
+        else:
+            await proc.err(f"nc: connect to {host} ({address}) port {port} (tcp) failed: {why}\n")
         return 1

@@ -6,7 +6,8 @@ Probes that keep passing cost nothing: once a probe's outcome can no longer chan
 cluster writes nothing but heartbeats (a real kubelet also writes nothing for passing probes).
 
 A mixin of `Kubelet`: it uses the kubelet's `_pod`, `_after`, `_post`, `_event`, `_field`, `_spec`, `_run_next`,
-`_exited` and `_stop_time`.
+`_exited`, `_stop_time`, `_scheduler` (shell_behaviour.py) and `_network_probe` (probe_network.py, for the probes
+the network decides).
 """
 
 from __future__ import annotations
@@ -69,19 +70,37 @@ class ProbeMixin:
         if pod is None or c.state != "running" or c.started_at is None:
             return
         probe = spec[kind]
-        now = self.clock.now()
-        run = now - c.started_at
+        run = c.container_id
+
+        def network_outcome(failed: bool, message: str) -> None:
+            if c.container_id == run and c.state == "running":  # the run it probed still runs
+                self._probe_outcome(ps, c, spec, kind, failed, message, live=True)
+
+        if self._network_probe(ps, c, pod, spec, probe, network_outcome):
+            return  # probe_network.py: the data plane or the container's shell decides, maybe later
+        elapsed = self.clock.now() - c.started_at
+        failed = self._probe_fails(c, kind, elapsed)
+        message = self._probe_failure_text(ps, probe, elapsed, c, spec) if failed else ""
+        self._probe_outcome(ps, c, spec, kind, failed, message, live=False)
+
+    def _probe_outcome(self, ps: PodState, c: ContainerState, spec: Obj, kind: str, failed: bool, message: str,
+                       live: bool) -> None:
+        """A probe's result, as the prober worker takes it. `live`: the network decided it, so it may change any
+        time and the probe goes on every period."""
+        pod = self._pod(ps)
+        if pod is None or c.started_at is None:
+            return
+        probe = spec[kind]
+        run = self.clock.now() - c.started_at
         period = float(probe.get("periodSeconds", 10))
         success_threshold = int(probe.get("successThreshold", 1))
         failure_threshold = int(probe.get("failureThreshold", 3))
         successes, failures = c.probe_counts.get(kind, (0, 0))
-        failed = self._probe_fails(c, kind, run)
         field = self._field(c)
         label = {"readinessProbe": "Readiness", "livenessProbe": "Liveness", "startupProbe": "Startup"}[kind]
         if failed:
             successes, failures = 0, failures + 1
-            self._event(pod, "Warning", "Unhealthy",
-                        f"{label} probe failed: {self._probe_failure_text(ps, probe, run, c, spec)}", field)
+            self._event(pod, "Warning", "Unhealthy", f"{label} probe failed: {message}", field)
         else:
             successes, failures = successes + 1, 0
         c.probe_counts[kind] = (successes, failures)
@@ -116,9 +135,9 @@ class ProbeMixin:
             if ready != c.ready:
                 c.ready = ready
                 self._post(ps)
-        delay = self._next_probe_delay(c, kind, run, period, failed)
+        delay = period if live else self._next_probe_delay(c, kind, run, period, failed)
         if delay is not None:
-            self._after(ps, delay, lambda: self._probe(ps, c, spec, kind), c)
+            self._scheduler(ps, c)(delay, lambda: self._probe(ps, c, spec, kind))
 
     def _next_probe_delay(self, c: ContainerState, kind: str, run: float, period: float,
                           failed: bool) -> float | None:

@@ -35,6 +35,9 @@ from .filesystem import DIR, FILE, LINK, FileSystem, FsError, Node, mode_string
 
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 NETWORK_PROGRAMS = ("curl", "wget", "nslookup", "nc")
+# What Shell._builtins answers, named without a shell at hand (shell_behaviour.py reads scripts ahead of time).
+BUILTIN_NAMES = frozenset({"cd", "exit", "export", "unset", "set", ":", "true", "false", "echo", "pwd", "test", "[",
+                           "printf", "break", "continue"})
 USER_NAMES = {0: "root", 65534: "nobody"}
 GROUP_NAMES = {0: "root", 65534: "nogroup"}
 INTERRUPTED = 130
