@@ -10,7 +10,6 @@ tests ported from sync_test.go.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -333,7 +332,7 @@ def scale_replica_set_update(
     size_changed = spec_replicas(rs) != new_scale
     if not size_changed and not replicas_annotations_need_update(rs, replicas, max_replicas):
         return None, False
-    updated = copy.deepcopy(dict(rs))
+    updated = deep_copy(dict(rs))
     updated.setdefault("spec", {})["replicas"] = new_scale
     set_replicas_annotations(updated, replicas, max_replicas)
     return updated, size_changed
@@ -356,12 +355,12 @@ def build_new_replica_set(d: Mapping[str, Any], all_old_rss: Sequence[Obj]) -> O
     """
     meta = _meta(d)
     spec = _spec(d)
-    template = copy.deepcopy(spec.get("template") or {})
+    template = deep_copy(spec.get("template") or {})
     pod_template_hash = compute_hash(template, _status(d).get("collisionCount"))
     template_meta = template.setdefault("metadata", {})
     labels = {**(template_meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: pod_template_hash}
     template_meta["labels"] = labels
-    selector = copy.deepcopy(spec.get("selector") or {})
+    selector = deep_copy(spec.get("selector") or {})
     selector["matchLabels"] = {
         **(selector.get("matchLabels") or {}),
         POD_TEMPLATE_HASH_LABEL: pod_template_hash,

@@ -17,7 +17,6 @@ unset optional fields are simply absent):
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -26,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cmp_to_key, lru_cache
 from typing import Any
 
+from engine.store import deep_copy
 from engine.timeutil import format_time, parse_time
 
 Obj = dict[str, Any]
@@ -890,7 +890,7 @@ def find_rollback_target(rss: Iterable[Obj | None], to_revision: int) -> Obj | N
 
 def rollback_template(rs: Mapping[str, Any]) -> Obj:
     """The RS's pod template (deep copy) without the pod-template-hash label, ready for d.spec.template."""
-    template = copy.deepcopy(_spec(rs).get("template") or {})
+    template = deep_copy(_spec(rs).get("template") or {})
     meta = template.get("metadata")
     if meta and meta.get("labels") and POD_TEMPLATE_HASH_LABEL in meta["labels"]:
         meta["labels"].pop(POD_TEMPLATE_HASH_LABEL)
