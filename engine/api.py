@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from . import errors, fieldmanager
+from . import admission, errors, fieldmanager
 from .clock import Clock
 from .kinds import REGISTRY, KindInfo, Obj, Registry
 from .kinds import validation as v
@@ -212,6 +212,7 @@ class Api:
         if info.decode is not None:
             info.decode(obj)
         info.default(obj)
+        admission.mutate(self, info, obj, None)  # LimitRanger's defaults, which validation then sees
         if not trusted:
             self._validate(info, obj, None)
         namespace_name = meta.get("namespace", "")
@@ -219,6 +220,7 @@ class Api:
             raise errors.already_exists(info.plural, info.group, meta["name"])
         self._check_namespace_admission(info, namespace_name, meta["name"])
         self._allocate(info, obj, None)
+        admission.validate(self, info, obj, None, dry_run)  # LimitRanger's bounds, then ResourceQuota, last
         meta["uid"] = self.new_uid()
         meta["creationTimestamp"] = format_time(self.clock.now())
         if "spec" in obj and info.generation_tracks_spec:
@@ -291,6 +293,7 @@ class Api:
         if not trusted:
             self._validate(info, obj, old)
         self._allocate(info, obj, old)
+        admission.validate(self, info, obj, old, dry_run, subresource)
         if managed_fields is not None:
             _set_managed(obj["metadata"], managed_fields)
         else:
