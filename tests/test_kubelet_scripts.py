@@ -153,6 +153,7 @@ async def test_the_docs_init_containers_wait_for_their_services_with_busybox_128
         await c.apply(DOCS_SERVICES.split("---\n")[1])
         await c.run_for(5)
         assert row(c, "myapp-pod")["STATUS"] == "Running"
+        assert c.logs("myapp-pod", container="myapp-container") == ["The app is running!"]
 
 
 async def test_busybox_136_nslookup_of_a_short_name_exits_1_even_when_it_resolves() -> None:
@@ -231,6 +232,15 @@ async def test_a_job_retries_its_curl_until_the_service_answers() -> None:
         await c.apply(app("web"))
         assert await c.run_until(lambda _: status(c, "poke") == "Completed", timeout=400)
         assert c.logs("poke")[0].startswith("Hello from web-")
+
+
+async def test_the_docs_cronjob_one_liner_logs_the_date_and_its_greeting() -> None:
+    async with Cluster(nodes=1) as c:
+        await c.apply(one_shot("hello", ["/bin/sh", "-c", "date; echo Hello from the Kubernetes cluster"],
+                               image="busybox:1.28", restart="OnFailure"))
+        await c.run_for(5)
+        assert status(c, "hello") == "Completed"
+        assert c.logs("hello") == ["Thu Jan  1 00:00:01 UTC 2026", "Hello from the Kubernetes cluster"]
 
 
 async def test_a_loop_logs_what_it_prints_when_it_prints_it() -> None:

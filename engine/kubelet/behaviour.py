@@ -2,8 +2,9 @@
 
 There are no real images. A container's `command`/`args` are read for a shell one-liner made of `sleep N`,
 `exit N`, `true` and `false` joined by `;` or `&&` (`sh -c "sleep 5; exit 1"` runs 5 s then exits 1). A script
-that needs running to tell what it does (a loop, `nslookup`, `nc -z`, `wget`, `curl`) and that k9py can run in
-full is run in the simulated shell (`shell_behaviour.py`). Anything else runs until stopped, except init
+that needs running to tell what it does (a loop, `nslookup`, `nc -z`, `wget`, `curl`, or `echo` and the other
+programs whose output is its log) and that k9py can run in full is run in the simulated shell
+(`shell_behaviour.py`). Anything else runs until stopped, except init
 containers, which complete successfully after a second (they usually wait for something the simulation does not
 model); sidecars (init containers with `restartPolicy: Always`) are long-running like app containers.
 Annotations say what a spec cannot.
@@ -18,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from ..quantity import bytes_value, parse_quantity
+from ..metrics.profile import ProfileError, profile_of
 from ..timeutil import parse_go_duration
 from .shell_behaviour import runnable
 
@@ -56,7 +57,6 @@ class ContainerBehaviour:
     exit_code: int = 0
     readiness: ProbeBehaviour = ProbeBehaviour()
     liveness: ProbeBehaviour = ProbeBehaviour()
-    oom: bool = False
     stop_seconds: float = DEFAULT_STOP_SECONDS
     ignores_sigterm: bool = False
     log_template: str | None = None
@@ -176,9 +176,10 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
             # the grace period ends (docs: "Termination of Pods").
             ignores_sigterm = True
     # The annotations that say when the process exits win over running its script.
-    scripted = script is not None and not understood and runnable(script) and \
+    scripted = script is not None and runnable(script) and \
         PREFIX + "exit-after" not in annotations and PREFIX + "exit-code" not in annotations
     if scripted:
+        exit_after, exit_code = None, 0  # the script decides, as it runs
         ignores_sigterm = True  # PID 1 (the shell, or nslookup itself) has no default SIGTERM action
     elif is_init and not understood:
         exit_after = DEFAULT_INIT_SECONDS
@@ -192,14 +193,10 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
             raise BehaviourError(f"annotation {PREFIX}exit-code: must be an integer") from None
         if exit_after is None:
             exit_after = 0.0
-    oom = False
-    memory = annotations.get(PREFIX + "memory")
-    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-    if memory is not None and limit is not None:
-        try:
-            oom = bytes_value(parse_quantity(memory)) > bytes_value(parse_quantity(limit))
-        except ValueError:
-            raise BehaviourError(f"annotation {PREFIX}memory: not a quantity: {memory}") from None
+    try:
+        profile_of(annotations)  # cpu, memory, cost-per-request: what the container uses (usage.py reads it)
+    except ProfileError as exc:
+        raise BehaviourError(str(exc)) from None
     return ContainerBehaviour(
         pull_seconds=_annotation_seconds(annotations, "pull-seconds", DEFAULT_PULL_SECONDS),
         pull_fails=annotations.get(PREFIX + "image-pull") == "fail",
@@ -208,7 +205,6 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
         exit_code=exit_code,
         readiness=_probe_behaviour(annotations, "readiness"),
         liveness=_probe_behaviour(annotations, "liveness"),
-        oom=oom,
         stop_seconds=_annotation_seconds(annotations, "stop-seconds", DEFAULT_STOP_SECONDS),
         ignores_sigterm=ignores_sigterm,
         log_template=annotations.get(PREFIX + "log"),

@@ -61,7 +61,10 @@ if TYPE_CHECKING:  # state.py reads behaviour.py, which reads this module
 Obj = dict[str, Any]
 log = logging.getLogger("engine.kubelet")
 LOOP = "loop"  # a marker among a script's program names: it loops
-RUN_TO_TELL = frozenset({*NETWORK_PROGRAMS, LOOP})
+# Programs whose output is the container's log (`echo The app is running! && sleep 3600`, `cat /etc/config/*`).
+PRINTING = ("echo", "printf", "cat", "env", "printenv", "date", "hostname", "id", "whoami", "ls", "pwd")
+# What only running a script tells: what its network programs get, how often a loop goes round, what it prints.
+RUN_TO_TELL = frozenset({*NETWORK_PROGRAMS, LOOP, *PRINTING})
 
 
 # --- which commands ------------------------------------------------------------------------------------------
