@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -39,6 +40,11 @@ from .network.request import DataPlane
 from .network.trace import Trace
 from .printers_registry import describe_object, table_for
 from .quoting import go_quote
+from .rbac.access import access_for
+from .rbac.bootstrap import ensure_bootstrap_policy
+from .rbac.identity import acting_as
+from .rbac.rules import Attributes, table_rows
+from .rbac.user import ADMIN, UserInfo, user_for
 from .rollout import (
     RevisionInfo,
     RolloutProgress,
@@ -73,6 +79,8 @@ class Cluster:
         event_limit: int = 100_000,
         terminated_pod_gc_threshold: int = DEFAULT_TERMINATED_POD_THRESHOLD,
         load_balancer_pool: str = DEFAULT_LB_RANGE,
+        user: str | None = None,
+        groups: Iterable[str] = (),
     ) -> None:
         if isinstance(clock, Clock):
             self.clock = clock
@@ -103,6 +111,9 @@ class Cluster:
         pool = AddressPool.parse(load_balancer_pool)
         self.components.get(ServiceLoadBalancerController).pool = pool
         self.components.get(IngressNginxController).pool = pool
+        # Who writes through this facade (`kubectl --as user --as-group group`): None is the admin, whom nothing
+        # is checked for; a user's writes are authorized by RBAC and refused with the API server's 403.
+        self.identity: UserInfo | None = user_for(user, tuple(groups)) if user else None
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -120,6 +131,7 @@ class Cluster:
         self.api.ensure_builtin_namespaces()
         ensure_kubernetes_service(self.api)
         ensure_add_ons(self.api)
+        ensure_bootstrap_policy(self.api)
         for i in range(1, self._initial_nodes + 1):
             self.add_node(f"node-{i}")
         for controller in self.manager.controllers:
@@ -338,16 +350,23 @@ class Cluster:
         """Create or declaratively update objects (like `kubectl apply`); returns the live objects."""
         docs = parse_documents(manifests)
         ordered = sorted(docs, key=_apply_order)
-        return [deep_copy(apply_object(self.api, doc, namespace)) for doc in ordered]
+        out = []
+        for doc in ordered:
+            with self._acting(*self._apply_verb(doc, namespace)):
+                out.append(deep_copy(apply_object(self.api, doc, namespace)))
+        return out
 
     async def create(self, obj: Obj, namespace: str | None = None) -> Obj:
-        return deep_copy(self.api.create(obj, namespace))
+        with self._acting(*self._write_of("create", obj, namespace)):
+            return deep_copy(self.api.create(obj, namespace))
 
     async def update(self, obj: Obj) -> Obj:
-        return deep_copy(self.api.update(obj))
+        with self._acting(*self._write_of("update", obj, None)):
+            return deep_copy(self.api.update(obj))
 
     async def patch(self, kind: str, name: str, patch: Obj, namespace: str | None = "default") -> Obj:
-        return deep_copy(self.api.patch(kind, name, namespace, patch))
+        with self._acting("patch", kind, namespace, name):
+            return deep_copy(self.api.patch(kind, name, namespace, patch))
 
     async def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default",
                     manager: str | None = None) -> Obj:
@@ -355,27 +374,33 @@ class Cluster:
         a negative one its 422, before any controller sees it. `manager`: the field manager to record, as a
         client names itself (`kubectl` scales as `kubectl` with subresource `scale`); None writes as the engine's
         own components do."""
-        return deep_copy(self.api.scale(kind, name, namespace, replicas, manager=manager))
+        with self._acting("update", kind, namespace, name, "scale"):
+            return deep_copy(self.api.scale(kind, name, namespace, replicas, manager=manager))
 
     async def delete(self, kind: str, name: str, namespace: str | None = "default", grace_period: int | None = None,
                      propagation: str = "Background") -> Obj | None:
-        result = self.api.delete(kind, name, namespace, grace_period=grace_period, propagation=propagation)
+        with self._acting("delete", kind, namespace, name):
+            result = self.api.delete(kind, name, namespace, grace_period=grace_period, propagation=propagation)
         return deep_copy(result) if result is not None else None
 
     # `kubectl rollout`: `kind` is any name of Deployment (the default) or DaemonSet ("ds", "daemonsets", ...).
 
     async def rollout_undo(self, name: str, namespace: str | None = "default",
                            to_revision: int | None = None, kind: str = "Deployment") -> str:
-        return rollout_undo(self.api, name, namespace or "default", to_revision, kind)
+        with self._acting("patch", kind, namespace, name):
+            return rollout_undo(self.api, name, namespace or "default", to_revision, kind)
 
     async def rollout_restart(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
-        return rollout_restart(self.api, name, namespace or "default", kind)
+        with self._acting("patch", kind, namespace, name):
+            return rollout_restart(self.api, name, namespace or "default", kind)
 
     async def rollout_pause(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
-        return set_paused(self.api, name, namespace or "default", True, kind)
+        with self._acting("patch", kind, namespace, name):
+            return set_paused(self.api, name, namespace or "default", True, kind)
 
     async def rollout_resume(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
-        return set_paused(self.api, name, namespace or "default", False, kind)
+        with self._acting("patch", kind, namespace, name):
+            return set_paused(self.api, name, namespace or "default", False, kind)
 
     def rollout_status(self, name: str, namespace: str | None = "default",
                        kind: str = "Deployment") -> tuple[str, bool]:
@@ -403,16 +428,19 @@ class Cluster:
         cj = self.api.get("cronjobs.batch", cronjob, namespace)
         if name is None:
             name = f"{cronjob[:41]}-manual-" + "".join(self.rng.choice(GENERATE_NAME_ALPHABET) for _ in range(3))
-        return deep_copy(self.api.create(manual_job(cj, name)))
+        with self._acting("create", "jobs.batch", namespace, ""):
+            return deep_copy(self.api.create(manual_job(cj, name)))
 
     async def set_node_ready(self, name: str, ready: bool) -> None:
-        """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back."""
+        """Simulate a node failing (its kubelet stops heartbeating and its containers stop) or coming back. Not an
+        API call: no identity is checked (it is the machine that fails)."""
         self.api.get("nodes", name)
         self.components.kubelets.set_node_running(name, ready)
         self.runner.wake()
 
     async def cordon(self, name: str, unschedulable: bool = True) -> Obj:
-        return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}}))
+        with self._acting("patch", "nodes", None, name):
+            return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}}))
 
     async def drain(self, name: str, *, force: bool = False, ignore_daemonsets: bool = True,
                     delete_emptydir_data: bool = False, grace_period: int | None = None,
@@ -423,11 +451,77 @@ class Cluster:
         carrying the output so far) when a pod may not be evicted without `force`/`delete_emptydir_data`, or
         when the pods are not gone within `timeout` seconds of cluster time.
         """
+        with self._acting("patch", "nodes", None, name):
+            pass  # kubectl drain cordons first: a user who may not is refused before anything happens
         options = DrainOptions(force=force, ignore_daemonsets=ignore_daemonsets,
                                delete_emptydir_data=delete_emptydir_data, grace_period=grace_period,
                                timeout=timeout)
         return await drain_node(self.api, name, options,
                                 lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds))
+
+    # --- access control ------------------------------------------------------------------------------------
+
+    def _user(self, user: str | None, groups: Iterable[str]) -> UserInfo:
+        if user is not None:
+            return user_for(user, tuple(groups))
+        return self.identity or ADMIN
+
+    def _attributes(self, verb: str, resource: str, namespace: str | None, name: str = "",
+                    subresource: str = "") -> Attributes:
+        """A request's attributes as `kubectl auth can-i` builds them: a URL path is a non-resource request;
+        `pods/log` names a subresource; a resource the cluster does not serve is asked about as written."""
+        if resource.startswith("/"):
+            return Attributes(verb, path=resource, resource_request=False)
+        head, _, sub = resource.partition("/")
+        info = REGISTRY.lookup(head)
+        plural, group = (info.plural, info.group) if info is not None else head.partition(".")[::2]
+        scoped = info is None or info.namespaced
+        return Attributes(verb, plural, group, (namespace or "default") if scoped else "", name, subresource or sub)
+
+    def can_i(self, verb: str, resource: str, namespace: str | None = "default", *, name: str = "",
+              subresource: str = "", user: str | None = None, groups: Iterable[str] = ()) -> bool:
+        """`kubectl auth can-i VERB RESOURCE [NAME] -n NAMESPACE [--as USER --as-group G]`: whether RBAC (or
+        system:masters) allows it. `resource` may be `pods`, `deployments.apps`, `pods/log` or a URL path
+        (`/healthz`); without `user`, the cluster's own identity (the admin unless `Cluster(user=...)`)."""
+        request = self._attributes(verb, resource, namespace, name, subresource)
+        return access_for(self.store).authorize(self._user(user, groups), request).allowed
+
+    def can_i_list(self, namespace: str | None = "default", *, user: str | None = None,
+                   groups: Iterable[str] = ()) -> list[tuple[str, str, str, str]]:
+        """`kubectl auth can-i --list`: rows of Resources, Non-Resource URLs, Resource Names, Verbs, as kubectl
+        prints them (broken down, compacted, sorted)."""
+        found = access_for(self.store).rules_for(self._user(user, groups), namespace or "default")
+        return table_rows(found.rules)
+
+    def _write_of(self, verb: str, obj: Obj, namespace: str | None) -> tuple[str, str, str | None, str]:
+        if self.identity is None or not isinstance(obj, dict):
+            return verb, "", namespace, ""
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        return (verb, f"{obj.get('kind', '')}.{str(obj.get('apiVersion', '')).rpartition('/')[0]}".rstrip("."),
+                meta.get("namespace") or namespace, "" if verb == "create" else str(meta.get("name", "")))
+
+    def _apply_verb(self, doc: Obj, namespace: str | None) -> tuple[str, str, str | None, str]:
+        """kubectl apply creates what is missing and patches what exists."""
+        verb, kind, ns, _ = self._write_of("create", doc, namespace)
+        if self.identity is None or not kind:
+            return verb, kind, ns, ""
+        info = REGISTRY.lookup(kind)
+        name = str(((doc.get("metadata") or {}) if isinstance(doc.get("metadata"), dict) else {}).get("name", ""))
+        if info is not None and self.store.get(info.resource, (ns or "default") if info.namespaced else "", name):
+            return "patch", kind, ns, name
+        return verb, kind, ns, ""
+
+    @contextlib.contextmanager
+    def _acting(self, verb: str, kind: str, namespace: str | None, name: str,
+                subresource: str = "") -> Iterator[None]:
+        """Authorize a write for the cluster's identity (nothing to do for the admin), then make it as that
+        identity, so that RBAC's own storage checks (escalation) see who asks."""
+        if self.identity is None:
+            yield
+            return
+        access_for(self.store).check(self.identity, self._attributes(verb, kind, namespace, name, subresource))
+        with acting_as(self.identity):
+            yield
 
 
 @attrs.frozen
