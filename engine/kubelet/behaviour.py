@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from ..quantity import bytes_value, parse_quantity
+from ..metrics.profile import ProfileError, profile_of
 from ..timeutil import parse_go_duration
 from .shell_behaviour import runnable
 
@@ -57,7 +57,6 @@ class ContainerBehaviour:
     exit_code: int = 0
     readiness: ProbeBehaviour = ProbeBehaviour()
     liveness: ProbeBehaviour = ProbeBehaviour()
-    oom: bool = False
     stop_seconds: float = DEFAULT_STOP_SECONDS
     ignores_sigterm: bool = False
     log_template: str | None = None
@@ -194,14 +193,10 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
             raise BehaviourError(f"annotation {PREFIX}exit-code: must be an integer") from None
         if exit_after is None:
             exit_after = 0.0
-    oom = False
-    memory = annotations.get(PREFIX + "memory")
-    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-    if memory is not None and limit is not None:
-        try:
-            oom = bytes_value(parse_quantity(memory)) > bytes_value(parse_quantity(limit))
-        except ValueError:
-            raise BehaviourError(f"annotation {PREFIX}memory: not a quantity: {memory}") from None
+    try:
+        profile_of(annotations)  # cpu, memory, cost-per-request: what the container uses (usage.py reads it)
+    except ProfileError as exc:
+        raise BehaviourError(str(exc)) from None
     return ContainerBehaviour(
         pull_seconds=_annotation_seconds(annotations, "pull-seconds", DEFAULT_PULL_SECONDS),
         pull_fails=annotations.get(PREFIX + "image-pull") == "fail",
@@ -210,7 +205,6 @@ def _parse_behaviour(pod: Obj, container: Obj, *, is_init: bool) -> ContainerBeh
         exit_code=exit_code,
         readiness=_probe_behaviour(annotations, "readiness"),
         liveness=_probe_behaviour(annotations, "liveness"),
-        oom=oom,
         stop_seconds=_annotation_seconds(annotations, "stop-seconds", DEFAULT_STOP_SECONDS),
         ignores_sigterm=ignores_sigterm,
         log_template=annotations.get(PREFIX + "log"),

@@ -97,7 +97,8 @@ class HeartbeatMixin:
         now = self.clock.now()
         was_ready = any(c.get("type") == "Ready" and c.get("status") == "True"
                         for c in node["status"].get("conditions") or ())
-        status = {**node["status"], "conditions": ready_conditions(now, node["status"].get("conditions"))}
+        conditions = ready_conditions(now, node["status"].get("conditions"), getattr(self, "memory_pressure", False))
+        status = {**node["status"], "conditions": conditions}
         if status != node["status"]:
             try:
                 node = self.api.update_status({**node, "status": status})

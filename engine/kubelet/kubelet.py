@@ -14,6 +14,7 @@ Probes live in `probes.py`, pod-level kills (deletion, sidecar ordering) in `ter
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from .. import podutil
 from ..clock import Timer
 from ..errors import ApiError
 from ..events import KUBELET
+from ..metrics.usage import Account
 from ..resources import get_pod_qos
 from ..scheduler.node_info import NodeInfo
 from ..timeutil import format_time, go_duration
@@ -30,6 +32,7 @@ from .config_refs import env_error
 from .container_config import ContainerBook
 from .container_env import expand_command
 from .deadline import DeadlineMixin
+from .eviction import EvictionMixin
 from .heartbeat import NODE_STATUS_REPORT_SECONDS, HeartbeatMixin
 from .logs import LogBook
 from .probe_network import NetworkProbeMixin
@@ -45,6 +48,7 @@ from .state import (
     image_size,
 )
 from .termination import KILL_COMPLETE, TerminationMixin, pod_grace_period
+from .usage import UsageMixin
 from .volumes import VolumeMixin, VolumeSetup
 
 Obj = dict[str, Any]
@@ -65,7 +69,7 @@ def _pull_duration(seconds: float) -> str:
 
 
 class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, VolumeMixin, ScriptMixin,
-              NetworkProbeMixin):
+              NetworkProbeMixin, UsageMixin, EvictionMixin):
     def __init__(self, host: Any, name: str, index: int) -> None:
         self.host = host  # the KubeletManager: api, clock, recorder, store
         self.name = name
@@ -81,6 +85,9 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         self.logs = LogBook()
         self.configs = ContainerBook(host.store, host.clock, name)  # environments and mounted files
         self._volume_setups: dict[str, VolumeSetup] = {}  # pod uid -> its wait for volumes (volumes.py)
+        self.accounts: dict[str, Account] = {}  # container ID -> its usage (usage.py), closed ones for a while
+        self._oom_timers: dict[str, Timer] = {}
+        self._closed: deque[tuple[float, str]] = deque()
 
     # --- plumbing ------------------------------------------------------------------------------------------
 
@@ -243,6 +250,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
                 self._event(ref, "Normal", "Killing", f"Stopping container {c.name}", self._field(c))
 
     def _forget(self, ps: PodState) -> None:
+        self._usage_forget(ps)
         self._release_admitted(ps.key)
         ps.cancel_timers()
         self._release_ip(ps.ip)
@@ -298,7 +306,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         node = self.host.store.get("nodes", "", self.name)
         if node is not None:
             admitted = self._admitted_info(node)
-            rejection = admission_failure(pod, admitted)
+            rejection = self.pressure_admission(pod) or admission_failure(pod, admitted)
             if rejection is not None:
                 self._reject(pod, *rejection)
                 return
@@ -481,10 +489,8 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         c.startup_done = "startupProbe" not in spec
         c.ready = (c.startup_done and "readinessProbe" not in spec) and (not c.is_init or c.sidecar)
         behaviour = c.behaviour
-        if behaviour.oom:
-            self._after(ps, max(1.0, behaviour.start_seconds),
-                        lambda: self._exited(ps, c, 137, "OOMKilled"), c)
-        elif behaviour.exit_after is not None:
+        self._usage_started(ps, c, pod, spec)  # arms the OOM kill, if its memory ever exceeds its limit
+        if behaviour.exit_after is not None:
             code = behaviour.exit_code
             self._after(ps, behaviour.exit_after,
                         lambda: self._exited(ps, c, code, "Completed" if code == 0 else "Error"), c)
@@ -517,6 +523,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         now = self.clock.now()
         c.state, c.exit_code, c.reason, c.message = "terminated", code, reason, message
         c.finished_at = now
+        self._usage_stopped(c)
         # A finished init container reports ready (prober manager UpdatePodStatus); anything else that stops is not.
         c.ready = c.is_init and not c.sidecar and code == 0
         self.logs.stopped(ps, c, now)

@@ -25,6 +25,8 @@ class KubeletManager(Controller):
         # containers run (shell_behaviour.py) go through it. None: they are not simulated.
         self.network: Callable[[], Any] | None = None
         self._machines = 0  # every machine gets its own host IP and pod CIDR, even after others were removed
+        # Requests/s each pod serves (`engine.metrics.load`), by namespace/name: its usage follows (usage.py).
+        self.pod_rps: dict[str, float] = {}
 
     def add_node(self, name: str, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> Kubelet:
         if name in self.kubelets:
@@ -89,6 +91,26 @@ class KubeletManager(Controller):
             return
         kubelet.stop()
         del self.kubelets[name]
+
+    def set_pod_rps(self, key: str, rps: float) -> None:
+        """The requests/s the pod `namespace/name` serves from now on."""
+        if rps:
+            self.pod_rps[key] = rps
+        else:
+            self.pod_rps.pop(key, None)
+        for kubelet in self._kubelets_of(key):
+            kubelet.load_changed(key)
+
+    def request_served(self, key: str) -> None:
+        """A simulated request reached the pod `namespace/name`."""
+        for kubelet in self._kubelets_of(key):
+            kubelet.request_served(key)
+
+    def _kubelets_of(self, key: str) -> list[Kubelet]:
+        namespace, name = podutil.split_key(key)
+        pod = self.store.get("pods", namespace, name)
+        kubelet = self.kubelets.get((pod or {}).get("spec", {}).get("nodeName") or "")
+        return [kubelet] if kubelet is not None and key in kubelet.pods else []
 
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[tuple[float, str]] | None:
         kubelet = self.kubelets.get(pod["spec"].get("nodeName") or "")

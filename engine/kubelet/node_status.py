@@ -23,12 +23,19 @@ _HEALTHY = (
 )
 
 
-def ready_conditions(now: float, previous: list[Obj] | None = None) -> list[Obj]:
-    """The four conditions of a healthy node; lastTransitionTime moves only when a status changes."""
+_MEMORY_PRESSURE = ("MemoryPressure", "True", "KubeletHasInsufficientMemory",
+                    "kubelet has insufficient memory available")
+
+
+def ready_conditions(now: float, previous: list[Obj] | None = None, memory_pressure: bool = False) -> list[Obj]:
+    """The four conditions of a running node (healthy, or under memory pressure: eviction.py); lastTransitionTime
+    moves only when a status changes."""
     before = {c.get("type"): c for c in previous or ()}
     stamp = format_time(now)
     out = []
     for kind, status, reason, message in _HEALTHY:
+        if memory_pressure and kind == "MemoryPressure":
+            kind, status, reason, message = _MEMORY_PRESSURE
         old = before.get(kind)
         transition = old["lastTransitionTime"] if old and old.get("status") == status else stamp
         out.append({"type": kind, "status": status, "lastHeartbeatTime": stamp,

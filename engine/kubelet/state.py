@@ -161,8 +161,14 @@ class PodState:
     kill_started: float = 0.0
     kill_grace: float = 0.0
     sidecar_queue: list[ContainerState] = attrs.Factory(list)  # sidecars still waiting for their turn to stop
-    # (reason, message) of a pod the kubelet failed on its own (activeDeadlineSeconds): phase Failed.
+    # (reason, message) of a pod the kubelet failed on its own (activeDeadlineSeconds, eviction): phase Failed.
     failed: tuple[str, str] | None = None
+    # The DisruptionTarget condition of a pod the kubelet evicted (its status function adds it).
+    disruption: Obj | None = None
+    # An evicted pod's container statuses as the kubelet posted them with the eviction, none ready: kept as its
+    # last word, so kubectl's STATUS reads `Evicted`. (A real node usually posts the containers' final state
+    # afterwards, and kubectl then prints that instead: Error, Completed or ContainerStatusUnknown, k/k#105467.)
+    frozen_statuses: tuple[list[Obj], list[Obj]] | None = None
     deadline_timer: Timer | None = None
     deadline_seconds: float | None = None
     condition_times: dict[str, tuple[str, float]] = attrs.Factory(dict)
@@ -238,6 +244,13 @@ class PodState:
             return "Running"
         return "Pending"
 
+    def statuses_now(self) -> tuple[list[Obj], list[Obj]]:
+        """(init container statuses, container statuses) as they are now, none ready or started."""
+        def unready(c: ContainerState) -> Obj:
+            return {**c.status(), "ready": False, "started": False}
+
+        return [unready(c) for c in self.init_containers], [unready(c) for c in self.containers]
+
     def _condition(self, kind: str, status: str, now: float, reason: str = "", message: str = "") -> Obj:
         previous = self.condition_times.get(kind)
         if previous is None or previous[0] != status:
@@ -280,14 +293,20 @@ class PodState:
             conditions.append(self._condition("Ready", containers_ready, now, reason, message))
         conditions.append(self._condition("ContainersReady", containers_ready, now, reason, message))
         # Conditions other components own (PodScheduled, DisruptionTarget, readiness gates) are kept as they are.
-        conditions.extend(cond for cond in existing if cond.get("type") not in KUBELET_CONDITIONS)
+        conditions.extend(cond for cond in existing if cond.get("type") not in KUBELET_CONDITIONS
+                          and not (self.disruption and cond.get("type") == "DisruptionTarget"))
+        if self.disruption is not None:  # podutil.UpdatePodCondition: appended, with its transition time
+            conditions.append(self._condition("DisruptionTarget", "True", now, self.disruption["reason"],
+                                              self.disruption["message"]))
+        init_statuses, statuses = self.frozen_statuses or (
+            [c.status() for c in self.init_containers], [c.status() for c in self.containers])
         status: Obj = {
             "phase": phase,
             "conditions": conditions,
             "hostIP": host_ip,
             "hostIPs": [{"ip": host_ip}],
             "startTime": format_time(self.start_time if self.start_time is not None else now),
-            "containerStatuses": [c.status() for c in self.containers],
+            "containerStatuses": statuses,
             "qosClass": get_pod_qos(pod),
         }
         if self.failed is not None:
@@ -296,7 +315,7 @@ class PodState:
             status["podIP"] = self.ip
             status["podIPs"] = [{"ip": self.ip}]
         if self.init_containers:
-            status["initContainerStatuses"] = [c.status() for c in self.init_containers]
+            status["initContainerStatuses"] = init_statuses
         return status
 
 

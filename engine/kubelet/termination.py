@@ -118,6 +118,7 @@ class TerminationMixin:
         c.state, c.exit_code, c.reason, c.finished_at = "terminated", code, "Completed" if code == 0 else "Error", now
         c.message = ""
         c.ready = False
+        self._usage_stopped(c)
         self.logs.stopped(ps, c, now)
         self._sidecar_turns(ps)
         if not any(x.state == "running" for x in ps.all_containers()):
