@@ -36,6 +36,10 @@ from .kinds import REGISTRY, KindInfo
 from .kubelet.container_config import ContainerView
 from .kubelet.logs import format_lines, no_log_reason
 from .manifests.apply import apply_object, parse_documents
+from .metrics import MetricsApi
+from .metrics.load import LoadBook
+from .metrics.scrape import Scraper
+from .metrics.top import top_nodes, top_pods
 from .network.request import DataPlane
 from .network.trace import Trace
 from .printers_registry import describe_object, table_for
@@ -114,6 +118,11 @@ class Cluster:
         # Who writes through this facade (`kubectl --as user --as-group group`): None is the admin, whom nothing
         # is checked for; a user's writes are authorized by RBAC and refused with the API server's 403.
         self.identity: UserInfo | None = user_for(user, tuple(groups)) if user else None
+        # Simulated load (Cluster.load) and metrics-server (Cluster.metrics), scraping from the cluster's start.
+        self.load_book = LoadBook(self.ctx, self.components.kubelets)
+        self.manager.add(self.load_book)
+        self._metrics = MetricsApi(Scraper(self.components.kubelets, self.clock.now()), self.store, self.clock,
+                                   self.components.kubelets)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -223,7 +232,10 @@ class Cluster:
         """Send a simulated HTTP request from a pod (`ns/name`), a node (`node/<name>`) or `outside` the cluster
         to `url`, and trace its path: DNS, Service, kube-proxy's choice, NetworkPolicy, the pod's answer
         (engine/network/request.py). Built on first use, so a cluster that sends no request pays nothing."""
-        return self.data_plane.request(source, url, method, headers)
+        trace = self.data_plane.request(source, url, method, headers)
+        if trace.ok and "/" in trace.endpoint:
+            self.components.kubelets.request_served(trace.endpoint)  # the pod pays the request's CPU
+        return trace
 
     @property
     def data_plane(self) -> DataPlane:
@@ -233,6 +245,35 @@ class Cluster:
             # Its own seeded generator, so requests never shift the names the control plane draws.
             plane = self._data_plane = DataPlane(self.store, self.clock, random.Random(repr(self.rng.getstate())))
         return plane
+
+    # --- usage and metrics --------------------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> MetricsApi:
+        """metrics-server's API: `pod_metrics(namespace, selector)` and `node_metrics()`, as of the last 15 s
+        scrape (engine/metrics)."""
+        return self._metrics
+
+    def load(self, target: str, rps: float, namespace: str | None = "default") -> str:
+        """Send `rps` requests per second to a Service or Deployment (`svc/NAME`, `deploy/NAME`, `NS/KIND/NAME`,
+        or a bare name: its Service, else its Deployment), spread evenly over its ready pods as kube-proxy spreads
+        them, from now until changed; 0 stops it. Each request costs its pod `sim.k9py.io/cost-per-request`."""
+        load = self.load_book.set(target, rps, namespace or "default")
+        if load is None:
+            return f"no load on {target}"
+        pods = len(load.shares)
+        spread = f"{load.rps / pods:g} each on {pods} ready pod{'s' if pods != 1 else ''}" if pods else \
+            "no ready pod to serve it yet"
+        return f"{load.rps:g} requests/s to {load.target}: {spread}"
+
+    def top(self, kind: str = "pods", namespace: str | None = None, containers: bool = False,
+            selector: str | None = None) -> tuple[list[str], list[list[str]]]:
+        """`kubectl top pods|nodes` (-A when `namespace` is None, `--containers`, `-l`): (columns, rows) as kubectl
+        prints them; raises ApiError with kubectl's message when there are no metrics yet."""
+        if REGISTRY.resolve(kind).kind == "Node":
+            return top_nodes(self._metrics, self.api.list("nodes", None, selector))
+        pods = self.api.list("pods", namespace, selector)
+        return top_pods(self._metrics, pods, self.clock.now(), namespace, containers)
 
     # --- reads ---------------------------------------------------------------------------------------------
 
