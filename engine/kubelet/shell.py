@@ -1385,16 +1385,10 @@ class Shell:
                 await self._run_items(loop.condition, checked=True)
                 if (self.status == 0) == loop.until:
                     return status
-                try:
-                    await self._run_items(loop.body)
-                    status = self.status
-                except LoopControl as control:
-                    status = 0
-                    if control.levels > 1:
-                        control.levels -= 1
-                        raise
-                    if control.breaks:
-                        return status
+                going = await self._iteration(loop.body)
+                status = self.status
+                if not going:
+                    return status
                 await pace.iteration()
         finally:
             self.loops -= 1
@@ -1408,20 +1402,27 @@ class Shell:
         try:
             for value in values:
                 self.vars[loop.name] = value
-                try:
-                    await self._run_items(loop.body)
-                    status = self.status
-                except LoopControl as control:
-                    status = 0
-                    if control.levels > 1:
-                        control.levels -= 1
-                        raise
-                    if control.breaks:
-                        break
+                going = await self._iteration(loop.body)
+                status = self.status
+                if not going:
+                    break
                 await pace.iteration()
         finally:
             self.loops -= 1
         return status
+
+    async def _iteration(self, body: list[AndOr]) -> bool:
+        """One run of a loop's body; False when `break` ends the loop (`continue` ends only this run). A `break 2`
+        goes on out to the next loop."""
+        try:
+            await self._run_items(body)
+        except LoopControl as control:
+            self.status = 0
+            if control.levels > 1:
+                control.levels -= 1
+                raise
+            return not control.breaks
+        return True
 
     async def _if(self, clause: IfClause) -> int:
         for condition, body in clause.branches:
