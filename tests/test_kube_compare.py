@@ -582,8 +582,8 @@ UNSERVED = {
         "kwok's pods answer on no port (its kubelet has no forward for them); k9py's apps answer "
         "(tests/test_apiserver_streaming.py), and the errors before the upgrade are compared (streaming-errors)",
     "kubectl run debug --image=busybox --rm -it --restart=Never -- nslookup web-service":
-        "kwok runs no container to attach to; k9py's kubelet does not run a container's command through the "
-        "simulated shell yet (`kubectl exec POD -- nslookup web-service` answers through the cluster DNS)",
+        "kwok runs no container to attach to; k9py's kubelet runs the pod's `nslookup web-service` in its simulated "
+        "shell, through the cluster DNS (tests/test_kubelet_scripts.py)",
     "kubectl autoscale deployment web --cpu-percent=70 --min=3 --max=10": "HorizontalPodAutoscaler is not simulated",
     "kubectl apply -f https://raw.githubusercontent.com/...": "needs the network; the comparison runs offline",
     "kubectl logs deployment/web": "kwok's pods have no logs to compare with (the error paths are compared)",
