@@ -21,11 +21,13 @@ from aiohttp import web
 from ..cluster import Cluster
 from ..errors import ApiError
 from ..kinds import REGISTRY, Registry
+from ..rbac.access import access_for
 from . import connect, discovery, media, openapi
 from .auth import bearer_auth
-from .authz import SuperUserAuthorizer
+from .authz import RbacReviews
 from .credentials import Credentials, load_or_create
 from .events_view import EventsView
+from .rbac_filter import rbac_filter
 from .resources import Resources
 from .reviews import Reviews
 from .status import error_response, failure, json_response, not_acceptable, not_found_path, page_not_found
@@ -99,7 +101,9 @@ class ApiServer:
         return context
 
     def make_app(self) -> web.Application:
-        app = web.Application(middlewares=[bearer_auth(self.token), self._errors], client_max_size=MAX_BODY)
+        access = access_for(self.cluster.store)
+        app = web.Application(middlewares=[bearer_auth(self.token), rbac_filter(access), self._errors],
+                              client_max_size=MAX_BODY)
         get = app.router.add_get
         for path in ("/healthz", "/livez", "/readyz"):
             get(path, self._ok, allow_head=True)
@@ -113,7 +117,7 @@ class ApiServer:
         get("/openapi/v3", self._openapi_root)
         get("/openapi/v3/api/{version}", self._openapi_group_version)
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
-        Reviews(SuperUserAuthorizer(), self.cluster.api.clock).register(app)
+        Reviews(RbacReviews(access), self.cluster.api.clock).register(app)
         EventsView(self.resources, self.registry).register(app)
         connect.register(app, self.cluster)  # exec, attach, portforward, proxy: before the generic routes
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)

@@ -1,9 +1,8 @@
 """Who a request is (authentication's answer) and what it may do (the authorizer), as the reviews ask them.
 
-k9py has one credential, the admin token, and no RBAC yet (issue 16): every request is the admin, a member of
-`system:masters`, whom kube-apiserver's authorizer chain allows everything before RBAC is even asked. The
-`Authorizer` protocol is the seam RBAC slots into: the review endpoints (reviews.py) ask it, and a request
-filter will ask it the same questions once there is more than one user.
+k9py has one credential, the admin token: a member of `system:masters`, whom kube-apiserver's authorizer chain
+allows everything before RBAC is even asked. Other identities come from impersonation (`kubectl --as`,
+rbac_filter.py) and are answered by RBAC (engine/rbac): the review endpoints (reviews.py) ask `RbacReviews`.
 """
 
 from __future__ import annotations
@@ -13,30 +12,16 @@ from typing import Any, Protocol
 import attrs
 from aiohttp import web
 
-from .credentials import USER_NAME
+from ..rbac.access import Access
+from ..rbac.authorizer import aggregate
+from ..rbac.rules import Attributes
+from ..rbac.user import ADMIN, UserInfo
 
 Obj = dict[str, Any]
 USER_KEY = "k9py.user"  # where an authenticator leaves the request's UserInfo
 
 
-@attrs.frozen
-class UserInfo:
-    username: str
-    uid: str = ""
-    groups: tuple[str, ...] = ()
-
-    def to_json(self) -> Obj:
-        out: Obj = {"username": self.username}
-        if self.uid:
-            out["uid"] = self.uid
-        if self.groups:
-            out["groups"] = list(self.groups)
-        return out
-
-
-# As a static token file names a user (`token,user,uid,"groups"`); system:authenticated is added to every
-# authenticated request by kube-apiserver.
-ADMIN = UserInfo(USER_NAME, USER_NAME, ("system:masters", "system:authenticated"))
+__all__ = ["ADMIN", "USER_KEY", "Authorizer", "RbacReviews", "Rules", "SuperUserAuthorizer", "UserInfo", "user_of"]
 
 
 def user_of(request: web.Request) -> UserInfo:
@@ -96,3 +81,39 @@ class SuperUserAuthorizer:
         if "system:masters" in user.groups:
             return Rules(_ADMIN_RESOURCE_RULES, _ADMIN_NON_RESOURCE_RULES)
         return Rules(_ADMIN_RESOURCE_RULES[:2], _ADMIN_NON_RESOURCE_RULES[:3])
+
+
+def attributes_of(spec: Obj) -> Attributes:
+    """A SubjectAccessReview spec's resourceAttributes or nonResourceAttributes, as the authorizer's request."""
+    resource = spec.get("resourceAttributes")
+    if isinstance(resource, dict):
+        return Attributes(str(resource.get("verb") or ""), str(resource.get("resource") or ""),
+                          str(resource.get("group") or ""), str(resource.get("namespace") or ""),
+                          str(resource.get("name") or ""), str(resource.get("subresource") or ""))
+    other = spec.get("nonResourceAttributes") or {}
+    return Attributes(str(other.get("verb") or ""), path=str(other.get("path") or ""), resource_request=False)
+
+
+class RbacReviews:
+    """The reviews' authorizer: system:masters as before (SuperUserAuthorizer's answers, kube-apiserver's order),
+    everyone else by RBAC, with its reason (`RBAC: allowed by RoleBinding ...`) and its resolution errors."""
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+        self._masters = SuperUserAuthorizer()
+
+    def authorize(self, user: UserInfo, attributes: Obj) -> tuple[bool, str]:
+        if user.privileged:
+            return self._masters.authorize(user, attributes)
+        decision = self.access.authorize(user, attributes_of(attributes))
+        return decision.allowed, decision.reason
+
+    def rules_for(self, user: UserInfo, namespace: str) -> Rules:
+        if user.privileged:
+            return self._masters.rules_for(user, namespace)
+        found = self.access.rules_for(user, namespace)
+        resource = tuple({k: r[k] for k in ("verbs", "apiGroups", "resources", "resourceNames") if r.get(k)}
+                         for r in found.rules if r.get("resources"))
+        non_resource = tuple({k: r[k] for k in ("verbs", "nonResourceURLs")}
+                             for r in found.rules if r.get("nonResourceURLs"))
+        return Rules(resource, non_resource, bool(found.errors), aggregate(found.errors) if found.errors else "")
