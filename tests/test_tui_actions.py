@@ -10,7 +10,7 @@ import pytest
 import tui_support
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
-from tui_support import ALL_PODS, CONFIRM, burst, dashboard, table
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, CONFIRM, burst, dashboard, table
 
 from k9py.app import MainScreen
 from k9py.theme import STATUS_CATEGORIES, load_theme
@@ -238,7 +238,7 @@ async def test_ctrl_k_left_enter_pressed_without_pause_kills_the_pod() -> None:
 async def test_scale_typed_in_one_burst() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
         await command(pilot, "deploy")
-        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: table(screen).row_count == ALL_DEPLOYMENTS)
         await filtered(pilot, screen, "frontend")
         burst(app, "s", "5", "enter")  # the dialog selects the current count, so typing replaces it
         await until(pilot, lambda: cluster.get("deployments", "frontend", "shop")["spec"]["replicas"] == 5)

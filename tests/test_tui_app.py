@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from textual import events
-from tui_support import ALL_PODS, CONFIRM, SPEED, command, dashboard, paste, table, until
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, CONFIRM, SPEED, command, dashboard, paste, table, until
 
 from k9py.backend import EngineBackend
 from k9py.widgets.dialogs import ConfirmDialog, ScaleDialog
@@ -27,8 +27,8 @@ async def test_command_switches_view_title_and_crumbs() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "deploy")
         await until(pilot, lambda: screen.view_name == "deployments")
-        await until(pilot, lambda: table(screen).row_count == 4)
-        assert screen.view_title.strip() == "deployments(all)[4]"
+        await until(pilot, lambda: table(screen).row_count == ALL_DEPLOYMENTS)
+        assert screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]"
         assert screen.crumbs.labels == ["deployments"]
         await command(pilot, "po shop")
         await until(pilot, lambda: screen.view_title.strip() == "pods(shop)[6]")
@@ -96,7 +96,7 @@ async def test_filter_narrows_and_inverts_rows() -> None:
 async def test_enter_drills_from_deployment_to_its_pods_and_esc_returns() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         await command(pilot, "deploy")
-        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: table(screen).row_count == ALL_DEPLOYMENTS)
         await pilot.press("slash", *"fro", "enter", "enter")
         await until(pilot, lambda: screen.view_name == "pods")
         await until(pilot, lambda: table(screen).row_count == 3)
@@ -111,7 +111,7 @@ async def test_kill_pod_asks_then_a_replacement_appears() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         view = table(screen)
         await until(pilot, lambda: view.row_count == ALL_PODS)
-        await pilot.press("slash", *"red", "enter")
+        await pilot.press("slash", *"redis", "enter")
         await pilot.pause()
         victim = view.visible_names()[0]
         await pilot.press("ctrl+k")
@@ -139,7 +139,7 @@ async def test_kill_cancelled_by_default_button() -> None:
 async def test_scale_dialog_changes_replicas() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "deploy")
-        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: table(screen).row_count == ALL_DEPLOYMENTS)
         await pilot.press("slash", *"fro", "enter", "s")
         await until(pilot, lambda: isinstance(app.screen, ScaleDialog))
         await pilot.press("backspace", "5", "enter")
@@ -193,7 +193,7 @@ async def test_readonly_hides_and_disables_destructive_keys() -> None:
 async def test_yaml_describe_and_logs_views() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         await until(pilot, lambda: table(screen).row_count == ALL_PODS)
-        await pilot.press("slash", *"red", "enter", "y")
+        await pilot.press("slash", *"redis", "enter", "y")
         await until(pilot, lambda: screen.view_name == "yaml")
         assert "kind: Pod" in screen.view.content  # type: ignore[union-attr]
         await pilot.press("escape", "d")

@@ -13,6 +13,7 @@ from k9py.widgets.table import ResourceTable, TableRow
 COUNT = 1500
 ROOT_CA = 4  # the kube-root-ca.crt ConfigMap of each built-in namespace
 KUBE_PROXY = 1  # kube-system's kube-proxy ConfigMap (engine/addons.py)
+COREDNS = 1  # kube-system's coredns ConfigMap (engine/addons_coredns.py)
 
 
 def config_map(i: int, name: str = "") -> dict[str, object]:
@@ -36,16 +37,16 @@ async def test_a_big_view_fills_in_over_frames_in_order_with_the_cursor_on_top()
 
         app._display = counting_display  # type: ignore[method-assign]
         await command(pilot, "cm")
-        await until(pilot, lambda: table(screen).row_count == COUNT + 1 + ROOT_CA + KUBE_PROXY)
+        await until(pilot, lambda: table(screen).row_count == COUNT + 1 + ROOT_CA + KUBE_PROXY + COREDNS)
         assert painted[0] == FIRST_LOAD_ROWS  # the first frame shows a screenful, not everything
         await pilot.pause()
-        assert painted[-1] == COUNT + 1 + ROOT_CA + KUBE_PROXY  # then the rest, over the next frames
+        assert painted[-1] == COUNT + 1 + ROOT_CA + KUBE_PROXY + COREDNS  # then the rest, over the next frames
         # Sorted by namespace, then name: the built-in namespaces' ConfigMaps come after default's rows.
         names = table(screen).visible_names()
-        assert names == ["kube-root-ca.crt", *sorted(names[1:-4]), "kube-root-ca.crt", "kube-root-ca.crt",
-                         "kube-proxy", "kube-root-ca.crt"]
+        assert names == ["kube-root-ca.crt", *sorted(names[1:-5]), "kube-root-ca.crt", "kube-root-ca.crt",
+                         "coredns", "kube-proxy", "kube-root-ca.crt"]
         assert table(screen).table.cursor_row == 0
-        assert screen.view_title.strip() == f"configmaps(all)[{COUNT + 1 + ROOT_CA + KUBE_PROXY}]"
+        assert screen.view_title.strip() == f"configmaps(all)[{COUNT + 1 + ROOT_CA + KUBE_PROXY + COREDNS}]"
         grid = table(screen).table
         assert grid.widths[grid.labels.index("NAME")] >= len(long_name)
 

@@ -23,7 +23,7 @@ import tui_support
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from tui_support import ALL_PODS, CONFIRM, command, dashboard, filter_by, screen_lines, table
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, CONFIRM, command, dashboard, filter_by, screen_lines, table
 
 from engine import Cluster
 from k9py import keys
@@ -343,7 +343,7 @@ async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_co
         await pilot.press("enter")  # drilling in is not a command: `-` still means the view before the command
         await until(pilot, lambda: screen.view_name == "pods")
         await pilot.press("minus")
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
         assert len(screen.stack) == 1  # a command's view: no crumbs behind it
         await pilot.press("minus")  # and back again, like `cd -`
         await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
@@ -353,7 +353,7 @@ async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_co
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
         await pilot.press("left_square_bracket")
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
         await pilot.press("left_square_bracket")
         await until(pilot, lambda: screen.view_title.strip() == "deployments(shop)[3]")
         await pilot.press("left_square_bracket", "left_square_bracket")
@@ -361,14 +361,14 @@ async def test_minus_bounces_between_the_last_two_views_and_brackets_walk_the_co
         await pilot.press("left_square_bracket")
         assert flashed(screen, "no earlier command in the history", "warn")
         await pilot.press("right_square_bracket")
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
         await opened(pilot, screen, "rs", "replicasets")  # a new command drops what ] could have gone forward to
         await pilot.press("right_square_bracket")
         assert flashed(screen, "no later command in the history ([ goes back)", "warn")
         await pilot.press("y")
         await until(pilot, lambda: screen.view_name == "yaml")
         await pilot.press("minus")  # from any view
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
 
 
 # --- navigation --------------------------------------------------------------------------------------------------
@@ -639,7 +639,7 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         assert screen.view_title.strip() == f"aliases[{kinds + 1}]"
         await filter_by(pilot, "Deployment")
         await pilot.press("enter")  # as if `:deployments` were typed
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
         await command(pilot, "a")  # k9s's command for the same list
         await until(pilot, lambda: screen.view_name == "aliases")
         await pilot.press("escape")  # nothing to clear, nothing behind it: the list stays

@@ -32,7 +32,10 @@ SIZE = (160, 45)
 NODES = 3  # a Cluster's nodes unless told otherwise: node-1 .. node-3
 SAMPLE_PODS = 8  # sample-manifests: metrics-collector 2, cart 2, frontend 3, redis 1
 KUBE_PROXY_PODS = NODES  # kube-system/kube-proxy-xxxxx, one per node, as kubeadm starts a cluster (engine/addons.py)
-ALL_PODS = SAMPLE_PODS + KUBE_PROXY_PODS  # the first view, pods(all), over the sample; the header counts as many
+COREDNS_PODS = 2  # kube-system/coredns-<hash>-xxxxx, kubeadm's two replicas (engine/addons_coredns.py)
+ALL_PODS = SAMPLE_PODS + KUBE_PROXY_PODS + COREDNS_PODS  # the first view, pods(all), over the sample; the header too
+SAMPLE_DEPLOYMENTS = 4  # sample-manifests: metrics-collector, cart, frontend, redis
+ALL_DEPLOYMENTS = SAMPLE_DEPLOYMENTS + 1  # and kube-system/coredns
 STARTUP_SECONDS = 8.0  # how long the dashboard may take to show its first table
 # A dialog's OK, as in k9s: from Cancel (focused) to the action's button on its left, Enter presses it. `y` is no
 # answer: typed right after the key that opened the dialog, it was meant for the view (YAML).
