@@ -48,13 +48,15 @@ async def test_an_exec_readiness_probe_follows_the_service_it_calls() -> None:
     async with Cluster(nodes=2) as c:
         await ensure_cluster_dns(c)
         await c.apply(probed("client", "readinessProbe", {"exec": {"command": ["wget", "-q", "-O-", "http://backend/"]}}))
+        await c.apply(probed("quiet", "readinessProbe",
+                             {"exec": {"command": ["wget", "-q", "-O", "/dev/null", "http://backend/"]}}))
         await c.run_for(20)
-        assert row(c, "client")["READY"] == "0/1"
+        assert row(c, "client")["READY"] == row(c, "quiet")["READY"] == "0/1"
         assert unhealthy(c, "client") == ["Readiness probe failed: wget: bad address 'backend'"]
         await c.apply(service("backend"))
         await c.apply(app("backend"))
         await c.run_for(15)
-        assert row(c, "client")["READY"] == "1/1"
+        assert row(c, "client")["READY"] == row(c, "quiet")["READY"] == "1/1"
         # The probe goes on every period: the backend going away makes the client unready again.
         await c.apply(app("backend", replicas=0))
         await c.run_for(30)

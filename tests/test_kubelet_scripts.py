@@ -177,6 +177,19 @@ async def test_busybox_136_nslookup_of_a_short_name_exits_1_even_when_it_resolve
             "** server can't find db-service.svc.cluster.local: NXDOMAIN\n")
 
 
+async def test_the_kubelet_expands_a_variable_in_the_script_before_the_shell_runs_it() -> None:
+    async with Cluster(nodes=1) as c:
+        await ensure_cluster_dns(c)
+        pod = waiter("w", "until nslookup $(DB_HOST); do echo waiting for $(DB_HOST); sleep 2; done")
+        pod["spec"]["initContainers"][0]["env"] = [{"name": "DB_HOST", "value": "db.default.svc.cluster.local"}]
+        await c.apply(pod)
+        await c.run_for(10)
+        assert status(c, "w") == "Init:0/1"
+        assert "waiting for db.default.svc.cluster.local" in c.logs("w", container="wait")
+        await c.apply(service("db", ports=[{"port": 5432}]))
+        assert await c.run_until(lambda _: status(c, "w") == "Running", timeout=10)
+
+
 async def test_an_egress_default_deny_that_forgets_dns_holds_the_init_container() -> None:
     async with Cluster(nodes=2) as c:
         await ensure_cluster_dns(c)

@@ -166,7 +166,7 @@ class Network:
     # --- wget (busybox's) ----------------------------------------------------------------------------------
 
     async def wget(self, proc: Process, argv: list[str]) -> int:
-        url, quiet, to_stdout, timeout, spider = "", False, False, None, False
+        url, quiet, to_stdout, timeout, spider, discard = "", False, False, None, False, False
         args = argv[1:]
         i = 0
         while i < len(args):
@@ -175,6 +175,7 @@ class Network:
             if arg in ("-O", "-T", "--timeout", "-U", "--header", "-Y"):
                 if arg == "-O":
                     to_stdout = value == "-"
+                    discard = value == "/dev/null"  # a readiness check's `wget -q -O /dev/null URL`
                 elif arg in ("-T", "--timeout") and value:
                     timeout = _seconds(value)
                 i += 2
@@ -196,7 +197,7 @@ class Network:
                            "[--spider] [-O FILE] [-o LOGFILE] [--header STR] [--post-data STR | --post-file FILE] "
                            "[-Y on/off] [-P DIR] [-U AGENT] [-T SEC] URL...\n")
             return 1
-        if not to_stdout and not spider:
+        if not to_stdout and not spider and not discard:
             await proc.err("wget: k9py does not simulate writing files: use -qO- (or -O -) to print the page\n")
             return 1
         host, _ = _host_port(url)
@@ -227,12 +228,13 @@ class Network:
                 await proc.err("remote file exists\n")
             return 0
         if not quiet:
-            await proc.err("writing to stdout\n")
-        await proc.out(response.body)
+            await proc.err("writing to stdout\n" if not discard else "saving to '/dev/null'\n")
+        if not discard:
+            await proc.out(response.body)
         if not quiet:
             size = len(response.body.encode())
-            await proc.err(f"-                    100% |********************************| {size:>5}  0:00:00 ETA\n"
-                           "written to stdout\n")
+            await proc.err(f"{'-' if not discard else 'null':<20} 100% |********************************| {size:>5}  "
+                           f"0:00:00 ETA\n" + ("written to stdout\n" if not discard else "'/dev/null' saved\n"))
         return 0
 
     # --- nslookup ------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import posixpath
+import re
 import traceback
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,7 @@ LOOP = "loop"  # a marker among a script's program names: it loops
 PRINTING = ("echo", "printf", "cat", "env", "printenv", "date", "hostname", "id", "whoami", "ls", "pwd")
 # What only running a script tells: what its network programs get, how often a loop goes round, what it prints.
 RUN_TO_TELL = frozenset({*NETWORK_PROGRAMS, LOOP, *PRINTING})
+_K8S_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # --- which commands ------------------------------------------------------------------------------------------
@@ -75,10 +77,11 @@ def _plain(word: Word) -> str | None:
 
 
 def _substitutions_known(words: list[Word], found: set[str]) -> bool:
-    """Command substitutions run programs too: `$(cat /var/run/secrets/.../namespace)`."""
+    """Command substitutions run programs too: `$(cat /var/run/secrets/.../namespace)`. A `$(NAME)` is the
+    kubelet's own expansion of a variable (done before the shell runs), not a program."""
     for word in words:
         for kind, text, _ in word:
-            if kind == "cmd":
+            if kind == "cmd" and not _K8S_VARIABLE.fullmatch(text):
                 try:
                     items = parse(lex(text))
                 except ShellSyntaxError:
@@ -95,8 +98,8 @@ def _supported_use(name: str, args: list[str | None]) -> bool:
     words = [a for a in args if a is not None]
     if name == "nc":  # only the connection check: `nc -l` (a listener) would exit at once here
         return any(a.startswith("-") and not a.startswith("--") and "z" in a for a in words)
-    if name == "wget":  # to stdout or a spider; a file download is not simulated
-        return any(a == "--spider" or a.endswith("O-") or (a.endswith("O") and b == "-") or
+    if name == "wget":  # to stdout, to /dev/null, or a spider; a file download is not simulated
+        return any(a == "--spider" or a.endswith("O-") or (a.endswith("O") and b in ("-", "/dev/null")) or
                    (a.startswith("-") and not a.startswith("--") and "s" in a.split("O", 1)[0])
                    for a, b in zip(words, [*words[1:], ""], strict=True))
     if name == "curl":
