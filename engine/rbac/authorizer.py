@@ -5,7 +5,8 @@ the request's namespace. Nothing allows is not a denial but "no opinion", with t
 (a binding to a role that does not exist) as the reason.
 
 Bindings are indexed by subject and rebuilt only when a binding changes (the store's per-resource stamp), so a
-check reads the few bindings that name the user rather than all of them; roles are read live from the store.
+check reads the few bindings that name the user rather than all of them. What a user's bindings resolve to (their
+rules, with the binding that grants each) is kept per user and namespace until any role or binding changes.
 """
 
 from __future__ import annotations
@@ -26,12 +27,23 @@ ROLES = f"roles.{GROUP}"
 CLUSTER_ROLES = f"clusterroles.{GROUP}"
 ROLE_BINDINGS = f"rolebindings.{GROUP}"
 CLUSTER_ROLE_BINDINGS = f"clusterrolebindings.{GROUP}"
+_CACHE_LIMIT = 10_000  # resolved users kept between changes to roles and bindings
+# A user's resolved rules: (rule, binding, subject) in visiting order, and the errors met resolving them.
+Resolved = tuple[tuple[tuple[Rule, Obj, Obj], ...], tuple[str, ...]]
 
 
 @attrs.frozen
 class Decision:
     allowed: bool
-    reason: str = ""
+    denial: str = ""  # why nothing allowed it (RBAC's resolution errors), if anything is known
+    granted_by: tuple[Obj, Obj] | None = None  # (binding, subject) that allowed it
+
+    @property
+    def reason(self) -> str:
+        """The SubjectAccessReview's reason (formatted only when asked: checks far outnumber reviews)."""
+        if self.granted_by is not None:
+            return f"RBAC: allowed by {describe_binding(*self.granted_by)}"
+        return self.denial
 
 
 @attrs.frozen
@@ -85,6 +97,8 @@ class RbacAuthorizer:
         self._stamp: tuple[int, int] = (-1, -1)
         self._cluster: dict[str, list[tuple[Obj, Obj]]] = {}  # subject key -> (ClusterRoleBinding, subject)
         self._namespaced: dict[tuple[str, str], list[tuple[Obj, Obj]]] = {}  # (namespace, key) -> RoleBindings
+        self._resolved: dict[tuple[str, tuple[str, ...], str], Resolved] = {}
+        self._resolved_stamp: tuple[int, ...] = ()
 
     # --- the index -------------------------------------------------------------------------------------------
 
@@ -145,24 +159,33 @@ class RbacAuthorizer:
 
     # --- questions ---------------------------------------------------------------------------------------------
 
+    def _resolve(self, user: UserInfo, namespace: str) -> Resolved:
+        store = self.store
+        stamp = (store.changed_at(CLUSTER_ROLE_BINDINGS), store.changed_at(ROLE_BINDINGS),
+                 store.changed_at(CLUSTER_ROLES), store.changed_at(ROLES))
+        if stamp != self._resolved_stamp or len(self._resolved) > _CACHE_LIMIT:
+            self._resolved.clear()
+            self._resolved_stamp = stamp
+        key = (user.username, user.groups, namespace)
+        found = self._resolved.get(key)
+        if found is None:
+            granted: list[tuple[Rule, Obj, Obj]] = []
+            errors: list[str] = []
+            for binding, subject in self._bindings(user, namespace):
+                rules, error = self.role_rules(binding.get("roleRef") or {}, binding["metadata"].get("namespace", ""))
+                if error:
+                    errors.append(error)
+                granted.extend((rule, binding, subject) for rule in rules)
+            found = self._resolved[key] = (tuple(granted), tuple(errors))
+        return found
+
     def authorize(self, user: UserInfo, request: Attributes) -> Decision:
-        errors: list[str] = []
-        for binding, subject in self._bindings(user, request.namespace):
-            rules, error = self.role_rules(binding.get("roleRef") or {}, binding["metadata"].get("namespace", ""))
-            if error:
-                errors.append(error)
-                continue
-            for rule in rules:
-                if allows(rule, request):
-                    return Decision(True, f"RBAC: allowed by {describe_binding(binding, subject)}")
+        granted, errors = self._resolve(user, request.namespace)
+        for rule, binding, subject in granted:
+            if allows(rule, request):
+                return Decision(True, granted_by=(binding, subject))
         return Decision(False, f"RBAC: {aggregate(errors)}" if errors else "")
 
     def rules_for(self, user: UserInfo, namespace: str) -> ResolvedRules:
-        rules: list[Rule] = []
-        errors: list[str] = []
-        for binding, _ in self._bindings(user, namespace):
-            found, error = self.role_rules(binding.get("roleRef") or {}, binding["metadata"].get("namespace", ""))
-            if error:
-                errors.append(error)
-            rules.extend(found)
-        return ResolvedRules(tuple(rules), tuple(errors))
+        granted, errors = self._resolve(user, namespace)
+        return ResolvedRules(tuple(rule for rule, _, _ in granted), errors)
