@@ -256,6 +256,18 @@ async def test_the_docs_cronjob_one_liner_logs_the_date_and_its_greeting() -> No
         assert c.logs("hello") == ["Thu Jan  1 00:00:01 UTC 2026", "Hello from the Kubernetes cluster"]
 
 
+async def test_the_docs_counter_logs_a_numbered_line_a_second() -> None:
+    """The Logging Architecture page's `counter` pod, as published."""
+    async with Cluster(nodes=1) as c:
+        await c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "counter"},
+                       "spec": {"containers": [{"name": "count", "image": "busybox:1.28", "args": [
+                           "/bin/sh", "-c", 'i=0; while true; do echo "$i: $(date)"; i=$((i+1)); sleep 1; done']}]}})
+        await c.run_for(10)
+        assert c.logs("counter")[:3] == ["0: Thu Jan  1 00:00:01 UTC 2026", "1: Thu Jan  1 00:00:02 UTC 2026",
+                                         "2: Thu Jan  1 00:00:03 UTC 2026"]
+        assert len(c.logs("counter")) == 9
+
+
 async def test_a_loop_logs_what_it_prints_when_it_prints_it() -> None:
     async with Cluster(nodes=1) as c:
         await c.apply(one_shot("ticker", ["sh", "-c", 'i=; while true; do i=${i}x; echo "tick $i"; sleep 10;'

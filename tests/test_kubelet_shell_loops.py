@@ -1,5 +1,6 @@
 """The simulated shell's compound commands (engine/kubelet/shell.py): `while`, `until`, `for`, `if`, `{ }`,
-`break`/`continue`, their syntax errors in each shell's words, and the pace of a loop that never sleeps."""
+`break`/`continue`, their syntax errors in each shell's words, the pace of a loop that never sleeps, and
+arithmetic expansion (engine/kubelet/arith.py)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,23 @@ async def test_interrupt_ends_the_loop_not_only_its_sleep() -> None:
     with pytest.raises(Interrupted):  # the shell dies of the SIGINT too (run_in_container: status 130)
         await run_program(process, ["sh", "-c", "while true; do echo tick; sleep 1; done; echo never"])
     assert out.value() == b"tick\ntick\ntick\n" and clock.now() == START + 2
+
+
+async def test_arithmetic_expansion_as_sh_does_it() -> None:
+    assert await run(["sh", "-c", 'i=0; while [ $i -lt 3 ]; do echo "$i"; i=$((i+1)); done']) == (0, "0\n1\n2\n", "")
+    # C's integer division and remainder, precedence, octal and hex, 64-bit wrap-around; bash's `**`.
+    assert await run(["sh", "-c", "echo $((7/2)) $((-7/2)) $((-7%3)) $((2**10)) $(( (1+2)*3 )) $((1<2 && 3>4))"
+                                  " $((0x10 + 010)) $((~0)) $((9223372036854775807 + 1))"]) == (
+        0, "3 -3 -1 1024 9 0 24 -1 -9223372036854775808\n", "")
+    # A variable is read by name, an unset one is 0, one that names another is followed.
+    assert await run(["sh", "-c", "x=5; y=x; echo $((y*2)) $(( $x + 1 )) $((nope+1))"]) == (0, "10 6 1\n", "")
+
+
+async def test_arithmetic_errors_end_the_script_in_each_shells_words() -> None:
+    assert await run(["sh", "-c", "echo $((1/0)); echo after"]) == (
+        2, "", 'sh: 1: arithmetic expression: division by zero: "1/0"\n')
+    assert await run(["sh", "-c", "echo $((1/0))"], flavour_name="busybox") == (2, "", "sh: divide by zero\n")
+    assert await run(["bash", "-c", "echo $((1+))"]) == (
+        1, "", 'bash: line 1: 1+: syntax error: operand expected (error token is "1+")\n')
+    code, _, err = await run(["sh", "-c", "echo $((i++))"])
+    assert code == 2 and "k9py's shell does not simulate `++` in arithmetic" in err

@@ -8,8 +8,9 @@ hostname and user). The set is small and honest; anything else is "not found", a
   clock), `sleep` (on the engine's clock), `true`, `false`, `sh`/`bash` (`-c`, a script file, or interactive,
   with a prompt on a TTY), `test`/`[`, `printf`; `curl`, `wget`, `nslookup` and `nc` go to the network hook.
 - the shell: simple commands joined by `;`, `&&`, `||`, `|` and newlines, `!`, `VAR=value` assignments and
-  prefixes, `$VAR`/`${VAR}`/`${VAR:-default}`/`$?`/`$#`/`$0..$9`/`$@`, `$(...)` and backquotes, single and double
-  quotes, backslashes, `*`/`?` globs, comments, redirections to and from `/dev/null` and of one stream to the
+  prefixes, `$VAR`/`${VAR}`/`${VAR:-default}`/`$?`/`$#`/`$0..$9`/`$@`, `$(...)` and backquotes, `$((...))`
+  (arith.py), single and double quotes, backslashes, `*`/`?` globs, comments, redirections to and from
+  `/dev/null` and of one stream to the
   other (`2>&1`, `>&2`), input from a file (`< file`); builtins `cd`, `exit`, `export`, `unset`, `set -e/-x`,
   `:`, `break`, `continue`; the compound commands `while`, `until`, `for`, `if` and `{ ...; }` (a loop that
   never sleeps is paced: LOOP_ITERATIONS_PER_SECOND). `case`, functions, subshells, background jobs and writing
@@ -31,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from .arith import ArithError, evaluate
 from .filesystem import DIR, FILE, LINK, FileSystem, FsError, Node, mode_string
 
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -664,7 +666,7 @@ PROGRAMS: dict[str, Program] = {
 RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
                       "in", "{", "}", "function", "select", "[["})
 OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "<<", ";", "|", "&", "\n", "(", ")", "<", ">")
-# A word is a list of parts: (kind, text, quoted), kind one of lit, var, cmd.
+# A word is a list of parts: (kind, text, quoted), kind one of lit, var, cmd, arith.
 Part = tuple[str, str, bool]
 Word = list[Part]
 
@@ -715,6 +717,20 @@ def _scan_substitution(src: str, i: int) -> int:
     raise ShellSyntaxError("unterminated", ")")
 
 
+def _scan_arithmetic(src: str, i: int) -> int | None:
+    """The index after the `))` closing a `$((` at src[i]; None when its parentheses pair otherwise (a command
+    substitution that starts with a subshell, `$( (cd /; ls) )`)."""
+    depth = 0
+    for j in range(i + 3, len(src)):
+        if src[j] == "(":
+            depth += 1
+        elif src[j] == ")":
+            if depth == 0:
+                return j + 2 if src.startswith("))", j) else None
+            depth -= 1
+    raise ShellSyntaxError("unterminated", ")")
+
+
 def _scan_variable(src: str, i: int, quoted: bool) -> tuple[Part | None, int]:
     """A `$` expansion starting at src[i] (the `$`): the part and the index after it (None: a literal `$`)."""
     nxt = src[i + 1] if i + 1 < len(src) else ""
@@ -724,6 +740,9 @@ def _scan_variable(src: str, i: int, quoted: bool) -> tuple[Part | None, int]:
             raise ShellSyntaxError("unterminated", "}")
         return ("var", src[i + 2:end], quoted), end + 1
     if nxt == "(":
+        end = _scan_arithmetic(src, i) if src.startswith("$((", i) else None
+        if end is not None:
+            return ("arith", src[i + 3:end - 2], quoted), end
         end = _scan_substitution(src, i + 2)
         return ("cmd", src[i + 2:end - 1], quoted), end
     if nxt and (nxt.isalpha() or nxt == "_"):
@@ -1143,6 +1162,10 @@ class ExitShell(Exception):
         self.code = code
 
 
+class ExpansionError(ExitShell):
+    """An expansion failed: a script ends (with the status), an interactive shell goes back to its prompt."""
+
+
 class LoopControl(Exception):
     """`break` (or `continue`) on its way out to the loop it names."""
 
@@ -1309,6 +1332,8 @@ class Shell:
             pending = ""
             try:
                 await self._run_items(items)
+            except ExpansionError as exc:
+                self.status = exc.code
             except ExitShell as exc:
                 return exc.code
             except Interrupted:  # ^C in a loop: back to the prompt
@@ -1454,7 +1479,8 @@ class Shell:
                     current.append((value, True))
                     started = True
                 continue
-            value = await self._parameter(text) if kind == "var" else await self._substitute(text)
+            value = await self._parameter(text) if kind == "var" else await self._arithmetic(text) \
+                if kind == "arith" else await self._substitute(text)
             if quoted or not split:
                 current.append((value, True))
                 started = True
@@ -1559,6 +1585,26 @@ class Shell:
         if op.endswith("+"):
             return "" if unset else default
         return value or ""
+
+    async def _arithmetic(self, expression: str) -> str:
+        """`$((...))`: its own `$` expansions first, then the arithmetic (arith.py). An error ends a script, as a
+        failed expansion ends a non-interactive shell."""
+        text = await self._expand_text(expression)
+        try:
+            return str(evaluate(text, self.vars.get))
+        except ArithError as exc:
+            if exc.kind == "unsupported":
+                message = f"{self._where()}k9py's shell does not simulate `{exc.detail}` in arithmetic\n"
+            elif self.kind == "dash":
+                what = "division by zero" if exc.kind == "division" else "expecting primary"
+                message = f'{self._where()}arithmetic expression: {what}: "{text}"\n'
+            elif self.kind == "bash":
+                what = "division by 0" if exc.kind == "division" else "syntax error: operand expected"
+                message = f'{self._where()}{text}: {what} (error token is "{exc.detail or text}")\n'
+            else:
+                message = f"{self.arg0}: {'divide by zero' if exc.kind == 'division' else 'arithmetic syntax error'}\n"
+            await self.proc.err(message)
+            raise ExpansionError(1 if self.kind == "bash" else 2) from None
 
     async def _substitute(self, source: str) -> str:
         capture = Capture()
