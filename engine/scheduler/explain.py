@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .scheduler import NodeDecision, ScheduleResult
-from .scores import BALANCED_ALLOCATION, NODE_AFFINITY, NODE_RESOURCES_FIT, SCORE_WEIGHTS, TAINT_TOLERATION
+from .scores import (
+    BALANCED_ALLOCATION,
+    INTER_POD_AFFINITY,
+    NODE_AFFINITY,
+    NODE_RESOURCES_FIT,
+    POD_TOPOLOGY_SPREAD,
+    SCORE_WEIGHTS,
+    TAINT_TOLERATION,
+)
 
 __all__ = ["explain"]
 
@@ -12,6 +20,11 @@ _SCORE_COLUMNS = (
     (NODE_AFFINITY, "AFFINITY"),
     (NODE_RESOURCES_FIT, "RESOURCES"),
     (BALANCED_ALLOCATION, "BALANCE"),
+)
+# Shown only when the plugin scored this pod, so a plain pod's table stays as narrow as before.
+_OPTIONAL_COLUMNS = (
+    (POD_TOPOLOGY_SPREAD, "SPREAD"),
+    (INTER_POD_AFFINITY, "POD-AFFINITY"),
 )
 
 
@@ -30,10 +43,10 @@ def _order(decision: NodeDecision) -> tuple[int, int, str]:
     return (2, 0, decision.node_name)
 
 
-def _row(decision: NodeDecision, scored: bool) -> list[str]:
+def _row(decision: NodeDecision, scored: bool, columns: tuple[tuple[str, str], ...]) -> list[str]:
     row = [decision.node_name, _status(decision)]
     if scored:
-        for plugin, _ in _SCORE_COLUMNS:
+        for plugin, _ in columns:
             value = decision.scores.get(plugin) if decision.passed else None
             row.append("-" if value is None else str(value))
         row.append("-" if decision.total is None else str(decision.total))
@@ -59,12 +72,15 @@ def explain(result: ScheduleResult) -> str:
         return headline
 
     scored = any(d.total is not None for d in decisions)
+    columns = _SCORE_COLUMNS + tuple(
+        column for column in _OPTIONAL_COLUMNS if any(d.scores.get(column[0]) is not None for d in decisions)
+    )
     header = ["NODE", "RESULT"]
     if scored:
-        header += [f"{label}(x{SCORE_WEIGHTS[plugin]})" for plugin, label in _SCORE_COLUMNS]
+        header += [f"{label}(x{SCORE_WEIGHTS[plugin]})" for plugin, label in columns]
         header.append("TOTAL")
     header.append("REASON")
-    rows = [header] + [_row(d, scored) for d in decisions]
+    rows = [header] + [_row(d, scored, columns) for d in decisions]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [headline]
     for row in rows:

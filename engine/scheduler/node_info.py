@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ..quantity import bytes_value, cpu_millis
+from .pod_index import PodIndex, PodRef, pod_ref
 from .pod_info import HostPort, PodInfo, get_pod_info, pod_key
 from .requests import Resources, is_scalar_resource_name
 from .taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, Taint, parse_taints
@@ -37,11 +38,14 @@ class ChangeLog:
     is full it starts a new epoch, and readers from an older epoch know they missed changes.
     """
 
-    __slots__ = ("entries", "epoch")
+    __slots__ = ("entries", "epoch", "pods")
 
     def __init__(self) -> None:
         self.entries: list[NodeInfo] = []
         self.epoch = 0
+        # Which pods match which selectors, for InterPodAffinity and PodTopologySpread: every pod added to
+        # or removed from these NodeInfos is reported to it.
+        self.pods = PodIndex()
 
     def record(self, node: NodeInfo) -> None:
         if len(self.entries) >= _CHANGE_LOG_LIMIT:
@@ -114,6 +118,8 @@ class NodeInfo:
     generation: int = attrs.field(init=False, default=0)
 
     _pods: dict[str, tuple[Resources, tuple[HostPort, ...]]] = attrs.field(init=False, factory=dict)
+    # What pod affinity and topology spreading read of each pod: namespace, labels, terms.
+    pod_refs: dict[str, PodRef] = attrs.field(init=False, factory=dict, repr=False)
     _ports_any_ip: dict[tuple[str, int], int] = attrs.field(init=False, factory=dict)
     # PodInfo.signature -> verdict for pods of that template; see scheduler._evaluate.
     memo: dict[int, Any] = attrs.field(init=False, factory=dict, repr=False)
@@ -135,8 +141,11 @@ class NodeInfo:
         self.node = node
         meta = node.get("metadata") or {}
         self.name = str(meta.get("name") or "")
+        old_labels, old_taints = self.labels, self.taints
         self.labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
         self.taints = parse_taints(node)
+        if self.changes is not None and (old_labels != self.labels or old_taints != self.taints):
+            self.changes.pods.nodes_changed()  # topology domains may have moved
         self.filter_taints = tuple(t for t in self.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE))
         self.prefer_taints = tuple(t for t in self.taints if t.effect == PREFER_NO_SCHEDULE)
         self.unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
@@ -171,6 +180,9 @@ class NodeInfo:
         res, ports = _resources_and_ports(pod)
         self._pods[key] = (res, ports)
         self._apply(res, ports, 1)
+        ref = self.pod_refs[key] = pod_ref(pod)
+        if self.changes is not None:
+            self.changes.pods.pod_changed(self, key, ref, 1)
         self._changed()
 
     def remove_pod(self, pod: Mapping[str, Any] | str) -> bool:
@@ -186,6 +198,9 @@ class NodeInfo:
         # Subtract what was added, even if the pod object has changed since.
         res, ports = self._pods.pop(key)
         self._apply(res, ports, -1)
+        ref = self.pod_refs.pop(key)
+        if self.changes is not None:
+            self.changes.pods.pod_changed(self, key, ref, -1)
 
     def _apply(self, res: Resources, ports: tuple[HostPort, ...], sign: int) -> None:
         self.requested_milli_cpu += sign * res.milli_cpu

@@ -20,6 +20,7 @@ from .affinity import (
     parse_preferred_terms,
     parse_required_affinity,
 )
+from .pod_terms import has_pod_terms
 from .requests import Resources, compute_pod_resources
 from .taints import (
     PREFER_NO_SCHEDULE,
@@ -49,6 +50,9 @@ class PodInfo:
     preferred_affinity: tuple[PreferredTerm, ...] | None
     preemption_never: bool
     signature: int
+    # Pod (anti-)affinity or topology spread constraints of its own: its verdicts depend on other pods, so
+    # they are layered on the memoised ones in each cycle (scheduler/pod_constraints.py).
+    has_pod_terms: bool = False
 
 
 def pod_key(pod: Mapping[str, Any]) -> str:
@@ -111,6 +115,7 @@ def _build(spec: Mapping[str, Any]) -> PodInfo:
         preferred_affinity=preferred,
         preemption_never=spec.get("preemptionPolicy") == "Never",
         signature=sig,
+        has_pod_terms=has_pod_terms(spec),
     )
 
 
@@ -120,7 +125,8 @@ def _content_key(spec: Mapping[str, Any]) -> str:
     init = [(c.get("resources"), c.get("ports"), c.get("restartPolicy")) for c in spec.get("initContainers") or ()]
     containers = [(c.get("resources"), c.get("ports")) for c in spec.get("containers") or ()]
     return repr((containers, init, spec.get("overhead"), spec.get("resources"), spec.get("tolerations"),
-                 spec.get("affinity"), spec.get("nodeSelector"), spec.get("nodeName"), spec.get("preemptionPolicy")))
+                 spec.get("affinity"), spec.get("nodeSelector"), spec.get("nodeName"), spec.get("preemptionPolicy"),
+                 spec.get("topologySpreadConstraints")))
 
 
 # Two caches: by pod version (cheap to key) and by spec content, so the replicas of a

@@ -19,6 +19,7 @@ import attrs
 from .filters import NODE_AFFINITY, FilterFailure, FilterFn, applicable_filters
 from .fit_error import NO_NODES_AVAILABLE, fit_error_message, preemption_message, reason_counts
 from .node_info import NodeInfo
+from .pod_constraints import PodCycle, prepare
 from .pod_info import PodInfo, get_pod_info, pod_key
 from .scores import (
     BALANCED_ALLOCATION,
@@ -119,7 +120,7 @@ class ScheduleResult:
             if scoring is None:
                 out.append(NodeDecision(node.name, True, selected=node.name == self.node_name))
                 continue
-            scores = scoring.plugin_scores(verdict)
+            scores = scoring.plugin_scores(verdict, index)
             out.append(
                 NodeDecision(
                     node.name,
@@ -141,19 +142,24 @@ class _Scoring:
     taint_max: int
     affinity_max: int | None  # None: NodeAffinity skipped scoring
     balanced: bool
+    # PodTopologySpread / InterPodAffinity normalised scores by feasible index, for the plugins that scored.
+    others: Mapping[str, Sequence[int]] = attrs.field(factory=dict)
 
-    def plugin_scores(self, verdict: Verdict) -> dict[str, int | None]:
+    def plugin_scores(self, verdict: Verdict, index: int) -> dict[str, int | None]:
         # Normalising [raw, max] reproduces what the whole feasible list normalised to.
         taint_raw, affinity_raw = verdict[1], verdict[2]
         affinity = None
         if self.affinity_max is not None:
             affinity = default_normalize_score([affinity_raw, self.affinity_max], reverse=False)[0]
-        return {
+        scores: dict[str, int | None] = {
             TAINT_TOLERATION: default_normalize_score([taint_raw, self.taint_max], reverse=True)[0],
             NODE_AFFINITY_SCORE: affinity,
             NODE_RESOURCES_FIT: verdict[3],
             BALANCED_ALLOCATION: verdict[4] if self.balanced else None,
         }
+        for plugin, values in self.others.items():
+            scores[plugin] = values[index]
+        return scores
 
 
 def _evaluate(pod: PodInfo, node: NodeInfo, checks: tuple[FilterFn, ...], balanced_on: bool) -> Verdict:
@@ -297,8 +303,17 @@ def schedule(
     num_all = len(nodes)
     if num_all == 0:
         return ScheduleResult(key, None, NO_NODES_AVAILABLE)
+    # PodTopologySpread and InterPodAffinity, when they have anything to do for this pod: not memoised.
+    cycle = prepare(pod, info, nodes)
+    extra_filter = cycle.filter if cycle is not None else None
     # Node-name candidates turn off the rotation and reject nodes by name: the loop below handles them.
-    if rows is not None and isinstance(nodes, list) and info.node_name_candidates is None and volume_filter is None:
+    if (
+        rows is not None
+        and isinstance(nodes, list)
+        and info.node_name_candidates is None
+        and volume_filter is None
+        and cycle is None
+    ):
         result = _schedule_window(info, key, nodes, rng, start, rows)
         if result is not None:
             return result
@@ -345,6 +360,10 @@ def schedule(
             failure = volume_filter(info, node)
             if failure is not None:
                 verdict = (failure, 0, 0, 0, 0, 0, False)
+        if extra_filter is not None and verdict[0] is None:
+            failure = extra_filter(node)
+            if failure is not None:
+                verdict = (failure, 0, 0, 0, 0, 0, False)
         verdicts.append(verdict)
         if verdict[0] is None:
             if verdict[6]:
@@ -374,8 +393,19 @@ def schedule(
     taint_max, affinity_max = 0, None
     if adjust or info.preferred_affinity is not None:
         taint_max, affinity_max = _adjust_totals(info, totals, feasible_verdicts, adjust)
+    others = _add_pod_scores(cycle, feasible, totals) if cycle is not None else {}
     chosen = _pick(totals, feasible, rng)
-    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on)
+    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on, others)
     return ScheduleResult(
         key, chosen.name, "", num_all, len(feasible), nodes=nodes, verdicts=verdicts, scoring=scoring
     )
+
+
+def _add_pod_scores(cycle: PodCycle, feasible: Sequence[NodeInfo], totals: list[int]) -> dict[str, list[int]]:
+    """PodTopologySpread and InterPodAffinity's weighted normalised scores, added to the totals."""
+    others = cycle.scores(feasible)
+    for plugin, values in others.items():
+        weight = SCORE_WEIGHTS[plugin]
+        for i, value in enumerate(values):
+            totals[i] += weight * value
+    return others

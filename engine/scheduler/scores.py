@@ -15,9 +15,11 @@ from .taints import tolerations_tolerate
 
 __all__ = [
     "BALANCED_ALLOCATION",
+    "INTER_POD_AFFINITY",
     "MAX_NODE_SCORE",
     "NODE_AFFINITY",
     "NODE_RESOURCES_FIT",
+    "POD_TOPOLOGY_SPREAD",
     "SCORE_WEIGHTS",
     "TAINT_TOLERATION",
     "balanced_allocation",
@@ -35,6 +37,8 @@ TAINT_TOLERATION = "TaintToleration"
 NODE_AFFINITY = "NodeAffinity"
 NODE_RESOURCES_FIT = "NodeResourcesFit"
 BALANCED_ALLOCATION = "NodeResourcesBalancedAllocation"
+POD_TOPOLOGY_SPREAD = "PodTopologySpread"
+INTER_POD_AFFINITY = "InterPodAffinity"
 
 # `apis/config/v1/default_plugins.go` weights.
 SCORE_WEIGHTS: dict[str, int] = {
@@ -42,6 +46,8 @@ SCORE_WEIGHTS: dict[str, int] = {
     NODE_AFFINITY: 2,
     NODE_RESOURCES_FIT: 1,
     BALANCED_ALLOCATION: 1,
+    POD_TOPOLOGY_SPREAD: 2,
+    INTER_POD_AFFINITY: 2,
 }
 
 

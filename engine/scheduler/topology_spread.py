@@ -1,0 +1,214 @@
+"""PodTopologySpread (`pkg/scheduler/framework/plugins/podtopologyspread`): PreFilter/Filter for the DoNotSchedule
+constraints and PreScore/Score/NormalizeScore for the ScheduleAnyway ones, over a `PodIndex`'s counts.
+
+Pods count in a domain when they are in the incoming pod's namespace, match the constraint's selector and are
+not terminating, and their node is eligible: it carries every constraint's topology key and passes the
+nodeAffinityPolicy (default Honor: the pod's nodeSelector and required node affinity) and nodeTaintsPolicy
+(default Ignore) of the constraint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .filters import FilterFailure
+from .pod_index import Condition, PodIndex
+from .pod_info import PodInfo
+from .pod_terms import DO_NOT_SCHEDULE, HOSTNAME, SCHEDULE_ANYWAY, SpreadConstraint
+from .scores import MAX_NODE_SCORE
+from .taints import find_untolerated_taint
+
+if TYPE_CHECKING:
+    from .node_info import NodeInfo
+
+__all__ = [
+    "ERR_CONSTRAINTS_NOT_MATCH",
+    "ERR_NODE_LABEL_NOT_MATCH",
+    "POD_TOPOLOGY_SPREAD",
+    "spread_filter",
+    "spread_scores",
+]
+
+POD_TOPOLOGY_SPREAD = "PodTopologySpread"
+ERR_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints"
+ERR_NODE_LABEL_NOT_MATCH = ERR_CONSTRAINTS_NOT_MATCH + " (missing required label)"
+
+_NOT_MATCH = FilterFailure(POD_TOPOLOGY_SPREAD, (ERR_CONSTRAINTS_NOT_MATCH,))
+_LABEL_MISSING = FilterFailure(POD_TOPOLOGY_SPREAD, (ERR_NODE_LABEL_NOT_MATCH,), unresolvable=True)
+_MAX_INT32 = 2**31 - 1
+
+
+def _included(constraint: SpreadConstraint, info: PodInfo, node: NodeInfo) -> bool:
+    """matchNodeInclusionPolicies."""
+    if constraint.honor_node_affinity:
+        required = info.required_affinity
+        if required is not None and not required.matches(node.labels, node.name):
+            return False
+    return not (
+        constraint.honor_node_taints
+        and node.filter_taints
+        and find_untolerated_taint(node.filter_taints, info.tolerations) is not None
+    )
+
+
+def _has_keys(node: NodeInfo, keys: tuple[str, ...]) -> bool:
+    labels = node.labels
+    return all(key in labels for key in keys)
+
+
+def _trackers(constraints: Sequence[SpreadConstraint], namespace: str, index: PodIndex) -> list[dict[NodeInfo, int]]:
+    namespaces = frozenset({namespace})
+    return [index.tracker((Condition(namespaces, c.selector),), skip_terminating=True).by_node for c in constraints]
+
+
+def _domains(
+    constraints: tuple[SpreadConstraint, ...], info: PodInfo, nodes: Sequence[NodeInfo], index: PodIndex
+) -> list[frozenset[str]]:
+    """Per constraint, the topology values of the eligible nodes (cached until node labels or taints change)."""
+    keys = tuple(c.topology_key for c in constraints)
+    cache_key = (
+        keys,
+        tuple(
+            (c.honor_node_affinity and info.required_affinity, c.honor_node_taints and info.tolerations)
+            for c in constraints
+        ),
+    )
+    cached = index.domain_cache.get(cache_key)
+    if cached is not None:
+        return cached
+    values: list[set[str]] = [set() for _ in constraints]
+    for node in nodes:
+        if not _has_keys(node, keys):
+            continue
+        for i, constraint in enumerate(constraints):
+            if _included(constraint, info, node):
+                values[i].add(node.labels[constraint.topology_key])
+    result = [frozenset(v) for v in values]
+    index.domain_cache[cache_key] = result
+    return result
+
+
+def spread_filter(
+    info: PodInfo,
+    constraints: tuple[SpreadConstraint, ...],
+    namespace: str,
+    labels: Mapping[str, str],
+    nodes: Sequence[NodeInfo],
+    index: PodIndex,
+) -> Callable[[NodeInfo], FilterFailure | None] | None:
+    """PreFilter: match counts per domain and the global minimum, as a Filter for this cycle; None to skip."""
+    constraints = tuple(c for c in constraints if c.when_unsatisfiable == DO_NOT_SCHEDULE)
+    if not constraints:
+        return None
+    keys = tuple(c.topology_key for c in constraints)
+    domains = _domains(constraints, info, nodes, index)
+    rows = []
+    for constraint, domain, by_node in zip(constraints, domains, _trackers(constraints, namespace, index), strict=True):
+        key = constraint.topology_key
+        counts = dict.fromkeys(domain, 0)
+        for node, count in by_node.items():
+            if _has_keys(node, keys) and _included(constraint, info, node):
+                counts[node.labels[key]] += count
+        minimum = min(counts.values(), default=_MAX_INT32)
+        if len(counts) < constraint.min_domains:
+            minimum = 0  # fewer eligible domains than minDomains: the global minimum is taken as 0
+        self_match = 1 if constraint.selector.matches(labels) else 0
+        rows.append((key, constraint.max_skew, counts, self_match - minimum))
+
+    def check(node: NodeInfo) -> FilterFailure | None:
+        node_labels = node.labels
+        for key, max_skew, counts, offset in rows:
+            value = node_labels.get(key)
+            if value is None:
+                return _LABEL_MISSING
+            # 'existing matching num' + 'if self-match (1 or 0)' - 'global minimum' <= 'maxSkew'
+            if counts.get(value, 0) + offset > max_skew:
+                return _NOT_MATCH
+        return None
+
+    return check
+
+
+def _round(value: float) -> int:
+    """Go's math.Round (half away from zero) for the non-negative scores here."""
+    return math.floor(value + 0.5)
+
+
+def spread_scores(
+    info: PodInfo,
+    constraints: tuple[SpreadConstraint, ...],
+    require_all: bool,
+    namespace: str,
+    feasible: Sequence[NodeInfo],
+    nodes: Sequence[NodeInfo],
+    index: PodIndex,
+) -> list[int] | None:
+    """PreScore, Score and NormalizeScore over the feasible nodes; None when there is no ScheduleAnyway constraint.
+
+    `require_all`: nodes lacking one of the topology keys are ignored (score 0); false only for the system
+    default constraints, so that nodes without a zone label still spread by hostname.
+    """
+    constraints = tuple(c for c in constraints if c.when_unsatisfiable == SCHEDULE_ANYWAY)
+    if not constraints:
+        return None
+    keys = tuple(c.topology_key for c in constraints)
+    ignored = {node for node in feasible if not _has_keys(node, keys)} if require_all else set()
+    counts: list[dict[str, int]] = [{} for _ in constraints]
+    for node in feasible:
+        if node in ignored:
+            continue
+        for i, constraint in enumerate(constraints):
+            if constraint.topology_key != HOSTNAME:
+                counts[i].setdefault(node.labels.get(constraint.topology_key, ""), 0)
+    weights = []
+    for i, constraint in enumerate(constraints):
+        size = len(feasible) - len(ignored) if constraint.topology_key == HOSTNAME else len(counts[i])
+        weights.append(math.log(float(size + 2)))  # topologyNormalizingWeight
+    trackers = _trackers(constraints, namespace, index)
+    for i, constraint in enumerate(constraints):
+        if constraint.topology_key == HOSTNAME:
+            continue  # counted per node in Score
+        for node, count in trackers[i].items():
+            if require_all and not _has_keys(node, keys):
+                continue
+            if not _included(constraint, info, node):
+                continue
+            value = node.labels.get(constraint.topology_key, "")
+            if value in counts[i]:
+                counts[i][value] += count
+
+    raw: list[int | None] = []
+    for node in feasible:
+        if node in ignored:
+            raw.append(None)
+            continue
+        score = 0.0
+        for i, constraint in enumerate(constraints):
+            value = node.labels.get(constraint.topology_key)
+            if value is None:
+                continue
+            if constraint.topology_key == HOSTNAME:
+                count = trackers[i].get(node, 0)
+            else:
+                count = counts[i][value]
+            score += float(count) * weights[i] + float(constraint.max_skew - 1)  # scoreForCount
+        raw.append(_round(score))
+    return _normalize(raw)
+
+
+def _normalize(raw: list[int | None]) -> list[int]:
+    """NormalizeScore: fewer matching pods is better; ignored nodes score 0."""
+    present = [score for score in raw if score is not None]
+    low = min(present, default=0)
+    high = max(present, default=0)
+    out = []
+    for score in raw:
+        if score is None:
+            out.append(0)
+        elif high == 0:
+            out.append(MAX_NODE_SCORE)
+        else:
+            out.append(MAX_NODE_SCORE * (high + low - score) // high)
+    return out
