@@ -502,6 +502,11 @@ class Cluster:
 
     # --- access control ------------------------------------------------------------------------------------
 
+    def act_as(self, user: str | None, groups: Iterable[str] = ()) -> None:
+        """Make the writes through this facade as `user` (in `groups`), as `Cluster(user=..., groups=...)` does;
+        None: as the admin again."""
+        self.identity = user_for(user, tuple(groups)) if user else None
+
     def _user(self, user: str | None, groups: Iterable[str]) -> UserInfo:
         if user is not None:
             return user_for(user, tuple(groups))
