@@ -38,6 +38,11 @@ class ResourceQuotaController(Controller):
         for quota in self.store.iter(QUOTAS):
             self.queue.add(_key(quota))
 
+    def on_event(self, event: WatchEvent) -> None:
+        # Every pod event of the cluster comes here: one dictionary lookup settles the namespaces without quota.
+        if event.resource == QUOTAS or self.store.count(QUOTAS, event.object["metadata"].get("namespace", "")):
+            super().on_event(event)
+
     def keys_for(self, event: WatchEvent) -> Iterable[str]:
         obj = event.object
         namespace = obj["metadata"].get("namespace", "")
@@ -46,8 +51,6 @@ class ResourceQuotaController(Controller):
                     ((event.old or {}).get("spec") or {}).get("hard")):
                 return ()
             return (_key(obj),)
-        if not self.store.count(QUOTAS, namespace):
-            return ()  # the common case, and one dictionary lookup: no quota in this namespace
         if event.type == "MODIFIED" and not _releases(event.resource, event.old, obj, self.clock.now()):
             return ()
         if event.type == "ADDED":
