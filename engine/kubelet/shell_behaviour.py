@@ -162,12 +162,11 @@ def _known(items: list[AndOr], found: set[str]) -> bool:
 @functools.lru_cache(maxsize=1024)
 def runnable(script: str) -> bool:
     """Whether a command (a shell script, or a bare command line as shell text) runs in the simulated shell."""
-    try:
-        items = parse(lex(script))
-    except ShellSyntaxError:
-        return False
     found: set[str] = set()
-    return _known(items, found) and bool(found & RUN_TO_TELL)
+    try:
+        return _known(parse(lex(script)), found) and bool(found & RUN_TO_TELL)
+    except (ShellSyntaxError, RecursionError):  # a manifest's `$($($(...)))` a thousand deep is not run
+        return False
 
 
 # --- running one on the engine's clock -----------------------------------------------------------------------
