@@ -18,7 +18,7 @@ from ..rbac.rules import Attributes
 from ..rbac.user import ADMIN, UserInfo
 
 Obj = dict[str, Any]
-USER_KEY = "k9py.user"  # where an authenticator leaves the request's UserInfo
+USER_KEY = web.RequestKey("k9py.user", UserInfo)  # where authentication leaves the request's UserInfo
 
 
 __all__ = ["ADMIN", "USER_KEY", "Authorizer", "RbacReviews", "Rules", "SuperUserAuthorizer", "UserInfo", "user_of"]
