@@ -145,6 +145,11 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                         help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
     parser.add_argument("--serve", action="store_true",
                         help="also serve the Kubernetes API for kubectl (as `k9py serve`, in the same process)")
+    parser.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                        help="act as this user (or system:serviceaccount:NS:NAME): the dashboard's actions are "
+                             "authorized by RBAC and refused as the API server refuses them, as kubectl --as")
+    parser.add_argument("--as-group", dest="as_groups", action="append", default=[], metavar="GROUP",
+                        help="a group to act as, with --as (repeat for more), as kubectl --as-group")
     _add_serving_options(parser)
     return parser
 
@@ -185,8 +190,10 @@ def _dashboard(argv: Sequence[str]) -> int:
     from .app import K9App, write_crash_log
     from .backend import EngineBackend
 
+    if args.as_groups and not args.as_user:
+        parser.error("--as-group needs --as (kubectl: requesting groups without impersonating a user)")
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
-                      speed=args.speed)
+                      speed=args.speed, user=args.as_user, groups=args.as_groups)
     if args.serve:
         # Bound now, before the dashboard takes the terminal: a taken port is an error here, and the address
         # and the export line are printed where they stay readable once the dashboard ends.
