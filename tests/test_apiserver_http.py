@@ -88,7 +88,9 @@ KUBE_APISERVER_GROUP_ORDER = [
     "apiregistration.k8s.io", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling",
     "batch", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
     "admissionregistration.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
-    "discovery.k8s.io", "resource.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    "discovery.k8s.io", "resource.k8s.io", "flowcontrol.apiserver.k8s.io",
+    # metrics-server's APIService (groupPriorityMinimum 100) comes after every built-in group.
+    "metrics.k8s.io"]
 
 
 def in_upstream_order(groups: list[str]) -> bool:

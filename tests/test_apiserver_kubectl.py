@@ -25,7 +25,9 @@ async def test_version_and_api_resources(served: Served) -> None:
     out = await served.ok("version")
     assert "Server Version: v1.36.2+k9py" in out
     resources = await served.ok("api-resources")
-    lines = {line.split()[0]: line.split() for line in resources.splitlines()[1:]}
+    lines: dict[str, list[str]] = {}
+    for line in resources.splitlines()[1:]:
+        lines.setdefault(line.split()[0], line.split())  # `nodes` is also metrics.k8s.io's, listed later
     assert lines["deployments"] == ["deployments", "deploy", "apps/v1", "true", "Deployment"]
     assert lines["nodes"] == ["nodes", "no", "v1", "false", "Node"]
     assert lines["leases"] == ["leases", "coordination.k8s.io/v1", "true", "Lease"]

@@ -27,6 +27,7 @@ from .auth import bearer_auth
 from .authz import RbacReviews
 from .credentials import Credentials, load_or_create
 from .events_view import EventsView
+from .metrics_api import MetricsRoutes
 from .rbac_filter import rbac_filter
 from .resources import Resources
 from .reviews import Reviews
@@ -119,6 +120,7 @@ class ApiServer:
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
         Reviews(RbacReviews(access), self.cluster.api.clock).register(app)
         EventsView(self.resources, self.registry).register(app)
+        MetricsRoutes(self.cluster).register(app)  # metrics-server's metrics.k8s.io, for kubectl top
         connect.register(app, self.cluster)  # exec, attach, portforward, proxy: before the generic routes
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)
         app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)

@@ -14,8 +14,10 @@ Doc = dict[str, Any]
 
 # Upstream's `all` category (kubectl get all): the workload kinds and services. A fact of the upstream
 # resources; kept here until KindInfo can say it itself.
-CATEGORY_ALL = frozenset({"pods", "services", "replicationcontrollers", "deployments", "replicasets",
-                          "daemonsets", "statefulsets", "jobs", "cronjobs", "horizontalpodautoscalers"})
+# By qualified resource: metrics.k8s.io's `pods` is not in it.
+CATEGORY_ALL = frozenset({"pods", "services", "replicationcontrollers", "deployments.apps", "replicasets.apps",
+                          "daemonsets.apps", "statefulsets.apps", "jobs.batch", "cronjobs.batch",
+                          "horizontalpodautoscalers.autoscaling"})
 # kube-apiserver's order of groups in /apis (its group priorities); others follow alphabetically.
 GROUP_ORDER = ("apiregistration.k8s.io", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
                "autoscaling", "batch", "certificates.k8s.io", "networking.k8s.io", "policy",
@@ -118,7 +120,7 @@ def resource_list(registry: Registry, group: str, version: str) -> Doc | None:
                       "kind": info.kind, "verbs": verbs(info)}
         if info.short_names:
             entry["shortNames"] = list(info.short_names)
-        if info.plural in CATEGORY_ALL:
+        if info.resource in CATEGORY_ALL:
             entry["categories"] = ["all"]
         resources.append(entry)
         for name, response, sub_verbs in subresources(info):
@@ -137,7 +139,7 @@ def _aggregated_resource(info: KindInfo) -> Doc:
                   "verbs": verbs(info)}
     if info.short_names:
         entry["shortNames"] = list(info.short_names)
-    if info.plural in CATEGORY_ALL:
+    if info.resource in CATEGORY_ALL:
         entry["categories"] = ["all"]
     subs = [{"subresource": name,
              "responseKind": {"group": r[0], "version": r[1], "kind": r[2]} if r else
