@@ -18,8 +18,12 @@ from ..runtime import Controller
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
 from .explain import explain
+from .interpod_affinity import INTER_POD_AFFINITY
 from .node_info import NodeInfo
+from .pod_index import Condition, pod_ref
+from .pod_terms import pod_terms
 from .scheduler import ScheduleResult, VerdictRows, schedule
+from .topology_spread import POD_TOPOLOGY_SPREAD
 from .volume_binding import VOLUME_RESOURCES, VolumeBinder, dry_run, has_claims, schedule_with_volumes
 
 Obj = dict[str, Any]
@@ -53,6 +57,10 @@ class SchedulerController(Controller):
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
         self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
         self._rows = VerdictRows()  # per-template verdicts over `_node_list()`, which it follows by identity
+        self._rows.changes.pods.namespace_labels = self._namespace_labels
+        # Unschedulable pods that InterPodAffinity or PodTopologySpread rejected: a pod bound elsewhere may
+        # make room for them (upstream's queueing hints for Pod/Add).
+        self._waiting_for_pods: set[str] = set()
         self.volumes = VolumeBinder(self.store, self.api, self.clock)  # VolumeBinding's PreBind waits
 
     def start(self) -> None:
@@ -72,6 +80,29 @@ class SchedulerController(Controller):
             self._sorted = None
         else:
             info.set_node(node)
+
+    def _namespace_labels(self) -> dict[str, dict[str, str]]:
+        return {ns["metadata"]["name"]: ns["metadata"].get("labels") or {} for ns in self.store.iter("namespaces")}
+
+    def _retry_for_pod(self, pod: Obj) -> None:
+        """Requeue the pods waiting on pod constraints that this newly bound pod could satisfy: its labels match
+        one of their required affinity terms or spread selectors (isSchedulableAfterPodChange)."""
+        if not self._waiting_for_pods:
+            return
+        ref = pod_ref(pod)
+        for key in list(self._waiting_for_pods):
+            pending = self.object_for_key(key)
+            terms = pod_terms(pending) if pending is not None else None
+            if terms is None:
+                self._waiting_for_pods.discard(key)
+                continue
+            conditions = [Condition(None if t.all_namespaces else t.namespaces, t.selector)
+                          for t in terms.required_affinity]
+            conditions += [Condition(frozenset({terms.namespace}), c.selector) for c in terms.spread]
+            if any(condition.matches(ref) for condition in conditions):
+                self._waiting_for_pods.discard(key)
+                self.unschedulable.discard(key)
+                self.queue.add(key)
 
     def _node_list(self) -> list[NodeInfo]:
         if self._sorted is None:
@@ -118,9 +149,18 @@ class SchedulerController(Controller):
             info = self.nodes.get(pod["spec"]["nodeName"])
             if info is not None:
                 info.add_pod(pod)
+            self._retry_for_pod(pod)
+        elif counted and bool(pod["metadata"].get("deletionTimestamp")) != bool(
+            old["metadata"].get("deletionTimestamp")
+        ):
+            # A terminating pod no longer counts for topology spreading: re-account it.
+            info = self.nodes.get(pod["spec"]["nodeName"])
+            if info is not None:
+                info.add_pod(pod)
         key = podutil.key_of(pod)
         if event.type == "DELETED" or not _is_pending(pod):
             self.unschedulable.discard(key)
+            self._waiting_for_pods.discard(key)
             return ()
         if event.type == "ADDED" or (old is not None and old["spec"].get("nodeName")):
             return (key,)
@@ -147,6 +187,8 @@ class SchedulerController(Controller):
         namespace, name = podutil.split_key(key)
         if result.node_name is None:
             self.unschedulable.add(key)
+            if result.rejected_by & {INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD}:
+                self._waiting_for_pods.add(key)
             self.recorder.record(pod, "Warning", "FailedScheduling", result.message, self.name)
             self._set_unschedulable(pod, result.message)
             return UNSCHEDULABLE_RETRY
