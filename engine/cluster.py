@@ -83,6 +83,7 @@ class Cluster:
         event_limit: int = 100_000,
         terminated_pod_gc_threshold: int = DEFAULT_TERMINATED_POD_THRESHOLD,
         load_balancer_pool: str = DEFAULT_LB_RANGE,
+        zones: int = 0,
         user: str | None = None,
         groups: Iterable[str] = (),
     ) -> None:
@@ -96,6 +97,11 @@ class Cluster:
             raise ValueError(f'clock must be "virtual" or "real", got {clock!r}')
         if not isinstance(nodes, int) or nodes < 0:
             raise ValueError(f"nodes must be a non-negative integer, got {nodes!r}")
+        if not isinstance(zones, int) or zones < 0:
+            raise ValueError(f"zones must be a non-negative integer, got {zones!r}")
+        # Spread the initial nodes round-robin over this many `topology.kubernetes.io/zone` values (zone-1, ...),
+        # as a cloud provider labels them, for pod topology spreading by zone; 0 leaves nodes unzoned, as kind.
+        self._zones = zones
         self.rng = random.Random(seed if seed is not None else time.time_ns())
         self.store = Store(adoptable=REGISTRY.adoptable_resources())
         self.api = Api(self.store, self.clock, self.rng)
@@ -142,7 +148,8 @@ class Cluster:
         ensure_add_ons(self.api)
         ensure_bootstrap_policy(self.api)
         for i in range(1, self._initial_nodes + 1):
-            self.add_node(f"node-{i}")
+            zone = {"topology.kubernetes.io/zone": f"zone-{(i - 1) % self._zones + 1}"} if self._zones else None
+            self.add_node(f"node-{i}", labels=zone)
         for controller in self.manager.controllers:
             controller.start()
         self.runner.settle()
