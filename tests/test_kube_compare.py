@@ -574,6 +574,125 @@ SESSIONS += [
     ]),
 ]
 
+# ResourceQuota and LimitRange (issue 15 part 4): the admission plugins' refusals, the quota controller's status
+# (`kubectl get/describe quota`), LimitRanger's defaults and annotation, and both kinds' validation. The LimitRange
+# names memory only: kubectl describes a type's resources in Go's random map order (and the normaliser reads a
+# milli-cpu such as 100m as an age).
+QUOTAS = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: compute}
+    spec:
+      hard: {pods: "3", requests.memory: 1Gi, limits.memory: 2Gi}
+    ---
+    apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: objects}
+    spec:
+      hard: {count/deployments.apps: "1", services.nodeports: "0"}
+    ---
+    apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: besteffort}
+    spec:
+      hard: {pods: "1"}
+      scopes: [BestEffort, NotTerminating]
+    """)
+LIMITS = textwrap.dedent("""\
+    apiVersion: v1
+    kind: LimitRange
+    metadata: {name: memory}
+    spec:
+      limits:
+      - type: Container
+        max: {memory: 1Gi}
+        min: {memory: 64Mi}
+        default: {memory: 256Mi}
+        defaultRequest: {memory: 128Mi}
+        maxLimitRequestRatio: {memory: "4"}
+      - type: Pod
+        max: {memory: 1536Mi}
+    """)
+BAD_QUOTA = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ResourceQuota
+    metadata: {name: bad}
+    spec:
+      hard: {foo: "1", requests.cpu: "1"}  # one bad name: Go reports the names in random order
+      scopes: [BestEffort, NotBestEffort, Bogus]
+    """)
+BAD_LIMITS = textwrap.dedent("""\
+    apiVersion: v1
+    kind: LimitRange
+    metadata: {name: bad}
+    spec:
+      limits:
+      - type: Container
+        max: {memory: 1Gi}
+        min: {memory: 2Gi}
+        maxLimitRequestRatio: {memory: "0.5"}
+      - type: Pod
+        default: {cpu: "1"}
+      - type: Foo
+      - type: PersistentVolumeClaim
+    """)
+
+
+def memory_pod(*containers: tuple[str, str]) -> str:
+    """`kubectl run --overrides`: containers with memory (request, limit); an empty string leaves it out."""
+    def resources(request: str, limit: str) -> str:
+        parts = [f'"{key}":{{"memory":"{value}"}}' for key, value in (("requests", request), ("limits", limit))
+                 if value]
+        return "{" + ",".join(parts) + "}"
+    body = ",".join(f'{{"name":"c{i}","image":"nginx:1.25","resources":{resources(*c)}}}'
+                    for i, c in enumerate(containers))
+    return f'--overrides={{"spec":{{"containers":[{body}]}}}}'
+
+
+def quota_used(name: str, resource: str, value: str) -> Wait:
+    key = resource.replace(".", "\\.")  # kubectl's JSONPath: a dot inside a key is escaped
+    return Wait(("get", "quota", name, "-o", f"jsonpath={{.status.used.{key}}}"), lambda out: out == value)
+
+
+SESSIONS += [
+    Session("quota-limitrange", [
+        Write("quotas.yaml", QUOTAS),
+        Write("limits.yaml", LIMITS),
+        Write("web.yaml", web(replicas=4)),
+        Write("bad-quota.yaml", BAD_QUOTA),
+        Write("bad-limits.yaml", BAD_LIMITS),
+        Run("apply", "-f", "limits.yaml", "-f", "quotas.yaml"),
+        quota_used("compute", "pods", "0"),
+        quota_used("besteffort", "pods", "0"),
+        quota_used("objects", "count/deployments.apps", "0"),
+        Run("get", "quota"),
+        Run("describe", "quota"),
+        Run("get", "limits"),
+        Run("describe", "limits", "memory"),
+        Run("apply", "-f", "web.yaml"),
+        pods_settled(3),
+        Wait(("get", "rs", "-o", "jsonpath={.items[0].status.conditions[0].reason}"),
+             lambda out: out == "FailedCreate"),
+        Run("get", "quota", "compute"),
+        Run("describe", "quota", "compute"),
+        Run("get", "rs", "-o", "jsonpath={.items[0].status.conditions[0].message}"),
+        Run("get", "pods", "-o", "jsonpath={.items[0].metadata.annotations}"),
+        Run("get", "pods", "-o", "jsonpath={.items[0].spec.containers[0].resources}"),
+        Run("run", "small", "--image=nginx:1.25", memory_pod(("32Mi", ""))),
+        Run("run", "ratio", "--image=nginx:1.25", memory_pod(("64Mi", "1Gi"))),
+        Run("run", "wide", "--image=nginx:1.25", memory_pod(*[("600Mi", "600Mi")] * 3)),
+        Run("run", "extra", "--image=nginx:1.25"),
+        Run("create", "deployment", "second", "--image=nginx:1.25"),
+        Run("create", "service", "nodeport", "np", "--tcp=80:80"),
+        Run("scale", "deployment/web", "--replicas=2"),
+        pods_settled(2),
+        quota_used("compute", "pods", "2"),
+        Run("get", "quota", "compute"),
+        Run("apply", "-f", "bad-quota.yaml"),
+        Run("apply", "-f", "bad-limits.yaml"),
+    ]),
+]
+
 # Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
