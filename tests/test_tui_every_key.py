@@ -660,7 +660,7 @@ async def test_0_and_1_to_9_switch_the_namespace() -> None:
             assert flashed(screen, f"no favourite namespace <{key}>", "warn")
             assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
 
-        await opened(pilot, screen, "deploy", "deployments", rows=4)
+        await opened(pilot, screen, "deploy", "deployments", rows=ALL_DEPLOYMENTS)
         await pilot.press("2")
         await until(pilot, lambda: screen.view_title.strip() == "deployments(platform)[1]")
 
@@ -874,7 +874,7 @@ async def test_y_and_d_from_every_kind_of_object() -> None:
 
 async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
-        await opened(pilot, screen, "deploy", "deployments", rows=4)
+        await opened(pilot, screen, "deploy", "deployments", rows=ALL_DEPLOYMENTS)
         await filter_by(pilot, "cart")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -886,8 +886,8 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
 
-        # cart-config, kube-system's kube-proxy and the kube-root-ca.crt of each of the 6 namespaces.
-        await opened(pilot, screen, "cm", "generic", rows=8)
+        # cart-config, kube-system's kube-proxy and coredns, and the kube-root-ca.crt of each of the 6 namespaces.
+        await opened(pilot, screen, "cm", "generic", rows=9)
         await filter_by(pilot, "cart")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))

@@ -132,9 +132,9 @@ async def test_l_on_a_pod_that_has_not_started_says_why_until_its_log_begins(tmp
         "      labels: {app: slow}\n",
         "      labels: {app: slow}\n      annotations: {sim.k9py.io/pull-seconds: '150'}\n"))
     async with dashboard([tmp_path]) as (app, pilot, screen, _cluster):
-        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.KUBE_PROXY_PODS)
+        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.SYSTEM_PODS)
         await until(pilot, lambda: "ContainerCreating" in " ".join(tui_support.screen_lines(app)))
-        await filter_by(pilot, "slow")  # the cursor stays on the row it was on (kube-proxy's): put it on the pod
+        await filter_by(pilot, "slow")  # the cursor stays on the row it was on (a kube-system pod's): put it on the pod
         [pod] = table(screen).visible_names()
         await pilot.press("l")
         await until(pilot, lambda: screen.view_name == "logs")
@@ -151,8 +151,8 @@ async def test_l_on_a_pod_whose_image_cannot_be_pulled_says_so() -> None:
     bad = deployment("bad", "nginx:nope", pod_annotations={"sim.k9py.io/image-pull": "fail"})
     async with dashboard([]) as (_app, pilot, screen, cluster):
         await cluster.apply(bad)
-        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.KUBE_PROXY_PODS)
-        await filter_by(pilot, "bad")  # the cursor stays on the row it was on (kube-proxy's): put it on the pod
+        await until(pilot, lambda: table(screen).row_count == 1 + tui_support.SYSTEM_PODS)
+        await filter_by(pilot, "bad")  # the cursor stays on the row it was on (a kube-system pod's): put it on the pod
         [pod] = table(screen).visible_names()
         await pilot.press("l")
         await until(pilot, lambda: screen.view_name == "logs")
@@ -183,8 +183,8 @@ async def test_enter_on_a_service_shows_the_pods_it_selects() -> None:
 async def test_messages_name_views_as_the_user_knows_them() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "cm")
-        # cart-config, kube-system's kube-proxy and the kube-root-ca.crt of each of the 6 namespaces
-        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[8]")
+        # cart-config, kube-system's kube-proxy and coredns, and the kube-root-ca.crt of each of the 6 namespaces
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[9]")
         await pilot.press("x")
         assert screen.flash_line.message == "<x> does nothing in the configmaps view (? lists the keys)"
         await pilot.press("question_mark")
@@ -261,7 +261,7 @@ async def test_ctrl_d_y_typed_fast_deletes_nothing_and_the_dialog_says_how_to_co
     # as an answer. Dialogs answer to their buttons, as in k9s: Tab to the action, Enter; n or esc cancel.
     async with dashboard() as (app, pilot, screen, cluster):
         await command(pilot, "deploy")
-        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: table(screen).row_count == tui_support.ALL_DEPLOYMENTS)
         await filter_by(pilot, "redis")
         burst(app, "ctrl+d", "y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.ready)
