@@ -1,5 +1,5 @@
 """Pods: k9s's columns (NAME READY STATUS RESTARTS IP NODE AGE), coloured by status; enter shows containers, `l` the
-log of the default container, `o` the node, `b` sends a simulated request from the pod, ctrl-k kills."""
+log of the default container, `o` the node, ctrl-k kills."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import pod_category
 from .container_env import SHELL_KEY
-from .request import REQUEST_KEY, ask
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
@@ -27,7 +26,7 @@ class PodsView(TableView):
     FOR_KIND = "Pod"
     PICK = ("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE")
     KEYS: ClassVar[tuple[Key, ...]] = (
-        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY, SHELL_KEY, REQUEST_KEY,
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY, SHELL_KEY,
         Key("o", "show_node", "Show node", hint=False),
         JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
         Key("ctrl+k", "kill", "Kill", destructive=True),
@@ -70,10 +69,6 @@ class PodsView(TableView):
             return
         await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=chosen))
-
-    def do_request(self, host: Host, _: Key) -> None:
-        """`b` on a pod: a simulated request from it (to another Service of its namespace, to start with)."""
-        ask(host, self.backend, "Pod", self.target(host))
 
     async def do_show_node(self, host: Host, _: Key) -> None:
         """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
