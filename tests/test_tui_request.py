@@ -11,7 +11,6 @@ import tui_support
 from tui_support import command, dashboard, filter_by, screen_lines
 
 from k9py.views.request import RequestView, request_spec
-from k9py.views.table import TableView
 from k9py.widgets.dialogs import RequestDialog
 
 until = partial(tui_support.until, timeout=10.0)
@@ -57,20 +56,20 @@ async def test_b_on_the_frontend_service_sends_a_request_from_outside_through_it
         assert "Sent 11, landed on:" in _text(app)
 
 
-async def test_b_on_a_pod_sends_from_it_to_another_service_through_dns() -> None:
+async def test_a_request_from_a_pod_goes_through_dns_and_u_changes_it() -> None:
     async with dashboard() as (app, pilot, screen, cluster):
         await until(pilot, lambda: _ready(cluster, "frontend", 3) and _ready(cluster, "cart", 1))
-        await command(pilot, "po shop")
-        await filter_by(pilot, "frontend")
-        await until(pilot, lambda: isinstance(screen.view, TableView) and screen.view.selected() is not None)
-        await pilot.press("b")
+        pod = next(p["metadata"]["name"] for p in cluster.list("Pod", "shop")
+                   if p["metadata"]["name"].startswith("frontend-"))
+        await command(pilot, f"request shop/{pod} http://redis:6379/")
+        await until(pilot, lambda: isinstance(screen.view, RequestView))
+        await pilot.press("u")  # change the URL: the dialog offers the current source and URL
         await until(pilot, lambda: isinstance(app.screen, RequestDialog))
         dialog = app.screen
         assert isinstance(dialog, RequestDialog)
-        assert dialog.source.startswith("shop/frontend-")
-        assert dialog.url.startswith("http://cart")  # the first Service of its namespace that is not its own
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(screen.view, RequestView))
+        assert (dialog.source, dialog.url) == (f"shop/{pod}", "http://redis:6379/")
+        await pilot.press(*["backspace"] * len("redis:6379/"), *"cart/", "enter")
+        await until(pilot, lambda: isinstance(screen.view, RequestView) and screen.view.spec.url == "http://cart/")
         text = _text(app)
         assert "dns" in text and "cart.shop.svc.cluster.local" in text, text
 

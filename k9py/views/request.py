@@ -1,4 +1,4 @@
-"""`:request [FROM] URL` and `b` on a pod or a Service: a simulated HTTP request through the cluster's network, drawn
+"""`:request [FROM] URL` and `b` on a Service: a simulated HTTP request through the cluster's network, drawn
 hop by hop (source → DNS → Service → kube-proxy's endpoint → NetworkPolicy → the pod's answer). `r` sends it again,
 `R` ten times: the tally under the trace counts where the requests landed, so kube-proxy's spread shows."""
 
@@ -102,7 +102,7 @@ def _selects(service: Obj, labels: dict[str, str]) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-# `b` on pods and Services (k9s's `b` benchmarks a Service with HTTP requests; here one request, traced).
+# `b` on Services (k9s's `b` benchmarks a Service with HTTP requests; here one request, traced).
 REQUEST_KEY = Key("b", "request", "Request")
 
 
