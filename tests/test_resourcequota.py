@@ -334,3 +334,57 @@ async def test_validation_uses_the_api_servers_messages() -> None:
             await c.patch("quota", "bad", {"spec": {"scopes": ["NotTerminating"]}}, "team")
         assert info.value.message == ('ResourceQuota "bad" is invalid: spec.scopes: Invalid value: ["NotTerminating"]: '
                                       "field is immutable")
+
+
+async def test_describe_namespace_lists_its_quotas_and_limit_ranges() -> None:
+    """kubectl describeNamespace with DescribeResourceQuotas and DescribeLimitRanges: one tabwriter for the whole
+    text, so a quota's `Name:` aligns with the resource table after it."""
+    async with Cluster(nodes=1) as c:
+        await c.apply(NAMESPACE + """---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: besteffort, namespace: team}
+spec:
+  hard: {pods: "2"}
+  scopes: [BestEffort]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: objects, namespace: team}
+spec:
+  hard: {count/deployments.apps: "2", services.nodeports: "1"}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits, namespace: team}
+spec:
+  limits:
+  - type: Container
+    max: {memory: 1Gi}
+    defaultRequest: {memory: 128Mi}
+""")
+        await c.run_for(1)
+        assert c.describe("namespace", "team", None) == (
+            "Name:         team\n"
+            "Labels:       kubernetes.io/metadata.name=team\n"
+            "Annotations:  <none>\n"
+            "Status:       Active\n"
+            "\n"
+            "Resource Quotas\n"
+            "  Name:    besteffort\n"
+            "  Scopes:  BestEffort\n"
+            "  * Matches all pods that do not have resource requirements set. These pods have a best effort quality "
+            "of service.\n"
+            "  Resource                Used  Hard\n"
+            "  --------                ---   ---\n"
+            "  pods                    0     2\n"
+            "  Name:                   objects\n"
+            "  Resource                Used  Hard\n"
+            "  --------                ---   ---\n"
+            "  count/deployments.apps  0     2\n"
+            "  services.nodeports      0     1\n"
+            "\n"
+            "Resource Limits\n"
+            " Type       Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n"
+            " ----       --------  ---  ---  ---------------  -------------  -----------------------\n"
+            " Container  memory    -    1Gi  128Mi            1Gi            -\n")

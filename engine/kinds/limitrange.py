@@ -167,18 +167,35 @@ def _row(lr: Obj, now: float) -> list[str]:
     return [lr["metadata"]["name"], str(lr["metadata"].get("creationTimestamp", ""))]
 
 
-def _describe(lr: Obj, ctx: DescribeContext) -> str:
-    meta = lr["metadata"]
-    lines = [f"Name:\t{meta['name']}", f"Namespace:\t{meta.get('namespace', '')}",
-             "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio",
-             "----\t--------\t---\t---\t---------------\t-------------\t-----------------------"]
+HEADER = ("Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio",
+          "----\t--------\t---\t---\t---------------\t-------------\t-----------------------")
+
+
+def _rows(lr: Obj) -> list[str]:
+    """A row per type and resource: `-` where the item sets nothing."""
+    rows = []
     for item in _items(lr):
         lists = {field: item.get(field) or {} for field in LIST_FIELDS}
         for name in sorted(set().union(*lists.values())):
             cells = [str(lists[field][name]) if name in lists[field] else "-"
                      for field in ("min", "max", "defaultRequest", "default", "maxLimitRequestRatio")]
-            lines.append("\t".join([str(item.get("type", "")), name, *cells]))
+            rows.append("\t".join([str(item.get("type", "")), name, *cells]))
+    return rows
+
+
+def _describe(lr: Obj, ctx: DescribeContext) -> str:
+    meta = lr["metadata"]
+    lines = [f"Name:\t{meta['name']}", f"Namespace:\t{meta.get('namespace', '')}", *HEADER, *_rows(lr)]
     return tabwrite("\n".join(lines) + "\n")
+
+
+def namespace_section(limit_ranges: list[Obj]) -> list[str]:
+    """kubectl's DescribeLimitRanges, as `kubectl describe namespace` prints it: every range's rows in one table,
+    each line indented by a space."""
+    if not limit_ranges:
+        return ["No LimitRange resource."]
+    rows = [row for lr in sorted(limit_ranges, key=lambda lr: lr["metadata"]["name"]) for row in _rows(lr)]
+    return ["Resource Limits", *(f" {line}" for line in (*HEADER, *rows))]
 
 
 LIMIT_RANGE = REGISTRY.register(KindInfo(

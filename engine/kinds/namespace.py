@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..printers.describe import describe_namespace
 from ..printers.tables import NAMESPACE_COLUMNS, namespace_row
+from .limitrange import namespace_section as limits_section
 from .registry import REGISTRY, DescribeContext, Health, KindInfo, Obj
+from .resourcequota import namespace_section as quotas_section
 
 BUILT_IN = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -26,7 +28,9 @@ def _health(ns: Obj) -> Health:
 
 
 def _describe(ns: Obj, ctx: DescribeContext) -> str:
-    return describe_namespace(ns, ctx.now())
+    name = ns["metadata"]["name"]
+    return describe_namespace(ns, ctx.now(), quotas_section(list(ctx.list("resourcequotas", name))),
+                              limits_section(list(ctx.list("limitranges", name))))
 
 
 NAMESPACE = REGISTRY.register(KindInfo(

@@ -208,6 +208,24 @@ def _describe(quota: Obj, ctx: DescribeContext) -> str:
     return tabwrite("\n".join(lines) + "\n")
 
 
+def namespace_section(quotas: list[Obj]) -> list[str]:
+    """kubectl's DescribeResourceQuotas, as `kubectl describe namespace` prints it (used as stored here)."""
+    if not quotas:
+        return ["No resource quota."]
+    lines = ["Resource Quotas"]
+    for quota in sorted(quotas, key=lambda q: q["metadata"]["name"]):
+        lines.append(f"  Name:\t{quota['metadata']['name']}")
+        scopes = sorted(str(s) for s in (quota.get("spec") or {}).get("scopes") or ())
+        if scopes:
+            lines.append(f"  Scopes:\t{', '.join(scopes)}")
+            lines.extend(f"  * {SCOPE_HELP[s]}" for s in scopes if s in SCOPE_HELP)
+        lines += ["  Resource\tUsed\tHard", "  --------\t---\t---"]
+        status = quota.get("status") or {}
+        hard, used = status.get("hard") or {}, status.get("used") or {}
+        lines.extend(f"  {name}\t{used.get(name, '0')}\t{hard[name]}" for name in sorted(hard))
+    return lines
+
+
 RESOURCE_QUOTA = REGISTRY.register(KindInfo(
     kind="ResourceQuota", group="", version="v1", plural="resourcequotas", namespaced=True, short_names=("quota",),
     decode=_decode, default=_default, validate=_validate, allocate=_prepare_for_create,

@@ -1096,8 +1096,10 @@ def describe_node(node: Obj, pods_on_node: Iterable[Obj], events: Events, now: f
 # =========================================================================== namespaces
 
 
-def describe_namespace(ns: Obj, now: float) -> str:
-    """`kubectl describe namespace` with no ResourceQuota or LimitRange objects."""
+def describe_namespace(ns: Obj, now: float, quotas: Sequence[str] = ("No resource quota.",),
+                       limits: Sequence[str] = ("No LimitRange resource.",)) -> str:
+    """`kubectl describe namespace`; `quotas` and `limits` are the lines of its ResourceQuota and LimitRange
+    sections (their kinds write them), aligned with the rest by the one tabwriter, as kubectl's are."""
     del now  # namespaces show no ages; kept for a uniform signature
     meta, status = _meta(ns), ns.get("status") or {}
     w = _Writer()
@@ -1119,8 +1121,8 @@ def describe_namespace(ns: Obj, now: float) -> str:
                 c.get("message"),
             ]
             w.write(1, "\t".join(str(x or "") for x in cells) + "\n")
-    w.write(0, "\nNo resource quota.\n")
-    w.write(0, "\nNo LimitRange resource.\n")
+    w.write(0, "\n" + "".join(f"{line}\n" for line in quotas))
+    w.write(0, "\n" + "".join(f"{line}\n" for line in limits))
     return w.text()
 
 
