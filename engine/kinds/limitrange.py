@@ -43,13 +43,13 @@ def _default(lr: Obj) -> None:
             canonicalize_resource_list(item.get(field))
         if item.get("type") != "Container":
             continue
-        default = dict(item.get("default") or {})
-        request = dict(item.get("defaultRequest") or {})
-        for name, value in (item.get("max") or {}).items():
+        lists = {field: item.get(field) if isinstance(item.get(field), dict) else {} for field in LIST_FIELDS}
+        default, request = dict(lists["default"]), dict(lists["defaultRequest"])
+        for name, value in lists["max"].items():
             default.setdefault(name, value)
         for name, value in default.items():
             request.setdefault(name, value)
-        for name, value in (item.get("min") or {}).items():
+        for name, value in lists["min"].items():
             request.setdefault(name, value)
         if default:
             item["default"] = default
