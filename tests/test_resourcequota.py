@@ -5,12 +5,15 @@ v1.36's and kubectl's, as the kit printed them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.cluster import Cluster
 from engine.errors import ApiError
+from k9py.cli import main
 
 Obj = dict[str, Any]
 
@@ -388,3 +391,19 @@ spec:
             " Type       Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n"
             " ----       --------  ---  ---  ---------------  -------------  -----------------------\n"
             " Container  memory    -    1Gi  128Mi            1Gi            -\n")
+
+
+def test_k9py_check_reports_a_deployment_held_back_by_its_quota(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The folder never converges: the Deployment stays Progressing and its ReplicaFailure condition is the
+    problem, in the API server's words."""
+    (tmp_path / "team.yaml").write_text(NAMESPACE + "---" + COMPUTE + "---" + web(6))
+    assert main(["check", str(tmp_path), "-o", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert not report["converged"]
+    [problem] = report["problems"]
+    assert (problem["kind"], problem["name"], problem["reason"]) == ("Deployment", "web", "FailedCreate")
+    assert problem["message"].endswith("is forbidden: exceeded quota: compute, requested: pods=1, used: pods=5, "
+                                       "limited: pods=5")
+    assert {"kind": "ResourceQuota", "namespace": "team", "name": "compute", "health": "Healthy",
+            "message": ""} in report["objects"]
