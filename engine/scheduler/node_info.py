@@ -120,6 +120,8 @@ class NodeInfo:
     _pods: dict[str, tuple[Resources, tuple[HostPort, ...]]] = attrs.field(init=False, factory=dict)
     # What pod affinity and topology spreading read of each pod: namespace, labels, terms.
     pod_refs: dict[str, PodRef] = attrs.field(init=False, factory=dict, repr=False)
+    # The pods among them with pod (anti-)affinity terms (upstream's PodsWithAffinity).
+    term_pods: dict[str, PodRef] = attrs.field(init=False, factory=dict, repr=False)
     _ports_any_ip: dict[tuple[str, int], int] = attrs.field(init=False, factory=dict)
     # PodInfo.signature -> verdict for pods of that template; see scheduler._evaluate.
     memo: dict[int, Any] = attrs.field(init=False, factory=dict, repr=False)
@@ -181,6 +183,8 @@ class NodeInfo:
         self._pods[key] = (res, ports)
         self._apply(res, ports, 1)
         ref = self.pod_refs[key] = pod_ref(pod)
+        if ref.terms is not None and ref.terms.has_affinity:
+            self.term_pods[key] = ref
         if self.changes is not None:
             self.changes.pods.pod_changed(self, key, ref, 1)
         self._changed()
@@ -199,6 +203,7 @@ class NodeInfo:
         res, ports = self._pods.pop(key)
         self._apply(res, ports, -1)
         ref = self.pod_refs.pop(key)
+        self.term_pods.pop(key, None)
         if self.changes is not None:
             self.changes.pods.pod_changed(self, key, ref, -1)
 

@@ -15,7 +15,7 @@ import attrs
 
 from .filters import FilterFailure
 from .interpod_affinity import INTER_POD_AFFINITY, affinity_filter, affinity_scores, topology_score
-from .pod_index import index_for
+from .pod_index import PodIndex
 from .pod_info import PodInfo
 from .pod_terms import pod_terms
 from .topology_spread import POD_TOPOLOGY_SPREAD, spread_filter, spread_scores
@@ -54,7 +54,15 @@ def prepare(pod: Mapping[str, Any], info: PodInfo, nodes: Sequence[NodeInfo]) ->
     """PreFilter and PreScore of both plugins; None when both skip every step."""
     if not nodes:
         return None
-    index = index_for(nodes)
+    changes = nodes[0].changes
+    if changes is not None and changes.pods.sync(nodes):
+        index = changes.pods
+        if not info.has_pod_terms and index.idle:
+            return None  # the common case: nothing to do, at the cost of a few attribute reads
+    elif not info.has_pod_terms and not any(node.term_pods for node in nodes):
+        return None
+    else:
+        index = PodIndex.build(nodes)
     meta = pod.get("metadata") or {}
     namespace = str(meta.get("namespace") or "default")
     labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}

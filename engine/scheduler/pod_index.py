@@ -199,9 +199,10 @@ class PodIndex:
         return index
 
     def _fill(self, nodes: Sequence[NodeInfo]) -> None:
+        # Only the pods with terms matter until a tracker is asked for (which indexes the rest then).
         self._nodes = nodes
         for node in nodes:
-            for key, ref in node.pod_refs.items():
+            for key, ref in node.term_pods.items():
                 self.pod_changed(node, key, ref, 1)
 
     def sync(self, nodes: Sequence[NodeInfo]) -> bool:
@@ -215,6 +216,12 @@ class PodIndex:
         self._reset()
         self._fill(nodes)
         return True
+
+    @property
+    def idle(self) -> bool:
+        """No existing pod has terms and no default constraints apply: a pod without terms of its own has
+        nothing to check."""
+        return not self.anti.by_term and not self.soft.by_term and self.default_constraints is None
 
     def nodes_changed(self) -> None:
         self.label_epoch += 1
@@ -296,10 +303,3 @@ class PodIndex:
             if tracker in bucket:
                 bucket.remove(tracker)
 
-
-def index_for(nodes: Sequence[NodeInfo]) -> PodIndex:
-    """The index the NodeInfos keep (when they all share one), else one built for this call."""
-    changes = nodes[0].changes if nodes else None
-    if changes is not None and changes.pods.sync(nodes):
-        return changes.pods
-    return PodIndex.build(nodes)
