@@ -129,6 +129,7 @@ class Cluster:
         self.manager.add(self.load_book)
         self._metrics = MetricsApi(Scraper(self.components.kubelets, self.clock.now()), self.store, self.clock,
                                    self.components.kubelets)
+        self.ctx.metrics = self._metrics  # the HPA controller's resource metrics client
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -23,6 +24,9 @@ from .errors import ApiError
 from .events import EventRecorder
 from .kinds import Registry
 from .store import Store, WatchEvent
+
+if TYPE_CHECKING:
+    from .metrics import MetricsApi
 
 log = logging.getLogger("engine.controllers")
 
@@ -42,6 +46,8 @@ class Context:
     rng: random.Random
     registry: Registry
     wake: Callable[[], None]
+    # metrics-server's API (resource metrics), as the HPA controller reads it; set by the cluster once built.
+    metrics: MetricsApi | None = None
 
 
 class WorkQueue:
