@@ -101,6 +101,38 @@ async def test_a_pod_without_resources_gets_the_defaults_and_the_annotation_sayi
             "requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
 
 
+async def test_every_replica_of_a_deployment_gets_the_defaults() -> None:
+    """The ReplicaSet's pods are admitted one by one, each defaulted and annotated; a changed LimitRange applies to
+    the pods created after it."""
+    async with Cluster(nodes=1) as c:
+        await c.apply(LIMITS + """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: app, image: nginx:1.27}
+""")
+        await c.run_for(5)
+        pods = c.list("pods", "team")
+        assert len(pods) == 3
+        for p in pods:
+            assert p["spec"]["containers"][0]["resources"] == {
+                "requests": {"cpu": "500m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}}
+            assert p["metadata"]["annotations"]["kubernetes.io/limit-ranger"].startswith("LimitRanger plugin set: ")
+        await c.patch("limits", "limits", {"spec": {"limits": [{"type": "Container", "default": {"cpu": "300m"}}]}},
+                      "team")
+        await c.scale("deployment", "web", 4, "team")
+        await c.run_for(5)
+        limits = sorted(p["spec"]["containers"][0]["resources"]["limits"]["cpu"] for p in c.list("pods", "team"))
+        assert limits == ["300m", "500m", "500m", "500m"]
+
+
 async def test_min_max_and_ratio_refusals_use_the_plugins_words() -> None:
     """minConstraint, maxConstraint, limitRequestRatioConstraint (the ratio printed with %f), the Pod item over
     the containers' sum; several problems come as utilerrors' bracketed aggregate."""

@@ -72,13 +72,11 @@ def _merge(container: Obj, requests: dict[str, Any], limits: dict[str, Any], pre
     return {**container, "resources": new_resources}, notes
 
 
-def mutate(api: Any, info: KindInfo, pod: Obj) -> None:
-    """PodMutateLimitFunc for each LimitRange of the pod's namespace (pod creates only)."""
-    spec = pod.get("spec")
-    if not isinstance(spec, dict):
-        return
-    changed = False
-    for limit_range in _limit_ranges(api, pod["metadata"].get("namespace", "")):
+def _defaulted(spec: Obj, limit_ranges: list[Obj]) -> tuple[Obj, str | None]:
+    """The spec with every LimitRange's defaults merged in (the same object when none applies) and the annotation
+    of the last range that set something (each range's PodMutateLimitFunc writes it over the previous one's)."""
+    annotation = None
+    for limit_range in limit_ranges:
         requests, limits = _defaults(limit_range)
         if not requests and not limits:
             continue
@@ -93,18 +91,44 @@ def mutate(api: Any, info: KindInfo, pod: Obj) -> None:
                     container, said = _merge(container, requests, limits, prefix)
                     notes.extend(said)
                 merged.append(container)
-            if merged != containers:
-                # The spec may be shared with the pod's siblings (a ReplicaSet's pods share one): copy, never edit.
-                spec = {**spec, key: merged}
-                pod["spec"] = spec
-                changed = True
+            if notes and merged != containers:
+                spec = {**spec, key: merged}  # a copy: the given spec is never edited
         if notes:
-            meta = pod["metadata"]
-            meta["annotations"] = {**(meta.get("annotations") or {}),
-                                   ANNOTATION: "LimitRanger plugin set: " + "; ".join(notes)}
-    if changed and isinstance(pod.get("status"), dict):
-        # PrepareForCreate sets the QoS class after mutating admission: it sees the defaulted resources.
-        pod["status"]["qosClass"] = compute_pod_qos(pod)
+            annotation = "LimitRanger plugin set: " + "; ".join(notes)
+    return spec, annotation
+
+
+# A ReplicaSet's pods share one spec object (see the ReplicaSet controller): their defaulted spec is made once and
+# shared too, so the scheduler still sees one spec for all of them. Keyed by the spec's identity (the entry keeps
+# the spec alive, so the identity cannot be reused) and the ranges' versions.
+_SHARED: dict[tuple[int, tuple[str, ...]], tuple[Obj, Obj, str | None]] = {}
+_SHARED_LIMIT = 1024
+
+
+def mutate(api: Any, info: KindInfo, pod: Obj) -> None:
+    """PodMutateLimitFunc for each LimitRange of the pod's namespace (pod creates only)."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    limit_ranges = _limit_ranges(api, pod["metadata"].get("namespace", ""))
+    key = (id(spec), tuple(f"{lr['metadata'].get('uid')}/{lr['metadata'].get('resourceVersion')}"
+                           for lr in limit_ranges))
+    shared = _SHARED.get(key)
+    if shared is not None and shared[0] is spec:
+        new_spec, annotation = shared[1], shared[2]
+    else:
+        new_spec, annotation = _defaulted(spec, limit_ranges)
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[key] = (spec, new_spec, annotation)
+    if annotation is not None:
+        meta = pod["metadata"]
+        meta["annotations"] = {**(meta.get("annotations") or {}), ANNOTATION: annotation}
+    if new_spec is not spec:
+        pod["spec"] = new_spec
+        if isinstance(pod.get("status"), dict):
+            # PrepareForCreate sets the QoS class after mutating admission: it sees the defaulted resources.
+            pod["status"]["qosClass"] = compute_pod_qos(pod)
 
 
 # --- validation ---------------------------------------------------------------------------------------------------
