@@ -30,6 +30,7 @@ from .controllers.pod_gc import DEFAULT_TERMINATED_POD_THRESHOLD, PodGCControlle
 from .controllers.service_lb import ServiceLoadBalancerController
 from .drain import DEFAULT_TIMEOUT as DRAIN_TIMEOUT
 from .drain import DrainOptions
+from .drain import Progress as DrainProgress
 from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
@@ -493,12 +494,14 @@ class Cluster:
 
     async def drain(self, name: str, *, force: bool = False, ignore_daemonsets: bool = True,
                     delete_emptydir_data: bool = False, grace_period: int | None = None,
-                    timeout: float = DRAIN_TIMEOUT) -> list[str]:
+                    timeout: float = DRAIN_TIMEOUT, progress: DrainProgress | None = None) -> list[str]:
         """`kubectl drain`: cordon, evict every pod kubectl would, wait until they are gone; kubectl's output.
 
-        Waiting moves cluster time (a virtual clock jumps). Raises `engine.drain.DrainError` (an `ApiError`
-        carrying the output so far) when a pod may not be evicted without `force`/`delete_emptydir_data`, or
-        when the pods are not gone within `timeout` seconds of cluster time.
+        Waiting moves cluster time (a virtual clock jumps). An eviction a PodDisruptionBudget refuses is tried
+        again every 5 s, as kubectl does; `progress(line, budget_says)` hears each output line as it is printed.
+        Raises `engine.drain.DrainError` (an `ApiError` carrying the output so far) when a pod may not be evicted
+        without `force`/`delete_emptydir_data`, or when the drain has not finished within `timeout` seconds of
+        cluster time.
         """
         with self._acting("patch", "nodes", None, name):
             pass  # kubectl drain cordons first: a user who may not is refused before anything happens
@@ -506,7 +509,7 @@ class Cluster:
                                delete_emptydir_data=delete_emptydir_data, grace_period=grace_period,
                                timeout=timeout)
         return await drain_node(self.api, name, options,
-                                lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds))
+                                lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds), progress)
 
     # --- access control ------------------------------------------------------------------------------------
 

@@ -5,8 +5,9 @@ filters (in its order: DaemonSet, mirror, local storage, unreplicated), refuses 
 says a pod cannot go, evicts the rest and waits until each is gone. The node stays cordoned after a refusal,
 as with kubectl, which cordons before it looks at the pods.
 
-Simplification, because k9py serves no PodDisruptionBudgets: an eviction is never refused with 429 ("Cannot
-evict pod as it would violate the pod's disruption budget."), so kubectl's retry-every-5s loop never runs.
+Evictions go through `engine.eviction` (the Eviction subresource's PodDisruptionBudget check): one a budget refuses
+with 429 is printed as kubectl prints it and tried again every 5 s of cluster time (EvictErrorRetryDelay) until it
+succeeds or the drain's timeout passes (kubectl's `--timeout`; kubectl's default, 0, waits forever).
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import podutil
+from . import eviction, podutil
 from .api import Api
 from .errors import ApiError
-from .store import deep_copy
-from .timeutil import format_time, go_duration
+from .timeutil import go_duration
 
 Obj = dict[str, Any]
 
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-DISRUPTION_TARGET = "DisruptionTarget"
 DEFAULT_TIMEOUT = 600.0
+RETRY_DELAY = 5.0  # kubectl drain's EvictErrorRetryDelay
 
 # kubectl's filter messages (pkg/drain/filters.go).
 DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
@@ -157,26 +157,8 @@ def plan(api: Api, node: str, options: DrainOptions) -> _Plan:
 
 
 def evict(api: Api, pod: Obj, grace_period: int | None) -> None:
-    """POST pods/eviction: a graceful delete that first marks the pod a DisruptionTarget.
-
-    Pods that are not running yet, already finished or already terminating skip the budget check and the
-    condition (the eviction REST's canIgnorePDB); with no budgets served, the check itself always passes.
-    """
-    meta = pod["metadata"]
-    phase = (pod.get("status") or {}).get("phase")
-    if phase not in ("Pending", "Succeeded", "Failed") and not meta.get("deletionTimestamp"):
-        _mark_disruption_target(api, pod)
-    api.delete("pods", meta["name"], meta.get("namespace"), grace_period=grace_period, uid=meta.get("uid"))
-
-
-def _mark_disruption_target(api: Api, pod: Obj) -> None:
-    status = deep_copy(pod.get("status") or {})
-    conditions = [c for c in status.get("conditions") or () if c.get("type") != DISRUPTION_TARGET]
-    conditions.append({"type": DISRUPTION_TARGET, "status": "True", "reason": "EvictionByEvictionAPI",
-                       "message": "Eviction API: evicting", "lastProbeTime": None,
-                       "lastTransitionTime": format_time(api.clock.now())})
-    status["conditions"] = conditions
-    api.update_status({**pod, "status": status})
+    """POST pods/eviction: `engine.eviction.evict` (kept here for the callers that know drain's name for it)."""
+    eviction.evict(api, pod, grace_period)
 
 
 def cordon(api: Api, node: str) -> str:
@@ -189,32 +171,34 @@ def cordon(api: Api, node: str) -> str:
 
 
 
+Progress = Callable[[str, str], None]
+
+
 async def drain(api: Api, node: str, options: DrainOptions,
-                wait: Callable[[Callable[[], bool], float], Awaitable[bool]]) -> list[str]:
+                wait: Callable[[Callable[[], bool], float], Awaitable[bool]],
+                progress: Progress | None = None) -> list[str]:
     """Cordon `node`, evict its pods and wait (through `wait(predicate, timeout)`) until they are gone.
 
-    Returns kubectl's output lines; raises `DrainError` (carrying the lines so far) when a pod cannot be
-    evicted or the wait times out, and `ApiError` when the node does not exist.
+    Returns kubectl's output lines (its stderr's retry lines among them, in the order they happen); `progress`
+    hears each line as it is printed, with the refusing budget's own words for a 429 ("The disruption budget web
+    needs 3 healthy pods and has 3 currently"), empty otherwise. Raises `DrainError` (carrying the lines so far)
+    when a pod cannot be evicted or the timeout passes, and `ApiError` when the node does not exist.
     """
-    output = [cordon(api, node)]
+    output: list[str] = []
+
+    def say(line: str, detail: str = "") -> None:
+        output.append(line)
+        if progress is not None:
+            progress(line, detail)
+
+    say(cordon(api, node))
     found = plan(api, node, options)
     if errors := found.errors():
-        # utilerrors.NewAggregate: one error prints as itself, several as a bracketed list.
-        message = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
-        raise DrainError(message, output)
+        raise DrainError(_aggregate(errors), output)
     if warnings := found.warnings():
-        output.append(f"Warning: {warnings}")
+        say(f"Warning: {warnings}")
+    deadline = api.clock.now() + options.timeout
     pending: dict[str, tuple[Obj, str]] = {}
-    for pod in found.pods():
-        output.append(f"evicting pod {_key(pod)}")
-        try:
-            evict(api, pod, options.grace_period)
-        except ApiError as exc:
-            if exc.code == 404:
-                continue  # gone already: kubectl counts it as done and prints nothing
-            raise DrainError(f'error when evicting pods/"{pod["metadata"]["name"]}" -n '
-                             f'"{pod["metadata"].get("namespace", "")}": {exc.message}', output) from None
-        pending[_key(pod)] = (pod, pod["metadata"].get("uid", ""))
 
     def all_gone() -> bool:
         # waitForDelete: a pod is gone when it no longer exists or a new pod with its name has another UID.
@@ -222,13 +206,59 @@ async def drain(api: Api, node: str, options: DrainOptions,
             meta = pod["metadata"]
             current = api.store.get("pods", meta.get("namespace", ""), meta["name"])
             if current is None or current["metadata"].get("uid") != uid:
-                output.append(f"pod/{meta['name']} evicted")
+                say(f"pod/{meta['name']} evicted")
                 del pending[key]
         return not pending
 
-    if not all_gone() and not await wait(all_gone, options.timeout):
+    refused = found.pods()
+    while refused:
+        refused = _evict_round(api, refused, options, deadline, pending, say, output)
+        if refused:
+            # kubectl sleeps EvictErrorRetryDelay, then evicts the pod as it is then; pods go meanwhile.
+            await wait(lambda: all_gone() and False, RETRY_DELAY)
+            refused = [api.store.get("pods", p["metadata"].get("namespace", ""), p["metadata"]["name"]) or p
+                       for p in refused]
+    if not all_gone() and not await wait(all_gone, max(deadline - api.clock.now(), 0.0)):
         name = next(iter(pending.values()))[0]["metadata"]["name"]
         raise DrainError(f'error when waiting for pod "{name}" terminating: global timeout reached: '
                          f"{go_duration(options.timeout)}", output)
-    output.append(f"node/{node} drained")
+    say(f"node/{node} drained")
     return output
+
+
+def _aggregate(errors: list[str]) -> str:
+    """utilerrors.NewAggregate: one error prints as itself, several as a bracketed list."""
+    return errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+
+
+def _evict_round(api: Api, pods: list[Obj], options: DrainOptions, deadline: float,
+                 pending: dict[str, tuple[Obj, str]], say: Callable[..., None], output: list[str]) -> list[Obj]:
+    """One pass of evictPods' per-pod loops: the pods a budget refused (429), to try again after the delay."""
+    refused: list[Obj] = []
+    timed_out: list[str] = []
+    for pod in pods:
+        meta = pod["metadata"]
+        name, namespace = meta["name"], meta.get("namespace", "")
+        say(f"evicting pod {_key(pod)}")
+        if api.clock.now() >= deadline:
+            timed_out.append(f'error when evicting pods/"{name}" -n "{namespace}": global timeout reached: '
+                             f"{go_duration(options.timeout)}")
+            continue
+        try:
+            pod = api.get("pods", name, namespace)
+            evict(api, pod, options.grace_period)
+        except ApiError as exc:
+            if exc.code == 404:
+                continue  # gone already: kubectl counts it as done and prints nothing
+            if exc.code != 429:
+                raise DrainError(f'error when evicting pods/"{name}" -n "{namespace}": {exc.message}',
+                                 output) from None
+            causes = (exc.status.get("details") or {}).get("causes") or [{}]
+            say(f'error when evicting pods/"{name}" -n "{namespace}" (will retry after '
+                f"{go_duration(RETRY_DELAY)}): {exc.message}", str(causes[0].get("message", "")))
+            refused.append(pod)
+            continue
+        pending[_key(pod)] = (pod, meta.get("uid", ""))
+    if timed_out:
+        raise DrainError(_aggregate(timed_out), output)
+    return refused

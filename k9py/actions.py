@@ -262,7 +262,8 @@ def drain(host: Host, obj: Obj) -> None:
             return
         host.flash(f"draining node/{name}: cordoned, evicting its pods")
         # In the background: the drain returns only when the evicted pods are gone, after their grace periods.
-        host.run_soon(host.backend.drain(name, choice.force, choice.delete_emptydir_data))
+        # A PodDisruptionBudget may hold it: the flash line says which, each time kubectl would retry.
+        host.run_soon(host.backend.drain(name, choice.force, choice.delete_emptydir_data, host.flash))
 
     host.ask(Drain(name), chosen)
 

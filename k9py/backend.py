@@ -211,7 +211,8 @@ class Backend(Protocol):
     def request(self, source: str, url: str) -> Trace: ...  # a simulated HTTP request and its path
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
-    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str: ...
+    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False,
+                    progress: Callable[[str, str], None] | None = None) -> str: ...
     # the cluster clock
     def now(self) -> float: ...
     @property
@@ -619,17 +620,30 @@ class EngineBackend:
             raise BackendError(exc.message) from None
         return f"node/{name} {'cordoned' if cordoned else 'uncordoned'}"
 
-    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False) -> str:
-        """`kubectl drain`: returns once every evicted pod is gone (on the cluster clock; seconds at 1x)."""
+    async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False,
+                    progress: Callable[[str, str], None] | None = None) -> str:
+        """`kubectl drain`: returns once every evicted pod is gone (on the cluster clock; seconds at 1x).
+        `progress(message, level)` hears how it goes: each pod evicted, each eviction a budget refuses."""
+
+        def heard(line: str, budget_says: str) -> None:
+            if progress is None:
+                return
+            if budget_says:  # kubectl's retry line names the pod; the budget's cause says which budget and why
+                pod = line.split('"')[1] if line.count('"') >= 2 else ""
+                progress(f"draining node/{name}: pod/{pod} held: {budget_says} (evicting again every 5s)", "warn")
+            elif line.startswith("pod/") and line.endswith(" evicted"):
+                progress(f"draining node/{name}: {line}", "info")
+
         try:
-            output = await self.cluster.drain(name, force=force, delete_emptydir_data=delete_emptydir_data)
+            output = await self.cluster.drain(name, force=force, delete_emptydir_data=delete_emptydir_data,
+                                              progress=heard)
         except DrainError as exc:
             # kubectl cordons before it checks the pods, so a refused drain leaves the node cordoned: say so.
             done = f"{exc.output[0]}, not drained: " if exc.output else ""
             raise BackendError(f"{done}{exc.message}") from None
         except ApiError as exc:
             raise BackendError(exc.message) from None
-        evicted = sum(1 for line in output if line.startswith("evicting pod "))
+        evicted = sum(1 for line in output if line.startswith("pod/") and line.endswith(" evicted"))
         return f"node/{name} drained ({evicted} pod{'' if evicted == 1 else 's'} evicted)"
 
     # --- the clock -----------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
-"""POST pods/{name}/eviction (policy/v1 Eviction): a graceful delete that first marks the pod a DisruptionTarget,
-through the same `engine.drain.evict` the dashboard's drain uses (so both change the cluster alike).
+"""POST pods/{name}/eviction (policy/v1 Eviction): the pod's PodDisruptionBudget is asked, then the pod is marked a
+DisruptionTarget and deleted gracefully, through the same `engine.eviction.evict` the dashboard's drain uses.
 
 As kube-apiserver's EvictionREST: the name in the body must be the path's, DeleteOptions come from the body
 (its dryRun must agree with the query's), a missing pod is 404, and success is `201` with a bare `Status`
 (`{"status": "Success", "code": 201}`, nothing else). The body is read as any other (JSON, YAML or a typed
 client's protobuf).
 
-Not served yet: PodDisruptionBudgets. Upstream refuses an eviction that would break a budget with 429
-("Cannot evict pod as it would violate the pod's disruption budget."), which makes `kubectl drain` retry every
-5 s; without budgets every eviction is allowed, as upstream does for a pod no budget selects.
+A budget's refusal is a 429 Status as upstream's (a `DisruptionBudget` cause naming the budget); the one that
+suggests a delay (`retryAfterSeconds`) also carries the `Retry-After` header, as the API server's error writer adds.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import drain, errors
+from .. import errors, eviction
 from ..api import Api
-from .status import json_response
+from .status import error_response, json_response
 
 Obj = dict[str, Any]
 # The Eviction versions EvictionREST accepts (AcceptsGroupVersion); discovery advertises policy/v1.
@@ -74,9 +73,14 @@ async def serve(request: web.Request, api: Api, namespace: str, name: str,
     grace = options.get("gracePeriodSeconds")
     if grace is not None and not isinstance(grace, int):
         raise errors.bad_request("gracePeriodSeconds: must be an integer")
-    if dry_run:
-        api.delete("pods", name, namespace, grace_period=grace, dry_run=True)
-    else:
-        drain.evict(api, pod, grace)
+    try:
+        eviction.evict(api, pod, grace, dry_run=dry_run)
+    except errors.ApiError as exc:
+        retry_after = (exc.status.get("details") or {}).get("retryAfterSeconds")
+        if not retry_after:
+            raise
+        response = error_response(exc)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
     return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
                          201)
