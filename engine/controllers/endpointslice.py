@@ -16,6 +16,7 @@ round of the engine coalesce into one sync per Service through the work queue.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import podutil
@@ -27,6 +28,7 @@ from .endpointslice_reconciler import Desired, Plan, SliceWriter, plan_address_t
 from .endpointslice_util import (
     MANAGED_BY_LABEL,
     SERVICE_NAME_LABEL,
+    PortKey,
     address_types,
     endpoint_key,
     endpoint_ports,
@@ -40,6 +42,7 @@ Obj = dict[str, Any]
 RESOURCE = "endpointslices.discovery.k8s.io"
 CONTROLLER_NAME = "endpointslice-controller.k8s.io"  # the managed-by label's value
 SLICE_CHANGE_DELAY = 1.0  # endpointSliceChangeMinSyncDelay: a slice changed by someone else
+_by_address = operator.itemgetter(0)  # new endpoints are added in address order
 # The controller's rate limiter: 1 s doubling to 1000 s, and a Service is dropped after 15 retries.
 SYNC_BACKOFF, MAX_SYNC_BACKOFF, MAX_RETRIES = 1.0, 1000.0, 15
 
@@ -77,6 +80,12 @@ class SliceIndex:
                     del self._names[key]
         return touched
 
+    def changed_by_others(self, event: WatchEvent, writer: SliceWriter) -> set[str]:
+        """Keep the index up to date; the Services whose slices someone other than `writer` changed or deleted
+        (upstream's endpointSliceTracker.ShouldSync): their controller puts them right after a second."""
+        touched = self.observe(event)
+        return set() if writer.writing else touched
+
     def slices(self, store: Any, key: str) -> list[Obj]:
         """The live slices of a Service, by name, those being deleted left out (dropEndpointSlicesPendingDeletion)."""
         namespace = key.split("/", 1)[0]
@@ -96,6 +105,8 @@ class EndpointSliceController(Controller):
         self.slices = SliceIndex(CONTROLLER_NAME)
         self.writer = SliceWriter(self.api, self.name)
         self._failures: dict[str, int] = {}
+        # service key -> (pod uid, address type) -> the pod's endpoint as last built (see _build).
+        self._built: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {}
 
     def start(self) -> None:
         for eps in self.store.iter(RESOURCE):
@@ -121,11 +132,8 @@ class EndpointSliceController(Controller):
                 self.index.index_service(event.object)
             self.queue.add(key)
             return
-        touched = self.slices.observe(event)
-        if not self.writer.writing:
-            # Someone else changed (or deleted) a slice this controller manages: put it right, after a second.
-            for key in touched:
-                self.queue.add_after(key, SLICE_CHANGE_DELAY)
+        for key in self.slices.changed_by_others(event, self.writer):
+            self.queue.add_after(key, SLICE_CHANGE_DELAY)
 
     def object_for_key(self, key: str) -> Obj | None:
         namespace, name = podutil.split_key(key)
@@ -139,15 +147,17 @@ class EndpointSliceController(Controller):
         if svc is None:
             self.triggers.forget(key)
             self._failures.pop(key, None)
+            self._built.pop(key, None)
             return None  # its slices are owned by it: the garbage collector deletes them
         if not self.index.selects(key):
+            self._built.pop(key, None)
             return None  # ExternalName, or no selector: its slices are someone else's to write (or mirrored)
         pods = self.index.pods(key)
         existing = self.slices.slices(self.store, key)
         trigger = self.triggers.compute(key, svc, pods)
         errors: list[str] = []
         for address_type in address_types(svc):
-            desired = self._desired(svc, pods, address_type, errors)
+            desired = self._desired(key, svc, pods, address_type, errors)
             plan = plan_address_type(svc, desired, [s for s in existing if s.get("addressType") == address_type],
                                      address_type, CONTROLLER_NAME)
             failed = self.writer.finalize(plan, svc, "Service", stamp=True, trigger=trigger) if len(plan) else None
@@ -160,31 +170,52 @@ class EndpointSliceController(Controller):
                 errors.append(failed)
         return self._outcome(key, svc, errors)
 
-    def _desired(self, svc: Obj, pods: list[Obj], address_type: str, errors: list[str]) -> Desired:
-        """The endpoints each set of ports should list, new ones in address order."""
+    def _desired(self, key: str, svc: Obj, pods: list[Obj], address_type: str, errors: list[str]) -> Desired:
+        """The endpoints each set of ports should list, new ones in address order. A pod's endpoint is built
+        again only when the pod or the Service changed since the last sync (a node's zone is read as the pod's
+        endpoint is built, as upstream reads it when it syncs the pod): a sync of a large Service costs a lookup
+        per pod, not a rebuild."""
         desired: Desired = {}
         publish = spec_of(svc).get("publishNotReadyAddresses") is True
         meta = svc["metadata"]
+        service_version = meta.get("resourceVersion")
+        built, kept = self._built.get(key, {}), {}
+        ordered: dict[PortKey, list[tuple[Any, ...]]] = {}
+        nodes = self.store
         for pod in pods:
-            if not should_be_in_endpoints(pod, True):
-                continue
-            ports = endpoint_ports(svc, pod)
-            _, endpoints = desired.setdefault(port_key(ports), (ports, {}))
-            node_name = (pod.get("spec") or {}).get("nodeName") or ""
-            node = self.store.get("nodes", "", node_name)
-            if node is None and not publish:
+            pod_meta = pod["metadata"]
+            cache_key = (pod_meta.get("uid", ""), address_type)
+            entry = built.get(cache_key)
+            if entry is None or entry[0] != pod_meta.get("resourceVersion") or entry[1] != service_version:
+                entry = self._build(pod, svc, address_type)
+            kept[cache_key] = entry
+            if entry[2] is None:
+                continue  # finished, or no IP yet
+            desired.setdefault(entry[3], (entry[2], {}))
+            node_name = entry[4]
+            if not publish and nodes.get("nodes", "", node_name) is None:
                 # The pod will go with its node (PodGC); until then it is left out and the sync retried.
-                errors.append(f"skipping Pod {pod['metadata']['name']} for Service {meta.get('namespace', '')}/"
+                errors.append(f"skipping Pod {pod_meta['name']} for Service {meta.get('namespace', '')}/"
                               f"{meta['name']}: Node {node_name} Not Found")
                 continue
-            endpoint = pod_to_endpoint(pod, node, svc, address_type)
-            if endpoint["addresses"]:
-                endpoints[endpoint_key(endpoint)] = endpoint
-        for _, endpoints in desired.values():
-            ordered = sorted(endpoints.items(), key=lambda item: ip_order(item[1]))
-            endpoints.clear()
-            endpoints.update(ordered)
+            if entry[7]["addresses"]:
+                ordered.setdefault(entry[3], []).append(entry[5:])
+        self._built[key] = kept
+        for ports_key, entries in ordered.items():
+            entries.sort(key=_by_address)
+            desired[ports_key][1].update((e[1], e[2]) for e in entries)
         return desired
+
+    def _build(self, pod: Obj, svc: Obj, address_type: str) -> tuple[Any, ...]:
+        """(pod resourceVersion, Service resourceVersion, ports (None: not an endpoint), ports key, node name,
+        address order, endpoint key, endpoint)."""
+        versions = (pod["metadata"].get("resourceVersion"), svc["metadata"].get("resourceVersion"))
+        if not should_be_in_endpoints(pod, True):
+            return (*versions, None, None, None, None, None, None)
+        node_name = (pod.get("spec") or {}).get("nodeName") or ""
+        ports = endpoint_ports(svc, pod)
+        endpoint = pod_to_endpoint(pod, self.store.get("nodes", "", node_name), svc, address_type)
+        return (*versions, ports, port_key(ports), node_name, ip_order(endpoint), endpoint_key(endpoint), endpoint)
 
     def _outcome(self, key: str, svc: Obj, errors: list[str]) -> float | None:
         if not errors:

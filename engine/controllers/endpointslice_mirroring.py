@@ -115,10 +115,8 @@ class EndpointSliceMirroringController(Controller):
             if (event.type != "MODIFIED" and has) or (event.type == "MODIFIED" and had != has):
                 self.queue.add(podutil.key_of(obj))
         else:
-            touched = self.slices.observe(event)
-            if not self.writer.writing:
-                for key in touched:
-                    self.queue.add_after(key, SLICE_CHANGE_DELAY)
+            for key in self.slices.changed_by_others(event, self.writer):
+                self.queue.add_after(key, SLICE_CHANGE_DELAY)
 
     def object_for_key(self, key: str) -> Obj | None:
         namespace, name = podutil.split_key(key)

@@ -96,7 +96,8 @@ def _by_port_mapping(svc: Obj, existing: list[Obj], desired: dict[EndpointKey, O
             got = desired.pop(endpoint_key(endpoint), None)
             if got is not None:
                 kept.append(got)
-                updated = updated or not same_beyond_hash(got, endpoint)
+                # Equal dicts are the common case, and compared in C.
+                updated = updated or (got != endpoint and not same_beyond_hash(got, endpoint))
         labels, labels_changed = service_labels(eps["metadata"].get("labels"), svc, controller)
         if updated or len(current) != len(kept):
             if not kept:

@@ -146,6 +146,7 @@ class TriggerTimes:
     def __init__(self) -> None:
         # service key -> (service trigger time, pod name -> pod trigger time) as of the last sync.
         self._seen: dict[str, tuple[float, dict[str, float]]] = {}
+        self._parsed: dict[str, float] = {}  # timestamps already parsed (a pod keeps its stamp across syncs)
 
     def forget(self, key: str) -> None:
         self._seen.pop(key, None)
@@ -159,7 +160,12 @@ class TriggerTimes:
             stamp = (ready or {}).get("lastTransitionTime")
             if not stamp:
                 continue
-            when = seen[pod["metadata"]["name"]] = parse_time(stamp)
+            when = self._parsed.get(stamp)
+            if when is None:
+                if len(self._parsed) > 100_000:
+                    self._parsed.clear()
+                when = self._parsed[stamp] = parse_time(stamp)
+            seen[pod["metadata"]["name"]] = when
             if when > last_pods.get(pod["metadata"]["name"], float("-inf")):
                 changed.append(when)
         created = svc["metadata"].get("creationTimestamp")
