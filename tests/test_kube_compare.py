@@ -697,6 +697,69 @@ SESSIONS += [
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
     "kubectl top pods": "the kit runs no metrics-server to compare with; k9py serves metrics.k8s.io itself "
+# The seeds' PodDisruptionBudget (web-pdb, minAvailable: 3) over the seeds' web Deployment: the disruption
+# controller's status (kwok's pods are Ready, so both sides count them healthy), the table, describe, the stored
+# object, and the API server's validation. Evictions and drain are compared in tests/test_disruption*.py (draining
+# a node of the shared kit would disturb the other sessions).
+PDB_MANIFESTS = textwrap.dedent("""\
+    apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata:
+      name: web-pdb
+    spec:
+      minAvailable: 3
+      selector:
+        matchLabels:
+          app: web
+    ---
+    apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata:
+      name: pct
+    spec:
+      maxUnavailable: "30%"
+      unhealthyPodEvictionPolicy: AlwaysAllow
+      selector:
+        matchLabels: {app: web}
+    """)
+BAD_PDB = textwrap.dedent("""\
+    apiVersion: policy/v1
+    kind: PodDisruptionBudget
+    metadata:
+      name: bad
+    spec:
+      minAvailable: 3
+      maxUnavailable: "150%"
+      unhealthyPodEvictionPolicy: Sometimes
+      selector:
+        matchLabels: {app: web}
+    """)
+
+
+def pdb_allows(name: str, allowed: int) -> Wait:
+    return Wait(("get", "pdb", name, "-o", "jsonpath={.status.disruptionsAllowed}"), lambda out: out == str(allowed))
+
+
+SESSIONS += [
+    Session("pdb", [
+        Write("web.yaml", web(replicas=5)),
+        Write("pdb.yaml", PDB_MANIFESTS),
+        Write("bad.yaml", BAD_PDB),
+        Run("apply", "-f", "web.yaml"),
+        rolled_out(),
+        pods_settled(5),
+        Run("apply", "-f", "pdb.yaml"),
+        pdb_allows("web-pdb", 2),
+        pdb_allows("pct", 2),
+        Run("get", "pdb"),
+        Run("get", "poddisruptionbudgets", "-o", "wide"),
+        Run("describe", "pdb", "web-pdb"),
+        Run("get", "pdb", "web-pdb", "-o", "yaml"),
+        Run("apply", "-f", "bad.yaml"),
+        Run("delete", "-f", "pdb.yaml"),
+    ]),
+]
+
                         "(tests/test_apiserver_metrics.py runs kubectl top against it)",
     "kubectl port-forward svc/catalog-service 8080:80":
         "kwok's pods answer on no port (its kubelet has no forward for them); k9py's apps answer "
