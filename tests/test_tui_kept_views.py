@@ -7,7 +7,7 @@ crumbs remember, fresh colours after a theme change, and no more than a few view
 
 from __future__ import annotations
 
-from tui_support import ALL_PODS, command, dashboard, filter_by, table, until
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, command, dashboard, filter_by, table, until
 
 from k9py.view_stack import KEPT_VIEWS
 from k9py.views.table import TableView
@@ -103,7 +103,7 @@ async def test_a_new_theme_repaints_views_that_were_kept() -> None:
 async def test_dash_c_opens_the_named_view_first_and_the_namespace_with_it() -> None:
     async with dashboard(command="deploy") as (_app, pilot, screen, _cluster):
         assert screen.view_name == "deployments"
-        await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[4]")
+        await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")
     async with dashboard(command="po shop") as (_app, pilot, screen, _cluster):
         await until(pilot, lambda: screen.view_title.strip() == "pods(shop)[6]")
         assert screen.namespace == "shop"  # what 0-9 and the next commands start from

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_support import ALL_PODS, CONFIRM, SIZE, SPEED, dashboard, table, until
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, CONFIRM, SIZE, SPEED, dashboard, table, until
 
 from engine import Cluster
 from k9py.app import K9App, sample_manifests
@@ -56,14 +56,14 @@ async def test_ctrl_space_marks_a_range() -> None:
 async def test_delete_with_marks_asks_once_and_cancel_keeps_everything() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await pilot.press("colon", *"deploy", "enter")
-        await until(pilot, lambda: screen.view_name == "deployments" and table(screen).row_count == 4)
+        await until(pilot, lambda: screen.view_name == "deployments" and table(screen).row_count == ALL_DEPLOYMENTS)
         view = table(screen)
         await pilot.press("space", "space", "ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "Delete 2 marked deployments?" in app.screen.message  # type: ignore[attr-defined]
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
-        assert view.row_count == 4 and len(view.marked()) == 2
+        assert view.row_count == ALL_DEPLOYMENTS and len(view.marked()) == 2
 
 
 async def test_no_confirm_kill_kills_at_once_but_delete_still_asks() -> None:
