@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,10 +25,12 @@ from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
+from engine.metrics.api import millicores
 from engine.network.trace import Trace
 from engine.printers import pod_status as _pod_status
 from engine.printers.duration import age as _age
 from engine.printers_registry import columns_for, row_for
+from engine.quantity import Quantity
 from engine.selectors import parse_label_selector, selector_to_string
 
 Obj = dict[str, Any]
@@ -171,6 +174,37 @@ class Subscription(Protocol):
 
 class Backend(Protocol):
     # lifecycle
+@dataclass(frozen=True)
+class Usage:
+    """What k9s's metric columns are computed from: usage as of metrics-server's last scrape (`measured` False
+    when it has none) and what it is compared with: a pod's summed requests and limits (each container's requests,
+    or its limits when it has none, as k9s sums them; sidecars included), a node's allocatable (as the requests)."""
+
+    measured: bool
+    cpu: int  # millicores (the summed usage's MilliValue)
+    memory: int  # bytes
+    cpu_request: int = 0
+    cpu_limit: int = 0
+    memory_request: int = 0
+    memory_limit: int = 0
+
+
+@dataclass(frozen=True)
+class UsageDetail:
+    """A pod's recent usage for its describe: (scrape time, cores, bytes) over the last scrapes (None where there
+    was no metric), and each running container now (engine.metrics.api.ContainerUsage)."""
+
+    history: list[tuple[float, float | None, float | None]]
+    containers: list[Any]
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    target: str  # `service/frontend in shop`
+    rps: float
+    pods: list[tuple[str, float]]  # (namespace/name, requests/s) of each ready pod serving it
+
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def load(self, paths: Iterable[str | Path]) -> list[str]: ...
@@ -218,6 +252,12 @@ class Backend(Protocol):
     @property
     def speed(self) -> float: ...
     @property
+    def metrics_available(self) -> bool: ...  # metrics.k8s.io is served: k9s shows its CPU/MEM columns
+    def pod_usage(self, pod: Obj) -> Usage: ...
+    def node_usage(self, node: Obj) -> Usage: ...
+    def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
+    def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
+    def loads(self) -> list[LoadRow]: ...
     def paused(self) -> bool: ...
     def set_speed(self, speed: float) -> None: ...
     def set_paused(self, paused: bool) -> None: ...
@@ -293,6 +333,47 @@ class EngineBackend:
         self.self_heal = self_heal
         self.sources: list[ManifestSource] = []
         # Set by the UI: called with (message, level) after each watched-folder sync.
+def _resources_key(pod: Obj) -> tuple[tuple[Any, Any], ...]:
+    """Each counted container's (requests, limits) as k9s picks them: app containers and sidecars."""
+    spec = pod.get("spec") or {}
+    counted = [*(spec.get("containers") or ()),
+               *(c for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always")]
+    out = []
+    for c in counted:
+        res = c.get("resources") or {}
+        requests, limits = res.get("requests") or res.get("limits") or {}, res.get("limits") or {}
+        out.append(((requests.get("cpu"), requests.get("memory")), (limits.get("cpu"), limits.get("memory"))))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _amounts(cpu: str, memory: str) -> tuple[int, int]:
+    """(millicores, bytes) of two quantities, 0 for one that is not a quantity."""
+    try:
+        milli = Quantity.parse(cpu).milli_value()
+    except ValueError:
+        milli = 0
+    try:
+        size = Quantity.parse(memory).int_value()
+    except ValueError:
+        size = 0
+    return milli, size
+
+
+@functools.lru_cache(maxsize=4096)
+def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, int, int]:
+    """k9s's gatherPodMX sums: (cpu request, cpu limit, memory request, memory limit), in millicores and bytes."""
+    totals = [0, 0, 0, 0]
+    for (req_cpu, req_mem), (lim_cpu, lim_mem) in key:
+        requested = _amounts(str(req_cpu or 0), str(req_mem or 0))
+        limited = _amounts(str(lim_cpu or 0), str(lim_mem or 0))
+        totals[0] += requested[0]
+        totals[1] += limited[0]
+        totals[2] += requested[1]
+        totals[3] += limited[1]
+    return totals[0], totals[1], totals[2], totals[3]
+
+
         self.on_sync: Callable[[str, str], None] | None = None
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
@@ -600,6 +681,42 @@ class EngineBackend:
 
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
         try:
+    # --- usage (metrics-server's API and the simulated load) ------------------------------------------------
+
+    def metrics_available(self) -> bool:
+        return True
+
+    def pod_usage(self, pod: Obj) -> Usage:
+        meta = pod["metadata"]
+        point = self.cluster.metrics.pod_point(meta.get("namespace", ""), meta["name"])
+        cpu_request, cpu_limit, memory_request, memory_limit = _pod_requests_limits(_resources_key(pod))
+        measured = point is not None and point.uid == meta.get("uid")
+        return Usage(measured, millicores(point.nanocores) if measured else 0, point.bytes if measured else 0,
+                     cpu_request, cpu_limit, memory_request, memory_limit)
+
+    def node_usage(self, node: Obj) -> Usage:
+        point = self.cluster.metrics.node_point(node["metadata"]["name"])
+        allocatable = (node.get("status") or {}).get("allocatable") or {}
+        cpu, memory = _amounts(str(allocatable.get("cpu", "0")), str(allocatable.get("memory", "0")))
+        return Usage(point is not None, millicores(point.nanocores) if point else 0, point.bytes if point else 0,
+                     cpu_request=cpu, memory_request=memory)
+
+    def usage_detail(self, pod: Obj) -> UsageDetail | None:
+        meta = pod["metadata"]
+        namespace, name = meta.get("namespace", ""), meta["name"]
+        metrics = self.cluster.metrics
+        return UsageDetail(metrics.history(namespace, name), metrics.usage_now(namespace, name))
+
+    def send_load(self, target: str, rps: float, namespace: str | None) -> str:
+        try:
+            return self.cluster.load(target, rps, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+
+    def loads(self) -> list[LoadRow]:
+        return [LoadRow(str(load.target), load.rps, sorted(load.shares.items()))
+                for load in self.cluster.load_book.loads.values()]
+
             return await self.cluster.rollout_undo(name, namespace, revision, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None

@@ -17,7 +17,8 @@ async def test_starts_on_all_pods_of_the_sample() -> None:
         await until(pilot, lambda: table(screen).row_count == ALL_PODS)
         assert screen.view_name == "pods"
         assert screen.view_title.strip() == f"pods(all)[{ALL_PODS}]"
-        assert table(screen).columns == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE"]
+        assert table(screen).columns == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "CPU", "%CPU/R",
+                                         "%CPU/L", "MEM", "%MEM/R", "%MEM/L", "IP", "NODE", "AGE"]
         assert any(name.startswith("frontend-") for name in table(screen).visible_names())
         await until(pilot, lambda: f"{ALL_PODS} Running" in screen.header.plain())
         assert "3/3 Ready" in screen.header.plain()

@@ -1,13 +1,15 @@
 """Deployments: READY UP-TO-DATE AVAILABLE; enter shows the deployment's pods (by its selector, as k9s does); `s`
-scales, `r` restarts, ctrl-l opens the rollout panel."""
+scales, `r` restarts, ctrl-l opens the rollout panel, shift-l sends it simulated load."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import ready_ratio_category
+from .load import LOAD_KEY
+from .load import ask as ask_load
 from .rows import RowState
 from .table import (
     DELETE_KEY,
@@ -22,14 +24,20 @@ from .table import (
     TableView,
 )
 
+if TYPE_CHECKING:
+    from ..actions import Host
+
 
 class DeploymentsView(TableView):
     view_name = "deployments"
     FOR_KIND = "Deployment"
     KEYS: ClassVar[tuple[Key, ...]] = (
         *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
-        SCALE_KEY, RESTART_KEY, ROLLOUT_KEY, *LIST_KEYS,
+        SCALE_KEY, RESTART_KEY, ROLLOUT_KEY, LOAD_KEY, *LIST_KEYS,
     )
 
     def category(self, state: RowState) -> str:
         return ready_ratio_category(self.cell(state, "READY"))
+
+    def do_load(self, host: Host, _: Key) -> None:
+        ask_load(host, "Deployment", self.target(host))

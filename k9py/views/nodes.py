@@ -1,5 +1,5 @@
-"""Nodes: STATUS ROLES AGE VERSION; enter shows the pods on the node; `c`/`u` cordon and uncordon it, `r` drains
-it, `f` fails or recovers it."""
+"""Nodes: STATUS ROLES AGE VERSION and k9s's CPU CPU/A %CPU MEM MEM/A %MEM; enter shows the pods on the node;
+`c`/`u` cordon and uncordon it, `r` drains it, `f` fails or recovers it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .colours import node_category
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
+from .usage import NODE_COLUMNS, node_cells
 
 if TYPE_CHECKING:
     from ..actions import Host
@@ -32,6 +33,14 @@ class NodesView(TableView):
     def category(self, state: RowState) -> str:
         name = state.obj["metadata"]["name"]
         return node_category(self.cell(state, "STATUS"), self.backend.node_failed(name))
+
+    def _columns(self) -> list[str]:
+        columns = super()._columns()
+        return [*columns, *NODE_COLUMNS] if self.backend.metrics_available() else columns
+
+    def _cells(self, obj: actions.Obj) -> list[str]:
+        cells = super()._cells(obj)
+        return [*cells, *node_cells(self.backend.node_usage(obj))] if self.backend.metrics_available() else cells
 
     def drill(self, state: RowState) -> ViewSpec | None:
         return ViewSpec(view="pods", kind="Pod", namespace=None, node=state.obj["metadata"]["name"])

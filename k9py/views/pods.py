@@ -1,5 +1,6 @@
-"""Pods: k9s's columns (NAME READY STATUS RESTARTS IP NODE AGE), coloured by status; enter shows containers, `l` the
-log of the default container, `o` the node, ctrl-k kills."""
+"""Pods: k9s's columns (NAME READY STATUS RESTARTS CPU %CPU/R %CPU/L MEM %MEM/R %MEM/L IP NODE AGE), coloured by
+status (and %CPU/L, %MEM/L by k9s's thresholds); enter shows containers, `l` the log of the default container, `o`
+the node, ctrl-k kills."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .container_env import SHELL_KEY
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
+from .usage import COLOURED, POD_COLUMNS, pod_cells, severity_colour
 
 if TYPE_CHECKING:
     from ..actions import Host
@@ -35,6 +37,27 @@ class PodsView(TableView):
 
     def category(self, state: RowState) -> str:
         return pod_category(self.cell(state, "STATUS"), self.cell(state, "READY"))
+
+    # --- k9s's usage columns, after RESTARTS (hidden when the cluster serves no metrics, as k9s hides them) ------
+
+    def _columns(self) -> list[str]:
+        columns = super()._columns()
+        self._usage_at = columns.index("RESTARTS") + 1 if self.backend.metrics_available() else 0
+        if self._usage_at:
+            columns[self._usage_at:self._usage_at] = POD_COLUMNS
+        return columns
+
+    def _cells(self, obj: actions.Obj) -> list[str]:
+        cells = super()._cells(obj)
+        if self._usage_at:
+            cells[self._usage_at:self._usage_at] = pod_cells(self.backend.pod_usage(obj))
+        return cells
+
+    def cell_colours(self, cells: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+        if not self._usage_at:
+            return ()
+        found = ((i, severity_colour(cells[i])) for name in COLOURED if (i := self._col_index[name]) < len(cells))
+        return tuple((i, colour) for i, colour in found if colour)
 
     def drill(self, state: RowState) -> ViewSpec | None:
         meta = state.obj["metadata"]

@@ -1,5 +1,5 @@
 """Services: the kubectl columns; enter shows the pods the service selects, in its namespace (as k9s does); `b` sends
-a simulated request to the service and shows its path."""
+a simulated request to the service and shows its path, shift-l a steady simulated load."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
+from .load import LOAD_KEY
+from .load import ask as ask_load
 from .request import REQUEST_KEY, ask
 from .rows import RowState
 from .spec import ViewSpec
@@ -26,12 +28,15 @@ class ServicesView(TableView):
     view_name = "services"
     FOR_KIND = "Service"
     KEYS: ClassVar[tuple[Key, ...]] = (
-        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, REQUEST_KEY, JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
-        DELETE_KEY, *LIST_KEYS,
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, REQUEST_KEY, LOAD_KEY, JUMP_OWNER_KEY, *MARK_KEYS,
+        EDIT_KEY, DELETE_KEY, *LIST_KEYS,
     )
 
     def do_request(self, host: Host, _: Key) -> None:
         ask(host, self.backend, "Service", self.target(host))
+
+    def do_load(self, host: Host, _: Key) -> None:
+        ask_load(host, "Service", self.target(host))
 
     def drill(self, state: RowState) -> ViewSpec | None:
         labels = selector(state.obj)

@@ -407,7 +407,11 @@ class TableView(ViewMixin, Vertical):
         cells, category, deltas, order = painted
         if deltas:
             cells = tuple(cell + state.deltas.get(i, "") for i, cell in enumerate(cells))
-        return TableRow(state.key, cells, self.skin.status(category), order)
+        return TableRow(state.key, cells, self.skin.status(category), order, cell_colours=self.cell_colours(cells))
+
+    def cell_colours(self, cells: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+        """(column, style) of the cells coloured apart from their row; none by default."""
+        return ()
 
     def _painted_row(self, state: RowState) -> TableRow:
         """The table row for `state`, painted anew if it changed since it was last painted."""

@@ -37,6 +37,8 @@ class TableRow:
     colour: str  # the row's foreground: a theme status colour
     sort_key: Any = None
     widths: tuple[int, ...] = ()
+    # (column, style) of cells coloured apart from the row (k9s's %CPU/L over its thresholds); usually none.
+    cell_colours: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.widths:
@@ -371,9 +373,16 @@ class ResourceTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == self._generation:
             return cached[1]
         pad = " " * PADDING
-        text = "".join(f"{pad}{cell}{' ' * (width - own)}{pad}"
-                       for cell, own, width in zip(row.cells, row.widths, self.widths, strict=False))
-        strip = Strip([Segment(text)], cell_len(text))
+        cells = [f"{pad}{cell}{' ' * (width - own)}{pad}"
+                 for cell, own, width in zip(row.cells, row.widths, self.widths, strict=False)]
+        text = "".join(cells)
+        if row.cell_colours:
+            # The row's style goes under every segment (render_line); a coloured cell's own style wins over it.
+            coloured = {i: _colour_style(colour) for i, colour in row.cell_colours}
+            segments = [Segment(cell, coloured.get(i)) for i, cell in enumerate(cells)]
+            strip = Strip(Segment.simplify(segments), cell_len(text))
+        else:
+            strip = Strip([Segment(text)], cell_len(text))
         self._lines[row.key] = (self._generation, strip)
         return strip
 
