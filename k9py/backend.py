@@ -165,15 +165,6 @@ class Manifest:
     shown: str  # FILE:LINE as the user knows it (relative to the watched folder)
 
 
-class Subscription(Protocol):
-    def drain(self) -> list[Change]:
-        """Every change since the last drain (the first drain: ADDED for everything that exists)."""
-
-    def close(self) -> None: ...
-
-
-class Backend(Protocol):
-    # lifecycle
 @dataclass(frozen=True)
 class Usage:
     """What k9s's metric columns are computed from: usage as of metrics-server's last scrape (`measured` False
@@ -205,6 +196,15 @@ class LoadRow:
     pods: list[tuple[str, float]]  # (namespace/name, requests/s) of each ready pod serving it
 
 
+class Subscription(Protocol):
+    def drain(self) -> list[Change]:
+        """Every change since the last drain (the first drain: ADDED for everything that exists)."""
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    # lifecycle
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def load(self, paths: Iterable[str | Path]) -> list[str]: ...
@@ -243,6 +243,12 @@ class LoadRow:
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
     async def trigger(self, cronjob: str, namespace: str) -> str: ...  # a Job from the CronJob, now
     def request(self, source: str, url: str) -> Trace: ...  # a simulated HTTP request and its path
+    def metrics_available(self) -> bool: ...  # metrics.k8s.io is served: k9s shows its CPU/MEM columns
+    def pod_usage(self, pod: Obj) -> Usage: ...
+    def node_usage(self, node: Obj) -> Usage: ...
+    def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
+    def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
+    def loads(self) -> list[LoadRow]: ...
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
     async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False,
@@ -252,12 +258,6 @@ class LoadRow:
     @property
     def speed(self) -> float: ...
     @property
-    def metrics_available(self) -> bool: ...  # metrics.k8s.io is served: k9s shows its CPU/MEM columns
-    def pod_usage(self, pod: Obj) -> Usage: ...
-    def node_usage(self, node: Obj) -> Usage: ...
-    def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
-    def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
-    def loads(self) -> list[LoadRow]: ...
     def paused(self) -> bool: ...
     def set_speed(self, speed: float) -> None: ...
     def set_paused(self, paused: bool) -> None: ...
@@ -324,15 +324,6 @@ class _PodStatusCounts:
         self._watcher.close()
 
 
-class EngineBackend:
-    """A `Backend` over the embedded control plane (`engine.Cluster`)."""
-
-    def __init__(self, cluster: Cluster, *, namespace: str = "default", self_heal: bool = False) -> None:
-        self.cluster = cluster
-        self.namespace = namespace
-        self.self_heal = self_heal
-        self.sources: list[ManifestSource] = []
-        # Set by the UI: called with (message, level) after each watched-folder sync.
 def _resources_key(pod: Obj) -> tuple[tuple[Any, Any], ...]:
     """Each counted container's (requests, limits) as k9s picks them: app containers and sidecars."""
     spec = pod.get("spec") or {}
@@ -374,6 +365,15 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
     return totals[0], totals[1], totals[2], totals[3]
 
 
+class EngineBackend:
+    """A `Backend` over the embedded control plane (`engine.Cluster`)."""
+
+    def __init__(self, cluster: Cluster, *, namespace: str = "default", self_heal: bool = False) -> None:
+        self.cluster = cluster
+        self.namespace = namespace
+        self.self_heal = self_heal
+        self.sources: list[ManifestSource] = []
+        # Set by the UI: called with (message, level) after each watched-folder sync.
         self.on_sync: Callable[[str, str], None] | None = None
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
@@ -672,15 +672,6 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
         """`Cluster.request`: the simulated data plane answers at once, and changes nothing in the store."""
         return self.cluster.request(source, url)
 
-    async def trigger(self, cronjob: str, namespace: str) -> str:
-        try:
-            job = await self.cluster.create_job_from_cronjob(cronjob, None, namespace)
-        except ApiError as exc:
-            raise BackendError(exc.message) from None
-        return f"job.batch/{job['metadata']['name']} created"
-
-    async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
-        try:
     # --- usage (metrics-server's API and the simulated load) ------------------------------------------------
 
     def metrics_available(self) -> bool:
@@ -717,6 +708,15 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
         return [LoadRow(str(load.target), load.rps, sorted(load.shares.items()))
                 for load in self.cluster.load_book.loads.values()]
 
+    async def trigger(self, cronjob: str, namespace: str) -> str:
+        try:
+            job = await self.cluster.create_job_from_cronjob(cronjob, None, namespace)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"job.batch/{job['metadata']['name']} created"
+
+    async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
+        try:
             return await self.cluster.rollout_undo(name, namespace, revision, kind)
         except ApiError as exc:
             raise BackendError(exc.message) from None
