@@ -183,13 +183,14 @@ class Api:
     # --- writes --------------------------------------------------------------------------------------------
 
     def create(self, obj: Obj, namespace: str | None = None, *, trusted: bool = False, dry_run: bool = False,
-               manager: str | None = None, managed_fields: list[Obj] | None = None) -> Obj:
+               manager: str | None = None, managed_fields: list[Obj] | None = None, decoded: bool = False) -> Obj:
         """POST. `trusted` is for objects the engine itself builds fresh (events, leases): they are taken
         as they are, without a defensive copy or validation. `dry_run` (dryRun=All): everything but the write;
         the answer has no resourceVersion, as the API server's. `manager`: the field manager of a client's
-        request, recorded in managedFields (engine-internal creates stay untracked: see engine/fieldmanager)."""
+        request, recorded in managedFields (engine-internal creates stay untracked: see engine/fieldmanager).
+        `decoded`: `obj` is the caller's own, already decoded (server-side apply's), so it is not copied again."""
         info = self.kind_of(obj)
-        if not trusted:
+        if not trusted and not decoded:
             obj = self._decode(info, obj)
         meta = obj.get("metadata")
         if meta is None:
@@ -374,7 +375,7 @@ class Api:
             format_time(self.clock.now()), ignore)
         obj = result.object if result.object is not None else deep_copy(base)
         if live is None:
-            return self.create(obj, namespace, dry_run=dry_run, managed_fields=result.entries), True
+            return self.create(obj, namespace, dry_run=dry_run, managed_fields=result.entries, decoded=True), True
         obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
         if sub == "status":
             return self.update_status(obj, dry_run=dry_run, managed_fields=result.entries), False
