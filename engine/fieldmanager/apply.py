@@ -136,7 +136,7 @@ def apply(live: dict[str, Any], config: dict[str, Any], entries: list[Entry], t:
         # which is most of the cost of creating a folder of 100,000 objects.)
         return ApplyResult({**config_s, "apiVersion": live.get("apiVersion"), "kind": live.get("kind"),
                             "metadata": {**(live.get("metadata") or {}), **(config_s.get("metadata") or {})}},
-                           [new_entry(key, api_version, fields, time)])
+                           [_shared_entry(key, api_version, fields, time)])
     sets = _sets(entries)
     last = sets.get(key, {})
     sets[key] = fields
@@ -172,6 +172,25 @@ def apply(live: dict[str, Any], config: dict[str, Any], entries: list[Entry], t:
         del meta[name]  # pruned metadata (labels, annotations) must go, server-set fields stay
     result["metadata"] = meta
     return ApplyResult(result if changed else None, sort_entries(out))
+
+
+# Entries of objects created by an apply, by their content. A set holds field names, not values, so the objects of
+# a folder are mostly of a few shapes (a thousand Deployments written alike have one set), and entries are never
+# changed in place (a change makes a new one): objects created alike in the same second share one entry rather
+# than each holding a copy of dozens of nested dicts. Bounded: forgetting an entry only costs the next copy.
+_SHARED: dict[str, Entry] = {}
+_SHARED_MAX = 4096
+
+
+def _shared_entry(key: Key, api_version: str, fields: fp.FieldSet, time: str) -> Entry:
+    # repr of a set of string keys in canonical order: equal sets print alike, and it is quicker than JSON
+    text = "\0".join((*key, api_version, time, repr(fields)))
+    entry = _SHARED.get(text)
+    if entry is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        entry = _SHARED[text] = new_entry(key, api_version, fields, time)
+    return entry
 
 
 class _Conflicts(Exception):

@@ -31,6 +31,7 @@ __all__ = [
     "key_element",
     "members",
     "path_string",
+    "sorted_node",
     "sorted_set",
     "union",
     "value_element",
@@ -54,7 +55,18 @@ def field(name: str) -> str:
 
 def key_element(keys: dict[str, Any]) -> str:
     """`k:{...}` with the key fields sorted by name (value.FieldList.Sort)."""
-    return "k:" + _json(dict(sorted(keys.items())))
+    # With each value's type: True, 1 and 1.0 are equal keys of a cache, not the same JSON.
+    items = tuple((name, type(value), value) for name, value in sorted(keys.items()))
+    try:
+        return _key_text(items)
+    except TypeError:  # a key field holding a list or a map: not hashable, and rare
+        return "k:" + _json({name: value for name, _, value in items})
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_text(items: tuple[tuple[str, type, Any], ...]) -> str:
+    # The same few keys recur in every object (`{"name":"app"}`, `{"containerPort":80,"protocol":"TCP"}`).
+    return "k:" + _json({name: value for name, _, value in items})
 
 
 def value_element(value: Any) -> str:
@@ -91,7 +103,14 @@ def _element_key(element: str) -> tuple[Any, ...]:
 
 def _sorted(children: dict[str, Any], member: bool) -> dict[str, Any]:
     """A node with its children in upstream's serialization order, "." first."""
-    ordered = sorted(children, key=_element_key)
+    if len(children) < 2:
+        ordered = list(children)
+    elif all(name[:2] == "f:" for name in children):
+        ordered = sorted(children)  # field names only (most nodes): their plain order is upstream's
+    else:
+        ordered = sorted(children, key=_element_key)
+    if not member and ordered == list(children):
+        return children  # already in order (a node just built, or read back as written): no copy
     if member:
         if not children:
             return {}
@@ -108,6 +127,11 @@ def _is_member(node: dict[str, Any]) -> bool:
 
 def _children(node: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in node.items() if k != MEMBER} if MEMBER in node else node
+
+
+def sorted_node(children: dict[str, Any], member: bool) -> dict[str, Any]:
+    """A node of `children` (each already in order) in upstream's order; with "." first when it is a member."""
+    return _sorted(children, member)
 
 
 def sorted_set(fields: FieldSet) -> FieldSet:

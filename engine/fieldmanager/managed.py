@@ -55,7 +55,9 @@ def identity_json(key: tuple[str, str, str, str]) -> str:
 
 def stripped(obj: dict[str, Any]) -> dict[str, Any]:
     """The object as the field manager sees it: no apiVersion/kind, no server-set metadata, no managedFields."""
-    out = {k: v for k, v in obj.items() if k not in _ROOT_SKIP}
+    out = dict(obj)  # a copy and two pops: cheaper than a comprehension, and this runs for every apply
+    out.pop("apiVersion", None)
+    out.pop("kind", None)
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         kept = {k: v for k, v in meta.items() if k not in STRIPPED_META}

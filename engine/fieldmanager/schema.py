@@ -34,7 +34,8 @@ KEY_DEFAULTS: dict[str, Any] = {"protocol": "TCP"}
 class TypeNode:
     """One type: `struct` (named fields), `map` (one value type), `list`, `scalar`, or `deduced`."""
 
-    __slots__ = ("_definitions", "_elem", "_elem_raw", "_fields", "_raw", "atomic", "keys", "kind", "list_type")
+    __slots__ = ("_children", "_definitions", "_elem", "_elem_raw", "_fields", "_raw", "atomic", "dict_shape",
+                 "keys", "kind", "list_shape", "list_type")
 
     def __init__(self, definitions: Mapping[str, Any] | None, raw: Mapping[str, Any] | None,
                  extensions: Mapping[str, Any] | None = None) -> None:
@@ -71,6 +72,12 @@ class TypeNode:
             self.kind = "scalar"
         else:
             self.kind = "deduced"
+        # How the typed walkers take a map or a list of this type (typed.py's `_shape`, decided once here):
+        # "map" (separable fields), "list" (associative items) or "leaf".
+        separable = self.kind == "deduced" or (self.kind in ("struct", "map") and not self.atomic)
+        self.dict_shape = "map" if separable else "leaf"
+        self.list_shape = "list" if self.kind == "list" and not self.atomic else "leaf"
+        self._children: dict[str, tuple[TypeNode, bool]] = {}
 
     def field(self, name: str) -> TypeNode:
         """The type of a struct field or map value; DEDUCED for what the schema does not know."""
@@ -85,6 +92,13 @@ class TypeNode:
         node = _resolve(self._definitions, prop) if isinstance(prop, Mapping) else DEDUCED
         self._fields[name] = node
         return node
+
+    def child(self, name: str) -> tuple[TypeNode, bool]:
+        """`field(name)` and `has_field(name)` at once, cached: what to_field_set asks of every field."""
+        found = self._children.get(name)
+        if found is None:
+            found = self._children[name] = (self.field(name), self.has_field(name))
+        return found
 
     def has_field(self, name: str) -> bool:
         """A named field of a struct (FindField): what EnsureNamedFieldsAreMembers promotes."""
@@ -161,8 +175,16 @@ def _definition(definitions: Mapping[str, Any] | None, name: str) -> TypeNode:
 
 def type_for(api_version: str, kind: str) -> TypeNode:
     """The root type of a built-in kind; DEDUCED for kinds the schemas lack (custom resources)."""
+    found = _roots.get((api_version, kind))
+    if found is not None:
+        return found
     registry = _load_registry()
     if registry is None:
         return DEDUCED
     name = registry.kinds.get((api_version, kind))
-    return DEDUCED if name is None else _definition(registry.definitions, name)
+    found = DEDUCED if name is None else _definition(registry.definitions, name)
+    with _lock:
+        return _roots.setdefault((api_version, kind), found)
+
+
+_roots: dict[tuple[str, str], TypeNode] = {}  # type_for's answers: asked for every write of a tracked object

@@ -25,13 +25,10 @@ class TypedError(ValueError):
 
 def _shape(t: TypeNode, value: Any) -> str:
     """How to walk `value` of type `t`: "map" (separable fields), "list" (associative items) or "leaf"."""
-    kind = t.kind
-    if kind == "deduced":
-        return "map" if isinstance(value, dict) else "leaf"
-    if kind in ("struct", "map"):
-        return "leaf" if t.atomic or not isinstance(value, dict) else "map"
-    if kind == "list":
-        return "leaf" if t.atomic or not isinstance(value, list) else "list"
+    if isinstance(value, dict):
+        return t.dict_shape
+    if isinstance(value, list):
+        return t.list_shape
     return "leaf"
 
 
@@ -63,40 +60,60 @@ def _elements(t: TypeNode, items: list[Any]) -> list[tuple[str, Any]]:
 # --- ToFieldSet ---------------------------------------------------------------------------------------------
 
 def to_field_set(value: dict[str, Any], t: TypeNode) -> fp.FieldSet:
-    """Every leaf, every list item, every map key and every empty or null field of `value` (typed/tofieldset.go)."""
-    out: fp.FieldSet = {}
-    _to_set(value, t, (), out)
-    return fp.sorted_set(out)
+    """Every leaf, every list item, every map key and every empty or null field of `value` (typed/tofieldset.go).
 
-
-def _to_set(value: Any, t: TypeNode, path: tuple[str, ...], out: fp.FieldSet) -> None:
+    Each node is built in its final order as the walk returns from it, rather than by inserting path after path
+    from the root and sorting the whole set at the end: a folder sync computes one set per document it applies.
+    """
     shape = _shape(t, value)
-    if shape == "leaf":
-        if path and (value is not None or t.kind == "scalar" or t.atomic):
-            fp.insert(out, path)
-        return
+    return _fields_of(value, t, shape) if shape != "leaf" else {}
+
+
+def _fields_of(value: Any, t: TypeNode, shape: str) -> dict[str, Any]:
+    """The children of the node of `value`, a map or a list (not a leaf)."""
+    out: dict[str, Any] = {}
     if shape == "map":
         for name, child in value.items():
-            sub = (*path, "f:" + name)
-            _to_set(child, t.field(name), sub, out)
-            if child is None or (isinstance(child, dict) and not child) or not t.has_field(name):
-                fp.insert(out, sub)
-        return
+            # A leaf is a member, null or not; whatever its type, a value that is no container is a leaf.
+            if isinstance(child, dict):
+                child_t, known = t.child(name)
+                child_shape = child_t.dict_shape
+            elif isinstance(child, list):
+                child_t, known = t.child(name)
+                child_shape = child_t.list_shape
+            else:
+                child_shape = "leaf"
+            if child_shape == "leaf":
+                out["f:" + name] = {}  # a leaf is a member, null or not
+                continue
+            kids = _fields_of(child, child_t, child_shape)
+            # an empty map, or a field the schema does not know, is a member of its own
+            member = not known or (isinstance(child, dict) and not child)
+            if member:
+                out["f:" + name] = {fp.MEMBER: {}, **kids} if kids else {}
+            elif kids:
+                out["f:" + name] = kids
+        if len(out) < 2:
+            return out
+        # Field names only: their plain order is upstream's (fieldpath's ordering, without its key function).
+        names = sorted(out)
+        return out if names == list(out) else {name: out[name] for name in names}
     elem = t.elem()
+    pairs = _elements(t, value)
     seen: set[str] = set()
     duplicates: set[str] = set()
-    pairs = _elements(t, value)
     for element, _ in pairs:
-        if element in seen and element not in duplicates:
+        if element in seen:
             duplicates.add(element)
-            fp.insert(out, (*path, element))
         seen.add(element)
     for element, item in pairs:
         if element in duplicates:
+            out[element] = {}  # upstream keeps a duplicated item as one member, without its fields
             continue
-        sub = (*path, element)
-        _to_set(item, elem, sub, out)
-        fp.insert(out, sub)
+        item_shape = _shape(elem, item)
+        kids = _fields_of(item, elem, item_shape) if item_shape != "leaf" else {}
+        out[element] = {fp.MEMBER: {}, **kids} if kids else {}
+    return fp.sorted_node(out, False)
 
 
 # --- Compare ------------------------------------------------------------------------------------------------
