@@ -21,7 +21,7 @@ from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.container_config import ContainerView
 from engine.kubelet.logs import format_lines, no_log_reason
-from engine.manifests.diff import format_diff
+from engine.manifests.diff import format_diff, parse_path
 from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
 from engine.manifests.writeback import WriteBackError
@@ -35,6 +35,15 @@ from engine.selectors import parse_label_selector, selector_to_string
 
 Obj = dict[str, Any]
 LogLine = tuple[float, str]
+# The field manager of what the dashboard's keys change (managedFields), as a real cluster records k9s's scale
+# under `k9s`, client-go's User-Agent: drift then names it beside `kubectl` and the folders' `k9py`.
+DASHBOARD_FIELD_MANAGER = "k9py-dashboard"
+
+
+def _field_name(path: str) -> str:
+    """A field path's last name: `replicas`, `image`, `tier` (of `metadata.labels.tier`)."""
+    names = [part for part in parse_path(path) if isinstance(part, str)]
+    return names[-1] if names else path
 
 
 class BackendError(Exception):
@@ -641,16 +650,16 @@ class EngineBackend:
         except WriteBackError as exc:
             raise BackendError(str(exc)) from None
         if result is None or not result.changed:
-            return f"nothing to write back: {key[0].lower()}/{key[2]}'s replicas and images match its manifest"
-        # Field paths name containers ("spec.template.spec.containers[name=web].image"); say what kind of value.
-        what = dict.fromkeys("replicas" if f.endswith("replicas") else "image" for f in result.fields)
+            return f"nothing to write back: {key[0].lower()}/{key[2]}'s live values match its manifest"
+        # Field paths name containers ("spec.template.spec.containers[name=web].image"): say the field's own name.
+        what = dict.fromkeys(_field_name(f) for f in result.fields)
         return f"wrote {'/'.join(what)} back to {self._relative(source, file)}"
 
     # --- writes --------------------------------------------------------------------------------------------
 
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str:
         try:
-            await self.cluster.scale(kind.kind, name, replicas, namespace)
+            await self.cluster.scale(kind.kind, name, replicas, namespace, manager=DASHBOARD_FIELD_MANAGER)
         except ApiError as exc:
             raise BackendError(exc.message) from None
         return f"{kind.singular}/{name} scaled to {replicas}"

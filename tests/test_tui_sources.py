@@ -72,8 +72,9 @@ async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: P
         error_colour = screen.skin.status("error")
         assert view(screen).table.row(errors[0].key).colour == error_colour  # type: ignore[union-attr]
 
-        # An imperative scale is drift: the row turns OutOfSync (in the pending colour) within a refresh.
-        await backend.cluster.scale("Deployment", "web", 4, "default")
+        # An imperative scale (as `kubectl scale` records it) is drift: the row turns OutOfSync (in the pending
+        # colour) within a refresh.
+        await backend.cluster.scale("Deployment", "web", 4, "default", manager="kubectl")
         await until(pilot, lambda: row(screen, "web")[4] == "OutOfSync")
         web_key = next(k for k, r in view(screen).rows.items() if r.name == "web")
         assert view(screen).table.row(web_key).colour == screen.skin.status("pending")  # type: ignore[union-attr]
@@ -81,7 +82,8 @@ async def test_lists_objects_and_errors_then_resyncs_and_writes_back(tmp_path: P
         await select(pilot, screen, "web")
         await pilot.press("d")
         await until(pilot, lambda: screen.view_name == "drift")
-        await until(pilot, lambda: "spec.replicas: 2 → 4 (live)" in screen.view.content)  # type: ignore[union-attr]
+        await until(pilot, lambda: 'spec.replicas: 2 → 4 (live, managed by "kubectl" with subresource "scale" '
+                                   'using apps/v1)' in screen.view.content)  # type: ignore[union-attr]
         assert "Name:" in screen.view.content  # type: ignore[union-attr]  # the describe text follows
         await pilot.press("escape")
         await until(pilot, lambda: screen.view_name == "sources")

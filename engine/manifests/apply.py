@@ -1,11 +1,14 @@
-"""Declarative apply, like client-side `kubectl apply`.
+"""Declarative apply: server-side for the watched folders, client-side for `Cluster.apply`.
 
-The last applied document is kept in the `kubectl.kubernetes.io/last-applied-configuration` annotation. An update
-is a three-way merge: fields the new document declares win; fields the previous document declared but the new
-one does not are removed; fields nobody declared (status, controller-set fields, defaults) are kept.
+`server_side_apply` is what a folder sync does: server-side apply (engine/fieldmanager) under the `k9py` field
+manager, forced, as Argo CD and Flux apply with server-side apply.
 
-Differs from kubectl: lists are replaced whole rather than merged by key (strategic merge). Fields inside a
-declared list that only defaulting set are re-defaulted by the API, so the result is the same for built-in kinds.
+`apply_object` is client-side `kubectl apply`, kept for the library's `Cluster.apply`: the last applied document is
+kept in the `kubectl.kubernetes.io/last-applied-configuration` annotation, and an update is a three-way merge:
+fields the new document declares win; fields the previous document declared but the new one does not are removed;
+fields nobody declared (status, controller-set fields, defaults) are kept. Differs from kubectl: lists are replaced
+whole rather than merged by key (strategic merge). Fields inside a declared list that only defaulting set are
+re-defaulted by the API, so the result is the same for built-in kinds.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from .. import errors
 from ..api import LAST_APPLIED, Api
+from ..kinds import KindInfo
 from ..quoting import go_quote
 from ..store import deep_copy
 from .loader import parse_text, yaml_type
@@ -24,6 +28,9 @@ from .schema import validate_structure
 Obj = dict[str, Any]
 # kubectl's last-applied-configuration text: compact JSON, keys sorted (one encoder, not one a call).
 _LAST_APPLIED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+# The field manager of the watched folders' server-side applies (Argo CD's is `argocd-controller`, Flux's
+# `kustomize-controller`).
+FIELD_MANAGER = "k9py"
 
 
 def parse_documents(manifests: str | Obj | Iterable[Obj]) -> list[Obj]:
@@ -78,7 +85,11 @@ def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc
     return errors.invalid(info_kind, group, name, problems)
 
 
-def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
+def _declared(api: Api, doc: Obj, namespace: str | None) -> tuple[KindInfo, str, Obj]:
+    """The checks `kubectl apply` makes before it sends a document (strict field validation, a name, no namespace
+    on a cluster-scoped kind), and the document as it is applied: its namespace filled in, without a
+    last-applied annotation. Only the mappings that differ are copied; the rest is `doc`'s own, which nothing
+    here changes (the API copies what it is given)."""
     info = api.kind_of(doc)
     strict = strict_field_errors(info.kind, info.version, info.group, str((doc.get("metadata") or {}).get("name", "")),
                                  doc)
@@ -94,18 +105,23 @@ def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
             "does not apply to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
             causes=[{"reason": "FieldValueForbidden", "message": "cluster-scoped", "field": "metadata.namespace"}])
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
-    # The document as last-applied-configuration records it: its namespace filled in, without an older
-    # last-applied annotation. Only the mappings that differ are copied; the rest is `doc`'s own, which nothing
-    # here changes (create and update copy what they are given, and three_way_merge copies what it takes).
     declared_meta = dict(meta)
     if info.namespaced:
         declared_meta["namespace"] = ns
     annotations = meta.get("annotations")
     if isinstance(annotations, dict) and LAST_APPLIED in annotations:
-        annotations = declared_meta["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
-    declared = {**doc, "metadata": declared_meta}
+        # An exported manifest's copy of an older apply is not the user's content.
+        declared_meta["annotations"] = {k: v for k, v in annotations.items() if k != LAST_APPLIED}
+    return info, ns, {**doc, "metadata": declared_meta}
+
+
+def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
+    """Client-side `kubectl apply` (Cluster.apply): a three-way merge recorded in the last-applied annotation."""
+    info, ns, declared = _declared(api, doc, namespace)
+    declared_meta = declared["metadata"]
+    annotations = declared_meta.get("annotations")
     last_applied_text = _LAST_APPLIED_JSON.encode(declared)
-    live = api.store.get(info.resource, ns, meta["name"])
+    live = api.store.get(info.resource, ns, declared_meta["name"])
     if live is None:
         with_last_applied = {**annotations, LAST_APPLIED: last_applied_text} if isinstance(annotations, dict) \
             else {LAST_APPLIED: last_applied_text}
@@ -121,3 +137,16 @@ def apply_object(api: Api, doc: Obj, namespace: str | None = None) -> Obj:
                                          LAST_APPLIED: last_applied_text}
     merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
     return api.update(merged)
+
+
+def server_side_apply(api: Api, doc: Obj, namespace: str | None = None, *, manager: str = FIELD_MANAGER,
+                      dry_run: bool = False) -> Obj:
+    """`kubectl apply --server-side --force-conflicts --field-manager=k9py`, as Argo CD's `ServerSideApply=true`
+    and Flux's kustomize-controller apply: the folder is the desired state, so its fields are taken from any other
+    manager; fields this manager applied before and the document no longer declares are removed unless another
+    manager owns them too. No last-applied annotation is written. Returns the live object (with `dry_run`, the
+    object the apply would store, and nothing is written)."""
+    info, ns, declared = _declared(api, doc, namespace)
+    obj, _ = api.apply(info, str(declared["metadata"]["name"]), ns or None, declared, manager, force=True,
+                       dry_run=dry_run)
+    return obj

@@ -72,7 +72,8 @@ QUANTITY_MAPS = frozenset({
 })
 QUANTITY_FIELDS = frozenset({"sizeLimit"})
 
-DiffKind = Literal["changed", "missing", "extra"]
+# "taken": live holds the declared value, but another manager has taken the field from k9py (see drift.py)
+DiffKind = Literal["changed", "missing", "extra", "taken"]
 
 
 @attrs.frozen
@@ -97,6 +98,9 @@ class FieldDiff:
     declared: Any
     live: Any
     kind: DiffKind  # "changed": both have it; "missing": only declared; "extra": only live
+    # Who owns the field in the live object's managedFields, as a 409 conflict names them
+    # (`"kubectl" with subresource "scale" using apps/v1`); empty when the diff does not know.
+    owners: tuple[str, ...] = ()
 
 
 # --- field paths ---------------------------------------------------------------------------------------------
@@ -475,14 +479,21 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _live_note(d: FieldDiff) -> str:
+    if d.owners:
+        return f"(live, managed by {' and '.join(d.owners)})"
+    return "(live, not managed by k9py)" if d.kind == "taken" else "(live)"
+
+
 def format_diff(diffs: Iterable[FieldDiff]) -> str:
-    """One line per field: `spec.replicas: 3 → 5 (live)`; empty when there is no drift."""
+    """One line per field: `spec.replicas: 3 → 5 (live)`, or with the field's owners `spec.replicas: 3 → 5 (live,
+    managed by "kubectl" with subresource "scale" using apps/v1)`; empty when there is no drift."""
     lines = []
     for d in diffs:
         if d.kind == "missing":
-            lines.append(f"{d.path}: {_show(d.declared)} → <missing> (live)")
+            lines.append(f"{d.path}: {_show(d.declared)} → <missing> {_live_note(d)}")
         elif d.kind == "extra":
-            lines.append(f"{d.path}: <not declared> → {_show(d.live)} (live)")
+            lines.append(f"{d.path}: <not declared> → {_show(d.live)} {_live_note(d)}")
         else:
-            lines.append(f"{d.path}: {_show(d.declared)} → {_show(d.live)} (live)")
+            lines.append(f"{d.path}: {_show(d.declared)} → {_show(d.live)} {_live_note(d)}")
     return "\n".join(lines)

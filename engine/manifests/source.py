@@ -25,7 +25,6 @@ import gc
 import hashlib
 import logging
 import os
-import re
 import stat
 import time
 import traceback
@@ -39,9 +38,10 @@ import attrs
 from .. import errors
 from ..kinds import REGISTRY
 from ..store import deep_copy
-from .apply import apply_object
+from .apply import server_side_apply
 from .bulk_read import load_files
-from .diff import FieldDiff, diff, sync_status
+from .diff import FieldDiff, Select, parse_path
+from .drift import applied_fields, drift
 from .loader import Document, LoadError, field_position, list_files, shown_path
 from .loader import discover_stats as discover  # every manifest file, with the stat its type was read from
 from .writeback import WriteBackError, WriteResult, write_back
@@ -89,6 +89,10 @@ class InventoryEntry:
     declared: Obj
     uid: str = ""
     item: int | None = None  # its position inside a `kind: List` document
+    # What `k9py` owned right after it applied `declared` (its managedFields Apply entry). While the live object's
+    # entry is still this set, nobody has changed a declared field: any write that changes a field takes it from
+    # its owners. So a Synced object costs a set comparison, not a dry-run apply (see `_in_sync`).
+    applied: Obj | None = None
 
 
 @attrs.frozen
@@ -144,38 +148,61 @@ def unsupported_kind(obj: Obj) -> str | None:
     return None
 
 
-def live_changes(declared: Obj, live: Obj) -> dict[str, Any]:
-    """Field path -> live value for the fields write-back may carry into a file: replicas and images."""
-    changes: dict[str, Any] = {}
-    spec, live_spec = declared.get("spec") or {}, live.get("spec") or {}
-    declared_replicas = spec.get("replicas")
-    if "replicas" in live_spec and live_spec.get("replicas") != (1 if declared_replicas is None else declared_replicas):
-        changes["spec.replicas"] = live_spec["replicas"]
-    pod_path = "spec.template.spec" if "template" in spec else "spec"
-    declared_pod = (spec.get("template") or {}).get("spec") if "template" in spec else spec
-    live_pod = (live_spec.get("template") or {}).get("spec") if "template" in spec else live_spec
-    for group in ("initContainers", "containers"):
-        live_images = {c.get("name"): c.get("image") for c in (live_pod or {}).get(group) or ()}
-        for container in (declared_pod or {}).get(group) or ():
-            name = container.get("name")
-            if name in live_images and live_images[name] != container.get("image"):
-                changes[f"{pod_path}.{group}[name={name}].image"] = live_images[name]
-    return changes
+def _holder(obj: Any, path: str) -> tuple[Any, str | int] | None:
+    """The container of the field at `path` (diff.py's syntax) in a plain document, and its key there; None when
+    the document does not declare that field. A `[key=value]` item must be the only one with that value, as
+    write-back requires of the file."""
+    parts = parse_path(path)
+    node = obj
+    for part in parts[:-1]:
+        if isinstance(part, Select):
+            found = [item for item in node if isinstance(item, dict) and str(item.get(part.key)) == part.value] \
+                if isinstance(node, list) else []
+            if len(found) != 1:
+                return None
+            node = found[0]
+        elif isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    last = parts[-1]
+    if isinstance(last, Select):
+        return None
+    present = (isinstance(node, dict) and isinstance(last, str) and last in node) or (
+        isinstance(node, list) and isinstance(last, int) and last < len(node))
+    return (node, last) if present else None
+
+
+def live_changes(declared: Obj, diffs: Iterable[FieldDiff]) -> dict[str, Any]:
+    """Field path -> live value for each field the document declares whose live value differs: what write-back
+    carries into the file. Fields the live object lacks, or holds without the document declaring them, have no
+    value to write (re-sync is what settles those)."""
+    return {d.path: d.live for d in diffs if d.kind == "changed" and _holder(declared, d.path) is not None}
 
 
 def apply_changes(obj: Obj, changes: dict[str, Any]) -> None:
-    """Set `changes` (paths as `live_changes` writes them) inside a plain dict."""
+    """Set `changes` (paths as `live_changes` gives them, each one the document declares) inside a plain dict."""
     for path, value in changes.items():
-        node: Any = obj
-        parts = re.findall(r"\[name=([^\]]+)\]|([^.\[\]]+)", path)
-        for i, (selector, key) in enumerate(parts):
-            last = i == len(parts) - 1
-            if selector:
-                node = next(c for c in node if c.get("name") == selector)
-            elif last:
-                node[key] = value
-            else:
-                node = node.setdefault(key, {})
+        found = _holder(obj, path)
+        if found is not None:
+            node, key = found
+            node[key] = value
+
+
+def _drift_relevant(live: Obj | None) -> Any:
+    """What of a live object drift can depend on: all but its resourceVersion, its status and the managedFields
+    entries of status writes (a controller's constant status updates leave it as it was). Compared with `==`,
+    which stops at once on the subtrees a status write left in place."""
+    if live is None:
+        return None
+    meta = live["metadata"]
+    return ([(k, v) for k, v in live.items() if k not in ("metadata", "status")],
+            [(k, v) for k, v in meta.items() if k not in ("resourceVersion", "managedFields")],
+            [e for e in meta.get("managedFields") or () if e.get("subresource") != "status"])
 
 
 def _digest_if_regular(path: Path) -> str | None:
@@ -230,7 +257,7 @@ class ManifestSource:
         self._monotonic = monotonic
         self._heal_pending: set[ObjKey] = set()
         self.inventory: dict[ObjKey, InventoryEntry] = {}
-        self._sync_cache: dict[ObjKey, tuple[Obj, str | None, str]] = {}  # see sync_statuses
+        self._sync_cache: dict[ObjKey, tuple[Obj, Any, str]] = {}  # see sync_statuses
         self.errors: dict[str, list[LoadError]] = {}  # file -> its current errors
         self.history: deque[SyncRecord] = deque(maxlen=HISTORY_LIMIT)
         self._files: dict[str, FileState] = {}
@@ -398,32 +425,35 @@ class ManifestSource:
                                                    item=doc.item)
                 continue
             before = self._live(key)
-            if not self._try_apply(doc):
+            live = self._try_apply(doc)
+            if live is None:
                 continue
-            live = self._live(key)
             if before is None:
                 created.append(key)
             elif live is not before:
                 updated.append(key)
-            uid = (live or {}).get("metadata", {}).get("uid", "")
-            self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item)
+            uid = live["metadata"].get("uid", "")
+            self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item,
+                                                 applied_fields(live))
         pruned = self._prune(set(declared), now)
         return created, updated, pruned
 
-    def _try_apply(self, doc: Document) -> bool:
-        """Apply one document; its refusal is kept as an error until the document is accepted."""
+    def _try_apply(self, doc: Document) -> Obj | None:
+        """Apply one document: the object as stored, or None when refused. A refusal is kept as an error until the
+        document is accepted."""
         problem = unsupported_kind(doc.obj)
         error = LoadError(doc.file, doc.line, problem) if problem else None
+        live = None
         if error is None:
             try:
-                apply_object(self.api, doc.obj, self.namespace)
+                live = server_side_apply(self.api, doc.obj, self.namespace)
             except errors.ApiError as exc:
                 error = self._document_error(doc, exc)
         if error is None:
             self._apply_errors.pop(_doc_id(doc), None)
-            return True
+            return live
         self._apply_errors[_doc_id(doc)] = error
-        return False
+        return None
 
     def _failed_files(self) -> tuple[set[str], list[str]]:
         """Files with any failed document, and folders that could not be read: neither prunes anything."""
@@ -493,30 +523,55 @@ class ManifestSource:
         info = REGISTRY.by_kind(key[0])
         return self.api.store.get(info.resource, key[1], key[2]) if info is not None else None
 
+    def _in_sync(self, entry: InventoryEntry, live: Obj | None) -> bool:
+        """The cheap proof of Synced: the object this folder applied, whose declared fields `k9py` still owns
+        exactly as its last apply left them. Every write through the API that changes a field moves it to the
+        writer (an Update takes what it changes, a forced apply what it takes; a non-forced one is refused), so
+        no declared value can have changed since."""
+        if live is None or entry.applied is None or live["metadata"].get("uid") != entry.uid:
+            return False
+        fields = applied_fields(live)
+        return fields is entry.applied or fields == entry.applied
+
     def drift(self, key: ObjKey) -> list[FieldDiff]:
-        """What differs between the declared document and the live object (defaults and status ignored)."""
+        """What re-applying the declared document would change in the live object, and the declared fields
+        another manager has taken (see drift.py); each names its owners. Defaults and status are never drift."""
         entry = self.inventory[key]
-        return diff(entry.declared, self._live(key))
+        live = self._live(key)
+        if self._in_sync(entry, live):
+            return []
+        return drift(self.api, entry.declared, live, self.namespace)
 
     def sync_statuses(self) -> dict[ObjKey, str]:
         """Synced or OutOfSync for every object this folder declares.
 
-        The dashboard asks every second or two; a status is recomputed (a field-by-field diff) only when the
-        declared document or the live object changed since it was last asked.
+        The dashboard asks every second or two. An object whose declared fields `k9py` still owns as it applied
+        them is Synced at the cost of a set comparison; any other is compared by a dry-run apply, again only when
+        the declared document or something of the live object but its status changed since it was last asked.
         """
         statuses: dict[ObjKey, str] = {}
-        cache: dict[ObjKey, tuple[Obj, str | None, str]] = {}
+        cache: dict[ObjKey, tuple[Obj, Any, str]] = {}
         for key, entry in self.inventory.items():
             live = self._live(key)
-            version = live["metadata"].get("resourceVersion") if live is not None else None
+            if self._in_sync(entry, live):
+                statuses[key] = "Synced"
+                continue
+            seen = _drift_relevant(live)
             hit = self._sync_cache.get(key)
-            if hit is not None and hit[0] is entry.declared and hit[1] == version:
+            if hit is not None and hit[0] is entry.declared and hit[1] == seen:
                 status = hit[2]
             else:
-                status = sync_status(entry.declared, live)
-            statuses[key], cache[key] = status, (entry.declared, version, status)
+                status = "OutOfSync" if drift(self.api, entry.declared, live, self.namespace) else "Synced"
+            statuses[key], cache[key] = status, (entry.declared, seen, status)
         self._sync_cache = cache
         return statuses
+
+    def _apply_declared(self, entry: InventoryEntry, declared: Obj) -> InventoryEntry:
+        """Apply a declared document again (server-side, forced: fields other managers took come back to
+        `k9py`); the entry as it then stands. Raises the API's refusal."""
+        live = server_side_apply(self.api, declared, self.namespace)
+        return attrs.evolve(entry, declared=declared, uid=live["metadata"].get("uid", ""),
+                            applied=applied_fields(live))
 
     def resync(self, keys: list[ObjKey] | None = None) -> SyncRecord:
         """Re-apply the declared documents (all OutOfSync objects by default), undoing imperative changes."""
@@ -530,29 +585,28 @@ class ManifestSource:
                 continue
             before = self._live(key)
             try:
-                live = apply_object(self.api, entry.declared, self.namespace)
+                self.inventory[key] = self._apply_declared(entry, entry.declared)
             except errors.ApiError as exc:
                 problems.append(LoadError(entry.file, entry.line, exc.message))
                 continue
             (created if before is None else updated).append(key)
-            self.inventory[key] = attrs.evolve(entry, uid=live["metadata"].get("uid", ""))
         return self._record([], created, updated, (), problems, started)
 
     def write_back_live(self, key: ObjKey) -> WriteResult | None:
-        """Write the live replicas and container images of a drifted object into the document that declares it.
+        """Write the live values of the fields a drifted object's document declares into that document.
 
-        Only those two kinds of field are written, and only where they differ. Returns None when there is
-        nothing to write; raises WriteBackError when the file cannot be safely edited.
+        Only declared fields whose live value differs are written. The document is then applied again, so `k9py`
+        owns the fields it now declares (as a sync of a commit would). Returns None when there is nothing to write;
+        raises WriteBackError when the file cannot be safely edited.
         """
         # A save the watcher has not seen yet is the user's latest word: apply it first, never write over it.
         self.sync()
         entry = self.inventory.get(key)
         if entry is None:
             raise WriteBackError(f"{key[0]} {key[2]} is no longer declared in {self.root}: nothing to write back")
-        live = self._live(key)
-        if live is None:
+        if self._live(key) is None:
             raise WriteBackError(f"{key[0]} {key[2]} no longer exists in the cluster: nothing to write back")
-        changes = live_changes(entry.declared, live)
+        changes = live_changes(entry.declared, self.drift(key))
         if not changes:
             return None
         path = Path(entry.file)
@@ -561,11 +615,14 @@ class ManifestSource:
         result = write_back(path, entry.index, changes, item=entry.item, expected=entry.declared)
         if not result.changed:
             return result
-        # No await between the write and this line, so the watcher cannot see the change before it knows it.
-        self.expect_own_write(entry.file, result.digest)
         declared = deep_copy(entry.declared)
         apply_changes(declared, changes)
-        self.inventory[key] = attrs.evolve(entry, declared=declared)
+        try:
+            self.inventory[key] = self._apply_declared(entry, declared)
+        except errors.ApiError:
+            return result  # not marked as k9py's own write: the watcher reads the file and reports the refusal
+        # No await between the write and this line, so the watcher cannot see the change before it knows it.
+        self.expect_own_write(entry.file, result.digest)
         return result
 
     def _on_store_event(self, event: Any) -> None:
@@ -581,8 +638,7 @@ class ManifestSource:
 
     def _heal(self, key: ObjKey) -> None:
         self._heal_pending.discard(key)
-        entry = self.inventory.get(key)
-        if entry is not None and sync_status(entry.declared, self._live(key)) == "OutOfSync":
+        if key in self.inventory and self.drift(key):
             self.resync([key])
 
     # --- watching ------------------------------------------------------------------------------------------

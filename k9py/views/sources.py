@@ -4,8 +4,9 @@ Argo CD's application view, flattened into a k9s table: one row per declared obj
 health) and one per current manifest error. The table is small (what the folders declare, not what the cluster
 runs), so it is simply recomputed every second and repainted only when a row's text changed.
 
-`w` (write the live replicas and images back to the file) and `S` (re-sync the live object to its manifest) say
-what they will change and ask first, when there is something to change; ctrl-s re-syncs every drifted object.
+`w` (write the live values of the declared fields back to the file) and `S` (re-sync the live object to its
+manifest) say what they will change and ask first, when there is something to change; ctrl-s re-syncs every
+drifted object.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 REFRESH_SECONDS = 1.0
 COLUMNS = ("FILE", "KIND", "NAMESPACE", "NAME", "SYNC", "HEALTH", "MESSAGE")
-DRIFT_LINE = re.compile(r"^(?P<path>.+?): (?P<declared>.*) → (?P<live>.*) \(live\)$")  # backend.source_drift's
+# backend.source_drift's lines: `spec.replicas: 2 → 4 (live)`, or `… (live, managed by "kubectl" with …)`
+DRIFT_LINE = re.compile(r"^(?P<path>.+?): (?P<declared>.*) → (?P<live>.*) \(live(?:, (?P<note>.*))?\)$")
+NOT_DECLARED, MISSING = "<not declared>", "<missing>"  # format_diff's words for a side without the field
 SHOWN_CHANGES = 6  # a dialog lists this many changes, then says how many more
 
 
@@ -166,17 +169,20 @@ class SourcesView(ListedView):
         await self._run(host, self.backend.resync())
 
     async def do_write_back(self, host: Host, _: Key) -> None:
-        """`w`: the live replicas and images written into the manifest; what changes is said, and asked, first."""
+        """`w`: the live values of the declared fields written into the manifest; what changes is said, and asked,
+        first."""
         if (row := self.object_row(host, "write back")) is None or row.object_key is None:
             return
         key = row.object_key
+        # What write-back writes: declared fields whose live value differs (not those live lacks or adds).
         written = [(path, declared, live) for path, declared, live in self.drift(row)
-                   if path.endswith("replicas") or path.endswith(".image")]  # what write-back writes
+                   if declared != live and NOT_DECLARED not in (declared, live) and MISSING not in (declared, live)]
         if not written:  # nothing would change: the backend says so
             await self._run(host, self.backend.write_back(row.object_key))
             return
-        what = " and ".join(dict.fromkeys("replicas" if path.endswith("replicas") else "images"
-                                          for path, _, _ in written))
+        names = dict.fromkeys("replicas" if path.endswith(".replicas") else "images" if path.endswith(".image")
+                              else "values" for path, _, _ in written)
+        what = "values" if "values" in names else " and ".join(names)
         self._ask(host, "Write back", f"Write the live {what} of {self._object(row)} into {row.location}?",
                   [f"{path}: {declared} → {live}" for path, declared, live in written], "Write",
                   lambda: self.backend.write_back(key))
