@@ -106,33 +106,30 @@ def affinity_filter(
     for term in anti:
         for node, count in index.tracker((merge_namespaces(term, namespaces),)).by_node.items():
             _add(anti_counts, node, term.topology_key, count)
+    # Anti-affinity verdicts per domain, turned into their nodes' (the incoming pod's terms win over the
+    # existing pods' where both reject a node, as Filter checks them in that order).
+    failures: dict[NodeInfo, FilterFailure] = {}
+    for counts, failure in ((existing, _EXISTING_ANTI_AFFINITY), (anti_counts, _ANTI_AFFINITY)):
+        for key, value in counts:
+            failures.update(dict.fromkeys(index.nodes_by_domain(key).get(value, ()), failure))
+    if not required:
+        return failures.get
     required_keys = tuple(t.topology_key for t in required)
-    anti_keys = tuple(t.topology_key for t in anti) if anti_counts else ()
-    existing_keys = tuple({key for key, _ in existing})
     # "The first pod in a series with affinity to themselves": no pod matches yet, and it matches its own terms.
     first_of_series = not affinity_counts and self_match
 
     def check(node: NodeInfo) -> FilterFailure | None:
         node_labels = node.labels
-        if required_keys:
-            pods_exist = True
-            for key in required_keys:
-                value = node_labels.get(key)
-                if value is None:
-                    return _AFFINITY  # all topology labels must exist on the node
-                if affinity_counts.get((key, value), 0) <= 0:
-                    pods_exist = False
-            if not pods_exist and not first_of_series:
-                return _AFFINITY
-        for key in anti_keys:
+        pods_exist = True
+        for key in required_keys:
             value = node_labels.get(key)
-            if value is not None and anti_counts.get((key, value), 0) > 0:
-                return _ANTI_AFFINITY
-        for key in existing_keys:
-            value = node_labels.get(key)
-            if value is not None and existing.get((key, value), 0) > 0:
-                return _EXISTING_ANTI_AFFINITY
-        return None
+            if value is None:
+                return _AFFINITY  # all topology labels must exist on the node
+            if affinity_counts.get((key, value), 0) <= 0:
+                pods_exist = False
+        if not pods_exist and not first_of_series:
+            return _AFFINITY
+        return failures.get(node)
 
     return check
 

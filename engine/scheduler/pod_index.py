@@ -223,6 +223,18 @@ class PodIndex:
         nothing to check."""
         return not self.anti.by_term and not self.soft.by_term and self.default_constraints is None
 
+    def nodes_by_domain(self, key: str) -> dict[str | None, list[NodeInfo]]:
+        """The nodes of each value of a topology key (None: nodes without the label), cached until node labels
+        change: a cycle turns a domain's verdict into its nodes' verdicts at C speed."""
+        cache_key = ("nodes", key)
+        cached = self.domain_cache.get(cache_key)
+        if cached is None:
+            cached = {}
+            for node in self._nodes or ():
+                cached.setdefault(node.labels.get(key), []).append(node)
+            self.domain_cache[cache_key] = cached
+        return cached
+
     def nodes_changed(self) -> None:
         self.label_epoch += 1
         self.domain_cache.clear()

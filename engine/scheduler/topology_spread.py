@@ -117,18 +117,16 @@ def spread_filter(
         self_match = 1 if constraint.selector.matches(labels) else 0
         rows.append((key, constraint.max_skew, counts, self_match - minimum))
 
-    def check(node: NodeInfo) -> FilterFailure | None:
-        node_labels = node.labels
-        for key, max_skew, counts, offset in rows:
-            value = node_labels.get(key)
+    # Filter, per domain rather than per node: 'existing matching num' + 'if self-match (1 or 0)' -
+    # 'global minimum' <= 'maxSkew'. Later constraints go first so that each node keeps its first failure.
+    failures: dict[NodeInfo, FilterFailure] = {}
+    for key, max_skew, counts, offset in reversed(rows):
+        for value, members in index.nodes_by_domain(key).items():
             if value is None:
-                return _LABEL_MISSING
-            # 'existing matching num' + 'if self-match (1 or 0)' - 'global minimum' <= 'maxSkew'
-            if counts.get(value, 0) + offset > max_skew:
-                return _NOT_MATCH
-        return None
-
-    return check
+                failures.update(dict.fromkeys(members, _LABEL_MISSING))
+            elif counts.get(value, 0) + offset > max_skew:
+                failures.update(dict.fromkeys(members, _NOT_MATCH))
+    return failures.get
 
 
 def _round(value: float) -> int:
