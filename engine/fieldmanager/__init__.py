@@ -69,6 +69,8 @@ def _value_structs_filled(old: Obj, new: Obj) -> Obj:
         if not isinstance(value, dict):
             continue
         had = old.get(name)
+        if had is value:
+            continue  # unchanged (a status write keeps the spec it was given): nothing can be missing below
         if had is None:
             inner: Any = {}
         elif isinstance(had, dict):
