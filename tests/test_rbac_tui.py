@@ -47,3 +47,20 @@ async def test_actions_as_a_user_are_refused_in_the_api_servers_words() -> None:
         assert screen.flash_line.message.endswith(
             'is forbidden: User "alice" cannot delete resource "deployments" in API group "apps" in the namespace '
             '"shop"')
+
+
+async def test_rbac_view_keys_move_the_cursor() -> None:
+    async with dashboard([], size=(80, 24)) as (_app, pilot, screen, _cluster):
+        await command(pilot, "rbac clusterrole admin")
+        await until(pilot, lambda: isinstance(screen.view, RbacView) and len(rows(screen)) > 20)
+        view = screen.view
+        assert isinstance(view, RbacView)
+        last = view.table.row_count - 1  # type: ignore[union-attr]
+        await pilot.press("G")
+        await until(pilot, lambda: view.table.cursor_row == last)  # type: ignore[union-attr]
+        await pilot.press("k")
+        await until(pilot, lambda: view.table.cursor_row == last - 1)  # type: ignore[union-attr]
+        await pilot.press("j")
+        await until(pilot, lambda: view.table.cursor_row == last)  # type: ignore[union-attr]
+        await pilot.press("g")
+        await until(pilot, lambda: view.table.cursor_row == 0)  # type: ignore[union-attr]

@@ -30,7 +30,9 @@ from k9py import keys
 from k9py.app import MainScreen
 from k9py.views import VIEWS, commands
 from k9py.views.aliases import AliasesView, alias_rows
+from k9py.views.listed import ListedView
 from k9py.views.logs import LogsView
+from k9py.views.request import RequestView
 from k9py.views.rollout import RolloutView
 from k9py.views.sources import SourcesView
 from k9py.views.table import TableView
@@ -53,6 +55,8 @@ FAMILIES: dict[str, type] = {
     "rollout": RolloutView,
     "aliases": AliasesView,
     "xray": XrayView,
+    "listed": ListedView,  # after xray: rbac, policy
+    "request": RequestView,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower",
@@ -67,6 +71,8 @@ ROLLOUT = "test_tui_rollout::"
 SNAPSHOTS = "test_tui_snapshots::"
 XRAY = "test_tui_xray::"
 XRAY_KEYS = XRAY + "test_xray_keys_move_filter_and_open"
+REQUEST_KEYS = "test_tui_request::test_request_view_keys_move_resend_and_wrap"
+RBAC_KEYS = "test_rbac_tui::test_rbac_view_keys_move_the_cursor"
 SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
@@ -76,6 +82,11 @@ COVERED: dict[tuple[str, str], str] = {
     # xray (test_tui_xray.py)
     **{(key, "xray"): XRAY_KEYS for key in ("slash", "escape", "j", "k", "g", "G", "y")},
     ("enter", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
+    **{(key, "request"): REQUEST_KEYS for key in ("j", "k", "g", "G", "r", "R", "w")},
+    ("u", "request"): "test_tui_request::test_a_request_from_a_pod_goes_through_dns_and_u_changes_it",
+    ("b", "services"):
+        "test_tui_request::test_b_on_the_frontend_service_sends_a_request_from_outside_through_its_node_port",
+    **{(key, "rbac"): RBAC_KEYS for key in ("j", "k", "g", "G")},
     ("d", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
     # general
     ("colon", "pods"): APP + "test_command_switches_view_title_and_crumbs",

@@ -98,3 +98,32 @@ def test_request_command_forms() -> None:
         assert "usage: request" in str(exc)
     else:
         raise AssertionError("an empty :request is refused")
+
+
+async def test_request_view_keys_move_resend_and_wrap() -> None:
+    async with dashboard(size=(80, 24)) as (app, pilot, screen, cluster):
+        await until(pilot, lambda: _ready(cluster, "frontend", 3))
+        node = cluster.get("node", "node-1", None)
+        assert node is not None
+        ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+        await command(pilot, f"request http://{ip}:30080/")
+        await until(pilot, lambda: isinstance(screen.view, RequestView))
+        view = screen.view
+        assert isinstance(view, RequestView)
+        await pilot.press("r")  # once more
+        await until(pilot, lambda: sum(view.tally.values()) == 2)
+        await pilot.press("R")
+        await until(pilot, lambda: sum(view.tally.values()) == 12)
+        assert "Sent 12, landed on:" in _text(app)
+        # 80 columns are too few for the trace: G scrolls to its end, g back to the top, j and k a line.
+        await pilot.press("G")
+        await until(pilot, lambda: view.scroll_y > 0)
+        bottom = view.scroll_y
+        await pilot.press("k")
+        await until(pilot, lambda: view.scroll_y == bottom - 1)
+        await pilot.press("j")
+        await until(pilot, lambda: view.scroll_y == bottom)
+        await pilot.press("g")
+        await until(pilot, lambda: view.scroll_y == 0)
+        await pilot.press("w")
+        await until(pilot, lambda: view.wrap and screen.flash_line.message == "wrap on")
