@@ -387,6 +387,7 @@ class EngineBackend:
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
         self._pod_counts: _PodStatusCounts | None = None
+        self._pod_amounts: dict[str, tuple[int, int, int, int]] = {}  # pod uid -> k9s's request and limit sums
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -689,7 +690,13 @@ class EngineBackend:
     def pod_usage(self, pod: Obj) -> Usage:
         meta = pod["metadata"]
         point = self.cluster.metrics.pod_point(meta.get("namespace", ""), meta["name"])
-        cpu_request, cpu_limit, memory_request, memory_limit = _pod_requests_limits(_resources_key(pod))
+        uid = meta.get("uid", "")
+        amounts = self._pod_amounts.get(uid)
+        if amounts is None:  # a pod's resources do not change (no in-place resize): worked out once
+            if len(self._pod_amounts) > 100_000:
+                self._pod_amounts.clear()
+            amounts = self._pod_amounts[uid] = _pod_requests_limits(_resources_key(pod))
+        cpu_request, cpu_limit, memory_request, memory_limit = amounts
         measured = point is not None and point.uid == meta.get("uid")
         return Usage(measured, millicores(point.nanocores) if measured else 0, point.bytes if measured else 0,
                      cpu_request, cpu_limit, memory_request, memory_limit)

@@ -30,7 +30,9 @@ spec:
 
 async def _web_with_metrics(served: Served) -> list[str]:
     assert "deployment.apps/web created" in await served.ok("apply", "-f", "-", stdin=WEB)
-    await served.wait_for(lambda: len(served.cluster.metrics.pod_metrics("default", "app=web")) == 2, timeout=60)
+    # Two pods, past their first (fresh-container) window: every window the full 15s.
+    await served.wait_for(lambda: [m["window"] for m in served.cluster.metrics.pod_metrics("default", "app=web")]
+                          == ["15s", "15s"], timeout=60)
     return sorted(p["metadata"]["name"] for p in served.cluster.list("pods", "default"))
 
 

@@ -11,6 +11,7 @@ metrics-server writes them: CPU in nanocores canonicalised (`250m`, `12345678n`)
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import attrs
 
 from ..clock import Clock
 from ..quantity import BINARY_SI, DECIMAL_SI, Quantity
-from ..selectors import parse_label_selector
+from ..selectors import LabelSelector, parse_label_selector
 from ..store import Store
 from ..timeutil import format_time, go_duration
 from .scrape import RESOLUTION_SECONDS, NodePoint, PodPoint, Scraper, container_rate
@@ -34,13 +35,25 @@ API_VERSION = f"{GROUP}/v1beta1"
 SPARKLINE_POINTS = 20  # five minutes of scrapes
 
 
+@functools.lru_cache(maxsize=65536)
 def cpu_text(nanocores: int) -> str:
     """A CPU usage as metrics-server writes it (a DecimalSI quantity of nanocores, canonical)."""
     return str(Quantity(Fraction(nanocores, 10**9), DECIMAL_SI))
 
 
+@functools.lru_cache(maxsize=65536)
 def memory_text(n: int) -> str:
     return str(Quantity(n, BINARY_SI))
+
+
+@attrs.define
+class _Lookup:
+    """One batch's points sorted for listing, and indexed by label once a selector asks (an autoscaler asks for
+    its target's pods every 15 s: each must not scan every pod)."""
+
+    timestamp: float
+    points: list[PodPoint]  # by namespace and name
+    by_label: dict[tuple[str, str], list[PodPoint]] | None = None
 
 
 @attrs.frozen
@@ -65,6 +78,7 @@ class MetricsApi:
         self._store = store
         self._clock = clock
         self._kubelets = kubelets
+        self._cached: _Lookup | None = None
 
     # --- metrics.k8s.io ------------------------------------------------------------------------------------
 
@@ -72,15 +86,41 @@ class MetricsApi:
         """PodMetrics of the pods in `namespace` ("" for every namespace) that `selector` picks, by namespace and
         name, as of the last scrape."""
         label_selector = parse_label_selector(selector)
+        store = self._store
         out = []
-        for point in self._pod_points(namespace):
-            pod = self._store.get("pods", point.namespace, point.name)
+        for point in self._candidates(namespace, label_selector):
+            if namespace and point.namespace != namespace:
+                continue
+            pod = store.get("pods", point.namespace, point.name)
             if pod is None or pod["metadata"].get("uid") != point.uid:
                 continue
             labels = pod["metadata"].get("labels")
             if label_selector.empty or label_selector.matches(labels):
                 out.append(self._pod_dict(point, labels))
         return out
+
+    def _lookup(self) -> _Lookup:
+        batch = self._scraper.batch(self._clock.now())
+        if self._cached is None or self._cached.timestamp != batch.timestamp:
+            points = sorted(batch.pods.values(), key=lambda p: (p.namespace, p.name))
+            self._cached = _Lookup(batch.timestamp, points)
+        return self._cached
+
+    def _candidates(self, namespace: str, selector: LabelSelector) -> list[PodPoint]:
+        """The points a selector can pick: those carrying one of its `key=value` labels, else every one."""
+        lookup = self._lookup()
+        wanted = next(((r.key, r.values[0]) for r in selector.requirements
+                       if r.operator in ("=", "in") and len(r.values) == 1), None)
+        if wanted is None:
+            return lookup.points
+        if lookup.by_label is None:
+            index: dict[tuple[str, str], list[PodPoint]] = {}
+            for point in lookup.points:
+                pod = self._store.get("pods", point.namespace, point.name)
+                for item in ((pod or {}).get("metadata", {}).get("labels") or {}).items():
+                    index.setdefault(item, []).append(point)
+            lookup.by_label = index
+        return lookup.by_label.get(wanted, [])
 
     def pod_metric(self, namespace: str, name: str) -> dict | None:
         point = self.pod_point(namespace, name)
@@ -115,12 +155,6 @@ class MetricsApi:
 
     def node_point(self, name: str) -> NodePoint | None:
         return self._scraper.batch(self._clock.now()).nodes.get(name)
-
-    def _pod_points(self, namespace: str) -> list[PodPoint]:
-        pods = self._scraper.batch(self._clock.now()).pods
-        points = [p for p in pods.values() if not namespace or p.namespace == namespace]
-        points.sort(key=lambda p: (p.namespace, p.name))
-        return points
 
     def _meta(self, name: str, namespace: str | None, labels: Any) -> Obj:
         meta: Obj = {"name": name}

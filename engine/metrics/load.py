@@ -84,6 +84,7 @@ class LoadBook(Controller):
         self.kubelets = kubelets
         self.loads: dict[str, Load] = {}
         self._totals: dict[str, float] = {}  # pod key -> requests/s over every load
+        self._deployments: dict[str, set[str]] = {}  # namespace -> the keys of the loads on its Deployments
 
     # --- the public side -----------------------------------------------------------------------------------
 
@@ -99,9 +100,12 @@ class LoadBook(Controller):
                 load.rps = 0
                 self._spread(load)
                 del self.loads[resolved.key]
+                self._deployments.get(resolved.namespace, set()).discard(resolved.key)
             return None
         if load is None:
             load = self.loads[resolved.key] = Load(resolved, float(rps))
+            if resolved.kind == DEPLOYMENT:
+                self._deployments.setdefault(resolved.namespace, set()).add(resolved.key)
         load.rps = float(rps)
         self._spread(load)
         return load
@@ -134,12 +138,14 @@ class LoadBook(Controller):
             service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
             key = f"{namespace}/{SERVICE}/{service}"
             return (key,) if key in self.loads else ()
-        # A pod: the Deployments whose selector picks it (ready or not, it may have just changed), and any load it
-        # has a share of (it went away).
-        keys = [key for key, load in self.loads.items() if load.target.namespace == namespace and (
-            podutil.key_of(event.object) in load.shares or (
-                load.target.kind == DEPLOYMENT and self._selects(load.target, meta.get("labels"))))]
-        return keys
+        # A pod: the loads on Deployments whose selector picks it (it may have just become ready, or stopped being
+        # ready). A Service's endpoints tell their own changes, through its EndpointSlices.
+        keys = self._deployments.get(namespace)
+        if not keys:
+            return ()
+        old = ((event.old or {}).get("metadata") or {}).get("labels")
+        return [key for key in keys if self._selects(self.loads[key].target, meta.get("labels"))
+                or (old is not None and self._selects(self.loads[key].target, old))]
 
     def _selects(self, target: Target, labels: Any) -> bool:
         deploy = self.store.get("deployments.apps", target.namespace, target.name)
@@ -173,11 +179,14 @@ class LoadBook(Controller):
         pods = self._ready_pods(load.target) if load.rps else []
         share = load.rps / len(pods) if pods else 0.0
         before, load.shares = load.shares, {pod: share for pod in pods}
-        for pod in set(before) | set(load.shares):
-            total = sum(other.shares.get(pod, 0.0) for other in self.loads.values())
-            if total != self._totals.get(pod, 0.0):
-                if total:
-                    self._totals[pod] = total
-                else:
-                    self._totals.pop(pod, None)
-                self.kubelets.set_pod_rps(pod, total)
+        for pod in before.keys() | load.shares.keys():
+            change = load.shares.get(pod, 0.0) - before.get(pod, 0.0)
+            if not change:
+                continue
+            total = self._totals.get(pod, 0.0) + change
+            if total > 1e-9:
+                self._totals[pod] = total
+            else:
+                total = 0.0
+                self._totals.pop(pod, None)
+            self.kubelets.set_pod_rps(pod, total)

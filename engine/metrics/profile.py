@@ -71,13 +71,8 @@ class Curve:
     def _pieces(self, a: float, b: float) -> list[tuple[float, float, float, float]]:
         """The linear pieces (t0, v0, t1, v1) covering [a, b], each inside one segment of the curve (a step
         belongs to no piece: it is only the end of one and the start of the next)."""
-        times, values = self.times, self.values
-        segments = [(-math.inf, values[0], times[0], values[0])]
-        segments += [(times[k], values[k], times[k + 1], values[k + 1])
-                     for k in range(len(times) - 1) if times[k] < times[k + 1]]
-        segments.append((times[-1], values[-1], math.inf, values[-1]))
         pieces = []
-        for s0, w0, s1, w1 in segments:
+        for s0, w0, s1, w1 in _segments(self):
             x, y = max(a, s0), min(b, s1)
             if y <= x:
                 continue
@@ -113,6 +108,15 @@ class Curve:
         if self.values[-1] + offset > level:
             return max(after, self.times[-1])
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _segments(curve: Curve) -> tuple[tuple[float, float, float, float], ...]:
+    """The curve's segments (t0, v0, t1, v1), flat ones before its start and after its end included."""
+    times, values = curve.times, curve.values
+    inner = [(times[k], values[k], times[k + 1], values[k + 1])
+             for k in range(len(times) - 1) if times[k] < times[k + 1]]
+    return ((-math.inf, values[0], times[0], values[0]), *inner, (times[-1], values[-1], math.inf, values[-1]))
 
 
 def _clipped_area(t0: float, v0: float, t1: float, v1: float, cap: float) -> float:

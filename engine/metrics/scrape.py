@@ -37,6 +37,7 @@ class ContainerPoint:
     name: str
     nanocores: int
     bytes: int
+    window: float
 
 
 @attrs.frozen
@@ -47,14 +48,12 @@ class PodPoint:
     timestamp: float
     window: float
     containers: tuple[ContainerPoint, ...]
+    nanocores: int = attrs.field(init=False)  # the containers' sums
+    bytes: int = attrs.field(init=False)
 
-    @property
-    def nanocores(self) -> int:
-        return sum(c.nanocores for c in self.containers)
-
-    @property
-    def bytes(self) -> int:
-        return sum(c.bytes for c in self.containers)
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "nanocores", sum(c.nanocores for c in self.containers))
+        object.__setattr__(self, "bytes", sum(c.bytes for c in self.containers))
 
 
 @attrs.frozen
@@ -78,27 +77,19 @@ class Batch:
 def container_rate(account: Account, at: float) -> tuple[float, float] | None:
     """(cores used on average over the window ending at `at`, the window), or None when metrics-server has no
     earlier point for this run."""
-    since = at - account.started
-    if account.started <= at - RESOLUTION_SECONDS:
-        window = RESOLUTION_SECONDS
-    elif FRESH_CONTAINER_SECONDS <= since < RESOLUTION_SECONDS:
-        window = since
-    else:
+    window = _window(account.started, at)
+    if window is None:
         return None
-    return (account.cpu_seconds(at) - account.cpu_seconds(at - window)) / window, window
+    return account.cpu_between(at - window, at) / window, window
 
 
-def pod_sample(accounts: list[Account], at: float, order: dict[str, int]) -> tuple[float, list[ContainerPoint]] | None:
-    """The window and container points of one pod's running containers at `at`; None when one has no window."""
-    points = []
-    window = None
-    for account in sorted(accounts, key=lambda a: order.get(a.container, len(order))):
-        rate = container_rate(account, at)
-        if rate is None:
-            return None
-        window = rate[1] if window is None else window
-        points.append(ContainerPoint(account.container, round(rate[0] * 1e9), round(account.memory(at))))
-    return (window or RESOLUTION_SECONDS), points
+def _window(started: float, at: float) -> float | None:
+    """The window of a container that started at `started`, scraped at `at`: the scrape period, a fresh
+    container's time since its start, or None (too fresh: no earlier point)."""
+    if started <= at - RESOLUTION_SECONDS:
+        return RESOLUTION_SECONDS
+    since = at - started
+    return since if FRESH_CONTAINER_SECONDS <= since < RESOLUTION_SECONDS else None
 
 
 class Scraper:
@@ -121,37 +112,52 @@ class Scraper:
     def _scrape(self, at: float) -> Batch:
         pods: dict[tuple[str, str], PodPoint] = {}
         nodes: dict[str, NodePoint] = {}
-        if at - RESOLUTION_SECONDS < self.started:
+        since = at - RESOLUTION_SECONDS
+        if since < self.started:
             return Batch(at, pods, nodes)  # one scrape so far: nothing has two points yet
         store = self.kubelets.store
         for kubelet in list(self.kubelets.kubelets.values()):
             if not kubelet.running:
                 continue
-            by_pod: dict[str, list[Account]] = {}
+            # Per pod uid: its running containers' points, None once one of them has no window.
+            by_pod: dict[str, list[ContainerPoint] | None] = {}
+            first: dict[str, Account] = {}
             node_cpu = SYSTEM_CPU * RESOLUTION_SECONDS
             node_memory = float(SYSTEM_MEMORY)
             for account in list(kubelet.accounts.values()):
-                stopped = account.stopped
-                if account.started >= at or (stopped is not None and stopped <= at - RESOLUTION_SECONDS):
+                started, stopped = account.started, account.stopped
+                if started >= at or (stopped is not None and stopped <= since):
                     continue
-                node_cpu += account.cpu_seconds(at) - account.cpu_seconds(at - RESOLUTION_SECONDS)
-                if account.running_at(at):
-                    node_memory += account.memory(at)
-                    by_pod.setdefault(account.pod_uid, []).append(account)
+                steady_from, cores, memory = account.steady()
+                if stopped is None and steady_from <= since:
+                    used = cores * RESOLUTION_SECONDS
+                else:
+                    used = account.cpu_between(since, at)
+                    memory = account.memory(at)
+                node_cpu += used  # the node's cgroup root counts every container
+                if stopped is not None and stopped <= at:
+                    continue
+                node_memory += memory
+                uid = account.pod_uid
+                if uid not in by_pod:
+                    by_pod[uid], first[uid] = [], account
+                points = by_pod[uid]
+                if points is None:
+                    continue
+                window = _window(started, at)
+                if window is None:
+                    by_pod[uid] = None
+                    continue
+                cores = used / window if window == RESOLUTION_SECONDS else \
+                    account.cpu_between(at - window, at) / window
+                points.append(ContainerPoint(account.container, round(cores * 1e9), round(memory), window))
             node = store.get("nodes", "", kubelet.name)
             created = (node or {}).get("metadata", {}).get("creationTimestamp")
-            if node is not None and created and parse_time(created) <= at - RESOLUTION_SECONDS:
+            if node is not None and created and parse_time(created) <= since:
                 nodes[kubelet.name] = NodePoint(kubelet.name, at, RESOLUTION_SECONDS,
                                                 round(node_cpu / RESOLUTION_SECONDS * 1e9), round(node_memory))
-            for uid, accounts in by_pod.items():
-                first = accounts[0]
-                pod = store.get("pods", first.namespace, first.pod)
-                if pod is None or pod["metadata"].get("uid") != uid:
-                    continue
-                spec = pod.get("spec") or {}
-                names = [c.get("name") for c in (*(spec.get("containers") or ()), *(spec.get("initContainers") or ()))]
-                sample = pod_sample(accounts, at, {str(n): i for i, n in enumerate(names)})
-                if sample is not None:
-                    pods[(first.namespace, first.pod)] = PodPoint(first.namespace, first.pod, uid, at, sample[0],
-                                                                  tuple(sample[1]))
+            for uid, found in by_pod.items():
+                if found:
+                    a = first[uid]
+                    pods[(a.namespace, a.pod)] = PodPoint(a.namespace, a.pod, uid, at, found[0].window, tuple(found))
         return Batch(at, pods, nodes)

@@ -48,6 +48,7 @@ class Account:
     # (time, cumulative CPU-seconds at that time, requests/s from then on), oldest first; the first is the start.
     marks: list[tuple[float, float, float]] = attrs.Factory(list)
     _mark_times: list[float] = attrs.Factory(list)
+    _steady: tuple[float, float, float] | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.marks:
@@ -95,6 +96,31 @@ class Account:
         load = (rps if self.serves_load else 0.0) * self.profile.cpu_per_rps
         return used + self.profile.cpu.integral(when - self.started, t - self.started, load, self.cpu_limit)
 
+    def steady(self) -> tuple[float, float, float]:
+        """(from when, cores, bytes): from that time on (until the next mark) its usage no longer changes, its
+        curves flat and its load steady. Most containers are steady a moment after they start, so a scrape of
+        thousands of them costs a lookup each."""
+        if self._steady is None:
+            profile = self.profile
+            when = max(self.started + max(profile.cpu.settles_at, profile.memory.settles_at), self.marks[-1][0])
+            self._steady = (when, self.cpu_used(when), self.memory(when))
+        return self._steady
+
+    def cpu_between(self, a: float, b: float) -> float:
+        """CPU-seconds used between `a` and `b` (in one go when no mark falls between them, the common case)."""
+        if self.stopped is not None:
+            b = min(b, self.stopped)
+        a = max(a, self.started)
+        if b <= a:
+            return 0.0
+        times = self._mark_times
+        i = bisect.bisect_right(times, a)
+        if i == bisect.bisect_right(times, b):
+            rps = self.marks[i - 1][2] if self.serves_load else 0.0
+            start = self.started
+            return self.profile.cpu.integral(a - start, b - start, rps * self.profile.cpu_per_rps, self.cpu_limit)
+        return self.cpu_seconds(b) - self.cpu_seconds(a)
+
     def memory_exceeds_limit_at(self, after: float) -> float | None:
         """When, from `after` on and with the load it serves now, its memory first goes over its limit."""
         if math.isinf(self.memory_limit):
@@ -118,12 +144,14 @@ class Account:
         when, used, rps = self.marks[-1]
         if now - when < CREDIT_BUCKET_SECONDS and when >= self.started:
             self.marks[-1] = (when, used + cpu_seconds, rps)
+            self._steady = None
             return
         self._add_mark(now, self.cpu_seconds(now) + cpu_seconds, rps)
 
     def _add_mark(self, now: float, used: float, rps: float) -> None:
         self.marks.append((now, used, rps))
         self._mark_times.append(now)
+        self._steady = None
         # Keep the last mark before the history window: values inside it are computed from it.
         keep = bisect.bisect_right(self._mark_times, now - HISTORY_SECONDS) - 1
         if keep > 0:
