@@ -131,10 +131,47 @@ async def test_w_writes_the_live_value_into_the_file_and_k9py_owns_it_again(serv
     # value (shared ownership, as server-side apply records an apply that agrees with the owner).
     assert "f:replicas" in k9py_fields(live)["f:spec"]
     assert ("kubectl", "Update", "scale") in managers(live)
-    rv = live["metadata"]["resourceVersion"]
-    assert source.sync().updated == ()  # the watcher sees k9py's own write: nothing more to apply
-    assert (await shown(served))["metadata"]["resourceVersion"] == rv
+    record = source.sync()  # the watcher sees k9py's own write: nothing more to apply
+    assert (record.created, record.updated) == ((), ())
     assert source.write_back_live(KEY) is None
+
+
+@needs_kubectl
+async def test_w_writes_whatever_declared_field_kubectl_changed(served: Served, tmp_path: Path) -> None:
+    root = folder(tmp_path)
+    source = ManifestSource(served.cluster.api, root)
+    source.sync()
+    await served.ok("set", "image", "deployment/web", "app=nginx:1.28")
+    await served.ok("label", "deployment/web", "tier=back", "--overwrite")
+    assert format_diff(source.drift(KEY)).splitlines() == [
+        'metadata.labels.tier: "front" → "back" (live, managed by "kubectl-label" using apps/v1)',
+        'spec.template.spec.containers[name=app].image: "nginx:1.27" → "nginx:1.28" '
+        '(live, managed by "kubectl-set" using apps/v1)']
+    result = source.write_back_live(KEY)
+    assert result is not None and set(result.fields) == {"metadata.labels.tier",
+                                                          "spec.template.spec.containers[name=app].image"}
+    assert (root / "web.yaml").read_text() == WEB.replace("tier: front", "tier: back").replace("1.27", "1.28")
+    assert source.sync_statuses()[KEY] == "Synced"
+
+
+async def test_a_secrets_string_data_drifts_when_its_data_is_edited(tmp_path: Path) -> None:
+    """`stringData` is write-only (folded into `data`), so what k9py owns says nothing of `data`: the dry-run
+    apply does."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "creds.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\n"
+                                     "stringData: {password: hunter2}\n")
+    async with Cluster(nodes=1) as cluster:
+        source = ManifestSource(cluster.api, root)
+        source.sync()
+        key = ("Secret", "default", "creds")
+        assert source.sync_statuses()[key] == "Synced"
+        cluster.api.patch("secrets", "creds", "default", {"data": {"password": "Zm9v"}}, manager="kubectl-edit")
+        assert format_diff(source.drift(key)) == (
+            'data.password: "aHVudGVyMg==" → "Zm9v" (live, managed by "kubectl-edit" using v1)')
+        source.resync([key])
+        assert cluster.api.get("secrets", "creds", "default")["data"] == {"password": "aHVudGVyMg=="}
+        assert source.sync_statuses()[key] == "Synced"
 
 
 @needs_kubectl

@@ -193,6 +193,15 @@ def apply_changes(obj: Obj, changes: dict[str, Any]) -> None:
             node[key] = value
 
 
+def _owned_as_applied(declared: Obj, live: Obj) -> Obj | None:
+    """What `k9py` owns of `live` right after applying `declared`, for `_in_sync`; None when the document has a
+    field the API does not store as written (a Secret's write-only `stringData`, folded into `data`): a change
+    to what it became would move no field of k9py's, so only a dry-run apply can tell."""
+    if any(name not in live for name in declared if name not in ("apiVersion", "kind", "status")):
+        return None
+    return applied_fields(live)
+
+
 def _drift_relevant(live: Obj | None) -> Any:
     """What of a live object drift can depend on: all but its resourceVersion, its status and the managedFields
     entries of status writes (a controller's constant status updates leave it as it was). Compared with `==`,
@@ -434,7 +443,7 @@ class ManifestSource:
                 updated.append(key)
             uid = live["metadata"].get("uid", "")
             self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item,
-                                                 applied_fields(live))
+                                                 _owned_as_applied(doc.obj, live))
         pruned = self._prune(set(declared), now)
         return created, updated, pruned
 
@@ -571,7 +580,7 @@ class ManifestSource:
         `k9py`); the entry as it then stands. Raises the API's refusal."""
         live = server_side_apply(self.api, declared, self.namespace)
         return attrs.evolve(entry, declared=declared, uid=live["metadata"].get("uid", ""),
-                            applied=applied_fields(live))
+                            applied=_owned_as_applied(declared, live))
 
     def resync(self, keys: list[ObjKey] | None = None) -> SyncRecord:
         """Re-apply the declared documents (all OutOfSync objects by default), undoing imperative changes."""
