@@ -1,8 +1,10 @@
-"""Drift between what a manifest declares and what the cluster holds.
+"""Field differences between a manifest and a live object, and the field path syntax drift and write-back share.
 
-Drift here means "what re-applying the declared document would change", judged by the engine's own apply
-(`manifests/apply.py`, client-side `kubectl apply`): a three-way merge where fields nobody declared are kept, fields
-dropped from the document since the last apply are removed, and lists are replaced whole and re-defaulted. So:
+A watched folder's drift is judged by server-side apply and field ownership (drift.py); this comparison is what
+it falls back on for an object that is missing, or whose dry-run apply is refused. It answers "what would
+client-side `kubectl apply` change" (`manifests/apply.py`'s `apply_object`): a three-way merge where fields nobody
+declared are kept, fields dropped from the document since the last apply are removed, and lists are replaced
+whole and re-defaulted. So:
 
 - only fields the user declared are compared; status, server-set metadata and controller annotations never are;
 - a field the user left out is not drift, even if live differs from its default (an HPA owning `replicas` is not

@@ -1,7 +1,8 @@
 """A watched manifest folder (or single file) as the declared desired state.
 
 `ManifestSource.sync()` re-reads what changed, applies every valid document (Namespaces and other
-cluster-scoped kinds first), and prunes what this folder applied before but no longer declares. Its rules:
+cluster-scoped kinds first) by server-side apply as the `k9py` field manager (apply.py), and prunes what this
+folder applied before but no longer declares. Drift follows field ownership (drift.py). Its rules:
 
 - Per-document isolation: a document that fails keeps its last good version live, and its error stays until it
   is fixed; every valid document beside it is still applied.
