@@ -31,6 +31,7 @@ from k9py.app import MainScreen
 from k9py.views import VIEWS, commands
 from k9py.views.aliases import AliasesView, alias_rows
 from k9py.views.listed import ListedView
+from k9py.views.load import LoadView
 from k9py.views.logs import LogsView
 from k9py.views.request import RequestView
 from k9py.views.rollout import RolloutView
@@ -57,6 +58,7 @@ FAMILIES: dict[str, type] = {
     "xray": XrayView,
     "listed": ListedView,  # after xray: rbac, policy
     "request": RequestView,
+    "load": LoadView,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower",
@@ -73,6 +75,7 @@ XRAY = "test_tui_xray::"
 XRAY_KEYS = XRAY + "test_xray_keys_move_filter_and_open"
 REQUEST_KEYS = "test_tui_request::test_request_view_keys_move_resend_and_wrap"
 RBAC_KEYS = "test_rbac_tui::test_rbac_view_keys_move_the_cursor"
+LOAD = "test_tui_usage::"
 SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
@@ -87,6 +90,10 @@ COVERED: dict[tuple[str, str], str] = {
     ("b", "services"):
         "test_tui_request::test_b_on_the_frontend_service_sends_a_request_from_outside_through_its_node_port",
     **{(key, "rbac"): RBAC_KEYS for key in ("j", "k", "g", "G")},
+    **{(key, "load"): LOAD + "test_load_view_lists_every_load_and_scrolls"
+       for key in ("j", "k", "g", "G", "slash", "escape")},
+    ("L", "deployments"): LOAD + "test_load_shows_in_the_pods_cpu_throttled_at_its_limit_and_coloured",
+    ("L", "services"): LOAD + "test_load_view_lists_every_load_and_scrolls",
     ("d", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
     # general
     ("colon", "pods"): APP + "test_command_switches_view_title_and_crumbs",

@@ -132,3 +132,43 @@ def test_cells_and_colours_follow_k9s() -> None:
     assert [severity_colour(c) for c in ("69", "70", "89", "90", "250", "n/a")] == [
         None, WARN_COLOUR, WARN_COLOUR, CRITICAL_COLOUR, CRITICAL_COLOUR, None]
     assert sparkline([0.1, 0.25, 0.5, None, 1.0], 1.0) == "▁▂▄ █"
+
+
+async def test_load_view_lists_every_load_and_scrolls() -> None:
+    """shift-l on a Service, `:load` with more loads than the screen holds: G, k, j and g scroll it, / filters
+    nothing (esc closes the prompt)."""
+    async with dashboard(size=(80, 24)) as (app, pilot, screen, cluster):
+        await command(pilot, "svc shop")
+        await until(pilot, lambda: screen.view_title.strip() == "services(shop)[3]")
+        await filter_by(pilot, "cart")
+        await until(pilot, lambda: table(screen).selected() is not None)
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(app.screen, LoadDialog))
+        for key in "40":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await until(pilot, lambda: [str(load.target) for load in cluster.load_book.loads.values()]
+                    == ["service/cart in shop"])
+        for target in ("deploy/frontend", "deploy/redis"):
+            cluster.load(target, 10, "shop")
+        cluster.load("deploy/metrics-collector", 10, "platform")
+        await command(pilot, "load")
+        await until(pilot, lambda: isinstance(screen.view, LoadView))
+        view = screen.view
+        assert isinstance(view, LoadView)
+        await until(pilot, lambda: "service/cart in shop: 40 requests/s over" in "\n".join(screen_lines(app)))
+        await pilot.press("G")
+        await until(pilot, lambda: view.scroll_y > 0)
+        bottom = view.scroll_y
+        await pilot.press("k")
+        await until(pilot, lambda: view.scroll_y == bottom - 1)
+        await pilot.press("j")
+        await until(pilot, lambda: view.scroll_y == bottom)
+        await pilot.press("g")
+        await until(pilot, lambda: view.scroll_y == 0)
+        await pilot.press("slash", "x")
+        await until(pilot, lambda: screen.prompt.active)
+        await pilot.press("escape")  # closes the prompt, the view stays
+        await until(pilot, lambda: not screen.prompt.active and isinstance(screen.view, LoadView))
+        await pilot.press("slash", "x", "enter")  # a text of loads, not rows: nothing to filter
+        await until(pilot, lambda: screen.flash_line.message == "load view cannot be filtered")
