@@ -667,8 +667,12 @@ SESSIONS += [
         quota_used("objects", "count/deployments.apps", "0"),
         Run("get", "quota"),
         Run("describe", "quota"),
+        Run("get", "quota", "compute", "-o", "yaml"),
         Run("get", "limits"),
         Run("describe", "limits", "memory"),
+        Run("get", "limits", "memory", "-o", "yaml"),
+        Run("create", "quota", "typed", "--hard=pods=10,requests.memory=1Gi", "--scopes=Terminating"),
+        Run("create", "quota", "bad", "--hard=pods=x"),
         Run("apply", "-f", "web.yaml"),
         pods_settled(3),
         Wait(("get", "rs", "-o", "jsonpath={.items[0].status.conditions[0].reason}"),
@@ -693,10 +697,6 @@ SESSIONS += [
     ]),
 ]
 
-# Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
-UNSERVED = {
-    "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
-    "kubectl top pods": "the kit runs no metrics-server to compare with; k9py serves metrics.k8s.io itself "
 # The seeds' PodDisruptionBudget (web-pdb, minAvailable: 3) over the seeds' web Deployment: the disruption
 # controller's status (kwok's pods are Ready, so both sides count them healthy), the table, describe, the stored
 # object, and the API server's validation. Evictions and drain are compared in tests/test_disruption*.py (draining
@@ -760,6 +760,10 @@ SESSIONS += [
     ]),
 ]
 
+# Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
+UNSERVED = {
+    "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
+    "kubectl top pods": "the kit runs no metrics-server to compare with; k9py serves metrics.k8s.io itself "
                         "(tests/test_apiserver_metrics.py runs kubectl top against it)",
     "kubectl port-forward svc/catalog-service 8080:80":
         "kwok's pods answer on no port (its kubelet has no forward for them); k9py's apps answer "

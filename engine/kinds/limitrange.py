@@ -201,5 +201,5 @@ def namespace_section(limit_ranges: list[Obj]) -> list[str]:
 LIMIT_RANGE = REGISTRY.register(KindInfo(
     kind="LimitRange", group="", version="v1", plural="limitranges", namespaced=True, short_names=("limits",),
     decode=_decode, default=_default, validate=_validate, has_status=False, columns=("NAME", "CREATED AT"),
-    row=_row, describe=_describe,
+    row=_row, describe=_describe, generation_tracks_spec=False,  # no metadata.generation, as upstream
 ))

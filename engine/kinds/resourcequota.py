@@ -230,4 +230,5 @@ RESOURCE_QUOTA = REGISTRY.register(KindInfo(
     kind="ResourceQuota", group="", version="v1", plural="resourcequotas", namespaced=True, short_names=("quota",),
     decode=_decode, default=_default, validate=_validate, allocate=_prepare_for_create,
     columns=("NAME", "REQUEST", "LIMIT", "AGE"), row=_row, describe=_describe,
+    generation_tracks_spec=False,  # the API server keeps no metadata.generation for quotas
 ))
