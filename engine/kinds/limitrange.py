@@ -147,14 +147,15 @@ def _validate(lr: Obj, old: Obj | None) -> FieldErrors:
     if limits is not None and not isinstance(limits, list):
         return [v.type_error("spec.limits", limits, "array")]
     errs: FieldErrors = []
-    seen: set[Any] = set()
+    seen: set[str] = set()
     for i, item in enumerate(limits or ()):
         path = f"spec.limits[{i}]"
         if not isinstance(item, dict):
             errs.append(v.type_error(path, item, "object"))
             continue
         kind = item.get("type")
-        errs.extend(_type_errors(f"{path}.type", kind if isinstance(kind, str) else ""))
+        kind = kind if isinstance(kind, str) else ""
+        errs.extend(_type_errors(f"{path}.type", kind))
         if kind in seen:
             errs.append(v.duplicate(f"{path}.type", kind))
         seen.add(kind)

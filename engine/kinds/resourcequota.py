@@ -106,12 +106,19 @@ def _scope_selector(spec: Obj, hard: list[str]) -> FieldErrors:
     if not isinstance(selector, dict):
         return [v.type_error("spec.scopeSelector", selector, "object")]
     path = "spec.scopeSelector.matchExpressions"
+    exprs = selector.get("matchExpressions") or []
+    if not isinstance(exprs, list):
+        return [v.type_error(path, exprs, "array")]
     errs: FieldErrors = []
     seen: set[str] = set()
-    for expr in selector.get("matchExpressions") or ():
+    for i, expr in enumerate(exprs):
         if not isinstance(expr, dict):
+            errs.append(v.type_error(f"{path}[{i}]", expr, "object"))
             continue
         scope, op, values = str(expr.get("scopeName", "")), expr.get("operator"), expr.get("values") or []
+        if not isinstance(values, list):
+            errs.append(v.type_error(f"{path}[{i}].values", values, "array"))
+            continue
         if scope not in SCOPES:
             errs.append(v.invalid(f"{path}.scopeName", scope, "unsupported scope"))
         if not _applies(scope, hard):
@@ -153,9 +160,10 @@ def _validate(quota: Obj, old: Obj | None) -> FieldErrors:
     names = sorted(hard)
     errs.extend(_scopes(spec, names))
     errs.extend(_scope_selector(spec, names))
-    if old is not None:
-        before = set((old.get("spec") or {}).get("scopes") or ())
-        if set(spec.get("scopes") or ()) != before:
+    scopes = spec.get("scopes") or []
+    if old is not None and isinstance(scopes, list):
+        before = set(map(str, (old.get("spec") or {}).get("scopes") or ()))
+        if set(map(str, scopes)) != before:
             errs.append(("spec.scopes", f"Invalid value: {v.go_json(spec.get('scopes'))}: field is immutable"))
     return errs
 
