@@ -126,8 +126,7 @@ class Cluster:
         # is checked for; a user's writes are authorized by RBAC and refused with the API server's 403.
         self.identity: UserInfo | None = user_for(user, tuple(groups)) if user else None
         # Simulated load (Cluster.load) and metrics-server (Cluster.metrics), scraping from the cluster's start.
-        self.load_book = LoadBook(self.ctx, self.components.kubelets)
-        self.manager.add(self.load_book)
+        self.load_book = LoadBook(self.ctx, self.components.kubelets, self.manager)
         self._metrics = MetricsApi(Scraper(self.components.kubelets, self.clock.now()), self.store, self.clock,
                                    self.components.kubelets)
         self.ctx.metrics = self._metrics  # the HPA controller's resource metrics client

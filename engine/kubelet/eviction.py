@@ -91,9 +91,10 @@ class EvictionMixin:
     # --- when to look ----------------------------------------------------------------------------------------
 
     def _eviction_poke(self) -> None:
-        """Something changed: look at the next beat of the 10-second loop (unless an eviction is being waited on,
-        which looks again when it is done)."""
-        if self._evicting is None:
+        """Something changed: look at the next beat of the 10-second loop, unless a look is already due (within
+        a beat) or an eviction is being waited on (which looks again when it is done)."""
+        timer = self._eviction_timer
+        if self._evicting is None and (timer is None or timer.cancelled):
             self._eviction_at(math.ceil(self.clock.now() / MONITORING_SECONDS) * MONITORING_SECONDS)
 
     def _eviction_at(self, when: float) -> None:
@@ -123,7 +124,7 @@ class EvictionMixin:
         """Working-set bytes of each running container of the pod, by name."""
         out: dict[str, float] = {}
         for c in ps.all_containers():
-            account = self.accounts.get(c.container_id) if c.state == "running" else None
+            account = self.account(ps, c) if c.state == "running" else None
             if account is not None:
                 out[c.name] = account.memory(now)
         return out

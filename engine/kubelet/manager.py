@@ -94,12 +94,13 @@ class KubeletManager(Controller):
 
     def set_pod_rps(self, key: str, rps: float) -> None:
         """The requests/s the pod `namespace/name` serves from now on."""
+        before = self.pod_rps.get(key, 0.0)
         if rps:
             self.pod_rps[key] = rps
         else:
             self.pod_rps.pop(key, None)
         for kubelet in self._kubelets_of(key):
-            kubelet.load_changed(key)
+            kubelet.load_changed(key, before)
 
     def request_served(self, key: str) -> None:
         """A simulated request reached the pod `namespace/name`."""

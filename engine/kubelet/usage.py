@@ -49,9 +49,29 @@ class UsageMixin:
     _closed: deque[tuple[float, str]]
 
     def _usage_started(self, ps: PodState, c: ContainerState, pod: Obj, spec: Obj) -> None:
-        """The container just started (its container ID is new): open its account, arm its OOM kill."""
-        now = self.clock.now()
-        self._forget_old_accounts(now)
+        """The container just started (its container ID is new): arm its OOM kill if its memory could ever reach
+        its limit. Its account is opened now only then (or when it serves load): otherwise the first reader opens
+        it (`account`), so thousands of starting containers cost nothing here."""
+        if self._closed:
+            self._forget_old_accounts(self.clock.now())
+        limits = (spec.get("resources") or {}).get("limits") or {}
+        if "memory" in limits or self.host.pod_rps.get(ps.key):
+            account = self.account(ps, c, pod, spec)
+            if account is not None:
+                self._arm_oom(ps, c, account)
+        self._eviction_poke()
+
+    def account(self, ps: PodState, c: ContainerState, pod: Obj | None = None, spec: Obj | None = None,
+                rps: float | None = None) -> Account | None:
+        """The usage account of the running container `c`, opened if it has none yet (from its start; `rps`: the
+        requests/s its pod has served since then, when the load just changed)."""
+        account = self.accounts.get(c.container_id)
+        if account is not None or c.state != "running" or c.started_at is None:
+            return account
+        pod = pod if pod is not None else self._pod(ps)
+        if pod is None:
+            return None
+        spec = spec if spec is not None else self._spec(ps, c)
         try:
             profile = profile_of((pod.get("metadata") or {}).get("annotations"))
         except ProfileError:
@@ -59,14 +79,21 @@ class UsageMixin:
         limits, requests = container_limits(spec), container_requests(spec)
         account = Account(
             container_id=c.container_id, namespace=ps.namespace, pod=ps.name, pod_uid=ps.uid, container=c.name,
-            started=now, profile=profile,
+            started=c.started_at, profile=profile,
             cpu_limit=_amount(limits, "cpu") or math.inf, memory_limit=_amount(limits, "memory") or math.inf,
             cpu_request=_amount(requests, "cpu") or 0.0, memory_request=_amount(requests, "memory") or 0.0,
-            serves_load=not c.is_init and c.name == serving_container(pod))
-        account.set_rps(self.host.pod_rps.get(ps.key, 0.0), now)
+            serves_load=not c.is_init and c.name == serving_container(pod),
+            initial_rps=self.host.pod_rps.get(ps.key, 0.0) if rps is None else rps)
         self.accounts[c.container_id] = account
-        self._arm_oom(ps, c, account)
-        self._eviction_poke()
+        return account
+
+    def open_accounts(self) -> None:
+        """Open the account of every running container that has none yet (before reading them all)."""
+        accounts = self.accounts
+        for ps in self.pods.values():
+            for c in ps.all_containers():
+                if c.state == "running" and c.container_id not in accounts:
+                    self.account(ps, c)
 
     def _usage_stopped(self, c: ContainerState) -> None:
         account = self.accounts.get(c.container_id)
@@ -104,17 +131,19 @@ class UsageMixin:
                                                        lambda: self._exited(ps, c, 137, "OOMKilled"), c)
 
     def running_accounts(self) -> list[Account]:
+        self.open_accounts()
         return [a for a in self.accounts.values() if a.stopped is None]
 
-    def load_changed(self, key: str) -> None:
-        """The requests/s the pod serves changed (`host.pod_rps`): its serving container's usage follows now."""
+    def load_changed(self, key: str, before: float) -> None:
+        """The requests/s the pod serves changed from `before` to `host.pod_rps`: its serving container's usage
+        follows from now on."""
         ps = self.pods.get(key)
-        if ps is None or not self.running:
+        if ps is None:
             return
         rps = self.host.pod_rps.get(key, 0.0)
         now = self.clock.now()
         for c in ps.containers:
-            account = self.accounts.get(c.container_id) if c.state == "running" else None
+            account = self.account(ps, c, rps=before)
             if account is not None and account.set_rps(rps, now) and account.profile.memory_per_rps:
                 self._arm_oom(ps, c, account)
                 self._eviction_poke()
@@ -125,6 +154,6 @@ class UsageMixin:
         if ps is None:
             return
         for c in ps.containers:
-            account = self.accounts.get(c.container_id) if c.state == "running" else None
+            account = self.account(ps, c)
             if account is not None and account.serves_load:
                 account.credit(account.profile.cpu_per_rps, self.clock.now())

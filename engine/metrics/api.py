@@ -182,6 +182,7 @@ class MetricsApi:
         if kubelet is None:
             return []
         uid = pod["metadata"].get("uid")
+        kubelet.open_accounts()
         return [a for a in kubelet.accounts.values() if a.pod_uid == uid]
 
     def usage_now(self, namespace: str, name: str) -> list[ContainerUsage]:

@@ -19,7 +19,7 @@ import attrs
 
 from .. import errors, podutil
 from ..network.endpoints import SERVICE_NAME_LABEL, SLICES, service_endpoints
-from ..runtime import Context, Controller
+from ..runtime import Context, Controller, ControllerManager
 from ..selectors import selector_from_dict
 from ..store import WatchEvent
 
@@ -79,9 +79,10 @@ class LoadBook(Controller):
     name = "load-generator"
     resources = ("pods", SLICES)
 
-    def __init__(self, ctx: Context, kubelets: KubeletManager) -> None:
+    def __init__(self, ctx: Context, kubelets: KubeletManager, manager: ControllerManager) -> None:
         super().__init__(ctx)
         self.kubelets = kubelets
+        self._manager: ControllerManager | None = manager  # joined at the first load: no load, no events
         self.loads: dict[str, Load] = {}
         self._totals: dict[str, float] = {}  # pod key -> requests/s over every load
         self._deployments: dict[str, set[str]] = {}  # namespace -> the keys of the loads on its Deployments
@@ -94,6 +95,9 @@ class LoadBook(Controller):
         if not isinstance(rps, int | float) or isinstance(rps, bool) or rps < 0 or rps != rps or rps == float("inf"):
             raise errors.bad_request(f"requests per second must be a number, 0 or more, not {rps!r}")
         resolved = self._resolve(*parse_target(target, namespace))
+        if self._manager is not None and rps:
+            self._manager.add(self)  # from now on it hears of pods and EndpointSlices
+            self._manager = None
         load = self.loads.get(resolved.key)
         if rps == 0:
             if load is not None:

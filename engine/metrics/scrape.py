@@ -119,6 +119,7 @@ class Scraper:
         for kubelet in list(self.kubelets.kubelets.values()):
             if not kubelet.running:
                 continue
+            kubelet.open_accounts()
             # Per pod uid: its running containers' points, None once one of them has no window.
             by_pod: dict[str, list[ContainerPoint] | None] = {}
             first: dict[str, Account] = {}

@@ -44,6 +44,7 @@ class Account:
     cpu_request: float  # cores
     memory_request: float  # bytes
     serves_load: bool  # the pod's default container: the one requests reach
+    initial_rps: float = 0.0  # the requests/s it served from its start
     stopped: float | None = None
     # (time, cumulative CPU-seconds at that time, requests/s from then on), oldest first; the first is the start.
     marks: list[tuple[float, float, float]] = attrs.Factory(list)
@@ -52,7 +53,7 @@ class Account:
 
     def __attrs_post_init__(self) -> None:
         if not self.marks:
-            self.marks.append((self.started, 0.0, 0.0))
+            self.marks.append((self.started, 0.0, self.initial_rps if self.serves_load else 0.0))
             self._mark_times.append(self.started)
 
     # --- reading -------------------------------------------------------------------------------------------
