@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,7 @@ Obj = dict[str, Any]
 FieldSet = dict[str, Any]
 _ABSENT: Any = object()
 _STATUS = frozenset({"status"})
+log = logging.getLogger("engine.manifests")
 
 
 def applied_fields(obj: Obj | None, manager: str = FIELD_MANAGER) -> FieldSet | None:
@@ -66,22 +68,21 @@ def _random_kept(api: Api) -> Iterator[None]:
 def drift(api: Api, declared: Obj, live: Obj | None, namespace: str, manager: str = FIELD_MANAGER
           ) -> list[FieldDiff]:
     """How `live` differs from what applying `declared` (as `manager`, forced) would make of it; [] when Synced."""
-    if live is None:
-        return diff(declared, None)
+    info = REGISTRY.by_kind(str(declared.get("kind", "")))
+    if live is None or info is None:
+        return diff(declared, live)
     try:
         with _random_kept(api):
             predicted = server_side_apply(api, declared, namespace, manager=manager, dry_run=True)
-    except ApiError:
-        return diff(declared, live)
-    info = REGISTRY.by_kind(str(live.get("kind", "")))
-    if info is None:
-        return diff(declared, live)
-    t = type_for(info.api_version, info.kind)
-    try:
+        t = type_for(info.api_version, info.kind)
         return _Differ(t, declared, live, predicted).run(
             compare(stripped(live), stripped(predicted), t, _STATUS if info.has_status else frozenset()),
             fieldpath.difference(applied_fields(predicted, manager) or {}, applied_fields(live, manager) or {}))
-    except TypedError:  # a value the schema cannot key; the apply would have refused it, so this is defensive
+    except (ApiError, TypedError):  # the dry-run apply is refused (or a value cannot be keyed, which it refuses)
+        return diff(declared, live)
+    except Exception:  # a bug here must never stop what asks (the dashboard, every second): say so, and compare
+        log.exception("drift of %s %s by server-side apply failed", info.kind, (declared.get("metadata") or {})
+                      .get("name"))
         return diff(declared, live)
 
 
