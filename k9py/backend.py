@@ -174,7 +174,7 @@ class Manifest:
     shown: str  # FILE:LINE as the user knows it (relative to the watched folder)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Usage:
     """What k9s's metric columns are computed from: usage as of metrics-server's last scrape (`measured` False
     when it has none) and what it is compared with: a pod's summed requests and limits (each container's requests,
@@ -387,7 +387,8 @@ class EngineBackend:
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
         self._pod_counts: _PodStatusCounts | None = None
-        self._pod_amounts: dict[str, tuple[int, int, int, int]] = {}  # pod uid -> k9s's request and limit sums
+        # (pod-template-hash or pod uid, namespace) -> k9s's request and limit sums
+        self._pod_amounts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -690,14 +691,17 @@ class EngineBackend:
     def pod_usage(self, pod: Obj) -> Usage:
         meta = pod["metadata"]
         point = self.cluster.metrics.pod_point(meta.get("namespace", ""), meta["name"])
+        # A pod's resources do not change (no in-place resize), and a ReplicaSet's pods share their template's:
+        # worked out once per template (its pod-template-hash) or per pod.
         uid = meta.get("uid", "")
-        amounts = self._pod_amounts.get(uid)
-        if amounts is None:  # a pod's resources do not change (no in-place resize): worked out once
+        key = ((meta.get("labels") or {}).get("pod-template-hash") or uid, meta.get("namespace", ""))
+        amounts = self._pod_amounts.get(key)
+        if amounts is None:
             if len(self._pod_amounts) > 100_000:
                 self._pod_amounts.clear()
-            amounts = self._pod_amounts[uid] = _pod_requests_limits(_resources_key(pod))
+            amounts = self._pod_amounts[key] = _pod_requests_limits(_resources_key(pod))
         cpu_request, cpu_limit, memory_request, memory_limit = amounts
-        measured = point is not None and point.uid == meta.get("uid")
+        measured = point is not None and point.uid == uid
         return Usage(measured, millicores(point.nanocores) if measured else 0, point.bytes if measured else 0,
                      cpu_request, cpu_limit, memory_request, memory_limit)
 
