@@ -193,6 +193,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
             ps.paused_timers = []
         self._renew_lease()  # also schedules the next renewal
         self.post_ready()
+        self._eviction_poke()  # the eviction manager's loop stopped with the node: it looks again
         self._status_timer = self.clock.call_later(NODE_STATUS_REPORT_SECONDS, self._report_node_status)
         # Relist, as a restarted kubelet does: pods it knew (some may be gone) and pods bound while it was away.
         keys = set(self.pods) | {f"{p['metadata'].get('namespace', '')}/{p['metadata']['name']}"
