@@ -134,10 +134,8 @@ def object_key(obj: Obj, default_namespace: str) -> ObjKey | None:
 
 # Kinds every Kubernetes user knows that the engine does not serve yet: say so instead of "no matches".
 KNOWN_UNSUPPORTED = frozenset({
-    "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress", "HorizontalPodAutoscaler", "PersistentVolumeClaim",
-    "PersistentVolume", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
-    "NetworkPolicy", "PodDisruptionBudget", "StorageClass", "CustomResourceDefinition", "EndpointSlice",
-    "LimitRange", "ResourceQuota", "PriorityClass", "IngressClass",
+    "CustomResourceDefinition", "PriorityClass", "VolumeAttachment", "CSIDriver", "RuntimeClass",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService", "ReplicationController",
 })
 
 
