@@ -34,7 +34,7 @@ async def test_version_and_api_resources(served: Served) -> None:
     # The `all` category: what `kubectl get all` lists.
     assert (await served.ok("api-resources", "--categories=all", "-o", "name")).split() == [
         "pods", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps", "statefulsets.apps",
-        "cronjobs.batch", "jobs.batch"]
+        "horizontalpodautoscalers.autoscaling", "cronjobs.batch", "jobs.batch"]
 
 
 async def test_apply_get_wide_and_all_namespaces(served: Served) -> None:

@@ -114,7 +114,8 @@ def test_a_file_that_vanishes_before_it_is_read(tmp_path):
     ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  namespace: prod\n",
      'Namespace "x" is cluster-scoped: metadata.namespace "prod" does not apply to it'),
     ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_Name\n", "a lowercase RFC 1123 label must consist"),
-    ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: x\n", "does not simulate yet"),
+    ("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: x\nvalue: 10\n",
+     "does not simulate yet"),
 ])
 async def test_bad_documents_get_specific_messages_and_do_not_stop_the_rest(tmp_path, text, message):
     (tmp_path / "a-good.yaml").write_text(GOOD)
