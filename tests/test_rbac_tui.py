@@ -3,7 +3,7 @@ with `k9py --as USER`, actions refused with the API server's 403 in the flash li
 
 from __future__ import annotations
 
-from tui_support import CONFIRM, command, dashboard, until
+from tui_support import CONFIRM, command, dashboard, filter_by, until
 
 from k9py.views.rbac import NO, YES, PolicyView, RbacView
 
@@ -64,3 +64,7 @@ async def test_rbac_view_keys_move_the_cursor() -> None:
         await until(pilot, lambda: view.table.cursor_row == last)  # type: ignore[union-attr]
         await pilot.press("g")
         await until(pilot, lambda: view.table.cursor_row == 0)  # type: ignore[union-attr]
+        await filter_by(pilot, "secrets")
+        await until(pilot, lambda: list(rows(screen)) == ["secrets.core"])
+        await pilot.press("escape")  # clears the filter, as in every list
+        await until(pilot, lambda: len(rows(screen)) > 20)

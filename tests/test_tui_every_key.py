@@ -30,9 +30,9 @@ from k9py import keys
 from k9py.app import MainScreen
 from k9py.views import VIEWS, commands
 from k9py.views.aliases import AliasesView, alias_rows
-from k9py.views.listed import ListedView
 from k9py.views.load import LoadView
 from k9py.views.logs import LogsView
+from k9py.views.rbac import RbacView
 from k9py.views.request import RequestView
 from k9py.views.rollout import RolloutView
 from k9py.views.sources import SourcesView
@@ -56,7 +56,7 @@ FAMILIES: dict[str, type] = {
     "rollout": RolloutView,
     "aliases": AliasesView,
     "xray": XrayView,
-    "listed": ListedView,  # after xray: rbac, policy
+    "rbac": RbacView,  # rbac, policy
     "request": RequestView,
     "load": LoadView,
 }
@@ -85,11 +85,11 @@ COVERED: dict[tuple[str, str], str] = {
     # xray (test_tui_xray.py)
     **{(key, "xray"): XRAY_KEYS for key in ("slash", "escape", "j", "k", "g", "G", "y")},
     ("enter", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
-    **{(key, "request"): REQUEST_KEYS for key in ("j", "k", "g", "G", "r", "R", "w")},
+    **{(key, "request"): REQUEST_KEYS for key in ("j", "k", "g", "G", "r", "R", "w", "slash", "escape")},
     ("u", "request"): "test_tui_request::test_a_request_from_a_pod_goes_through_dns_and_u_changes_it",
     ("b", "services"):
         "test_tui_request::test_b_on_the_frontend_service_sends_a_request_from_outside_through_its_node_port",
-    **{(key, "rbac"): RBAC_KEYS for key in ("j", "k", "g", "G")},
+    **{(key, "rbac"): RBAC_KEYS for key in ("j", "k", "g", "G", "slash", "escape")},
     **{(key, "load"): LOAD + "test_load_view_lists_every_load_and_scrolls"
        for key in ("j", "k", "g", "G", "slash", "escape")},
     ("L", "deployments"): LOAD + "test_load_shows_in_the_pods_cpu_throttled_at_its_limit_and_coloured",
@@ -643,12 +643,12 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         assert screen.view_title.strip() == f"aliases[{kinds + 1}]"  # every kind, and the watched folders
         assert row_text(app, "deployments").split() == ["deployments", "dp,deploy,deployment,deployments",
                                                         "Deployment", "true"]
-        assert view.selected_command() == "configmaps"  # by resource name
         # Every served resource, and `sources`, by name: kinds added later (controllerrevisions, storageclasses…)
         # take their places in it.
         order = [row[0] for row in alias_rows(app.backend, commands.ALIASES, commands.SOURCES)]
         assert order == sorted(order) and len(order) == kinds + 1 and "sources" in order
-        for key, expected in (("j", order[1]), ("G", order[-1]), ("k", order[-2]), ("g", "configmaps")):
+        assert view.selected_command() == order[0] == "clusterrolebindings"  # by resource name
+        for key, expected in (("j", order[1]), ("G", order[-1]), ("k", order[-2]), ("g", order[0])):
             await pilot.press(key)
             assert view.selected_command() == expected
         await filter_by(pilot, "replica")

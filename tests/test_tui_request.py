@@ -103,10 +103,11 @@ def test_request_command_forms() -> None:
 async def test_request_view_keys_move_resend_and_wrap() -> None:
     async with dashboard(size=(80, 24)) as (app, pilot, screen, cluster):
         await until(pilot, lambda: _ready(cluster, "frontend", 3))
-        node = cluster.get("node", "node-1", None)
-        assert node is not None
-        ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
-        await command(pilot, f"request http://{ip}:30080/")
+        await command(pilot, "svc shop")
+        await filter_by(pilot, "frontend")
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, RequestDialog))
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(screen.view, RequestView))
         view = screen.view
         assert isinstance(view, RequestView)
@@ -127,3 +128,7 @@ async def test_request_view_keys_move_resend_and_wrap() -> None:
         await until(pilot, lambda: view.scroll_y == 0)
         await pilot.press("w")
         await until(pilot, lambda: view.wrap and screen.flash_line.message == "wrap on")
+        await filter_by(pilot, "frontend")  # a trace has no rows to filter
+        await until(pilot, lambda: screen.flash_line.message == "request view cannot be filtered")
+        await pilot.press("escape")  # back to the services view it was sent from
+        await until(pilot, lambda: screen.view_name == "services")
