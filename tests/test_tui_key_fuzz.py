@@ -167,7 +167,7 @@ async def scale_dialog_typed(*keys: str) -> tuple[str | None, str, str]:
     None if no dialog is left; the view on the main screen, "" if it is not on top; the flash line)."""
     async with dashboard() as (app, pilot, screen, _cluster):
         await tui_support.command(pilot, "deploy")
-        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: table(screen).row_count == tui_support.ALL_DEPLOYMENTS)
         await tui_support.filter_by(pilot, "frontend")
         await until(pilot, lambda: table(screen).row_count == 1)
         burst(app, "s", *keys)
