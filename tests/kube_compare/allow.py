@@ -41,8 +41,9 @@ ALLOWED: tuple[Allowed, ...] = (
     # --- what k9py does not serve (a served kind missing from discovery still fails) ---
     Allowed(r"^GET /apis?(/[^/]+)?/v1$", rf"^(?!({_PLURALS})(/\S+)? )\S+ [A-Z]", NOT_SIMULATED),
     Allowed(r"^GET /apis$", rf"^(?!({_GROUPS}) )\S+ \S+/", NOT_SIMULATED),
-    Allowed(r"^GET /apis$", r"^metrics\.k8s\.io ",
-            "k9py serves metrics-server's metrics.k8s.io itself (kubectl top); the kit runs no metrics-server"),
+    Allowed(r"^GET /apis$", r"^autoscaling autoscaling/v2 autoscaling/v2 autoscaling/v1$",
+            "HorizontalPodAutoscaler is served as autoscaling/v2 only (kubectl uses v2; no v1 conversion)",
+            replace="autoscaling autoscaling/v2 autoscaling/v2"),
     Allowed(r"^GET /api/v1$", r"^nodes/proxy ",
             "the kubelet's own API through the API server (nodes/proxy) is not served (README: not yet served)"),
     Allowed(r"^GET /api/v1$", r"^serviceaccounts/token ", "TokenRequest (serviceaccounts/token) is not served"),
