@@ -71,15 +71,14 @@ class TerminationMixin:
             if c.state == "running":
                 self._sigterm(ps, c, grace)
         ps.sidecar_queue = [c for c in reversed(ps.init_containers) if c.sidecar and c.state == "running"]
-        if why == KILL_DELETE:
-            # A deleted pod's containers stay ready until they stop (prober_manager.UpdatePodStatus keeps a running
-            # container's last readiness result): it reads 1/1 Terminating, and its EndpointSlice endpoint is
-            # serving and terminating, which kube-proxy falls back to when nothing else is ready. Upstream keeps
-            # probing readiness meanwhile; here the last result holds until the container exits.
-            pass
-        else:
+        # A deleted pod's containers stay ready until they stop (prober_manager.UpdatePodStatus keeps a running
+        # container's last readiness result): it reads 1/1 Terminating, and its EndpointSlice endpoint is serving
+        # and terminating, which kube-proxy falls back to when nothing else is ready. Upstream keeps probing
+        # readiness meanwhile; here the last result holds until the container exits. A pod the kubelet fails
+        # (deadline, eviction) is terminal: nothing in it is ready.
+        if why != KILL_DELETE:
             for c in ps.all_containers():
-                c.ready = False  # a pod failed by the kubelet (deadline, eviction) is terminal: nothing is ready
+                c.ready = False
         if ps.sidecar_queue:
             # waitForTurn gives up when the grace period is over: the sidecars still waiting are sent SIGTERM
             # with the minimum grace.

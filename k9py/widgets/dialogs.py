@@ -237,9 +237,29 @@ class ConfirmDialog(Dialog[bool]):
         self.dismiss(button == "ok")
 
 
-class ScaleDialog(Dialog["int | None"]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
+class FieldDialog(Dialog[ResultT]):
+    """A dialog of text fields with OK and Cancel: enter in a field or OK submits (`submit`, which may refuse
+    with a message), esc or Cancel answers None."""
+
     KEYS: ClassVar[dict[str, str]] = {"escape": "cancel"}
+
+    def cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # enter is applied by `apply_key`; this is in case the field ever gets a key of its own
+        self.submit()
+
+    def pressed(self, button: str) -> None:
+        if button == "ok":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+
+class ScaleDialog(FieldDialog["int | None"]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="ScaleDialog")
     MAX_REPLICAS = 10_000
 
     def __init__(self, target: str, replicas: int) -> None:
@@ -269,19 +289,6 @@ class ScaleDialog(Dialog["int | None"]):
             return
         self.dismiss(int(text))
 
-    def cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # enter is applied by `apply_key`; this is in case the field ever gets a key of its own
-        self.submit()
-
-    def pressed(self, button: str) -> None:
-        if button == "ok":
-            self.submit()
-        else:
-            self.dismiss(None)
 
 
 class Option(Checkbox):
@@ -350,11 +357,10 @@ class DrainDialog(Dialog["DrainChoice | None"]):
         self.dismiss(self.choice() if button == "ok" else None)
 
 
-class RequestDialog(Dialog["tuple[str, str] | None"]):
+class RequestDialog(FieldDialog["tuple[str, str] | None"]):
     """`b`: where a simulated HTTP request comes from (a pod `ns/name`, `node/<name>` or `outside`) and its URL."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RequestDialog")
-    KEYS: ClassVar[dict[str, str]] = {"escape": "cancel"}
 
     def __init__(self, source: str, url: str) -> None:
         super().__init__()
@@ -385,16 +391,3 @@ class RequestDialog(Dialog["tuple[str, str] | None"]):
             return
         self.dismiss((source, url))
 
-    def cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def pressed(self, button: str) -> None:
-        if button == "ok":
-            self.submit()
-        else:
-            self.dismiss(None)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
-from .dialogs import DIALOG_CSS, Dialog
+from .dialogs import DIALOG_CSS, FieldDialog
 
 MAX_RPS = 1_000_000
 
 
-class LoadDialog(Dialog["float | None"]):
+class LoadDialog(FieldDialog["float | None"]):
     DEFAULT_CSS = DIALOG_CSS.format(name="LoadDialog")
-    KEYS: ClassVar[dict[str, str]] = {"escape": "cancel"}
 
     def __init__(self, target: str, rps: float) -> None:
         super().__init__()
@@ -49,16 +45,3 @@ class LoadDialog(Dialog["float | None"]):
             return
         self.dismiss(rps)
 
-    def cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def pressed(self, button: str) -> None:
-        if button == "ok":
-            self.submit()
-        else:
-            self.dismiss(None)
