@@ -9,6 +9,7 @@ NetworkPolicies that admit the `ingress-nginx` namespace admit it there; here th
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import attrs
@@ -25,9 +26,17 @@ NGINX_HTML = "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n<cente
              "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
 
-def addresses(store: Store) -> set[str]:
+# store -> (its Ingresses' change stamp, the addresses): every connection asks, Ingresses change rarely.
+_ADDRESSES: weakref.WeakKeyDictionary[Store, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def addresses(store: Store) -> frozenset[str]:
     """The addresses the ingress controller answers on: those its Ingresses carry in their status."""
-    return {ip for ing in served_ingresses(store) for ip in ingress_ips(ing)}
+    stamp = store.changed_at(INGRESSES)
+    hit = _ADDRESSES.get(store)
+    if hit is None or hit[0] != stamp:
+        hit = _ADDRESSES[store] = (stamp, frozenset(ip for ing in served_ingresses(store) for ip in ingress_ips(ing)))
+    return hit[1]
 
 
 def _host_matches(rule_host: str, name: str) -> bool:
