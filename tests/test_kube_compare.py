@@ -760,6 +760,18 @@ SESSIONS += [
     ]),
 ]
 
+# The bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy policy.go and controller_policy.go): the same
+# roles and bindings, the controllers' `system:controller:*` ones included, with the same rules and subjects.
+SESSIONS += [
+    Session("rbac-bootstrap", [
+        Run("get", "clusterroles", "-o", "name"),
+        Run("get", "clusterrolebindings", "-o", "name"),
+        Run("get", "clusterrole", "system:controller:deployment-controller", "-o", "yaml"),
+        Run("get", "clusterrolebinding", "system:controller:deployment-controller", "-o", "yaml"),
+        Run("describe", "clusterrole", "system:controller:replicaset-controller"),
+    ]),
+]
+
 # Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",

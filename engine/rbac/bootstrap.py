@@ -1,10 +1,10 @@
 """The bootstrap policy kube-apiserver reconciles at start (plugin/pkg/auth/authorizer/rbac/bootstrappolicy):
 `cluster-admin` bound to system:masters, the user-facing `admin`, `edit` and `view` (aggregated from the
 `system:aggregate-to-*` roles and anything else carrying their labels), what every authenticated user may do
-(`system:basic-user`, `system:discovery`, `system:public-info-viewer`) and the other system roles a user meets.
-
-k9py leaves out the controllers' own roles and bindings (`system:controller:*`): its controllers, scheduler and
-kubelets are trusted and never authorized (engine/rbac/access.py).
+(`system:basic-user`, `system:discovery`, `system:public-info-viewer`), the other system roles a user meets, and
+the controllers' own roles and bindings (`system:controller:*`, bound to kube-system ServiceAccounts), so that
+`kubectl get clusterroles` lists what a real cluster lists. k9py's controllers, scheduler and kubelets do not use
+them: they are trusted and never authorized (engine/rbac/access.py).
 """
 
 from __future__ import annotations
