@@ -13,6 +13,7 @@ import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -37,8 +38,9 @@ from .kinds import REGISTRY, KindInfo
 from .kubelet.container_config import ContainerView
 from .kubelet.logs import format_lines, no_log_reason
 from .manifests.apply import apply_object, parse_documents
+from .manifests.source import ManifestSource
 from .metrics import MetricsApi
-from .metrics.load import LoadBook
+from .metrics.load import Load, LoadBook
 from .metrics.scrape import Scraper
 from .metrics.top import top_nodes, top_pods
 from .network.request import DataPlane
@@ -64,7 +66,7 @@ from .rollout import (
 from .runner import Runner
 from .runtime import Context, ControllerManager
 from .selectors import parse_label_selector
-from .store import Store, deep_copy
+from .store import Store, Watcher, WatchEvent, deep_copy
 from .wiring import build_components
 
 Obj = dict[str, Any]
@@ -393,6 +395,49 @@ class Cluster:
         finally:
             watcher.close()
 
+    # --- zero-copy reads, for a dashboard in the same process ----------------------------------------------
+    # `get`, `list` and `watch` hand out copies, as an API server's JSON does; a dashboard that repaints 10,000
+    # pods twice a second cannot afford a copy each, so these hand out the store's own objects. Read them, never
+    # mutate them: they are the cluster's state.
+
+    def shared_get(self, kind: str, name: str, namespace: str | None = "default") -> Obj | None:
+        """The stored object itself (no copy), or None."""
+        info = REGISTRY.resolve(kind)
+        return self.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)
+
+    def shared_list(self, kind: str, namespace: str | None = None) -> list[Obj]:
+        """The stored objects themselves (no copy); a cluster-scoped kind ignores `namespace`."""
+        info = REGISTRY.resolve(kind)
+        return self.store.list(info.resource, namespace if info.namespaced else None)
+
+    def subscribe(self, kind: str, namespace: str | None = None) -> SharedWatch:
+        """A buffered watch of one kind (one namespace, or all) whose events carry the stored objects themselves:
+        `drain()` returns ADDED for everything that exists first, then every change since the last drain."""
+        info = REGISTRY.resolve(kind)
+        # Cluster-scoped objects carry no namespace, so a namespace filter would hide all of them.
+        watcher, backlog = self.store.add_watcher(info.resource, namespace if info.namespaced else None)
+        return SharedWatch(watcher, list(backlog))
+
+    def container_logs(self, pod: Obj, container: str, previous: bool = False) -> list[tuple[float, str]] | None:
+        """A container's log lines as (cluster time, text), as its kubelet keeps them; None when there are none
+        (`engine.kubelet.logs.no_log_reason` says why, as kubectl does)."""
+        return self.components.kubelets.logs(pod, container, previous)
+
+    def loads(self) -> list[Load]:
+        """The simulated loads set with `load`, each with its pods' shares."""
+        return list(self.load_book.loads.values())
+
+    def policy_rules(self, user: str, groups: Iterable[str] = (), namespace: str | None = "default") -> list[Obj]:
+        """The RBAC rules that apply to `user` (in `groups`) in `namespace`, as `kubectl auth can-i --list` finds
+        them, before it breaks them down (`engine.rbac.rules.breakdown`)."""
+        found = access_for(self.store).rules_for(user_for(user, tuple(groups)), namespace or "default")
+        return list(found.rules)
+
+    def watch_folder(self, root: str | Path, *, namespace: str = "default", self_heal: bool = False) -> ManifestSource:
+        """A folder (or file) of manifests as a source of desired state for this cluster: `sync()` applies it,
+        `await watch(stop)` re-applies on every save (engine/manifests/source.py)."""
+        return ManifestSource(self.api, root, namespace=namespace, self_heal=self_heal)
+
     # --- writes --------------------------------------------------------------------------------------------
 
     async def apply(self, manifests: str | Obj | Iterable[Obj], namespace: str | None = None) -> list[Obj]:
@@ -578,6 +623,24 @@ class Cluster:
         access_for(self.store).check(self.identity, self._attributes(verb, kind, namespace, name, subresource))
         with acting_as(self.identity):
             yield
+
+
+class SharedWatch:
+    """`Cluster.subscribe`'s watch: events whose objects are the store's own (read them, never mutate them)."""
+
+    def __init__(self, watcher: Watcher, backlog: list[WatchEvent]) -> None:
+        self._watcher = watcher
+        self._pending = backlog
+
+    def drain(self) -> list[WatchEvent]:
+        """Every event since the last drain (the first: ADDED for everything that existed when subscribed)."""
+        out = self._pending
+        self._pending = []
+        out.extend(self._watcher.drain())
+        return out
+
+    def close(self) -> None:
+        self._watcher.close()
 
 
 @attrs.frozen

@@ -97,6 +97,11 @@ class Summary:
     paused: bool
     folders: tuple[FolderSummary, ...] = ()
     pod_phases: dict[str, int] = dataclasses.field(default_factory=dict)  # status.phase -> count, as kubectl counts
+    # A real cluster (KubeBackend): its context and version for the header's Cluster line, and the connection's
+    # state ("reconnecting…" while a watch is being retried: the rows on screen may be stale).
+    cluster: str = ""
+    simulated: bool = True
+    connection: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,8 @@ class Backend(Protocol):
     def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
     def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
     def loads(self) -> list[LoadRow]: ...
+    # The RBAC rules that apply to a user in a namespace (`kubectl auth can-i --list --as`), before breakdown.
+    def policy_rules(self, user: str, groups: tuple[str, ...], namespace: str) -> list[Obj]: ...
     async def set_node_failed(self, name: str, failed: bool) -> str: ...
     async def cordon(self, name: str, cordoned: bool) -> str: ...
     async def drain(self, name: str, force: bool = False, delete_emptydir_data: bool = False,
@@ -280,17 +287,11 @@ def _ref(info: KindInfo) -> KindRef:
 
 
 class _EngineSubscription:
-    def __init__(self, cluster: Cluster, info: KindInfo, namespace: str | None) -> None:
-        # Cluster-scoped objects carry no namespace, so a namespace filter would hide all of them.
-        ns = namespace if info.namespaced else None
-        self._watcher, backlog = cluster.store.add_watcher(info.resource, ns)
-        self._pending = [Change("ADDED", e.object) for e in backlog]
+    def __init__(self, cluster: Cluster, kind: str, namespace: str | None) -> None:
+        self._watcher = cluster.subscribe(kind, namespace)
 
     def drain(self) -> list[Change]:
-        out = self._pending
-        self._pending = []
-        out.extend(Change(e.type, e.object) for e in self._watcher.drain())
-        return out
+        return [Change(e.type, e.object) for e in self._watcher.drain()]
 
     def close(self) -> None:
         self._watcher.close()
@@ -301,11 +302,11 @@ class _PodStatusCounts:
     each time cost 5 % of a core at 10,000 pods; this costs what changed."""
 
     def __init__(self, cluster: Cluster) -> None:
-        self._watcher, backlog = cluster.store.add_watcher("pods", None)
+        self._watcher = cluster.subscribe("Pod", None)
         self._status: dict[str, tuple[str, str]] = {}  # pod uid -> (STATUS, status.phase)
         self._counts: Counter[str] = Counter()
         self._phases: Counter[str] = Counter()
-        self._apply(backlog)
+        self._apply(self._watcher.drain())
 
     def _apply(self, events: Iterable[Any]) -> None:
         latest = {e.object["metadata"].get("uid", ""): e for e in events}
@@ -374,7 +375,59 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
     return totals[0], totals[1], totals[2], totals[3]
 
 
-class EngineBackend:
+class RegistryBackend:
+    """What every backend answers the same way from the engine's kind registry and printers, which are plain
+    functions over object dicts: a real cluster's objects print as the simulated ones do. `now()` is the
+    subclass's: the cluster's clock, or the wall clock of a real one."""
+
+    simulated = True  # the cluster is k9py's own: its clock, node failures and load are k9py's to drive
+
+    def now(self) -> float:
+        raise NotImplementedError
+
+    def kinds(self) -> list[KindRef]:
+        return [_ref(info) for info in REGISTRY.kinds()]
+
+    def _info(self, kind: KindRef) -> KindInfo:
+        return REGISTRY.resolve(kind.kind)
+
+    def resolve(self, name: str) -> KindRef:
+        info = REGISTRY.console_lookup(name)
+        if info is None:
+            raise BackendError(f'unknown resource "{name}"')
+        return _ref(info)
+
+    def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
+        return columns_for(self._info(kind), wide)
+
+    def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]:
+        return row_for(self._info(kind), obj, self.now(), wide)
+
+    def health(self, kind: KindRef, obj: Obj) -> str:
+        return self._info(kind).health(obj).status
+
+    def pod_status(self, pod: Obj) -> str:
+        return _pod_status(pod)
+
+    def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
+        """Why `logs` has nothing for this container, as `kubectl logs` says it."""
+        return no_log_reason(pod, container, previous)
+
+    def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]:
+        return format_lines(lines, timestamps)
+
+    def label_matcher(self, selector: str) -> Callable[[Obj], bool]:
+        try:
+            parsed = parse_label_selector(selector)
+        except ApiError as exc:
+            raise BackendError(f"bad label selector: {exc.message}") from None
+        return lambda obj: parsed.matches(obj.get("metadata", {}).get("labels") or {})
+
+    def workload_selector(self, obj: Obj) -> str:
+        return selector_to_string((obj.get("spec") or {}).get("selector") or {})
+
+
+class EngineBackend(RegistryBackend):
     """A `Backend` over the embedded control plane (`engine.Cluster`)."""
 
     def __init__(self, cluster: Cluster, *, namespace: str = "default", self_heal: bool = False) -> None:
@@ -393,7 +446,7 @@ class EngineBackend:
     # --- lifecycle -----------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.cluster.__aenter__()
+        self.cluster.start()
 
     async def stop(self) -> None:
         self._stop_watching.set()
@@ -404,13 +457,13 @@ class EngineBackend:
                 await asyncio.wait_for(task, 2)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
-        await self.cluster.__aexit__(None, None, None)
+        await self.cluster.stop()
 
     async def load(self, paths: Iterable[str | Path]) -> list[str]:
         """Make each folder a watched source of desired state: apply it now, then re-apply on every save."""
         added = []
         for path in paths:
-            source = ManifestSource(self.cluster.api, path, namespace=self.namespace, self_heal=self.self_heal)
+            source = self.cluster.watch_folder(path, namespace=self.namespace, self_heal=self.self_heal)
             source.sync()
             source.listeners.append(self._synced)
             self.sources.append(source)
@@ -451,42 +504,16 @@ class EngineBackend:
 
     # --- kinds and printing --------------------------------------------------------------------------------
 
-    def kinds(self) -> list[KindRef]:
-        return [_ref(info) for info in REGISTRY.kinds()]
-
-    def _info(self, kind: KindRef) -> KindInfo:
-        return REGISTRY.resolve(kind.kind)
-
-    def resolve(self, name: str) -> KindRef:
-        info = REGISTRY.console_lookup(name)
-        if info is None:
-            raise BackendError(f'unknown resource "{name}"')
-        return _ref(info)
-
-    def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
-        return columns_for(self._info(kind), wide)
-
-    def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]:
-        return row_for(self._info(kind), obj, self.cluster.now(), wide)
-
-    def health(self, kind: KindRef, obj: Obj) -> str:
-        return self._info(kind).health(obj).status
-
-    def pod_status(self, pod: Obj) -> str:
-        return _pod_status(pod)
-
     # --- reads ---------------------------------------------------------------------------------------------
 
     def subscribe(self, kind: KindRef, namespace: str | None) -> Subscription:
-        return _EngineSubscription(self.cluster, self._info(kind), namespace)
+        return _EngineSubscription(self.cluster, kind.kind, namespace)
 
     def list(self, kind: KindRef, namespace: str | None = None) -> list[Obj]:
-        info = self._info(kind)
-        return self.cluster.store.list(info.resource, namespace if info.namespaced else None)
+        return self.cluster.shared_list(kind.kind, namespace)
 
     def get(self, kind: KindRef, name: str, namespace: str | None) -> Obj | None:
-        info = self._info(kind)
-        return self.cluster.store.get(info.resource, (namespace or "default") if info.namespaced else "", name)
+        return self.cluster.shared_get(kind.kind, name, namespace)
 
     def describe(self, kind: KindRef, name: str, namespace: str | None) -> str:
         try:
@@ -495,14 +522,7 @@ class EngineBackend:
             raise BackendError(exc.message) from None
 
     def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None:
-        return self.cluster.components.kubelets.logs(pod, container, previous)
-
-    def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
-        """Why `logs` has nothing for this container, as `kubectl logs` says it."""
-        return no_log_reason(pod, container, previous)
-
-    def format_logs(self, lines: list[LogLine], timestamps: bool) -> list[str]:
-        return format_lines(lines, timestamps)
+        return self.cluster.container_logs(pod, container, previous)
 
     def container_view(self, pod: Obj, container: str) -> ContainerView | None:
         meta = pod["metadata"]
@@ -511,19 +531,8 @@ class EngineBackend:
         except ApiError:
             return None
 
-    def label_matcher(self, selector: str) -> Callable[[Obj], bool]:
-        try:
-            parsed = parse_label_selector(selector)
-        except ApiError as exc:
-            raise BackendError(f"bad label selector: {exc.message}") from None
-        return lambda obj: parsed.matches(obj.get("metadata", {}).get("labels") or {})
-
-    def workload_selector(self, obj: Obj) -> str:
-        return selector_to_string((obj.get("spec") or {}).get("selector") or {})
-
     def summary(self) -> Summary:
-        store = self.cluster.store
-        nodes = store.list("nodes")
+        nodes = self.cluster.shared_list("Node")
         ready = sum(
             1 for n in nodes
             if any(c.get("type") == "Ready" and c.get("status") == "True"
@@ -726,7 +735,10 @@ class EngineBackend:
 
     def loads(self) -> list[LoadRow]:
         return [LoadRow(str(load.target), load.rps, sorted(load.shares.items()))
-                for load in self.cluster.load_book.loads.values()]
+                for load in self.cluster.loads()]
+
+    def policy_rules(self, user: str, groups: tuple[str, ...], namespace: str) -> list[Obj]:
+        return self.cluster.policy_rules(user, groups, namespace)
 
     async def trigger(self, cronjob: str, namespace: str) -> str:
         try:

@@ -105,12 +105,5 @@ class PolicyView(RbacView):
         return f"policy:{spec.name}"
 
     def rules(self) -> list[dict[str, Any]]:
-        cluster = getattr(self.backend, "cluster", None)
-        if cluster is None:
-            return []
-        from engine.rbac.access import access_for
-        from engine.rbac.user import user_for
-
         groups = tuple(g for g in self.spec.source.split(",") if g)
-        found = access_for(cluster.store).rules_for(user_for(self.spec.name, groups), self.spec.namespace or "default")
-        return list(found.rules)
+        return self.backend.policy_rules(self.spec.name, groups, self.spec.namespace or "default")
