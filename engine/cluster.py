@@ -22,6 +22,8 @@ from . import errors
 from .addons import ensure_add_ons
 from .api import GENERATE_NAME_ALPHABET, Api
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
+from .controllers.cluster_autoscaler import ClusterAutoscaler
+from .controllers.cluster_autoscaler_groups import NodeGroup, as_node_groups
 from .controllers.cronjob import manual_job
 from .controllers.ingress_nginx import IngressNginxController
 from .controllers.kubernetes_service import ensure_kubernetes_service
@@ -89,6 +91,7 @@ class Cluster:
         zones: int = 0,
         user: str | None = None,
         groups: Iterable[str] = (),
+        node_groups: Iterable[NodeGroup | Obj] = (),
     ) -> None:
         if isinstance(clock, Clock):
             self.clock = clock
@@ -132,6 +135,10 @@ class Cluster:
         self._metrics = MetricsApi(Scraper(self.components.kubelets, self.clock.now()), self.store, self.clock,
                                    self.components.kubelets)
         self.ctx.metrics = self._metrics  # the HPA controller's resource metrics client
+        # The Cluster Autoscaler's node groups (NodeGroup records or `k9py.io/v1alpha1 NodeGroup` documents),
+        # checked now, declared at start; its new machines are kubelets like the initial nodes.
+        self._node_groups = as_node_groups(node_groups)
+        self.components.get(ClusterAutoscaler).machines = self.components.kubelets
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -153,6 +160,8 @@ class Cluster:
         for i in range(1, self._initial_nodes + 1):
             zone = {"topology.kubernetes.io/zone": f"zone-{(i - 1) % self._zones + 1}"} if self._zones else None
             self.add_node(f"node-{i}", labels=zone)
+        if self._node_groups:
+            self.components.get(ClusterAutoscaler).set_node_groups(self._node_groups)
         for controller in self.manager.controllers:
             controller.start()
         self.runner.settle()
@@ -165,6 +174,23 @@ class Cluster:
                  pods: int | None = None, labels: dict[str, str] | None = None) -> None:
         self.components.kubelets.add_node(name, cpu or self.node_spec["cpu"], memory or self.node_spec["memory"],
                                           pods or self.node_spec["pods"], labels or {})
+
+    @property
+    def node_groups(self) -> list[NodeGroup]:
+        """The Cluster Autoscaler's node groups, as declared."""
+        if not self._started:
+            return list(self._node_groups)
+        return list(self.components.get(ClusterAutoscaler).groups.values())
+
+    def set_node_groups(self, groups: Iterable[NodeGroup | Obj]) -> None:
+        """Declare the Cluster Autoscaler's node groups (replacing those before); raises NodeGroupError (a
+        ValueError naming the field) for a bad one. A new group starts at its min size."""
+        declared = as_node_groups(groups)
+        if not self._started:
+            self._node_groups = declared
+            return
+        self.components.get(ClusterAutoscaler).set_node_groups(declared)
+        self.runner.wake()
 
     # --- time ----------------------------------------------------------------------------------------------
 

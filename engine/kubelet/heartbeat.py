@@ -33,9 +33,14 @@ class HeartbeatMixin:
 
     _lease_timer: Timer | None = None
     _status_timer: Timer | None = None
+    # A machine still booting (a cloud node group's new node): registered, heartbeating, but not Ready until
+    # `finish_boot`; nothing else may post it Ready before then.
+    booting = False
 
-    def register(self, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> None:
-        node = node_object(self, cpu, memory, pods, labels, self.clock.now())
+    def register(self, cpu: str, memory: str, pods: int, labels: dict[str, str],
+                 taints: list[Obj] | None = None, booting: bool = False) -> None:
+        self.booting = booting
+        node = node_object(self, cpu, memory, pods, labels, self.clock.now(), taints, booting)
         created = self.api.create(node)
         self._ensure_lease(created)
         for reason, message in (
@@ -46,8 +51,25 @@ class HeartbeatMixin:
             ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
             ("NodeReady", f"Node {self.name} status is now: NodeReady"),
         ):
-            self.host.recorder.record(created, "Normal", reason, message, KUBELET, host=self.name)
+            if reason != "NodeReady" or not booting:
+                self.host.recorder.record(created, "Normal", reason, message, KUBELET, host=self.name)
         self._start_heartbeats()
+
+    def finish_boot(self) -> None:
+        """The machine has booted (its network plugin is up): the node turns Ready, as a kubelet reports it."""
+        if not self.booting:
+            return
+        self.booting = False
+        node = self.host.store.get("nodes", "", self.name)
+        if node is None or not self.running:
+            return
+        conditions = ready_conditions(self.clock.now(), node["status"].get("conditions"))
+        try:
+            node = self.api.update_status({**node, "status": {**node["status"], "conditions": conditions}})
+        except ApiError:
+            return
+        self.host.recorder.record(node, "Normal", "NodeReady", f"Node {self.name} status is now: NodeReady",
+                                  KUBELET, host=self.name)
 
     def _start_heartbeats(self) -> None:
         self._lease_timer = self.clock.call_later(LEASE_RENEW_SECONDS, self._renew_lease)
@@ -92,7 +114,7 @@ class HeartbeatMixin:
     def post_ready(self) -> None:
         """Post healthy conditions; after a recovery the node lifecycle controller then lifts its taints."""
         node = self.host.store.get("nodes", "", self.name)
-        if node is None:
+        if node is None or self.booting:
             return
         now = self.clock.now()
         was_ready = any(c.get("type") == "Ready" and c.get("status") == "True"

@@ -28,13 +28,16 @@ class KubeletManager(Controller):
         # Requests/s each pod serves (`engine.metrics.load`), by namespace/name: its usage follows (usage.py).
         self.pod_rps: dict[str, float] = {}
 
-    def add_node(self, name: str, cpu: str, memory: str, pods: int, labels: dict[str, str]) -> Kubelet:
+    def add_node(self, name: str, cpu: str, memory: str, pods: int, labels: dict[str, str],
+                 taints: list[Obj] | None = None, booting: bool = False) -> Kubelet:
+        """A machine joins: its kubelet registers the Node (with `taints`; NotReady until `finish_boot` when
+        `booting`)."""
         if name in self.kubelets:
             raise ValueError(f'node "{name}" already exists')
         self._machines += 1
         kubelet = Kubelet(self, name, self._machines)
         self.kubelets[name] = kubelet
-        kubelet.register(cpu, memory, pods, labels)
+        kubelet.register(cpu, memory, pods, labels, taints, booting)
         return kubelet
 
     def set_node_running(self, name: str, running: bool) -> None:

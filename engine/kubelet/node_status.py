@@ -43,7 +43,23 @@ def ready_conditions(now: float, previous: list[Obj] | None = None, memory_press
     return out
 
 
-def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str, str], now: float) -> Obj:
+# What a kubelet reports while its machine is still booting (its network plugin not up yet), as on a fresh node.
+_BOOTING_READY = ("Ready", "False", "KubeletNotReady",
+                  "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+                  "message:Network plugin returns error: cni plugin not initialized")
+
+
+def booting_conditions(now: float) -> list[Obj]:
+    """The conditions of a node that registered but is not ready yet: healthy pressures, Ready False."""
+    stamp = format_time(now)
+    return [{"type": kind, "status": status, "lastHeartbeatTime": stamp, "lastTransitionTime": stamp,
+             "reason": reason, "message": message}
+            for kind, status, reason, message in (*_HEALTHY[:-1], _BOOTING_READY)]
+
+
+def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str, str], now: float,
+                taints: list[Obj] | None = None, booting: bool = False) -> Obj:
+    """The Node a kubelet registers; `taints` are its `--register-with-taints`, `booting` registers it NotReady."""
     name = kubelet.name
     # As a kubelet reports it: canonical (`--node-cpu 0.5` is `500m`).
     capacity = {"cpu": canonical_quantity(str(cpu), resource_list=True),
@@ -65,11 +81,11 @@ def node_object(kubelet: Any, cpu: str, memory: str, pods: int, labels: dict[str
                 "volumes.kubernetes.io/controller-managed-attach-detach": "true",
             },
         },
-        "spec": {"podCIDR": kubelet.pod_cidr, "podCIDRs": [kubelet.pod_cidr]},
+        "spec": {"podCIDR": kubelet.pod_cidr, "podCIDRs": [kubelet.pod_cidr], **({"taints": taints} if taints else {})},
         "status": {
             "capacity": capacity,
             "allocatable": dict(capacity),
-            "conditions": ready_conditions(now),
+            "conditions": booting_conditions(now) if booting else ready_conditions(now),
             "addresses": [{"type": "InternalIP", "address": kubelet.host_ip}, {"type": "Hostname", "address": name}],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
