@@ -345,7 +345,7 @@ class MainScreen(Screen[None]):
 
     def active_keys(self) -> list[Key]:
         """Every key the view on screen answers, its own and the screen's, as the hints and the help list them."""
-        return keymod.keys_for(self._view_keys(), self.readonly)
+        return keymod.keys_for(self._view_keys(), self.readonly, getattr(self.backend, "simulated", True))
 
     async def take_key(self, key: str, character: str | None) -> bool:
         """Handle a key for the prompt as the app reads it, before it is handed to any widget; True if taken.
@@ -396,6 +396,9 @@ class MainScreen(Screen[None]):
             return
         if self.readonly and binding.destructive:
             self.flash(f"<{binding.label}> {binding.description.lower()} is disabled: read-only mode", "warn")
+            return
+        if binding.simulated and not getattr(self.backend, "simulated", True):
+            self.flash(f"<{binding.label}> {binding.description.lower()}: {keymod.SIMULATED_ONLY}", "warn")
             return
         result = handler(binding)
         if inspect.isawaitable(result):
@@ -604,9 +607,15 @@ class K9App(App[None]):
         self._keys_back: list[tuple[str, str | None]] = []  # see take_back_keys
         self.crash: BaseException | None = None  # the first exception nothing caught, which ended the app
         self.crash_log: Path | None = None  # where its traceback was written
+        self.start_error = ""  # why the backend could not start (a real cluster unreachable), for `k9py` to say
 
     async def on_mount(self) -> None:
-        await self.backend.start()
+        try:
+            await self.backend.start()
+        except BackendError as exc:  # a real cluster that cannot be reached: say so once the terminal is back
+            self.start_error = str(exc)
+            self.exit(return_code=1)
+            return
         self.load_problems = await self.backend.load(self.paths) if self.paths else []
         start, problem = self._start_view()
         self.main = MainScreen(self.backend, self.skin, self.readonly, confirm_kill=self.confirm_kill, start=start)

@@ -150,6 +150,12 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                              "authorized by RBAC and refused as the API server refuses them, as kubectl --as")
     parser.add_argument("--as-group", dest="as_groups", action="append", default=[], metavar="GROUP",
                         help="a group to act as, with --as (repeat for more), as kubectl --as-group")
+    parser.add_argument("--kubeconfig", default=None, metavar="PATH",
+                        help="open the dashboard on a real cluster, through this kubeconfig's API server "
+                             "(authenticated as kubectl is: certificates, tokens, exec plugins)")
+    parser.add_argument("--context", default=None, metavar="NAME",
+                        help="the kubeconfig context to use (default: its current context); without --kubeconfig, "
+                             "the kubeconfig kubectl reads ($KUBECONFIG, else ~/.kube/config)")
     _add_serving_options(parser)
     return parser
 
@@ -173,6 +179,8 @@ def _dashboard(argv: Sequence[str]) -> int:
         skin = load_theme(args.theme)
     except ThemeError as exc:
         parser.error(str(exc))
+    if args.kubeconfig is not None or args.context is not None:
+        return _real_dashboard(parser, args, skin)
     dirs = list(args.dirs)
     if not dirs:
         from .app import sample_manifests
@@ -187,7 +195,7 @@ def _dashboard(argv: Sequence[str]) -> int:
 
     from engine import Cluster
 
-    from .app import K9App, write_crash_log
+    from .app import K9App
     from .backend import EngineBackend
 
     if args.as_groups and not args.as_user:
@@ -205,17 +213,48 @@ def _dashboard(argv: Sequence[str]) -> int:
         backend = EngineBackend(cluster, namespace=args.default_namespace, self_heal=args.self_heal)
     app = K9App(backend, dirs, skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
                 command=start_command(args.command, args.namespace))
+    code = _run_app(app)
+    if code:
+        return code
+    if app.load_problems:
+        print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)
+        for problem in app.load_problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 1 if app.return_code else 0
+
+
+def _run_app(app: Any) -> int:
+    """Run the dashboard; its exit status (a crash named with its log, as `_crashed` says)."""
     try:
         app.run()
     except Exception as exc:  # past Textual's own handler (which ends the app and fills in app.crash)
         return _crashed(exc, write_crash_log(exc))
     if app.crash is not None:
         return _crashed(app.crash, app.crash_log)
-    if app.load_problems:
-        print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)
-        for problem in app.load_problems:
-            print(f"  {problem}", file=sys.stderr)
-    return 1 if app.return_code else 0
+    return 0
+
+
+def _real_dashboard(parser: argparse.ArgumentParser, args: argparse.Namespace, skin: Any) -> int:
+    """`k9py --kubeconfig PATH [--context NAME]`: the dashboard on a real cluster."""
+    from .app import K9App
+    from .kube_backend import KubeBackend
+    from .kube_client import KubeClient, kubeconfig_path
+
+    if args.dirs:
+        parser.error("watched folders are applied to k9py's simulated cluster only (not yet with --kubeconfig)")
+    if args.as_groups and not args.as_user:
+        parser.error("--as-group needs --as (kubectl: requesting groups without impersonating a user)")
+    path = kubeconfig_path(args.kubeconfig)
+    if not Path(path).is_file():
+        parser.error(f"no kubeconfig at {path}")
+    client = KubeClient(path, args.context, as_user=args.as_user, as_groups=tuple(args.as_groups))
+    app = K9App(KubeBackend(client), [], skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
+                command=start_command(args.command, args.namespace))
+    code = _run_app(app)
+    if app.start_error:
+        print(f"k9py: {app.start_error}", file=sys.stderr)
+        return 1
+    return code or (1 if app.return_code else 0)
 
 
 def _api_server(parser: argparse.ArgumentParser, cluster: Cluster, port: int) -> ApiServer:
@@ -294,6 +333,12 @@ async def _serve_until_stopped(backend: EngineBackend, server: ApiServer, dirs: 
 
 
 CRASH_STATUS = 70  # EX_SOFTWARE: k9py itself failed
+
+
+def write_crash_log(error: BaseException) -> Path | None:
+    from .app import write_crash_log as write
+
+    return write(error)
 
 
 def _crashed(error: BaseException, log: Path | None) -> int:

@@ -25,6 +25,9 @@ class Key:
     group: str = "resource"  # help sections: general, navigation, resource, cluster
     hint: bool = True  # shown in the footer hint bar
     listed: bool = True  # shown in the `?` help (off for keys another entry already describes)
+    # Only k9py's simulated cluster can do it (its clock, failing a node, simulated load and requests): hidden on
+    # a real cluster, where pressing it says why (`SIMULATED_ONLY`).
+    simulated: bool = False
 
     @property
     def label(self) -> str:
@@ -50,20 +53,22 @@ GLOBAL_KEYS: tuple[Key, ...] = (
     Key("left_square_bracket", "history_back", "Go back", display="[", group="general", hint=False),
     Key("right_square_bracket", "history_forward", "Go forward", display="]", group="general", hint=False),
     # the simulated cluster's clock
-    Key("p", "pause", "Pause/Resume", group="cluster"),
-    Key("greater_than_sign", "faster", "Faster", display=">", group="cluster"),
-    Key("less_than_sign", "slower", "Slower", display="<", group="cluster"),
+    Key("p", "pause", "Pause/Resume", group="cluster", simulated=True),
+    Key("greater_than_sign", "faster", "Faster", display=">", group="cluster", simulated=True),
+    Key("less_than_sign", "slower", "Slower", display="<", group="cluster", simulated=True),
 )
+SIMULATED_ONLY = "a real cluster runs on its own: only k9py's simulated cluster has this"
 
 
-def keys_for(view_keys: Iterable[Key], readonly: bool = False) -> list[Key]:
+def keys_for(view_keys: Iterable[Key], readonly: bool = False, simulated: bool = True) -> list[Key]:
     """Every key a view answers, as the hint bar and the help list them: the screen's keys the view did not take
-    over and the view's own, by help group (each in its declared order); `readonly` drops the destructive ones."""
+    over and the view's own, by help group (each in its declared order); `readonly` drops the destructive ones,
+    and a real cluster (`simulated` False) the simulator's own."""
     own = tuple(view_keys)
     taken = {k.key for k in own}
     merged = [k for k in GLOBAL_KEYS if k.key not in taken] + list(own)
     merged.sort(key=lambda k: _GROUP_ORDER[k.group])  # stable: declared order within a group
-    return [k for k in merged if not (readonly and k.destructive)]
+    return [k for k in merged if not (readonly and k.destructive) and (simulated or not k.simulated)]
 
 
 def find(keys: Iterable[Key], key: str) -> Key | None:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 USAGE = "usage: load [TARGET RPS] (TARGET: svc/NAME, deploy/NAME or NAME; RPS 0 stops it)"
-LOAD_KEY = Key("L", "load", "Load", display="shift-l", hint=False)  # in ? help; the hint bar keeps 80x24
+# In the ? help only: the hint bar keeps 80x24.
+LOAD_KEY = Key("L", "load", "Load", display="shift-l", hint=False, simulated=True)
 REFRESH_SECONDS = 1.0
 
 

@@ -25,7 +25,7 @@ class NodesView(TableView):
         *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, *MARK_KEYS, EDIT_KEY, DELETE_KEY,
         Key("c", "cordon", "Cordon", destructive=True),
         Key("u", "uncordon", "Uncordon", destructive=True),
-        Key("f", "fail_node", "Fail/Recover", destructive=True),
+        Key("f", "fail_node", "Fail/Recover", destructive=True, simulated=True),
         Key("r", "drain", "Drain", destructive=True),
         *LIST_KEYS,
     )

@@ -103,7 +103,7 @@ def _selects(service: Obj, labels: dict[str, str]) -> bool:
 
 
 # `b` on Services (k9s's `b` benchmarks a Service with HTTP requests; here one request, traced).
-REQUEST_KEY = Key("b", "request", "Request")
+REQUEST_KEY = Key("b", "request", "Request", simulated=True)
 
 
 def ask(host: Host, backend: Backend, kind: str, obj: Obj | None) -> None:

@@ -244,7 +244,9 @@ class ClusterHeader(Static):
         skin = self.skin
 
         def cluster(level: int) -> Text:
-            text = Text("k9py (simulated)", style=skin.info_section)
+            s = self.summary
+            assert s is not None
+            text = Text(s.cluster or "k9py (simulated)", style=skin.info_section)
             if self.readonly:
                 text.append(" " * GAP)
                 text.append_text(self._readonly(level))
@@ -392,6 +394,12 @@ class ClusterHeader(Static):
         gap = "  " if level < 1 else " "
         stamp = format_clock(s.now)
         words = [stamp] if level < 2 else [stamp.split()[1]] if level < 4 else []
+        if not s.simulated:  # a real cluster's time is the wall clock's: no speed to show, but the connection
+            text = Text(gap.join(words), style=skin.info_section)
+            if s.connection:
+                text.append(gap)
+                text.append(s.connection, style=f"bold reverse {skin.pending}")
+            return text
         text = Text(gap.join([*words, format_speed(s.speed)]), style=skin.info_section)
         if s.paused:
             text.append(gap)

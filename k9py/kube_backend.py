@@ -1,0 +1,389 @@
+"""`KubeBackend`: the dashboard on a real cluster, through its API server (`k9py --kubeconfig`).
+
+Reads come from informers (kube_informer), one per kind and namespace a view shows, started when a view
+subscribes and stopped when the last one closes; the header's namespaces and nodes are always watched. The
+`Backend` protocol's reads are synchronous (views poll once a second), so what needs a request (describe, logs)
+is fetched in the background and shown from the next poll on. Writes are the requests kubectl makes for the
+same commands (kube_writes). The clock, failing nodes and simulated load belong to k9py's own cluster: those
+keys are hidden here (`simulated` False).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from engine.kubelet.container_config import ContainerView
+from engine.network.trace import Trace
+
+from . import kube_writes
+from .backend import (
+    BackendError,
+    KindRef,
+    LoadRow,
+    LogLine,
+    Manifest,
+    RegistryBackend,
+    RolloutRevision,
+    RolloutStatus,
+    SourceKey,
+    SourceRow,
+    Subscription,
+    Summary,
+    Usage,
+    UsageDetail,
+)
+from .kube_client import KubeClient, KubeError
+from .kube_describe import describe as describe_text
+from .kube_informer import Informer
+from .kube_paths import collection_path, object_path
+
+Obj = dict[str, Any]
+LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
+ALWAYS_WATCHED = ("Namespace", "Node")  # the header's favourites and node count
+
+
+def parse_time(stamp: str) -> float:
+    """An RFC 3339 timestamp (`2026-12-02T10:26:11.123456789Z`, as the kubelet stamps log lines) in seconds."""
+    head, _, fraction = stamp.rstrip("Z").partition(".")
+    try:
+        seconds = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return 0.0
+    return seconds + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
+
+
+class _LogStream:
+    """A followed container log (`kubectl logs -f --timestamps`), kept while its view polls it."""
+
+    def __init__(self) -> None:
+        self.lines: list[LogLine] = []
+        self.error = ""  # the server's refusal, in its words ("no logs found for container ...")
+        self.task: asyncio.Task[None] | None = None
+        self.polled = time.monotonic()
+
+
+class KubeBackend(RegistryBackend):
+    """A `Backend` over a real API server, from a kubeconfig context."""
+
+    simulated = False
+
+    def __init__(self, client: KubeClient) -> None:
+        self.client = client
+        self.version = ""
+        self.sources: list[Any] = []
+        self.on_sync: Callable[[str, str], None] | None = None
+        self._informers: dict[tuple[str, str | None], Informer] = {}
+        self._descriptions: dict[tuple[str, str, str | None], tuple[str, float]] = {}
+        self._describing: dict[tuple[str, str, str | None], asyncio.Task[None]] = {}
+        self._logs: dict[tuple[str, str, str, bool], _LogStream] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def context(self) -> str:
+        return self.client.context or ""
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            await self.client.open()
+            self.version = str((await self.client.request("GET", "/version")).get("gitVersion", ""))
+        except KubeError as exc:
+            raise BackendError(exc.message) from None
+        for kind in ALWAYS_WATCHED:
+            self._informer(kind, None, keep=True)
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._describing.values(), *(s.task for s in self._logs.values() if s.task)]:
+            task.cancel()
+        for informer in list(self._informers.values()):
+            await informer.stop()
+        self._informers.clear()
+        await self.client.close()
+
+    async def load(self, paths: Iterable[str | Path]) -> list[str]:
+        given = [str(p) for p in paths]
+        return [
+            f"{p}: watched folders are applied to k9py's simulated cluster only (not yet to a real one)" for p in given
+        ]
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # --- informers -------------------------------------------------------------------------------------------
+
+    def _informer(self, kind: str, namespace: str | None, keep: bool = False) -> Informer:
+        """The informer serving `kind` in `namespace` (None: all): an all-namespaces one already running serves
+        every namespace; else one is started for just this namespace."""
+        info = self._info(self.resolve(kind))
+        ns = namespace if info.namespaced else None
+        found = self._informers.get((info.kind, None)) or self._informers.get((info.kind, ns))
+        if found is not None:
+            return found
+        informer = Informer(
+            self.client, collection_path(info, ns), on_idle=None if keep else self._idle, on_error=self._refused
+        )
+        self._informers[(info.kind, ns)] = informer
+        informer.start()
+        return informer
+
+    def _refused(self, message: str) -> None:
+        """A list the server refuses (RBAC): flash its words, as kubectl prints them."""
+        if self.on_sync is not None:
+            self.on_sync(message, "error")
+
+    def _idle(self, informer: Informer) -> None:
+        """The last view of a kind closed: stop watching it (only the kinds a view shows are watched)."""
+        key = next((k for k, v in self._informers.items() if v is informer), None)
+        if key is not None and key[0] not in ALWAYS_WATCHED:
+            del self._informers[key]
+            self._spawn(informer.stop())
+
+    def informer(self, kind: str, namespace: str | None = None) -> Informer | None:
+        """The running informer for a kind, if any (tests look at its state)."""
+        info = self._info(self.resolve(kind))
+        return self._informers.get((info.kind, None)) or self._informers.get((info.kind, namespace))
+
+    # --- reads -----------------------------------------------------------------------------------------------
+
+    def subscribe(self, kind: KindRef, namespace: str | None) -> Subscription:
+        return self._informer(kind.kind, namespace).subscribe(namespace if kind.namespaced else None)
+
+    def list(self, kind: KindRef, namespace: str | None = None) -> list[Obj]:
+        informer = self._informer(kind.kind, namespace)
+        objs = list(informer.objects.values())
+        if namespace and kind.namespaced:
+            objs = [o for o in objs if o["metadata"].get("namespace") == namespace]
+        return objs
+
+    def get(self, kind: KindRef, name: str, namespace: str | None) -> Obj | None:
+        informer = self._informer(kind.kind, namespace)
+        return informer.objects.get(f"{(namespace or 'default') if kind.namespaced else ''}/{name}")
+
+    def describe(self, kind: KindRef, name: str, namespace: str | None) -> str:
+        """The last description fetched (a new one is fetched in the background on every poll)."""
+        key = (kind.kind, name, namespace if kind.namespaced else None)
+        if key not in self._describing or self._describing[key].done():
+            self._describing[key] = self._spawn(self._describe(kind, *key[1:]))
+        found = self._descriptions.get(key)
+        if found is None:
+            return f"Name: {name}\n(describing: asking the API server...)"
+        text, _ = found
+        if text.startswith("error: "):
+            raise BackendError(text.removeprefix("error: "))
+        return text
+
+    async def _describe(self, kind: KindRef, name: str, namespace: str | None) -> None:
+        key = (kind.kind, name, namespace)
+        try:
+            text = await describe_text(self.client, self._info(kind), name, namespace, self.now())
+        except KubeError as exc:
+            text = f"error: {exc.message}"
+        self._descriptions[key] = (text, time.monotonic())
+
+    def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None:
+        meta = pod["metadata"]
+        key = (meta.get("namespace", "default"), meta["name"], container, previous)
+        stream = self._logs.get(key)
+        if stream is None:
+            stream = self._logs[key] = _LogStream()
+            stream.task = self._spawn(self._follow(key, stream))
+        stream.polled = time.monotonic()
+        self._forget_logs()
+        if stream.error:
+            return None
+        return stream.lines
+
+    def _forget_logs(self) -> None:
+        """Stop following the logs no view has polled for a while (their view was closed)."""
+        stale = [k for k, s in self._logs.items() if time.monotonic() - s.polled > 10]
+        for key in stale:
+            stream = self._logs.pop(key)
+            if stream.task is not None:
+                stream.task.cancel()
+
+    async def _follow(self, key: tuple[str, str, str, bool], stream: _LogStream) -> None:
+        namespace, name, container, previous = key
+        info = self._info(self.resolve("pods"))
+        query = {
+            "container": container,
+            "timestamps": True,
+            "tailLines": LOG_TAIL,
+            "previous": previous or None,
+            "follow": None if previous else True,
+        }
+        try:
+            async for raw in self.client.lines(object_path(info, name, namespace, "log"), query):
+                stamp, _, text = raw.decode("utf-8", "replace").partition(" ")
+                stream.lines.append((parse_time(stamp), text))
+        except KubeError as exc:
+            stream.error = exc.message
+
+    def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
+        meta = pod["metadata"]
+        stream = self._logs.get((meta.get("namespace", "default"), meta["name"], container, previous))
+        return stream.error if stream is not None and stream.error else super().no_log_reason(pod, container, previous)
+
+    def container_view(self, pod: Obj, container: str) -> ContainerView | None:
+        return None  # `kubectl exec` is not offered on a real cluster yet
+
+    def summary(self) -> Summary:
+        nodes = list(self._informer("Node", None).objects.values())
+        ready = sum(
+            1
+            for n in nodes
+            if any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in (n.get("status") or {}).get("conditions") or ()
+            )
+        )
+        pods = self._informers.get(("Pod", None))
+        statuses: Counter[str] = Counter()
+        phases: Counter[str] = Counter()
+        for pod in pods.objects.values() if pods is not None else ():
+            statuses[self.pod_status(pod)] += 1
+            phases[(pod.get("status") or {}).get("phase") or "Pending"] += 1
+        connection = "reconnecting…" if any(i.reconnecting for i in self._informers.values()) else ""
+        return Summary(
+            nodes_total=len(nodes),
+            nodes_ready=ready,
+            pod_statuses=dict(statuses),
+            now=self.now(),
+            speed=1.0,
+            paused=False,
+            pod_phases=dict(phases),
+            cluster=f"{self.context} {self.version}".strip(),
+            simulated=False,
+            connection=connection,
+        )
+
+    def node_failed(self, name: str) -> bool:
+        return False
+
+    def rollout_status(self, name: str, namespace: str, kind: str = "Deployment") -> RolloutStatus:
+        workload = self.get(self.resolve(kind), name, namespace)
+        if workload is None:
+            raise BackendError(f'{kind.lower()}s.apps "{name}" not found')
+        return kube_writes.rollout_status(workload)
+
+    def rollout_revisions(self, name: str, namespace: str, kind: str = "Deployment") -> list[RolloutRevision]:
+        workload = self.get(self.resolve(kind), name, namespace)
+        if workload is None or kind != "Deployment":
+            return []
+        owned = [
+            rs
+            for rs in self.list(self.resolve("ReplicaSet"), namespace)
+            if any(r.get("uid") == workload["metadata"].get("uid") for r in rs["metadata"].get("ownerReferences") or ())
+        ]
+        return kube_writes.revisions(workload, owned, self.now())
+
+    # --- watched folders (not on a real cluster yet) ---------------------------------------------------------
+
+    def source_rows(self) -> list[SourceRow]:
+        return []
+
+    def source_drift(self, key: SourceKey) -> str:
+        raise BackendError("watched folders are k9py's simulated cluster's only (not yet a real one's)")
+
+    def manifest_of(self, kind: KindRef, name: str, namespace: str | None) -> Manifest | None:
+        return None
+
+    async def resync(self, key: SourceKey | None = None) -> str:
+        raise BackendError("no watched folder on a real cluster")
+
+    async def write_back(self, key: SourceKey) -> str:
+        raise BackendError("no watched folder on a real cluster")
+
+    # --- writes (kubectl's requests) -------------------------------------------------------------------------
+
+    async def _call(self, action: Any) -> str:
+        try:
+            return str(await action)
+        except KubeError as exc:
+            raise BackendError(exc.message) from None
+
+    async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str:
+        return await self._call(kube_writes.scale(self.client, self._info(kind), name, namespace, replicas))
+
+    async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str:
+        return await self._call(kube_writes.delete(self.client, self._info(kind), name, namespace, force))
+
+    async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str:
+        info = self._info(self.resolve(kind))
+        return await self._call(kube_writes.restart(self.client, info, name, namespace))
+
+    async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
+        if kind != "Deployment":
+            raise BackendError(f"rollback of a {kind} on a real cluster is not offered yet")
+        return await self._call(kube_writes.rollback(self.client, name, namespace, revision))
+
+    async def trigger(self, cronjob: str, namespace: str) -> str:
+        return await self._call(kube_writes.trigger(self.client, cronjob, namespace))
+
+    async def cordon(self, name: str, cordoned: bool) -> str:
+        return await self._call(kube_writes.cordon(self.client, name, cordoned))
+
+    async def drain(
+        self,
+        name: str,
+        force: bool = False,
+        delete_emptydir_data: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> str:
+        return await self._call(kube_writes.drain(self.client, name, force, delete_emptydir_data, progress))
+
+    async def set_node_failed(self, name: str, failed: bool) -> str:
+        raise BackendError("failing a node is k9py's simulated cluster's: a real node fails on its own")
+
+    def policy_rules(self, user: str, groups: tuple[str, ...], namespace: str) -> list[Obj]:
+        return []
+
+    # --- the simulator's own (hidden keys; answered harmlessly) ----------------------------------------------
+
+    def request(self, source: str, url: str) -> Trace:
+        raise BackendError("simulated requests need k9py's simulated cluster")
+
+    def metrics_available(self) -> bool:
+        return False
+
+    def pod_usage(self, pod: Obj) -> Usage:
+        return Usage(False, 0, 0)
+
+    def node_usage(self, node: Obj) -> Usage:
+        return Usage(False, 0, 0)
+
+    def usage_detail(self, pod: Obj) -> UsageDetail | None:
+        return None
+
+    def send_load(self, target: str, rps: float, namespace: str | None) -> str:
+        raise BackendError("simulated load needs k9py's simulated cluster")
+
+    def loads(self) -> list[LoadRow]:
+        return []
+
+    def now(self) -> float:
+        return time.time()
+
+    @property
+    def speed(self) -> float:
+        return 1.0
+
+    @property
+    def paused(self) -> bool:
+        return False
+
+    def set_speed(self, speed: float) -> None:
+        raise BackendError("a real cluster's clock is the wall clock's")
+
+    def set_paused(self, paused: bool) -> None:
+        if paused:  # the editor pauses a simulated cluster while it has the terminal; a real one goes on
+            return
