@@ -272,7 +272,7 @@ async def test_names_with_control_characters_are_quoted_in_every_message(cluster
         cluster.table("pods\x1b")
     assert "\x1b" not in err.value.message
     with pytest.raises(ApiError) as err:
-        await cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x", "namespace": "\x1b"}})
+        await cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "\x1b"}})
     assert "\x1b" not in err.value.message
     with pytest.raises(ApiError) as err:
         cluster.logs("nope\x1b")

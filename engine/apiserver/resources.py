@@ -18,6 +18,7 @@ from aiohttp import web
 from .. import errors
 from ..cluster import Cluster
 from ..kinds import KindInfo, Registry
+from ..kinds.decoding import first_type_error
 from ..manifests.schema import validate_structure
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
@@ -294,10 +295,14 @@ class Resources:
         if mode not in ("Ignore", "Warn", "Strict"):
             raise errors.bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", '
                                      '"Strict", "Warn"')
+        problems = validate_structure(obj)
+        unknown = [message.split(" (did you mean")[0] for _, message in problems if message.startswith("unknown field")]
+        if len(unknown) < len(problems):  # a wrong type fails decoding itself, whatever the validation mode
+            decoding = first_type_error(obj, info.kind, info.version, info.api_version)
+            if decoding is not None:
+                raise decoding
         if mode == "Ignore":
             return []
-        unknown = [message.split(" (did you mean")[0] for _, message in validate_structure(obj)
-                   if message.startswith("unknown field")]
         if unknown and mode == "Strict":
             raise errors.bad_request(f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
                                      f"strict decoding error: {', '.join(unknown)}")

@@ -229,3 +229,173 @@ def _walk(obj: dict[str, Any], struct: _Struct, go_path: str, field_path: str, k
                         _walk(item, child, f"{go_path}{field}.", f"{field_path}{field}[{i}].", kind, version)
         elif isinstance(value, dict):
             _walk(value, child, f"{go_path}{field}.", f"{field_path}{field}.", kind, version)
+
+
+# --- wrong JSON types -----------------------------------------------------------------------------------------
+# The decoder stops at the first value whose JSON type its Go field cannot hold, in document order, and answers
+# 400 with encoding/json's words (checked against kube-apiserver v1.36):
+#   json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32
+#   json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string
+#   json: cannot unmarshal string into Go struct field PodSpec.spec.template.spec.containers of type []v1.Container
+# The struct is the Go type holding the field, the path runs from the root without list indices or map keys, and
+# the type is the field's (a list's or map's element type when an element is wrong). Quantities have their own
+# decoder, with its own message. Unknown fields are strict decoding's, reported only when decoding succeeds.
+
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_TIMES = frozenset({"io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"})
+_ANY = frozenset({"io.k8s.apimachinery.pkg.runtime.RawExtension", "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1"})
+_GO_SCALARS = {"string": "string", "boolean": "bool", "number": "float64"}
+_JSON_KINDS = {"string": str, "bool": bool, "array": list, "object": dict}
+
+
+class _Mismatch(Exception):
+    def __init__(self, what: str, struct: str, go_path: str, go_type: str, field: str) -> None:
+        super().__init__(what)
+        self.parts = (what, struct, go_path, go_type, field)
+
+
+class _Unparsable(Exception):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def first_type_error(obj: Mapping[str, Any], kind: str, version: str, api_version: str) -> ApiError | None:
+    """The decoder's 400 for the first value of the wrong JSON type in `obj`, or None when every value fits."""
+    roots = _roots()
+    if roots is None:
+        return None
+    index, kinds = roots
+    name = kinds.get((api_version, kind))
+    if name is None:
+        return None
+    try:
+        _check_struct(index.definitions, name, obj, kind, "", "")
+    except _Mismatch as mismatch:
+        return decode_error(kind, version, *mismatch.parts)
+    except _Unparsable as bad:
+        message = f'{kind} in version "{version}" cannot be handled as a {kind}: {bad}'
+        return ApiError(400, "BadRequest", message,
+                        causes=[{"reason": "FieldValueInvalid", "message": message, "field": bad.field}])
+    except RecursionError:
+        return None
+    return None
+
+
+def _check_struct(definitions: Mapping[str, Any], name: str, obj: Mapping[str, Any], struct: str, go_path: str,
+                  field_path: str) -> None:
+    props = definitions[name].get("properties") or {}
+    for key, value in obj.items():
+        sub = props.get(key)
+        if value is None or not isinstance(sub, Mapping) or (not go_path and key == "status"):
+            continue  # null leaves a pointer nil; an unknown field is strict decoding's to report
+        _check_value(definitions, sub, value, struct, f"{go_path}{key}", f"{field_path}{key}")
+
+
+def _check_value(definitions: Mapping[str, Any], sub: Mapping[str, Any], value: Any, struct: str, go_path: str,
+                 field: str) -> None:
+    ref = _ref(sub)
+    if ref is not None:
+        if ref in _ANY:
+            return
+        if ref == _QUANTITY:
+            _check_quantity(value, field)
+            return
+        if ref in _TIMES:
+            if not isinstance(value, str):
+                raise _Mismatch(_json_kind(value), struct, go_path, "string", field)
+            return
+        if ref == _INT_OR_STRING:
+            if not isinstance(value, str):
+                _check_integer(value, "int32", struct, go_path, field)
+            return
+        target = definitions.get(ref)
+        if not isinstance(target, Mapping) or not isinstance(target.get("properties"), Mapping):
+            return  # a definition without fields (apiextensions JSON): any value
+        if not isinstance(value, Mapping):
+            raise _Mismatch(_json_kind(value), struct, go_path, _go_type(sub), field)
+        _check_struct(definitions, ref, value, ref.rsplit(".", 1)[-1], go_path + ".", field + ".")
+        return
+    types = _types(sub)
+    if "integer" in types:
+        _check_integer(value, _int_format(sub) or "int64", struct, go_path, field)
+    elif "array" in types:
+        if not isinstance(value, list):
+            raise _Mismatch(_json_kind(value), struct, go_path, _go_type(sub), field)
+        items = sub.get("items")
+        if isinstance(items, Mapping):
+            for i, item in enumerate(value):
+                if item is not None:
+                    _check_value(definitions, items, item, struct, go_path, f"{field}[{i}]")
+    elif "object" in types:
+        if not isinstance(value, Mapping):
+            raise _Mismatch(_json_kind(value), struct, go_path, _go_type(sub), field)
+        extra = sub.get("additionalProperties")
+        if isinstance(extra, Mapping):
+            for key, item in value.items():
+                if item is not None:
+                    _check_value(definitions, extra, item, struct, go_path, f"{field}[{key}]")
+    else:
+        for json_type_name, go in _GO_SCALARS.items():
+            if json_type_name in types:
+                fits = isinstance(value, (int, float)) and not isinstance(value, bool) if go == "float64" \
+                    else isinstance(value, _JSON_KINDS["bool" if go == "bool" else "string"])
+                if not fits:
+                    raise _Mismatch(_json_kind(value), struct, go_path, _go_type(sub), field)
+                return
+
+
+def _check_integer(value: Any, fmt: str, struct: str, go_path: str, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Mismatch(_json_kind(value), struct, go_path, fmt, field)
+    low, high = INT_RANGES[fmt]
+    if (isinstance(value, float) and not value.is_integer()) or not low <= value <= high:
+        raise _Mismatch(json_type(value), struct, go_path, fmt, field)
+
+
+def _check_quantity(value: Any, field: str) -> None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return
+    from ..quantity import ERR_FORMAT_WRONG, parse_quantity  # the quantity parser is only needed on this path
+
+    if not isinstance(value, str):
+        raise _Unparsable(ERR_FORMAT_WRONG, field)
+    try:
+        parse_quantity(value)
+    except ValueError as exc:
+        raise _Unparsable(str(exc), field) from None
+
+
+def _json_kind(value: Any) -> str:
+    """encoding/json's name for a value of the wrong kind (a number's digits only matter when it is the right
+    kind, out of range)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return json_type(value)
+
+
+def _go_type(sub: Mapping[str, Any]) -> str:
+    """A field's Go type as encoding/json prints it: int32, string, v1.LabelSelector, []v1.Container,
+    map[string]string, []uint8 (a `format: byte` string)."""
+    ref = _ref(sub)
+    if ref is not None:
+        if ref in _TIMES:
+            return "string"
+        if ref == _INT_OR_STRING:
+            return "int32"
+        package, _, short = ref.rpartition(".")
+        return f"{package.rsplit('.', 1)[-1]}.{short}"
+    types = _types(sub)
+    if "integer" in types:
+        return _int_format(sub) or "int64"
+    if "array" in types:
+        items = sub.get("items")
+        return "[]" + (_go_type(items) if isinstance(items, Mapping) else "interface {}")
+    if "object" in types:
+        extra = sub.get("additionalProperties")
+        return "map[string]" + (_go_type(extra) if isinstance(extra, Mapping) else "interface {}")
+    if "string" in types:
+        return "[]uint8" if sub.get("format") == "byte" else "string"
+    return next((go for name, go in _GO_SCALARS.items() if name in types), "interface {}")

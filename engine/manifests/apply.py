@@ -20,7 +20,7 @@ from typing import Any
 from .. import errors
 from ..api import LAST_APPLIED, Api
 from ..kinds import KindInfo
-from ..quoting import go_quote
+from ..kinds.decoding import first_type_error
 from ..store import deep_copy
 from .loader import parse_text, yaml_type
 from .schema import validate_structure
@@ -74,6 +74,10 @@ def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc
     if not problems:
         return None
     unknown = [(path, msg) for path, msg in problems if msg.startswith("unknown field")]
+    if len(unknown) < len(problems):  # a wrong type stops the decoder before strict decoding looks at fields
+        decoding = first_type_error(doc, info_kind, version, str(doc.get("apiVersion")))
+        if decoding is not None:
+            return decoding
     if unknown:
         error = errors.ApiError(
             400, "BadRequest",
@@ -86,8 +90,8 @@ def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc
 
 
 def _declared(api: Api, doc: Obj, namespace: str | None) -> tuple[KindInfo, str, Obj]:
-    """The checks `kubectl apply` makes before it sends a document (strict field validation, a name, no namespace
-    on a cluster-scoped kind), and the document as it is applied: its namespace filled in, without a
+    """The checks `kubectl apply` makes before it sends a document (strict field validation, a name), and the
+    document as it is applied: its namespace filled in (dropped from a cluster-scoped kind), without a
     last-applied annotation. Only the mappings that differ are copied; the rest is `doc`'s own, which nothing
     here changes (the API copies what it is given)."""
     info = api.kind_of(doc)
@@ -98,16 +102,14 @@ def _declared(api: Api, doc: Obj, namespace: str | None) -> tuple[KindInfo, str,
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         raise errors.invalid(info.kind, info.group, "", [("metadata.name", "Required value: name is required")])
-    if not info.namespaced and meta.get("namespace"):
-        raise errors.ApiError(
-            400, "BadRequest",
-            f"{info.kind} {go_quote(meta['name'])} is cluster-scoped: metadata.namespace {go_quote(meta['namespace'])} "
-            "does not apply to it; remove the namespace", name=str(meta["name"]), group=info.group, kind=info.plural,
-            causes=[{"reason": "FieldValueForbidden", "message": "cluster-scoped", "field": "metadata.namespace"}])
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
     declared_meta = dict(meta)
     if info.namespaced:
         declared_meta["namespace"] = ns
+    else:
+        # kubectl and the API server ignore a namespace on a cluster-scoped kind (the object is stored without
+        # one), so a Namespace or ClusterRole written with `namespace: default` is applied as they would.
+        declared_meta.pop("namespace", None)
     annotations = meta.get("annotations")
     if isinstance(annotations, dict) and LAST_APPLIED in annotations:
         # An exported manifest's copy of an older apply is not the user's content.

@@ -499,12 +499,7 @@ def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
         mark = exc.problem_mark
         return [], [LoadError(name, mark.line + 1, exc.problem, mark.column + 1)]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        column = mark.column + 1 if mark else 0
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        return [], [LoadError(name, line, f"YAML syntax error: {problem}{context}", column)]
+        return [], [_syntax_error(name, text, exc)]
     except yaml.reader.ReaderError as exc:
         line, column = _text_position(text, exc.position)
         return [], [LoadError(name, line, f"YAML syntax error: unacceptable character #x{exc.character:04x}: "
@@ -546,6 +541,21 @@ def _parse_full(text: str, name: str) -> tuple[list[Document], list[LoadError]]:
             continue
         docs.append(Document(name, index, line, doc))
     return docs, errors
+
+
+def _syntax_error(name: str, text: str, exc: yaml.MarkedYAMLError) -> LoadError:
+    """A YAML syntax error at the line to fix. When the parser ran out of text inside a construct (a flow
+    sequence never closed), the end of the file is no place to look: the error points where the construct opens,
+    the line kubectl's parser names too (`yaml: line 6: did not find expected ',' or ']'`)."""
+    problem = exc.problem or "invalid YAML"
+    mark, context = exc.problem_mark or exc.context_mark, f" ({exc.context})" if exc.context else ""
+    at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+    if at_end and exc.context and exc.context_mark is not None and exc.context_mark.index < exc.problem_mark.index:
+        mark = exc.context_mark
+        context = f" ({exc.context} that starts here; the file ends before it is closed)"
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else 0
+    return LoadError(name, line, f"YAML syntax error: {problem}{context}", column)
 
 
 def _item_lines(node: yaml.Node) -> list[int] | None:
