@@ -21,7 +21,7 @@ from .kinds.namespace import BUILT_IN as BUILT_IN_NAMESPACES
 from .manifests.loader import yaml_type
 from .quoting import go_quote
 from .selectors import parse_field_selector, parse_label_selector, selector_to_string
-from .store import Store, deep_copy
+from .store import Store, WatchEvent, deep_copy
 from .timeutil import format_time
 
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -46,6 +46,26 @@ class Api:
         self.clock = clock
         self.rng = rng or random.Random()
         self.registry = registry
+        # Who wrote each object only engine components wrote: its managedFields are built when read.
+        self.writers = fieldmanager.WritesTable()
+        store.add_listener(self._forget_deleted)
+
+    def _forget_deleted(self, event: WatchEvent) -> None:
+        if event.type == "DELETED":
+            self.writers.deleted(event.object["metadata"].get("uid", ""))
+
+    def managed_fields(self, info: KindInfo, obj: Obj) -> list[Obj]:
+        """The object's managedFields entries: those it holds, else those built for what components wrote."""
+        return obj["metadata"].get("managedFields") or self.writers.entries(info.kind, obj)
+
+    def shown(self, info: KindInfo, obj: Obj) -> Obj:
+        """The object as an API read shows it: with the managedFields of what only components wrote (a pod a
+        ReplicaSet made: `kube-controller-manager`'s spec, the `kubelet`'s status), as kube-apiserver has them."""
+        meta = obj["metadata"]
+        if "managedFields" in meta:
+            return obj
+        entries = self.writers.entries(info.kind, obj)
+        return {**obj, "metadata": {**meta, "managedFields": entries}} if entries else obj
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -236,6 +256,10 @@ class Api:
         if dry_run:
             return obj
         self._stamp(obj)
+        if manager is None and managed_fields is None:
+            self.writers.created(obj, fieldmanager.component_for(info.kind, "", obj), self.clock.now())
+        elif "managedFields" not in meta:
+            self.writers.tracked(meta["uid"], False)
         self.store.put(info.resource, obj, None)
         return obj
 
@@ -344,16 +368,24 @@ class Api:
 
     def _manage(self, info: KindInfo, old: Obj, new: Obj, manager: str | None, subresource: str,
                 from_request: bool) -> None:
-        """managedFields for an Update. Internal writers (manager None) are recorded only on objects that
-        already carry managedFields, which keeps the controllers' constant status writes free."""
+        """managedFields for an Update. Internal writers (manager None) are recorded at once only on objects
+        that already carry managedFields; on the others, which component wrote is noted and their entries are
+        built when read (fieldmanager/lazy.py), which keeps the controllers' constant status writes cheap."""
+        stored = old["metadata"].get("managedFields")
         if manager is None:
-            if not old["metadata"].get("managedFields"):
+            if not stored:
                 new["metadata"].pop("managedFields", None)
+                self.writers.updated(old, new, fieldmanager.component_for(info.kind, subresource, old), subresource,
+                                     self.clock.now())
                 return
-            manager = fieldmanager.internal_manager(info.kind, subresource)
+            manager = fieldmanager.component_for(info.kind, subresource, old)
         fieldmanager.record_update(old, new, manager, subresource, format_time(self.clock.now()),
                                    from_request=from_request,
-                                   ignore=_STATUS if info.has_status and not subresource else _NOTHING)
+                                   ignore=_STATUS if info.has_status and not subresource else _NOTHING,
+                                   stored=None if stored else self.writers.entries(info.kind, old))
+        kept = bool(new["metadata"].get("managedFields"))
+        if not (stored and kept):  # an untracked object a client wrote now, or whose entries a client cleared
+            self.writers.tracked(old["metadata"].get("uid", ""), kept)
 
     def apply(self, kind: str | KindInfo, name: str, namespace: str | None, config: Obj, manager: str, *,
               force: bool = False, subresource: str | None = None, dry_run: bool = False) -> tuple[Obj, bool]:
@@ -370,12 +402,14 @@ class Api:
         ignore = _STATUS if info.has_status and not sub else (
             frozenset({"spec", "metadata"}) if sub == "status" else _NOTHING)
         result = fieldmanager.apply(
-            base, config, list(base["metadata"].get("managedFields") or ()),
+            base, config, list(self.managed_fields(info, live) if live is not None else ()),
             fieldmanager.type_for(info.api_version, info.kind), manager, info.api_version, sub, force,
             format_time(self.clock.now()), ignore)
         obj = result.object if result.object is not None else deep_copy(base)
         if live is None:
             return self.create(obj, namespace, dry_run=dry_run, managed_fields=result.entries, decoded=True), True
+        if not dry_run:
+            self.writers.tracked(live["metadata"].get("uid", ""), bool(result.entries))
         obj["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
         if sub == "status":
             return self.update_status(obj, dry_run=dry_run, managed_fields=result.entries), False

@@ -133,7 +133,10 @@ async def test_reset_with_an_empty_entry(cluster) -> None:
 
 
 async def test_first_apply_to_an_untracked_object_credits_before_first_apply(cluster) -> None:
-    """managedfields/internal/skipnonapplied.go: what an untracked object holds goes to `before-first-apply`."""
-    cluster.api.create(copy.deepcopy(CM), namespace="default")
+    """managedfields/internal/skipnonapplied.go: what an object without managedFields (a client cleared them)
+    holds goes to `before-first-apply`."""
+    cluster.api.create(copy.deepcopy(CM), namespace="default", manager="m0")
+    obj = cluster.api.get("configmaps", "c1", "default")
+    cluster.api.update({**obj, "metadata": {**obj["metadata"], "managedFields": [{}]}}, manager="m0")
     obj, _ = cluster.api.apply("configmaps", "c1", "default", {**CM, "data": {"a": "1", "z": "9"}}, "m1")
     assert _entries(obj) == [("m1", "Apply", ""), ("before-first-apply", "Update", "")]

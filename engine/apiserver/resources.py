@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from typing import Any
 
@@ -217,7 +218,7 @@ class Resources:
             meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
             return json_response(tables.table(target.info, [obj], self.cluster.now(), meta, include),
                                  content_type=media.TABLE_TYPE)
-        return json_response(obj)
+        return json_response(self.api.shown(target.info, obj))
 
     def _selected(self, request: web.Request, target: Target) -> list[Obj]:
         query = request.query
@@ -230,8 +231,9 @@ class Resources:
             include = tables.include_object(request.query.get("includeObject"))
             return json_response(tables.table(target.info, objs, self.cluster.now(), meta, include),
                                  content_type=media.TABLE_TYPE)
+        shown = self.api.shown
         return json_response({"kind": f"{target.info.kind}List", "apiVersion": target.info.api_version,
-                              "metadata": meta, "items": objs})
+                              "metadata": meta, "items": [shown(target.info, o) for o in objs]})
 
     def page(self, request: web.Request, objs: list[Obj]) -> tuple[list[Obj], Obj]:
         """The list request's page of `objs` (resourceVersion, limit, continue) and its list metadata."""
@@ -276,7 +278,8 @@ class Resources:
             request, self.cluster.store, target.info, target.namespace, labels, fields,
             as_table=chosen is media.Representation.TABLE, include=tables.include_object(query.get("includeObject")),
             now=self.cluster.now, bookmarks=_flag(query.get("allowWatchBookmarks")),
-            bookmark_seconds=self.bookmark_seconds, timeout=float(timeout) if timeout else DEFAULT_TIMEOUT)
+            bookmark_seconds=self.bookmark_seconds, timeout=float(timeout) if timeout else DEFAULT_TIMEOUT,
+            shown=functools.partial(self.api.shown, target.info))
         return await watching.serve(rv)
 
     # --- writes --------------------------------------------------------------------------------------------

@@ -73,10 +73,15 @@ class WatchStream:
     bookmarks: bool
     bookmark_seconds: float
     timeout: float
+    # The object as a read shows it (engine.api.Api.shown: managedFields built for what only components wrote);
+    # a Table's rows go without them, as kubectl never prints them there and a 10,000-pod table stays cheap.
+    shown: Callable[[Obj], Obj] | None = None
     _headers_sent: bool = False
 
     def _lines(self, events: list[WatchEvent]) -> list[bytes]:
-        return [self._line(*seen) for event in events if (seen := filtered(event, self.labels, self.fields))]
+        shown = None if self.as_table else self.shown
+        return [self._line(seen[0], shown(seen[1]) if shown is not None and seen[0] != "ERROR" else seen[1])
+                for event in events if (seen := filtered(event, self.labels, self.fields))]
 
     def _line(self, kind: str, obj: Obj) -> bytes:
         if self.as_table and kind != "ERROR":

@@ -6,12 +6,14 @@
 - managed.py: the entries and the Update operation;
 - apply.py: the Apply operation, pruning and conflicts.
 
+- lazy.py: the entries of objects only engine components wrote, built when read.
+
 engine/api.py calls `record_update` for writes and `apply` for server-side apply. Who pays: a write with a named
 manager (every request of the HTTP API) is recorded at once. An engine-internal write (a controller, the kubelet)
-is recorded only when the object already has managedFields, that is, when a client created or touched it; the
-thousands of pods and events the controllers create for themselves stay untracked, as objects created before a
-cluster had server-side apply do upstream, and the first apply to one attributes what it holds to
-`before-first-apply` (skipnonapplied.go). Comparing an object with its next version walks only what changed.
+is recorded at once only when the object already has managedFields, that is, when a client created or touched it;
+the thousands of pods and events the controllers create for themselves note only who wrote them (lazy.py), and
+their entries are built when an API read shows them or a client's write needs them. Comparing an object with its
+next version walks only what changed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from typing import Any
 
 from . import fieldpath
 from .apply import ApplyResult, apply, conflict_error, describe_manager
+from .lazy import WritesTable, component_for, without_admission
 from .managed import (
+    VALUE_STRUCTS,
     comparison,
+    create_base,
     decode_request_entries,
     is_reset,
     manager_from_user_agent,
@@ -29,42 +34,17 @@ from .managed import (
 )
 from .schema import TypeNode, type_for
 
-__all__ = ["ApplyResult", "TypeNode", "apply", "conflict_error", "create_base", "describe_manager", "fieldpath",
-           "internal_manager", "manager_from_user_agent", "record_update", "type_for"]
+__all__ = ["ApplyResult", "TypeNode", "WritesTable", "apply", "component_for", "conflict_error", "create_base",
+           "describe_manager", "fieldpath", "manager_from_user_agent", "record_update", "type_for"]
 
 Obj = dict[str, Any]
-# Struct fields that are values, not pointers, in the Go types: an empty object has them already, so creating one
-# does not add them as members of their own (upstream's `f:template` has no ".", `f:rollingUpdate` has one).
-_VALUE_STRUCTS = frozenset({"metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate"})
-
-
-def internal_manager(kind: str, subresource: str) -> str:
-    """The manager name of the component that makes an engine-internal write, as upstream's components are
-    named: the kubelet writes pod and node status and its node lease, the controllers everything else."""
-    if (subresource == "status" and kind in ("Pod", "Node")) or kind == "Lease":
-        return "kubelet"
-    return "kube-controller-manager"
-
-
-def create_base(obj: Obj, t: TypeNode) -> Obj:
-    """The zero value the field manager compares a created object with: the Go type's empty struct, which
-    already holds its value-typed structs (as `{}`) and its fields without omitempty (as null)."""
-    out: Obj = {}
-    required = t.required()
-    for name, value in obj.items():
-        if name in _VALUE_STRUCTS and isinstance(value, dict):
-            out[name] = create_base(value, t.field(name))
-        elif name in required:
-            out[name] = create_base(value, t.field(name)) if isinstance(value, dict) else None
-    return out
-
 
 def _value_structs_filled(old: Obj, new: Obj) -> Obj:
     """`old` as the Go object it decodes to: a value-typed struct it lacks that `new` has (the first status a
     controller writes to an object created without one) is there already, empty, so it is not added as a member
     of its own (upstream records `f:status` without "."). Returns `old` itself when nothing is missing."""
     filled: Obj | None = None
-    for name in _VALUE_STRUCTS.intersection(new):
+    for name in VALUE_STRUCTS.intersection(new):
         value = new[name]
         if not isinstance(value, dict):
             continue
@@ -86,25 +66,31 @@ def _value_structs_filled(old: Obj, new: Obj) -> Obj:
 
 
 def record_update(old: Obj | None, new: Obj, manager: str, subresource: str, time: str, *,
-                  from_request: bool, ignore: frozenset[str] = frozenset()) -> None:
+                  from_request: bool, ignore: frozenset[str] = frozenset(), stored: list[Any] | None = None) -> None:
     """Set `new`'s managedFields for an Update by `manager` (new is the caller's own fresh object).
 
     `from_request`: the object came from a client, whose managedFields (when they decode) replace the stored
-    ones, which is how a client rewrites ownership; `[{}]` clears them.
+    ones, which is how a client rewrites ownership; `[{}]` clears them. `stored`: the old object's entries when
+    its metadata does not hold them (lazy.py's, for an object only components wrote so far).
     """
     meta = new["metadata"]
     requested = meta.get("managedFields")
     if is_reset(requested):
         meta.pop("managedFields", None)
         return
-    stored = (old or {}).get("metadata", {}).get("managedFields") or []
+    if stored is None:
+        stored = (old or {}).get("metadata", {}).get("managedFields") or []
     base = decode_request_entries(requested) if from_request and not subresource else None
     if base is None:
         base = stored
-    t = type_for(str(new.get("apiVersion")), str(new.get("kind")))
+    kind = str(new.get("kind"))
+    t = type_for(str(new.get("apiVersion")), kind)
     before = _value_structs_filled(old, new) if old is not None else create_base(new, t)
-    entries = update_entries(base, comparison(before, new, t), manager, str(new.get("apiVersion")),
-                             subresource, time, ignore)
+    cmp = comparison(before, new, t)
+    if old is None:
+        # The field manager runs before mutating admission: what admission added is nobody's.
+        cmp.added = without_admission(kind, new, cmp.added)
+    entries = update_entries(base, cmp, manager, str(new.get("apiVersion")), subresource, time, ignore)
     if entries is None:
         entries = base
     if entries:

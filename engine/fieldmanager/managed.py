@@ -16,7 +16,8 @@ from . import fieldpath as fp
 from .schema import TypeNode
 from .typed import Comparison, compare
 
-__all__ = ["MAX_UPDATE_MANAGERS", "Entry", "decode_request_entries", "identity", "manager_from_user_agent",
+__all__ = ["MAX_UPDATE_MANAGERS", "VALUE_STRUCTS", "Entry", "create_base", "decode_request_entries", "identity",
+           "manager_from_user_agent",
            "sort_entries", "stripped", "update_entries"]
 
 Entry = dict[str, Any]
@@ -26,6 +27,9 @@ ANCIENT_CHANGES = "ancient-changes"
 STRIPPED_META = frozenset({"name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
                            "managedFields", "resourceVersion"})
 _ROOT_SKIP = frozenset({"apiVersion", "kind"})
+# Struct fields that are values, not pointers, in the Go types: an empty object has them already, so creating one
+# does not add them as members of their own (upstream's `f:template` has no ".", `f:rollingUpdate` has one).
+VALUE_STRUCTS = frozenset({"metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate"})
 
 
 def manager_from_user_agent(user_agent: str | None) -> str:
@@ -124,6 +128,19 @@ def new_entry(key: tuple[str, str, str, str], api_version: str, fields: fp.Field
     if subresource:
         entry["subresource"] = subresource
     return entry
+
+
+def create_base(obj: dict[str, Any], t: TypeNode) -> dict[str, Any]:
+    """The zero value the field manager compares a created object with: the Go type's empty struct, which
+    already holds its value-typed structs (as `{}`) and its fields without omitempty (as null)."""
+    out: dict[str, Any] = {}
+    required = t.required()
+    for name, value in obj.items():
+        if name in VALUE_STRUCTS and isinstance(value, dict):
+            out[name] = create_base(value, t.field(name))
+        elif name in required:
+            out[name] = create_base(value, t.field(name)) if isinstance(value, dict) else None
+    return out
 
 
 def comparison(old: dict[str, Any], new: dict[str, Any], t: TypeNode) -> Comparison:
