@@ -456,7 +456,8 @@ class ClusterAutoscaler(Controller):
                 continue
             gone.add(name)
             placed: list[tuple[Obj, NodeInfo]] = []
-            for pod in move.pods:
+            for bound in move.pods:
+                pod = {**bound, "spec": {**bound["spec"], "nodeName": ""}}  # ClearPodNodeNames: to be rescheduled
                 index = snapshot.first_fit(pod, skip=lambda node: node.name in gone)
                 if index is None:
                     break
