@@ -26,7 +26,7 @@ Every `--scan-interval` (10 s), while any node group is declared:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import attrs
@@ -40,7 +40,7 @@ from ..scheduler import FilterFailure, NodeInfo, get_pod_info
 from ..store import deep_copy
 from .cluster_autoscaler_drain import PodMoves, is_daemon_set_pod, pods_to_move
 from .cluster_autoscaler_groups import NodeGroup, as_node_groups
-from .cluster_autoscaler_simulator import Snapshot, decreasing_size, estimate, least_waste, template_info, wasted
+from .cluster_autoscaler_simulator import NewNode, Snapshot, decreasing_size, estimate, least_waste, wasted
 from .cluster_autoscaler_status import STATUS_CONFIGMAP, Condition, Counts, GroupStatus, status_configmap, status_text
 from .daemonset_util import Placement
 
@@ -235,30 +235,32 @@ class ClusterAutoscaler(Controller):
         return SCAN_INTERVAL
 
     def run_once(self, now: float) -> None:
-        nodes = {n["metadata"]["name"]: n for n in self.store.iter("nodes")}
+        nodes = {
+            n["metadata"]["name"]: n for n in sorted(self.store.iter("nodes"), key=lambda n: n["metadata"]["name"])
+        }
         self.instances = {name: g for name, g in self.instances.items() if name in nodes or name in self.deletions}
-        infos = {name: NodeInfo(node) for name, node in nodes.items()}
+        pods_by_node: dict[str, list[Obj]] = {}
         pending: list[Obj] = []
         for pod in self.store.iter("pods"):
             if _counted(pod):
-                info = infos.get(pod["spec"]["nodeName"])
-                if info is not None:
-                    info.add_pod(pod)
+                pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
             elif _unschedulable(pod):
                 pending.append(pod)
         upcoming = {
             name
-            for name, group in self.instances.items()
+            for name in self.instances
             if name in nodes and not _started(nodes[name]) and not _to_be_deleted(nodes[name])
         }
-        # Scale-down looks first, at the cluster as it is (the scale-up simulation below fills these NodeInfos).
-        utilization = {
-            name: self._utilization(infos[name]) for name in self.instances if name in infos and name not in upcoming
-        }
-        scaled_up = self._scale_up(now, nodes, infos, upcoming, pending)
+        snapshot = Snapshot()
+        for name, node in nodes.items():
+            if name not in upcoming:
+                snapshot.add_node(node, pods_by_node.get(name, ()))
+        # Scale-down looks at the cluster as it is, before the scale-up simulation places pods in this snapshot.
+        utilization = {info.name: self._utilization(info) for info in snapshot.nodes if info.name in self.instances}
+        scaled_up = self._scale_up(now, snapshot, upcoming, pending)
         if scaled_up:
             self.last_scale_up = now
-        self._scale_down(now, nodes, utilization, scaled_up)
+        self._scale_down(now, nodes, pods_by_node, utilization, scaled_up)
         self._write_status(now, nodes, upcoming)
 
     # --- scale-up ------------------------------------------------------------------------------------------
@@ -280,31 +282,33 @@ class ClusterAutoscaler(Controller):
                 )
         return out
 
-    def _templates(self) -> dict[str, Callable[[int], NodeInfo]]:
-        factories: dict[str, Callable[[int], NodeInfo]] = {}
+    def _templates(self) -> dict[str, NewNode]:
+        """Per group, a new node of it by index: its template node and the DaemonSet pods it would run."""
+        factories: dict[str, NewNode] = {}
         for group in self.groups.values():
-            base = group.template_node(f"template-node-for-{group.name}")
-            daemons = self._daemon_pods(base)
+            daemons = self._daemon_pods(group.template_node(f"template-node-for-{group.name}"))
 
-            def factory(i: int, group: NodeGroup = group, daemons: list[Obj] = daemons) -> NodeInfo:
+            def factory(i: int, group: NodeGroup = group, daemons: list[Obj] = daemons) -> tuple[Obj, list[Obj]]:
                 node = group.template_node(f"template-node-for-{group.name}-{i}")
-                return template_info(
-                    node,
-                    [{**d, "metadata": {**d["metadata"], "name": f"{d['metadata']['name']}-{i}"}} for d in daemons],
-                )
+                pods = [
+                    {
+                        **d,
+                        "metadata": {**d["metadata"], "name": f"{d['metadata']['name']}-{i}"},
+                        "spec": {**d["spec"], "nodeName": node["metadata"]["name"]},
+                    }
+                    for d in daemons
+                ]
+                return node, pods
 
             factories[group.name] = factory
         return factories
 
-    def _scale_up(
-        self, now: float, nodes: dict[str, Obj], infos: dict[str, NodeInfo], upcoming: set[str], pending: list[Obj]
-    ) -> bool:
+    def _scale_up(self, now: float, snapshot: Snapshot, upcoming: set[str], pending: list[Obj]) -> bool:
         if not pending:
             return False
         templates = self._templates()
-        snapshot = Snapshot(info for name, info in sorted(infos.items()) if name not in upcoming)
         for index, name in enumerate(sorted(upcoming)):
-            snapshot.add_node(templates[self.instances[name]](-1 - index))
+            snapshot.add_node(*templates[self.instances[name]](-1 - index))
         # FilterOutSchedulable: pods that fit somewhere already (upcoming nodes included) need no new node.
         remaining = []
         resume: dict[int, int] = {}
@@ -316,7 +320,7 @@ class ClusterAutoscaler(Controller):
                 remaining.append(pod)
             else:
                 resume[signature] = index
-                snapshot.place(pod, snapshot.nodes[index])
+                snapshot.nodes[index].add_pod(pod)
         if not remaining:
             return False
         options: list[tuple[str, float]] = []
@@ -328,7 +332,8 @@ class ClusterAutoscaler(Controller):
                 for pod in remaining:
                     reasons.setdefault(podutil.key_of(pod), {})[group.name] = ("max node group size reached",)
                 continue
-            empty = Snapshot([templates[group.name](0)])
+            empty = Snapshot()
+            empty.add_node(*templates[group.name](0))
             fitting = []
             verdicts: dict[int, FilterFailure | None] = {}
             for pod in remaining:
@@ -384,7 +389,12 @@ class ClusterAutoscaler(Controller):
         return Utilization(cpu, memory)
 
     def _scale_down(
-        self, now: float, nodes: dict[str, Obj], utilization: dict[str, Utilization], scaled_up: bool
+        self,
+        now: float,
+        nodes: dict[str, Obj],
+        pods_by_node: dict[str, list[Obj]],
+        utilization: dict[str, Utilization],
+        scaled_up: bool,
     ) -> None:
         candidates = []
         self.unremovable = {}
@@ -400,7 +410,7 @@ class ClusterAutoscaler(Controller):
                 self.unremovable[name] = "NotUnderutilized"
             else:
                 candidates.append(name)
-        moves = self._removable(now, nodes, candidates) if candidates else {}
+        moves = self._removable(now, nodes, pods_by_node, candidates) if candidates else {}
         for name in list(self.unneeded_since):
             if name not in moves:
                 del self.unneeded_since[name]
@@ -434,16 +444,14 @@ class ClusterAutoscaler(Controller):
             left[group] -= 1
             self._start_deletion(now, nodes[name], group, move, utilization[name])
 
-    def _removable(self, now: float, nodes: dict[str, Obj], candidates: list[str]) -> dict[str, PodMoves]:
+    def _removable(
+        self, now: float, nodes: dict[str, Obj], pods_by_node: dict[str, list[Obj]], candidates: list[str]
+    ) -> dict[str, PodMoves]:
         """The candidates whose pods may all move and fit elsewhere, each on the cluster left by the ones before
         (the planner's removal simulation), on a snapshot of its own."""
-        infos = {name: NodeInfo(node) for name, node in sorted(nodes.items())}
-        pods_by_node: dict[str, list[Obj]] = {}
-        for pod in self.store.iter("pods"):
-            if _counted(pod) and pod["spec"]["nodeName"] in infos:
-                infos[pod["spec"]["nodeName"]].add_pod(pod)
-                pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
-        snapshot = Snapshot(infos.values())
+        snapshot = Snapshot()
+        for name, node in nodes.items():
+            snapshot.add_node(node, pods_by_node.get(name, ()))
         gone: set[str] = {
             name for name, node in nodes.items() if not _ready(node) or _to_be_deleted(node) or name in self.deletions
         }
@@ -461,7 +469,7 @@ class ClusterAutoscaler(Controller):
                 index = snapshot.first_fit(pod, skip=lambda node: node.name in gone)
                 if index is None:
                     break
-                snapshot.place(pod, snapshot.nodes[index])
+                snapshot.nodes[index].add_pod(pod)
                 placed.append((pod, snapshot.nodes[index]))
             if len(placed) < len(move.pods):
                 for pod, node in placed:

@@ -18,35 +18,36 @@ import attrs
 
 from ..scheduler import FilterFailure, NodeInfo, get_pod_info, run_filters
 from ..scheduler.filters import applicable_filters
+from ..scheduler.node_info import ChangeLog
 from ..scheduler.pod_constraints import prepare
 
 Obj = dict[str, Any]
 
 
 class Snapshot:
-    """NodeInfos the simulation may place pods on; nothing here touches the store."""
+    """NodeInfos the simulation may place pods on; nothing here touches the store. They report to one ChangeLog,
+    so pod (anti-)affinity and topology spreading read an index kept as pods are placed, as in the scheduler."""
 
-    def __init__(self, nodes: Iterable[NodeInfo] = ()) -> None:
+    def __init__(self, nodes: Iterable[Obj] = ()) -> None:
+        self.changes = ChangeLog()
         self.nodes: list[NodeInfo] = []
-        self._terms = False  # some placed pod has pod (anti-)affinity: every check needs its cycle
         for node in nodes:
             self.add_node(node)
 
-    def add_node(self, node: NodeInfo) -> NodeInfo:
-        self.nodes.append(node)
-        self._terms = self._terms or bool(node.term_pods)
-        return node
+    def add_node(self, node: Obj, pods: Iterable[Obj] = ()) -> NodeInfo:
+        info = NodeInfo(node, changes=self.changes)
+        for pod in pods:
+            info.add_pod(pod)
+        self.nodes.append(info)
+        self.changes.pods.nodes_changed()  # topology domains now include it
+        return info
 
-    def place(self, pod: Obj, node: NodeInfo) -> None:
-        node.add_pod(pod)
-        self._terms = self._terms or bool(node.term_pods)
-
-    def failure(self, pod: Obj, node: NodeInfo, among: Sequence[NodeInfo] | None = None) -> FilterFailure | None:
-        """Why `pod` does not fit `node` (None: it fits), judging pod constraints against `among`."""
+    def failure(self, pod: Obj, node: NodeInfo) -> FilterFailure | None:
+        """Why `pod` does not fit `node` (None: it fits)."""
         info = get_pod_info(pod)
         failure = run_filters(info, node, applicable_filters(info))
-        if failure is None and (info.has_pod_terms or self._terms):
-            cycle = prepare(pod, info, among if among is not None else self.nodes)
+        if failure is None:
+            cycle = prepare(pod, info, self.nodes)
             if cycle is not None and cycle.filter is not None:
                 failure = cycle.filter(node)
         return failure
@@ -55,10 +56,8 @@ class Snapshot:
         """The index of the first node from `start` (not skipped) the pod fits on, or None."""
         info = get_pod_info(pod)
         checks = applicable_filters(info)
-        node_filter = None
-        if info.has_pod_terms or self._terms:
-            cycle = prepare(pod, info, self.nodes)
-            node_filter = cycle.filter if cycle is not None else None
+        cycle = prepare(pod, info, self.nodes)
+        node_filter = cycle.filter if cycle is not None else None
         nodes = self.nodes
         for index in range(start, len(nodes)):
             node = nodes[index]
@@ -69,18 +68,17 @@ class Snapshot:
         return None
 
 
-def template_info(template: Obj, daemon_pods: Iterable[Obj] = ()) -> NodeInfo:
-    """A NodeInfo of a group's template node, with the DaemonSet pods a new node of it would run."""
-    return NodeInfo.from_objects(template, daemon_pods)
-
-
 @attrs.frozen
 class Estimate:
     node_count: int
     pods: list[Obj]  # the pending pods the new nodes would take
 
 
-def estimate(pods: Sequence[Obj], new_node: Callable[[int], NodeInfo], limit: int) -> Estimate:
+# A new node of a group: its template node (named by its index) and the DaemonSet pods it would run.
+NewNode = Callable[[int], tuple[Obj, list[Obj]]]
+
+
+def estimate(pods: Sequence[Obj], new_node: NewNode, limit: int) -> Estimate:
     """Binpack `pods` (each known to fit an empty template node) onto at most `limit` new nodes, first-fit: a pod
     tries the new nodes so far and opens a new one only when none takes it. Pods of one template never fit a
     node that one of them did not fit before (nodes only fill up), so each template resumes where it stopped."""
@@ -94,12 +92,14 @@ def estimate(pods: Sequence[Obj], new_node: Callable[[int], NodeInfo], limit: in
         if index is None:
             if len(snapshot.nodes) >= limit:
                 continue
-            node = snapshot.add_node(new_node(len(snapshot.nodes)))
+            node = snapshot.add_node(*new_node(len(snapshot.nodes)))
             if snapshot.failure(pod, node) is not None:
-                snapshot.nodes.pop()  # the pod fits no new node (its affinity, say): opening one does not help
+                # The pod fits no new node (its affinity, say): opening one does not help.
+                snapshot.nodes.pop()
+                snapshot.changes.pods.nodes_changed()
                 continue
             index = len(snapshot.nodes) - 1
-        snapshot.place(pod, snapshot.nodes[index])
+        snapshot.nodes[index].add_pod(pod)
         resume[info.signature] = index
         placed.append(pod)
     return Estimate(len(snapshot.nodes), placed)
