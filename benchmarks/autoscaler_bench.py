@@ -4,9 +4,9 @@
     python benchmarks/autoscaler_bench.py --start 20 --end 60
 
 One node group (4 CPU, 16Gi, 60 s boot, min --start, max --end) holds the whole cluster: --start nodes, each running
-4 pods of a Deployment asking 900m (CoreDNS fits beside them). The Deployment is then scaled so that it needs --end nodes: the pending pods
-trigger a scale-up, the new machines boot, the pods run. Prints the wall time to the last pod Running (and how it
-splits: the autoscaler's loops, the rest of the engine), the cluster time it took, and the peak memory
+4 pods of a Deployment asking 900m (CoreDNS fits beside them). The Deployment is then scaled so that it needs --end
+nodes: the pending pods trigger a scale-up, the new machines boot, the pods run. Prints the wall time to the last
+pod Running (and how much of it the autoscaler's loops took), the cluster time it took, and the peak memory
 (tracemalloc).
 """
 
@@ -30,9 +30,16 @@ PODS_PER_NODE = 4
 
 def deployment(replicas: int) -> dict:
     container = {"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "900m", "memory": "1Gi"}}}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "batch"},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "batch"}},
-                     "template": {"metadata": {"labels": {"app": "batch"}}, "spec": {"containers": [container]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "batch"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "batch"}},
+            "template": {"metadata": {"labels": {"app": "batch"}}, "spec": {"containers": [container]}},
+        },
+    }
 
 
 def running(cluster: Cluster) -> int:
@@ -41,8 +48,12 @@ def running(cluster: Cluster) -> int:
 
 async def run(start: int, end: int) -> None:
     tune_gc()
-    group = {"apiVersion": "k9py.io/v1alpha1", "kind": "NodeGroup", "metadata": {"name": "pool"},
-             "spec": {"minSize": start, "maxSize": end, "bootTime": "60s", "node": {"cpu": "4", "memory": "16Gi"}}}
+    group = {
+        "apiVersion": "k9py.io/v1alpha1",
+        "kind": "NodeGroup",
+        "metadata": {"name": "pool"},
+        "spec": {"minSize": start, "maxSize": end, "bootTime": "60s", "node": {"cpu": "4", "memory": "16Gi"}},
+    }
     async with Cluster(nodes=0, node_groups=[group], seed=1) as c:
         await c.run_for(70)  # the min-size machines boot
         await c.apply(deployment(start * PODS_PER_NODE))
@@ -65,8 +76,10 @@ async def run(start: int, end: int) -> None:
         _, peak = tracemalloc.get_traced_memory()
         nodes = len(c.list("nodes"))
         print(f"scale-up {start} -> {nodes} nodes, {end * PODS_PER_NODE} pods Running: {done}")
-        print(f"  wall {wall:.2f} s (autoscaler loops {spent[0]:.2f} s), cluster time {c.now() - cluster_began:.0f} s,"
-              f" peak memory {peak / 2**20:.0f} MiB")
+        print(
+            f"  wall {wall:.2f} s (autoscaler loops {spent[0]:.2f} s), cluster time {c.now() - cluster_began:.0f} s,"
+            f" peak memory {peak / 2**20:.0f} MiB"
+        )
 
 
 def main() -> None:
