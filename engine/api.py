@@ -190,15 +190,11 @@ class Api:
         ns = namespace if info.namespaced else None
         selector = parse_label_selector(label_selector)
         field_pred = parse_field_selector(field_selector)
-        out = []
-        for obj in self.store.iter(info.resource, ns or None):
-            if not selector.empty and not selector.matches(obj["metadata"].get("labels")):
-                continue
-            if field_pred is not None and not field_pred(obj):
-                continue
-            out.append(obj)
-        out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-        return out
+        objs = self.store.ordered(info.resource, ns or None)  # in order already: no sort per request
+        if selector.empty and field_pred is None:
+            return objs
+        return [obj for obj in objs if (selector.empty or selector.matches(obj["metadata"].get("labels")))
+                and (field_pred is None or field_pred(obj))]
 
     # --- writes --------------------------------------------------------------------------------------------
 

@@ -97,6 +97,10 @@ class Store:
         self._uncontrolled: dict[tuple[str, str], set[str]] = {}
         self._writes = 0
         self._changed: dict[str, int] = {}  # resource -> self._writes at its last write
+        # resource -> self._writes when an object was last added or removed; and the (namespace, name) keys in list
+        # order per (resource, namespace) as of that stamp, so paging through a large list does not sort it again.
+        self._membership: dict[str, int] = {}
+        self._ordered: dict[tuple[str, str | None], tuple[int, list[Key]]] = {}
 
     # --- reads ---------------------------------------------------------------------------------------------
 
@@ -120,6 +124,19 @@ class Store:
             return
         for objs in by_ns.values():
             yield from objs.values()
+
+    def ordered(self, resource: str, namespace: str | None = None) -> list[Obj]:
+        """As `list`, in the order a list request answers in: by namespace, then name."""
+        by_ns = self._objects.get(resource, {})
+        stamp = self._membership.get(resource, 0)
+        cached = self._ordered.get((resource, namespace))
+        if cached is not None and cached[0] == stamp:
+            keys = cached[1]
+        else:
+            namespaces = [namespace] if namespace is not None else sorted(by_ns)
+            keys = [(ns, name) for ns in namespaces for name in sorted(by_ns.get(ns, ()))]
+            self._ordered[(resource, namespace)] = (stamp, keys)
+        return [by_ns[ns][name] for ns, name in keys]
 
     def count(self, resource: str, namespace: str | None = None) -> int:
         by_ns = self._objects.get(resource, {})
@@ -201,7 +218,10 @@ class Store:
         self._changed[resource] = self._writes
         meta = obj["metadata"]
         namespace = meta.get("namespace", "")
-        self._objects.setdefault(resource, {}).setdefault(namespace, {})[meta["name"]] = obj
+        objs = self._objects.setdefault(resource, {}).setdefault(namespace, {})
+        if meta["name"] not in objs:
+            self._membership[resource] = self._writes
+        objs[meta["name"]] = obj
         self._index_owners(resource, old, obj)
         event = WatchEvent("MODIFIED" if old is not None else "ADDED", resource, obj, self._rv, old)
         self._publish(event)
@@ -217,6 +237,7 @@ class Store:
         rv = self.next_resource_version()
         self._writes += 1
         self._changed[resource] = self._writes
+        self._membership[resource] = self._writes
         final = {**obj, "metadata": {**meta, "resourceVersion": str(rv)}}
         event = WatchEvent("DELETED", resource, final, rv, old)
         self._publish(event)

@@ -167,6 +167,42 @@ async def test_list_limit_continue_and_selectors(served: Served) -> None:
     assert code == 400 and body["message"].startswith("continue key is not valid")
 
 
+async def test_list_pages_in_order_after_writes(served: Served) -> None:
+    """Pages through every namespace come in namespace-then-name order, and a list after writes shows them: the
+    created object in its place, the deleted one gone, the changed one as it is now."""
+
+    async def listed() -> list[tuple[str, str, dict]]:
+        items: list[dict] = []
+        path = "/api/v1/configmaps?limit=2"
+        while path:
+            body = (await served.request("GET", path))[1]
+            items += body["items"]
+            token = body["metadata"].get("continue")
+            path = f"/api/v1/configmaps?limit=2&continue={token}" if token else ""
+        return [(i["metadata"]["namespace"], i["metadata"]["name"], i.get("data"))
+                for i in items if i["metadata"]["namespace"] in ("a-ns", "b-ns")]
+
+    for ns in ("b-ns", "a-ns"):
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        assert (await served.request("POST", "/api/v1/namespaces", json=namespace))[0] == 201
+    for ns, name in (("b-ns", "c2"), ("b-ns", "c1"), ("a-ns", "c3")):
+        cm = {**CM, "metadata": {"name": name, "namespace": ns}}
+        assert (await served.request("POST", f"/api/v1/namespaces/{ns}/configmaps", json=cm))[0] == 201
+    mine = [(ns, name, data) for ns, name, data in await listed() if name != "kube-root-ca.crt"]
+    assert mine == [("a-ns", "c3", {"a": "b"}), ("b-ns", "c1", {"a": "b"}), ("b-ns", "c2", {"a": "b"})]
+
+    assert (await served.request("DELETE", "/api/v1/namespaces/b-ns/configmaps/c1"))[0] == 200
+    assert [item[:2] for item in await listed() if item[1] != "kube-root-ca.crt"] == [("a-ns", "c3"), ("b-ns", "c2")]
+    cm = {**CM, "metadata": {"name": "c0", "namespace": "a-ns"}}
+    assert (await served.request("POST", "/api/v1/namespaces/a-ns/configmaps", json=cm))[0] == 201
+    assert (await served.request("PATCH", "/api/v1/namespaces/b-ns/configmaps/c2", data='{"data":{"a":"new"}}',
+                                 headers={"Content-Type": "application/merge-patch+json"}))[0] == 200
+    after = await listed()
+    assert after == sorted(after, key=lambda item: item[:2])
+    mine = [(ns, name, data) for ns, name, data in after if name != "kube-root-ca.crt"]
+    assert mine == [("a-ns", "c0", {"a": "b"}), ("a-ns", "c3", {"a": "b"}), ("b-ns", "c2", {"a": "new"})]
+
+
 async def _events(served: Served, path: str, count: int) -> list[dict]:
     events: list[dict] = []
     async with served.session.get(path) as response:
