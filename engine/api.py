@@ -419,6 +419,7 @@ class Api:
         if pod["metadata"].get("deletionTimestamp"):
             raise errors.ApiError(409, "Conflict", f'pod {name} is being deleted, cannot be assigned to a host')
         status = dict(pod.get("status") or {})
+        status.pop("nominatedNodeName", None)  # preemption's nomination is spent once the pod is bound
         status["conditions"] = [c for c in status.get("conditions") or () if c.get("type") != "PodScheduled"] + [
             {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
              "lastTransitionTime": format_time(self.clock.now())}]
@@ -485,6 +486,8 @@ class Api:
             raise errors.bad_request("gracePeriodSeconds: must be greater than or equal to 0")
         if info.kind == "Namespace" and name in UNDELETABLE_NAMESPACES:
             raise errors.forbidden("namespaces", "", name, "this namespace may not be deleted")
+        if info.before_delete is not None:
+            info.before_delete(obj)
         meta = obj["metadata"]
         now = self.clock.now()
         finalizers = list(meta.get("finalizers") or [])

@@ -37,6 +37,7 @@ from .drain import Progress as DrainProgress
 from .drain import drain as drain_node
 from .events import EventRecorder
 from .kinds import REGISTRY, KindInfo
+from .kinds.priorityclass import ensure_system_classes
 from .kubelet.container_config import ContainerView
 from .kubelet.logs import format_lines, no_log_reason
 from .manifests.apply import apply_object, parse_documents
@@ -157,6 +158,7 @@ class Cluster:
         ensure_kubernetes_service(self.api)
         ensure_add_ons(self.api)
         ensure_bootstrap_policy(self.api)
+        ensure_system_classes(self.api)
         for i in range(1, self._initial_nodes + 1):
             zone = {"topology.kubernetes.io/zone": f"zone-{(i - 1) % self._zones + 1}"} if self._zones else None
             self.add_node(f"node-{i}", labels=zone)

@@ -36,7 +36,8 @@ async def test_pod_bigger_than_any_node_stays_pending_until_a_big_node_joins() -
         p = c.get("pods", "huge")
         assert p["status"]["phase"] == "Pending" and not p["spec"].get("nodeName")
         # More than any node's allocatable: unresolvable, so preemption is not helpful anywhere.
-        message = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
+        message = ("0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, "
+                   "preemption: 0/3 nodes are available: "
                    "3 Preemption is not helpful for scheduling.")
         cond = scheduled_condition(c, "huge")
         assert (cond["status"], cond["reason"], cond["message"]) == ("False", "Unschedulable", message)
@@ -71,7 +72,8 @@ async def test_pod_that_only_lacks_free_space_waits_for_capacity() -> None:
         await c.create(pod("waiting", cpu="2"))
         await c.run_for(5)
         # It would fit an empty node, so preemption was tried (and found no lower-priority victims).
-        message = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
+        message = ("0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, "
+                   "preemption: 0/3 nodes are available: "
                    "3 No preemption victims found for incoming pod.")
         assert scheduled_condition(c, "waiting")["message"] == message
         assert failed_scheduling(c, "waiting")[0]["message"] == message
@@ -92,6 +94,7 @@ async def test_node_selector_and_taint_messages() -> None:
         await c.run_for(2)
         assert scheduled_condition(c, "picky")["message"] == (
             "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. "
+            "no new claims to deallocate, "
             "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
         for i in (1, 2, 3):
             await c.patch("nodes", f"node-{i}", {"spec": {"taints": [
@@ -100,6 +103,7 @@ async def test_node_selector_and_taint_messages() -> None:
         await c.run_for(2)
         assert scheduled_condition(c, "plain")["message"] == (
             "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: gpu}. "
+            "no new claims to deallocate, "
             "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
         # Labelling a node (and tolerating the taint) lets the picky pod in once the scheduler retries.
         await c.create(pod("tolerant", tolerations=[{"key": "dedicated", "operator": "Equal", "value": "gpu",
@@ -119,6 +123,7 @@ async def test_mixed_reasons_are_counted_and_sorted() -> None:
         await c.run_for(2)
         assert scheduled_condition(c, "big")["message"] == (
             "0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient memory. "
+            "no new claims to deallocate, "
             "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
 
 

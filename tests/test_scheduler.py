@@ -103,6 +103,7 @@ def test_mixed_resource_reasons_across_three_nodes() -> None:
     assert result.node_name is None
     assert result.message == (
         "0/3 nodes are available: 1 Insufficient cpu, 2 Insufficient memory. "
+        "no new claims to deallocate, "
         "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     )
     assert result.rejected_by == {"NodeResourcesFit"}
@@ -126,7 +127,7 @@ def test_one_node_can_report_several_resources() -> None:
     assert result.message == (
         "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient ephemeral-storage, "
         "1 Insufficient example.com/foo, 1 Insufficient memory. "
-        f"preemption: 0/1 nodes are available: 1 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/1 nodes are available: 1 {NOT_HELPFUL}."
     )
 
 
@@ -137,7 +138,7 @@ def test_request_larger_than_whole_node_is_unresolvable() -> None:
     result = schedule(make_pod("big", req(cpu="2")), [small, busy])
     assert result.message == (
         "0/2 nodes are available: 2 Insufficient cpu. "
-        f"preemption: 0/2 nodes are available: 1 {NO_VICTIMS}, 1 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/2 nodes are available: 1 {NO_VICTIMS}, 1 {NOT_HELPFUL}."
     )
 
 
@@ -150,7 +151,7 @@ def test_untolerated_taint_text() -> None:
     assert result.message == (
         "0/2 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
         "1 node(s) had untolerated taint {nvidia.com/gpu: present}. "
-        f"preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
     )
 
 
@@ -185,7 +186,7 @@ def test_node_selector_mismatch() -> None:
     result = schedule(make_pod("web", req(cpu="100m"), nodeSelector={"disk": "ssd"}), nodes)
     assert result.message == (
         "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. "
-        f"preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
     )
 
 
@@ -194,7 +195,8 @@ def test_too_many_pods() -> None:
     node.add_pod(make_pod("first", req(cpu="100m")))
     result = schedule(make_pod("second", req(cpu="100m")), [node])
     assert result.message == (
-        f"0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 {NO_VICTIMS}."
+        f"0/1 nodes are available: 1 Too many pods. no new claims to deallocate, "
+        f"preemption: 0/1 nodes are available: 1 {NO_VICTIMS}."
     )
 
 
@@ -213,7 +215,7 @@ def test_reason_histogram_sorts_as_strings() -> None:
     # Go's sort.Strings puts "10 ..." before "2 ...".
     assert result.message == (
         "0/12 nodes are available: 10 node(s) didn't match Pod's node affinity/selector, 2 Insufficient cpu. "
-        f"preemption: 0/12 nodes are available: 10 {NOT_HELPFUL}, 2 {NO_VICTIMS}."
+        f"no new claims to deallocate, preemption: 0/12 nodes are available: 10 {NOT_HELPFUL}, 2 {NO_VICTIMS}."
     )
 
 
@@ -223,7 +225,7 @@ def test_first_failing_plugin_wins() -> None:
     assert result.decisions[0].plugin == "NodeUnschedulable"
     assert result.message == (
         "0/1 nodes are available: 1 node(s) were unschedulable. "
-        f"preemption: 0/1 nodes are available: 1 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/1 nodes are available: 1 {NOT_HELPFUL}."
     )
 
 
@@ -257,7 +259,8 @@ def test_preemption_policy_never() -> None:
     node.add_pod(make_pod("hog", req(cpu="1")))
     result = schedule(make_pod("web", req(cpu="1"), preemptionPolicy="Never"), [node])
     assert result.message == (
-        "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."
+        "0/1 nodes are available: 1 Insufficient cpu. no new claims to deallocate, "
+        "preemption: not eligible due to preemptionPolicy=Never."
     )
 
 
@@ -279,7 +282,7 @@ def test_daemonset_style_pin_reports_other_nodes_as_prefiltered() -> None:
     result = schedule(make_pod("ds-a", req(cpu="100m"), affinity=_pinned_to("a")), nodes)
     assert result.message == (
         "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. "
-        f"preemption: 0/3 nodes are available: 1 {NO_VICTIMS}, 2 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/3 nodes are available: 1 {NO_VICTIMS}, 2 {NOT_HELPFUL}."
     )
     assert schedule(make_pod("ds-b", req(cpu="100m"), affinity=_pinned_to("b")), nodes).node_name == "b"
 
@@ -302,7 +305,7 @@ def test_conflicting_node_name_terms_fail_prefilter() -> None:
     result = schedule(make_pod("web", affinity=affinity), infos(make_node("a"), make_node("b")))
     assert result.message == (
         "0/2 nodes are available: pod affinity terms conflict. "
-        f"preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
+        f"no new claims to deallocate, preemption: 0/2 nodes are available: 2 {NOT_HELPFUL}."
     )
 
 
@@ -312,7 +315,7 @@ def test_host_port_conflict_message() -> None:
     result = schedule(make_pod("b", container(ports=[{"containerPort": 80, "hostPort": 8080}])), [node])
     assert result.message == (
         "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. "
-        f"preemption: 0/1 nodes are available: 1 {NO_VICTIMS}."
+        f"no new claims to deallocate, preemption: 0/1 nodes are available: 1 {NO_VICTIMS}."
     )
 
 

@@ -1,7 +1,6 @@
 """InterPodAffinity and PodTopologySpread: table tests with the arithmetic of upstream's plugin tests
 (pkg/scheduler/framework/plugins/interpodaffinity, .../podtopologyspread: filtering_test.go, scoring_test.go)
-and scenarios on the virtual clock whose FailedScheduling texts were copied from a v1.36 kube-scheduler
-(less its DynamicResources "no new claims to deallocate, " PostFilter fragment, which k9py doesn't print)."""
+and scenarios on the virtual clock whose FailedScheduling texts were copied from a v1.36 kube-scheduler."""
 
 from __future__ import annotations
 
@@ -147,7 +146,8 @@ def test_node_affinity_policy_decides_which_domains_count() -> None:
                           **selector), cluster_of(nodes_raw, existing))
     assert ignore.message.startswith(
         "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints, "
-        "2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "
+        "2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, "
+        "preemption: 0/3 nodes are available: "
         "1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.")
 
 
@@ -384,7 +384,8 @@ async def test_ha_anti_affinity_places_one_replica_per_node_and_a_fourth_waits()
         assert len(pending) == 1
         name = pending[0]["metadata"]["name"]
         assert failed_scheduling(c, name)[-1] == (
-            "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: "
+            "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. no new claims to deallocate, "
+            "preemption: "
             "0/3 nodes are available: 3 No preemption victims found for incoming pod.")
         described = c.describe("pods", name)
         assert "node-2  rejected  InterPodAffinity: node(s) didn't match pod anti-affinity rules" in described
@@ -406,14 +407,17 @@ async def test_kit_messages_for_affinity_symmetry_and_missing_zone() -> None:
             {**spread(ZONE), "labelSelector": {"matchLabels": {"app": "z"}}}]))
         await c.run_for(10)
         assert failed_scheduling(c, "lookalike")[-1] == (
-            "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. preemption: "
+            "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. "
+            "no new claims to deallocate, preemption: "
             "0/3 nodes are available: 3 No preemption victims found for incoming pod.")
         assert failed_scheduling(c, "needs-db")[-1] == (
-            "0/3 nodes are available: 3 node(s) didn't match pod affinity rules. preemption: "
+            "0/3 nodes are available: 3 node(s) didn't match pod affinity rules. no new claims to deallocate, "
+            "preemption: "
             "0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
         assert failed_scheduling(c, "zone-spread")[-1] == (
             "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints (missing required "
-            "label). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+            "label). no new claims to deallocate, "
+            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
 
         # The pod needing a db is retried as soon as one is bound, not after the five-minute backoff.
         await c.create(pod("db", {"app": "db"}))

@@ -94,7 +94,8 @@ async def test_wait_for_first_consumer_provisions_on_the_chosen_node() -> None:
         pending = c.get("pod", "db3")
         assert pending["status"]["conditions"][0]["message"] == (
             "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match PersistentVolume's node "
-            "affinity. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+            "affinity. no new claims to deallocate, "
+            "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
 
 
 async def test_pods_whose_claims_cannot_be_used_stay_pending() -> None:
@@ -221,7 +222,8 @@ async def test_read_write_once_pod_claim_in_use_refuses_a_second_pod() -> None:
         await c.run_for(5)
         assert [m for r, _, m in events(c, c.get("pod", "two")) if r == "FailedScheduling"] == [
             "0/3 nodes are available: 3 node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access "
-            "mode already in-use by another pod. preemption: 0/3 nodes are available: 3 No preemption victims found "
+            "mode already in-use by another pod. no new claims to deallocate, "
+            "preemption: 0/3 nodes are available: 3 No preemption victims found "
             "for incoming pod."]
 
 

@@ -28,10 +28,6 @@ IMMUTABLE_MESSAGE = (
 )
 
 
-# scheduling.SystemCriticalPriority and the two classes built on it (pkg/apis/scheduling/types.go).
-SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000}
-
-
 def _default(pod: Obj) -> None:
     spec = pod.get("spec")
     if not isinstance(spec, dict):
@@ -54,9 +50,6 @@ def _default(pod: Obj) -> None:
     # allocate hook, which has the store) and the default NoExecute tolerations.
     spec.setdefault("serviceAccountName", "default")
     spec.setdefault("serviceAccount", spec["serviceAccountName"])
-    # The Priority admission plugin: the two classes every cluster has (PriorityClass objects are not served).
-    spec.setdefault("priority", SYSTEM_PRIORITY_CLASSES.get(str(spec.get("priorityClassName")), 0))
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     tolerations = spec.setdefault("tolerations", [])
     if isinstance(tolerations, list):
         present = {(t.get("key"), t.get("effect")) for t in tolerations if isinstance(t, dict)}
@@ -79,6 +72,17 @@ def _mutable_view(spec: Obj) -> Obj:
     for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "nodeName"):
         view.pop(key, None)
     return view
+
+
+def _prepare_update(pod: Obj, old: Obj) -> None:
+    """The Priority admission plugin on update (`engine/admission/priority.py` does create): an update that leaves
+    out priority or preemptionPolicy keeps the stored ones, which validation then forbids changing."""
+    spec, old_spec = pod.get("spec"), old.get("spec") or {}
+    if not isinstance(spec, dict):
+        return
+    for field in ("priority", "preemptionPolicy"):
+        if spec.get(field) is None and old_spec.get(field) is not None:
+            spec[field] = old_spec[field]
 
 
 def _validate(pod: Obj, old: Obj | None) -> FieldErrors:
@@ -138,4 +142,5 @@ POD = REGISTRY.register(KindInfo(
     default=_default, validate=_validate, columns=POD_COLUMNS, row=pod_row,
     wide_columns=POD_WIDE_COLUMNS, wide_row=pod_row_wide, describe=_describe, health=pod_health, adoptable=True,
     allocate=admit_pod,  # the ServiceAccount admission plugin: it reads the store and may refuse the pod
+    prepare_update=_prepare_update,
 ))

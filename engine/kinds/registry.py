@@ -84,6 +84,9 @@ class KindInfo:
     prepare_update: Callable[[Obj, Obj], None] | None = None
     # Runs after validation; returns field errors for values that cannot be allocated.
     allocate: Allocate | None = None
+    # The registry's Delete check: raises the API server's refusal for an object that may not go (a system
+    # PriorityClass). None for kinds whose objects may all be deleted.
+    before_delete: Callable[[Obj], None] | None = None
     has_status: bool = True
     # The kubectl columns and a row printer; `wide_*` are the full `-o wide` columns and row (empty: same).
     columns: tuple[str, ...] = ("NAME", "AGE")

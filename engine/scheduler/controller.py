@@ -7,6 +7,7 @@ retried then, or after `UNSCHEDULABLE_RETRY` at the latest (podMaxInUnschedulabl
 
 from __future__ import annotations
 
+import random
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,8 @@ from .interpod_affinity import INTER_POD_AFFINITY
 from .node_info import NodeInfo
 from .pod_index import Condition, pod_ref
 from .pod_terms import pod_terms
+from .preemption import Preemption, pod_priority
+from .queue import SchedulingQueue
 from .scheduler import ScheduleResult, VerdictRows, schedule
 from .topology_spread import POD_TOPOLOGY_SPREAD
 from .volume_binding import VOLUME_RESOURCES, VolumeBinder, dry_run, has_claims, schedule_with_volumes
@@ -62,6 +65,8 @@ class SchedulerController(Controller):
         # make room for them (upstream's queueing hints for Pod/Add).
         self._waiting_for_pods: set[str] = set()
         self.volumes = VolumeBinder(self.store, self.api, self.clock)  # VolumeBinding's PreBind waits
+        self.queue = SchedulingQueue(self.clock, ctx.wake, self._priority_of)  # PrioritySort
+        self.preemption = Preemption(self)  # DefaultPreemption, and the nominated pods it leaves
 
     def start(self) -> None:
         for node in self.store.iter("nodes"):
@@ -69,8 +74,14 @@ class SchedulerController(Controller):
         for pod in self.store.iter("pods"):
             if _counts_on_node(pod) and pod["spec"]["nodeName"] in self.nodes:
                 self.nodes[pod["spec"]["nodeName"]].add_pod(pod)
+                self.preemption.bound(pod, 1)
             elif _is_pending(pod):
+                self.preemption.nominated.update(podutil.key_of(pod), pod)
                 self.queue.add(podutil.key_of(pod))
+
+    def _priority_of(self, key: str) -> int:
+        pod = self.object_for_key(key)
+        return pod_priority(pod) if pod is not None else 0
 
     def _set_node(self, node: Obj) -> None:
         name = node["metadata"]["name"]
@@ -144,11 +155,13 @@ class SchedulerController(Controller):
             info = self.nodes.get(old["spec"]["nodeName"])
             if info is not None:
                 info.remove_pod(old)
+            self.preemption.bound(old, -1)
             self._retry_unschedulable()
         elif counted and not was_counted:
             info = self.nodes.get(pod["spec"]["nodeName"])
             if info is not None:
                 info.add_pod(pod)
+            self.preemption.bound(pod, 1)
             self._retry_for_pod(pod)
         elif counted and bool(pod["metadata"].get("deletionTimestamp")) != bool(
             old["metadata"].get("deletionTimestamp")
@@ -161,7 +174,10 @@ class SchedulerController(Controller):
         if event.type == "DELETED" or not _is_pending(pod):
             self.unschedulable.discard(key)
             self._waiting_for_pods.discard(key)
+            if self.preemption.nominated:
+                self.preemption.nominated.update(key, None)
             return ()
+        self.preemption.nominated.update(key, pod)
         if event.type == "ADDED" or (old is not None and old["spec"].get("nodeName")):
             return (key,)
         return ()
@@ -179,18 +195,16 @@ class SchedulerController(Controller):
             return None
         if has_claims(pod):
             return schedule_with_volumes(self, key, pod)
-        nodes = self._node_list()
-        result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows)
-        if nodes:
-            self._next_start = (self._next_start + result.processed) % len(nodes)
+        result = self._schedule(key, pod)
         self._remember(key, result)
         namespace, name = podutil.split_key(key)
         if result.node_name is None:
             self.unschedulable.add(key)
             if result.rejected_by & {INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD}:
                 self._waiting_for_pods.add(key)
-            self.recorder.record(pod, "Warning", "FailedScheduling", result.message, self.name)
-            self._set_unschedulable(pod, result.message)
+            outcome = self.preemption.post_filter(pod, result, result.message)
+            self.recorder.record(pod, "Warning", "FailedScheduling", outcome.message, self.name)
+            self._set_unschedulable(self.object_for_key(key) or pod, outcome.message, outcome.nominate)
             return UNSCHEDULABLE_RETRY
         try:
             self.api.bind(namespace, name, result.node_name)
@@ -208,23 +222,49 @@ class SchedulerController(Controller):
         )
         return None
 
-    def _set_unschedulable(self, pod: Obj, message: str) -> None:
+    def _schedule(self, key: str, pod: Obj) -> ScheduleResult:
+        """schedulePod: the nominated node first (a preemptor's, once its victims are gone), else every node;
+        either way a node must also hold the nominated pods of at least this pod's priority."""
+        nodes = self._node_list()
+        nominated = self.preemption.nominated.filter_for(key, pod_priority(pod))
+        nominated_node = self.nodes.get((pod.get("status") or {}).get("nominatedNodeName") or "")
+        if nominated_node is not None:
+            result = schedule(pod, [nominated_node], None, 0, None, nominated)
+            if result.scheduled:
+                return result
+        result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows, nominated)
+        if nodes:
+            self._next_start = (self._next_start + result.processed) % len(nodes)
+        return result
+
+    def _set_unschedulable(self, pod: Obj, message: str, nominate: str | None = None) -> None:
+        """The PodScheduled=False condition and, when preemption says so, status.nominatedNodeName (a node, or ""
+        to clear it), in one status write as upstream's handleSchedulingFailure."""
         status = deep_copy(pod.get("status") or {})
+        changed = False
+        if nominate is not None and (status.get("nominatedNodeName") or "") != nominate:
+            changed = True
+            if nominate:
+                status["nominatedNodeName"] = nominate
+            else:
+                status.pop("nominatedNodeName", None)
         conditions = [c for c in status.get("conditions") or () if c.get("type") != "PodScheduled"]
         previous = next((c for c in status.get("conditions") or () if c.get("type") == "PodScheduled"), None)
-        if previous is not None and previous.get("status") == "False" and previous.get("message") == message:
+        if previous is None or previous.get("status") != "False" or previous.get("message") != message:
+            conditions.append(
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": format_time(self.clock.now()),
+                    "reason": "Unschedulable",
+                    "message": message,
+                }
+            )
+            status["conditions"] = conditions
+            changed = True
+        if not changed:
             return
-        conditions.append(
-            {
-                "type": "PodScheduled",
-                "status": "False",
-                "lastProbeTime": None,
-                "lastTransitionTime": format_time(self.clock.now()),
-                "reason": "Unschedulable",
-                "message": message,
-            }
-        )
-        status["conditions"] = conditions
         try:
             self.api.update_status({**pod, "status": status})
         except ApiError:
@@ -242,6 +282,8 @@ class SchedulerController(Controller):
         if _is_pending(pod):
             if has_claims(pod):
                 return explain(dry_run(self, pod))
-            return explain(schedule(pod, self._node_list(), None, rows=self._rows))
+            result = schedule(pod, self._node_list(), None, rows=self._rows)
+            result.message = self.preemption.evaluate(pod, result, result.message, random.Random(0)).message
+            return explain(result)
         result = self.decisions.get(key)
         return explain(result) if result is not None else None

@@ -1,7 +1,8 @@
 """The FailedScheduling / PodScheduled=False message (`framework.FitError.Error`).
 
-Also the DefaultPreemption PostFilter part. k9py has no priority preemption, so every
-node preemption could in principle help ends as "No preemption victims found".
+Also the PostFilter part: DynamicResources' "no new claims to deallocate" (a pod without resource claims), then
+DefaultPreemption's, as a v1.36 scheduler joins them. `preemption_message` is DefaultPreemption's verdict when no
+node holds a pod of lower priority; `preemption.py` writes it when some do.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .filters import FilterFailure
 __all__ = [
     "NO_NODES_AVAILABLE",
     "NO_VICTIMS",
+    "POSTFILTER_PREFIX",
     "PREEMPTION_NEVER",
     "PREEMPTION_NOT_HELPFUL",
     "fit_error_message",
@@ -25,6 +27,8 @@ NO_NODES_AVAILABLE = "no nodes available to schedule pods"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 PREEMPTION_NOT_HELPFUL = "Preemption is not helpful for scheduling"
 PREEMPTION_NEVER = "not eligible due to preemptionPolicy=Never."
+# DynamicResources' PostFilter status for a pod with no claims, which RunPostFilterPlugins joins with ", ".
+POSTFILTER_PREFIX = "no new claims to deallocate, "
 
 
 def reason_counts(failures: Iterable[FilterFailure]) -> Counter[str]:
@@ -63,11 +67,11 @@ def preemption_message(num_all_nodes: int, failures: Iterable[FilterFailure], pr
     or never evaluated) count as "Preemption is not helpful for scheduling".
     """
     if preemption_never:
-        return f"preemption: {PREEMPTION_NEVER}"
+        return f"{POSTFILTER_PREFIX}preemption: {PREEMPTION_NEVER}"
     tried = sum(1 for failure in failures if not failure.unresolvable)
     counts: dict[str, int] = {}
     if tried:
         counts[NO_VICTIMS] = tried
     if num_all_nodes - tried:
         counts[PREEMPTION_NOT_HELPFUL] = num_all_nodes - tried
-    return "preemption: " + fit_error_message(num_all_nodes, counts)
+    return f"{POSTFILTER_PREFIX}preemption: " + fit_error_message(num_all_nodes, counts)

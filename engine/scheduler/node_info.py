@@ -136,6 +136,24 @@ class NodeInfo:
             info.add_pod(pod)
         return info
 
+    def snapshot(self) -> NodeInfo:
+        """A copy to simulate on (upstream's NodeInfo.Snapshot): adding and removing pods on it leaves this one, its
+        memo and the change log alone."""
+        copy = NodeInfo.__new__(NodeInfo)
+        for field in attrs.fields(NodeInfo):
+            value = getattr(self, field.name)
+            setattr(copy, field.name, dict(value) if isinstance(value, dict) else value)
+        copy.changes = None
+        copy.memo = {}
+        return copy
+
+    def simulate(self, pod: Mapping[str, Any], sign: int) -> None:
+        """On a snapshot: count a pod's requests and host ports in (1) or out (-1), without the bookkeeping a bound
+        pod needs (its refs, the memo, the change log). Enough for the node-local filters, which read only these:
+        what preemption's dry run and the nominated pods' check ask of a node."""
+        res, ports = _resources_and_ports(pod)
+        self._apply(res, ports, sign)
+
     # --- node -------------------------------------------------------------------------
 
     def set_node(self, node: dict[str, Any]) -> None:

@@ -1,0 +1,460 @@
+"""DefaultPreemption, the PostFilter that runs when a pod fits no node, and the nominated pods it leaves behind.
+
+Follows k/k pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go and
+pkg/scheduler/framework/preemption (preemption.go, executor.go):
+
+- A pod whose preemptionPolicy is Never, or whose nominated node still has a lower-priority pod terminating because
+  the scheduler preempted it, is not eligible (PodEligibleToPreemptOthers).
+- Candidates are the nodes a filter rejected as Unschedulable (not UnschedulableAndUnresolvable). On each, from a
+  random offset until enough are found (calculateNumCandidates: 10% of them, at least 100), SelectVictimsOnNode
+  removes every lower-priority pod, checks that the pod then fits, and reprieves as many as still fit, the ones
+  whose PodDisruptionBudget they would violate first, most important first (priority, then the longest running).
+- pickOneNodeForPreemption: fewest PDB violations, lowest highest victim priority, lowest sum of priorities,
+  fewest victims, latest start of the highest-priority victims, then the first found.
+- The victims are marked DisruptionTarget (PreemptionByScheduler), deleted gracefully (their own grace period, on
+  the engine's clock) and get a `Preempted` event; lower-priority pods nominated to that node lose the nomination;
+  the preemptor is nominated (status.nominatedNodeName) and waits for the space.
+- With no candidate, the `preemption:` part of the FailedScheduling message says, per node, why: "No preemption
+  victims found for incoming pod", what the filters still reject with the victims gone, or "Preemption is not
+  helpful for scheduling" for the nodes it did not try.
+
+Nominated pods hold their space (RunFilterPluginsWithNominatedPods): a pod of lower or equal priority passes a node
+only if it also fits there with the nominated pods of priority at least its own added.
+
+Not modelled: pod (anti-)affinity and topology spreading in the dry run (a node they reject is not a candidate)
+and the preemption of pods with claims (they keep the plain message).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .. import podutil
+from ..errors import ApiError
+from ..selectors import labels_match
+from ..store import deep_copy
+from ..timeutil import format_time, parse_time
+from .filters import FilterFailure, FilterFn, applicable_filters, run_filters
+from .fit_error import (
+    NO_VICTIMS,
+    POSTFILTER_PREFIX,
+    PREEMPTION_NOT_HELPFUL,
+    fit_error_message,
+    reason_counts,
+)
+from .interpod_affinity import INTER_POD_AFFINITY
+from .node_info import NodeInfo
+from .pod_info import PodInfo, get_pod_info
+from .topology_spread import POD_TOPOLOGY_SPREAD
+
+__all__ = [
+    "NominatedPods",
+    "Preemption",
+    "PreemptionOutcome",
+    "Victims",
+    "num_candidates",
+    "pick_one_node",
+    "pod_priority",
+]
+
+Obj = dict[str, Any]
+PDBS = "poddisruptionbudgets.policy"
+DISRUPTION_TARGET = "DisruptionTarget"
+PREEMPTION_BY_SCHEDULER = "PreemptionByScheduler"
+NOT_ELIGIBLE_TERMINATING = "not eligible due to a terminating pod on the nominated node."
+# DefaultPreemptionArgs defaults.
+MIN_CANDIDATE_NODES_PERCENTAGE = 10
+MIN_CANDIDATE_NODES_ABSOLUTE = 100
+# Plugins whose verdicts depend on other pods through the cycle state, which the dry run does not replay.
+_POD_CONSTRAINT_PLUGINS = frozenset({INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD})
+_NO_VICTIMS = FilterFailure("DefaultPreemption", (NO_VICTIMS,), unresolvable=True)
+
+
+def pod_priority(pod: Mapping[str, Any]) -> int:
+    """corev1helpers.PodPriority: a pod with no priority has 0."""
+    return int((pod.get("spec") or {}).get("priority") or 0)
+
+
+def _start_time(pod: Mapping[str, Any], now: float) -> float:
+    """util.GetPodStartTime: status.startTime, or now for a pod not started yet."""
+    started = (pod.get("status") or {}).get("startTime")
+    return parse_time(started) if started else now
+
+
+def _importance(now: float) -> Callable[[Obj], tuple[int, float]]:
+    """util.MoreImportantPod as a sort key (ascending = most important first): higher priority, then started
+    earlier."""
+    return lambda pod: (-pod_priority(pod), _start_time(pod, now))
+
+
+@attrs.frozen
+class Victims:
+    """What preempting on one node takes: the pods, most important first, and how many budgets that breaks."""
+
+    node: str
+    pods: tuple[Obj, ...]
+    pdb_violations: int
+
+
+@attrs.frozen
+class PreemptionOutcome:
+    """The PostFilter's verdict. `nominate`: the node to nominate, "" to clear the nomination, None to keep it."""
+
+    message: str
+    victims: Victims | None = None
+    nominate: str | None = None
+
+
+class NominatedPods:
+    """The scheduling queue's nominator: pending pods with status.nominatedNodeName, by node."""
+
+    def __init__(self) -> None:
+        self._by_node: dict[str, dict[str, Obj]] = {}
+        self._node_of: dict[str, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._node_of)
+
+    def update(self, key: str, pod: Obj | None) -> None:
+        """Track `pod` (None: gone, bound or no longer pending) under its nominated node, if it has one."""
+        node = ((pod.get("status") or {}).get("nominatedNodeName") or "") if pod is not None else ""
+        previous = self._node_of.get(key)
+        if previous is not None and previous != node:
+            pods = self._by_node[previous]
+            del pods[key]
+            if not pods:
+                del self._by_node[previous]
+            del self._node_of[key]
+        if node and pod is not None:
+            self._by_node.setdefault(node, {})[key] = pod
+            self._node_of[key] = node
+
+    def on_node(self, node: str) -> Iterable[tuple[str, Obj]]:
+        return (self._by_node.get(node) or {}).items()
+
+    def filter_for(self, key: str, priority: int) -> FilterFn | None:
+        """The check nominated pods add for a pod of `priority`, for the nodes that pass its own filters; None when
+        no nominated pod could be in its way."""
+        if not self._node_of or (len(self._node_of) == 1 and key in self._node_of):
+            return None
+
+        def with_nominated(info: PodInfo, node: NodeInfo) -> FilterFailure | None:
+            return self.check(info, node, key, priority)
+
+        return with_nominated
+
+    def check(self, info: PodInfo, node: NodeInfo, key: str, priority: int) -> FilterFailure | None:
+        """addGENominatedPods, then the filters: the pod must also fit beside the nominated pods of priority at
+        least its own."""
+        ahead = self.ahead_of(node.name, key, priority)
+        if not ahead:
+            return None
+        simulated = node.snapshot()
+        for pod in ahead:
+            simulated.simulate(pod, 1)
+        return run_filters(info, simulated)
+
+    def ahead_of(self, node: str, key: str, priority: int) -> list[Obj]:
+        """The pods nominated to `node`, other than `key`, that a pod of `priority` must leave room for."""
+        return [pod for other, pod in self.on_node(node) if other != key and pod_priority(pod) >= priority]
+
+
+@attrs.frozen
+class _Budget:
+    namespace: str
+    selector: Obj
+    allowed: int
+    disrupted: frozenset[str]
+
+
+def _budgets(store: Any) -> list[_Budget]:
+    out = []
+    for pdb in store.iter(PDBS):
+        selector = (pdb.get("spec") or {}).get("selector") or {}
+        status = pdb.get("status") or {}
+        out.append(
+            _Budget(
+                pdb["metadata"].get("namespace", ""),
+                selector,
+                int(status.get("disruptionsAllowed") or 0),
+                frozenset(status.get("disruptedPods") or {}),
+            )
+        )
+    return out
+
+
+def _split_by_budget(pods: Sequence[Obj], budgets: Sequence[_Budget]) -> tuple[list[Obj], list[Obj]]:
+    """filterPodsWithPDBViolation: (violating, non-violating), each in the given order. A budget is spent by each
+    pod it selects that it has not already counted as disrupted; the pods past its allowance violate it."""
+    allowed = [budget.allowed for budget in budgets]
+    violating, fine = [], []
+    for pod in pods:
+        meta = pod["metadata"]
+        labels = meta.get("labels")
+        violated = False
+        if labels:
+            for i, budget in enumerate(budgets):
+                if budget.namespace != meta.get("namespace", ""):
+                    continue
+                if not (budget.selector.get("matchLabels") or budget.selector.get("matchExpressions")):
+                    continue  # a nil or empty selector matches nothing here
+                try:
+                    if not labels_match(budget.selector, labels):
+                        continue
+                except ApiError:
+                    continue  # an invalid selector matches no pod
+                if meta.get("name") in budget.disrupted:
+                    continue
+                allowed[i] -= 1
+                if allowed[i] < 0:
+                    violated = True
+        (violating if violated else fine).append(pod)
+    return violating, fine
+
+
+def num_candidates(num_nodes: int) -> int:
+    """calculateNumCandidates with the default DefaultPreemptionArgs."""
+    n = num_nodes * MIN_CANDIDATE_NODES_PERCENTAGE // 100
+    return min(max(n, MIN_CANDIDATE_NODES_ABSOLUTE), num_nodes)
+
+
+def pick_one_node(candidates: Sequence[Victims], now: float) -> Victims:
+    """pickOneNodeForPreemption's default score functions, each deciding only among the previous one's ties."""
+
+    def earliest_start(victims: Victims) -> float:
+        # GetEarliestPodStartTime: the earliest start among the highest-priority victims.
+        top = pod_priority(victims.pods[0])
+        return min(_start_time(p, now) for p in victims.pods if pod_priority(p) == top)
+
+    scores: tuple[Callable[[Victims], float], ...] = (
+        lambda v: -v.pdb_violations,
+        lambda v: -pod_priority(v.pods[0]),
+        # MaxInt32+1 on each priority keeps a few negative-priority victims from beating fewer of the same priority.
+        lambda v: -sum(pod_priority(p) + 2**31 for p in v.pods),
+        lambda v: -len(v.pods),
+        earliest_start,
+    )
+    remaining = list(candidates)
+    for score in scores:
+        values = [score(c) for c in remaining]
+        best = max(values)
+        remaining = [c for c, value in zip(remaining, values, strict=True) if value == best]
+        if len(remaining) == 1:
+            break
+    return remaining[0]
+
+
+class Preemption:
+    """The DefaultPreemption plugin of one scheduler: reads the scheduler's NodeInfos and the store, writes through
+    the API."""
+
+    def __init__(self, ctrl: Any) -> None:
+        self.ctrl = ctrl
+        self.nominated = NominatedPods()
+        # Priorities of the pods bound to nodes: whether any pod could be a victim, without looking at any node.
+        self._bound = Counter[int]()
+
+    # --- what the scheduler's informer tells it ----------------------------------------------------------------
+
+    def bound(self, pod: Obj, sign: int) -> None:
+        priority = pod_priority(pod)
+        count = self._bound[priority] + sign
+        if count > 0:
+            self._bound[priority] = count
+        else:
+            del self._bound[priority]
+
+    def could_preempt(self, priority: int) -> bool:
+        return any(p < priority for p in self._bound)
+
+    # --- PostFilter ----------------------------------------------------------------------------------------------
+
+    def post_filter(self, pod: Obj, result: Any, message: str) -> PreemptionOutcome:
+        """Preempt for `pod`, which `result` found no node for; `message` is the FitError text without preemption
+        candidates (every Unschedulable node "No preemption victims found"). Writes when it preempts."""
+        outcome = self.evaluate(pod, result, message)
+        if outcome.victims is not None:
+            self._prepare_candidate(pod, outcome.victims)
+        return outcome
+
+    def evaluate(self, pod: Obj, result: Any, message: str, rng: random.Random | None = None) -> PreemptionOutcome:
+        """What post_filter would conclude, without writing anything (describe's dry run uses it too, with an `rng`
+        of its own so that looking leaves the cluster's seeded sequence alone)."""
+        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        priority = pod_priority(pod)
+        if spec.get("preemptionPolicy") == "Never":
+            return PreemptionOutcome(message)  # the message says so already; a nomination stays
+        if not self.could_preempt(priority):
+            return PreemptionOutcome(message, nominate="")  # no node holds a pod of lower priority: as it says
+        base = message.partition(f" {POSTFILTER_PREFIX}")[0]
+        decisions = result.decisions
+        nominated_node = status.get("nominatedNodeName")
+        if nominated_node:
+            nominated_status = next((d for d in decisions if d.node_name == nominated_node), None)
+            unresolvable = nominated_status is not None and nominated_status.unresolvable
+            if not unresolvable and self._victim_terminating(nominated_node, priority):
+                return PreemptionOutcome(_with_postfilter(base, f"preemption: {NOT_ELIGIBLE_TERMINATING}"))
+        potential = [
+            d.node_name
+            for d in decisions
+            if not d.passed
+            and not d.unresolvable
+            and d.plugin not in _POD_CONSTRAINT_PLUGINS
+            and d.node_name in self.ctrl.nodes
+        ]
+        if not potential:
+            return PreemptionOutcome(message, nominate="")
+        candidates, statuses = self._dry_run(pod, potential, rng or self.ctrl.ctx.rng)
+        if not candidates:
+            num_all = result.num_all_nodes
+            counts = reason_counts(statuses.values())
+            if num_all - len(statuses):
+                counts[PREEMPTION_NOT_HELPFUL] = num_all - len(statuses)
+            fit = fit_error_message(num_all, counts)
+            return PreemptionOutcome(_with_postfilter(base, f"preemption: {fit}"), nominate="")
+        chosen = pick_one_node(candidates, self.ctrl.clock.now())
+        return PreemptionOutcome(base, chosen, chosen.node)
+
+    def _victim_terminating(self, node_name: str, priority: int) -> bool:
+        """A lower-priority pod on the node that is terminating because the scheduler preempted it."""
+        info = self.ctrl.nodes.get(node_name)
+        if info is None:
+            return False
+        for key in info.pod_keys:
+            victim = self.ctrl.object_for_key(key)
+            if victim is None or pod_priority(victim) >= priority or not victim["metadata"].get("deletionTimestamp"):
+                continue
+            for condition in (victim.get("status") or {}).get("conditions") or ():
+                if condition.get("type") == DISRUPTION_TARGET:
+                    if condition.get("status") == "True" and condition.get("reason") == PREEMPTION_BY_SCHEDULER:
+                        return True
+                    break
+        return False
+
+    def _dry_run(
+        self, pod: Obj, potential: list[str], rng: random.Random
+    ) -> tuple[list[Victims], dict[str, FilterFailure]]:
+        """DryRunPreemption, one node after another from a random offset: the candidates (non-violating ones
+        first) and the status of every node tried that is not one."""
+        info = get_pod_info(pod)
+        checks = applicable_filters(info)
+        key = podutil.key_of(pod)
+        priority = pod_priority(pod)
+        budgets = _budgets(self.ctrl.store)
+        wanted = num_candidates(len(potential))
+        offset = rng.randrange(len(potential))
+        fine: list[Victims] = []
+        violating: list[Victims] = []
+        statuses: dict[str, FilterFailure] = {}
+        now = self.ctrl.clock.now()
+        for i in range(len(potential)):
+            name = potential[(offset + i) % len(potential)]
+            found = self._select_victims(info, checks, key, priority, self.ctrl.nodes[name], budgets, now)
+            if isinstance(found, FilterFailure):
+                statuses[name] = found
+                continue
+            (violating if found.pdb_violations else fine).append(found)
+            if fine and len(fine) + len(violating) >= wanted:
+                break
+        return fine + violating, statuses
+
+    def _select_victims(
+        self,
+        info: PodInfo,
+        checks: tuple[FilterFn, ...],
+        key: str,
+        priority: int,
+        node: NodeInfo,
+        budgets: list[_Budget],
+        now: float,
+    ) -> Victims | FilterFailure:
+        """SelectVictimsOnNode: the minimal set of lower-priority pods to remove, or why the node will not do."""
+        lower = []
+        for pod_key in node.pod_keys:
+            other = self.ctrl.object_for_key(pod_key)
+            if other is not None and pod_priority(other) < priority:
+                lower.append(other)
+        if not lower:
+            return _NO_VICTIMS
+        # RunFilterPluginsWithNominatedPods: the nominated pods that go first are counted in from the start. (Its
+        # second pass, without them, can only differ for pod affinity, which the dry run leaves out.)
+        simulated = node.snapshot()
+        for pod in self.nominated.ahead_of(node.name, key, priority):
+            simulated.simulate(pod, 1)
+        for pod in lower:
+            simulated.simulate(pod, -1)
+        failure = run_filters(info, simulated, checks)
+        if failure is not None:
+            return failure
+        lower.sort(key=_importance(now))
+        violating, fine = _split_by_budget(lower, budgets)
+        victims: list[Obj] = []
+        violations = 0
+        for group, counts in ((violating, True), (fine, False)):
+            for pod in group:
+                simulated.simulate(pod, 1)  # reprieve it if the pod still fits
+                if run_filters(info, simulated, checks) is not None:
+                    simulated.simulate(pod, -1)
+                    victims.append(pod)
+                    violations += counts
+        if violating and fine:
+            victims.sort(key=_importance(now))
+        return Victims(node.name, tuple(victims), violations)
+
+    # --- executor ------------------------------------------------------------------------------------------------
+
+    def _prepare_candidate(self, preemptor: Obj, victims: Victims) -> None:
+        """prepareCandidate: preempt each victim not already going, then clear lower-priority nominations there."""
+        ctrl = self.ctrl
+        for victim in victims.pods:
+            if victim["metadata"].get("deletionTimestamp"):
+                continue  # graceful deletion already started: nothing more to ask
+            self._preempt(preemptor, victim, victims.node)
+        priority = pod_priority(preemptor)
+        for key, pod in list(self.nominated.on_node(victims.node)):
+            if pod_priority(pod) < priority:
+                status = dict(pod.get("status") or {})
+                status.pop("nominatedNodeName", None)
+                try:
+                    ctrl.api.update_status({**pod, "status": status})
+                except ApiError:
+                    pass  # not critical: it is retried with its nomination
+                self.nominated.update(key, ctrl.object_for_key(key))
+
+    def _preempt(self, preemptor: Obj, victim: Obj, node: str) -> None:
+        """Executor.PreemptPod: the DisruptionTarget condition, a graceful delete, the `Preempted` event."""
+        ctrl = self.ctrl
+        meta = victim["metadata"]
+        scheduler = (preemptor.get("spec") or {}).get("schedulerName") or "default-scheduler"
+        status = deep_copy(victim.get("status") or {})
+        conditions = [c for c in status.get("conditions") or () if c.get("type") != DISRUPTION_TARGET]
+        conditions.append(
+            {
+                "type": DISRUPTION_TARGET,
+                "status": "True",
+                "reason": PREEMPTION_BY_SCHEDULER,
+                "message": f"{scheduler}: preempting to accommodate a higher priority pod",
+                "lastProbeTime": None,
+                "lastTransitionTime": format_time(ctrl.clock.now()),
+            }
+        )
+        status["conditions"] = conditions
+        try:
+            ctrl.api.update_status({**victim, "status": status})
+            ctrl.api.delete("pods", meta["name"], meta.get("namespace"), uid=meta.get("uid"))
+        except ApiError as exc:
+            if exc.code == 404:
+                return  # already gone
+            raise
+        message = f"Preempted by pod {preemptor['metadata'].get('uid', '')} on node {node}"
+        ctrl.recorder.record(victim, "Normal", "Preempted", message, ctrl.name)
+
+
+def _with_postfilter(base: str, preemption: str) -> str:
+    """The FitError text with the PostFilter plugins' messages: DynamicResources' then DefaultPreemption's."""
+    return f"{base} {POSTFILTER_PREFIX}{preemption}"
