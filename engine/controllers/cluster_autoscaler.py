@@ -25,7 +25,9 @@ Every `--scan-interval` (10 s), while any node group is declared:
 
 from __future__ import annotations
 
+import itertools
 import math
+import weakref
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -35,11 +37,19 @@ from .. import podutil
 from ..api import GENERATE_NAME_ALPHABET
 from ..errors import ApiError
 from ..eviction import budgets_for, evict
+from ..manifests.config_docs import ConfigKind, register_config_kind
 from ..runtime import Controller, register_controller
 from ..scheduler import FilterFailure, NodeInfo, get_pod_info
-from ..store import deep_copy
+from ..store import Store, deep_copy
 from .cluster_autoscaler_drain import PodMoves, is_daemon_set_pod, pods_to_move
-from .cluster_autoscaler_groups import NodeGroup, as_node_groups
+from .cluster_autoscaler_groups import (
+    KIND,
+    PROVIDER_PREFIX,
+    NodeGroup,
+    as_node_groups,
+    is_node_group_document,
+    read_node_group,
+)
 from .cluster_autoscaler_simulator import NewNode, Snapshot, decreasing_size, estimate, least_waste, wasted
 from .cluster_autoscaler_status import STATUS_CONFIGMAP, Condition, Counts, GroupStatus, status_configmap, status_text
 from .daemonset_util import Placement
@@ -64,6 +74,21 @@ TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler"  # utils/taints/taints.go
 NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
 LOOP_KEY = "@loop"
 DELETE_PREFIX = "delete:"
+
+
+# The autoscaler of each cluster's store, for the NodeGroup documents of its watched folders.
+_AUTOSCALERS: weakref.WeakKeyDictionary[Store, ClusterAutoscaler] = weakref.WeakKeyDictionary()
+
+
+def _declare_folder_groups(store: Store, source: object, groups: list[NodeGroup]) -> None:
+    autoscaler = _AUTOSCALERS.get(store)
+    if autoscaler is not None:
+        autoscaler.set_folder_groups(source, groups)
+
+
+register_config_kind(
+    ConfigKind(KIND, is_node_group_document, read_node_group, _declare_folder_groups, name=lambda group: group.name)
+)
 
 
 class Machines(Protocol):
@@ -149,7 +174,9 @@ class ClusterAutoscaler(Controller):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.groups: dict[str, NodeGroup] = {}
+        self.groups: dict[str, NodeGroup] = {}  # the cloud's: those declared directly, then the folders'
+        self.declared: list[NodeGroup] = []
+        self.folders: dict[int, list[NodeGroup]] = {}  # by watched folder (engine/manifests/config_docs.py)
         self.machines: Machines | None = None
         self.instances: dict[str, str] = {}  # node name -> its group, for every machine a group created
         self.unneeded_since: dict[str, float] = {}
@@ -159,17 +186,45 @@ class ClusterAutoscaler(Controller):
         self.last_scale_down_failure = -math.inf
         self._conditions = (Condition(), Condition(), Condition())
         self._group_conditions: dict[str, tuple[Condition, Condition, Condition]] = {}
+        _AUTOSCALERS[self.store] = self
 
     # --- configuration -------------------------------------------------------------------------------------
 
     def set_node_groups(self, groups: Iterable[NodeGroup | Obj]) -> None:
-        """Declare the node groups (replacing any before). A new group starts at its min size, as a cloud
-        provider's group is created with that many machines; nodes of a group no longer declared stay, no longer
-        autoscaled."""
-        declared = as_node_groups(groups)
-        self.groups = {g.name: g for g in declared}
-        self.instances = {node: group for node, group in self.instances.items() if group in self.groups}
-        for group in declared:
+        """Declare the node groups given directly (`Cluster(node_groups=...)`, `Cluster.set_node_groups`),
+        replacing those given before; the groups of watched folders stay."""
+        self.declared = as_node_groups(groups)
+        self._regroup()
+
+    def set_folder_groups(self, source: object, groups: list[NodeGroup]) -> None:
+        """The node groups a watched folder declares now (none: it declares none any more). A name given directly
+        or by an earlier folder wins."""
+        if groups:
+            self.folders[id(source)] = list(groups)
+        else:
+            self.folders.pop(id(source), None)
+        self._regroup()
+
+    def _regroup(self) -> None:
+        """Make the declared groups the cloud's. A new group starts at its min size, as a cloud provider's group
+        is created with that many machines, and takes back the machines its providerID names (a group declared
+        again after a moment away). A group no longer declared leaves its nodes where they are, no longer
+        autoscaled: the cloud provider's NodeGroupForNode no longer knows them, and upstream skips such nodes
+        rather than deleting them ("should not be processed by cluster autoscaler (no node group config)",
+        `processors/nodes/pre_filtering_processor.go`)."""
+        merged: dict[str, NodeGroup] = {}
+        for group in itertools.chain(self.declared, *self.folders.values()):
+            merged.setdefault(group.name, group)
+        added = [name for name in merged if name not in self.groups]
+        self.groups = merged
+        self.instances = {node: group for node, group in self.instances.items() if group in merged}
+        for node in self.store.iter("nodes"):
+            group, _, name = (
+                str((node.get("spec") or {}).get("providerID") or "").removeprefix(PROVIDER_PREFIX).partition("/")
+            )
+            if group in added and name == node["metadata"]["name"] and not node["metadata"].get("deletionTimestamp"):
+                self.instances[name] = group
+        for group in merged.values():
             missing = group.min_size - self._target(group.name)
             if missing > 0:
                 self._increase(group, missing)

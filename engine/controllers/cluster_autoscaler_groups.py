@@ -179,6 +179,23 @@ def node_group_from_document(doc: Mapping[str, Any]) -> NodeGroup:
     )
 
 
+@attrs.frozen
+class Problem:
+    """A refusal of a NodeGroup document, with the field it is about (for file:line in a watched folder)."""
+
+    field: str
+    message: str
+
+
+def read_node_group(doc: Mapping[str, Any]) -> tuple[NodeGroup | None, list[Problem]]:
+    """A NodeGroup document of a watched folder: the group, or why not (engine/manifests/config_docs.py)."""
+    try:
+        return node_group_from_document(doc), []
+    except NodeGroupError as exc:
+        field, _, rest = str(exc).partition(": ")
+        return None, [Problem(field if rest and " " not in field else "", str(exc))]
+
+
 def as_node_groups(groups: Iterable[NodeGroup | Mapping[str, Any]]) -> list[NodeGroup]:
     """NodeGroups from records or documents; two of one name are refused."""
     out: list[NodeGroup] = []

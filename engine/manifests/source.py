@@ -41,6 +41,7 @@ from ..kinds import REGISTRY
 from ..store import deep_copy
 from .apply import server_side_apply
 from .bulk_read import load_files
+from .config_docs import ConfigKind, config_kind
 from .diff import FieldDiff, Select, parse_path
 from .drift import applied_fields, drift
 from .loader import Document, LoadError, field_position, list_files, shown_path
@@ -248,6 +249,12 @@ def _apply_rank(doc: Document) -> int:
     return 1 if info is not None and not info.namespaced else 2
 
 
+def _config_of(values: dict[DocId, tuple[ConfigKind, Any]], kind: ConfigKind) -> list[Any]:
+    """The values of one configuration kind, in file order."""
+    return [value for doc_id, (k, value) in sorted(values.items(), key=lambda i: (i[0][0], i[0][1], i[0][2] or 0))
+            if k is kind]
+
+
 def _under(file: str, folder: str) -> bool:
     return file == folder or file.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -277,6 +284,11 @@ class ManifestSource:
         self._watch_error: LoadError | None = None  # the watch cannot work; see `watch`
         self._own_writes: dict[str, str] = {}  # file -> digest of content k9py itself wrote
         self.pending_prune: tuple[ObjKey, ...] = ()
+        # Configuration documents of k9py's components (config_docs.py): this sync's, and the last good value of
+        # each handed to its component, with the refusals of those that failed.
+        self._config_docs: list[tuple[Document, ConfigKind]] = []
+        self._config_values: dict[DocId, tuple[ConfigKind, Any]] = {}
+        self._config_errors: dict[DocId, LoadError] = {}
         self.listeners: list[Callable[[SyncRecord], None]] = []
         api.store.add_listener(self._on_store_event)
 
@@ -377,6 +389,7 @@ class ManifestSource:
         errors_by_file: dict[str, list[LoadError]] = {}
         everything = [e for state in self._files.values() for e in state.load_errors]
         everything += [*self._apply_errors.values(), *self._declared_twice, *self._discover_errors]
+        everything += self._config_errors.values()
         everything += [e for e in (self._root_error, self._watch_error) if e is not None]
         for error in everything:
             errors_by_file.setdefault(error.file, []).append(error)
@@ -388,8 +401,13 @@ class ManifestSource:
         declared: dict[ObjKey, Document] = {}
         nameless: list[Document] = []
         self._declared_twice = []
+        self._config_docs = []
         for name in sorted(self._files):
             for doc in self._files[name].documents:
+                kind = config_kind(doc.obj)
+                if kind is not None:
+                    self._config_docs.append((doc, kind))
+                    continue
                 key = object_key(doc.obj, self.namespace)
                 if key is None:
                     if name in touched:
@@ -443,8 +461,59 @@ class ManifestSource:
             uid = live["metadata"].get("uid", "")
             self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item,
                                                  _owned_as_applied(doc.obj, live))
-        pruned = self._prune(set(declared), now)
+        pruned = self._configure(touched, now, created, updated)
+        pruned += self._prune(set(declared), now)
         return created, updated, pruned
+
+    def _configure(self, touched: set[str], now: float, created: list[ObjKey], updated: list[ObjKey]
+                   ) -> list[ObjKey]:
+        """Read the configuration documents (config_docs.py) and hand each component its folder's values when they
+        changed; the keys of the values dropped. Sets `pending_prune` to those that wait for their file's quiet."""
+        failed, unreadable = self._failed_files()
+        values: dict[DocId, tuple[ConfigKind, Any]] = {}
+        refused: dict[DocId, LoadError] = {}
+        firsts: dict[tuple[str, str], Document] = {}
+        for doc, kind in self._config_docs:  # few, and cheap to read: all of them, so the first of a name wins
+            doc_id = _doc_id(doc)
+            before = self._config_values.get(doc_id)
+            value, problems = kind.read(doc.obj)
+            name = None if problems else kind.name(value)
+            first = firsts.setdefault((kind.kind, name), doc) if name is not None else doc
+            if first is not doc:
+                refused[doc_id] = LoadError(doc.file, doc.line, (
+                    f"{kind.kind} {name} is declared twice: here and at {shown_path(first.where)}; only the first "
+                    "is used"))
+            elif problems:
+                known = self._config_errors.get(doc_id)
+                refused[doc_id] = known if known is not None and doc.file not in touched else \
+                    self._field_error(doc, problems[0].field, problems[0].message)
+                if before is not None:
+                    values[doc_id] = before  # a document that fails keeps its last good value
+            else:
+                values[doc_id] = (kind, value)
+                if before is None or before[1] != value:
+                    (updated if before is not None else created).append((kind.kind, "", name or ""))
+        self._config_errors = refused
+        present = {_doc_id(doc) for doc, _ in self._config_docs}
+        dropped, pending = [], []
+        for doc_id, (kind, value) in self._config_values.items():
+            if doc_id in present:
+                continue
+            file, since = doc_id[0], self._stable_since(doc_id[0])
+            key = (kind.kind, "", kind.name(value) or "")
+            if file in failed or any(_under(file, folder) for folder in unreadable):
+                values[doc_id] = (kind, value)  # a broken file keeps its last values until it is valid again
+            elif since is not None and now - since < self.prune_quiet:
+                values[doc_id] = (kind, value)
+                pending.append(key)
+            else:
+                dropped.append(key)
+        previous, self._config_values = self._config_values, values
+        for kind in {kind.kind: kind for kind, _ in (*previous.values(), *values.values())}.values():
+            if _config_of(values, kind) != _config_of(previous, kind):
+                kind.declare(self.api.store, self, _config_of(values, kind))
+        self.pending_prune = tuple(pending)
+        return dropped
 
     def _try_apply(self, doc: Document) -> Obj | None:
         """Apply one document: the object as stored, or None when refused. A refusal is kept as an error until the
@@ -467,7 +536,7 @@ class ManifestSource:
         """Files with any failed document, and folders that could not be read: neither prunes anything."""
         failed = {e.file for state in self._files.values() for e in state.load_errors}
         failed |= {e.file for e in self._apply_errors.values()} | {e.file for e in self._declared_twice}
-        failed |= {e.file for e in self._discover_errors}
+        failed |= {e.file for e in self._discover_errors} | {e.file for e in self._config_errors.values()}
         return failed, [e.file for e in self._discover_errors]
 
     def _stable_since(self, file: str) -> float | None:
@@ -496,16 +565,20 @@ class ManifestSource:
                     pass
                 pruned.append(key)
             del self.inventory[key]
-        remembered = {e.file for e in self.inventory.values()}
+        remembered = {e.file for e in self.inventory.values()} | {doc_id[0] for doc_id in self._config_values}
         for name in [n for n in self._vanished if n not in remembered]:
             del self._vanished[name]
-        self.pending_prune = tuple(pending)
+        self.pending_prune += tuple(pending)
         return pruned
 
     def _document_error(self, doc: Document, exc: errors.ApiError) -> LoadError:
         """An API refusal placed at the offending field's line and column when the error names a field."""
         causes = (exc.status.get("details") or {}).get("causes") or []
         field = next((c.get("field") for c in causes if c.get("field")), None)
+        return self._field_error(doc, field, exc.message)
+
+    def _field_error(self, doc: Document, field: str | None, message: str) -> LoadError:
+        """An error placed at the line and column of `field` in the document, else at the document's start."""
         position = None
         if field and doc.item is None:
             try:
@@ -513,7 +586,7 @@ class ManifestSource:
             except (OSError, UnicodeDecodeError):
                 position = None
         line, column = position or (doc.line, 0)
-        return LoadError(doc.file, line, exc.message, column)
+        return LoadError(doc.file, line, message, column)
 
     def _record(self, files: list[str], created: Any, updated: Any, pruned: Any, errs: list[LoadError],
                 started: float, quiet: bool = False) -> SyncRecord:
