@@ -72,6 +72,9 @@ class Host(Protocol):
     def edit(self, path: Path, line: int, shown: str) -> None:
         """Open `path` at `line` in the user's editor (`shown`: how the flash line names it)."""
 
+    async def use_context(self, name: str) -> None:
+        """`:ctx`: switch the dashboard to another kubeconfig context (or back to the simulated cluster)."""
+
 
 class _NoYes:
     """A `y` given to a confirming dialog is no answer: the message says how to confirm instead."""

@@ -156,6 +156,9 @@ class MainScreen(Screen[None]):
         self.flash_line = Flash(skin)
         self.hints = KeyHints(skin)
         self.favourites: list[str] = []
+        # Simulated clusters left by `:ctx` for a real one: still running (their folders, their clock), to come
+        # back to as they were; stopped with the app.
+        self.parked: list[Backend] = []
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -337,6 +340,45 @@ class MainScreen(Screen[None]):
             self.flash(f"the editor exited with status {code}; {shown} is as it left it", "warn")
         else:
             self.flash(f"edited {shown}: a save is applied as soon as the folder's watcher sees it")
+
+    async def use_context(self, name: str) -> None:
+        """`:ctx`: show the cluster of another context. Its backend starts first (one that cannot be reached is
+        named, and nothing changes); then every view, kept ones too, is let go, the pods of the context's
+        namespace open on the new cluster, and the old backend stops (a simulated one is parked instead)."""
+        try:
+            new = self.backend.for_context(name)
+        except BackendError as exc:
+            self.flash(str(exc), "error")
+            return
+        if new is self.backend:
+            self.flash(f"already on context {name}")
+            return
+        if new in self.parked:
+            self.parked.remove(new)
+        else:
+            self.flash(f"connecting to context {name}…")
+            try:
+                await new.start()
+            except BackendError as exc:
+                await new.stop()
+                self.flash(f"context {name}: {exc}", "error")
+                return
+        old, self.backend = self.backend, new
+        if isinstance(self.app, K9App):
+            self.app.backend = new
+        new.on_sync = self.flash
+        if getattr(old, "simulated", True):
+            old.on_sync = None
+            self.parked.append(old)
+        else:
+            await old.stop()
+        found = next((c for c in new.contexts() if c.name == name), None)
+        self.namespace = (found.namespace if found is not None else "") or None
+        for view in self.stack.let_go():
+            self._drop(view)
+        self._refresh_header()
+        await self.reset(table_spec("Pod", self.namespace), record=False)
+        self.flash(f"switched to context {name}")
 
     # --- keys ----------------------------------------------------------------------------------------------
 
@@ -571,6 +613,8 @@ class MainScreen(Screen[None]):
             self._set_speed(command.value)
         elif command.action in ("pause", "resume"):
             self._set_paused(command.action == "pause")
+        elif command.spec is not None and command.spec.view == "contexts" and command.spec.name:
+            await self.use_context(command.spec.name)  # `:ctx NAME`
         elif command.spec is not None:
             if command.namespace_given:
                 self.namespace = command.spec.namespace
@@ -649,6 +693,8 @@ class K9App(App[None]):
 
     async def on_unmount(self) -> None:
         await self.backend.stop()
+        for parked in self.main.parked if self.main is not None else ():
+            await parked.stop()
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's last stop for an exception nothing caught: it ends the app, restores the terminal and prints

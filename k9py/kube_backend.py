@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import calendar
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,13 @@ from engine.network.trace import Trace
 
 from . import kube_writes
 from .backend import (
+    Backend,
     BackendError,
     KindRef,
     LoadRow,
     LogLine,
     Manifest,
+    PodStatusCounts,
     RegistryBackend,
     RolloutRevision,
     RolloutStatus,
@@ -38,14 +39,16 @@ from .backend import (
     Usage,
     UsageDetail,
 )
-from .kube_client import KubeClient, KubeError
+from .contexts import SIMULATED, kube_backend, kubeconfig_contexts, simulated_context
+from .kube_client import Context, KubeClient, KubeError
 from .kube_describe import describe as describe_text
 from .kube_informer import Informer
 from .kube_paths import collection_path, object_path
 
 Obj = dict[str, Any]
 LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
-ALWAYS_WATCHED = ("Namespace", "Node")  # the header's favourites and node count
+# The header's favourites, node count and pods by status: watched across the cluster while the dashboard runs.
+ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
 
 
 def parse_time(stamp: str) -> float:
@@ -73,8 +76,9 @@ class KubeBackend(RegistryBackend):
 
     simulated = False
 
-    def __init__(self, client: KubeClient) -> None:
+    def __init__(self, client: KubeClient, *, home: Backend | None = None) -> None:
         self.client = client
+        self.home = home  # the simulated cluster this session started on, still running: `:ctx k9py` goes back
         self.version = ""
         self.sources: list[Any] = []
         self.on_sync: Callable[[str, str], None] | None = None
@@ -83,6 +87,7 @@ class KubeBackend(RegistryBackend):
         self._describing: dict[tuple[str, str, str | None], asyncio.Task[None]] = {}
         self._logs: dict[tuple[str, str, str, bool], _LogStream] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._pod_counts: PodStatusCounts | None = None
 
     @property
     def context(self) -> str:
@@ -98,8 +103,12 @@ class KubeBackend(RegistryBackend):
             raise BackendError(exc.message) from None
         for kind in ALWAYS_WATCHED:
             self._informer(kind, None, keep=True)
+        self._pod_counts = PodStatusCounts(self._informers[("Pod", None)].subscribe())
 
     async def stop(self) -> None:
+        if self._pod_counts is not None:
+            self._pod_counts.close()
+            self._pod_counts = None
         for task in [*self._tasks, *self._describing.values(), *(s.task for s in self._logs.values() if s.task)]:
             task.cancel()
         for informer in list(self._informers.values()):
@@ -112,6 +121,27 @@ class KubeBackend(RegistryBackend):
         return [
             f"{p}: watched folders are applied to k9py's simulated cluster only (not yet to a real one)" for p in given
         ]
+
+    def contexts(self) -> list[Context]:
+        found = kubeconfig_contexts(self.client.kubeconfig, self.context)
+        return [simulated_context(False), *found] if self.home is not None else found
+
+    def for_context(self, name: str) -> Backend:
+        """A new backend on another context of the same kubeconfig (as the same impersonated user), this one, or
+        the simulated cluster the session started on."""
+        if name == self.context:
+            return self
+        if name == SIMULATED and self.home is not None:
+            return self.home
+        if not any(c.name == name for c in kubeconfig_contexts(self.client.kubeconfig, None)):
+            raise BackendError(f'no context exists with the name: "{name}"')
+        return kube_backend(
+            self.client.kubeconfig,
+            name,
+            home=self.home,
+            as_user=self.client.as_user,
+            as_groups=self.client.as_groups,
+        )
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
@@ -126,7 +156,7 @@ class KubeBackend(RegistryBackend):
         every namespace; else one is started for just this namespace."""
         info = self._info(self.resolve(kind))
         ns = namespace if info.namespaced else None
-        found = self._informers.get((info.kind, None)) or self._informers.get((info.kind, ns))
+        found = self._serving(info.kind, ns)
         if found is not None:
             return found
         informer = Informer(
@@ -135,6 +165,14 @@ class KubeBackend(RegistryBackend):
         self._informers[(info.kind, ns)] = informer
         informer.start()
         return informer
+
+    def _serving(self, kind: str, namespace: str | None) -> Informer | None:
+        """The running informer that serves `kind` in `namespace`: an all-namespaces one serves a namespace too once
+        it has listed (a user whom RBAC lets list one namespace only gets an informer of that namespace)."""
+        whole = self._informers.get((kind, None))
+        if whole is not None and (namespace is None or (whole.synced and not whole.error)):
+            return whole
+        return self._informers.get((kind, namespace))
 
     def _refused(self, message: str) -> None:
         """A list the server refuses (RBAC): flash its words, as kubectl prints them."""
@@ -150,8 +188,7 @@ class KubeBackend(RegistryBackend):
 
     def informer(self, kind: str, namespace: str | None = None) -> Informer | None:
         """The running informer for a kind, if any (tests look at its state)."""
-        info = self._info(self.resolve(kind))
-        return self._informers.get((info.kind, None)) or self._informers.get((info.kind, namespace))
+        return self._serving(self._info(self.resolve(kind)).kind, namespace)
 
     # --- reads -----------------------------------------------------------------------------------------------
 
@@ -246,21 +283,16 @@ class KubeBackend(RegistryBackend):
                 for c in (n.get("status") or {}).get("conditions") or ()
             )
         )
-        pods = self._informers.get(("Pod", None))
-        statuses: Counter[str] = Counter()
-        phases: Counter[str] = Counter()
-        for pod in pods.objects.values() if pods is not None else ():
-            statuses[self.pod_status(pod)] += 1
-            phases[(pod.get("status") or {}).get("phase") or "Pending"] += 1
+        counts = self._pod_counts
         connection = "reconnecting…" if any(i.reconnecting for i in self._informers.values()) else ""
         return Summary(
             nodes_total=len(nodes),
             nodes_ready=ready,
-            pod_statuses=dict(statuses),
+            pod_statuses=counts.current() if counts is not None else {},
             now=self.now(),
             speed=1.0,
             paused=False,
-            pod_phases=dict(phases),
+            pod_phases=counts.phases() if counts is not None else {},
             cluster=f"{self.context} {self.version}".strip(),
             simulated=False,
             connection=connection,

@@ -30,6 +30,7 @@ from k9py import keys
 from k9py.app import MainScreen
 from k9py.views import VIEWS, commands
 from k9py.views.aliases import AliasesView, alias_rows
+from k9py.views.contexts import ContextsView
 from k9py.views.load import LoadView
 from k9py.views.logs import LogsView
 from k9py.views.rbac import RbacView
@@ -55,6 +56,7 @@ FAMILIES: dict[str, type] = {
     "sources": SourcesView,
     "rollout": RolloutView,
     "aliases": AliasesView,
+    "contexts": ContextsView,
     "xray": XrayView,
     "rbac": RbacView,  # rbac, policy
     "request": RequestView,
@@ -118,6 +120,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("ctrl+t", "pods"): ACTIONS + "test_ctrl_t_cycles_themes_and_repaints_the_rows",
     **{(key, "aliases"): "test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one"
        for key in ("ctrl+a", "j", "k", "g", "G", "slash", "escape", "enter")},
+    **{(key, "contexts"): "test_kube_contexts::test_ctx_keys_move_filter_and_an_unreachable_context_changes_nothing"
+       for key in ("j", "k", "g", "G", "slash", "escape", "enter")},
     # navigation: j k g G, in each kind of view
     **{(key, view): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel"
        for key in ("j", "k", "g", "G") for view in ("pods", "sources", "rollout")},
