@@ -14,10 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import ApiError, Cluster
-from engine.controllers.horizontal_history import ScaleHistory
 from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.container_config import ContainerView
@@ -33,6 +32,9 @@ from engine.printers.duration import age as _age
 from engine.printers_registry import columns_for, row_for
 from engine.quantity import Quantity
 from engine.selectors import parse_label_selector, selector_to_string
+
+if TYPE_CHECKING:
+    from .kube_client import Context
 
 Obj = dict[str, Any]
 LogLine = tuple[float, str]
@@ -223,6 +225,10 @@ class Backend(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def load(self, paths: Iterable[str | Path]) -> list[str]: ...
+    # `:ctx`: the contexts this session can switch to, and the backend of one (a new one, not started yet, or a
+    # running one: this backend, or the simulated cluster the session started on).
+    def contexts(self) -> list[Context]: ...
+    def for_context(self, name: str) -> Backend: ...
     # kinds and printing
     def kinds(self) -> list[KindRef]: ...
     def resolve(self, name: str) -> KindRef: ...
@@ -253,9 +259,6 @@ class Backend(Protocol):
     async def resync(self, key: SourceKey | None = None) -> str: ...
     async def write_back(self, key: SourceKey) -> str: ...
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
-    # `kubectl autoscale`: an HPA of the object's name, scaling it between the bounds (at a CPU utilization).
-    async def autoscale(self, kind: KindRef, name: str, namespace: str | None, max_replicas: int,
-                        min_replicas: int | None = None, cpu_percent: int | None = None) -> str: ...
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
     async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str: ...
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
@@ -265,7 +268,6 @@ class Backend(Protocol):
     def pod_usage(self, pod: Obj) -> Usage: ...
     def node_usage(self, node: Obj) -> Usage: ...
     def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
-    def hpa_history(self, hpa: Obj) -> ScaleHistory | None: ...  # an HPA's recent syncs, for its chart
     def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
     def loads(self) -> list[LoadRow]: ...
     # The RBAC rules that apply to a user in a namespace (`kubectl auth can-i --list --as`), before breakdown.
@@ -302,41 +304,41 @@ class _EngineSubscription:
         self._watcher.close()
 
 
-class _PodStatusCounts:
-    """Pods per STATUS text, kept from a pods watch: the header asks twice a second, and going over every pod
-    each time cost 5 % of a core at 10,000 pods; this costs what changed."""
+class PodStatusCounts:
+    """Pods per STATUS text and per phase, kept from a pods watch of every namespace: the header asks twice a
+    second, and going over every pod each time cost 5 % of a core at 10,000 pods; this costs what changed."""
 
-    def __init__(self, cluster: Cluster) -> None:
-        self._watcher = cluster.subscribe("Pod", None)
+    def __init__(self, subscription: Subscription) -> None:
+        self._subscription = subscription
         self._status: dict[str, tuple[str, str]] = {}  # pod uid -> (STATUS, status.phase)
         self._counts: Counter[str] = Counter()
         self._phases: Counter[str] = Counter()
-        self._apply(self._watcher.drain())
+        self._apply(subscription.drain())
 
-    def _apply(self, events: Iterable[Any]) -> None:
-        latest = {e.object["metadata"].get("uid", ""): e for e in events}
-        for uid, event in latest.items():
+    def _apply(self, changes: Iterable[Change]) -> None:
+        latest = {c.obj["metadata"].get("uid", ""): c for c in changes}
+        for uid, change in latest.items():
             old = self._status.pop(uid, None)
             if old is not None:
                 self._counts[old[0]] -= 1
                 self._phases[old[1]] -= 1
-            if event.type != "DELETED":
-                status = _pod_status(event.object)
-                phase = (event.object.get("status") or {}).get("phase") or "Pending"
+            if change.type != "DELETED":
+                status = _pod_status(change.obj)
+                phase = (change.obj.get("status") or {}).get("phase") or "Pending"
                 self._status[uid] = (status, phase)
                 self._counts[status] += 1
                 self._phases[phase] += 1
 
     def current(self) -> dict[str, int]:
-        self._apply(self._watcher.drain())
+        self._apply(self._subscription.drain())
         return {status: n for status, n in self._counts.items() if n > 0}
 
     def phases(self) -> dict[str, int]:
-        self._apply(self._watcher.drain())
+        self._apply(self._subscription.drain())
         return {phase: n for phase, n in self._phases.items() if n > 0}
 
     def close(self) -> None:
-        self._watcher.close()
+        self._subscription.close()
 
 
 def _resources_key(pod: Obj) -> tuple[tuple[Any, Any], ...]:
@@ -444,7 +446,7 @@ class EngineBackend(RegistryBackend):
         self.on_sync: Callable[[str, str], None] | None = None
         self._stop_watching = asyncio.Event()
         self._watches: list[asyncio.Task[None]] = []
-        self._pod_counts: _PodStatusCounts | None = None
+        self._pod_counts: PodStatusCounts | None = None
         # (pod-template-hash or pod uid, namespace) -> k9s's request and limit sums
         self._pod_amounts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
 
@@ -507,6 +509,22 @@ class EngineBackend(RegistryBackend):
         files = ", ".join(self._relative(source, f) if source else Path(f).name for f in record.files)
         self.on_sync(f"applied {files}: {', '.join(changes) or 'no change'}", "info")
 
+    def contexts(self) -> list[Context]:
+        from .contexts import default_kubeconfig, kubeconfig_contexts, simulated_context
+
+        return [simulated_context(True), *kubeconfig_contexts(default_kubeconfig(), None)]
+
+    def for_context(self, name: str) -> Backend:
+        """This cluster (`k9py`), or a real one from the kubeconfig kubectl reads; it keeps running meanwhile."""
+        from .contexts import SIMULATED, default_kubeconfig, kube_backend, kubeconfig_contexts
+
+        if name == SIMULATED:
+            return self
+        path = default_kubeconfig()
+        if path is None or not any(c.name == name for c in kubeconfig_contexts(path, None)):
+            raise BackendError(f'no context exists with the name: "{name}"')
+        return kube_backend(path, name, home=self)
+
     # --- kinds and printing --------------------------------------------------------------------------------
 
     # --- reads ---------------------------------------------------------------------------------------------
@@ -543,7 +561,7 @@ class EngineBackend(RegistryBackend):
             if any(c.get("type") == "Ready" and c.get("status") == "True"
                    for c in (n.get("status") or {}).get("conditions") or ()))
         if self._pod_counts is None:
-            self._pod_counts = _PodStatusCounts(self.cluster)
+            self._pod_counts = PodStatusCounts(_EngineSubscription(self.cluster, "Pod", None))
         folders = tuple(
             FolderSummary(name=source.root.name, objects=len(source.inventory), errors=len(source.all_errors),
                           out_of_sync=sum(1 for s in source.sync_statuses().values() if s == "OutOfSync"))
@@ -680,15 +698,6 @@ class EngineBackend(RegistryBackend):
             raise BackendError(exc.message) from None
         return f"{kind.singular}/{name} scaled to {replicas}"
 
-    async def autoscale(self, kind: KindRef, name: str, namespace: str | None, max_replicas: int,
-                        min_replicas: int | None = None, cpu_percent: int | None = None) -> str:
-        try:
-            hpa = await self.cluster.autoscale(kind.kind, name, max_replicas, min_replicas, cpu_percent, namespace,
-                                               manager=DASHBOARD_FIELD_MANAGER)
-        except ApiError as exc:
-            raise BackendError(exc.message) from None
-        return f"horizontalpodautoscaler.autoscaling/{hpa['metadata']['name']} autoscaled"
-
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str:
         try:
             await self.cluster.delete(kind.kind, name, namespace, grace_period=0 if force else None)
@@ -740,10 +749,6 @@ class EngineBackend(RegistryBackend):
         namespace, name = meta.get("namespace", ""), meta["name"]
         metrics = self.cluster.metrics
         return UsageDetail(metrics.history(namespace, name), metrics.usage_now(namespace, name))
-
-    def hpa_history(self, hpa: Obj) -> ScaleHistory | None:
-        meta = hpa["metadata"]
-        return self.cluster.hpa_history(meta["name"], meta.get("namespace"))
 
     def send_load(self, target: str, rps: float, namespace: str | None) -> str:
         try:
