@@ -21,10 +21,13 @@ import attrs
 from . import errors
 from .addons import ensure_add_ons
 from .api import GENERATE_NAME_ALPHABET, Api
+from .autoscale import autoscaler_for
 from .clock import VIRTUAL_EPOCH, Clock, RealClock, VirtualClock
 from .controllers.cluster_autoscaler import ClusterAutoscaler
 from .controllers.cluster_autoscaler_groups import NodeGroup, as_node_groups
 from .controllers.cronjob import manual_job
+from .controllers.horizontal import HorizontalController
+from .controllers.horizontal_history import ScaleHistory
 from .controllers.ingress_nginx import IngressNginxController
 from .controllers.kubernetes_service import ensure_kubernetes_service
 from .controllers.lb_pool import DEFAULT_RANGE as DEFAULT_LB_RANGE
@@ -313,6 +316,11 @@ class Cluster:
         pods = self.api.list("pods", namespace, selector)
         return top_pods(self._metrics, pods, self.clock.now(), namespace, containers)
 
+    def hpa_history(self, name: str, namespace: str | None = "default") -> ScaleHistory | None:
+        """A HorizontalPodAutoscaler's last 30 minutes of syncs (replicas found and wanted, each metric against
+        its target), oldest first; None before its first sync (engine/controllers/horizontal_history.py)."""
+        return self.components.get(HorizontalController).scale_history(namespace or "default", name)
+
     # --- reads ---------------------------------------------------------------------------------------------
 
     def kind(self, kind: str) -> KindInfo:
@@ -498,6 +506,19 @@ class Cluster:
         own components do."""
         with self._acting("update", kind, namespace, name, "scale"):
             return deep_copy(self.api.scale(kind, name, namespace, replicas, manager=manager))
+
+    async def autoscale(self, kind: str, name: str, max_replicas: int, min_replicas: int | None = None,
+                        cpu_percent: int | None = None, namespace: str | None = "default",
+                        manager: str | None = None) -> Obj:
+        """`kubectl autoscale KIND NAME --max=N [--min=N] [--cpu-percent=N]`: a HorizontalPodAutoscaler of the
+        same name scaling that object, as kubectl builds it (engine/autoscale.py), created as `manager` (kubectl's
+        is `kubectl-autoscale`). Raises ApiError with kubectl's own message for a bad --max/--min, the API's
+        otherwise (the target not found, the HPA already there, --cpu-percent=0)."""
+        info = REGISTRY.resolve(kind)
+        target = self.api.get(info, name, namespace or "default")
+        hpa = autoscaler_for(info, target, max_replicas, min_replicas, cpu_percent)
+        with self._acting("create", "HorizontalPodAutoscaler.autoscaling", namespace, ""):
+            return deep_copy(self.api.create(hpa, namespace or "default", manager=manager))
 
     async def delete(self, kind: str, name: str, namespace: str | None = "default", grace_period: int | None = None,
                      propagation: str = "Background") -> Obj | None:

@@ -23,7 +23,9 @@ from ..selectors import LabelSelector, parse_label_selector
 from ..store import WatchEvent
 from ..timeutil import format_time
 from .horizontal_behavior import Memory, Recommendation, normalize, normalize_with_behavior, store_scale_event
+from .horizontal_history import HistoryBook, ScaleHistory
 from .horizontal_metrics import ComputeError, MetricsReader, compute_metric
+from .horizontal_pods import PodIndex
 from .replica_calculator import ReplicaCalculator
 
 Obj = dict[str, Any]
@@ -86,6 +88,8 @@ class HorizontalController(Controller):
         self.memory: dict[str, Memory] = {}
         # Each synced HPA's pod selector, to find pods two HPAs control (hpaSelectors).
         self.selectors: dict[str, dict[str, LabelSelector]] = {}
+        self.history = HistoryBook()  # each HPA's last syncs, for the dashboard's chart
+        self.pods = PodIndex(self.store)
 
     def start(self) -> None:
         for hpa in self.store.iter(RESOURCE):
@@ -108,9 +112,16 @@ class HorizontalController(Controller):
         if hpa is None:
             self.memory.pop(key, None)
             self.selectors.get(namespace, {}).pop(key, None)
+            self.history.forget(key)
             return None
         self._sync(key, hpa)
+        self.history.record(key, self.clock.now(), self.store.get(RESOURCE, namespace, name) or hpa)
         return SYNC_PERIOD
+
+    def scale_history(self, namespace: str, name: str) -> ScaleHistory | None:
+        """The HPA's last syncs (horizontal_history.py); None before its first."""
+        hpa = self.store.get(RESOURCE, namespace, name)
+        return self.history.get(f"{namespace}/{name}", hpa) if hpa is not None else None
 
     # --- one sync ------------------------------------------------------------------------------------------
 
@@ -213,7 +224,7 @@ class HorizontalController(Controller):
         """computeReplicasForMetrics: the largest proposal of the metrics that could be computed."""
         namespace = hpa["metadata"]["namespace"]
         selector = self._selector(key, hpa, target, state)
-        pods = [p for p in self.store.iter("pods", namespace) if selector.matches(p["metadata"].get("labels"))]
+        pods = self.pods.select(namespace, selector)
         self._check_ambiguous(key, hpa, target, pods, state)
         specs = list((hpa.get("spec") or {}).get("metrics") or ())
         reader = MetricsReader(self.ctx.metrics, namespace, pods)
@@ -258,10 +269,12 @@ class HorizontalController(Controller):
 
     def _check_ambiguous(self, key: str, hpa: Obj, target: _Target, pods: list[Obj], state: _Status) -> None:
         """Pods that another HPA's selector also picks: neither may scale them."""
-        others = {k: s for k, s in self.selectors.get(hpa["metadata"]["namespace"], {}).items() if k != key}
+        namespace = hpa["metadata"]["namespace"]
+        others = {k: s for k, s in self.selectors.get(namespace, {}).items() if k != key}
         if not others or not pods:
             return
-        sharing = {k for k, s in others.items() if any(s.matches(p["metadata"].get("labels")) for p in pods)}
+        mine = {id(p) for p in pods}
+        sharing = {k for k, s in others.items() if any(id(p) in mine for p in self.pods.select(namespace, s))}
         if not sharing:
             return
         names = " ".join(sorted({key, *sharing}))

@@ -106,25 +106,43 @@ def _cpu_unready(pod: Obj, metric: PodMetric, now: float, init_period: float, re
     return ready.get("status") == "False" and start + readiness_delay > transition
 
 
+# A pod's requests never change (the engine has no in-place resize): summed once per pod, resource and container,
+# as 1,000 HPAs summing 10,000 pods' requests every 15 s cost a seventh of the controller's time.
+_REQUESTS: dict[tuple[str, str, str], int] = {}
+_REQUESTS_KEPT = 100_000
+
+
 def pod_requests(pods: Iterable[Obj], resource: str, container: str = "") -> dict[str, int]:
     """calculatePodRequests: the summed requests (milli-units) of the pods' containers (and sidecars: init
     containers with restartPolicy Always), or only `container`'s."""
     out: dict[str, int] = {}
     for pod in pods:
-        spec = pod.get("spec") or {}
-        containers = list(spec.get("containers") or ())
-        containers += [c for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always"]
-        total = 0
-        for c in containers:
-            if container and c.get("name") != container:
-                continue
-            request = ((c.get("resources") or {}).get("requests") or {}).get(resource)
-            if request is None:
-                raise MetricError(f"missing request for {resource} in container {c.get('name')} of Pod "
-                                  f"{pod['metadata']['name']}")
-            total += milli_value(request)
-        out[pod["metadata"]["name"]] = total
+        key = (pod["metadata"].get("uid", ""), resource, container)
+        known = _REQUESTS.get(key) if key[0] else None
+        if known is None:
+            known = _pod_request(pod, resource, container)
+            if key[0]:
+                if len(_REQUESTS) >= _REQUESTS_KEPT:
+                    _REQUESTS.clear()
+                _REQUESTS[key] = known
+        out[pod["metadata"]["name"]] = known
     return out
+
+
+def _pod_request(pod: Obj, resource: str, container: str) -> int:
+    spec = pod.get("spec") or {}
+    containers = list(spec.get("containers") or ())
+    containers += [c for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always"]
+    total = 0
+    for c in containers:
+        if container and c.get("name") != container:
+            continue
+        request = ((c.get("resources") or {}).get("requests") or {}).get(resource)
+        if request is None:
+            raise MetricError(f"missing request for {resource} in container {c.get('name')} of Pod "
+                              f"{pod['metadata']['name']}")
+        total += milli_value(request)
+    return total
 
 
 def milli_value(quantity: Any) -> int:
