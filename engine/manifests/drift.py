@@ -35,6 +35,7 @@ from ..fieldmanager.typed import TypedError, compare, item_element
 from ..kinds import REGISTRY
 from .apply import FIELD_MANAGER, server_side_apply
 from .diff import FieldDiff, PathPart, Select, diff, format_path
+from .hpa_owned import respecting_hpa, without_hpa_fields
 
 __all__ = ["applied_fields", "drift"]
 
@@ -67,7 +68,13 @@ def _random_kept(api: Api) -> Iterator[None]:
 
 def drift(api: Api, declared: Obj, live: Obj | None, namespace: str, manager: str = FIELD_MANAGER
           ) -> list[FieldDiff]:
-    """How `live` differs from what applying `declared` (as `manager`, forced) would make of it; [] when Synced."""
+    """How `live` differs from what applying `declared` (as `manager`, forced) would make of it; [] when Synced.
+    An HPA's `spec.replicas` is never drift (hpa_owned.py)."""
+    declared = respecting_hpa(api.store, declared, live)
+    return without_hpa_fields(api.store, live, _drift(api, declared, live, namespace, manager))
+
+
+def _drift(api: Api, declared: Obj, live: Obj | None, namespace: str, manager: str) -> list[FieldDiff]:
     info = REGISTRY.by_kind(str(declared.get("kind", "")))
     if live is None or info is None:
         return diff(declared, live)

@@ -44,6 +44,7 @@ from .bulk_read import load_files
 from .config_docs import ConfigKind, config_kind
 from .diff import FieldDiff, Select, parse_path
 from .drift import applied_fields, drift
+from .hpa_owned import respecting_hpa
 from .loader import Document, LoadError, field_position, list_files, shown_path
 from .loader import discover_stats as discover  # every manifest file, with the stat its type was read from
 from .writeback import WriteBackError, WriteResult, write_back
@@ -199,6 +200,9 @@ def _owned_as_applied(declared: Obj, live: Obj) -> Obj | None:
     to what it became would move no field of k9py's, so only a dry-run apply can tell."""
     if any(name not in live for name in declared if name not in ("apiVersion", "kind", "status")):
         return None
+    spec, live_spec = declared.get("spec"), live.get("spec")
+    if isinstance(spec, dict) and "replicas" in spec and (live_spec or {}).get("replicas") != spec["replicas"]:
+        return None  # applied with the live count an HPA set (hpa_owned.py), not the declared one
     return applied_fields(live)
 
 
@@ -523,7 +527,7 @@ class ManifestSource:
         live = None
         if error is None:
             try:
-                live = server_side_apply(self.api, doc.obj, self.namespace)
+                live = server_side_apply(self.api, self._respecting_hpa(doc.obj), self.namespace)
             except errors.ApiError as exc:
                 error = self._document_error(doc, exc)
         if error is None:
@@ -598,6 +602,11 @@ class ManifestSource:
                 listener(record)
         return record
 
+    def _respecting_hpa(self, doc: Obj) -> Obj:
+        """The document as applied: an HPA-scaled object keeps its live replicas (hpa_owned.py)."""
+        key = object_key(doc, self.namespace)
+        return respecting_hpa(self.api.store, doc, self._live(key)) if key is not None else doc
+
     # --- drift ---------------------------------------------------------------------------------------------
 
     def _live(self, key: ObjKey) -> Obj | None:
@@ -650,7 +659,7 @@ class ManifestSource:
     def _apply_declared(self, entry: InventoryEntry, declared: Obj) -> InventoryEntry:
         """Apply a declared document again (server-side, forced: fields other managers took come back to
         `k9py`); the entry as it then stands. Raises the API's refusal."""
-        live = server_side_apply(self.api, declared, self.namespace)
+        live = server_side_apply(self.api, self._respecting_hpa(declared), self.namespace)
         return attrs.evolve(entry, declared=declared, uid=live["metadata"].get("uid", ""),
                             applied=_owned_as_applied(declared, live))
 
