@@ -213,6 +213,20 @@ def scale(host: Host, kind: KindRef, obj: Obj) -> None:
     host.ask(ScaleDialog(label(kind, obj), current), chosen)
 
 
+def autoscale(host: Host, kind: KindRef, obj: Obj) -> None:
+    """`a`: `kubectl autoscale` from a dialog; kubectl's and the API server's refusals go to the flash line."""
+    from .widgets.autoscale_dialog import AutoscaleChoice, AutoscaleDialog
+
+    name, namespace = where(obj)
+
+    async def chosen(choice: AutoscaleChoice | None) -> None:
+        if choice is not None:
+            await host.run(host.backend.autoscale(kind, name, namespace, choice.max_replicas, choice.min_replicas,
+                                                  choice.cpu_percent))
+
+    host.ask(AutoscaleDialog(label(kind, obj), int((obj.get("spec") or {}).get("replicas", 1))), chosen)
+
+
 def restart(host: Host, kind: KindRef, obj: Obj) -> None:
     name, namespace = where(obj)
     confirm(host, "Restart", f"Restart {label(kind, obj)}? (a rolling restart of all its pods)", "Restart",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine import ApiError, Cluster
+from engine.controllers.horizontal_history import ScaleHistory
 from engine.drain import DrainError
 from engine.kinds import REGISTRY, KindInfo
 from engine.kubelet.container_config import ContainerView
@@ -259,6 +260,9 @@ class Backend(Protocol):
     async def resync(self, key: SourceKey | None = None) -> str: ...
     async def write_back(self, key: SourceKey) -> str: ...
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
+    # `kubectl autoscale`: an HPA of the object's name, scaling it between the bounds (at a CPU utilization).
+    async def autoscale(self, kind: KindRef, name: str, namespace: str | None, max_replicas: int,
+                        min_replicas: int | None = None, cpu_percent: int | None = None) -> str: ...
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str: ...
     async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str: ...
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
@@ -268,6 +272,7 @@ class Backend(Protocol):
     def pod_usage(self, pod: Obj) -> Usage: ...
     def node_usage(self, node: Obj) -> Usage: ...
     def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
+    def hpa_history(self, hpa: Obj) -> ScaleHistory | None: ...  # an HPA's recent syncs, for its chart
     def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
     def loads(self) -> list[LoadRow]: ...
     # The RBAC rules that apply to a user in a namespace (`kubectl auth can-i --list --as`), before breakdown.
@@ -698,6 +703,15 @@ class EngineBackend(RegistryBackend):
             raise BackendError(exc.message) from None
         return f"{kind.singular}/{name} scaled to {replicas}"
 
+    async def autoscale(self, kind: KindRef, name: str, namespace: str | None, max_replicas: int,
+                        min_replicas: int | None = None, cpu_percent: int | None = None) -> str:
+        try:
+            hpa = await self.cluster.autoscale(kind.kind, name, max_replicas, min_replicas, cpu_percent, namespace,
+                                               manager=DASHBOARD_FIELD_MANAGER)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        return f"horizontalpodautoscaler.autoscaling/{hpa['metadata']['name']} autoscaled"
+
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str:
         try:
             await self.cluster.delete(kind.kind, name, namespace, grace_period=0 if force else None)
@@ -749,6 +763,10 @@ class EngineBackend(RegistryBackend):
         namespace, name = meta.get("namespace", ""), meta["name"]
         metrics = self.cluster.metrics
         return UsageDetail(metrics.history(namespace, name), metrics.usage_now(namespace, name))
+
+    def hpa_history(self, hpa: Obj) -> ScaleHistory | None:
+        meta = hpa["metadata"]
+        return self.cluster.hpa_history(meta["name"], meta.get("namespace"))
 
     def send_load(self, target: str, rps: float, namespace: str | None) -> str:
         try:

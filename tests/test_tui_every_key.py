@@ -31,6 +31,7 @@ from k9py.app import MainScreen
 from k9py.views import VIEWS, commands
 from k9py.views.aliases import AliasesView, alias_rows
 from k9py.views.contexts import ContextsView
+from k9py.views.hpa_chart import HpaChartView
 from k9py.views.load import LoadView
 from k9py.views.logs import LogsView
 from k9py.views.rbac import RbacView
@@ -61,6 +62,7 @@ FAMILIES: dict[str, type] = {
     "rbac": RbacView,  # rbac, policy
     "request": RequestView,
     "load": LoadView,
+    "hpachart": HpaChartView,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower",
@@ -78,6 +80,8 @@ XRAY_KEYS = XRAY + "test_xray_keys_move_filter_and_open"
 REQUEST_KEYS = "test_tui_request::test_request_view_keys_move_resend_and_wrap"
 RBAC_KEYS = "test_rbac_tui::test_rbac_view_keys_move_the_cursor"
 LOAD = "test_tui_usage::"
+HPA = "test_hpa_tui::"
+HPA_CHART_KEYS = HPA + "test_the_charts_keys_scroll_refuse_a_filter_and_open_yaml_and_describe"
 SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
@@ -96,6 +100,8 @@ COVERED: dict[tuple[str, str], str] = {
        for key in ("j", "k", "g", "G", "slash", "escape")},
     ("L", "deployments"): LOAD + "test_load_shows_in_the_pods_cpu_throttled_at_its_limit_and_coloured",
     ("L", "services"): LOAD + "test_load_view_lists_every_load_and_scrolls",
+    ("a", "deployments"): HPA + "test_a_on_a_deployment_autoscales_it_as_kubectl_autoscale",
+    **{(key, "hpachart"): HPA_CHART_KEYS for key in ("j", "k", "g", "G", "slash", "escape", "y", "d")},
     ("d", "xray"): XRAY + "test_xray_shows_the_tree_and_opens_what_is_under_the_cursor",
     # general
     ("colon", "pods"): APP + "test_command_switches_view_title_and_crumbs",

@@ -32,6 +32,7 @@ MIN_WIDTH = 20  # the narrowest body laid out; narrower terminals crop the box r
 # gutter (1, kept even when nothing scrolls so the width never jumps); and the screen's margin around the box.
 BOX_CHROME = 2 + 4 + 1
 MARGIN = 2
+BOX_LINES = 2  # the box's border: the terminal's lines the help's body cannot have
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,19 @@ def arrange(groups: list[HelpGroup], width: int) -> list[list[HelpGroup]]:
     return best[1] if best is not None else [groups]
 
 
-def help_text(keys: list[Key], width: int, skin: Theme) -> Text:
-    """The help laid out in at most `width` cells, as narrow as its columns make it."""
+def help_text(keys: list[Key], width: int, skin: Theme, height: int | None = None) -> Text:
+    """The help laid out in at most `width` cells, as narrow as its columns make it; when its tallest column would
+    be taller than `height` lines, the groups stacked in a column go without the blank line between them."""
     columns: list[tuple[int, list[Text]]] = []
-    for column in arrange(help_groups(keys), width):
+    arranged = arrange(help_groups(keys), width)
+    spaced = height is None or max((_height(column) for column in arranged), default=0) <= height
+    for column in arranged:
         cells = min(width, column_width(column))
         aligned = cells == column_width(column)  # else each group keeps its own key width, and wraps less
         key_width = max(g.key_width for g in column)
         lines: list[Text] = []
         for group in column:
-            if lines:
+            if lines and spaced:
                 lines.append(Text(" " * cells))
             lines.extend(group.lines(cells, key_width if aligned else group.key_width, skin))
         columns.append((cells, lines))
@@ -183,7 +187,8 @@ class HelpScreen(ModalScreen[None]):
     def _lay_out(self, terminal_width: int) -> None:
         """Lay the help out for the terminal's width, and size the box to it (the box's `width: auto` would not
         count the scrollbar's gutter, and cut the widest line)."""
-        text = help_text(self.keys, max(MIN_WIDTH, terminal_width - MARGIN - BOX_CHROME), self.skin)
+        text = help_text(self.keys, max(MIN_WIDTH, terminal_width - MARGIN - BOX_CHROME), self.skin,
+                         self.app.size.height - BOX_LINES)
         self.body.update(text)
         self.box.styles.width = max((line.cell_len for line in text.split()), default=0) + BOX_CHROME
 
