@@ -22,6 +22,7 @@ from ..cluster import Cluster
 from ..errors import ApiError
 from ..kinds import REGISTRY, Registry
 from ..rbac.access import access_for
+from ..satoken import signer_for
 from . import connect, discovery, media, openapi
 from .auth import bearer_auth
 from .authz import RbacReviews
@@ -32,6 +33,7 @@ from .rbac_filter import rbac_filter
 from .resources import Resources
 from .reviews import Reviews
 from .status import error_response, failure, json_response, not_acceptable, not_found_path, page_not_found
+from .tokenrequest import TokenRequests
 from .watch import BOOKMARK_SECONDS
 
 # Not 6443, which a real control plane on the same machine (kind, kubeadm, a test kit) usually holds.
@@ -72,6 +74,8 @@ class ApiServer:
         self.cluster = cluster
         self.registry = registry
         self.credentials: Credentials = load_or_create(state_dir)
+        # ServiceAccount tokens are signed with the state folder's key, so they outlive a restart of the server
+        signer_for(cluster.store).use_key(self.credentials.service_account_key.read_bytes())
         self._sock = sock
         self._port = port
         self.resources = Resources(cluster, registry, bookmark_seconds=bookmark_seconds)
@@ -103,7 +107,8 @@ class ApiServer:
 
     def make_app(self) -> web.Application:
         access = access_for(self.cluster.store)
-        app = web.Application(middlewares=[bearer_auth(self.token), rbac_filter(access), self._errors],
+        app = web.Application(middlewares=[bearer_auth(self.token, self.cluster.store, self.cluster.api.clock),
+                                           rbac_filter(access), self._errors],
                               client_max_size=MAX_BODY)
         get = app.router.add_get
         for path in ("/healthz", "/livez", "/readyz"):
@@ -122,6 +127,7 @@ class ApiServer:
         EventsView(self.resources, self.registry).register(app)
         MetricsRoutes(self.cluster).register(app)  # metrics-server's metrics.k8s.io, for kubectl top
         connect.register(app, self.cluster)  # exec, attach, portforward, proxy: before the generic routes
+        TokenRequests(self.cluster.store, self.cluster.api.clock).register(app)  # serviceaccounts/NAME/token
         app.router.add_route("*", "/api/v1/{path:.+}", self._core)
         app.router.add_route("*", "/apis/{group}/{version}/{path:.+}", self._grouped)
         return app

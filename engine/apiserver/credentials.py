@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ..satoken import new_key_pem
+
 CLUSTER_NAME = "k9py"
 USER_NAME = "k9py-admin"
 # The serving certificate names exactly the addresses the server listens on: loopback only.
@@ -133,6 +135,7 @@ class Credentials:
     server_cert: Path
     server_key: Path
     token: str
+    service_account_key: Path  # signs ServiceAccount tokens (kube-apiserver's --service-account-signing-key-file)
 
     @property
     def kubeconfig(self) -> Path:
@@ -176,4 +179,7 @@ def load_or_create(folder: Path | None = None) -> Credentials:
     if len(token) < 32:
         token = secrets.token_urlsafe(32)
         write_private(token_file, (token + "\n").encode())
-    return Credentials(folder, ca_cert, server_cert, server_key, token)
+    sa_key = folder / "service-account.key"
+    if not sa_key.is_file():
+        write_private(sa_key, new_key_pem())
+    return Credentials(folder, ca_cert, server_cert, server_key, token, sa_key)

@@ -2,7 +2,8 @@
 (staging/src/k8s.io/apiserver/pkg/endpoints/filters/{impersonation,authorization}.go), after authentication.
 
 The admin token is a member of system:masters, allowed everything by the privileged-group authorizer: its
-requests cost one set lookup here. `Impersonate-User` / `Impersonate-Group` (kubectl's `--as` / `--as-group`)
+requests cost one set lookup here. A ServiceAccount token's requests (auth.py) are authorized by RBAC.
+`Impersonate-User` / `Impersonate-Group` (kubectl's `--as` / `--as-group`)
 need the `impersonate` verb on users, groups or serviceaccounts; the request then acts as that identity, and a
 request it may not make is refused with the API server's 403 wording.
 """
@@ -18,8 +19,8 @@ from .. import errors
 from ..rbac.access import Access, forbidden
 from ..rbac.identity import acting_as
 from ..rbac.rules import Attributes
-from ..rbac.user import ADMIN, UserInfo, split_service_account, user_for
-from .authz import USER_KEY
+from ..rbac.user import UserInfo, split_service_account, user_for
+from .authz import USER_KEY, user_of
 from .status import error_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,10 +87,12 @@ def _impersonated(access: Access, requestor: UserInfo, request: web.Request) -> 
 def rbac_filter(access: Access) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if "Impersonate-User" not in request.headers and "Impersonate-Group" not in request.headers:
+        requestor = user_of(request)
+        impersonating = "Impersonate-User" in request.headers or "Impersonate-Group" in request.headers
+        if requestor.privileged and not impersonating:
             return await handler(request)  # the admin token: system:masters, allowed everything
         try:
-            user = _impersonated(access, ADMIN, request)
+            user = _impersonated(access, requestor, request) if impersonating else requestor
             request[USER_KEY] = user
             if not user.privileged:
                 wanted = request_attributes(request.method, request.path, request.query)

@@ -18,17 +18,17 @@ files in place (the re-mount fails; nothing is removed).
 
 from __future__ import annotations
 
-import base64
 import bisect
 import functools
 import hashlib
-import json
 import math
 from typing import Any
 
 import attrs
 
 from ..quoting import go_quote
+from ..satoken import ISSUER as SERVICE_ACCOUNT_ISSUER
+from ..satoken import Signer, bound_claims, signer_for
 from ..store import WatchEvent
 from .container_env import decoded, field_value, resource_value
 
@@ -36,7 +36,6 @@ Obj = dict[str, Any]
 Entry = tuple[str, str, int, bool]  # (path relative to the volume, content, mode, secret)
 SYNC_SECONDS = 60.0  # syncFrequency's default (pkg/kubelet/apis/config/v1beta1/defaults.go)
 DEFAULT_MODE = 0o644  # ConfigMapVolumeSourceDefaultMode, SecretVolumeSourceDefaultMode, Projected…
-SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 # The API server extends the admission plugin's 3607 s tokens to a year (--service-account-extend-token-expiration,
 # on by default) and says when a client should have refreshed them (`warnafter`); the kubelet fetches a new
 # token once 80% of the requested lifetime has passed.
@@ -163,41 +162,33 @@ def _format_map(pod: Obj, path: str) -> str:
 
 
 def _token(store: Any, pod: Obj, issued: float) -> str:
-    """A bound service-account token's shape (a JWT with the claims the API server puts in), not signed: nothing
-    in the simulator verifies it."""
+    """The bound service-account token the kubelet asked the API server for (TokenRequest bound to the pod,
+    audience the API server's): signed with the cluster's key, so the API server takes it back."""
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
     namespace, sa_name = meta.get("namespace", ""), spec.get("serviceAccountName", "default")
     sa = store.get("serviceaccounts", namespace, sa_name) or {"metadata": {}}
     node = store.get("nodes", "", spec.get("nodeName", "")) or {"metadata": {}}
-    return _encoded_token(namespace, sa_name, sa["metadata"].get("uid", ""), spec.get("nodeName", ""),
-                          node["metadata"].get("uid", ""), meta.get("name", ""), meta.get("uid", ""), int(issued))
+    signer = signer_for(store)
+    # The key's id keys the cache too: tokens signed before the API server gave its kept key are signed anew.
+    return _encoded_token(signer, signer.kid, namespace, sa_name, sa["metadata"].get("uid", ""),
+                          spec.get("nodeName", ""), node["metadata"].get("uid", ""), meta.get("name", ""),
+                          meta.get("uid", ""), int(issued))
 
 
 # A token changes only when the kubelet refreshes it: reading 10,000 pods' files again and again must not
-# re-encode each one every time (the size covers the 10,000-pod benchmark; entries are about 1 KB).
+# sign each one again (the size covers the 10,000-pod benchmark; entries are about 1 KB).
 @functools.lru_cache(maxsize=16384)
-def _encoded_token(namespace: str, sa_name: str, sa_uid: str, node_name: str, node_uid: str, pod_name: str,
-                   pod_uid: str, iat: int) -> str:
-    claims = {
-        "aud": [SERVICE_ACCOUNT_ISSUER], "exp": iat + TOKEN_EXTENDED_SECONDS, "iat": iat,
-        "iss": SERVICE_ACCOUNT_ISSUER,
-        "jti": hashlib.sha256(f"{pod_uid}/{iat}".encode()).hexdigest()[:36],
-        "kubernetes.io": {
-            "namespace": namespace,
-            "node": {"name": node_name, "uid": node_uid},
-            "pod": {"name": pod_name, "uid": pod_uid},
-            "serviceaccount": {"name": sa_name, "uid": sa_uid},
-            "warnafter": iat + 3607,
-        },
-        "nbf": iat, "sub": f"system:serviceaccount:{namespace}:{sa_name}",
-    }
+def _encoded_token(signer: Signer, kid: str, namespace: str, sa_name: str, sa_uid: str, node_name: str,
+                   node_uid: str, pod_name: str, pod_uid: str, iat: int) -> str:
+    def ref(name: str, uid: str) -> Obj:
+        return {"metadata": {"name": name, "uid": uid, "namespace": namespace}}
 
-    def part(value: Obj | bytes) -> str:
-        raw = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    head = part({"alg": "RS256", "kid": "k9py-simulated"}) + "." + part(claims)
-    return head + "." + part(hashlib.sha256(head.encode()).digest())
+    # The API server extends the admission plugin's 3607 s tokens to a year and says when a client should have
+    # refreshed them (`warnafter`); the jti is made of the pod and the time, so runs stay reproducible.
+    claims = bound_claims(ref(sa_name, sa_uid), [SERVICE_ACCOUNT_ISSUER], iat, TOKEN_EXTENDED_SECONDS,
+                          pod=ref(pod_name, pod_uid), node=ref(node_name, node_uid), warn_after=iat + 3607,
+                          jti=hashlib.sha256(f"{pod_uid}/{iat}".encode()).hexdigest()[:36])
+    return signer.sign(claims)
 
 
 def volume_files(store: Any, history: ConfigHistory, pod: Obj, volume: Obj, mounted_at: float, when: float,

@@ -23,6 +23,8 @@ class UserInfo:
     username: str
     uid: str = ""
     groups: tuple[str, ...] = ()
+    # What the authenticator adds (a bound token's pod and credential id), as (key, values) pairs
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"username": self.username}
@@ -30,6 +32,8 @@ class UserInfo:
             out["uid"] = self.uid
         if self.groups:
             out["groups"] = list(self.groups)
+        if self.extra:
+            out["extra"] = {key: list(values) for key, values in self.extra}
         return out
 
     @property
@@ -42,9 +46,10 @@ class UserInfo:
 ADMIN = UserInfo(ADMIN_NAME, ADMIN_NAME, (SYSTEM_MASTERS, AUTHENTICATED))
 
 
-def service_account_user(namespace: str, name: str) -> UserInfo:
-    return UserInfo(f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}", "",
-                    (ALL_SERVICE_ACCOUNTS, f"{ALL_SERVICE_ACCOUNTS}:{namespace}", AUTHENTICATED))
+def service_account_user(namespace: str, name: str, uid: str = "",
+                         extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> UserInfo:
+    return UserInfo(f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}", uid,
+                    (ALL_SERVICE_ACCOUNTS, f"{ALL_SERVICE_ACCOUNTS}:{namespace}", AUTHENTICATED), extra)
 
 
 def split_service_account(username: str) -> tuple[str, str] | None:
