@@ -528,22 +528,28 @@ class Cluster:
 
     # `kubectl rollout`: `kind` is any name of Deployment (the default) or DaemonSet ("ds", "daemonsets", ...).
 
+    # `manager`: the field manager the write is recorded under (kubectl's rollout commands are `kubectl-rollout`);
+    # None writes as the engine's own components do.
+
     async def rollout_undo(self, name: str, namespace: str | None = "default",
-                           to_revision: int | None = None, kind: str = "Deployment") -> str:
+                           to_revision: int | None = None, kind: str = "Deployment", manager: str | None = None) -> str:
         with self._acting("patch", kind, namespace, name):
-            return rollout_undo(self.api, name, namespace or "default", to_revision, kind)
+            return rollout_undo(self.api, name, namespace or "default", to_revision, kind, manager)
 
-    async def rollout_restart(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+    async def rollout_restart(self, name: str, namespace: str | None = "default", kind: str = "Deployment",
+                              manager: str | None = None) -> str:
         with self._acting("patch", kind, namespace, name):
-            return rollout_restart(self.api, name, namespace or "default", kind)
+            return rollout_restart(self.api, name, namespace or "default", kind, manager)
 
-    async def rollout_pause(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+    async def rollout_pause(self, name: str, namespace: str | None = "default", kind: str = "Deployment",
+                            manager: str | None = None) -> str:
         with self._acting("patch", kind, namespace, name):
-            return set_paused(self.api, name, namespace or "default", True, kind)
+            return set_paused(self.api, name, namespace or "default", True, kind, manager)
 
-    async def rollout_resume(self, name: str, namespace: str | None = "default", kind: str = "Deployment") -> str:
+    async def rollout_resume(self, name: str, namespace: str | None = "default", kind: str = "Deployment",
+                             manager: str | None = None) -> str:
         with self._acting("patch", kind, namespace, name):
-            return set_paused(self.api, name, namespace or "default", False, kind)
+            return set_paused(self.api, name, namespace or "default", False, kind, manager)
 
     def rollout_status(self, name: str, namespace: str | None = "default",
                        kind: str = "Deployment") -> tuple[str, bool]:
@@ -581,13 +587,16 @@ class Cluster:
         self.components.kubelets.set_node_running(name, ready)
         self.runner.wake()
 
-    async def cordon(self, name: str, unschedulable: bool = True) -> Obj:
+    async def cordon(self, name: str, unschedulable: bool = True, manager: str | None = None) -> Obj:
+        """`manager`: as for the rollout commands (kubectl cordons as `kubectl`)."""
         with self._acting("patch", "nodes", None, name):
-            return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}}))
+            return deep_copy(self.api.patch("nodes", name, None, {"spec": {"unschedulable": unschedulable or None}},
+                                            manager=manager))
 
     async def drain(self, name: str, *, force: bool = False, ignore_daemonsets: bool = True,
                     delete_emptydir_data: bool = False, grace_period: int | None = None,
-                    timeout: float = DRAIN_TIMEOUT, progress: DrainProgress | None = None) -> list[str]:
+                    timeout: float = DRAIN_TIMEOUT, progress: DrainProgress | None = None,
+                    manager: str | None = None) -> list[str]:
         """`kubectl drain`: cordon, evict every pod kubectl would, wait until they are gone; kubectl's output.
 
         Waiting moves cluster time (a virtual clock jumps). An eviction a PodDisruptionBudget refuses is tried
@@ -602,7 +611,8 @@ class Cluster:
                                delete_emptydir_data=delete_emptydir_data, grace_period=grace_period,
                                timeout=timeout)
         return await drain_node(self.api, name, options,
-                                lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds), progress)
+                                lambda done, seconds: self.run_until(lambda _: done(), timeout=seconds), progress,
+                                manager)
 
     # --- access control ------------------------------------------------------------------------------------
 

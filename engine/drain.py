@@ -161,11 +161,12 @@ def evict(api: Api, pod: Obj, grace_period: int | None) -> None:
     eviction.evict(api, pod, grace_period)
 
 
-def cordon(api: Api, node: str) -> str:
+def cordon(api: Api, node: str, manager: str | None = None) -> str:
+    """`manager`: the client's field manager (kubectl cordons and drains as `kubectl`)."""
     current = api.get("nodes", node)
     if (current.get("spec") or {}).get("unschedulable"):
         return f"node/{node} already cordoned"
-    api.patch("nodes", node, None, {"spec": {"unschedulable": True}})
+    api.patch("nodes", node, None, {"spec": {"unschedulable": True}}, manager=manager)
     return f"node/{node} cordoned"
 
 
@@ -176,7 +177,7 @@ Progress = Callable[[str, str], None]
 
 async def drain(api: Api, node: str, options: DrainOptions,
                 wait: Callable[[Callable[[], bool], float], Awaitable[bool]],
-                progress: Progress | None = None) -> list[str]:
+                progress: Progress | None = None, manager: str | None = None) -> list[str]:
     """Cordon `node`, evict its pods and wait (through `wait(predicate, timeout)`) until they are gone.
 
     Returns kubectl's output lines (its stderr's retry lines among them, in the order they happen); `progress`
@@ -191,7 +192,7 @@ async def drain(api: Api, node: str, options: DrainOptions,
         if progress is not None:
             progress(line, detail)
 
-    say(cordon(api, node))
+    say(cordon(api, node, manager))
     found = plan(api, node, options)
     if errors := found.errors():
         raise DrainError(_aggregate(errors), output)

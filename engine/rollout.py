@@ -86,11 +86,12 @@ def _kind(kind: str, verb: str) -> str:
 
 
 def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = None,
-                 kind: str = "Deployment") -> str:
-    """DeploymentRollbacker.Rollback, checks in kubectl's order: the target revision first, then paused."""
+                 kind: str = "Deployment", manager: str | None = None) -> str:
+    """DeploymentRollbacker.Rollback, checks in kubectl's order: the target revision first, then paused.
+    `manager`: the client's field manager (kubectl's rollout commands write as `kubectl-rollout`)."""
     which = _kind(kind, "undo")
     if which in _REVISION_KINDS:
-        return _revision_undo(api, which, name, namespace, to_revision or 0)
+        return _revision_undo(api, which, name, namespace, to_revision or 0, manager)
     revision = to_revision or 0
     if revision < 0:
         raise errors.bad_request(f"unable to find specified revision {revision} in history")
@@ -110,11 +111,12 @@ def rollout_undo(api: Api, name: str, namespace: str, to_revision: int | None = 
     updated = deep_copy(d)
     updated["spec"]["template"] = du.rollback_template(target)
     updated["metadata"]["annotations"] = du.rollback_annotations(d, target)
-    api.update(updated)
+    api.update(updated, manager=manager)
     return f"deployment.apps/{name} rolled back"
 
 
-def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment") -> str:
+def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment",
+                    manager: str | None = None) -> str:
     """ObjectRestarter: stamps the pod template, so the controller rolls every pod."""
     which = _kind(kind, "restarting")
     d = deep_copy(api.get(_REVISION_KINDS[which], name, namespace) if which in _REVISION_KINDS
@@ -126,11 +128,12 @@ def rollout_restart(api: Api, name: str, namespace: str, kind: str = "Deployment
     annotations = template_meta.get("annotations") or {}
     annotations[du.RESTARTED_AT_ANNOTATION] = format_time(api.clock.now())
     template_meta["annotations"] = annotations
-    api.update(d)
+    api.update(d, manager=manager)
     return f"{which.lower()}.apps/{name} restarted"
 
 
-def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "Deployment") -> str:
+def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "Deployment",
+               manager: str | None = None) -> str:
     which = _kind(kind, "pausing" if paused else "resuming")
     if which in _REVISION_KINDS:
         api.get(_REVISION_KINDS[which], name, namespace)  # a missing one is NotFound first
@@ -145,7 +148,7 @@ def set_paused(api: Api, name: str, namespace: str, paused: bool, kind: str = "D
         d["spec"]["paused"] = True
     else:
         d["spec"].pop("paused", None)
-    api.update(d)
+    api.update(d, manager=manager)
     return f"deployment.apps/{name} {'paused' if paused else 'resumed'}"
 
 
@@ -290,7 +293,7 @@ def _cause(revision: Obj) -> str:
     return (revision["metadata"].get("annotations") or {}).get(du.CHANGE_CAUSE_ANNOTATION, NO_CAUSE)
 
 
-def _revision_undo(api: Api, kind: str, name: str, namespace: str, to_revision: int) -> str:
+def _revision_undo(api: Api, kind: str, name: str, namespace: str, to_revision: int, manager: str | None = None) -> str:
     """DaemonSetRollbacker / StatefulSetRollbacker.Rollback: puts a revision's template back (the previous
     revision by default).
 
@@ -311,7 +314,7 @@ def _revision_undo(api: Api, kind: str, name: str, namespace: str, to_revision: 
         raise errors.bad_request(f"unable to find specified revision {to_revision} in history")
     updated = deep_copy(ds)
     updated["spec"]["template"] = crh.revision_template(target)
-    api.update(updated)
+    api.update(updated, manager=manager)
     return f"{kind.lower()}.apps/{name} rolled back"
 
 

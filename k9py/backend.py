@@ -42,6 +42,9 @@ LogLine = tuple[float, str]
 # The field manager of what the dashboard's keys change (managedFields), as a real cluster records k9s's scale
 # under `k9s`, client-go's User-Agent: drift then names it beside `kubectl` and the folders' `k9py`.
 DASHBOARD_FIELD_MANAGER = "k9py-dashboard"
+# ... and of its rollout keys (restart, rollback), as kubectl's rollout commands write as `kubectl-rollout` apart from
+# its other commands' `kubectl`
+DASHBOARD_ROLLOUT_MANAGER = "k9py-dashboard-rollout"
 
 
 def _field_name(path: str) -> str:
@@ -721,7 +724,7 @@ class EngineBackend(RegistryBackend):
 
     async def restart(self, name: str, namespace: str, kind: str = "Deployment") -> str:
         try:
-            return await self.cluster.rollout_restart(name, namespace, kind)
+            return await self.cluster.rollout_restart(name, namespace, kind, manager=DASHBOARD_ROLLOUT_MANAGER)
         except ApiError as exc:
             raise BackendError(exc.message) from None
 
@@ -790,7 +793,7 @@ class EngineBackend(RegistryBackend):
 
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str:
         try:
-            return await self.cluster.rollout_undo(name, namespace, revision, kind)
+            return await self.cluster.rollout_undo(name, namespace, revision, kind, manager=DASHBOARD_ROLLOUT_MANAGER)
         except ApiError as exc:
             raise BackendError(exc.message) from None
 
@@ -805,7 +808,7 @@ class EngineBackend(RegistryBackend):
 
     async def cordon(self, name: str, cordoned: bool) -> str:
         try:
-            await self.cluster.cordon(name, cordoned)
+            await self.cluster.cordon(name, cordoned, manager=DASHBOARD_FIELD_MANAGER)
         except ApiError as exc:
             raise BackendError(exc.message) from None
         return f"node/{name} {'cordoned' if cordoned else 'uncordoned'}"
@@ -826,7 +829,7 @@ class EngineBackend(RegistryBackend):
 
         try:
             output = await self.cluster.drain(name, force=force, delete_emptydir_data=delete_emptydir_data,
-                                              progress=heard)
+                                              progress=heard, manager=DASHBOARD_FIELD_MANAGER)
         except DrainError as exc:
             # kubectl cordons before it checks the pods, so a refused drain leaves the node cordoned: say so.
             done = f"{exc.output[0]}, not drained: " if exc.output else ""

@@ -21,7 +21,7 @@ from test_apiserver_kit import KUBECTL, Served, needs_kubectl, served
 from engine import Cluster
 from engine.manifests.diff import format_diff
 from engine.manifests.source import ManifestSource
-from k9py.backend import DASHBOARD_FIELD_MANAGER, EngineBackend
+from k9py.backend import DASHBOARD_FIELD_MANAGER, DASHBOARD_ROLLOUT_MANAGER, EngineBackend
 
 __all__ = ["served"]
 
@@ -219,6 +219,27 @@ async def test_the_dashboards_scale_is_recorded_under_its_own_manager(tmp_path: 
             'spec.replicas: 2 → 3 (live, managed by "k9py-dashboard" with subresource "scale" using apps/v1)')
         assert await backend.write_back(KEY) == "wrote replicas back to web.yaml"
         assert "replicas: 3  # two for now" in (tmp_path / "app" / "web.yaml").read_text()
+    finally:
+        await backend.stop()
+
+
+async def test_the_dashboards_rollout_and_cordon_are_recorded_under_its_managers(tmp_path: Path) -> None:
+    """As `kubectl rollout restart` writes as `kubectl-rollout` and `kubectl cordon` as `kubectl` (the kit's
+    managedFields), the dashboard's restart and rollback write as `k9py-dashboard-rollout` and its cordon as
+    `k9py-dashboard`: drift and `--show-managed-fields` name the dashboard, not the controllers."""
+    backend = EngineBackend(Cluster(nodes=1))
+    await backend.start()
+    try:
+        await backend.load([folder(tmp_path)])
+        await backend.restart("web", "default")
+        live = backend.cluster.api.get("deployments", "web", "default")
+        entry = next(e for e in live["metadata"]["managedFields"] if e["manager"] == DASHBOARD_ROLLOUT_MANAGER)
+        assert entry["operation"] == "Update" and "subresource" not in entry
+        annotations = entry["fieldsV1"]["f:spec"]["f:template"]["f:metadata"]["f:annotations"]
+        assert "f:kubectl.kubernetes.io/restartedAt" in annotations
+        await backend.cordon("node-1", True)
+        node = backend.cluster.api.get("nodes", "node-1")
+        assert (DASHBOARD_FIELD_MANAGER, "Update", "") in managers(node)
     finally:
         await backend.stop()
 
