@@ -115,10 +115,10 @@ class Api:
             errs.append(v.required("metadata.name", "name or generateName is required"))
         elif info.name_rule == "label":
             errs.extend(v.dns1123_label("metadata.name", name))
-        elif info.name_rule == "dns1035":
-            errs.extend(v.dns1035_label("metadata.name", name))
         elif info.name_rule == "subdomain":
             errs.extend(v.dns1123_subdomain("metadata.name", name))
+        elif info.name_rule == "path":
+            errs.extend(v.path_segment_name("metadata.name", name))
         if info.namespaced:
             errs.extend(v.dns1123_label("metadata.namespace", meta.get("namespace")))
         errs.extend(v.labels("metadata.labels", meta.get("labels")))
@@ -223,6 +223,10 @@ class Api:
                 meta["name"] = self._generate_name(base)
                 if self.store.get(info.resource, meta.get("namespace", ""), meta["name"]) is None:
                     break
+        elif not meta.get("name") and info.kind == "LimitRange":
+            # pkg/registry/core/limitrange/strategy.go PrepareForCreate: a LimitRange without a name is named by a
+            # new UUID (the only kind that does this).
+            meta["name"] = self.new_uid()
         if not _SERVER_FIELDS.isdisjoint(meta):
             for server_field in _SERVER_FIELDS:
                 meta.pop(server_field, None)

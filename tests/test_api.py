@@ -96,7 +96,9 @@ async def test_generate_name_appends_five_safe_characters(cluster):
     (lambda d: d["spec"]["template"]["spec"]["containers"][0].pop("image"),
      'Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: Required value'),
     (lambda d: d["spec"].pop("selector"),
-     'Deployment.apps "web" is invalid: spec.selector: Required value'),
+     # No selector selects nothing, so the template's labels do not match it either (kube-apiserver v1.36).
+     'Deployment.apps "web" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid '
+     'value: {"app":"web"}: `selector` does not match template `labels`]'),
     (lambda d: d["spec"].update(strategy={"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}),
      'Deployment.apps "web" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: '
      "may not be 0 when `maxSurge` is 0"),
@@ -200,7 +202,8 @@ async def test_scale_subresource_and_its_errors(cluster):
 
 async def test_builtin_namespaces_exist_and_default_cannot_be_deleted(cluster):
     names = [n["metadata"]["name"] for n in cluster.list("namespaces")]
-    assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
+    # ingress-nginx: the add-on's own (engine/addons_ingress.py), as its cloud manifest creates it.
+    assert names == ["default", "ingress-nginx", "kube-node-lease", "kube-public", "kube-system"]
     with pytest.raises(ApiError) as err:
         await cluster.delete("namespace", "default")
     assert err.value.message == 'namespaces "default" is forbidden: this namespace may not be deleted'

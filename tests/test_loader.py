@@ -124,7 +124,8 @@ async def test_a_namespace_on_a_cluster_scoped_kind_is_ignored_as_kubectl_and_th
 @pytest.mark.parametrize(("text", "message"), [
     ("kind: Namespace\nmetadata:\n  name: x\n", "Object 'apiVersion' is missing in the Namespace object"),
     ("apiVersion: v1\nmetadata:\n  name: x\n", "Object 'Kind' is missing in the object"),
-    ("apiVersion: v1\nkind: Namespace\nmetadata: {}\n", "metadata.name: Required value: name is required"),
+    ("apiVersion: v1\nkind: Namespace\nmetadata: {}\n",
+     "metadata.name: Required value: name or generateName is required"),
     ("apiVersion: v1\nkind: Namspace\nmetadata:\n  name: x\n", '(did you mean "Namespace"?)'),
     ("apiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: x\n",
      'no matches for kind "Deployment" in version "apps/v1beta1"'),

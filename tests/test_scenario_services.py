@@ -151,11 +151,13 @@ async def test_service_validation(spec: Obj, message: str) -> None:
         assert message in await rejected(c, obj)
 
 
-async def test_service_names_are_dns1035_labels() -> None:
+async def test_service_names_are_rfc1123_labels() -> None:
+    """v1.36 validates Service names as RFC 1123 labels (RelaxedServiceNameValidation): `1st` is a name now, dots
+    and capitals are not (pkg/apis/core/validation ValidateServiceName; checked in test_admission_compare.py)."""
     async with Cluster(nodes=1) as c:
-        message = await rejected(c, service("1st"))
-        assert "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an " \
-               "alphabetic character" in message
+        await c.create(service("1st"))
+        assert 'metadata.name: Invalid value: "web.v2": must not contain dots' in await rejected(c, service("web.v2"))
+        assert "a lowercase RFC 1123 label must consist of" in await rejected(c, service("Web"))
 
 
 # --- node ports and load balancers -------------------------------------------------------------------------------

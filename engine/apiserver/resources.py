@@ -21,6 +21,7 @@ from .. import errors
 from ..cluster import Cluster
 from ..kinds import KindInfo, Registry
 from ..kinds.decoding import first_type_error
+from ..manifests.loader import duplicate_key
 from ..manifests.schema import validate_structure
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
@@ -105,7 +106,14 @@ async def read_body(request: web.Request) -> Any:
         raise unsupported_body_type()
     try:
         if media_type.endswith("yaml"):
-            return yaml.safe_load(raw)
+            body = yaml.safe_load(raw)  # a key set twice: the last value, unless strict decoding refuses it
+            if request.query.get("fieldValidation") == "Strict" and isinstance(body, dict) and body.get("kind"):
+                duplicate = duplicate_key(raw)
+                if duplicate:
+                    kind, version = body["kind"], str(body.get("apiVersion", "")).rsplit("/", 1)[-1]
+                    raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: strict '
+                                             f"decoding error: yaml: unmarshal errors:\n  {duplicate}")
+            return body
         return json.loads(raw)
     except (ValueError, yaml.YAMLError) as exc:
         raise errors.bad_request(f"error decoding request body: {exc}") from None
@@ -308,7 +316,8 @@ class Resources:
             raise errors.bad_request(f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", '
                                      '"Strict", "Warn"')
         problems = validate_structure(obj)
-        unknown = [message.split(" (did you mean")[0] for _, message in problems if message.startswith("unknown field")]
+        unknown = [message.split(" (did you mean")[0] for _, message in sorted(problems)
+                   if message.startswith("unknown field")]  # sorted by path, as the decoder lists them
         if len(unknown) < len(problems):  # a wrong type fails decoding itself, whatever the validation mode
             decoding = first_type_error(obj, info.kind, info.version, info.api_version)
             if decoding is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..printers.describe import describe_deployment
@@ -49,6 +50,13 @@ def _int_or_percent(path: str, value: Any) -> tuple[FieldErrors, int | None, boo
                                    "'%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")], None, False
 
 
+def _strategy_json(kind: Any, rolling: Any) -> str:
+    shown_rolling = None
+    if isinstance(rolling, dict):
+        shown_rolling = {"MaxUnavailable": rolling.get("maxUnavailable"), "MaxSurge": rolling.get("maxSurge")}
+    return json.dumps({"Type": kind, "RollingUpdate": shown_rolling}, separators=(",", ":"), ensure_ascii=False)
+
+
 def _validate(d: Obj, old: Obj | None) -> FieldErrors:
     errors = validate_workload(d, old, kind_word="deployment")
     spec = d.get("spec")
@@ -64,7 +72,9 @@ def _validate(d: Obj, old: Obj | None) -> FieldErrors:
         return [*errors, v.type_error("spec.strategy", strategy, "object")]
     kind = strategy.get("type", "RollingUpdate")
     if kind not in STRATEGIES:
-        errors.append(v.unsupported("spec.strategy.type", kind, STRATEGIES))
+        # v1.36 names the whole strategy, printed as the internal struct's JSON (field names as declared).
+        errors.append(("spec.strategy", f"Unsupported value: {_strategy_json(kind, strategy.get('rollingUpdate'))}: "
+                                        f"supported values: {', '.join(go_quote(s) for s in STRATEGIES)}"))
     rolling = strategy.get("rollingUpdate")
     if kind == "Recreate" and rolling is not None:
         errors.append(v.forbidden("spec.strategy.rollingUpdate",

@@ -26,7 +26,9 @@ def _validate_address(path: str, address: object) -> FieldErrors:
     try:
         ipaddress.ip_address(address.get("ip"))
     except ValueError:
-        return [v.invalid(f"{path}.ip", address.get("ip"), VALID_IP_MSG)]
+        # validateEndpointAddress checks twice: IsValidIP, then validateNonSpecialIP's own parse, each saying so.
+        return [v.invalid(f"{path}.ip", address.get("ip"), VALID_IP_MSG),
+                v.invalid(f"{path}.ip", address.get("ip"), "must be a valid IP address")]
     return []
 
 

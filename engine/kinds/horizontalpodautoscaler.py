@@ -199,9 +199,11 @@ def _validate(hpa: Obj, old: Obj | None) -> FieldErrors:
     minimum, maximum = spec.get("minReplicas"), spec.get("maxReplicas")
     if isinstance(minimum, int) and minimum < 1:
         errs.append(v.invalid("spec.minReplicas", minimum, "must be greater than or equal to 1"))
-    if not isinstance(maximum, int) or maximum < 1:
+    if not isinstance(maximum, int):
+        maximum = 0  # an int32 in Go: absent is 0, and both checks below see it
+    if maximum < 1:
         errs.append(v.required("spec.maxReplicas", "must be set and greater than 0"))
-    elif isinstance(minimum, int) and maximum < minimum:
+    if isinstance(minimum, int) and maximum < minimum:
         errs.append(v.invalid("spec.maxReplicas", maximum, "must be greater than or equal to `minReplicas`"))
     errs += _validate_ref("spec.scaleTargetRef", spec.get("scaleTargetRef"))
     metrics = spec.get("metrics") or []
@@ -251,5 +253,5 @@ def _problems(hpa: Obj) -> list[tuple[str, str]]:
 HPA = REGISTRY.register(KindInfo(
     kind="HorizontalPodAutoscaler", group="autoscaling", version="v2", plural="horizontalpodautoscalers",
     namespaced=True, short_names=("hpa",), default=_default, validate=_validate, decode=_decode,
-    columns=HPA_COLUMNS, row=hpa_row, describe=_describe, health=hpa_health, problems=_problems, name_rule="path",
+    columns=HPA_COLUMNS, row=hpa_row, describe=_describe, health=hpa_health, problems=_problems,
 ))

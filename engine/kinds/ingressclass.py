@@ -10,7 +10,6 @@ admission plugin gives new Ingresses that name none (`kinds/ingress.py`).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..printers.describe import _annotations_multiline, _describe_events, _labels_multiline, _Writer
 from ..printers.duration import age
@@ -21,7 +20,6 @@ DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 MAX_CONTROLLER_LENGTH = 250
 SCOPES = ["Cluster", "Namespace"]
 _HTTP_PATH = re.compile(r"^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$")
-_PATH_SEGMENT_FORBIDDEN = ("/", "%")
 
 
 def _default(ic: Obj) -> None:
@@ -33,14 +31,6 @@ def _default(ic: Obj) -> None:
         params["scope"] = "Cluster"
 
 
-def path_segment_name(path: str, value: Any) -> FieldErrors:
-    """IsValidPathSegmentName: a name that can be one segment of a URL path."""
-    if value in (".", ".."):
-        return [v.invalid(path, value, f"may not be '{value}'")]
-    return [v.invalid(path, value, f"may not contain '{bad}'") for bad in _PATH_SEGMENT_FORBIDDEN
-            if bad in str(value)]
-
-
 def typed_reference(path: str, ref: Obj) -> FieldErrors:
     """validateIngressTypedLocalObjectReference (an IngressClass's parameters, an Ingress's resource backend)."""
     errors: FieldErrors = []
@@ -50,7 +40,7 @@ def typed_reference(path: str, ref: Obj) -> FieldErrors:
         if not ref.get(field):
             errors.append(v.required(f"{path}.{field}"))
         else:
-            errors.extend(path_segment_name(f"{path}.{field}", ref[field]))
+            errors.extend(v.path_segment_name(f"{path}.{field}", ref[field]))
     return errors
 
 

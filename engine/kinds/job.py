@@ -258,6 +258,11 @@ def _validate(job: Obj, old: Obj | None) -> FieldErrors:
     if not isinstance(spec, dict):
         return [v.required("spec") if spec is None else v.type_error("spec", spec, "object")]
     errors = validate_job_spec(spec)
+    name = job["metadata"].get("name")
+    if old is None and not spec.get("manualSelector") and isinstance(name, str) and len(name.encode()) > 63:
+        # The generated job-name labels will carry the name: a label value, at most 63 bytes (one error, as the
+        # API server gives it, next to the name's own).
+        errors.append(v.invalid("spec.template.labels", name, "must be no more than 63 bytes"))
     if old is None:
         if spec.get("manualSelector"):
             errors.extend(_selector_errors(spec))

@@ -101,7 +101,7 @@ def _problems(pdb: Obj) -> list[tuple[str, str]]:
 
 PDB = REGISTRY.register(KindInfo(
     kind="PodDisruptionBudget", group="policy", version="v1", plural="poddisruptionbudgets", namespaced=True,
-    short_names=("pdb",), validate=_validate,
+    short_names=("pdb",), validate=_validate, name_rule="path",  # no name rule of its own in v1.36: any segment
     columns=("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"), row=_row,
     describe=_describe, problems=_problems,
 ))

@@ -14,6 +14,7 @@ from .registry import FieldErrors
 
 RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]  # in the API's order
 PROTOCOLS = ["TCP", "UDP", "SCTP"]
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
@@ -142,7 +143,26 @@ def _validate_probe(path: str, probe: Any, kind: str) -> FieldErrors:
     return errors
 
 
-def _validate_container(path: str, c: Any, seen: set[str], is_init: bool) -> FieldErrors:
+def _validate_mounts(path: str, mounts: Any, volumes: set[str]) -> FieldErrors:
+    """ValidateVolumeMounts: each names a volume of the pod and says where it goes."""
+    if not isinstance(mounts, list):
+        return v.is_list(path, mounts)
+    errors: FieldErrors = []
+    for i, mount in enumerate(mounts):
+        if not isinstance(mount, dict):
+            errors.append(v.type_error(f"{path}[{i}]", mount, "object"))
+            continue
+        name = mount.get("name")
+        if not name:
+            errors.append(v.required(f"{path}[{i}].name"))
+        elif name not in volumes:
+            errors.append((f"{path}[{i}].name", f"Not found: {v.show(name)}"))
+        if not mount.get("mountPath"):
+            errors.append(v.required(f"{path}[{i}].mountPath"))
+    return errors
+
+
+def _validate_container(path: str, c: Any, seen: set[str], is_init: bool, volumes: set[str]) -> FieldErrors:
     if not isinstance(c, dict):
         return [v.type_error(path, c, "object")]
     errors: FieldErrors = []
@@ -171,6 +191,8 @@ def _validate_container(path: str, c: Any, seen: set[str], is_init: bool) -> Fie
     for i, env in enumerate(c.get("env") or [] if isinstance(c.get("env"), list) else []):
         if not isinstance(env, dict) or not env.get("name"):
             errors.append(v.required(f"{path}.env[{i}].name"))
+    if c.get("volumeMounts") is not None:
+        errors.extend(_validate_mounts(f"{path}.volumeMounts", c["volumeMounts"], volumes))
     ports = c.get("ports")
     errors.extend(v.is_list(f"{path}.ports", ports))
     for i, port in enumerate(ports if isinstance(ports, list) else []):
@@ -179,7 +201,7 @@ def _validate_container(path: str, c: Any, seen: set[str], is_init: bool) -> Fie
             errors.append(v.type_error(pp, port, "object"))
             continue
         number = port.get("containerPort")
-        if number is None:
+        if number is None or number == 0:  # an int32, not a pointer: 0 is no port at all
             errors.append(v.required(f"{pp}.containerPort"))
         elif isinstance(number, bool) or not isinstance(number, int):
             errors.append(v.type_error(f"{pp}.containerPort", number, "integer"))
@@ -221,6 +243,9 @@ def validate_pod_spec(path: str, spec: Any) -> FieldErrors:
         return [v.type_error(path, spec, "object")]
     errors: FieldErrors = []
     seen: set[str] = set()
+    declared = spec.get("volumes")
+    volumes = {str(vol.get("name")) for vol in declared if isinstance(vol, dict)} if isinstance(declared, list) \
+        else set()
     containers = spec.get("containers")
     if not containers:
         errors.append(v.required(f"{path}.containers"))
@@ -228,14 +253,17 @@ def validate_pod_spec(path: str, spec: Any) -> FieldErrors:
         errors.append(v.type_error(f"{path}.containers", containers, "array"))
     else:
         for i, c in enumerate(containers):
-            errors.extend(_validate_container(f"{path}.containers[{i}]", c, seen, is_init=False))
+            errors.extend(_validate_container(f"{path}.containers[{i}]", c, seen, False, volumes))
     inits = spec.get("initContainers")
     errors.extend(v.is_list(f"{path}.initContainers", inits))
     for i, c in enumerate(inits if isinstance(inits, list) else []):
-        errors.extend(_validate_container(f"{path}.initContainers[{i}]", c, seen, is_init=True))
+        errors.extend(_validate_container(f"{path}.initContainers[{i}]", c, seen, True, volumes))
     restart = spec.get("restartPolicy")
     if restart is not None and restart not in RESTART_POLICIES:
         errors.append(v.unsupported(f"{path}.restartPolicy", restart, RESTART_POLICIES))
+    dns_policy = spec.get("dnsPolicy")
+    if dns_policy is not None and dns_policy not in DNS_POLICIES:
+        errors.append(v.unsupported(f"{path}.dnsPolicy", dns_policy, DNS_POLICIES))
     errors.extend(v.non_negative(f"{path}.terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds")))
     errors.extend(v.non_negative(f"{path}.activeDeadlineSeconds", spec.get("activeDeadlineSeconds")))
     errors.extend(v.labels(f"{path}.nodeSelector", spec.get("nodeSelector")))
@@ -290,7 +318,10 @@ def validate_pod_template(path: str, template: Any, selector: Any = None) -> Fie
     if not isinstance(meta, dict):
         errors.append(v.type_error(f"{path}.metadata", meta, "object"))
         meta = {}
-    errors.extend(v.labels(f"{path}.metadata.labels", meta.get("labels")))
-    errors.extend(v.annotations(f"{path}.metadata.annotations", meta.get("annotations")))
-    errors.extend(validate_pod_spec(f"{path}.spec", template.get("spec")))
+    # ValidatePodTemplateSpec names them without `metadata` (fldPath.Child("labels")), as the API server says.
+    errors.extend(v.labels(f"{path}.labels", meta.get("labels")))
+    errors.extend(v.annotations(f"{path}.annotations", meta.get("annotations")))
+    # A template's spec is a struct, not a pointer: null or absent is an empty PodSpec, which lacks containers.
+    spec = template.get("spec")
+    errors.extend(validate_pod_spec(f"{path}.spec", {} if spec is None else spec))
     return errors

@@ -13,7 +13,7 @@ from ..printers.describe import _annotations_multiline, _labels_multiline, _Writ
 from ..printers.services import _age
 from ..rbac import escalation
 from . import validation as v
-from .rbac_role import GROUP, path_segment_name
+from .rbac_role import GROUP
 from .registry import REGISTRY, DescribeContext, FieldErrors, KindInfo, Obj
 
 
@@ -52,7 +52,7 @@ def _validate_subject(subject: Any, namespaced: bool, path: str) -> FieldErrors:
 
 def _validate(binding: Obj, old: Obj | None) -> FieldErrors:
     namespaced = bool(binding["metadata"].get("namespace"))
-    errs = path_segment_name("metadata.name", binding["metadata"].get("name"))
+    errs: FieldErrors = []  # the name's rule (a path segment) is the API's, from name_rule
     ref = binding.get("roleRef")
     if not isinstance(ref, dict):
         return [*errs, v.type_error("roleRef", ref, "object")]
@@ -64,7 +64,7 @@ def _validate(binding: Obj, old: Obj | None) -> FieldErrors:
     if not ref.get("name"):
         errs.append(v.required("roleRef.name"))
     else:
-        errs.extend(path_segment_name("roleRef.name", ref.get("name")))
+        errs.extend(v.path_segment_name("roleRef.name", ref.get("name")))
     subjects = binding.get("subjects")
     if subjects is not None and not isinstance(subjects, list):
         return [*errs, v.type_error("subjects", subjects, "array")]

@@ -20,15 +20,6 @@ from .registry import REGISTRY, DescribeContext, FieldErrors, KindInfo, Obj
 GROUP = "rbac.authorization.k8s.io"
 
 
-def path_segment_name(path: str, name: Any) -> FieldErrors:
-    """ValidateRBACName: path.IsValidPathSegmentName."""
-    if not isinstance(name, str):
-        return [v.type_error(path, name, "string")]
-    if name in (".", ".."):
-        return [v.invalid(path, name, f"may not be '{name}'")]
-    return [v.invalid(path, name, f"may not contain '{c}'") for c in ("/", "%") if c in name]
-
-
 def _string_list(path: str, value: Any) -> FieldErrors:
     if value is None:
         return []
@@ -66,7 +57,7 @@ def validate_rule(rule: Any, namespaced: bool, path: str) -> FieldErrors:
 
 def _validate(role: Obj, old: Obj | None) -> FieldErrors:
     namespaced = bool(role["metadata"].get("namespace"))
-    errs = path_segment_name("metadata.name", role["metadata"].get("name"))
+    errs: FieldErrors = []  # the name's rule (ValidateRBACName: a path segment) is the API's, from name_rule
     rules = role.get("rules")
     if rules is not None and not isinstance(rules, list):
         return [*errs, v.type_error("rules", rules, "array")]

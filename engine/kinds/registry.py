@@ -97,7 +97,7 @@ class KindInfo:
     describe: Describe | None = None
     health: Callable[[Obj], Health] = _always_healthy
     problems: Problems = _no_problems
-    # Name validation: "subdomain" (most kinds), "label" (namespaces), "dns1035" (services) or "path" (events).
+    # Name validation: "subdomain" (most kinds), "label" (namespaces, Services, StatefulSets) or "path" (RBAC, PDBs).
     name_rule: str = "subdomain"
     # Capabilities: what the API, `kubectl rollout` and the dashboard's keys offer for the kind.
     scalable: bool = False  # a scale subresource on spec.replicas (`kubectl scale`, the dashboard's `s`)

@@ -151,5 +151,5 @@ SERVICE = REGISTRY.register(KindInfo(
     kind="Service", group="", version="v1", plural="services", namespaced=True, short_names=("svc",),
     default=_default, validate=validate_service, prepare_update=_prepare_update, allocate=allocate_service,
     columns=SERVICE_COLUMNS, row=service_row, wide_columns=SERVICE_WIDE_COLUMNS, wide_row=service_row_wide,
-    describe=_describe, health=service_health, name_rule="dns1035", generation_tracks_spec=False,
+    describe=_describe, health=service_health, name_rule="label", generation_tracks_spec=False,
 ))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 
-from ..quoting import go_quote
 from . import validation as v
 from .registry import FieldErrors, Obj
 from .service_spec import EXTERNALLY_ACCESSIBLE, HEADLESS, go_strings, is_headless, needs_cluster_ip, spec_of
@@ -30,9 +30,10 @@ def _is_ip(value: Any) -> bool:
 
 
 def _go_port_key(protocol: Any, port: Any) -> str:
-    """The (protocol, port) key a duplicate port is reported with: a core.ServicePort printed with %#v."""
-    return (f'core.ServicePort{{Name:"", Protocol:{go_quote(protocol)}, AppProtocol:(*string)(nil), Port:{port}, '
-            'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}')
+    """The (protocol, port) key a duplicate port is reported with: the internal core.ServicePort as v1.36 prints
+    it, JSON of a struct without json tags (fields in declaration order)."""
+    key = {"Name": "", "Protocol": protocol, "AppProtocol": None, "Port": port, "TargetPort": 0, "NodePort": 0}
+    return json.dumps(key, separators=(",", ":"), ensure_ascii=False)
 
 
 def _validate_port(path: str, port: Obj, require_name: bool, names: set[str]) -> FieldErrors:
@@ -47,11 +48,7 @@ def _validate_port(path: str, port: Obj, require_name: bool, names: set[str]) ->
             errors.append(v.duplicate(f"{path}.name", name))
         names.add(str(name))
     errors.extend(v.port_number(f"{path}.port", port.get("port")))
-    protocol = port.get("protocol")
-    if not protocol:
-        errors.append(v.required(f"{path}.protocol"))
-    elif protocol not in PROTOCOLS:
-        errors.append(v.unsupported(f"{path}.protocol", protocol, PROTOCOLS))
+    errors.extend(v.one_of(f"{path}.protocol", port.get("protocol"), PROTOCOLS))
     target = port.get("targetPort")
     if target is not None:
         errors.extend(v.port_number_or_name(f"{path}.targetPort", target))

@@ -156,6 +156,14 @@ def _validate(sts: Obj, old: Obj | None) -> FieldErrors:
     for field in counts:
         errors.extend(v.non_negative(f"spec.{field}", spec.get(field)))
     rest = {**sts, "spec": {k: val for k, val in spec.items() if k not in counts}}
+    template = spec.get("template")
+    claims = spec.get("volumeClaimTemplates")
+    if isinstance(template, dict) and isinstance(template.get("spec"), dict) and isinstance(claims, list):
+        # A container may mount a claim template by name: each becomes a volume of the pods.
+        pod_spec = template["spec"]
+        volumes = list(pod_spec.get("volumes") or []) + [
+            {"name": (c.get("metadata") or {}).get("name")} for c in claims if isinstance(c, dict)]
+        rest["spec"]["template"] = {**template, "spec": {**pod_spec, "volumes": volumes}}
     errors.extend(validate_workload(rest, None, kind_word="statefulset"))
     errors.extend(_validate_claim_templates(spec.get("volumeClaimTemplates")))
     if old is not None and isinstance(old.get("spec"), dict):
@@ -257,7 +265,7 @@ def _describe(sts: Obj, ctx: DescribeContext) -> str:
 
 STATEFULSET = REGISTRY.register(KindInfo(
     kind="StatefulSet", group="apps", version="v1", plural="statefulsets", namespaced=True, short_names=("sts",),
-    default=_default, validate=_validate,
+    default=_default, validate=_validate, name_rule="label",  # ValidateStatefulSetName: the pods' hostnames
     columns=STATEFULSET_COLUMNS, row=statefulset_row, wide_columns=STATEFULSET_WIDE_COLUMNS,
     wide_row=statefulset_row_wide, describe=_describe, health=statefulset_health, problems=_problems,
     scalable=True, restartable=True, rollout=True, owns_pods=True,

@@ -19,14 +19,8 @@ DNS1123_LABEL_MSG = (
     "end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 )
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
-DNS1035_LABEL_MSG = (
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-    "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation "
-    "is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-)
 CONFIG_KEY_MSG = (
     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
     "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
@@ -56,6 +50,8 @@ def show(value: Any) -> str:
         return go_quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "null"
     if isinstance(value, dict):
         return go_json(value)
     return str(value)
@@ -77,6 +73,13 @@ def required(path: str, detail: str = "") -> tuple[str, str]:
 def unsupported(path: str, value: Any, supported: list[str]) -> tuple[str, str]:
     options = ", ".join(go_quote(s) for s in supported)
     return path, f"Unsupported value: {show(value)}: supported values: {options}"
+
+
+def one_of(path: str, value: Any, supported: list[str]) -> FieldErrors:
+    """A required enum field: Required when empty, Unsupported when not one of `supported`."""
+    if not value:
+        return [required(path)]
+    return [] if value in supported else [unsupported(path, value, supported)]
 
 
 def forbidden(path: str, detail: str) -> tuple[str, str]:
@@ -102,8 +105,19 @@ def dns1123_label(path: str, value: Any) -> FieldErrors:
     if len(value) > 63:
         errors.append(invalid(path, value, "must be no more than 63 characters"))
     if not DNS1123_LABEL.match(value):
-        errors.append(invalid(path, value, DNS1123_LABEL_MSG))
+        # IsDNS1123Label (v1.36): a valid subdomain that is no label can only have dots, and is told so.
+        dots = DNS1123_SUBDOMAIN.match(value) is not None
+        errors.append(invalid(path, value, "must not contain dots" if dots else DNS1123_LABEL_MSG))
     return errors
+
+
+def path_segment_name(path: str, name: Any) -> FieldErrors:
+    """path.IsValidPathSegmentName: the only rule for names of kinds such as Roles and HPAs' bindings."""
+    if not isinstance(name, str):
+        return [type_error(path, name, "string")]
+    if name in (".", ".."):
+        return [invalid(path, name, f"may not be '{name}'")]
+    return [invalid(path, name, f"may not contain '{c}'") for c in ("/", "%") if c in name]
 
 
 def dns1123_subdomain(path: str, value: Any) -> FieldErrors:
@@ -130,7 +144,7 @@ def qualified_name(path: str, key: Any) -> FieldErrors:
     if not name:
         errors.append(invalid(path, key, "name part must be non-empty"))
     elif len(name) > 63:
-        errors.append(invalid(path, key, "name part must be no more than 63 characters"))
+        errors.append(invalid(path, key, "name part must be no more than 63 bytes"))
     elif not QUALIFIED_NAME_PART.match(name):
         errors.append(invalid(path, key, QUALIFIED_NAME_MSG))
     return errors
@@ -147,8 +161,8 @@ def labels(path: str, value: Any) -> FieldErrors:
         if not isinstance(val, str):
             errors.append(type_error(path, val, "string"))
             continue
-        if len(val) > 63:
-            errors.append(invalid(path, val, "must be no more than 63 characters"))
+        if len(val.encode()) > 63:  # v1.36 counts bytes, and says so
+            errors.append(invalid(path, val, "must be no more than 63 bytes"))
         elif not LABEL_VALUE.match(val):
             errors.append(invalid(path, val, LABEL_VALUE_MSG))
     return errors
@@ -238,18 +252,6 @@ def immutable(path: str, new: Any, old: Any) -> FieldErrors:
     if new != old:
         return [invalid(path, new, "field is immutable")]
     return []
-
-
-def dns1035_label(path: str, value: Any) -> FieldErrors:
-    """Service names: a DNS label that starts with a letter (they become DNS names and env var prefixes)."""
-    if not isinstance(value, str):
-        return [type_error(path, value, "string")]
-    errors: FieldErrors = []
-    if len(value) > 63:
-        errors.append(invalid(path, value, "must be no more than 63 characters"))
-    if not DNS1035_LABEL.match(value):
-        errors.append(invalid(path, value, DNS1035_LABEL_MSG))
-    return errors
 
 
 def config_key(path: str, key: Any) -> FieldErrors:

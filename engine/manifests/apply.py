@@ -14,6 +14,7 @@ re-defaulted by the API, so the result is the same for built-in kinds.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,24 +69,31 @@ def three_way_merge(live: Any, last: Any, new: Any) -> Any:
     return merged
 
 
+# schema.validate_structure's words: the decoder's `unknown field "spec.replica"`, then its suggestion, if any.
+_UNKNOWN_FIELD = re.compile(r'^(unknown field ("[^"]*"))(?: \(did you mean ("[^"]*")\?\))?$')
+
+
 def strict_field_errors(info_kind: str, version: str, group: str, name: str, doc: Obj) -> errors.ApiError | None:
     """Unknown fields and wrong types, as `kubectl apply`'s default strict field validation refuses them."""
     problems = validate_structure(doc)
     if not problems:
         return None
-    unknown = [(path, msg) for path, msg in problems if msg.startswith("unknown field")]
+    # The decoder lists unknown fields sorted by path, whatever their order in the document.
+    unknown = sorted((path, msg) for path, msg in problems if msg.startswith("unknown field"))
     if len(unknown) < len(problems):  # a wrong type stops the decoder before strict decoding looks at fields
         decoding = first_type_error(doc, info_kind, version, str(doc.get("apiVersion")))
         if decoding is not None:
             return decoding
     if unknown:
-        error = errors.ApiError(
-            400, "BadRequest",
-            f'{info_kind} in version "{version}" cannot be handled as a {info_kind}: strict decoding error: '
-            + ", ".join(msg for _, msg in unknown),
-            name=name, group=group, kind=info_kind,
+        # The API server's words, whole, then k9py's suggestions after them (one per misspelt field).
+        parts = [_UNKNOWN_FIELD.match(msg) for _, msg in unknown]
+        bare = [part[1] if part else msg for part, (_, msg) in zip(parts, unknown, strict=True)]
+        hints = [f"{part[3]} for {part[2]}" if len(parts) > 1 else part[3] for part in parts if part and part[3]]
+        message = (f'{info_kind} in version "{version}" cannot be handled as a {info_kind}: strict decoding error: '
+                   + ", ".join(bare) + (f" (did you mean {', '.join(hints)}?)" if hints else ""))
+        return errors.ApiError(
+            400, "BadRequest", message, name=name, group=group, kind=info_kind,
             causes=[{"reason": "FieldValueUnknown", "message": msg, "field": path} for path, msg in unknown])
-        return error
     return errors.invalid(info_kind, group, name, problems)
 
 
@@ -101,7 +109,11 @@ def _declared(api: Api, doc: Obj, namespace: str | None) -> tuple[KindInfo, str,
         raise strict
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
-        raise errors.invalid(info.kind, info.group, "", [("metadata.name", "Required value: name is required")])
+        # What the API server says of it, every error at once: a dry-run create.
+        api.create(deep_copy(doc), namespace, dry_run=True)
+        raise errors.invalid(info.kind, info.group, "", [
+            ("metadata.name", "Required value: a watched folder tracks each object by its name (the API server "
+                              f"would name this {info.kind} anew on every apply)")])
     ns = (meta.get("namespace") or namespace or "default") if info.namespaced else ""
     declared_meta = dict(meta)
     if info.namespaced:

@@ -112,6 +112,22 @@ class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
             seen[identity] = key_node
 
 
+def duplicate_key(text: str | bytes) -> str | None:
+    """The first key a YAML text sets twice in one mapping, as go-yaml's strict decoding words it (`line 9: key
+    "replicas" already set in map`), or None; the text is taken to be valid YAML (the caller parsed it)."""
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            loader.construct_document(loader.get_node())
+    except DuplicateKeyError as exc:
+        return f"line {exc.problem_mark.line + 1}: {str(exc.problem).split(' (first set')[0]}"
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
 def _plain(value: Any, budget: list[int], depth: int = 0) -> Any:
     """Copy loaded YAML into plain dicts/lists, refusing alias bombs and absurd nesting."""
     budget[0] -= 1

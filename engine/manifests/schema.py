@@ -48,8 +48,11 @@ _FAST_TYPES: dict[str, tuple[type, ...]] = {
 # Definitions whose generated schema misdescribes what the API server accepts, or that must not be descended into.
 _STRING_OR_NUMBER = frozenset({"string", "number"})
 _STRING_OR_INTEGER = frozenset({"string", "integer"})
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"  # `cpu: 1` and `cpu: 500m`, strings parsed
+# resource.ParseQuantity's first test; what passes it and still fails (a bad suffix) is the API's to refuse.
+_QUANTITY_TEXT = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_QUANTITY_MESSAGE = f"quantities must match the regular expression '{_QUANTITY_TEXT.pattern}'"
 _SPECIAL_DEFINITIONS: dict[str, frozenset[str] | None] = {  # None: any JSON value
-    "io.k8s.apimachinery.pkg.api.resource.Quantity": _STRING_OR_NUMBER,  # `cpu: 1` and `cpu: 500m`
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _STRING_OR_INTEGER,  # `maxSurge: 1` and `"25%"`
     "io.k8s.apimachinery.pkg.apis.meta.v1.Time": frozenset({"string"}),
     "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": frozenset({"string"}),
@@ -68,8 +71,8 @@ class _Full(Exception):
 class _Node:
     """A compiled schema: what JSON types it accepts and, for objects/arrays, how to check what is inside."""
 
-    __slots__ = ("any", "array", "extra", "fast", "items", "names", "object", "props", "raw", "ready", "registry",
-                 "type_text", "types")
+    __slots__ = ("any", "array", "extra", "fast", "items", "names", "object", "props", "quantity", "raw", "ready",
+                 "registry", "type_text", "types")
 
     def __init__(self, registry: _Registry, raw: Mapping[str, Any] | None, types: frozenset[str] | None) -> None:
         self.registry = registry
@@ -94,6 +97,7 @@ class _Node:
         if self.array and not isinstance(raw_map.get("items"), Mapping):
             fast.add(list)
         self.fast = frozenset(fast)
+        self.quantity = False  # a resource.Quantity: its strings are parsed, not just typed
         self.ready = raw is None
 
     def compile(self) -> None:
@@ -150,6 +154,10 @@ class _Registry:
         return node
 
     def _definition_node(self, name: str) -> _Node:
+        if name == _QUANTITY:
+            node = _Node(self, None, _STRING_OR_NUMBER)
+            node.quantity, node.fast = True, frozenset({int, float})
+            return node
         if name in _SPECIAL_DEFINITIONS:
             special = _SPECIAL_DEFINITIONS[name]
             return self.any if special is None else _Node(self, None, special)
@@ -327,6 +335,8 @@ def _visit(node: _Node, value: Any, path: str, errors: list[tuple[str, str]]) ->
                 _check_items(node.items, value, path, errors)
             return
     elif _scalar_matches(node.types, value):
+        if node.quantity and isinstance(value, str) and not _QUANTITY_TEXT.match(value):
+            _add(errors, path, f"Invalid value: {_render(value)}: {_QUANTITY_MESSAGE}")
         return
     _add(errors, path, f"Invalid value: {_render(value)}: must be of type {node.type_text}")
 
