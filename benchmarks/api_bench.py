@@ -398,6 +398,11 @@ def main() -> int:
     pids = kit_pids(args.kit_kubeconfig)
     nodes = bench_nodes_needed(args.pods)
     rows: list[tuple[str, str, str]] = []
+
+    def row(*cells: str) -> None:  # logged at once too: a later step that fails leaves the earlier numbers
+        rows.append((cells[0], cells[1], cells[2]))
+        log(" | ".join(cells))
+
     with k9py_serve(nodes) as (k9py, process), tempfile.TemporaryDirectory(prefix="k9py-bench-") as scratch:
         servers = (k9py, kit)
         try:
@@ -411,12 +416,10 @@ def main() -> int:
                 (folder / "objects.yaml").write_text(dump(apply_objects(args.objects, NS_APPLY)))
                 log(f"apply: {args.objects} objects")
                 applied = [apply_folder(server, folder, NS_APPLY) for server in servers]
-                rows.append(
-                    (
-                        f"`kubectl apply -f` of {args.objects:,} objects (ConfigMaps, Deployments)",
-                        f"{applied[0]:.1f} s",
-                        f"{applied[1]:.1f} s",
-                    )
+                row(
+                    f"`kubectl apply -f` of {args.objects:,} objects (ConfigMaps, Deployments)",
+                    f"{applied[0]:.1f} s",
+                    f"{applied[1]:.1f} s",
                 )
                 kit.kubectl("delete", "namespace", NS_APPLY, "--wait=false")
             if "rollout" not in args.skip:
@@ -425,11 +428,9 @@ def main() -> int:
                     log(f"{server.name}: rollout of {args.pods} pods")
                     results.append(rollout(server, args.pods, args.timeout))
                     log(f"{server.name}: {results[-1]}")
-                rows.append(
-                    (
-                        f"watch during a {args.pods:,}-pod rollout: events per second (events; seconds to all Ready)",
-                        *(f"{r['rate']:,.0f} ({r['events']:,.0f}; {r['seconds']:.1f} s)" for r in results),
-                    )
+                row(
+                    f"watch during a {args.pods:,}-pod rollout: events per second (events; seconds to all Ready)",
+                    *(f"{r['rate']:,.0f} ({r['events']:,.0f}; {r['seconds']:.1f} s)" for r in results),
                 )
                 timings: dict[str, list[float]] = {"k9py": [], "kit": []}
                 listed = {}
@@ -438,28 +439,22 @@ def main() -> int:
                         seconds, listed[server.name] = get_pods_all(server)
                         timings[server.name].append(seconds)
                 log(f"get pods -A: {timings}")
-                rows.append(
-                    (
-                        f"`kubectl get pods -A`, {args.pods:,} pods (+ {listed['k9py'] - args.pods} / "
-                        f"{listed['kit'] - args.pods} of the clusters' own), median of {args.runs}",
-                        f"{median(timings['k9py']):.2f} s",
-                        f"{median(timings['kit']):.2f} s",
-                    )
+                row(
+                    f"`kubectl get pods -A`, {args.pods:,} pods (+ {listed['k9py'] - args.pods} / "
+                    f"{listed['kit'] - args.pods} of the clusters' own), median of {args.runs}",
+                    f"{median(timings['k9py']):.2f} s",
+                    f"{median(timings['kit']):.2f} s",
                 )
                 time.sleep(10)  # idle
-                rows.append(
-                    (
-                        "RSS before the rollout (k9py serve / the kit's five processes)",
-                        f"{rss_before[0]:.0f} MiB",
-                        f"{rss_before[1]:.0f} MiB",
-                    )
+                row(
+                    "RSS before the rollout (k9py serve / the kit's five processes)",
+                    f"{rss_before[0]:.0f} MiB",
+                    f"{rss_before[1]:.0f} MiB",
                 )
-                rows.append(
-                    (
-                        f"RSS idle with {args.pods:,} pods",
-                        f"{rss_mib([process.pid]):.0f} MiB",
-                        f"{rss_mib(pids):.0f} MiB",
-                    )
+                row(
+                    f"RSS idle with {args.pods:,} pods",
+                    f"{rss_mib([process.pid]):.0f} MiB",
+                    f"{rss_mib(pids):.0f} MiB",
                 )
         finally:
             clean_kit(kit, log)
@@ -470,8 +465,8 @@ def main() -> int:
     )
     print("| measure | k9py serve | kube-apiserver (kit) |")
     print("|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    for cells in rows:
+        print("| " + " | ".join(cells) + " |")
     return 0
 
 
