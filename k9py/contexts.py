@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .backend import Backend
     from .kube_backend import KubeBackend
 
-SIMULATED = "k9py"  # the simulated cluster's row: not a kubeconfig context, so a name no kubeconfig gives it
+SIMULATED = "simulated"  # the simulated cluster's row (`k9py serve` names its own kubeconfig context `k9py`)
 SIMULATED_CLUSTER = "k9py (simulated)"
 
 

@@ -78,7 +78,7 @@ class KubeBackend(RegistryBackend):
 
     def __init__(self, client: KubeClient, *, home: Backend | None = None) -> None:
         self.client = client
-        self.home = home  # the simulated cluster this session started on, still running: `:ctx k9py` goes back
+        self.home = home  # the simulated cluster this session started on, still running: `:ctx simulated` goes back
         self.version = ""
         self.sources: list[Any] = []
         self.on_sync: Callable[[str, str], None] | None = None

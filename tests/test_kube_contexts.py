@@ -84,17 +84,17 @@ async def test_from_the_simulated_cluster_to_the_kit_and_back(
         simulated = app.backend
         await command(pilot, "ctx")
         await until(pilot, lambda: isinstance(screen.view, ContextsView))
-        assert _context_rows(app)[:2] == ["k9py(*)", "kube-kit"]
+        assert _context_rows(app)[:2] == ["simulated(*)", "kube-kit"]
         await command(pilot, "ctx kube-kit")
         await until(pilot, lambda: "switched to context kube-kit" in screen.flash_line.message, timeout=15)
         await until(pilot, lambda: "kube-kit v1.36" in _text(app), timeout=5)
         assert not getattr(app.backend, "simulated", True)
         await command(pilot, "ctx")
         await until(pilot, lambda: isinstance(screen.view, ContextsView))
-        assert _context_rows(app)[:2] == ["k9py", "kube-kit(*)"]
+        assert _context_rows(app)[:2] == ["simulated", "kube-kit(*)"]
         # back: the simulated cluster kept running, its shop still there
         burst(app, "g", "enter")
-        await until(pilot, lambda: "switched to context k9py" in screen.flash_line.message, timeout=10)
+        await until(pilot, lambda: "switched to context simulated" in screen.flash_line.message, timeout=10)
         assert app.backend is simulated and cluster._started
         await until(pilot, lambda: "k9py (simulated)" in _text(app) and "frontend-" in _text(app), timeout=5)
 
@@ -127,7 +127,7 @@ async def test_ctx_keys_move_filter_and_an_unreachable_context_changes_nothing(
         view = screen.view
         assert isinstance(view, ContextsView)
         # the simulated cluster is the one in use: the kubeconfig's current-context is not marked here
-        assert _context_rows(app) == ["k9py(*)", "alpha", "beta", "gamma"]
+        assert _context_rows(app) == ["simulated(*)", "alpha", "beta", "gamma"]
         text = _text(app)
         assert "k9py (simulated)" in text and "shop" in text and "me" in text
         await pilot.press("G")
@@ -135,7 +135,7 @@ async def test_ctx_keys_move_filter_and_an_unreachable_context_changes_nothing(
         await pilot.press("k")
         assert view.table.selected_key() == "beta"
         await pilot.press("g")
-        assert view.table.selected_key() == "k9py"
+        assert view.table.selected_key() == "simulated"
         await pilot.press("j")
         assert view.table.selected_key() == "alpha"
         await pilot.press("slash", "g", "a", "m", "enter")

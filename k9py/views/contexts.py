@@ -1,6 +1,6 @@
 """`:ctx` (k9s's contexts view): the kubeconfig's contexts, the one in use marked `(*)`; enter switches to the
 one under the cursor while the dashboard runs (the views reload on the new cluster, the header names it).
-`:ctx NAME` switches at once. A session started on k9py's simulated cluster lists it too (`k9py`), to come back to.
+`:ctx NAME` switches at once. A session started on k9py's simulated cluster lists it too (`simulated`), to come back to.
 """
 
 from __future__ import annotations

@@ -1,0 +1,199 @@
+"""The dashboard on two real API servers, through KubeBackend at 80x24 with keys typed in bursts: the control plane
+kit (kube-apiserver v1.36) and k9py's own (`k9py serve`, another process). The same keys must mean the same on
+both, as kubectl's commands do: scale, rollout restart, the rollout panel and a rollback to an older revision, a
+CronJob triggered, a pod killed and replaced.
+
+Each test works in a namespace of its own (`k9py-kb-*`), deleted at the end: the kit is shared with other tests
+(thousands of pods at times), so nothing here counts what it did not create.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_apiserver_kit import KUBECTL, needs_kubectl
+from tui_support import EXITED, HAS_TMUX, Terminal, burst, command, screen_lines, table, until
+
+from k9py.app import K9App
+from k9py.kube_backend import KubeBackend
+from k9py.kube_client import KubeClient
+from k9py.views.rollout import RolloutView
+from k9py.views.table import TableView
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIRM = ("left", "enter")  # from Cancel to the action's button, and press it
+
+
+@pytest.fixture(scope="module")
+def served_kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`k9py serve` in a process of its own (an empty cluster on the real clock), for this module's tests."""
+    state = tmp_path_factory.mktemp("serve")
+    env = {**os.environ, "K9PY_STATE_DIR": str(state / "state"), "HOME": str(state)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "k9py.cli", "serve", "--port", "0"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("export KUBECONFIG="), line
+        yield Path(line.split("=", 1)[1])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+@pytest.fixture(params=["kit", "serve"])
+def kubeconfig(request: pytest.FixtureRequest) -> Path:
+    if KUBECTL is None:
+        pytest.skip("kubectl is not installed")
+    name = "real_kubeconfig" if request.param == "kit" else "served_kubeconfig"
+    return Path(request.getfixturevalue(name))
+
+
+def kubectl(kubeconfig: Path, *args: str) -> str:
+    assert KUBECTL is not None
+    run = subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True, timeout=60)
+    return run.stdout + run.stderr
+
+
+def kubectl_json(kubeconfig: Path, *args: str) -> Any:
+    return json.loads(kubectl(kubeconfig, *args, "-o", "json"))
+
+
+@pytest.fixture
+def namespace(kubeconfig: Path) -> Iterator[str]:
+    name = f"k9py-kb-{uuid.uuid4().hex[:6]}"
+    kubectl(kubeconfig, "create", "namespace", name)
+    kubectl(kubeconfig, "-n", name, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    kubectl(kubeconfig, "-n", name, "create", "cronjob", "tick", "--image=busybox", "--schedule=0 0 1 1 *")
+    try:
+        yield name
+    finally:
+        kubectl(kubeconfig, "delete", "namespace", name, "--wait=false")
+
+
+async def _settled(predicate: Any, timeout: float = 120.0) -> None:
+    """Wait (off the dashboard) for a condition kubectl reads."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "the cluster did not get there in time"
+        await asyncio.sleep(0.5)
+
+
+@needs_kubectl
+async def test_scale_restart_rollback_trigger_and_kill_mean_what_kubectl_means(
+    kubeconfig: Path, namespace: str
+) -> None:
+    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [], command=f"dp {namespace}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=15)
+        screen = app.main
+        assert screen is not None
+        await until(pilot, lambda: table(screen).row_count == 1, timeout=30)
+        assert " v1.36." in "\n".join(screen_lines(app))  # the header's Cluster line: context and server version
+
+        burst(app, "s", "3", "enter")
+        await until(pilot, lambda: screen.flash_line.message == "deployment/web scaled to 3", timeout=15)
+        assert kubectl(kubeconfig, "-n", namespace, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "3"
+
+        # r: the restartedAt annotation, a second revision
+        burst(app, "r", *CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message == "deployment.apps/web restarted", timeout=15)
+        await _settled(lambda: len(kubectl_json(kubeconfig, "-n", namespace, "get", "rs")["items"]) == 2)
+
+        # ctrl-l: the rollout panel lists both revisions, the current first; j and ctrl-l roll back to the first
+        burst(app, "ctrl+l")
+        await until(pilot, lambda: isinstance(screen.view, RolloutView), timeout=10)
+        view = screen.view
+        assert isinstance(view, RolloutView)
+        await until(pilot, lambda: len(view.revisions) == 2, timeout=30)
+        assert sorted((r.revision for r in view.revisions.values()), reverse=True) == [2, 1]
+        burst(app, "j", "ctrl+l", *CONFIRM)
+        await until(pilot, lambda: "rolled back to revision 1" in screen.flash_line.message, timeout=15)
+
+        def template_annotations() -> dict[str, str]:
+            deploy = kubectl_json(kubeconfig, "-n", namespace, "get", "deploy", "web")
+            return dict(deploy["spec"]["template"]["metadata"].get("annotations") or {})
+
+        await _settled(lambda: "kubectl.kubernetes.io/restartedAt" not in template_annotations())
+        await _settled(
+            lambda: (
+                kubectl(
+                    kubeconfig,
+                    "-n",
+                    namespace,
+                    "get",
+                    "deploy",
+                    "web",
+                    "-o",
+                    "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
+                )
+                == "3"
+            )
+        )
+
+        # t on a CronJob: a Job from its template, named as k9s names it
+        await command(pilot, f"cj {namespace}")
+        await until(pilot, lambda: isinstance(screen.view, TableView) and table(screen).row_count == 1, timeout=30)
+        burst(app, "t", *CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message.startswith("job.batch/tick-manual-"), timeout=15)
+        job = screen.flash_line.message.split("/", 1)[1].split()[0]
+        assert job in kubectl(kubeconfig, "-n", namespace, "get", "jobs", "-o", "name")
+
+        # ctrl-k on a pod: gone at once, and its ReplicaSet makes another
+        def live_pods() -> set[str]:
+            pods = kubectl_json(kubeconfig, "-n", namespace, "get", "pods")["items"]
+            return {
+                p["metadata"]["name"]
+                for p in pods
+                if p["metadata"]["name"].startswith("web-") and not p["metadata"].get("deletionTimestamp")
+            }
+
+        await _settled(lambda: len(live_pods()) == 3)
+        victim = sorted(live_pods())[0]
+        await command(pilot, f"po {namespace} /{victim}")
+        await until(pilot, lambda: isinstance(screen.view, TableView) and table(screen).row_count == 1, timeout=30)
+        burst(app, "ctrl+k", *CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message == f"pod/{victim} killed", timeout=15)
+        await until(pilot, lambda: table(screen).row_count == 0, timeout=30)
+        await _settled(lambda: len(live_pods()) == 3 and victim not in live_pods())
+
+
+@pytest.mark.skipif(not HAS_TMUX, reason="tmux is not installed")
+def test_k9py_kubeconfig_in_a_terminal(served_kubeconfig: Path) -> None:
+    """`k9py --kubeconfig PATH -c ns` as typed in a shell: the served cluster's namespaces at 80x24, the header
+    naming its version; `:ctx` lists its context; q quits with status 0 and leaves the terminal usable. A
+    kubeconfig that is not there is refused before the screen is taken."""
+    terminal = Terminal(["--kubeconfig", str(served_kubeconfig), "-c", "ns"], size=(80, 24))
+    try:
+        screen = terminal.wait_for(lambda s: "v1.36.2+k9py" in s and "kube-system" in s, timeout=30)
+        assert "namespaces[" in screen
+        terminal.command("ctx")
+        terminal.wait_for(lambda s: "contexts" in s and "(*)" in s and "AUTHINFO" in s)
+        terminal.command("q")
+        assert terminal.wait_for(lambda s: EXITED in s, timeout=15)
+        assert terminal.exited() == (0, "icanon echo")
+    finally:
+        terminal.close()
+    missing = subprocess.run(
+        [sys.executable, "-m", "k9py.cli", "--kubeconfig", "/nonexistent/kubeconfig"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "no kubeconfig at /nonexistent/kubeconfig" in missing.stderr
