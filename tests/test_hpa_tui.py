@@ -120,9 +120,10 @@ async def test_the_charts_keys_scroll_refuse_a_filter_and_open_yaml_and_describe
         await until(pilot, lambda: "hpa chart view cannot be filtered" in screen.flash_line.message)
         burst(app, "y")
         await until(pilot, lambda: screen.view_name == "yaml")
-        assert "kind: HorizontalPodAutoscaler" in "\n".join(screen_lines(app))
+        assert "yaml(horizontalpodautoscaler/default/web)" in screen.view.plain_title
+        await until(pilot, lambda: any("scaleTargetRef:" in line for line in screen_lines(app)))
         burst(app, "escape")
-        await until(pilot, lambda: screen.view is chart)
+        await until(pilot, lambda: isinstance(screen.view, HpaChartView))
         burst(app, "d")
         await until(pilot, lambda: screen.view_name == "describe")
         await until(pilot, lambda: any("Reference:" in line and "Deployment/web" in line for line in screen_lines(app)))
