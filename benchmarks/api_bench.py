@@ -2,7 +2,8 @@
 hand, with the kube kit running; see ../shared/kube/README.md).
 
     python benchmarks/api_bench.py                   # 10,000 pods, 1,000 applied objects, 5 runs of `get pods -A`
-    python benchmarks/api_bench.py --pods 1000 --objects 200 --runs 3     # a quick one
+                                                     # (about an hour on 2 busy cores: the kit's rollout and clean-up)
+    python benchmarks/api_bench.py --pods 1000 --objects 100 --runs 3     # a quick one (about two minutes)
     python benchmarks/api_bench.py --kit-kubeconfig PATH --skip apply      # parts: apply, rollout (get and memory
                                                                            # need the rollout's pods)
 
