@@ -5,6 +5,7 @@ deletes) each took, the Endpoints writes for comparison, and the slices at the e
 
     python benchmarks/endpointslice_bench.py             # 10,000 pods
     python benchmarks/endpointslice_bench.py --pods 2000
+    python benchmarks/endpointslice_bench.py --no-service  # the same Deployment alone, for comparison
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from engine.store import WatchEvent
 SLICES = "endpointslices.discovery.k8s.io"
 
 
-def manifests(replicas: int, image: str) -> list[dict]:
+def manifests(replicas: int, image: str, service: bool = True) -> list[dict]:
     labels = {"app": "web"}
     return [
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
@@ -38,7 +39,7 @@ def manifests(replicas: int, image: str) -> list[dict]:
                                                                                    "memory": "16Mi"}}}]}}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
          "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
-    ]
+    ][:2 if service else 1]
 
 
 class Writes:
@@ -70,13 +71,13 @@ def done(cluster: Cluster, replicas: int, image: str) -> bool:
             and deploy["spec"]["template"]["spec"]["containers"][0]["image"] == image)
 
 
-async def run(pods: int, nodes: int) -> None:
+async def run(pods: int, nodes: int, service: bool) -> None:
     cluster = Cluster(nodes=nodes, node_cpu="64", node_memory="256Gi", node_pods=max(110, 2 * pods // nodes))
     writes = Writes()
     async with cluster:
         cluster.store.add_listener(writes)
         started, start_cpu = time.perf_counter(), time.process_time()
-        await cluster.apply(manifests(pods, "nginx:1.27"))
+        await cluster.apply(manifests(pods, "nginx:1.27", service))
         ok = await cluster.run_until(lambda c: done(c, pods, "nginx:1.27"), timeout=3600)
         assert ok, "the Deployment did not become Ready"
         print(f"scale-up to {pods:,} pods: {time.perf_counter() - started:.1f} s wall "
@@ -92,8 +93,8 @@ async def run(pods: int, nodes: int) -> None:
               f"time); {line(writes.take())}")
         sizes = sorted(len(s.get("endpoints") or ()) for s in cluster.store.iter(SLICES, "default")
                        if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == "web")
-        print(f"slices at the end: {len(sizes)}, endpoints per slice {sizes[0]}-{sizes[-1]} "
-              f"(total {sum(sizes):,}); peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        shape = f"{len(sizes)}, endpoints per slice {sizes[0]}-{sizes[-1]} (total {sum(sizes):,})" if sizes else "none"
+        print(f"slices at the end: {shape}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 def main() -> None:
@@ -101,8 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--no-service", action="store_true", help="the Deployment alone, without its Service")
     args = parser.parse_args()
-    asyncio.run(run(args.pods, args.nodes))
+    asyncio.run(run(args.pods, args.nodes, not args.no_service))
 
 
 if __name__ == "__main__":

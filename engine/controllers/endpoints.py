@@ -7,7 +7,10 @@ Pods that have finished, have no IP yet or are being deleted are left out. The E
 reference, as upstream: the controller deletes it when its Service goes.
 
 Pod events reach Services through the selector index of `service_index.py`, shared in shape with the
-EndpointSlice controller: a pod event costs a few dictionary lookups, and a sync reads only the Service's pods.
+EndpointSlice controller: a pod event costs a few dictionary lookups, and a sync looks again only at the pods that
+changed since the last one (`ServiceAddresses` keeps the rest), so a rollout of a large Deployment behind a
+Service costs a constant amount per pod change rather than a pass over every pod per sync. The Endpoints written
+are those upstream's full rebuild gives (RepackSubsets, then truncation to 1,000 addresses).
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from ..errors import ApiError
 from ..events import ENDPOINT_CONTROLLER
 from ..kinds.service_spec import is_headless
 from ..runtime import Controller, register_controller
-from ..store import WatchEvent
+from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
-from .endpoints_subsets import MAX_CAPACITY, address_count, build_subsets, truncate
-from .service_index import ServicePods, TriggerTimes
+from .endpoints_subsets import ServiceAddresses, build_subsets, truncate
+from .service_index import ServicePods, SyncWork, TriggerTimes
 
 Obj = dict[str, Any]
 HEADLESS_LABEL = "service.kubernetes.io/headless"
@@ -42,6 +45,8 @@ class EndpointsController(Controller):
         self.index = ServicePods(self.store)
         self.triggers = TriggerTimes()
         self._writing: str | None = None  # the key whose Endpoints this controller is writing right now
+        self._addresses: dict[str, ServiceAddresses] = {}  # service key -> its addresses as of the last sync
+        self.work = SyncWork()
 
     def start(self) -> None:
         for svc in self.store.iter("services"):
@@ -75,25 +80,36 @@ class EndpointsController(Controller):
     # --- sync ----------------------------------------------------------------------------------------------
 
     def reconcile(self, key: str) -> float | None:
+        try:
+            return self._sync(key)
+        except BaseException:
+            self.index.relist(key)  # what this sync took in is lost with it: the next one looks at everything
+            self._addresses.pop(key, None)
+            raise
+
+    def _sync(self, key: str) -> float | None:
         namespace, name = podutil.split_key(key)
         svc = self.store.get("services", namespace, name)
         current = self.store.get("endpoints", namespace, name)
+        changed = self.index.take_changes(key)
         if svc is None:
             self.triggers.forget(key)
+            self._addresses.pop(key, None)
             if current is not None:
                 self._write(key, lambda: self.api.delete("endpoints", name, namespace))
             return None
         if not self.index.selects(key):
+            self._addresses.pop(key, None)
             return None  # no selector (its Endpoints are the user's to write) or ExternalName
-        pods = self.index.pods(key)
-        subsets = build_subsets(svc, pods)
-        trigger = self.triggers.compute(key, svc, pods)
+        subsets, over_capacity = self._kept(key, svc, changed).subsets()
+        if self.work.verify:
+            self.work.check(key, subsets, self._rebuilt(svc, self.index.pods(key)))
+        trigger = self.triggers.compute_changed(key, svc, self.index, changed)
         labels = dict(svc["metadata"].get("labels") or {})
-        if current is not None:
+        if current is not None and not over_capacity \
+                and OVER_CAPACITY not in (current["metadata"].get("annotations") or {}):
             current_labels = {k: v for k, v in (current["metadata"].get("labels") or {}).items() if k != HEADLESS_LABEL}
-            capacity_ok = address_count(subsets) <= MAX_CAPACITY and OVER_CAPACITY not in (
-                current["metadata"].get("annotations") or {})
-            if (current.get("subsets") or []) == subsets and current_labels == labels and capacity_ok:
+            if (current.get("subsets") or []) == subsets and current_labels == labels:
                 return None
         if is_headless(svc):
             labels[HEADLESS_LABEL] = ""
@@ -102,11 +118,35 @@ class EndpointsController(Controller):
             annotations[TRIGGER_TIME] = format_time(trigger)
         else:
             annotations.pop(TRIGGER_TIME, None)
-        if truncate(subsets):
+        if over_capacity:
             annotations[OVER_CAPACITY] = "truncated"
         else:
             annotations.pop(OVER_CAPACITY, None)
         return self._save(key, current, subsets, labels, annotations)
+
+    def _kept(self, key: str, svc: Obj, changed: set[str] | None) -> ServiceAddresses:
+        """The Service's addresses brought up to date: only the pods that changed are looked at again, unless the
+        Service itself changed (or its pods were listed anew), when every pod is."""
+        version = svc["metadata"].get("resourceVersion")
+        kept = self._addresses.get(key)
+        if kept is None or changed is None or kept.service_version != version:
+            kept = self._addresses[key] = ServiceAddresses(version)
+            pods = self.index.pods(key)
+            for pod in pods:
+                kept.set_pod(pod["metadata"]["name"], pod, svc)
+            self.work.full(len(pods))
+            return kept
+        for pod_name in changed:
+            kept.set_pod(pod_name, self.index.member(key, pod_name), svc)
+        self.work.partial(len(changed))
+        return kept
+
+    @staticmethod
+    def _rebuilt(svc: Obj, pods: list[Obj]) -> list[Obj]:
+        """Upstream's way, every pod at every sync (what `work.verify` compares the kept addresses with)."""
+        subsets = build_subsets(svc, pods)
+        truncate(subsets)
+        return subsets
 
     def _save(self, key: str, current: Obj | None, subsets: list[Obj], labels: dict[str, Any],
               annotations: dict[str, str]) -> float | None:
@@ -120,7 +160,12 @@ class EndpointsController(Controller):
             meta.pop("annotations", None)
         endpoints: Obj = {"apiVersion": "v1", "kind": "Endpoints", "metadata": meta}
         if subsets:
-            endpoints["subsets"] = subsets
+            # The addresses are kept from sync to sync: a create stores what it is given, so it gets a copy.
+            endpoints["subsets"] = subsets if current is not None else deep_copy(subsets)
+        if endpoints == current:
+            # What the update would write is what is there: the API server would make nothing of it (an Endpoints
+            # over capacity is sent again at every sync, as upstream sends it), so the copy it takes is saved.
+            return None
         try:
             if current is None:
                 self._write(key, lambda: self.api.create(endpoints, trusted=True))

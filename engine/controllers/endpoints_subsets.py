@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -154,3 +155,99 @@ def truncate(subsets: list[Obj]) -> bool:
             subset.pop("notReadyAddresses", None)
         room -= len(subset.get(field) or ())
     return True
+
+
+# --------------------------------------------------------------------------- kept from sync to sync
+
+# What one pod adds to its Service's Endpoints: (pod resourceVersion, address key, address, ready, the keys of the
+# ports it offers, those ports). None: nothing (finished, no IP, being deleted, or offering none of the ports).
+PodEntry = tuple[str | None, AddressKey, Obj, bool, tuple[PortKey, ...], tuple[Obj | None, ...]]
+
+
+def pod_entry(pod: Obj, svc: Obj) -> PodEntry | None:
+    """The (address, port, ready) entries build_subsets makes of one pod, kept together."""
+    publish = spec_of(svc).get("publishNotReadyAddresses") is True
+    if not should_be_in_endpoints(pod, publish):
+        return None
+    service_ports = ports_of(svc)
+    ports: dict[PortKey, Obj | None] = {}
+    if not service_ports and is_headless(svc):
+        ports[None] = None
+    for service_port in service_ports:
+        number = find_port(pod, service_port)
+        if number is not None:
+            port = _endpoint_port(service_port, number)
+            ports.setdefault(_port_key(port), port)
+    if not ports:
+        return None
+    address = _address(pod, svc)
+    akey = (address["ip"], address.get("targetRef", {}).get("uid", ""))
+    return (pod["metadata"].get("resourceVersion"), akey, address, publish or podutil.is_ready(pod),
+            tuple(ports), tuple(ports.values()))
+
+
+class ServiceAddresses:
+    """One Service's addresses as its last sync left them, changed pod by pod: each pod's entry, the sorted keys
+    of the ready and not-ready addresses, and how many pods offer each set of ports. When every address offers
+    the same ports (the usual case) RepackSubsets makes a single subset, built here from the sorted keys without
+    looking at the other pods; otherwise the subsets are repacked from the kept entries."""
+
+    def __init__(self, service_version: str | None) -> None:
+        self.service_version = service_version
+        self.entries: dict[str, PodEntry] = {}  # pod name -> its entry
+        self.ready: list[AddressKey] = []
+        self.not_ready: list[AddressKey] = []
+        self.addresses: dict[AddressKey, Obj] = {}
+        self.port_sets: dict[tuple[PortKey, ...], list[Any]] = {}  # port keys -> [pods offering them, ports]
+
+    def set_pod(self, name: str, pod: Obj | None, svc: Obj) -> None:
+        """Take in the pod's current state (None: gone, or no longer selected)."""
+        old = self.entries.get(name)
+        if old is not None and pod is not None and old[0] == pod["metadata"].get("resourceVersion"):
+            return
+        new = None if pod is None else pod_entry(pod, svc)
+        if old is not None:
+            del self.entries[name]
+            _remove_sorted(self.ready if old[3] else self.not_ready, old[1])
+            self.addresses.pop(old[1], None)
+            counted = self.port_sets[old[4]]
+            counted[0] -= 1
+            if not counted[0]:
+                del self.port_sets[old[4]]
+        if new is not None:
+            self.entries[name] = new
+            bisect.insort(self.ready if new[3] else self.not_ready, new[1])
+            self.addresses[new[1]] = new[2]
+            self.port_sets.setdefault(new[4], [0, new[5]])[0] += 1
+
+    def subsets(self) -> tuple[list[Obj], bool]:
+        """The subsets build_subsets would make of the same pods, and whether there are more addresses than
+        MAX_CAPACITY; if so, truncated as truncate() truncates them (only the addresses kept are listed)."""
+        if len(self.port_sets) > 1:
+            subsets = repack([(e[2], port, e[3]) for e in self.entries.values() for port in e[5]])
+            return subsets, truncate(subsets)
+        if not self.port_sets:
+            return [], False
+        [(pkeys, (_, ports))] = self.port_sets.items()
+        ready, not_ready = self.ready, self.not_ready
+        over = len(ready) + len(not_ready) > MAX_CAPACITY
+        if over:
+            if len(ready) > MAX_CAPACITY:  # truncateEndpoints keeps only ready addresses, as many as fit
+                ready, not_ready = ready[:MAX_CAPACITY], []
+            else:
+                not_ready = not_ready[:MAX_CAPACITY - len(ready)]
+        subset: Obj = {}
+        if ready:
+            subset["addresses"] = [self.addresses[a] for a in ready]
+        if not_ready:
+            subset["notReadyAddresses"] = [self.addresses[a] for a in not_ready]
+        real_ports = sorted((pkey, port) for pkey, port in zip(pkeys, ports, strict=True) if pkey is not None)
+        if real_ports:
+            subset["ports"] = [port for _, port in real_ports]
+        return [subset], over
+
+
+def _remove_sorted(keys: list[AddressKey], key: AddressKey) -> None:
+    i = bisect.bisect_left(keys, key)
+    if i < len(keys) and keys[i] == key:
+        del keys[i]

@@ -10,41 +10,63 @@ reference to the pod; no hints. A pod on a node that no longer exists is left ou
 upstream. The Endpoints controller keeps running beside it, as in kube-controller-manager.
 
 Pod events reach Services through the same kind of selector index as the Endpoints controller's
-(`service_index.py`), so a pod event costs a few lookups and a sync reads only its Service's pods; events of one
-round of the engine coalesce into one sync per Service through the work queue.
+(`service_index.py`), so a pod event costs a few lookups; events of one round of the engine coalesce into one sync
+per Service through the work queue (upstream's EndpointUpdatesBatchPeriod defaults to 0: no further batching).
+A sync looks only at the pods and slices that changed since the last one (`endpointslice_kept.py`), and makes the
+plan upstream's walk over every pod and slice makes.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Any
+
+import attrs
 
 from .. import podutil
 from ..kinds.service_spec import spec_of
 from ..runtime import Controller, register_controller
 from ..store import WatchEvent
 from .endpoints_subsets import should_be_in_endpoints
+from .endpointslice_kept import Holding, PodEndpoints, SliceContents
 from .endpointslice_reconciler import Desired, Plan, SliceWriter, plan_address_type
 from .endpointslice_util import (
     MANAGED_BY_LABEL,
     SERVICE_NAME_LABEL,
+    EndpointKey,
     PortKey,
     address_types,
     endpoint_key,
     endpoint_ports,
+    endpoints_of,
     ip_order,
+    owned_by,
     pod_to_endpoint,
     port_key,
 )
-from .service_index import ServicePods, TriggerTimes
+from .service_index import ServicePods, SyncWork, TriggerTimes
 
 Obj = dict[str, Any]
 RESOURCE = "endpointslices.discovery.k8s.io"
 CONTROLLER_NAME = "endpointslice-controller.k8s.io"  # the managed-by label's value
 SLICE_CHANGE_DELAY = 1.0  # endpointSliceChangeMinSyncDelay: a slice changed by someone else
 _by_address = operator.itemgetter(0)  # new endpoints are added in address order
+_by_order_and_pod = operator.itemgetter(0, 1)  # the same order, pods by name where addresses tie
 # The controller's rate limiter: 1 s doubling to 1000 s, and a Service is dropped after 15 retries.
 SYNC_BACKOFF, MAX_SYNC_BACKOFF, MAX_RETRIES = 1.0, 1000.0, 15
+
+
+def _in_port_order(desired: Desired) -> Desired:
+    """The sets of ports in a fixed order (upstream walks a Go map: any order), so that slices for several sets
+    of ports are written in the same order however the pods came and went."""
+    if len(desired) < 2:
+        return desired
+    return dict(sorted(desired.items(), key=lambda item: [(n, p, proto, app or "") for n, p, proto, app in item[0]]))
+
+
+def _name(eps: Obj) -> str:
+    return eps["metadata"].get("name", "")
 
 
 class SliceIndex:
@@ -93,6 +115,16 @@ class SliceIndex:
         return [eps for eps in found if eps is not None and not eps["metadata"].get("deletionTimestamp")]
 
 
+@attrs.define
+class KeptService:
+    """A Service's endpoints as its last sync left them, per address type; `valid` once that sync wrote its whole
+    plan (the next one may then look only at what changed)."""
+
+    service_version: Any
+    types: dict[str, PodEndpoints] = attrs.Factory(dict)
+    valid: bool = False
+
+
 @register_controller
 class EndpointSliceController(Controller):
     name = "endpoint-slice-controller"  # the event source upstream's recorder uses
@@ -105,12 +137,13 @@ class EndpointSliceController(Controller):
         self.slices = SliceIndex(CONTROLLER_NAME)
         self.writer = SliceWriter(self.api, self.name)
         self._failures: dict[str, int] = {}
-        # service key -> (pod uid, address type) -> the pod's endpoint as last built (see _build).
-        self._built: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {}
+        self.contents = SliceContents()
+        self._kept: dict[str, KeptService] = {}  # service key -> its endpoints as of its last sync
+        self.work = SyncWork()
 
     def start(self) -> None:
         for eps in self.store.iter(RESOURCE):
-            self.slices.observe(WatchEvent("ADDED", RESOURCE, eps, 0))
+            self._observe_slice(WatchEvent("ADDED", RESOURCE, eps, 0))
         for svc in self.store.iter("services"):
             self.index.index_service(svc)
             self.queue.add(podutil.key_of(svc))
@@ -132,8 +165,18 @@ class EndpointSliceController(Controller):
                 self.index.index_service(event.object)
             self.queue.add(key)
             return
-        for key in self.slices.changed_by_others(event, self.writer):
-            self.queue.add_after(key, SLICE_CHANGE_DELAY)
+        touched = self._observe_slice(event)
+        if not self.writer.writing:
+            for key in touched:
+                self.queue.add_after(key, SLICE_CHANGE_DELAY)
+
+    def _observe_slice(self, event: WatchEvent) -> set[str]:
+        """Keep both slice indexes; the Services whose slices the event touched (see SliceIndex.changed_by_others:
+        those changed by someone else are put right after a second)."""
+        touched = self.slices.observe(event)
+        obj = event.object
+        self.contents.observe(event, SliceIndex._service_key(obj) if self.slices.managed(obj) else None)
+        return touched
 
     def object_for_key(self, key: str) -> Obj | None:
         namespace, name = podutil.split_key(key)
@@ -142,53 +185,146 @@ class EndpointSliceController(Controller):
     # --- sync ----------------------------------------------------------------------------------------------
 
     def reconcile(self, key: str) -> float | None:
+        try:
+            return self._sync(key)
+        except BaseException:
+            self.index.relist(key)  # what this sync took in is lost with it: the next one looks at everything
+            self._kept.pop(key, None)
+            raise
+
+    def _sync(self, key: str) -> float | None:
         namespace, name = podutil.split_key(key)
         svc = self.store.get("services", namespace, name)
+        changed = self.index.take_changes(key)
+        changed_slices, released = self.contents.take_changes(key)
         if svc is None:
             self.triggers.forget(key)
             self._failures.pop(key, None)
-            self._built.pop(key, None)
+            self._kept.pop(key, None)
             return None  # its slices are owned by it: the garbage collector deletes them
         if not self.index.selects(key):
-            self._built.pop(key, None)
+            self._kept.pop(key, None)
             return None  # ExternalName, or no selector: its slices are someone else's to write (or mirrored)
-        pods = self.index.pods(key)
         existing = self.slices.slices(self.store, key)
-        trigger = self.triggers.compute(key, svc, pods)
+        types = address_types(svc)
+        version = svc["metadata"].get("resourceVersion")
+        kept = self._kept.pop(key, None)  # put back once the sync is through
+        touched: dict[str, list[tuple[PortKey, EndpointKey]]] | None = None
+        if (kept is not None and kept.valid and changed is not None and kept.service_version == version
+                and not svc["metadata"].get("deletionTimestamp") and self.contents.trustworthy(key, len(existing))
+                and all(owned_by(s, svc, "Service") for s in existing)):
+            touched = self._take_in(key, svc, kept, changed, types)
+        pods = self.index.pods(key) if touched is None else []
+        if touched is None:
+            # Every pod is looked at; the endpoints built for an unchanged Service are kept (see _build).
+            reused = kept.types if kept is not None and kept.service_version == version else {}
+            kept = KeptService(version, reused)
+            self.work.full(len(pods))
+        trigger = self.triggers.compute_changed(key, svc, self.index, changed)
         errors: list[str] = []
-        for address_type in address_types(svc):
-            desired = self._desired(key, svc, pods, address_type, errors)
-            plan = plan_address_type(svc, desired, [s for s in existing if s.get("addressType") == address_type],
-                                     address_type, CONTROLLER_NAME)
+        skipped = False
+        for address_type in types:
+            endpoints = kept.types.setdefault(address_type, PodEndpoints())
+            of_type = [s for s in existing if s.get("addressType") == address_type]
+            if touched is None:
+                desired = self._desired(svc, pods, endpoints, address_type, errors)
+                plan = plan_address_type(svc, desired, of_type, address_type, CONTROLLER_NAME)
+            else:
+                desired, trusted = self._changes(key, endpoints, of_type, address_type, touched[address_type],
+                                                 {h for h in released if h[0] == address_type}, changed_slices)
+                plan = plan_address_type(svc, desired, of_type, address_type, CONTROLLER_NAME, trusted=trusted)
+            if self.work.verify:
+                self._verify(key, svc, of_type, address_type, plan)
             failed = self.writer.finalize(plan, svc, "Service", stamp=True, trigger=trigger) if len(plan) else None
+            skipped = skipped or (bool(len(plan)) and self.writer.skipped)
             if failed:
                 errors.append(failed)
-        stale = [s for s in existing if s.get("addressType") not in address_types(svc)]
+        stale = [s for s in existing if s.get("addressType") not in types]
         if stale:
             failed = self.writer.finalize(Plan(delete=stale), svc, "Service")
             if failed:
                 errors.append(failed)
+        kept.valid = not errors and not skipped
+        self._kept[key] = kept
         return self._outcome(key, svc, errors)
 
-    def _desired(self, key: str, svc: Obj, pods: list[Obj], address_type: str, errors: list[str]) -> Desired:
-        """The endpoints each set of ports should list, new ones in address order. A pod's endpoint is built
-        again only when the pod or the Service changed since the last sync (a node's zone is read as the pod's
-        endpoint is built, as upstream reads it when it syncs the pod): a sync of a large Service costs a lookup
-        per pod, not a rebuild."""
+    def _take_in(self, key: str, svc: Obj, kept: KeptService, changed: set[str],
+                 types: list[str]) -> dict[str, list[tuple[PortKey, EndpointKey]]] | None:
+        """Bring the kept endpoints up to date with the pods that changed; the endpoints each address type saw
+        change, or None when a pod's node is gone (the sync then walks every pod, to leave such pods out and
+        name each in its error, as upstream)."""
+        version = svc["metadata"].get("resourceVersion")
+        touched = {}
+        for address_type in types:
+            endpoints = kept.types.setdefault(address_type, PodEndpoints())
+            build = functools.partial(self._build, svc=svc, address_type=address_type)
+            touched[address_type] = [change for pod_name in changed for change in endpoints.set_pod(
+                pod_name, self.index.member(key, pod_name), build, version)]
+        self.work.partial(len(changed))
+        if spec_of(svc).get("publishNotReadyAddresses") is not True and types \
+                and any(self.store.get("nodes", "", node) is None for node in kept.types[types[0]].nodes):
+            return None
+        return touched
+
+    def _changes(self, key: str, endpoints: PodEndpoints, existing: list[Obj], address_type: str,
+                 touched: list[tuple[PortKey, EndpointKey]], released: set[Holding],
+                 changed_slices: set[str]) -> tuple[Desired, set[str]]:
+        """What the reconciler needs to see of one address type when the rest is as the last sync left it: the
+        slices that may change (changed since, or holding an endpoint that changed), the endpoints they hold
+        that are still desired, and the desired endpoints no slice holds, in address order. The other slices are
+        trusted to stay unchanged."""
+        suspect = set(changed_slices)
+        loose: dict[PortKey, set[EndpointKey]] = {}
+        for ports, endpoint in touched:
+            holders = self.contents.holders(key, (address_type, ports, endpoint))
+            if holders:
+                suspect.update(holders)
+            else:
+                loose.setdefault(ports, set()).add(endpoint)
+        for _, ports, endpoint in released:
+            if not self.contents.holders(key, (address_type, ports, endpoint)):
+                loose.setdefault(ports, set()).add(endpoint)
+        desired: Desired = {ports: (counted[1], {}) for ports, counted in endpoints.ports.items()}
+        trusted = set()
+        for eps in existing:
+            if _name(eps) not in suspect:
+                trusted.add(_name(eps))
+                continue
+            ports = port_key(eps.get("ports"))
+            wanted = endpoints.desired.get(ports)
+            if wanted is None:
+                continue  # no pod offers these ports now: the slice goes
+            found = desired[ports][1]
+            for endpoint in endpoints_of(eps):
+                ekey = endpoint_key(endpoint)
+                got = wanted.get(ekey)
+                if got is not None:
+                    found[ekey] = got[2]
+        for ports, keys in loose.items():
+            wanted = endpoints.desired.get(ports)
+            if wanted is None:
+                continue
+            placed = sorted((wanted[k] for k in keys if k in wanted), key=_by_order_and_pod)
+            desired[ports][1].update((endpoint_key(e[2]), e[2]) for e in placed)
+        return _in_port_order(desired), trusted
+
+    def _desired(self, svc: Obj, pods: list[Obj], endpoints: PodEndpoints, address_type: str,
+                 errors: list[str]) -> Desired:
+        """The endpoints each set of ports should list, new ones in address order, from every pod (taken into
+        `endpoints` as they go). A pod's endpoint is built as the pod is (a node's zone is read then, as
+        upstream reads it when it syncs the pod)."""
         desired: Desired = {}
         publish = spec_of(svc).get("publishNotReadyAddresses") is True
         meta = svc["metadata"]
-        service_version = meta.get("resourceVersion")
-        built, kept = self._built.get(key, {}), {}
+        build = functools.partial(self._build, svc=svc, address_type=address_type)
         ordered: dict[PortKey, list[tuple[Any, ...]]] = {}
         nodes = self.store
+        for gone in endpoints.entries.keys() - {pod["metadata"]["name"] for pod in pods}:
+            endpoints.set_pod(gone, None, build, meta.get("resourceVersion"))
         for pod in pods:
             pod_meta = pod["metadata"]
-            cache_key = (pod_meta.get("uid", ""), address_type)
-            entry = built.get(cache_key)
-            if entry is None or entry[0] != pod_meta.get("resourceVersion") or entry[1] != service_version:
-                entry = self._build(pod, svc, address_type)
-            kept[cache_key] = entry
+            endpoints.set_pod(pod_meta["name"], pod, build, meta.get("resourceVersion"))
+            entry = endpoints.entries[pod_meta["name"]]
             if entry[2] is None:
                 continue  # finished, or no IP yet
             desired.setdefault(entry[3], (entry[2], {}))
@@ -200,11 +336,17 @@ class EndpointSliceController(Controller):
                 continue
             if entry[7]["addresses"]:
                 ordered.setdefault(entry[3], []).append(entry[5:])
-        self._built[key] = kept
         for ports_key, entries in ordered.items():
             entries.sort(key=_by_address)
             desired[ports_key][1].update((e[1], e[2]) for e in entries)
-        return desired
+        return _in_port_order(desired)
+
+    def _verify(self, key: str, svc: Obj, existing: list[Obj], address_type: str, plan: Plan) -> None:
+        """`work.verify` (tests): the plan must be the one a walk over every pod and slice makes."""
+        endpoints = PodEndpoints()
+        desired = self._desired(svc, self.index.pods(key), endpoints, address_type, [])
+        want = plan_address_type(svc, desired, existing, address_type, CONTROLLER_NAME)
+        self.work.check(key, attrs.asdict(plan), attrs.asdict(want))
 
     def _build(self, pod: Obj, svc: Obj, address_type: str) -> tuple[Any, ...]:
         """(pod resourceVersion, Service resourceVersion, ports (None: not an endpoint), ports key, node name,

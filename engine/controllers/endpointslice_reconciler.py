@@ -9,7 +9,6 @@ empty placeholder slice. Creates are turned into updates of slices about to be d
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -53,10 +52,14 @@ def _name(eps: Obj) -> str:
 
 
 def _with(eps: Obj, endpoints: list[Obj] | None = None, labels: dict[str, str] | None = None) -> Obj:
-    """A copy to write (DeepCopy before a change)."""
-    new = copy.deepcopy(eps)
+    """A copy to change (DeepCopy before a change): what the reconciler and finalize change is copied (the
+    metadata, the list of endpoints); the endpoints themselves are never changed in place, and the API copies
+    what it stores."""
+    new = {**eps, "metadata": dict(eps["metadata"])}
     if endpoints is not None:
         new["endpoints"] = endpoints
+    elif isinstance(eps.get("endpoints"), list):
+        new["endpoints"] = list(eps["endpoints"])
     if labels is not None:
         new["metadata"]["labels"] = labels
     return new
@@ -70,7 +73,7 @@ def _slice_to_fill(slices: list[Obj], count: int, limit: int) -> Obj | None:
     """getSliceToFill: the slice that ends up closest to full once `count` endpoints are added."""
     closest, best = limit, None
     for eps in slices:
-        diff = limit - (count + len(endpoints_of(eps)))
+        diff = limit - (count + len(eps.get("endpoints") or ()))  # validation keeps every endpoint an object
         if 0 <= diff < closest:
             closest, best = diff, eps
             if diff == 0:
@@ -79,8 +82,9 @@ def _slice_to_fill(slices: list[Obj], count: int, limit: int) -> Obj | None:
 
 
 def _by_port_mapping(svc: Obj, existing: list[Obj], desired: dict[EndpointKey, Obj], ports: list[Obj],
-                     address_type: str, controller: str, limit: int) -> Plan:
-    """reconcileByPortMapping."""
+                     address_type: str, controller: str, limit: int, trusted: set[str] | frozenset[str]) -> Plan:
+    """reconcileByPortMapping. Slices named in `trusted` are known to be unchanged (their endpoints all desired as
+    they are, their labels right, none of their endpoints in `desired`): they are not walked again."""
     by_name: dict[str, Obj] = {}
     unchanged: list[str] = []
     to_update: list[str] = []
@@ -89,6 +93,9 @@ def _by_port_mapping(svc: Obj, existing: list[Obj], desired: dict[EndpointKey, O
     for eps in existing:
         name = _name(eps)
         by_name[name] = eps
+        if name in trusted:
+            unchanged.append(name)
+            continue
         current = endpoints_of(eps)
         kept: list[Obj] = []
         updated = False
@@ -152,9 +159,9 @@ def _is_placeholder_of(eps: Obj, placeholder: Obj) -> bool:
 
 
 def plan_address_type(svc: Obj, desired: Desired, existing: list[Obj], address_type: str, controller: str,
-                      limit: int = MAX_ENDPOINTS_PER_SLICE) -> Plan:
+                      limit: int = MAX_ENDPOINTS_PER_SLICE, trusted: set[str] | frozenset[str] = frozenset()) -> Plan:
     """reconcileByAddressType: `existing` are the Service's slices of this address type, `desired` its endpoints
-    grouped by ports."""
+    grouped by ports (with `trusted`, see _by_port_mapping: all but the endpoints those slices hold)."""
     plan = Plan()
     by_ports: dict[PortKey, list[Obj]] = {}
     for eps in existing:
@@ -163,7 +170,8 @@ def plan_address_type(svc: Obj, desired: Desired, existing: list[Obj], address_t
         else:
             plan.delete.append(eps)  # a slice left by an older Service of the same name
     for key, (ports, endpoints) in desired.items():
-        part = _by_port_mapping(svc, by_ports.get(key, []), endpoints, ports, address_type, controller, limit)
+        part = _by_port_mapping(svc, by_ports.get(key, []), endpoints, ports, address_type, controller, limit,
+                                trusted)
         plan.create += part.create
         plan.update += part.update
         plan.delete += part.delete
@@ -220,6 +228,7 @@ class SliceWriter:
         self.controller = controller
         self._created = 0
         self.writing = False  # True while this writer's own changes reach the watch
+        self.skipped = False  # the last finalize left creates undone without an error (see there)
 
     def _call(self, call: Callable[[], object]) -> None:
         self.writing = True
@@ -237,6 +246,7 @@ class SliceWriter:
         recycle(plan, owner, owner_kind)
         namespace, name = owner["metadata"].get("namespace", ""), owner["metadata"]["name"]
         what = f"{owner_kind} {namespace}/{name}"
+        self.skipped = bool(plan.create) and bool(owner["metadata"].get("deletionTimestamp"))
         if not owner["metadata"].get("deletionTimestamp"):
             for eps in plan.create:
                 if stamp:
@@ -248,6 +258,7 @@ class SliceWriter:
                 except ApiError as exc:
                     causes = (exc.status.get("details") or {}).get("causes") or ()
                     if any(c.get("reason") == "NamespaceTerminating" for c in causes):
+                        self.skipped = True
                         return None
                     return f"failed to create EndpointSlice for {what}: {exc.message}"
         for eps in plan.update:

@@ -100,17 +100,26 @@ def address_types(svc: Obj) -> list[str]:
     return ["IPv4", "IPv6"]
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_ip(text: Any) -> tuple[int, int, str] | None:
+    """(version, value, canonical text) of an address, None for no address; a pod's address is parsed again each
+    time the pod changes, so the answers are kept."""
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return ip.version, int(ip), str(ip)
+
+
 def _pod_addresses(pod: Obj, address_type: str) -> list[str]:
     status = pod.get("status") or {}
     found = [p.get("ip") for p in status.get("podIPs") or () if isinstance(p, dict)] or [status.get("podIP")]
     addresses = []
+    version = 6 if address_type == "IPv6" else 4
     for text in found:
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
-            continue
-        if (ip.version == 6) == (address_type == "IPv6"):
-            addresses.append(str(ip))
+        ip = _parse_ip(text) if isinstance(text, str) else None
+        if ip is not None and ip[0] == version:
+            addresses.append(ip[2])
     return addresses
 
 
@@ -158,11 +167,8 @@ def same_beyond_hash(a: Obj, b: Obj) -> bool:
 def ip_order(endpoint: Obj) -> tuple[int, int]:
     """Upstream adds new endpoints in Go's map order (random); k9py adds them by address, which reads well."""
     addresses = endpoint.get("addresses") or ()
-    try:
-        ip = ipaddress.ip_address(addresses[0])
-    except (IndexError, ValueError):
-        return (9, 0)
-    return (ip.version, int(ip))
+    ip = _parse_ip(addresses[0]) if addresses and isinstance(addresses[0], str) else None
+    return (9, 0) if ip is None else (ip[0], ip[1])
 
 
 # --------------------------------------------------------------------------- slices
