@@ -33,6 +33,7 @@ from ..fieldmanager.managed import identity, stripped
 from ..fieldmanager.schema import TypeNode
 from ..fieldmanager.typed import TypedError, compare, item_element
 from ..kinds import REGISTRY
+from ..kinds.hpa_v1 import as_stored
 from .apply import FIELD_MANAGER, server_side_apply
 from .diff import FieldDiff, PathPart, Select, diff, format_path
 from .hpa_owned import respecting_hpa, without_hpa_fields
@@ -70,7 +71,7 @@ def drift(api: Api, declared: Obj, live: Obj | None, namespace: str, manager: st
           ) -> list[FieldDiff]:
     """How `live` differs from what applying `declared` (as `manager`, forced) would make of it; [] when Synced.
     An HPA's `spec.replicas` is never drift (hpa_owned.py)."""
-    declared = respecting_hpa(api.store, declared, live)
+    declared = respecting_hpa(api.store, as_stored(declared), live)
     return without_hpa_fields(api.store, live, _drift(api, declared, live, namespace, manager))
 
 

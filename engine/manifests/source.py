@@ -38,6 +38,7 @@ import attrs
 
 from .. import errors
 from ..kinds import REGISTRY
+from ..kinds.hpa_v1 import as_stored
 from ..store import deep_copy
 from .apply import server_side_apply
 from .bulk_read import load_files
@@ -603,7 +604,9 @@ class ManifestSource:
         return record
 
     def _respecting_hpa(self, doc: Obj) -> Obj:
-        """The document as applied: an HPA-scaled object keeps its live replicas (hpa_owned.py)."""
+        """The document as applied: in the version the engine stores (an autoscaling/v1 HPA as v2, as the API
+        server converts it), and an HPA-scaled object with its live replicas (hpa_owned.py)."""
+        doc = as_stored(doc)
         key = object_key(doc, self.namespace)
         return respecting_hpa(self.api.store, doc, self._live(key)) if key is not None else doc
 
