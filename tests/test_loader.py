@@ -130,7 +130,7 @@ async def test_a_namespace_on_a_cluster_scoped_kind_is_ignored_as_kubectl_and_th
     ("apiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: x\n",
      'no matches for kind "Deployment" in version "apps/v1beta1"'),
     ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_Name\n", "a lowercase RFC 1123 label must consist"),
-    ("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: x\nvalue: 10\n",
+    ("apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: x\nhandler: runc\n",
      "does not simulate yet"),
 ])
 async def test_bad_documents_get_specific_messages_and_do_not_stop_the_rest(tmp_path, text, message):

@@ -137,7 +137,7 @@ def object_key(obj: Obj, default_namespace: str) -> ObjKey | None:
 
 # Kinds every Kubernetes user knows that the engine does not serve yet: say so instead of "no matches".
 KNOWN_UNSUPPORTED = frozenset({
-    "CustomResourceDefinition", "PriorityClass", "VolumeAttachment", "CSIDriver", "RuntimeClass",
+    "CustomResourceDefinition", "VolumeAttachment", "CSIDriver", "RuntimeClass",
     "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService", "ReplicationController",
 })
 
