@@ -123,7 +123,7 @@ class Api:
             errs.extend(v.dns1123_label("metadata.namespace", meta.get("namespace")))
         errs.extend(v.labels("metadata.labels", meta.get("labels")))
         errs.extend(v.annotations("metadata.annotations", meta.get("annotations")))
-        errs.extend(v.is_list("metadata.finalizers", meta.get("finalizers")))
+        errs.extend(v.finalizers("metadata.finalizers", meta.get("finalizers")))
         owners = meta.get("ownerReferences")
         errs.extend(v.is_list("metadata.ownerReferences", owners))
         for i, ref in enumerate(owners if isinstance(owners, list) else []):

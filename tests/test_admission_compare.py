@@ -115,10 +115,12 @@ async def _kubectl(side: Side, case: Case, workdir: Path) -> Answer:
     return (400, "kubectl", first.removeprefix("error: "))
 
 
-def _folder_error(cluster: Cluster, case: Case, folder: Path) -> str | None:
-    """Apply the case through a watched folder (the `before` version first); the error it reports, if any."""
+async def _folder_error(cluster: Cluster, case: Case, folder: Path, namespace: str) -> str | None:
+    """Apply the case through a watched folder (the `before` version first) into a namespace of its own (a
+    ResourceQuota case must not limit the next case's pods); the error it reports, if any."""
     folder.mkdir(parents=True)
-    source = ManifestSource(cluster.api, folder)
+    await cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    source = ManifestSource(cluster.api, folder, namespace=namespace)
     for text in (case.before, case.text):
         if text is None:
             continue
@@ -128,12 +130,12 @@ def _folder_error(cluster: Cluster, case: Case, folder: Path) -> str | None:
     return "\n".join(f"{e.line}: {e.message}" for e in errors) if errors else None
 
 
-def _folder_contains(real: Answer, error: str | None) -> bool:
+def _folder_contains(real: Answer, error: str | None, namespace: str) -> bool:
     if real[0] == "accepted":
         return error is None
     if error is None:
         return False
-    message = real[2].replace("NAMESPACE", "default")
+    message = real[2].replace("NAMESPACE", namespace)
     line = re.match(r"line (\d+): (.*)", message) if real[1] == "kubectl" else None
     if line:  # kubectl's YAML error: the same line and problem
         return error.startswith(f"{line.group(1)}: ") and line.group(2) in error
@@ -175,8 +177,10 @@ async def test_k9py_refuses_and_accepts_what_kube_apiserver_does(real_kubeconfig
         for index, (case, (theirs, mine)) in enumerate(zip(cases, asked, strict=True)):
             if mine is not None and theirs != mine:
                 differ(case, "api", f"  kube-apiserver: {theirs}\n  k9py:           {mine}")
-            folder_error = _folder_error(folder_cluster, case, tmp_path / "folders" / str(index))
-            if not _folder_contains(theirs, folder_error):
+            folder_namespace = f"case-{index}"
+            folder_error = await _folder_error(folder_cluster, case, tmp_path / "folders" / str(index),
+                                               folder_namespace)
+            if not _folder_contains(theirs, folder_error, folder_namespace):
                 differ(case, "folder", f"  kube-apiserver: {theirs}\n  k9py's folder:  {folder_error}")
     stale = sorted(allowed - used)
     assert not differences, f"{len(differences)} difference(s) from kube-apiserver:\n\n" + "\n\n".join(differences)

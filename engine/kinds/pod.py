@@ -33,6 +33,11 @@ def _default(pod: Obj) -> None:
     if not isinstance(spec, dict):
         return
     default_pod_spec(spec)
+    grace = spec.get("terminationGracePeriodSeconds")
+    if isinstance(grace, int) and not isinstance(grace, bool) and grace < 0:
+        # The pod strategy's PrepareForCreate: a negative grace period becomes 1 (the smallest that still lets the
+        # container stop), rather than a refusal.
+        spec["terminationGracePeriodSeconds"] = 1
     # SetDefaults_Pod, not SetDefaults_PodSpec: a pod template never gains it, a pod always does.
     spec.setdefault("enableServiceLinks", True)
     # SetDefaults_Pod: a container with limits but no requests requests its limits.

@@ -11,6 +11,7 @@ from ..quantity import canonical_quantity, parse_quantity
 from ..resources import canonicalize_resource_list
 from . import validation as v
 from .registry import FieldErrors
+from .resource_names import container_resource_name
 
 RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
@@ -108,15 +109,16 @@ def _quantity_errors(path: str, resources: Any) -> tuple[FieldErrors, dict[str, 
     if not isinstance(resources, dict):
         return [v.type_error(path, resources, "object")], parsed
     for name, value in resources.items():
+        key = f"{path}[{name}]"  # ValidateResourceRequirements: fldPath.Key(resourceName)
+        errors.extend(container_resource_name(key, str(name)))
         try:
             q = parse_quantity(value)
         except (ValueError, TypeError):
-            errors.append(v.invalid(f"{path}.{name}", value,
-                                    "quantities must match the regular expression "
-                                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+            errors.append(v.invalid(key, value, "quantities must match the regular expression "
+                                                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
             continue
         if q < 0:
-            errors.append(v.invalid(f"{path}.{name}", value, "must be greater than or equal to 0"))
+            errors.append(v.invalid(key, value, "must be greater than or equal to 0"))
         parsed[name] = q
     return errors, parsed
 
@@ -141,6 +143,21 @@ def _validate_probe(path: str, probe: Any, kind: str) -> FieldErrors:
     if isinstance(http, dict) and "port" not in http:
         errors.append(v.required(f"{path}.httpGet.port"))
     return errors
+
+
+ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+ENV_FROM_SOURCES = ("configMapRef", "secretRef")
+
+
+def _one_source(path: str, holder: Any, sources: tuple[str, ...]) -> FieldErrors:
+    """An env var's valueFrom or an envFrom entry names exactly one source."""
+    given = [s for s in sources if isinstance(holder, dict) and holder.get(s) is not None]
+    if not given:
+        names = ", ".join(f"`{s}`" for s in sources[:-1]) + f" or `{sources[-1]}`"
+        return [v.invalid(path, "", f"must specify one of: {names}")]
+    if len(given) > 1:
+        return [v.invalid(path, "", "may not have more than one field specified at a time")]
+    return []
 
 
 def _validate_mounts(path: str, mounts: Any, volumes: set[str]) -> FieldErrors:
@@ -191,6 +208,14 @@ def _validate_container(path: str, c: Any, seen: set[str], is_init: bool, volume
     for i, env in enumerate(c.get("env") or [] if isinstance(c.get("env"), list) else []):
         if not isinstance(env, dict) or not env.get("name"):
             errors.append(v.required(f"{path}.env[{i}].name"))
+        elif env.get("valueFrom") is not None:
+            errors.extend(_one_source(f"{path}.env[{i}].valueFrom", env["valueFrom"], ENV_SOURCES))
+            if env.get("value"):
+                errors.append(v.invalid(f"{path}.env[{i}].valueFrom", "",
+                                        "may not be specified when `value` is not empty"))
+    for source in c.get("envFrom") or [] if isinstance(c.get("envFrom"), list) else []:
+        # validateEnvFrom reports at envFrom itself, not at the entry's index.
+        errors.extend(_one_source(f"{path}.envFrom", source, ENV_FROM_SOURCES))
     if c.get("volumeMounts") is not None:
         errors.extend(_validate_mounts(f"{path}.volumeMounts", c["volumeMounts"], volumes))
     ports = c.get("ports")
@@ -216,9 +241,9 @@ def _validate_container(path: str, c: Any, seen: set[str], is_init: bool, volume
     resources = c.get("resources")
     errors.extend(v.is_mapping(f"{path}.resources", resources))
     if isinstance(resources, dict):
-        req_errors, requests = _quantity_errors(f"{path}.resources.requests", resources.get("requests"))
         lim_errors, limits = _quantity_errors(f"{path}.resources.limits", resources.get("limits"))
-        errors.extend(req_errors + lim_errors)
+        req_errors, requests = _quantity_errors(f"{path}.resources.requests", resources.get("requests"))
+        errors.extend(lim_errors + req_errors)  # limits first, as upstream walks them
         for res, req in requests.items():
             if res in limits and req > limits[res]:
                 errors.append(v.invalid(f"{path}.resources.requests", resources["requests"][res],
@@ -226,7 +251,8 @@ def _validate_container(path: str, c: Any, seen: set[str], is_init: bool, volume
                                         f"{resources['limits'][res]}"))
     for probe in PROBES:
         if is_init and probe in c and c.get("restartPolicy") != "Always":
-            errors.append(v.forbidden(f"{path}.{probe}", "may not be set for init containers"))
+            errors.append(v.forbidden(f"{path}.{probe}", "may not be set for init containers without "
+                                                         "restartPolicy=Always"))
             continue
         errors.extend(_validate_probe(f"{path}.{probe}", c.get(probe), probe))
     restart = c.get("restartPolicy")
@@ -244,8 +270,16 @@ def validate_pod_spec(path: str, spec: Any) -> FieldErrors:
     errors: FieldErrors = []
     seen: set[str] = set()
     declared = spec.get("volumes")
-    volumes = {str(vol.get("name")) for vol in declared if isinstance(vol, dict)} if isinstance(declared, list) \
-        else set()
+    volumes: set[str] = set()
+    for i, volume in enumerate(declared if isinstance(declared, list) else ()):
+        name = volume.get("name") if isinstance(volume, dict) else None
+        if not name:
+            errors.append(v.required(f"{path}.volumes[{i}].name"))
+        elif name in volumes:
+            errors.append(v.duplicate(f"{path}.volumes[{i}].name", name))
+        else:
+            errors.extend(v.dns1123_label(f"{path}.volumes[{i}].name", name))
+            volumes.add(str(name))
     containers = spec.get("containers")
     if not containers:
         errors.append(v.required(f"{path}.containers"))
@@ -264,7 +298,7 @@ def validate_pod_spec(path: str, spec: Any) -> FieldErrors:
     dns_policy = spec.get("dnsPolicy")
     if dns_policy is not None and dns_policy not in DNS_POLICIES:
         errors.append(v.unsupported(f"{path}.dnsPolicy", dns_policy, DNS_POLICIES))
-    errors.extend(v.non_negative(f"{path}.terminationGracePeriodSeconds", spec.get("terminationGracePeriodSeconds")))
+    # A negative terminationGracePeriodSeconds is no error (v1.36 accepts it; a pod created from it gets 1).
     errors.extend(v.non_negative(f"{path}.activeDeadlineSeconds", spec.get("activeDeadlineSeconds")))
     errors.extend(v.labels(f"{path}.nodeSelector", spec.get("nodeSelector")))
     node_name = spec.get("nodeName")

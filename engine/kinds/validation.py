@@ -111,6 +111,24 @@ def dns1123_label(path: str, value: Any) -> FieldErrors:
     return errors
 
 
+STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
+
+
+def finalizers(path: str, value: Any) -> FieldErrors:
+    """ValidateFinalizers: each a qualified name, and one without a domain must be a standard one. Errors name
+    the list, not the entry (upstream passes the list's path down)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [type_error(path, value, "array")]
+    errors: FieldErrors = []
+    for name in value:
+        errors.extend(qualified_name(path, name))
+        if isinstance(name, str) and "/" not in name and name not in STANDARD_FINALIZERS:
+            errors.append(invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified"))
+    return errors
+
+
 def path_segment_name(path: str, name: Any) -> FieldErrors:
     """path.IsValidPathSegmentName: the only rule for names of kinds such as Roles and HPAs' bindings."""
     if not isinstance(name, str):
