@@ -3,8 +3,8 @@ metric's current value in its target's units (a utilization in %, an average val
 
 kube-controller-manager keeps no such history (`kubectl get hpa -w` is how one watches it); k9py keeps the last
 `POINTS` syncs of each HPA (30 minutes at the 15 s period) so the chart has a past the moment it is opened. The
-samples live in flat arrays, about 2 KiB per HPA, so 1,000 HPAs cost a couple of MiB, not the tens of MiB a tuple
-per sample would.
+samples live in flat arrays (24 bytes a sync with one metric, up to twice `POINTS` kept before a trim: at most
+6 KiB per HPA), so 1,000 HPAs cost a few MiB, not the tens of MiB a tuple per sample would.
 """
 
 from __future__ import annotations
