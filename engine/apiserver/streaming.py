@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -348,20 +349,29 @@ class _Interrupts:
         self.terminal.consume_interrupt()
 
 
-async def serve_exec(request: web.Request, cluster: Cluster, namespace: str, name: str) -> web.StreamResponse:
+_Session = Callable[["Channels", Cluster, dict[str, Any], str, "str | None"], Awaitable[None]]
+
+
+async def _serve(request: web.Request, cluster: Cluster, namespace: str, name: str, *, command: bool,
+                 session: _Session) -> web.StreamResponse:
+    """The shared half of exec and attach: the pod and container, the WebSocket upgrade, the channels."""
     pod = _pod(cluster, namespace, name)
     container = choose_container(pod, request.query.get("container"))
     check_bound(pod)
     require_websocket(request)
     ws = await _upgrade(request, PROTOCOLS)
-    opts, refusal = options(request, container, command=True)
+    opts, refusal = options(request, container, command=command)
     channels = Channels(ws, opts)
     await channels.start()
     try:
-        await _exec(channels, cluster, pod, container, refusal)
+        await session(channels, cluster, pod, container, refusal)
     finally:
         channels.stop_reading()
     return ws
+
+
+async def serve_exec(request: web.Request, cluster: Cluster, namespace: str, name: str) -> web.StreamResponse:
+    return await _serve(request, cluster, namespace, name, command=True, session=_exec)
 
 
 async def _exec(channels: Channels, cluster: Cluster, pod: dict[str, Any], container: str,
@@ -426,19 +436,7 @@ async def _drain(stdin: Input) -> None:
 
 
 async def serve_attach(request: web.Request, cluster: Cluster, namespace: str, name: str) -> web.StreamResponse:
-    pod = _pod(cluster, namespace, name)
-    container = choose_container(pod, request.query.get("container"))
-    check_bound(pod)
-    require_websocket(request)
-    ws = await _upgrade(request, PROTOCOLS)
-    opts, refusal = options(request, container, command=False)
-    channels = Channels(ws, opts)
-    await channels.start()
-    try:
-        await _attach(channels, cluster, pod, container, refusal)
-    finally:
-        channels.stop_reading()
-    return ws
+    return await _serve(request, cluster, namespace, name, command=False, session=_attach)
 
 
 async def _attach(channels: Channels, cluster: Cluster, pod: dict[str, Any], container: str,
