@@ -198,12 +198,14 @@ async def test_a_high_priority_pod_preempts_the_fewest_lowest_victims_gracefully
         assert next(r for r in rows if r[0] == "high-0")[7] == node  # NOMINATED NODE
         assert f"NominatedNodeName:    {node}" in c.describe("pods", "high-0")
 
-        # A retry while the victims terminate is not eligible to preempt again (a small node joining wakes it).
-        c.add_node("node-3", cpu="1")
+        # A retry while the victims terminate is not eligible to preempt again. A node joining that the pod fits by
+        # its allocatable wakes it (NodeResourcesFit's QueueingHint; a smaller one would not), a taint keeps it off.
+        taint = {"key": "dedicated", "value": "x", "effect": "NoSchedule"}
+        c.components.kubelets.add_node("node-3", "4", "16Gi", 110, {}, [taint])
         await c.run_for(1)
         assert events(c, "FailedScheduling", "high-0")[-1]["message"] == (
-            f"0/3 nodes are available: 3 Insufficient cpu. {NO_CLAIMS}preemption: not eligible due to a "
-            "terminating pod on the nominated node.")
+            "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: x}, 2 Insufficient cpu. "
+            f"{NO_CLAIMS}preemption: not eligible due to a terminating pod on the nominated node.")
         assert len(events(c, "Preempted")) == 2
 
         assert await c.run_until(lambda c: bool(c.get("pods", "high-0")["spec"].get("nodeName")), timeout=60)

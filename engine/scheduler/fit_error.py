@@ -32,10 +32,13 @@ POSTFILTER_PREFIX = "no new claims to deallocate, "
 
 
 def reason_counts(failures: Iterable[FilterFailure]) -> Counter[str]:
-    """How many nodes gave each reason; a node failing several resources counts in each."""
+    """How many nodes gave each reason; a node failing several resources counts in each. Counted by reason tuple
+    first: on a large cluster most nodes fail alike (hundreds of `Insufficient cpu`), and this runs on every failed
+    attempt of every pending pod."""
     counts: Counter[str] = Counter()
-    for failure in failures:
-        counts.update(failure.reasons)
+    for reasons, nodes in Counter(failure.reasons for failure in failures).items():
+        for reason in reasons:
+            counts[reason] += nodes
     return counts
 
 
