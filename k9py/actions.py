@@ -25,9 +25,11 @@ from .widgets.dialogs import ConfirmDialog, Dialog, DrainChoice, DrainDialog, Re
 if TYPE_CHECKING:
     from textual.widget import Widget
 
+    from .kube_folder import PruneRequest
     from .views.spec import ViewSpec
 
 Obj = dict[str, Any]
+SHOWN_PRUNES = 6  # the prune dialog lists this many objects, then says how many more
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
 
@@ -132,6 +134,20 @@ def confirm(host: Host, title: str, message: str, ok: str, then: Callable[[], Aw
                 after()
 
     host.ask(Confirm(title, message, ok), answered)
+
+
+def confirm_prune(host: Host, request: PruneRequest) -> None:
+    """A watched folder's first prune on a real cluster: what a server-side dry-run delete says of each object it
+    would delete, and a yes before anything is deleted; Cancel keeps them until the folder changes."""
+    shown = "\n".join(f"  {line}" for line in request.preview[:SHOWN_PRUNES])
+    more = f"\n  (+{len(request.preview) - SHOWN_PRUNES} more)" if len(request.preview) > SHOWN_PRUNES else ""
+    message = (f"{request.folder.root.name} no longer declares {len(request.keys)} object(s) it applied "
+               f"(its ApplySet {request.folder.parent}):\n{shown}{more}\nDelete them from the cluster?")
+
+    async def answered(yes: bool | None) -> None:
+        await host.run(host.backend.answer_prune(request, bool(yes)))
+
+    host.ask(Confirm("Prune", message, "Prune"), answered)
 
 
 def trigger(host: Host, kind: KindRef, obj: Obj) -> None:

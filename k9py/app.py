@@ -38,6 +38,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
+from . import actions
 from . import keys as keymod
 from .backend import Backend, BackendError
 from .editor import editor_command, run_editor
@@ -159,6 +160,7 @@ class MainScreen(Screen[None]):
         # Simulated clusters left by `:ctx` for a real one: still running (their folders, their clock), to come
         # back to as they were; stopped with the app.
         self.parked: list[Backend] = []
+        self._prune_asked: object = None  # the prune request last put to the user
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -201,6 +203,15 @@ class MainScreen(Screen[None]):
         namespaces = sorted(n["metadata"]["name"] for n in self.backend.list(self.backend.resolve("namespaces")))
         self.favourites = [n for n in namespaces if not n.startswith("kube-")]
         self.header.show(self.backend.summary(), self.favourites, self.readonly)
+        self._ask_prune()
+
+    def _ask_prune(self) -> None:
+        """A watched folder's first prune on a real cluster asks once (actions.confirm_prune), over the view."""
+        request = self.backend.prune_request()
+        if request is None or request is self._prune_asked or self.app.screen is not self:
+            return
+        self._prune_asked = request
+        actions.confirm_prune(self, request)
 
     def _complete(self, text: str) -> list[str]:
         return complete(text, self.backend, self.favourites)

@@ -36,6 +36,7 @@ from engine.selectors import parse_label_selector, selector_to_string
 
 if TYPE_CHECKING:
     from .kube_client import Context
+    from .kube_folder import PruneRequest
 
 Obj = dict[str, Any]
 LogLine = tuple[float, str]
@@ -177,6 +178,21 @@ class SourceRow:
         return None if self.is_error else (self.kind, self.namespace, self.name)
 
 
+def error_row(folder: int, n: int, shown: str, error: LoadError) -> SourceRow:
+    """The sources view's row of a watched folder's `n`th error (`shown`: its file as the user knows it)."""
+    where = f"{shown}:{error.line}" + (f":{error.column}" if error.column else "")
+    return SourceRow(key=f"err/{folder}/{n}/{where}", location=where, sync="Error", message=error.message,
+                     path=error.file, line=error.line)
+
+
+def object_row(folder: int, key: SourceKey, shown: str, path: str, line: int, sync: str, health: str,
+               message: str = "") -> SourceRow:
+    """The sources view's row of a declared object; rows sort by (`shown` file, line)."""
+    kind, namespace, name = key
+    return SourceRow(key=f"obj/{folder}/{kind}/{namespace}/{name}", location=f"{shown}:{line}", kind=kind,
+                     namespace=namespace, name=name, sync=sync, health=health, message=message, path=path, line=line)
+
+
 @dataclass(frozen=True)
 class Manifest:
     """Where a watched folder declares an object: `e` opens it in the user's editor."""
@@ -262,6 +278,9 @@ class Backend(Protocol):
     # writes
     async def resync(self, key: SourceKey | None = None) -> str: ...
     async def write_back(self, key: SourceKey) -> str: ...
+    # A watched folder's first prune on a real cluster waits for the user's yes (kube_folder.PruneRequest).
+    def prune_request(self) -> PruneRequest | None: ...
+    async def answer_prune(self, request: PruneRequest, confirmed: bool) -> str: ...
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str: ...
     # `kubectl autoscale`: an HPA of the object's name, scaling it between the bounds (at a CPU utilization).
     async def autoscale(self, kind: KindRef, name: str, namespace: str | None, max_replicas: int,
@@ -440,6 +459,12 @@ class RegistryBackend:
 
     def workload_selector(self, obj: Obj) -> str:
         return selector_to_string((obj.get("spec") or {}).get("selector") or {})
+
+    def prune_request(self) -> PruneRequest | None:
+        return None  # k9py's own cluster prunes after the quiet period without asking (engine/manifests/source.py)
+
+    async def answer_prune(self, request: PruneRequest, confirmed: bool) -> str:
+        raise BackendError("no prune is waiting for an answer")
 
 
 class EngineBackend(RegistryBackend):
@@ -627,13 +652,9 @@ class EngineBackend(RegistryBackend):
     def source_rows(self) -> list[SourceRow]:
         """Errors first (what needs fixing), then every declared object in file order."""
         problems: list[SourceRow] = []
-        objects: list[tuple[tuple[str, int], SourceRow]] = []
+        objects: list[SourceRow] = []
         for i, source in enumerate(self.sources):
-            for n, error in enumerate(source.all_errors):
-                where = f"{self._relative(source, error.file)}:{error.line}" + (
-                    f":{error.column}" if error.column else "")
-                problems.append(SourceRow(key=f"err/{i}/{n}/{where}", location=where, sync="Error",
-                                          message=error.message, path=error.file, line=error.line))
+            problems += [error_row(i, n, self._relative(source, e.file), e) for n, e in enumerate(source.all_errors)]
             statuses = source.sync_statuses()
             for key, entry in list(source.inventory.items()):
                 kind, namespace, name = key
@@ -641,13 +662,9 @@ class EngineBackend(RegistryBackend):
                     health, message = self.cluster.health(kind, name, namespace or None)
                 except ApiError as exc:
                     health, message = "Unknown", exc.message
-                file = self._relative(source, entry.file)
-                objects.append(((file, entry.line), SourceRow(
-                    key=f"obj/{i}/{kind}/{namespace}/{name}", location=f"{file}:{entry.line}", kind=kind,
-                    namespace=namespace, name=name, sync=statuses.get(key, "Unknown"), health=health,
-                    message=message, path=entry.file, line=entry.line)))
-        objects.sort(key=lambda pair: pair[0])
-        return problems + [row for _, row in objects]
+                objects.append(object_row(i, key, self._relative(source, entry.file), entry.file, entry.line,
+                                          statuses.get(key, "Unknown"), health, message))
+        return problems + sorted(objects, key=lambda row: (row.location.rpartition(":")[0], row.line))
 
     def _source_for(self, key: SourceKey) -> ManifestSource:
         source = next((s for s in self.sources if key in s.inventory), None)

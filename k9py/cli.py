@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="cluster time to run at most (default 10m)")
     check.add_argument("--namespace", "-n", default=None, help="namespace for objects that name none")
     check.add_argument("--output", "-o", choices=("text", "json"), default="text", help="report format")
+    check.add_argument("--kubeconfig", default=None, metavar="PATH",
+                       help="validate against this kubeconfig's real API server instead, by server-side dry-run "
+                            "apply (nothing is changed)")
+    check.add_argument("--context", default=None, metavar="NAME", help="the kubeconfig context (with --kubeconfig)")
     return parser
 
 
@@ -142,7 +146,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--default-namespace", default="default", metavar="NS",
                         help="namespace for manifest objects that name none (default: default)")
     parser.add_argument("--self-heal", action="store_true",
-                        help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal)")
+                        help="revert imperative changes to declared objects after a few seconds (Argo CD's selfHeal); "
+                             "on a real cluster it must name the context: --self-heal=CONTEXT")
+    parser.add_argument("--self-heal-context", default=None, help=argparse.SUPPRESS)  # --self-heal=CONTEXT
     parser.add_argument("--serve", action="store_true",
                         help="also serve the Kubernetes API for kubectl (as `k9py serve`, in the same process)")
     parser.add_argument("--as", dest="as_user", default=None, metavar="USER",
@@ -152,7 +158,8 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
                         help="a group to act as, with --as (repeat for more), as kubectl --as-group")
     parser.add_argument("--kubeconfig", default=None, metavar="PATH",
                         help="open the dashboard on a real cluster, through this kubeconfig's API server "
-                             "(authenticated as kubectl is: certificates, tokens, exec plugins)")
+                             "(authenticated as kubectl is: certificates, tokens, exec plugins); DIRs are applied to "
+                             "it by server-side apply under an ApplySet, and pruned only after you confirm once")
     parser.add_argument("--context", default=None, metavar="NAME",
                         help="the kubeconfig context to use (default: its current context); without --kubeconfig, "
                              "the kubeconfig kubectl reads ($KUBECONFIG, else ~/.kube/config)")
@@ -172,7 +179,10 @@ def start_command(command: str, namespace: str | None) -> str:
 
 def _dashboard(argv: Sequence[str]) -> int:
     parser = build_dashboard_parser()
-    args = parser.parse_args(argv)
+    # `--self-heal=CONTEXT` names the real cluster it may heal; a bare `--self-heal` stays a flag (a folder after it
+    # is not its value).
+    args = parser.parse_args([f"--self-heal-context={a.split('=', 1)[1]}" if a.startswith("--self-heal=") else a
+                              for a in argv])
     from .theme import ThemeError, load_theme
 
     try:
@@ -200,6 +210,9 @@ def _dashboard(argv: Sequence[str]) -> int:
 
     if args.as_groups and not args.as_user:
         parser.error("--as-group needs --as (kubectl: requesting groups without impersonating a user)")
+    if args.self_heal_context is not None:
+        parser.error("--self-heal=CONTEXT names a real cluster's context: use it with --kubeconfig or --context "
+                     "(the simulated cluster takes a bare --self-heal)")
     cluster = Cluster(nodes=args.nodes, node_cpu=args.node_cpu, node_memory=args.node_memory, clock="real",
                       speed=args.speed, user=args.as_user, groups=args.as_groups)
     if args.serve:
@@ -238,22 +251,34 @@ def _real_dashboard(parser: argparse.ArgumentParser, args: argparse.Namespace, s
     """`k9py --kubeconfig PATH [--context NAME]`: the dashboard on a real cluster."""
     from .app import K9App
     from .kube_backend import KubeBackend
-    from .kube_client import KubeClient, kubeconfig_path
+    from .kube_client import KubeClient, contexts, kubeconfig_path
 
-    if args.dirs:
-        parser.error("watched folders are applied to k9py's simulated cluster only (not yet with --kubeconfig)")
     if args.as_groups and not args.as_user:
         parser.error("--as-group needs --as (kubectl: requesting groups without impersonating a user)")
     path = kubeconfig_path(args.kubeconfig)
     if not Path(path).is_file():
         parser.error(f"no kubeconfig at {path}")
+    missing = [d for d in args.dirs if not Path(d).exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(missing)}")
+    context = args.context or next((c.name for c in contexts(path) if c.current), "")
+    if args.self_heal:
+        parser.error(f"on a real cluster --self-heal must name the context it may change: --self-heal={context}")
+    if args.self_heal_context is not None and args.self_heal_context != context:
+        parser.error(f"--self-heal={args.self_heal_context} names another context than the one in use ({context}): "
+                     "nothing is healed on a cluster you did not name")
     client = KubeClient(path, args.context, as_user=args.as_user, as_groups=tuple(args.as_groups))
-    app = K9App(KubeBackend(client), [], skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
+    backend = KubeBackend(client, self_heal=args.self_heal_context is not None)
+    app = K9App(backend, list(args.dirs), skin=skin, readonly=args.readonly, confirm_kill=args.confirm_kill,
                 command=start_command(args.command, args.namespace))
     code = _run_app(app)
     if app.start_error:
         print(f"k9py: {app.start_error}", file=sys.stderr)
         return 1
+    if not code and app.load_problems:
+        print(f"{len(app.load_problems)} manifest error(s):", file=sys.stderr)
+        for problem in app.load_problems:
+            print(f"  {problem}", file=sys.stderr)
     return code or (1 if app.return_code else 0)
 
 
@@ -368,6 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0] != "check":
         return _dashboard(argv)
     args = build_parser().parse_args(argv)
+    if args.command == "check" and (args.kubeconfig is not None or args.context is not None):
+        from .kube_check import run_kube_check
+
+        return run_kube_check(args.dirs, args.kubeconfig, args.context, args.namespace, args.output)
     if args.command == "check":
         from engine.check import run_check
 

@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.kubelet.container_config import ContainerView
+from engine.manifests.diff import format_diff
+from engine.manifests.loader import LoadError
 from engine.network.trace import Trace
 
 from . import kube_writes
 from .backend import (
     Backend,
     BackendError,
+    FolderSummary,
     KindRef,
     LoadRow,
     LogLine,
@@ -38,10 +41,13 @@ from .backend import (
     Summary,
     Usage,
     UsageDetail,
+    error_row,
+    object_row,
 )
 from .contexts import SIMULATED, kube_backend, kubeconfig_contexts, simulated_context
 from .kube_client import Context, KubeClient, KubeError
 from .kube_describe import describe as describe_text
+from .kube_folder import KubeFolder, PruneRequest
 from .kube_informer import Informer
 from .kube_paths import collection_path, object_path
 
@@ -49,6 +55,8 @@ Obj = dict[str, Any]
 LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
 # The header's favourites, node count and pods by status: watched across the cluster while the dashboard runs.
 ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
+FOLDER_POLL_SECONDS = 0.5  # how soon a save is applied
+FOLDER_REFRESH_SECONDS = 3.0  # how often the declared objects are read back (sync status, health, self-heal)
 
 
 def parse_time(stamp: str) -> float:
@@ -76,11 +84,12 @@ class KubeBackend(RegistryBackend):
 
     simulated = False
 
-    def __init__(self, client: KubeClient, *, home: Backend | None = None) -> None:
+    def __init__(self, client: KubeClient, *, home: Backend | None = None, self_heal: bool = False) -> None:
         self.client = client
         self.home = home  # the simulated cluster this session started on, still running: `:ctx simulated` goes back
+        self.self_heal = self_heal  # only ever True when the command line named this context (cli.py)
         self.version = ""
-        self.sources: list[Any] = []
+        self.sources: list[KubeFolder] = []
         self.on_sync: Callable[[str, str], None] | None = None
         self._informers: dict[tuple[str, str | None], Informer] = {}
         self._descriptions: dict[tuple[str, str, str | None], tuple[str, float]] = {}
@@ -117,10 +126,65 @@ class KubeBackend(RegistryBackend):
         await self.client.close()
 
     async def load(self, paths: Iterable[str | Path]) -> list[str]:
-        given = [str(p) for p in paths]
-        return [
-            f"{p}: watched folders are applied to k9py's simulated cluster only (not yet to a real one)" for p in given
-        ]
+        """Apply each folder (kube_folder: server-side apply under an ApplySet) and keep watching it."""
+        added = []
+        for path in paths:
+            folder = KubeFolder(self.client, path, namespace=self.client.namespace, self_heal=self.self_heal)
+            try:
+                await folder.sync()
+            except KubeError as exc:
+                folder.errors.append(LoadError(str(path), 0, exc.message))
+            self.sources.append(folder)
+            added.append(folder)
+            self._spawn(self._watch(folder))
+        return [self._error_text(folder, e) for folder in added for e in folder.errors]
+
+    def _error_text(self, folder: KubeFolder, error: LoadError) -> str:
+        where = self._relative(folder, error.file)
+        return f"{where}:{error.line}" + (f":{error.column}" if error.column else "") + f": {error.message}"
+
+    def _relative(self, folder: KubeFolder, file: str) -> str:
+        try:
+            shown = str(Path(file).relative_to(folder.root))
+        except ValueError:
+            shown = Path(file).name
+        return f"{folder.root.name}/{shown}" if len(self.sources) > 1 else shown
+
+    async def _watch(self, folder: KubeFolder) -> None:
+        """Apply on every save; between saves look at the live objects (sync, health, self-heal) and prune what
+        has waited its quiet period."""
+        last_refresh = 0.0
+        while True:
+            await asyncio.sleep(FOLDER_POLL_SECONDS)
+            try:
+                if folder.changed():
+                    result = await folder.sync()
+                    self._say_synced(folder, result.applied, result.pruned, result.errors)
+                    continue
+                pruned = await folder.prune_due()
+                if pruned:
+                    self._say_synced(folder, [], pruned, [])
+                if time.monotonic() - last_refresh >= FOLDER_REFRESH_SECONDS:
+                    last_refresh = time.monotonic()
+                    healed = await folder.refresh()
+                    if healed and self.on_sync is not None:
+                        self.on_sync(
+                            f"self-heal: re-applied {', '.join(f'{k[0].lower()}/{k[2]}' for k in healed)}", "info"
+                        )
+            except KubeError as exc:
+                if self.on_sync is not None:
+                    self.on_sync(f"{folder.root.name}: {exc.message}", "error")
+
+    def _say_synced(self, folder: KubeFolder, applied: list[Any], pruned: list[Any], errors: list[LoadError]) -> None:
+        if self.on_sync is None:
+            return
+        if errors:
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.on_sync(f"manifest error: {self._error_text(folder, errors[0])}{more}", "error")
+            return
+        words = [f"{len(applied)} applied"] if applied else []
+        words += [f"{len(pruned)} pruned"] if pruned else []
+        self.on_sync(f"{folder.root.name}: {', '.join(words) or 'no change'}", "info")
 
     def contexts(self) -> list[Context]:
         found = kubeconfig_contexts(self.client.kubeconfig, self.context)
@@ -293,6 +357,15 @@ class KubeBackend(RegistryBackend):
             speed=1.0,
             paused=False,
             pod_phases=counts.phases() if counts is not None else {},
+            folders=tuple(
+                FolderSummary(
+                    name=f.root.name,
+                    objects=len(f.declared),
+                    out_of_sync=sum(1 for k in f.declared if f.status(k) == "OutOfSync"),
+                    errors=len(f.errors),
+                )
+                for f in self.sources
+            ),
             cluster=f"{self.context} {self.version}".strip(),
             simulated=False,
             connection=connection,
@@ -318,22 +391,65 @@ class KubeBackend(RegistryBackend):
         ]
         return kube_writes.revisions(workload, owned, self.now())
 
-    # --- watched folders (not on a real cluster yet) ---------------------------------------------------------
+    # --- watched folders ------------------------------------------------------------------------------------------
 
     def source_rows(self) -> list[SourceRow]:
-        return []
+        """Errors first, then every declared object in file order, its sync and health from the live object."""
+        rows: list[SourceRow] = []
+        objects: list[SourceRow] = []
+        for i, folder in enumerate(self.sources):
+            rows += [error_row(i, n, self._relative(folder, e.file), e) for n, e in enumerate(folder.errors)]
+            for key, entry in folder.declared.items():
+                health = self.health(self.resolve(key[0]), entry.live) if entry.live is not None else "Missing"
+                shown = self._relative(folder, entry.doc.file)
+                objects.append(object_row(i, key, shown, entry.doc.file, entry.doc.line, folder.status(key), health))
+        return rows + sorted(objects, key=lambda row: (row.location.rpartition(":")[0], row.line))
+
+    def _folder_of(self, key: SourceKey) -> KubeFolder:
+        folder = next((f for f in self.sources if key in f.declared), None)
+        if folder is None:
+            raise BackendError(f"{key[0]} {key[2]} is not declared in any watched folder")
+        return folder
 
     def source_drift(self, key: SourceKey) -> str:
-        raise BackendError("watched folders are k9py's simulated cluster's only (not yet a real one's)")
+        return format_diff(self._folder_of(key).drift(key))
 
     def manifest_of(self, kind: KindRef, name: str, namespace: str | None) -> Manifest | None:
+        key = (kind.kind, (namespace or "") if kind.namespaced else "", name)
+        for folder in self.sources:
+            entry = folder.declared.get(key)
+            if entry is not None:
+                shown = f"{self._relative(folder, entry.doc.file)}:{entry.doc.line}"
+                return Manifest(path=Path(entry.doc.file), line=entry.doc.line, shown=shown)
         return None
 
     async def resync(self, key: SourceKey | None = None) -> str:
-        raise BackendError("no watched folder on a real cluster")
+        try:
+            if key is not None:
+                await self._folder_of(key).resync([key])
+                return f"{key[0].lower()}/{key[2]} re-synced from its manifest"
+            count = sum([len(await folder.resync()) for folder in self.sources])
+        except KubeError as exc:
+            raise BackendError(f"re-sync failed: {exc.message}") from None
+        if not count:
+            return "nothing to re-sync: every object matches its manifest"
+        return f"re-synced {count} out-of-sync object{'s' if count != 1 else ''}"
 
     async def write_back(self, key: SourceKey) -> str:
-        raise BackendError("no watched folder on a real cluster")
+        raise BackendError("writing live values back to a file is offered on k9py's simulated cluster only, for now")
+
+    def prune_request(self) -> PruneRequest | None:
+        """The first prune of a watched folder, waiting for the user's yes (kube_folder)."""
+        return next((f.prune_request for f in self.sources if f.prune_request is not None), None)
+
+    async def answer_prune(self, request: PruneRequest, confirmed: bool) -> str:
+        try:
+            pruned = await request.folder.prune(confirmed)
+        except KubeError as exc:
+            raise BackendError(exc.message) from None
+        if not confirmed:
+            return f"{request.folder.root.name}: nothing pruned (kept until the folder changes)"
+        return f"{request.folder.root.name}: {len(pruned)} pruned"
 
     # --- writes (kubectl's requests) -------------------------------------------------------------------------
 

@@ -38,9 +38,10 @@ ALLOWED: dict[str, set[str]] = {
     "engine.controllers.horizontal_history": {"ScaleHistory"},  # Cluster.hpa_history's record
     "engine.rbac.rules": {"breakdown"},
     # watched folders (`Cluster.watch_folder`'s sources) and `k9py check`
-    "engine.manifests.diff": {"format_diff", "parse_path"},
-    "engine.manifests.loader": {"LoadError", "shown_path"},
-    "engine.manifests.source": {"PRUNE_QUIET_SECONDS", "ManifestSource", "SyncRecord"},
+    "engine.manifests.diff": {"format_diff", "parse_path", "FieldDiff", "diff"},
+    "engine.manifests.loader": {"LoadError", "shown_path", "Document", "list_files", "load_file", "placed_error"},
+    "engine.manifests.source": {"PRUNE_QUIET_SECONDS", "ManifestSource", "SyncRecord", "SELF_HEAL_DELAY",
+                                "object_key"},
     "engine.manifests.writeback": {"WriteBackError"},
     "engine.check": {"Report", "run_check"},
     # `k9py serve` and `--serve`

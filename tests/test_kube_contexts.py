@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tui_support import burst, command, dashboard, screen_lines, until
+from tui_support import burst, command, dashboard, screen_lines, table, until
 
 from k9py.app import K9App
 from k9py.kube_backend import KubeBackend
@@ -96,7 +96,8 @@ async def test_from_the_simulated_cluster_to_the_kit_and_back(
         burst(app, "g", "enter")
         await until(pilot, lambda: "switched to context simulated" in screen.flash_line.message, timeout=10)
         assert app.backend is simulated and cluster._started
-        await until(pilot, lambda: "k9py (simulated)" in _text(app) and "frontend-" in _text(app), timeout=5)
+        await until(pilot, lambda: "k9py (simulated)" in _text(app), timeout=5)
+        await until(pilot, lambda: any(n.startswith("frontend-") for n in table(screen).visible_names()), timeout=5)
 
 
 def _unreachable_kubeconfig(path: Path) -> Path:

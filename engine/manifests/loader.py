@@ -641,3 +641,16 @@ def field_position(text: str, document_index: int, field_path: str) -> tuple[int
         except (AttributeError, KeyError, IndexError, TypeError):
             break
     return position
+
+
+def placed_error(doc: Document, field: str | None, message: str) -> LoadError:
+    """An API server's refusal of `doc` at the line and column of the field it names (`spec.replicas`), else at the
+    document's start; an item of a `kind: List` is placed at the item."""
+    position = None
+    if field and doc.item is None:
+        try:
+            position = field_position(Path(doc.file).read_text(encoding="utf-8"), doc.index, field)
+        except (OSError, UnicodeDecodeError):
+            position = None
+    line, column = position or (doc.line, 0)
+    return LoadError(doc.file, line, message, column)

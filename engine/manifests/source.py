@@ -46,7 +46,7 @@ from .config_docs import ConfigKind, config_kind
 from .diff import FieldDiff, Select, parse_path
 from .drift import applied_fields, drift
 from .hpa_owned import respecting_hpa
-from .loader import Document, LoadError, field_position, list_files, shown_path
+from .loader import Document, LoadError, list_files, placed_error, shown_path
 from .loader import discover_stats as discover  # every manifest file, with the stat its type was read from
 from .writeback import WriteBackError, WriteResult, write_back
 
@@ -584,14 +584,7 @@ class ManifestSource:
 
     def _field_error(self, doc: Document, field: str | None, message: str) -> LoadError:
         """An error placed at the line and column of `field` in the document, else at the document's start."""
-        position = None
-        if field and doc.item is None:
-            try:
-                position = field_position(Path(doc.file).read_text(encoding="utf-8"), doc.index, field)
-            except (OSError, UnicodeDecodeError):
-                position = None
-        line, column = position or (doc.line, 0)
-        return LoadError(doc.file, line, message, column)
+        return placed_error(doc, field, message)
 
     def _record(self, files: list[str], created: Any, updated: Any, pruned: Any, errs: list[LoadError],
                 started: float, quiet: bool = False) -> SyncRecord:

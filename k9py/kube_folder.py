@@ -1,0 +1,423 @@
+"""A watched folder applied to a real cluster (`k9py --kubeconfig PATH DIR`), as `kubectl apply --server-side
+--prune --applyset` does it.
+
+What is pure is the engine's: files are read and parsed by engine/manifests/loader (errors at file:line:column,
+duplicate keys, editors' droppings), objects keyed as a folder keys them (source.object_key), refusals placed on
+the offending field (loader.field_position), drift as the sources view shows it (diff.diff). What talks to the
+cluster is here:
+
+- Every valid document is applied by server-side apply as the field manager `k9py`, forced (`fieldManager=k9py,
+  force=true`), labelled `applyset.kubernetes.io/part-of=<id>`. The ApplySet's parent is a ConfigMap,
+  `k9py-<folder>` in the default namespace, labelled `applyset.kubernetes.io/id=<id>` (the id as KEP-3659 and
+  kubectl compute it) and annotated with its tooling, the group-kinds and the other namespaces its members live
+  in; it is updated to the superset before members are applied and to exactly the applied set after a prune.
+- Prune only from the inventory: objects of the parent's group-kinds, in its namespaces, that carry its part-of
+  label and that no document declares any more; deleted with the uid as a precondition. Never while a file has an
+  error (a half-written file must not delete anything), and only once an object has been undeclared for
+  PRUNE_QUIET_SECONDS. The first prune of a session is not done but asked: `prune_request` holds the objects and
+  what a server-side dry-run delete said of each, for the dashboard to confirm (`prune(confirmed)`).
+- Self-heal (opt-in, named by context on the command line): an object OutOfSync for SELF_HEAL_DELAY seconds is
+  applied again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.kinds import REGISTRY, KindInfo
+from engine.manifests.diff import FieldDiff, diff
+from engine.manifests.loader import Document, LoadError, list_files, load_file, placed_error
+from engine.manifests.source import PRUNE_QUIET_SECONDS, SELF_HEAL_DELAY, object_key
+
+from .kube_client import KubeClient, KubeError
+from .kube_paths import collection_path, object_path
+
+Obj = dict[str, Any]
+ObjKey = tuple[str, str, str]  # (Kind, namespace or "", name)
+FIELD_MANAGER = "k9py"
+APPLY_PATCH = "application/apply-patch+yaml"
+PART_OF = "applyset.kubernetes.io/part-of"
+PARENT_ID = "applyset.kubernetes.io/id"
+TOOLING = "applyset.kubernetes.io/tooling"
+GROUP_KINDS = "applyset.kubernetes.io/contains-group-kinds"
+NAMESPACES = "applyset.kubernetes.io/additional-namespaces"
+TOOLING_VALUE = "k9py/v0.1.0"
+# `failed to create typed patch object (ns/web; apps/v1, Kind=Deployment): .spec.replicas: expected numeric…`
+TYPED_PATCH_FIELD = re.compile(r"^failed to create typed patch object \([^)]*\): \.(\S+?): ")
+
+
+def applyset_id(name: str, namespace: str, kind: str = "ConfigMap", group: str = "") -> str:
+    """KEP-3659's id of a parent: base64url(sha256(<name>.<namespace>.<kind>.<group>)), unpadded, in applyset-…-v1."""
+    digest = hashlib.sha256(".".join((name, namespace, kind, group)).encode()).digest()
+    return f"applyset-{base64.urlsafe_b64encode(digest).decode().rstrip('=')}-v1"
+
+
+def group_kind(info: KindInfo) -> str:
+    """`Deployment.apps`, `Service`: how the parent's contains-group-kinds names a kind."""
+    return f"{info.kind}.{info.group}" if info.group else info.kind
+
+
+def parent_name(root: Path) -> str:
+    name = "".join(c if c.isalnum() else "-" for c in (root.resolve().name or "root").lower()).strip("-")
+    return f"k9py-{name or 'folder'}"[:63]
+
+
+def _apply_rank(doc: Document) -> int:
+    kind = doc.obj.get("kind")
+    info = REGISTRY.by_kind(str(kind))
+    return 0 if kind == "Namespace" else 1 if info is not None and not info.namespaced else 2
+
+
+@dataclass
+class Declared:
+    """A document this folder applies, and what the cluster said of it last."""
+
+    doc: Document
+    info: KindInfo
+    body: Obj  # as applied: namespace filled in, the part-of label added
+    live: Obj | None = None
+    out_of_sync_since: float | None = None
+
+
+@dataclass
+class PruneRequest:
+    """The first prune of a session, waiting for the user: the objects and the dry-run delete's word on each."""
+
+    folder: KubeFolder
+    keys: tuple[ObjKey, ...]
+    preview: tuple[str, ...]
+
+
+@dataclass
+class SyncResult:
+    applied: list[ObjKey] = field(default_factory=list)
+    pruned: list[ObjKey] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+
+class KubeFolder:
+    def __init__(
+        self,
+        client: KubeClient,
+        root: str | Path,
+        *,
+        namespace: str = "default",
+        self_heal: bool = False,
+        prune_quiet: float = PRUNE_QUIET_SECONDS,
+    ) -> None:
+        self.client = client
+        self.root = Path(root)
+        self.namespace = namespace
+        self.self_heal = self_heal
+        self.prune_quiet = prune_quiet
+        self.parent = parent_name(self.root)
+        self.id = applyset_id(self.parent, namespace)
+        self.declared: dict[ObjKey, Declared] = {}
+        self.errors: list[LoadError] = []
+        self.prune_confirmed = False  # the user said yes once: later prunes go ahead as on the simulated cluster
+        self.prune_request: PruneRequest | None = None
+        self._declined: set[ObjKey] = set()
+        self._absent_since: dict[ObjKey, float] = {}
+        self._candidates: dict[ObjKey, str] = {}  # undeclared members found by label -> uid
+        self._stamps: dict[str, tuple[int, int]] = {}
+
+    # --- reading the folder ------------------------------------------------------------------------------------
+
+    def _stamp_files(self) -> dict[str, tuple[int, int]]:
+        files, _ = list_files(self.root)
+        out = {}
+        for name, info in files:
+            try:
+                stat = info or os.stat(name)
+            except OSError:
+                continue
+            out[name] = (stat.st_mtime_ns, stat.st_size)
+        return out
+
+    def changed(self) -> bool:
+        return self._stamp_files() != self._stamps
+
+    def _load(self) -> tuple[list[Document], list[LoadError]]:
+        self._stamps = self._stamp_files()
+        files, errors = list_files(self.root)
+        docs: list[Document] = []
+        for name, info in files:
+            found, problems = load_file(name, info=info)
+            docs += found
+            errors += problems
+        return docs, errors
+
+    def _field_error(self, doc: Document, exc: KubeError) -> LoadError:
+        """The API server's refusal at the line and column of the field it names, else at the document's start."""
+        causes = exc.details.get("causes") or []
+        name = next((str(c["field"]) for c in causes if c.get("field")), None)
+        if name is None and (typed := TYPED_PATCH_FIELD.search(exc.message)) is not None:
+            name = typed[1]  # the structured-merge decoder names the field in its message only
+        return placed_error(doc, name, exc.message)
+
+    def _body(self, doc: Document, info: KindInfo) -> Obj:
+        meta = dict(doc.obj.get("metadata") or {})
+        if info.namespaced:
+            meta["namespace"] = meta.get("namespace") or self.namespace
+        else:
+            meta.pop("namespace", None)
+        meta["labels"] = {**(meta.get("labels") or {}), PART_OF: self.id}
+        return {**doc.obj, "metadata": meta}
+
+    # --- applying ------------------------------------------------------------------------------------------------
+
+    async def _apply(self, body: Obj, info: KindInfo, dry_run: bool = False) -> Obj:
+        meta = body["metadata"]
+        query = {"fieldManager": FIELD_MANAGER, "force": True, "dryRun": "All" if dry_run else None}
+        path = object_path(info, meta["name"], meta.get("namespace"))
+        return await self.client.request("PATCH", path, query, body=body, content_type=APPLY_PATCH)
+
+    async def _apply_parent(self, kinds: set[str], namespaces: set[str]) -> None:
+        annotations = {TOOLING: TOOLING_VALUE, GROUP_KINDS: ",".join(sorted(kinds))}
+        others = sorted(n for n in namespaces if n and n != self.namespace)
+        if others:
+            annotations[NAMESPACES] = ",".join(others)
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": self.parent,
+                "namespace": self.namespace,
+                "labels": {PARENT_ID: self.id},
+                "annotations": annotations,
+            },
+        }
+        await self._apply(body, REGISTRY.resolve("ConfigMap"))
+
+    async def _parent(self) -> Obj | None:
+        try:
+            return await self.client.request(
+                "GET", object_path(REGISTRY.resolve("ConfigMap"), self.parent, self.namespace)
+            )
+        except KubeError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    async def check(self) -> tuple[list[ObjKey], list[LoadError]]:
+        """`k9py check DIR --kubeconfig`: every document through a server-side dry-run apply (nothing changes);
+        the objects the API server accepted, and its refusals at file:line:column."""
+        docs, errors = self._load()
+        accepted: list[ObjKey] = []
+        namespaces = {str((d.obj.get("metadata") or {}).get("name")) for d in docs if d.obj.get("kind") == "Namespace"}
+        for doc in sorted(docs, key=_apply_rank):
+            info = REGISTRY.by_kind(str(doc.obj.get("kind")))
+            key = object_key(doc.obj, self.namespace)
+            if info is None or key is None:
+                missing = (
+                    f"no kind {doc.obj.get('kind')!r} known to k9py"
+                    if info is None
+                    else "metadata.name: Required value"
+                )
+                errors.append(LoadError(doc.file, doc.line, missing))
+                continue
+            try:
+                await self._apply(self._body(doc, info), info, dry_run=True)
+            except KubeError as exc:
+                # A namespace the folder declares is not created by a dry run: what goes in it cannot be checked.
+                if not (exc.code == 404 and key[1] in namespaces):
+                    errors.append(self._field_error(doc, exc))
+                    continue
+            accepted.append(key)
+        return accepted, errors
+
+    async def sync(self) -> SyncResult:
+        """Apply the folder, then find what it no longer declares (pruned now, later, or once confirmed)."""
+        result = SyncResult()
+        docs, errors = self._load()
+        declared: dict[ObjKey, Declared] = {}
+        for doc in docs:
+            info = REGISTRY.by_kind(str(doc.obj.get("kind")))
+            key = object_key(doc.obj, self.namespace)
+            if info is None:
+                errors.append(LoadError(doc.file, doc.line, f"no kind {doc.obj.get('kind')!r} known to k9py"))
+            elif key is None:
+                errors.append(LoadError(doc.file, doc.line, "metadata.name: Required value"))
+            else:
+                declared[key] = Declared(doc, info, self._body(doc, info))
+        # A file that fails to load keeps its last good declarations: they stay declared (and are not pruned).
+        broken = {e.file for e in errors}
+        for key, old in self.declared.items():
+            if old.doc.file in broken and key not in declared:
+                declared[key] = old
+        kinds = {group_kind(d.info) for d in declared.values()}
+        namespaces = {key[1] for key in declared}
+        parent = await self._parent()
+        known = set(((parent or {}).get("metadata", {}).get("annotations") or {}).get(GROUP_KINDS, "").split(","))
+        known_ns = set(((parent or {}).get("metadata", {}).get("annotations") or {}).get(NAMESPACES, "").split(","))
+        await self._apply_parent(kinds | (known - {""}), namespaces | (known_ns - {""}))  # the superset first
+        for key, entry in sorted(declared.items(), key=lambda i: (_apply_rank(i[1].doc), i[1].doc.file)):
+            if entry.doc.file in broken:
+                continue
+            try:
+                entry.live = await self._apply(entry.body, entry.info)
+                result.applied.append(key)
+            except KubeError as exc:
+                errors.append(self._field_error(entry.doc, exc))
+            old = self.declared.get(key)
+            if old is not None and entry.live is None:
+                entry.live = old.live
+        self.declared, self.errors = declared, errors
+        result.errors = errors
+        await self._find_candidates(known | kinds, known_ns | namespaces)
+        result.pruned = await self.prune_due()
+        if not self._candidates:
+            await self._apply_parent(kinds, namespaces)  # nothing left to prune: exactly what is applied
+        return result
+
+    async def _find_candidates(self, kinds: set[str], namespaces: set[str]) -> None:
+        """Members of this ApplySet (by its part-of label) that no document declares."""
+        found: dict[ObjKey, str] = {}
+        for gk in sorted(k for k in kinds if k):
+            kind, _, group = gk.partition(".")
+            info = REGISTRY.by_kind(kind)
+            if info is None or info.group != group:
+                continue
+            scopes = sorted(n for n in namespaces | {self.namespace} if n) if info.namespaced else [None]
+            for ns in scopes:
+                try:
+                    listed = await self.client.request(
+                        "GET", collection_path(info, ns), {"labelSelector": f"{PART_OF}={self.id}"}
+                    )
+                except KubeError:
+                    continue
+                for obj in listed.get("items") or ():
+                    meta = obj["metadata"]
+                    key = (info.kind, meta.get("namespace", "") if info.namespaced else "", meta["name"])
+                    if key not in self.declared:
+                        found[key] = str(meta.get("uid", ""))
+        now = time.monotonic()
+        self._absent_since = {k: self._absent_since.get(k, now) for k in found}
+        self._candidates = found
+        self._declined &= set(found)
+
+    async def prune_due(self) -> list[ObjKey]:
+        """Delete the candidates that have stayed undeclared for the quiet period, unless a file is broken; the
+        session's first prune becomes a request for the user instead."""
+        if self.errors or not self._candidates:
+            return []
+        now = time.monotonic()
+        due = [
+            k
+            for k in sorted(self._candidates)
+            if now - self._absent_since[k] >= self.prune_quiet and k not in self._declined
+        ]
+        if not due:
+            return []
+        if not self.prune_confirmed:
+            if self.prune_request is None or set(self.prune_request.keys) != set(due):
+                self.prune_request = PruneRequest(self, tuple(due), tuple([await self._preview(k) for k in due]))
+            return []
+        return await self._delete(due)
+
+    async def _preview(self, key: ObjKey) -> str:
+        info = REGISTRY.resolve(key[0])
+        what = f"{info.singular_name}/{key[2]}" + (f" in {key[1]}" if key[1] else "")
+        try:
+            # Said in the body too: kube-apiserver reads a DELETE's options from its body when it has one.
+            options = {**self._delete_options(key), "dryRun": ["All"]}
+            await self.client.request(
+                "DELETE", object_path(info, key[2], key[1] or None), {"dryRun": "All"}, body=options
+            )
+        except KubeError as exc:
+            return f"{what}: {exc.message}"
+        return f"{what} would be deleted"
+
+    def _delete_options(self, key: ObjKey) -> Obj:
+        return {
+            "kind": "DeleteOptions",
+            "apiVersion": "v1",
+            "propagationPolicy": "Background",
+            "preconditions": {"uid": self._candidates[key]},
+        }
+
+    async def _delete(self, keys: list[ObjKey]) -> list[ObjKey]:
+        pruned = []
+        for key in keys:
+            info = REGISTRY.resolve(key[0])
+            try:
+                await self.client.request(
+                    "DELETE", object_path(info, key[2], key[1] or None), body=self._delete_options(key)
+                )
+            except KubeError as exc:
+                if exc.code not in (404, 409):  # gone already, or re-created by someone else since: not ours
+                    self.errors.append(LoadError(str(self.root), 0, f"prune {key[0]} {key[2]}: {exc.message}"))
+                    continue
+            pruned.append(key)
+            self._candidates.pop(key, None)
+        if not self._candidates:
+            kinds = {group_kind(d.info) for d in self.declared.values()}
+            await self._apply_parent(kinds, {k[1] for k in self.declared})
+        return pruned
+
+    async def prune(self, confirmed: bool) -> list[ObjKey]:
+        """The user's answer to `prune_request`: delete them (and from now on prune without asking), or keep them
+        until what the folder leaves out changes."""
+        request, self.prune_request = self.prune_request, None
+        if request is None:
+            return []
+        if not confirmed:
+            self._declined |= set(request.keys)
+            return []
+        self.prune_confirmed = True
+        return await self._delete([k for k in request.keys if k in self._candidates])
+
+    # --- the live objects ------------------------------------------------------------------------------------------
+
+    async def refresh(self) -> list[ObjKey]:
+        """Fetch every declared object as it is live; self-heal what has been OutOfSync long enough (returned)."""
+        healed = []
+        now = time.monotonic()
+        for key, entry in list(self.declared.items()):
+            meta = entry.body["metadata"]
+            try:
+                entry.live = await self.client.request(
+                    "GET", object_path(entry.info, meta["name"], meta.get("namespace"))
+                )
+            except KubeError as exc:
+                if exc.code != 404:
+                    continue
+                entry.live = None
+            if not self.drift(key):
+                entry.out_of_sync_since = None
+                continue
+            entry.out_of_sync_since = entry.out_of_sync_since or now
+            if self.self_heal and now - entry.out_of_sync_since >= SELF_HEAL_DELAY:
+                try:
+                    entry.live = await self._apply(entry.body, entry.info)
+                    entry.out_of_sync_since = None
+                    healed.append(key)
+                except KubeError as exc:
+                    self.errors.append(self._field_error(entry.doc, exc))
+        return healed
+
+    async def resync(self, keys: list[ObjKey] | None = None) -> list[ObjKey]:
+        done = []
+        for key in keys if keys is not None else [k for k in self.declared if self.drift(k)]:
+            entry = self.declared[key]
+            entry.live = await self._apply(entry.body, entry.info)
+            entry.out_of_sync_since = None
+            done.append(key)
+        return done
+
+    def drift(self, key: ObjKey) -> list[FieldDiff]:
+        entry = self.declared[key]
+        return diff(entry.body, entry.live)
+
+    def status(self, key: ObjKey) -> str:
+        entry = self.declared[key]
+        if entry.live is None:
+            return "OutOfSync"
+        return "OutOfSync" if self.drift(key) else "Synced"
