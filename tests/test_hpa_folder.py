@@ -98,8 +98,11 @@ async def test_the_folder_sets_the_initial_size_and_the_hpa_then_owns_replicas(t
         c.load("svc/web", 0, "default")
         await c.run_for(900)  # two 5-minute scale-down stabilization windows: 8 to 4, then 4 to 2
         assert replicas(c) == 2
-        owners = {e["manager"] for e in c.get("deploy", "web")["metadata"]["managedFields"]
-                  if "f:replicas" in str(e.get("fieldsV1"))}
+        owners = {
+            e["manager"]
+            for e in c.get("deploy", "web")["metadata"]["managedFields"]
+            if "f:replicas" in str(e.get("fieldsV1"))
+        }
         assert "kube-controller-manager" in owners
 
 

@@ -5,9 +5,9 @@ before the app starts. Regenerate with `python -m pytest tests/test_hpa_snapshot
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
 from test_hpa_folder import HPA, WEB
 from test_tui_snapshots import SMALL, SnapCompare, _deterministic, dashboard, opened, snapshot, steady_cursors, until
+from textual.pilot import Pilot
 
 from engine import Cluster
 from k9py.views.hpa_chart import HpaChartView
