@@ -12,11 +12,14 @@ cluster-autoscaler `processors/nodes/pre_filtering_processor.go`); new groups st
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine import Cluster
 from engine.check import run_check
+from engine.controllers.cluster_autoscaler_groups import Problem
+from engine.manifests.config_docs import CONFIG_KINDS, ConfigKind, register_config_kind
 from engine.manifests.source import ManifestSource
 
 GROUP_LABEL = "k9py.io/node-group"
@@ -208,3 +211,25 @@ async def test_k9py_check_accepts_a_nodegroup_and_converges_with_its_nodes(tmp_p
     report = await run_check([str(tmp_path)], wall_budget=None)
     assert report.errors == []
     assert (report.exit_code == 0) is with_group
+
+
+async def test_a_configuration_kind_reports_each_of_its_problems_at_its_line(tmp_path: Path) -> None:
+    """The dispatch (engine/manifests/config_docs.py) is the components': a kind refusing two fields of a document
+    gets both placed, as kube-scheduler lists every problem of its --config; nothing reaches the API server."""
+    declared: list[list[Any]] = []
+    kind = ConfigKind(
+        "Example",
+        lambda doc: doc.get("kind") == "Example",
+        lambda doc: (None, [Problem("spec.a", "spec.a: too big"), Problem("spec.b", "spec.b: unknown")]),
+        lambda store, source, values: declared.append(values),
+    )
+    register_config_kind(kind)
+    try:
+        (tmp_path / "x.yaml").write_text("apiVersion: example.io/v1\nkind: Example\nspec:\n  a: 1\n  b: 2\n")
+        async with Cluster(nodes=1) as c:
+            source = ManifestSource(c.api, tmp_path)
+            source.sync()
+            assert [(e.line, e.message) for e in source.all_errors] == [(4, "spec.a: too big"), (5, "spec.b: unknown")]
+            assert declared == []  # never a good value to hand over
+    finally:
+        del CONFIG_KINDS["Example"]

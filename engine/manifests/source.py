@@ -293,7 +293,7 @@ class ManifestSource:
         # each handed to its component, with the refusals of those that failed.
         self._config_docs: list[tuple[Document, ConfigKind]] = []
         self._config_values: dict[DocId, tuple[ConfigKind, Any]] = {}
-        self._config_errors: dict[DocId, LoadError] = {}
+        self._config_errors: dict[DocId, tuple[LoadError, ...]] = {}
         self.listeners: list[Callable[[SyncRecord], None]] = []
         api.store.add_listener(self._on_store_event)
 
@@ -394,7 +394,7 @@ class ManifestSource:
         errors_by_file: dict[str, list[LoadError]] = {}
         everything = [e for state in self._files.values() for e in state.load_errors]
         everything += [*self._apply_errors.values(), *self._declared_twice, *self._discover_errors]
-        everything += self._config_errors.values()
+        everything += [e for refused in self._config_errors.values() for e in refused]
         everything += [e for e in (self._root_error, self._watch_error) if e is not None]
         for error in everything:
             errors_by_file.setdefault(error.file, []).append(error)
@@ -476,7 +476,7 @@ class ManifestSource:
         changed; the keys of the values dropped. Sets `pending_prune` to those that wait for their file's quiet."""
         failed, unreadable = self._failed_files()
         values: dict[DocId, tuple[ConfigKind, Any]] = {}
-        refused: dict[DocId, LoadError] = {}
+        refused: dict[DocId, tuple[LoadError, ...]] = {}
         firsts: dict[tuple[str, str], Document] = {}
         for doc, kind in self._config_docs:  # few, and cheap to read: all of them, so the first of a name wins
             doc_id = _doc_id(doc)
@@ -485,13 +485,13 @@ class ManifestSource:
             name = None if problems else kind.name(value)
             first = firsts.setdefault((kind.kind, name), doc) if name is not None else doc
             if first is not doc:
-                refused[doc_id] = LoadError(doc.file, doc.line, (
+                refused[doc_id] = (LoadError(doc.file, doc.line, (
                     f"{kind.kind} {name} is declared twice: here and at {shown_path(first.where)}; only the first "
-                    "is used"))
-            elif problems:
+                    "is used")),)
+            elif problems:  # each at its field's line, as the component would list them all
                 known = self._config_errors.get(doc_id)
-                refused[doc_id] = known if known is not None and doc.file not in touched else \
-                    self._field_error(doc, problems[0].field, problems[0].message)
+                refused[doc_id] = known if known is not None and doc.file not in touched else tuple(
+                    self._field_error(doc, p.field, p.message) for p in problems)
                 if before is not None:
                     values[doc_id] = before  # a document that fails keeps its last good value
             else:
@@ -541,7 +541,7 @@ class ManifestSource:
         """Files with any failed document, and folders that could not be read: neither prunes anything."""
         failed = {e.file for state in self._files.values() for e in state.load_errors}
         failed |= {e.file for e in self._apply_errors.values()} | {e.file for e in self._declared_twice}
-        failed |= {e.file for e in self._discover_errors} | {e.file for e in self._config_errors.values()}
+        failed |= {e.file for e in self._discover_errors} | {doc_id[0] for doc_id in self._config_errors}
         return failed, [e.file for e in self._discover_errors]
 
     def _stable_since(self, file: str) -> float | None:
