@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
 from .. import podutil
@@ -18,15 +18,16 @@ from ..events import SCHEDULER
 from ..runtime import Controller
 from ..store import WatchEvent, deep_copy
 from ..timeutil import format_time
+from .default_spread import DefaultSpreading
 from .explain import explain
 from .interpod_affinity import INTER_POD_AFFINITY
 from .node_info import NodeInfo
 from .pod_index import Condition, pod_ref
-from .pod_info import PodInfo, get_pod_info
 from .pod_terms import pod_terms
 from .preemption import Preemption, pod_priority
+from .profile_registry import profiles_for
+from .profiles import DEFAULT_SCHEDULER
 from .queue import SchedulingQueue
-from .queueing_hints import NodeEvent
 from .scheduler import ScheduleResult, VerdictRows, schedule
 from .topology_spread import POD_TOPOLOGY_SPREAD
 from .volume_binding import VOLUME_RESOURCES, VolumeBinder, dry_run, has_claims, schedule_with_volumes
@@ -40,12 +41,14 @@ def _counts_on_node(pod: Obj) -> bool:
     return bool(pod["spec"].get("nodeName")) and not podutil.is_terminal(pod)
 
 
-def _is_pending(pod: Obj) -> bool:
+def _is_pending(pod: Obj, schedulers: Container[str] = (DEFAULT_SCHEDULER,)) -> bool:
+    """Unbound, not going away, not gated, and named a scheduler that runs (a pod naming none is left alone, without
+    an event, as every kube-scheduler ignores a pod of another scheduler's)."""
     spec = pod.get("spec") or {}
     return (
         not spec.get("nodeName")
         and not pod["metadata"].get("deletionTimestamp")
-        and spec.get("schedulerName", "default-scheduler") == "default-scheduler"
+        and spec.get("schedulerName", DEFAULT_SCHEDULER) in schedulers
         and not spec.get("schedulingGates")
     )
 
@@ -59,12 +62,15 @@ class SchedulerController(Controller):
         self.nodes: dict[str, NodeInfo] = {}
         self._sorted: list[NodeInfo] | None = None
         self.unschedulable: set[str] = set()
-        # Of each unschedulable pod: its spec as scheduled and its UnschedulablePlugins, for the queueing hints.
-        self._rejected_by: dict[str, tuple[PodInfo, frozenset[str]]] = {}
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
         self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
         self._rows = VerdictRows()  # per-template verdicts over `_node_list()`, which it follows by identity
         self._rows.changes.pods.namespace_labels = self._namespace_labels
+        # The profiles served (scheduler/profile_registry.py) and PodTopologySpread's default constraints.
+        self.profiles = profiles_for(self.store)
+        self.profiles.listeners.append(self._profiles_changed)
+        self._rows.changes.pods.profile_for = self.profiles.profile
+        self._rows.changes.pods.default_spreading = DefaultSpreading(self.store)
         # Unschedulable pods that InterPodAffinity or PodTopologySpread rejected: a pod bound elsewhere may
         # make room for them (upstream's queueing hints for Pod/Add).
         self._waiting_for_pods: set[str] = set()
@@ -79,13 +85,22 @@ class SchedulerController(Controller):
             if _counts_on_node(pod) and pod["spec"]["nodeName"] in self.nodes:
                 self.nodes[pod["spec"]["nodeName"]].add_pod(pod)
                 self.preemption.bound(pod, 1)
-            elif _is_pending(pod):
+            elif _is_pending(pod, self.profiles.names):
                 self.preemption.nominated.update(podutil.key_of(pod), pod)
                 self.queue.add(podutil.key_of(pod))
 
     def _priority_of(self, key: str) -> int:
         pod = self.object_for_key(key)
         return pod_priority(pod) if pod is not None else 0
+
+    def _profiles_changed(self) -> None:
+        """A profile started or stopped running, or its configuration changed: its pending pods go (back) to the
+        queue, and the unschedulable ones are tried again with what may be new weights or filters."""
+        names = self.profiles.names
+        for pod in self.store.iter("pods"):
+            if _is_pending(pod, names) and pod["spec"].get("schedulerName", DEFAULT_SCHEDULER) != DEFAULT_SCHEDULER:
+                self.queue.add(podutil.key_of(pod))
+        self._retry_unschedulable()
 
     def _set_node(self, node: Obj) -> None:
         name = node["metadata"]["name"]
@@ -124,21 +139,10 @@ class SchedulerController(Controller):
             self._sorted = [self.nodes[n] for n in sorted(self.nodes)]
         return self._sorted
 
-    def _retry_unschedulable(self, event: NodeEvent | None = None) -> None:
-        """Move the unschedulable pods back to the queue; on a Node event only those that a plugin which rejected
-        them says the event may help (queueing_hints.py), the others wait for the next event or the flush."""
-        if event is None:
-            keys = list(self.unschedulable)
-        else:
-            keys = [
-                key
-                for key in self.unschedulable
-                if (rejected := self._rejected_by.get(key)) is None or event.may_help(*rejected)
-            ]
-        for key in keys:
+    def _retry_unschedulable(self) -> None:
+        for key in self.unschedulable:
             self.queue.add(key)
-            self.unschedulable.discard(key)
-            self._rejected_by.pop(key, None)
+        self.unschedulable.clear()
 
     # --- informer ------------------------------------------------------------------------------------------
 
@@ -161,7 +165,7 @@ class SchedulerController(Controller):
                     and (old.get("status") or {}).get("allocatable") == event.object["status"].get("allocatable")
                 ):
                     return ()
-            self._retry_unschedulable(NodeEvent.of(event.type, event.old, event.object))
+            self._retry_unschedulable()
             return ()
         pod, old = event.object, event.old
         was_counted = old is not None and _counts_on_node(old)
@@ -186,9 +190,9 @@ class SchedulerController(Controller):
             if info is not None:
                 info.add_pod(pod)
         key = podutil.key_of(pod)
-        if event.type == "DELETED" or not _is_pending(pod):
+        self.profiles.observe(pod, event.type == "DELETED")  # a custom scheduler's pod: see `_profiles_changed`
+        if event.type == "DELETED" or not _is_pending(pod, self.profiles.names):
             self.unschedulable.discard(key)
-            self._rejected_by.pop(key, None)
             self._waiting_for_pods.discard(key)
             if self.preemption.nominated:
                 self.preemption.nominated.update(key, None)
@@ -206,7 +210,7 @@ class SchedulerController(Controller):
 
     def reconcile(self, key: str) -> float | None:
         pod = self.object_for_key(key)
-        if pod is None or not _is_pending(pod):
+        if pod is None or not _is_pending(pod, self.profiles.names):
             self.volumes.waiting.pop(key, None)
             return None
         if has_claims(pod):
@@ -216,7 +220,6 @@ class SchedulerController(Controller):
         namespace, name = podutil.split_key(key)
         if result.node_name is None:
             self.unschedulable.add(key)
-            self._rejected_by[key] = (get_pod_info(pod), result.rejected_by)
             if result.rejected_by & {INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD}:
                 self._waiting_for_pods.add(key)
             outcome = self.preemption.post_filter(pod, result, result.message)
@@ -296,7 +299,7 @@ class SchedulerController(Controller):
     def explain_pod(self, pod: Obj) -> str | None:
         """Why the pod is where it is (its last decision) or why it is Pending (a fresh dry run)."""
         key = podutil.key_of(pod)
-        if _is_pending(pod):
+        if _is_pending(pod, self.profiles.names):
             if has_claims(pod):
                 return explain(dry_run(self, pod))
             result = schedule(pod, self._node_list(), None, rows=self._rows)

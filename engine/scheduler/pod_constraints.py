@@ -2,8 +2,8 @@
 
 Their Filter and Score can't be memoised per node like the others', so `prepare` builds them per cycle (their
 PreFilter/PreScore) and the scheduler layers them on the memoised verdicts. A pod with no constraints of its
-own, that no existing pod's terms select and that the default spreading leaves alone, gets None and the
-memoised fast path.
+own, that no existing pod's terms select and that the default spreading leaves alone (no Service or workload
+selects it), gets None and the memoised fast path.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from .filters import FilterFailure
 from .interpod_affinity import INTER_POD_AFFINITY, affinity_filter, affinity_scores, topology_score
 from .pod_index import PodIndex
 from .pod_info import PodInfo
-from .pod_terms import pod_terms
+from .pod_terms import SpreadConstraint, pod_terms
+from .profiles import DEFAULT_PROFILE, Profile
 from .topology_spread import POD_TOPOLOGY_SPREAD, spread_filter, spread_scores
 
 if TYPE_CHECKING:
+    from .default_spread import DefaultSpreading
     from .node_info import NodeInfo
 
 __all__ = ["PodCycle", "prepare"]
@@ -50,37 +52,58 @@ def _chain(first: NodeFilter | None, second: NodeFilter | None) -> NodeFilter | 
     return check
 
 
-def prepare(pod: Mapping[str, Any], info: PodInfo, nodes: Sequence[NodeInfo]) -> PodCycle | None:
-    """PreFilter and PreScore of both plugins; None when both skip every step."""
+def prepare(
+    pod: Mapping[str, Any],
+    info: PodInfo,
+    nodes: Sequence[NodeInfo],
+    profile: Profile = DEFAULT_PROFILE,
+    defaults: DefaultSpreading | None = None,
+) -> PodCycle | None:
+    """PreFilter and PreScore of both plugins as `profile` runs them; None when both skip every step.
+
+    `defaults` gives a pod without spread constraints of its own the profile's default ones (None: no defaults)."""
     if not nodes:
         return None
+    meta = pod.get("metadata") or {}
+    namespace = str(meta.get("namespace") or "default")
+    labels = meta.get("labels") or {}
+    explicit = bool((pod.get("spec") or {}).get("topologySpreadConstraints"))
+    spreading = POD_TOPOLOGY_SPREAD in profile.pre_filters or POD_TOPOLOGY_SPREAD in profile.weights
+    defaulted: tuple[SpreadConstraint, ...] = ()
+    if defaults is not None and not explicit and spreading:
+        defaulted = defaults.constraints(pod, namespace, labels, profile)
     changes = nodes[0].changes
     if changes is not None and changes.pods.sync(nodes):
         index = changes.pods
-        if not info.has_pod_terms and index.idle:
+        if not info.has_pod_terms and not defaulted and index.idle:
             return None  # the common case: nothing to do, at the cost of a few attribute reads
-    elif not info.has_pod_terms and not any(node.term_pods for node in nodes):
+    elif not info.has_pod_terms and not defaulted and not any(node.term_pods for node in nodes):
         return None
     else:
         index = PodIndex.build(nodes)
-    meta = pod.get("metadata") or {}
-    namespace = str(meta.get("namespace") or "default")
-    labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    labels = {str(k): str(v) for k, v in labels.items()}
     terms = pod_terms(pod) if info.has_pod_terms else None
     namespaces = index.namespace_labels
+    constraints = terms.spread if terms is not None and explicit else defaulted
 
     spread = None
-    if terms is not None and terms.spread:
-        spread = spread_filter(info, terms.spread, namespace, labels, nodes, index)
-    node_filter = _chain(spread, affinity_filter(terms, labels, namespace, index, namespaces))
+    if constraints and POD_TOPOLOGY_SPREAD in profile.pre_filters:
+        spread = spread_filter(info, constraints, namespace, labels, nodes, index)
+    # InterPodAffinity has nothing to do when neither this pod nor any existing one has affinity terms.
+    affinity_idle = terms is None and index.idle
+    affinity = None
+    if INTER_POD_AFFINITY in profile.pre_filters and not affinity_idle:
+        affinity = affinity_filter(terms, labels, namespace, index, namespaces)
+    node_filter = _chain(spread, affinity)
 
-    topology = topology_score(terms, labels, namespace, index, namespaces)
-    constraints, require_all = (), True
-    if terms is not None and terms.explicit_spread:
-        constraints = terms.spread
-    elif index.default_constraints is not None:
-        constraints, require_all = index.default_constraints(pod, namespace, labels), False
-    scored_spread = any(c.when_unsatisfiable != "DoNotSchedule" for c in constraints)
+    topology = None
+    if profile.weight(INTER_POD_AFFINITY) and not affinity_idle:
+        topology = topology_score(terms, labels, namespace, index, namespaces)
+    # requireAllTopologies: only the System defaults score nodes that lack one of the topology keys.
+    require_all = explicit or not profile.system_defaulted
+    scored_spread = bool(profile.weight(POD_TOPOLOGY_SPREAD)) and any(
+        c.when_unsatisfiable != "DoNotSchedule" for c in constraints
+    )
     if node_filter is None and not topology and not scored_spread:
         return None
 

@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..selectors import LabelSelector
-from .pod_terms import AffinityTerm, PodTerms, SpreadConstraint, pod_terms
+from .pod_terms import AffinityTerm, PodTerms, pod_terms
 
 if TYPE_CHECKING:
+    from .default_spread import DefaultSpreading
     from .node_info import NodeInfo
+    from .profiles import Profile
 
 __all__ = ["PodIndex", "PodRef", "Tracker", "pod_ref"]
 
@@ -173,11 +175,13 @@ class PodIndex:
     """
 
     def __init__(self) -> None:
-        # Set by the scheduler controller: namespace name -> labels (for namespaceSelectors), and the system
-        # default spread constraints of a pod (PodTopologySpread's defaulting, which needs Services and
-        # workloads). Without them no namespace has labels and no default constraints apply.
+        # Set by the scheduler controller: namespace name -> labels (for namespaceSelectors), the profile that
+        # schedules a pod (by its schedulerName), and PodTopologySpread's default constraints (which need Services
+        # and workloads). Without them no namespace has labels, every pod gets the default profile and no default
+        # constraints apply.
         self.namespace_labels: Callable[[], Mapping[str, Mapping[str, str]]] | None = None
-        self.default_constraints: Callable[..., tuple[SpreadConstraint, ...]] | None = None
+        self.profile_for: Callable[[Mapping[str, Any]], Profile | None] | None = None
+        self.default_spreading: DefaultSpreading | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -219,9 +223,9 @@ class PodIndex:
 
     @property
     def idle(self) -> bool:
-        """No existing pod has terms and no default constraints apply: a pod without terms of its own has
-        nothing to check."""
-        return not self.anti.by_term and not self.soft.by_term and self.default_constraints is None
+        """No existing pod has terms: a pod without terms of its own (nor default constraints) has nothing to
+        check."""
+        return not self.anti.by_term and not self.soft.by_term
 
     def nodes_by_domain(self, key: str) -> dict[str | None, list[NodeInfo]]:
         """The nodes of each value of a topology key (None: nodes without the label), cached until node labels

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -21,6 +21,7 @@ from .fit_error import NO_NODES_AVAILABLE, fit_error_message, preemption_message
 from .node_info import NodeInfo
 from .pod_constraints import PodCycle, prepare
 from .pod_info import PodInfo, get_pod_info, pod_key
+from .profiles import DEFAULT_PROFILE, Profile
 from .scores import (
     BALANCED_ALLOCATION,
     MAX_NODE_SCORE,
@@ -36,6 +37,9 @@ from .scores import (
 )
 from .scores import NODE_AFFINITY as NODE_AFFINITY_SCORE
 from .window import VerdictRows
+
+if TYPE_CHECKING:
+    from .default_spread import DefaultSpreading
 
 __all__ = ["NodeDecision", "ScheduleResult", "VerdictRows", "schedule"]
 
@@ -197,21 +201,26 @@ def _pick(totals: Sequence[int], feasible: Sequence[NodeInfo], rng: random.Rando
 
 
 def _adjust_totals(
-    info: PodInfo, totals: list[int], feasible: Sequence[Verdict], adjust: Sequence[int]
+    info: PodInfo,
+    totals: list[int],
+    feasible: Sequence[Verdict],
+    adjust: Sequence[int],
+    profile: Profile = DEFAULT_PROFILE,
 ) -> tuple[int, int | None]:
     """Add the normalised TaintToleration/NodeAffinity scores of nodes with non-zero raw counts.
 
     Returns the maxima DefaultNormalizeScore divides by.
     """
+    tt_weight, na_weight = profile.weight(TAINT_TOLERATION), profile.weight(NODE_AFFINITY_SCORE)
     taint_max = max((feasible[i][1] for i in adjust), default=0)
-    affinity_on = info.preferred_affinity is not None
+    affinity_on = info.preferred_affinity is not None and na_weight > 0
     affinity_max = max((feasible[i][2] for i in adjust), default=0) if affinity_on else None
     for i in adjust:
         _, taint, affinity = feasible[i][:3]
         if taint:
-            totals[i] += _TT_WEIGHT * (MAX_NODE_SCORE - MAX_NODE_SCORE * taint // taint_max)
+            totals[i] += tt_weight * (MAX_NODE_SCORE - MAX_NODE_SCORE * taint // taint_max)
         if affinity and affinity_max:
-            totals[i] += _NA_WEIGHT * (MAX_NODE_SCORE * affinity // affinity_max)
+            totals[i] += na_weight * (MAX_NODE_SCORE * affinity // affinity_max)
     return taint_max, affinity_max
 
 
@@ -220,23 +229,26 @@ MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 BASE_PERCENTAGE_OF_NODES_TO_SCORE = 50
 
 
-def num_feasible_nodes_to_find(num_all: int) -> int:
-    """schedule_one.go numFeasibleNodesToFind with the default (adaptive) percentageOfNodesToScore."""
+def num_feasible_nodes_to_find(num_all: int, percentage: int | None = None) -> int:
+    """schedule_one.go numFeasibleNodesToFind: a profile's percentageOfNodesToScore, 0 or None for the adaptive one."""
     if num_all < MIN_FEASIBLE_NODES_TO_FIND:
         return num_all
-    percentage = max(BASE_PERCENTAGE_OF_NODES_TO_SCORE - num_all // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    if not percentage:
+        percentage = max(BASE_PERCENTAGE_OF_NODES_TO_SCORE - num_all // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
     return max(num_all * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
 
 
-def _lookup(info: PodInfo, balanced_on: bool) -> Callable[[NodeInfo], Verdict]:
+def _lookup(info: PodInfo, balanced_on: bool, profile: Profile | None) -> Callable[[NodeInfo], Verdict]:
     """A node's verdict for the template: memoised, else evaluated and memoised, like the loop in `schedule`."""
-    signature = info.signature
-    checks = applicable_filters(info)
+    if profile is None:
+        signature, checks, evaluate = info.signature, applicable_filters(info), _evaluate
+    else:
+        signature, checks, evaluate = profile.signature(info.signature), profile.checks(info), profile.evaluate
 
     def lookup(node: NodeInfo) -> Verdict:
         verdict = node.memo.get(signature)
         if verdict is None:
-            verdict = _evaluate(info, node, checks, balanced_on)
+            verdict = evaluate(info, node, checks, balanced_on)
             node.remember(signature, verdict)
         return verdict
 
@@ -244,20 +256,29 @@ def _lookup(info: PodInfo, balanced_on: bool) -> Callable[[NodeInfo], Verdict]:
 
 
 def _schedule_window(
-    info: PodInfo, key: str, nodes: list[NodeInfo], rng: random.Random | None, start: int, rows: VerdictRows
+    info: PodInfo,
+    key: str,
+    nodes: list[NodeInfo],
+    rng: random.Random | None,
+    start: int,
+    rows: VerdictRows,
+    profile: Profile | None = None,
+    cycle: PodCycle | None = None,
 ) -> ScheduleResult | None:
     """What `schedule`'s loop would conclude, from the template's verdict row; None to leave it to the loop.
 
     Only when at least two nodes are feasible: no node means a FitError message, one means no scoring.
+    `cycle`: the pod's PodTopologySpread/InterPodAffinity scores (it has no Filter here).
     """
     num_all = len(nodes)
-    to_find = num_feasible_nodes_to_find(num_all)
+    to_find = num_feasible_nodes_to_find(num_all, profile.percentage_of_nodes_to_score if profile else None)
     if to_find < num_all:
         start %= num_all
     else:
         start, to_find = 0, num_all  # the loop checks every node, in order, ignoring `start`
     balanced_on = not balanced_allocation_skipped(info.resources)
-    row = rows.row(info.signature, nodes, _lookup(info, balanced_on))
+    signature = info.signature if profile is None else profile.signature(info.signature)
+    row = rows.row(signature, nodes, _lookup(info, balanced_on, profile))
     window = row.window(nodes, start, to_find) if row is not None else None
     if window is None:
         return None
@@ -266,9 +287,12 @@ def _schedule_window(
         return None
     taint_max, affinity_max = 0, None
     if window.adjust or info.preferred_affinity is not None:
-        taint_max, affinity_max = _adjust_totals(info, totals, window.feasible_verdicts, window.adjust)
+        taint_max, affinity_max = _adjust_totals(
+            info, totals, window.feasible_verdicts, window.adjust, profile or DEFAULT_PROFILE
+        )
+    others = _add_pod_scores(cycle, feasible, totals, profile or DEFAULT_PROFILE) if cycle is not None else {}
     chosen = _pick(totals, feasible, rng)
-    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on)
+    scoring = _Scoring(totals, taint_max, affinity_max, balanced_on, others)
     return ScheduleResult(
         key, chosen.name, "", num_all, len(feasible), nodes=window.checked, verdicts=window.verdicts, scoring=scoring
     )
@@ -281,6 +305,9 @@ def schedule(
     start: int = 0,
     rows: VerdictRows | None = None,
     volume_filter: FilterFn | None = None,
+    *,
+    profile: Profile | None = None,
+    defaults: DefaultSpreading | None = None,
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
@@ -297,14 +324,25 @@ def schedule(
 
     `volume_filter`: the volume plugins' Filter for this pod (scheduler/volume_binding.py), run after the
     memoised filters on nodes that pass them; its verdicts depend on claims and volumes, so they are not memoised.
+
+    `profile`: a scheduler profile other than the default one (scheduler/profiles.py); `defaults`: PodTopologySpread's
+    default constraints for pods without their own (scheduler/default_spread.py), None for none.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
     num_all = len(nodes)
     if num_all == 0:
         return ScheduleResult(key, None, NO_NODES_AVAILABLE)
+    hooks = nodes[0].changes.pods if nodes[0].changes is not None else None
+    if hooks is not None:  # the scheduler controller's NodeInfos: its profiles and Services decide
+        if profile is None and hooks.profile_for is not None:
+            profile = hooks.profile_for(pod)
+        if defaults is None:
+            defaults = hooks.default_spreading
+    if profile is DEFAULT_PROFILE:
+        profile = None  # the default profile's own code path: the fast one
     # PodTopologySpread and InterPodAffinity, when they have anything to do for this pod: not memoised.
-    cycle = prepare(pod, info, nodes)
+    cycle = prepare(pod, info, nodes, profile or DEFAULT_PROFILE, defaults)
     extra_filter = cycle.filter if cycle is not None else None
     # Node-name candidates turn off the rotation and reject nodes by name: the loop below handles them.
     if (
@@ -312,12 +350,12 @@ def schedule(
         and isinstance(nodes, list)
         and info.node_name_candidates is None
         and volume_filter is None
-        and cycle is None
+        and extra_filter is None
     ):
-        result = _schedule_window(info, key, nodes, rng, start, rows)
+        result = _schedule_window(info, key, nodes, rng, start, rows, profile, cycle)
         if result is not None:
             return result
-    to_find = num_feasible_nodes_to_find(num_all)
+    to_find = num_feasible_nodes_to_find(num_all, profile.percentage_of_nodes_to_score if profile else None)
     if to_find < num_all and info.node_name_candidates is None:
         start %= num_all
         nodes = [*nodes[start:], *nodes[:start]]
@@ -337,7 +375,8 @@ def schedule(
         rejected = frozenset({NODE_AFFINITY})
         return ScheduleResult(key, None, message, num_all, 0, rejected, nodes=nodes, verdicts=conflicted)
 
-    signature = info.signature
+    signature = info.signature if profile is None else profile.signature(info.signature)
+    evaluate = _evaluate if profile is None else profile.evaluate
     balanced_on = not balanced_allocation_skipped(info.resources)
     checks: tuple[FilterFn, ...] | None = None
     verdicts: list[Verdict] = []
@@ -353,8 +392,8 @@ def schedule(
         verdict = node.memo.get(signature)
         if verdict is None:
             if checks is None:
-                checks = applicable_filters(info)
-            verdict = _evaluate(info, node, checks, balanced_on)
+                checks = applicable_filters(info) if profile is None else profile.checks(info)
+            verdict = evaluate(info, node, checks, balanced_on)
             node.remember(signature, verdict)
         if volume_filter is not None and verdict[0] is None:
             failure = volume_filter(info, node)
@@ -392,8 +431,8 @@ def schedule(
 
     taint_max, affinity_max = 0, None
     if adjust or info.preferred_affinity is not None:
-        taint_max, affinity_max = _adjust_totals(info, totals, feasible_verdicts, adjust)
-    others = _add_pod_scores(cycle, feasible, totals) if cycle is not None else {}
+        taint_max, affinity_max = _adjust_totals(info, totals, feasible_verdicts, adjust, profile or DEFAULT_PROFILE)
+    others = _add_pod_scores(cycle, feasible, totals, profile or DEFAULT_PROFILE) if cycle is not None else {}
     chosen = _pick(totals, feasible, rng)
     scoring = _Scoring(totals, taint_max, affinity_max, balanced_on, others)
     return ScheduleResult(
@@ -401,11 +440,12 @@ def schedule(
     )
 
 
-def _add_pod_scores(cycle: PodCycle, feasible: Sequence[NodeInfo], totals: list[int]) -> dict[str, list[int]]:
+def _add_pod_scores(
+    cycle: PodCycle, feasible: Sequence[NodeInfo], totals: list[int], profile: Profile
+) -> dict[str, list[int]]:
     """PodTopologySpread and InterPodAffinity's weighted normalised scores, added to the totals."""
     others = cycle.scores(feasible)
     for plugin, values in others.items():
-        weight = SCORE_WEIGHTS[plugin]
-        for i, value in enumerate(values):
-            totals[i] += weight * value
+        weight = profile.weight(plugin)
+        totals[:] = [total + weight * value for total, value in zip(totals, values, strict=True)]
     return others

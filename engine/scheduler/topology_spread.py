@@ -134,6 +134,25 @@ def _round(value: float) -> int:
     return math.floor(value + 0.5)
 
 
+def _groups(
+    keys: tuple[str, ...], nodes: Sequence[NodeInfo], index: PodIndex
+) -> tuple[dict[NodeInfo, tuple[str | None, ...]], frozenset[tuple[str | None, ...]]]:
+    """Each node's values of the topology keys (None: the label is missing; a hostname only "": present), cached
+    until node labels change: nodes alike in them score alike but for their own pods, so a cycle works out one score
+    per group."""
+    cache_key = ("groups", keys)
+    cached = index.domain_cache.get(cache_key)
+    if cached is None:
+        by_node = {node: _group(keys, node) for node in nodes}
+        cached = index.domain_cache[cache_key] = (by_node, frozenset(by_node.values()))
+    return cached
+
+
+def _group(keys: tuple[str, ...], node: NodeInfo) -> tuple[str | None, ...]:
+    labels = node.labels
+    return tuple(("" if key in labels else None) if key == HOSTNAME else labels.get(key) for key in keys)
+
+
 def spread_scores(
     info: PodInfo,
     constraints: tuple[SpreadConstraint, ...],
@@ -147,22 +166,30 @@ def spread_scores(
 
     `require_all`: nodes lacking one of the topology keys are ignored (score 0); false only for the system
     default constraints, so that nodes without a zone label still spread by hostname.
+
+    Scores are worked out per group of nodes with the same topology values, then per node only for the nodes
+    holding matching pods (hostname counts): the same floating-point sums in the same order as per node.
     """
     constraints = tuple(c for c in constraints if c.when_unsatisfiable == SCHEDULE_ANYWAY)
     if not constraints:
         return None
     keys = tuple(c.topology_key for c in constraints)
-    ignored = {node for node in feasible if not _has_keys(node, keys)} if require_all else set()
+    groups, distinct = _groups(keys, nodes, index)
+    alike = len(distinct) == 1 and len(groups) == len(nodes)  # then every feasible node is in that one group
+    feasible_groups = [*distinct] * len(feasible) if alike else [groups.get(n) or _group(keys, n) for n in feasible]
+    present = set(distinct) if alike else set(feasible_groups)
+    ignored_groups = {g for g in present if None in g} if require_all else set()
+    ignored = sum(1 for g in feasible_groups if g in ignored_groups) if ignored_groups else 0
     counts: list[dict[str, int]] = [{} for _ in constraints]
-    for node in feasible:
-        if node in ignored:
+    for group in present:
+        if group in ignored_groups:
             continue
         for i, constraint in enumerate(constraints):
             if constraint.topology_key != HOSTNAME:
-                counts[i].setdefault(node.labels.get(constraint.topology_key, ""), 0)
+                counts[i].setdefault(group[i] if group[i] is not None else "", 0)
     weights = []
     for i, constraint in enumerate(constraints):
-        size = len(feasible) - len(ignored) if constraint.topology_key == HOSTNAME else len(counts[i])
+        size = len(feasible) - ignored if constraint.topology_key == HOSTNAME else len(counts[i])
         weights.append(math.log(float(size + 2)))  # topologyNormalizingWeight
     trackers = _trackers(constraints, namespace, index)
     for i, constraint in enumerate(constraints):
@@ -177,36 +204,54 @@ def spread_scores(
             if value in counts[i]:
                 counts[i][value] += count
 
-    raw: list[int | None] = []
-    for node in feasible:
-        if node in ignored:
-            raw.append(None)
-            continue
+    def score_for(group: tuple[str | None, ...], node: NodeInfo | None) -> int:
         score = 0.0
         for i, constraint in enumerate(constraints):
-            value = node.labels.get(constraint.topology_key)
+            value = group[i]
             if value is None:
                 continue
             if constraint.topology_key == HOSTNAME:
-                count = trackers[i].get(node, 0)
+                count = trackers[i].get(node, 0) if node is not None else 0
             else:
                 count = counts[i][value]
             score += float(count) * weights[i] + float(constraint.max_skew - 1)  # scoreForCount
-        raw.append(_round(score))
+        return _round(score)
+
+    by_group = {group: score_for(group, None) for group in present if group not in ignored_groups}
+    if alike:
+        raw: list[int | None] = [by_group.get(feasible_groups[0]) if feasible_groups else None] * len(feasible)
+    else:
+        raw = [by_group.get(group) for group in feasible_groups]
+    hostname_counts = [trackers[i] for i, c in enumerate(constraints) if c.topology_key == HOSTNAME]
+    if any(hostname_counts):
+        for i in _positions(feasible, {node for tracker in hostname_counts for node in tracker}):
+            if raw[i] is not None:
+                raw[i] = score_for(feasible_groups[i], feasible[i])
     return _normalize(raw)
+
+
+def _positions(feasible: Sequence[NodeInfo], wanted: set[NodeInfo]) -> list[int]:
+    """Where the few `wanted` nodes are among the feasible ones (a C-level scan each, when they are few)."""
+    if len(wanted) * 8 > len(feasible) or not isinstance(feasible, list):
+        return [i for i, node in enumerate(feasible) if node in wanted]
+    out = []
+    for node in wanted:
+        try:
+            out.append(feasible.index(node))
+        except ValueError:
+            continue  # not feasible (or not in this window)
+    return out
 
 
 def _normalize(raw: list[int | None]) -> list[int]:
     """NormalizeScore: fewer matching pods is better; ignored nodes score 0."""
-    present = [score for score in raw if score is not None]
-    low = min(present, default=0)
-    high = max(present, default=0)
-    out = []
-    for score in raw:
-        if score is None:
-            out.append(0)
-        elif high == 0:
-            out.append(MAX_NODE_SCORE)
-        else:
-            out.append(MAX_NODE_SCORE * (high + low - score) // high)
-    return out
+    distinct = set(raw)
+    distinct.discard(None)
+    low = min(distinct, default=0)  # type: ignore[type-var]
+    high = max(distinct, default=0)  # type: ignore[type-var]
+    # Each distinct raw score normalised once: replicas leave most nodes with one of a handful of scores.
+    normal = {
+        score: MAX_NODE_SCORE if high == 0 else MAX_NODE_SCORE * (high + low - score) // high for score in distinct
+    }
+    normal[None] = 0
+    return [normal[score] for score in raw]
