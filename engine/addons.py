@@ -2,8 +2,9 @@
 
 kube-proxy: kubeadm's DaemonSet (one pod per node, host network, tolerating every taint) and its ConfigMap. Its pods
 run nothing — no Service traffic is carried yet — but they are scheduled, started and shown as on a kind or kubeadm
-cluster. CoreDNS: kubeadm's `coredns` Deployment and `kube-dns` Service (`addons_coredns.py`). The default
-IngressClass `nginx` of the built-in ingress controller (`addons_ingress.py`).
+cluster. CoreDNS: kubeadm's `coredns` Deployment and `kube-dns` Service (`addons_coredns.py`). The ingress-nginx
+controller in its own namespace, behind a LoadBalancer Service, with the default IngressClass `nginx`
+(`addons_ingress.py`).
 
 The default StorageClass `standard`, as kind ships it (rancher.io/local-path, WaitForFirstConsumer, Delete): claims
 that name no class get it, and k9py's simulated provisioner (engine/controllers/pv_provisioner.py) serves it.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .addons_coredns import coredns_objects
-from .addons_ingress import nginx_ingress_class
+from .addons_ingress import ingress_nginx_objects
 from .api import Api
 
 Obj = dict[str, Any]
@@ -106,4 +107,4 @@ def ensure_add_ons(api: Api) -> None:
                         kube_proxy_service_account()), "add-ons")
     # Their own random source too: the add-ons above keep the uids they had before CoreDNS joined.
     api.ensure_created(coredns_objects(), "coredns")
-    api.ensure_created((nginx_ingress_class(),), "ingress-nginx")
+    api.ensure_created(ingress_nginx_objects(), "ingress-nginx")

@@ -180,7 +180,10 @@ async def test_default_class_admission() -> None:
         assert events(c, "c") == []
 
 
-async def test_the_controller_shares_the_pool_with_load_balancers() -> None:
+async def test_the_controller_publishes_its_load_balancer_services_address() -> None:
+    """--publish-service=ingress-nginx/ingress-nginx-controller: the Ingresses carry that Service's EXTERNAL-IP
+    (the pool's first, taken at start), the user's LoadBalancers get the next ones, and without an address on the
+    Service the Ingresses' status is emptied at the next sync."""
     lb = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb", "namespace": "default"},
           "spec": {"type": "LoadBalancer", "selector": {"app": "x"}, "ports": [{"port": 80}]}}
     async with Cluster(nodes=1) as c:
@@ -188,8 +191,14 @@ async def test_the_controller_shares_the_pool_with_load_balancers() -> None:
         await c.run_for(1)
         await c.apply(ingress("web", rule("web.example.com", ("/", "Prefix", "web"))))
         await c.run_for(60)
-        assert c.table("svc", "default")[1][1][3] == "172.18.255.200"
-        assert address(c, "web") == "172.18.255.201"
+        assert c.table("svc", "default")[1][1][3] == "172.18.255.201"
+        assert c.table("svc", "ingress-nginx")[1][0][:4] == ["ingress-nginx-controller", "LoadBalancer",
+                                                             c.get("svc", "ingress-nginx-controller", "ingress-nginx")[
+                                                                 "spec"]["clusterIP"], "172.18.255.200"]
+        assert address(c, "web") == "172.18.255.200"
+        await c.delete("svc", "ingress-nginx-controller", "ingress-nginx")
+        await c.run_for(60)
+        assert address(c, "web") == "" and c.get("ing", "web")["status"] == {"loadBalancer": {}}
 
 
 async def test_host_and_path_matching_as_the_ingress_api_defines_it() -> None:

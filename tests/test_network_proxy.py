@@ -178,13 +178,14 @@ async def test_load_balancer_ip_from_outside_and_from_a_pod() -> None:
     c = await started(replicas=2)
     try:
         await c.apply(service("web", type="LoadBalancer"))
-        svc = c.get("service", "web")
-        c.api.update_status({**svc, "status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}}})
-        trace = c.request("outside", "http://172.18.255.200/")
+        await c.run_for(1)
+        ip = c.get("service", "web")["status"]["loadBalancer"]["ingress"][0]["ip"]
+        assert ip == "172.18.255.201"  # the pool's first is the ingress-nginx controller's
+        trace = c.request("outside", f"http://{ip}/")
         assert trace.ok and trace.services == ("default/web:http",)
-        assert "via its load-balancer IP 172.18.255.200" in trace.render()
-        assert c.request("default/client", "http://172.18.255.200").ok
-        assert c.request("outside", "http://172.18.255.200:81").outcome == "timeout"
+        assert f"via its load-balancer IP {ip}" in trace.render()
+        assert c.request("default/client", f"http://{ip}").ok
+        assert c.request("outside", f"http://{ip}:81").outcome == "timeout"
     finally:
         await c.stop()
 

@@ -2,7 +2,9 @@
 controller's behaviour (`k8s.io/cloud-provider/controllers/service/controller.go`: the
 `service.kubernetes.io/load-balancer-cleanup` finalizer, EnsuringLoadBalancer/EnsuredLoadBalancer,
 DeletingLoadBalancer/DeletedLoadBalancer, SyncLoadBalancerFailed, wantsLoadBalancer leaving other classes alone)
-and addresses handed out lowest first, as MetalLB's allocator does."""
+and addresses handed out lowest first, as MetalLB's allocator does. The pool's first address is taken at start by the
+ingress-nginx controller's Service (`ingress-nginx/ingress-nginx-controller`, an add-on), so a user's first
+LoadBalancer gets the second."""
 
 from __future__ import annotations
 
@@ -28,33 +30,35 @@ def reasons(c: Cluster, name: str) -> list[tuple[str, str, str]]:
     return [(e["type"], e["reason"], e["message"]) for e in c.events("default", svc)]
 
 
-async def test_a_load_balancer_gets_the_first_address_of_the_pool() -> None:
+async def test_a_load_balancer_gets_the_first_free_address_of_the_pool() -> None:
     async with Cluster(nodes=1) as c:
         await c.apply(lb("web"))
         await c.run_for(1)
         svc = c.get("svc", "web")
         assert svc["metadata"]["finalizers"] == [FINALIZER]
-        assert svc["status"] == {"loadBalancer": {"ingress": [{"ip": "172.18.255.200", "ipMode": "VIP"}]}}
-        assert external_ip(c, "web") == "172.18.255.200"
+        assert svc["status"] == {"loadBalancer": {"ingress": [{"ip": "172.18.255.201", "ipMode": "VIP"}]}}
+        assert external_ip(c, "web") == "172.18.255.201"
+        controller = c.get("svc", "ingress-nginx-controller", "ingress-nginx")
+        assert controller["status"]["loadBalancer"]["ingress"][0]["ip"] == "172.18.255.200"
         assert c.health("svc", "web") == ("Healthy", "")
         assert reasons(c, "web") == [("Normal", "EnsuringLoadBalancer", "Ensuring load balancer"),
                                      ("Normal", "EnsuredLoadBalancer", "Ensured load balancer")]
         text = c.describe("svc", "web")
-        assert "LoadBalancer Ingress:     172.18.255.200 (VIP)\n" in text
+        assert "LoadBalancer Ingress:     172.18.255.201 (VIP)\n" in text
         assert "service-controller  Ensured load balancer" in text
         # Changing what the balancer serves ensures it again; the address stays.
         await c.patch("svc", "web", {"spec": {"ports": [{"port": 80, "name": "http"}, {"port": 443, "name": "https"}]}})
         await c.run_for(1)
         ensured = [e for e in c.events("default", c.get("svc", "web")) if e["reason"] == "EnsuredLoadBalancer"]
         assert [e["count"] for e in ensured] == [2]  # the same event again: its count grows
-        assert external_ip(c, "web") == "172.18.255.200"
+        assert external_ip(c, "web") == "172.18.255.201"
 
 
 async def test_addresses_are_released_when_the_service_goes_or_changes_type() -> None:
     async with Cluster(nodes=1) as c:
         await c.apply([lb("a"), lb("b")])
         await c.run_for(1)
-        assert (external_ip(c, "a"), external_ip(c, "b")) == ("172.18.255.200", "172.18.255.201")
+        assert (external_ip(c, "a"), external_ip(c, "b")) == ("172.18.255.201", "172.18.255.202")
         await c.patch("svc", "a", {"spec": {"type": "ClusterIP"}})
         await c.run_for(1)
         a = c.get("svc", "a")
@@ -63,14 +67,14 @@ async def test_addresses_are_released_when_the_service_goes_or_changes_type() ->
                                         ("Normal", "DeletedLoadBalancer", "Deleted load balancer")]
         await c.apply(lb("c"))
         await c.run_for(1)
-        assert external_ip(c, "c") == "172.18.255.200"
+        assert external_ip(c, "c") == "172.18.255.201"
         # Deleting waits for the controller's finalizer, then the Service is gone and its address free again.
         await c.delete("svc", "b")
         await c.run_for(1)
         assert c.get("svc", "b") is None
         await c.apply(lb("d"))
         await c.run_for(1)
-        assert external_ip(c, "d") == "172.18.255.201"
+        assert external_ip(c, "d") == "172.18.255.202"
 
 
 async def test_load_balancer_ip_and_class() -> None:
@@ -92,14 +96,15 @@ async def test_load_balancer_ip_and_class() -> None:
 
 
 async def test_an_exhausted_pool_leaves_the_next_pending_until_an_address_frees() -> None:
-    async with Cluster(nodes=1, load_balancer_pool="192.168.50.10-192.168.50.11") as c:
+    async with Cluster(nodes=1, load_balancer_pool="192.168.50.10-192.168.50.12") as c:
         await c.apply([lb("a"), lb("b"), lb("c")])
         await c.run_for(1)
-        assert [external_ip(c, n) for n in "abc"] == ["192.168.50.10", "192.168.50.11", "<pending>"]
+        # The first address is the ingress-nginx controller's.
+        assert [external_ip(c, n) for n in "abc"] == ["192.168.50.11", "192.168.50.12", "<pending>"]
         assert reasons(c, "c")[-1] == (
             "Warning", "SyncLoadBalancerFailed",
             "Error syncing load balancer: failed to ensure load balancer: no available IPs in the load balancer "
-            "address pool 192.168.50.10-192.168.50.11")
+            "address pool 192.168.50.10-192.168.50.12")
         await c.delete("svc", "a")
         await c.run_for(1)
-        assert external_ip(c, "c") == "192.168.50.10"
+        assert external_ip(c, "c") == "192.168.50.11"

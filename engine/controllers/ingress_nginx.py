@@ -1,13 +1,15 @@
 """The built-in ingress controller: what ingress-nginx (`k8s.io/ingress-nginx`, class `nginx`) does that a learner
-can see through the API. Requests are routed by `engine/ingress_routing.py`.
+can see through the API. Its pod, Service and IngressClass are add-ons (`engine/addons_ingress.py`); requests
+reach that pod and are routed by `engine/ingress_routing.py` (`engine/network/ingress.py`).
 
 - Each Ingress of its class gets the event `Normal Sync: Scheduled for sync` from `nginx-ingress-controller` when it
   is added and again at each change, the controller's own status write included (so a new Ingress shows it
   `x2`), as ingress-nginx's store does (`internal/ingress/controller/store/store.go`, ingEventHandler).
 - Its status sync (`internal/ingress/status/status.go`) runs at start and then every 60 s
-  (`--status-update-interval`): every Ingress of the class gets `status.loadBalancer.ingress: [{ip: <address>}]`.
-  ingress-nginx publishes its LoadBalancer Service's address; k9py's controller has no Service, so it takes one
-  address from the same pool as LoadBalancer Services (`lb_pool.py`) and keeps it while it has Ingresses.
+  (`--status-update-interval`): every Ingress of the class gets the addresses of the Service named by
+  `--publish-service` (`ingress-nginx/ingress-nginx-controller`, a LoadBalancer whose EXTERNAL-IP comes from the
+  pool, `lb_pool.py`) as `status.loadBalancer.ingress` (runningAddresses: its load-balancer IPs, then its
+  externalIPs); while the Service has none, the Ingresses' status is emptied, as ingress-nginx does.
 - A `tls` entry whose Secret is missing, or holds no usable PEM certificate and key, is served with ingress-nginx's
   self-signed "Fake Certificate". ingress-nginx only logs why; k9py also records it as a Warning event
   `TLSSecret` on the Ingress, with ingress-nginx's log line as the message, so `kubectl describe ingress` shows it.
@@ -18,6 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import podutil
+from ..addons_ingress import NAME as SERVICE_NAME
+from ..addons_ingress import NAMESPACE as SERVICE_NAMESPACE
 from ..ingress_routing import INGRESSES, NGINX_CLASS, ingress_class_of, served_ingresses, tls_problem
 from ..runtime import Controller, register_controller
 from ..store import WatchEvent
@@ -35,7 +39,7 @@ class IngressNginxController(Controller):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        self.pool = AddressPool.parse()
+        self.pool = AddressPool.parse()  # the cluster's load-balancer pool (its Service's address comes from it)
         self.ingress_class = NGINX_CLASS
         self._announce: set[str] = set()  # Ingresses added or changed since their last `Sync` event
         self._secret_users: dict[str, set[str]] = {}  # namespace/secret -> keys of the Ingresses naming it
@@ -101,22 +105,18 @@ class IngressNginxController(Controller):
                 self._reported.pop(seen, None)
         return None
 
-    def address(self) -> str | None:
-        """The address the controller publishes: the one its Ingresses already carry, else the pool's first free."""
-        ingresses = served_ingresses(self.store, self.ingress_class)
-        for ing in ingresses:
-            held = [ip for ip in ingress_ips(ing) if ip in self.pool]
-            if held:
-                return held[0]
-        if not ingresses:
-            return None
-        return self.pool.first_free(self.pool.taken(self.store))
+    def addresses(self) -> list[str]:
+        """runningAddresses with --publish-service: the Service's load-balancer IPs, then its external IPs."""
+        svc = self.store.get("services", SERVICE_NAMESPACE, SERVICE_NAME)
+        if svc is None:
+            return []
+        found = ingress_ips(svc)
+        found += [ip for ip in (svc.get("spec") or {}).get("externalIPs") or () if ip not in found]
+        return found
 
     def _sync_status(self) -> None:
-        address = self.address()
-        if address is None:
-            return
-        wanted = {"ingress": [{"ip": address}]}
+        found = self.addresses()
+        wanted = {"ingress": [{"ip": ip} for ip in found]} if found else {}
         for ing in served_ingresses(self.store, self.ingress_class):
-            if (ing.get("status") or {}).get("loadBalancer") != wanted:
+            if ((ing.get("status") or {}).get("loadBalancer") or {}) != wanted:
                 self.api.update_status({**ing, "status": {**(ing.get("status") or {}), "loadBalancer": wanted}})

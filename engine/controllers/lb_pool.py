@@ -1,10 +1,11 @@
-"""The address pool LoadBalancer Services and the built-in ingress controller take their external IPs from, as
-MetalLB's layer-2 pool or cloud-provider-kind gives a local cluster addresses on its node network.
+"""The address pool LoadBalancer Services take their external IPs from, as MetalLB's layer-2 pool or
+cloud-provider-kind gives a local cluster addresses on its node network (the ingress-nginx controller's Service is
+one of them: its Ingresses publish its address).
 
 The default range, 172.18.255.200-172.18.255.250, is the top of a kind cluster's Docker network (172.18.0.0/16),
 where kind's own MetalLB guide puts its pool; `Cluster(load_balancer_pool=...)` changes it (a range `a-b` or a
-CIDR). As with cluster IPs, the store is the allocation table: an address is in use while a Service's (or an
-Ingress's) status holds it, so releasing one is clearing that status. Addresses are handed out lowest first, as
+CIDR). As with cluster IPs, the store is the allocation table: an address is in use while a Service's status holds
+it, so releasing one is clearing that status. Addresses are handed out lowest first, as
 MetalLB does, so the first LoadBalancer gets the first address.
 """
 
@@ -65,13 +66,12 @@ class AddressPool:
             yield str(ipaddress.ip_address(value))
 
     def taken(self, store: Any, skip: Obj | None = None) -> set[str]:
-        """Addresses held by Services and Ingresses (other than `skip`)."""
+        """Addresses held by Services (other than `skip`). An Ingress's address is its controller's Service's."""
         held: set[str] = set()
-        for resource in ("services", "ingresses.networking.k8s.io"):
-            for obj in store.iter(resource):
-                if skip is not None and obj["metadata"].get("uid") == skip["metadata"].get("uid"):
-                    continue
-                held.update(ip for ip in ingress_ips(obj) if ip in self)
+        for obj in store.iter("services"):
+            if skip is not None and obj["metadata"].get("uid") == skip["metadata"].get("uid"):
+                continue
+            held.update(ip for ip in ingress_ips(obj) if ip in self)
         return held
 
     def first_free(self, taken: Iterable[str]) -> str | None:

@@ -1,42 +1,42 @@
-"""Requests that reach the built-in ingress-nginx controller: its address, the Ingress hosts the node's resolver
-knows, and what the controller does with a request (engine/ingress_routing.py decides where it goes).
+"""Requests that reach the ingress-nginx controller: the Ingress hosts the node's resolver knows, which pods are
+the controller, and what the controller does with a request (engine/ingress_routing.py decides where it goes).
 
-k9py's ingress controller has no pods (engine/controllers/ingress_nginx.py): it answers on the address its
-Ingresses publish, and forwards to the backend Service from the node that received the request. A real
-ingress-nginx forwards from its own pod, straight to the endpoints (not through the Service's cluster IP), so
-NetworkPolicies that admit the `ingress-nginx` namespace admit it there; here the backend sees a node's address.
+The controller is a pod (`engine/addons_ingress.py`: Deployment `ingress-nginx-controller` in `ingress-nginx`,
+behind a LoadBalancer Service whose address its Ingresses publish). A request to an Ingress host reaches that
+Service, kube-proxy sends it to a Ready controller pod (externalTrafficPolicy Local: only nodes that have one get
+the load balancer's traffic, and the client's address is kept), and the pod's nginx routes it and opens the
+connection to the backend from its own address: NetworkPolicies that admit the `ingress-nginx` namespace (or the
+controller's pods) admit it, and a policy that admits only other namespaces drops it. With no Ready controller
+pod nothing answers on the address. ingress-nginx sends to the endpoints it watches, not through the Service's
+cluster IP; here the cluster IP stands for them (the policies see the same pods either way).
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import attrs
 
+from ..addons_ingress import NAMESPACE, SELECTOR
 from ..controllers.lb_pool import ingress_ips
-from ..ingress_routing import INGRESSES, IngressRoute, ingress_class_of, normalise_host, route, served_ingresses
+from ..ingress_routing import INGRESSES, IngressRoute, ingress_class_of, normalise_host, route
 from ..store import Store
 from .app import AppResponse
 from .dns import register_external_resolver
 
 Obj = dict[str, Any]
-PORTS = (80, 443)  # the controller's HTTP and HTTPS listeners
+PORTS = (80, 443)  # nginx's HTTP and HTTPS listeners in the controller pod (its `http` and `https` ports)
 NGINX_HTML = "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n<center><h1>{status}</h1></center>\r\n" \
              "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 
 
-# store -> (its Ingresses' change stamp, the addresses): every connection asks, Ingresses change rarely.
-_ADDRESSES: weakref.WeakKeyDictionary[Store, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
-
-
-def addresses(store: Store) -> frozenset[str]:
-    """The addresses the ingress controller answers on: those its Ingresses carry in their status."""
-    stamp = store.changed_at(INGRESSES)
-    hit = _ADDRESSES.get(store)
-    if hit is None or hit[0] != stamp:
-        hit = _ADDRESSES[store] = (stamp, frozenset(ip for ing in served_ingresses(store) for ip in ingress_ips(ing)))
-    return hit[1]
+def is_controller(pod: Obj) -> bool:
+    """Whether the pod is one of the ingress-nginx controller's (its Deployment's selector, in its namespace)."""
+    meta = pod["metadata"]
+    if meta.get("namespace") != NAMESPACE:
+        return False
+    labels = meta.get("labels") or {}
+    return all(labels.get(k) == v for k, v in SELECTOR.items())
 
 
 def _host_matches(rule_host: str, name: str) -> bool:
@@ -80,7 +80,7 @@ def page(status: int, reason: str, headers: dict[str, str] | None = None) -> App
 
 def decide(store: Store, host: str, path: str, port: int) -> Decision:
     """Where ingress-nginx sends `host` + `path` arriving on `port` (443: HTTPS)."""
-    scheme = "https" if port == 443 else "http"
+    scheme = "https" if port == 443 else "http"  # the cloud manifest's https port is 443 on the pod too
     chosen = route(store, normalise_host(host), path, scheme=scheme)
     if chosen.redirect is not None:
         target = chosen.redirect.partition(" ")[2]

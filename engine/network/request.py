@@ -16,8 +16,9 @@ or external IP, or a name some other part of k9py registers (an Ingress host). T
    destination port after kube-proxy's translation. A denial drops the packets: the client times out.
 4. The destination pod's app answers (`app.py`), or refuses when nothing listens on the port.
 
-A pod that proxies (an Ingress controller) can be given a handler with `register_forwarder`: it decides where
-the request goes next, and the path continues from that pod.
+A pod that proxies can be given a handler with `register_forwarder`: it decides where the request goes next,
+and the path continues from that pod. The ingress-nginx controller's pods are such proxies (`ingress.py`): on
+ports 80 and 443 they route by host and path, and the request goes on from the controller pod to the backend.
 """
 
 from __future__ import annotations
@@ -133,7 +134,6 @@ class _Arrival:
     failure: str = ""  # refused, timeout, no route
     message: str = ""
     apiserver: bool = False  # arrived at the API server, not at a pod
-    ingress: bool = False  # arrived at the ingress controller, which routes by host and path
 
 
 class DataPlane:
@@ -256,11 +256,11 @@ class DataPlane:
         if arrival.apiserver:
             response = _apiserver_answer(path.partition("?")[0])
             return ANSWERED, _status_line(response), response
-        if arrival.ingress:
-            return self._through_ingress(source, headers.get("Host", host_header) or host, path, arrival.port,
-                                         method, headers, walk, depth)
         pod = arrival.pod
         assert pod is not None
+        if arrival.port in ingress_module.PORTS and ingress_module.is_controller(pod):
+            return self._through_ingress(pod, arrival.seen_ip, headers.get("Host", host_header) or host, path,
+                                         arrival.port, method, headers, walk, depth)
         request = AppRequest(method, path, headers.get("Host", host_header), headers, arrival.seen_ip)
         for forwarder in _FORWARDERS:
             decision = forwarder(pod, arrival.port, request)
@@ -288,44 +288,43 @@ class DataPlane:
         walk.hops.append(Hop("pod", f"{_pod_name(pod)} container {container} answers on port {arrival.port}", OK))
         return ANSWERED, _status_line(response), response
 
-    def _through_ingress(self, source: Source, host: str, path: str, port: int, method: str,
+    def _through_ingress(self, controller: Obj, client_ip: str, host: str, path: str, port: int, method: str,
                          headers: dict[str, str], walk: _Walk, depth: int) -> tuple[str, str, AppResponse | None]:
-        """ingress-nginx: route by host and path (engine/ingress_routing.py), then proxy to the backend Service
-        from a node, answering 502/503/504 itself when the backend cannot, as nginx does."""
+        """ingress-nginx in `controller` (a pod): route by host and path (engine/ingress_routing.py), then proxy to
+        the backend Service from the pod's own address, answering 404/503 itself when there is nowhere to send
+        the request and 502/504 when the backend cannot answer, as nginx does."""
         decision = ingress_module.decide(self.store, host, path, port)
         chosen = decision.route
+        name = _pod_name(controller)
         details = (chosen.reason,) + ((f"TLS: {chosen.tls_problem}",) if chosen.tls_problem else ())
         if decision.response is not None:
             verdict = INFO if decision.response.status < 400 else FAILED
-            walk.hops.append(Hop("ingress", f"ingress-nginx answers {decision.response.status} itself", verdict,
-                                 details))
-            walk.endpoint = "ingress-nginx"
+            walk.hops.append(Hop("ingress", f"ingress-nginx in {name} answers {decision.response.status} itself",
+                                 verdict, details))
+            walk.endpoint = name
             return ANSWERED, _status_line(decision.response), decision.response
         svc = self.store.get("services", *decision.service.split("/", 1))
         if svc is not None and (svc.get("spec") or {}).get("type") != "ExternalName" \
                 and not any(ep.ready for ep in self.endpoints(svc)):
-            walk.hops.append(Hop("ingress", f"ingress-nginx ({chosen.ingress}): Service {decision.service} has no "
-                                 "ready endpoint", FAILED, details))
-            walk.endpoint = "ingress-nginx"
+            walk.hops.append(Hop("ingress", f"ingress-nginx in {name} ({chosen.ingress}): Service "
+                                 f"{decision.service} has no ready endpoint", FAILED, details))
+            walk.endpoint = name
             response = ingress_module.page(503, "Service Temporarily Unavailable")
             return ANSWERED, _status_line(response), response
         if depth >= MAX_FORWARDS:
             return TIMEOUT, "proxy loop: the request was forwarded too many times", None
-        walk.hops.append(Hop("proxy", f"ingress-nginx ({chosen.ingress}) forwards to {decision.url}", OK, details))
-        _, nodes = self.addresses()
-        ready = sorted((n["metadata"]["name"], ip) for ip, n in nodes.nodes.items() if _node_ready(n))
-        if not ready:
-            response = ingress_module.page(502, "Bad Gateway")
-            return ANSWERED, _status_line(response), response
-        name, ip = ready[0]
-        forwarded = {**headers, "Host": host, "X-Forwarded-For": source.ip}
-        outcome, message, response = self._request(Source("node", f"node/{name}", ip, name), decision.url, method,
-                                                   forwarded, walk, depth + 1)
+        spec, status = controller.get("spec") or {}, controller.get("status") or {}
+        hop_source = Source("pod", name, str(status.get("podIP") or ""), str(spec.get("nodeName") or ""), controller)
+        walk.hops.append(Hop("proxy", f"ingress-nginx ({chosen.ingress}) forwards to {decision.url} from "
+                             f"{name} ({hop_source.ip})", OK, details))
+        forwarded = {**headers, "Host": host, "X-Forwarded-For": client_ip}
+        outcome, message, response = self._request(hop_source, decision.url, method, forwarded, walk, depth + 1)
         if outcome == ANSWERED:
             return outcome, message, response
-        status, reason = (504, "Gateway Time-out") if outcome == TIMEOUT else (502, "Bad Gateway")
-        response = ingress_module.page(status, reason)
-        walk.hops.append(Hop("ingress", f"ingress-nginx answers {status}: the backend gave {message}", FAILED))
+        status_code, reason = (504, "Gateway Time-out") if outcome == TIMEOUT else (502, "Bad Gateway")
+        response = ingress_module.page(status_code, reason)
+        walk.hops.append(Hop("ingress", f"ingress-nginx in {name} answers {status_code}: the backend gave {message}",
+                             FAILED))
         return ANSWERED, _status_line(response), response
 
     # --- names ---------------------------------------------------------------------------------------------
@@ -419,12 +418,6 @@ class DataPlane:
                 return self._fail(walk, "route", f"the load balancer at {ip} has no healthy node to send to",
                                   TIMEOUT, ip, port)
             return self._via_service(source, svc, ip, port, protocol, entry, node, walk)
-        if ip in ingress_module.addresses(self.store):
-            if port not in ingress_module.PORTS:
-                return self._fail(walk, "route", f"the ingress controller at {ip} listens on ports 80 and 443 only",
-                                  REFUSED, ip, port)
-            walk.hops.append(Hop("route", f"{ip}:{port} is the ingress-nginx controller (IngressClass nginx)", OK))
-            return _Arrival(port=port, seen_ip=source.ip, ingress=True)
         node_obj = nodes.nodes.get(ip)
         if node_obj is not None:
             return self._to_node(source, node_obj, ip, port, protocol, walk)
