@@ -109,9 +109,11 @@ async def test_kubectl_drain_evicts_line_by_line(served: Served) -> None:
 
     await served.wait_for(lambda: len(proxies()) == 1)
     [proxy] = proxies()
-    # CoreDNS's replicas on the node (kubeadm's add-on) are evicted too.
+    # CoreDNS's replicas on the node (kubeadm's add-on) are evicted too, and so is the ingress-nginx controller.
     coredns = sorted(p["metadata"]["name"] for p in served.cluster.list("pods", "kube-system")
                      if p["spec"].get("nodeName") == node and p["metadata"]["name"].startswith("coredns-"))
+    ingress = sorted(p["metadata"]["name"] for p in served.cluster.list("pods", "ingress-nginx")
+                     if p["spec"].get("nodeName") == node)
     watcher, _ = served.cluster.store.add_watcher("pods", "default")
     code, out, err = await served.kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
                                           "--timeout=60s")
@@ -122,9 +124,10 @@ async def test_kubectl_drain_evicts_line_by_line(served: Served) -> None:
     lines = out.splitlines()
     assert lines[0] == f"node/{node} cordoned" and lines[-1] == f"node/{node} drained"
     middle = lines[1:-1]
-    evicting = [f"evicting pod default/{n}" for n in on_node] + [f"evicting pod kube-system/{n}" for n in coredns]
+    evicting = ([f"evicting pod default/{n}" for n in on_node] + [f"evicting pod ingress-nginx/{n}" for n in ingress]
+                + [f"evicting pod kube-system/{n}" for n in coredns])
     assert sorted(middle[:len(evicting)]) == sorted(evicting)
-    assert sorted(middle[len(evicting):]) == sorted(f"pod/{n} evicted" for n in on_node + coredns)
+    assert sorted(middle[len(evicting):]) == sorted(f"pod/{n} evicted" for n in on_node + ingress + coredns)
     assert err.splitlines() == [f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy}"]
     # Evicted, not deleted: each pod was marked a DisruptionTarget before it went.
     marked = {e.object["metadata"]["name"] for e in watcher.drain()

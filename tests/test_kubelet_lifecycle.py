@@ -124,8 +124,9 @@ async def test_a_pod_bound_by_node_name_to_a_full_node_is_rejected() -> None:
     OutOfcpu/OutOfmemory) and kubelet.go rejectPod: a Warning event with the admit message, phase Failed, reason
     OutOf<resource>, message "Pod was rejected: " + the admit message."""
     async with Cluster(nodes=1) as c:
-        # 3300m and CoreDNS's two replicas (100m each), all on the only node: 3500m used.
-        await c.apply(pod_manifest("big", image="nginx:1.25", container={"resources": {"requests": {"cpu": "3300m"}}}))
+        # 3200m, CoreDNS's two replicas and the ingress-nginx controller (100m each), all on the only node: 3500m
+        # used.
+        await c.apply(pod_manifest("big", image="nginx:1.25", container={"resources": {"requests": {"cpu": "3200m"}}}))
         await c.run_for(5)
         await c.apply([_bound("cpu-hog", "node-1", {"cpu": "2"}), _bound("mem-hog", "node-1", {"memory": "20Gi"}),
                        _bound("fits", "node-1", {"cpu": "500m"})])
@@ -142,7 +143,7 @@ async def test_a_pod_bound_by_node_name_to_a_full_node_is_rejected() -> None:
         mem = c.get("pod", "mem-hog")["status"]
         assert (mem["reason"], mem["message"]) == (
             "OutOfmemory", "Pod was rejected: Node didn't have enough resource: memory, requested: 21474836480, "
-                           "used: 146800640, capacity: 17179869184")  # CoreDNS's 2 x 70Mi
+                           "used: 241172480, capacity: 17179869184")  # CoreDNS's 2 x 70Mi, ingress-nginx's 90Mi
         assert row(c, "fits")["STATUS"] == "Running"
         assert not pod_events(c, "cpu-hog", "Pulling")
 

@@ -20,7 +20,7 @@ async def test_every_namespace_gets_the_root_ca_configmap() -> None:
         await c.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
         await c.run_for(1)
         namespaces = {cm["metadata"]["namespace"] for cm in c.list("configmaps") if cm["metadata"]["name"] == NAME}
-        assert namespaces == {"default", "kube-system", "kube-public", "kube-node-lease", "shop"}
+        assert namespaces == {"default", "kube-system", "kube-public", "kube-node-lease", "ingress-nginx", "shop"}
         cm = c.get("configmap", NAME, "shop")
         assert list(cm["data"]) == ["ca.crt"]
         assert cm["data"]["ca.crt"] == ROOT_CA_PEM

@@ -497,9 +497,10 @@ async def test_index_is_rebuilt_from_the_store_at_start() -> None:
         assert (owned.active, owned.claimed) == (2, 2)
         await c.delete("rs", "big")
         assert await c.run_until(lambda c: c.store.count("pods", "default") == 0, timeout=120)
-        # Nothing of the ReplicaSet is left (CoreDNS's ReplicaSet keeps its own), and the index never saw other
-        # owners' pods (kube-proxy's): the controller manager hands a ReplicaSet controller only
-        # ReplicaSet-controlled pods and orphans.
-        coredns = c.list("rs", "kube-system")[0]["metadata"]["uid"]
-        assert set(c.components.get(ReplicaSetController).pods.owned) == {coredns}
-        assert set(c.components.get(ReplicaSetController).pods.per_node) == {coredns}
+        # Nothing of the ReplicaSet is left (CoreDNS's and ingress-nginx's ReplicaSets keep their own), and the
+        # index never saw other owners' pods (kube-proxy's): the controller manager hands a ReplicaSet controller
+        # only ReplicaSet-controlled pods and orphans.
+        add_ons = {rs["metadata"]["uid"] for ns in ("kube-system", "ingress-nginx") for rs in c.list("rs", ns)}
+        assert len(add_ons) == 2
+        assert set(c.components.get(ReplicaSetController).pods.owned) == add_ons
+        assert set(c.components.get(ReplicaSetController).pods.per_node) == add_ons

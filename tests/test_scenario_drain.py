@@ -38,16 +38,20 @@ def kube_proxy(c: Cluster, node: str) -> str:
     return f"kube-system/{name}"
 
 
-def coredns_on(c: Cluster, node: str) -> list[str]:
-    """CoreDNS's replicas on `node` (kubeadm's `coredns` Deployment, engine/addons_coredns.py): a drain evicts them
-    too, after the pods of `default` (kubectl lists pods by namespace, then name)."""
-    return sorted(p["metadata"]["name"] for p in c.list("pods", "kube-system", selector="k8s-app=kube-dns")
-                  if p["spec"].get("nodeName") == node)
+def add_ons_on(c: Cluster, node: str) -> list[str]:
+    """The add-ons' pods on `node` as namespace/name: the ingress-nginx controller (engine/addons_ingress.py) and
+    CoreDNS's replicas (kubeadm's `coredns` Deployment, engine/addons_coredns.py). A drain evicts them too, after
+    the pods of `default` (kubectl lists pods by namespace, then name)."""
+    found = [f"ingress-nginx/{p['metadata']['name']}" for p in c.list("pods", "ingress-nginx")
+             if p["spec"].get("nodeName") == node]
+    return sorted(found) + sorted(f"kube-system/{p['metadata']['name']}" for p in c.list(
+        "pods", "kube-system", selector="k8s-app=kube-dns") if p["spec"].get("nodeName") == node)
 
 
 def evictions(c: Cluster, node: str, *names: str) -> tuple[list[str], list[str]]:
-    """The `evicting pod` lines for the given pods of `default` and CoreDNS's on `node`, and their `evicted` lines."""
-    pods = [f"default/{n}" for n in names] + [f"kube-system/{n}" for n in coredns_on(c, node)]
+    """The `evicting pod` lines for the given pods of `default` and the add-ons' on `node`, and their `evicted`
+    lines."""
+    pods = [f"default/{n}" for n in names] + add_ons_on(c, node)
     return [f"evicting pod {p}" for p in pods], [f"pod/{p.split('/')[1]} evicted" for p in pods]
 
 

@@ -36,7 +36,7 @@ async def test_every_active_namespace_has_a_default_service_account() -> None:
         assert {(sa["metadata"]["namespace"], sa["metadata"]["name"]) for sa in c.list("sa")} == {
             ("default", "default"), ("kube-system", "default"), ("kube-public", "default"),
             ("kube-node-lease", "default"), ("shop", "default"), ("kube-system", "kube-proxy"),
-            ("kube-system", "coredns")}
+            ("kube-system", "coredns"), ("ingress-nginx", "default"), ("ingress-nginx", "ingress-nginx")}
         columns, rows = c.table("serviceaccounts", "shop")
         assert (columns, rows) == (["NAME", "AGE"], [["default", "1s"]])
         uid = c.get("sa", "default", "shop")["metadata"]["uid"]

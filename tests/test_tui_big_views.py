@@ -11,9 +11,9 @@ from k9py.views.table import FIRST_LOAD_ROWS
 from k9py.widgets.table import ResourceTable, TableRow
 
 COUNT = 1500
-ROOT_CA = 4  # the kube-root-ca.crt ConfigMap of each built-in namespace
+ROOT_CA = 5  # the kube-root-ca.crt ConfigMap of each built-in namespace (ingress-nginx's included)
 KUBE_PROXY = 1  # kube-system's kube-proxy ConfigMap (engine/addons.py)
-COREDNS = 1  # kube-system's coredns ConfigMap (engine/addons_coredns.py)
+COREDNS = 2  # kube-system's coredns ConfigMap (engine/addons_coredns.py), ingress-nginx's (addons_ingress.py)
 
 
 def config_map(i: int, name: str = "") -> dict[str, object]:
@@ -43,8 +43,8 @@ async def test_a_big_view_fills_in_over_frames_in_order_with_the_cursor_on_top()
         assert painted[-1] == COUNT + 1 + ROOT_CA + KUBE_PROXY + COREDNS  # then the rest, over the next frames
         # Sorted by namespace, then name: the built-in namespaces' ConfigMaps come after default's rows.
         names = table(screen).visible_names()
-        assert names == ["kube-root-ca.crt", *sorted(names[1:-5]), "kube-root-ca.crt", "kube-root-ca.crt",
-                         "coredns", "kube-proxy", "kube-root-ca.crt"]
+        assert names == ["kube-root-ca.crt", *sorted(names[1:-7]), "ingress-nginx-controller", "kube-root-ca.crt",
+                         "kube-root-ca.crt", "kube-root-ca.crt", "coredns", "kube-proxy", "kube-root-ca.crt"]
         assert table(screen).table.cursor_row == 0
         assert screen.view_title.strip() == f"configmaps(all)[{COUNT + 1 + ROOT_CA + KUBE_PROXY + COREDNS}]"
         grid = table(screen).table

@@ -183,8 +183,9 @@ async def test_enter_on_a_service_shows_the_pods_it_selects() -> None:
 async def test_messages_name_views_as_the_user_knows_them() -> None:
     async with dashboard() as (app, pilot, screen, _cluster):
         await command(pilot, "cm")
-        # cart-config, kube-system's kube-proxy and coredns, and the kube-root-ca.crt of each of the 6 namespaces
-        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[9]")
+        # cart-config, kube-system's kube-proxy and coredns, ingress-nginx's controller, and the kube-root-ca.crt of
+        # each of the 7 namespaces
+        await until(pilot, lambda: screen.view_title.strip() == "configmaps(all)[11]")
         await pilot.press("x")
         assert screen.flash_line.message == "<x> does nothing in the configmaps view (? lists the keys)"
         await pilot.press("question_mark")

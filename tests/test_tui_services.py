@@ -15,11 +15,12 @@ until = partial(tui_support.until, timeout=8.0)
 async def test_service_kinds_have_their_kubectl_columns() -> None:
     async with dashboard() as (_app, pilot, screen, _cluster):
         expected = {
-            # the sample's four, `kubernetes` and kube-system's kube-dns
-            "svc": ("services(all)[6]", ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]),
-            "ep": ("endpoints(all)[6]", ["NAMESPACE", "NAME", "ENDPOINTS", "AGE"]),
-            # cart-config, kube-system's kube-proxy and coredns, and the kube-root-ca.crt of each of the 6 namespaces
-            "cm": ("configmaps(all)[9]", ["NAMESPACE", "NAME", "DATA", "AGE"]),
+            # the sample's four, `kubernetes`, kube-system's kube-dns and ingress-nginx's controller
+            "svc": ("services(all)[7]", ["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]),
+            "ep": ("endpoints(all)[7]", ["NAMESPACE", "NAME", "ENDPOINTS", "AGE"]),
+            # cart-config, kube-system's kube-proxy and coredns, ingress-nginx's controller, and the
+            # kube-root-ca.crt of each of the 7 namespaces
+            "cm": ("configmaps(all)[11]", ["NAMESPACE", "NAME", "DATA", "AGE"]),
             "secrets": ("secrets(all)[0]", ["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"]),
         }
         for alias, (title, columns) in expected.items():

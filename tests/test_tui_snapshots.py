@@ -48,8 +48,8 @@ SIZE = (120, 32)
 SMALL = (80, 24)  # the classic terminal: the header drops its big logo, the hints wrap onto three lines
 SEED = 7
 # troubled_cluster's pods in the pods view: its own 9, kube-system's kube-proxy on each of its 4 nodes and CoreDNS's
-# two replicas.
-PODS = 9 + 4 + 2
+# two replicas, and the ingress-nginx controller.
+PODS = 9 + 4 + 2 + 1
 Scenario = Callable[[Cluster], Awaitable[None]]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 SnapCompare = Callable[..., bool]
@@ -203,12 +203,12 @@ def test_pods_all_namespaces(snap_compare: SnapCompare) -> None:
 def test_deployments_mid_rollout(snap_compare: SnapCompare) -> None:
     """shop/web halfway through its rolling update (3/4 ready), and the default deployments that never become
     ready."""
-    snapshot(snap_compare, dashboard(), showing("deployments", rows=6, via=":deploy"))
+    snapshot(snap_compare, dashboard(), showing("deployments", rows=7, via=":deploy"))
 
 
 def test_replicasets(snap_compare: SnapCompare) -> None:
     """ReplicaSets: shop/web's old one scaled down to 1 and its new one at 4 (2 ready)."""
-    snapshot(snap_compare, dashboard(), showing("replicasets", rows=7, via=":rs"))
+    snapshot(snap_compare, dashboard(), showing("replicasets", rows=8, via=":rs"))
 
 
 def test_nodes_cordoned_and_not_ready(snap_compare: SnapCompare) -> None:
@@ -298,7 +298,7 @@ def test_pods_light_theme(snap_compare: SnapCompare) -> None:
 
 def test_deployments_high_contrast_theme(snap_compare: SnapCompare) -> None:
     """The deployments view in the bundled high-contrast skin."""
-    snapshot(snap_compare, dashboard(skin=load_theme("high-contrast")), showing("deployments", rows=6, via=":deploy"))
+    snapshot(snap_compare, dashboard(skin=load_theme("high-contrast")), showing("deployments", rows=7, via=":deploy"))
 
 
 # --- 80x24 -------------------------------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_pods_at_80x24(snap_compare: SnapCompare) -> None:
 
 
 def test_deployments_at_80x24(snap_compare: SnapCompare) -> None:
-    snapshot(snap_compare, dashboard(), showing("deployments", rows=6, via=":deploy"), SMALL)
+    snapshot(snap_compare, dashboard(), showing("deployments", rows=7, via=":deploy"), SMALL)
 
 
 def test_nodes_at_80x24(snap_compare: SnapCompare) -> None:

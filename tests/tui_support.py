@@ -33,10 +33,12 @@ NODES = 3  # a Cluster's nodes unless told otherwise: node-1 .. node-3
 SAMPLE_PODS = 8  # sample-manifests: metrics-collector 2, cart 2, frontend 3, redis 1
 KUBE_PROXY_PODS = NODES  # kube-system/kube-proxy-xxxxx, one per node, as kubeadm starts a cluster (engine/addons.py)
 COREDNS_PODS = 2  # kube-system/coredns-<hash>-xxxxx, kubeadm's two replicas (engine/addons_coredns.py)
-SYSTEM_PODS = KUBE_PROXY_PODS + COREDNS_PODS  # kube-system's pods, what pods(all) shows with no folder loaded
+INGRESS_NGINX_PODS = 1  # ingress-nginx/ingress-nginx-controller-<hash>-xxxxx (engine/addons_ingress.py)
+# The add-ons' pods (kube-system's and ingress-nginx's), what pods(all) shows with no folder loaded.
+SYSTEM_PODS = KUBE_PROXY_PODS + COREDNS_PODS + INGRESS_NGINX_PODS
 ALL_PODS = SAMPLE_PODS + SYSTEM_PODS  # the first view, pods(all), over the sample; the header counts as many
 SAMPLE_DEPLOYMENTS = 4  # sample-manifests: metrics-collector, cart, frontend, redis
-ALL_DEPLOYMENTS = SAMPLE_DEPLOYMENTS + 1  # and kube-system/coredns
+ALL_DEPLOYMENTS = SAMPLE_DEPLOYMENTS + 2  # and kube-system/coredns, ingress-nginx/ingress-nginx-controller
 STARTUP_SECONDS = 8.0  # how long the dashboard may take to show its first table
 # A dialog's OK, as in k9s: from Cancel (focused) to the action's button on its left, Enter presses it. `y` is no
 # answer: typed right after the key that opened the dialog, it was meant for the view (YAML).
