@@ -55,6 +55,7 @@ Obj = dict[str, Any]
 LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
 # The header's favourites, node count and pods by status: watched across the cluster while the dashboard runs.
 ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
+RULES_SECONDS = 5.0  # how long the policy view's rules are shown before they are asked for again
 FOLDER_POLL_SECONDS = 0.5  # how soon a save is applied
 FOLDER_REFRESH_SECONDS = 3.0  # how often the declared objects are read back (sync status, health, self-heal)
 
@@ -97,6 +98,8 @@ class KubeBackend(RegistryBackend):
         self._logs: dict[tuple[str, str, str, bool], _LogStream] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pod_counts: PodStatusCounts | None = None
+        self._rules: dict[tuple[str, tuple[str, ...], str], tuple[list[Obj], float]] = {}  # policy view's answers
+        self._rules_asked: dict[tuple[str, tuple[str, ...], str], asyncio.Task[None]] = {}
 
     @property
     def context(self) -> str:
@@ -493,7 +496,34 @@ class KubeBackend(RegistryBackend):
         raise BackendError("failing a node is k9py's simulated cluster's: a real node fails on its own")
 
     def policy_rules(self, user: str, groups: tuple[str, ...], namespace: str) -> list[Obj]:
-        return []
+        """`kubectl auth can-i --list --as USER`: a SelfSubjectRulesReview asked as the user (impersonated), fetched
+        in the background; the last answer meanwhile (nothing before the first)."""
+        key = (user, groups, namespace)
+        found = self._rules.get(key)
+        running = self._rules_asked.get(key)
+        if (found is None or time.monotonic() - found[1] > RULES_SECONDS) and (running is None or running.done()):
+            self._rules_asked[key] = self._spawn(self._ask_rules(key))
+        return found[0] if found is not None else []
+
+    async def _ask_rules(self, key: tuple[str, tuple[str, ...], str]) -> None:
+        user, groups, namespace = key
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectRulesReview",
+            "spec": {"namespace": namespace},
+        }
+        try:
+            answer = await self.client.request(
+                "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", body=review, impersonate=(user, groups)
+            )
+        except KubeError as exc:
+            if self.on_sync is not None and key not in self._rules:
+                self.on_sync(exc.message, "error")
+            self._rules[key] = ([], time.monotonic())
+            return
+        status = answer.get("status") or {}
+        rules = [dict(r) for r in (*(status.get("resourceRules") or ()), *(status.get("nonResourceRules") or ()))]
+        self._rules[key] = (rules, time.monotonic())
 
     # --- the simulator's own (hidden keys; answered harmlessly) ----------------------------------------------
 

@@ -142,7 +142,9 @@ class KubeClient:
             raise KubeError("not connected")
         return self._api.rest_client.pool_manager  # type: ignore[no-any-return]
 
-    async def _headers(self, content_type: str = "application/json") -> CIMultiDict[str]:
+    async def _headers(
+        self, content_type: str = "application/json", impersonate: tuple[str, tuple[str, ...]] | None = None
+    ) -> CIMultiDict[str]:
         headers: CIMultiDict[str] = CIMultiDict()
         headers["Accept"] = "application/json"
         headers["Content-Type"] = content_type
@@ -151,9 +153,10 @@ class KubeClient:
         for setting in (await self._config.auth_settings()).values():
             if setting.get("value"):
                 headers[setting["key"]] = setting["value"]
-        if self.as_user:
-            headers["Impersonate-User"] = self.as_user
-            for group in self.as_groups:
+        user, groups = impersonate or (self.as_user, self.as_groups)
+        if user:
+            headers["Impersonate-User"] = user
+            for group in groups:
                 headers.add("Impersonate-Group", group)
         return headers
 
@@ -173,15 +176,17 @@ class KubeClient:
         body: Any = None,
         content_type: str = "application/json",
         timeout: float = DEFAULT_TIMEOUT,
+        impersonate: tuple[str, tuple[str, ...]] | None = None,
     ) -> Obj:
-        """One request; the decoded JSON answer. Raises KubeError with the server's message."""
+        """One request; the decoded JSON answer. Raises KubeError with the server's message. `impersonate`: (user,
+        groups) to ask as, instead of the --as ones (what a user may do is asked as that user)."""
         data = None if body is None else body if isinstance(body, (bytes, str)) else json.dumps(body)
         try:
             async with self._session.request(
                 method,
                 self._url(path, query),
                 data=data,
-                headers=await self._headers(content_type),
+                headers=await self._headers(content_type, impersonate),
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 raw = await response.read()

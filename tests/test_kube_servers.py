@@ -197,3 +197,25 @@ def test_k9py_kubeconfig_in_a_terminal(served_kubeconfig: Path) -> None:
         timeout=60,
     )
     assert missing.returncode == 2 and "no kubeconfig at /nonexistent/kubeconfig" in missing.stderr
+
+
+@needs_kubectl
+async def test_the_policy_view_shows_what_the_server_lets_a_user_do(kubeconfig: Path, namespace: str) -> None:
+    """`:policy USER` on a real cluster: the server's own SelfSubjectRulesReview, asked as the user."""
+    kubectl(kubeconfig, "-n", namespace, "create", "role", "pod-reader", "--verb=get,list", "--resource=pods")
+    kubectl(kubeconfig, "-n", namespace, "create", "rolebinding", "alice", "--role=pod-reader", "--user=k9py-alice")
+    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [], command=f"po {namespace}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=15)
+        screen = app.main
+        assert screen is not None
+        await command(pilot, "policy k9py-alice")  # in the current namespace, as `kubectl auth can-i --list -n`
+
+        def pods_row() -> list[str]:
+            line = next((s for s in screen_lines(app) if s.strip("│ ").startswith("pods ")), "")
+            return line.strip("│ ").split()
+
+        await until(pilot, lambda: "/version" in "\n".join(screen_lines(app)), timeout=15)  # the review's answer
+        await pilot.press("slash", *"pods", "enter")  # below the fold at 80x24: filter it in
+        await until(pilot, lambda: bool(pods_row()), timeout=5)
+        assert pods_row()[:5] == ["pods", "core", "\u2713", "\u2713", "\u00d7"]  # get, list: yes; watch: no

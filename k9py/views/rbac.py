@@ -16,6 +16,7 @@ from .listed import ListedView
 from .spec import ViewSpec
 
 YES, NO = "\u2713", "\u00d7"  # k9s's tick and cross
+REFRESH_SECONDS = 1.0
 VERBS = ("get", "list", "watch", "create", "patch", "update", "delete", "deletecollection")
 COLUMNS = ("NAME", "APIGROUP", "GET", "LIST", "WATCH", "CREATE", "PATCH", "UPDATE", "DELETE", "DEL-LIST", "EXTRAS")
 _KINDS = {"role": "Role", "ro": "Role", "clusterrole": "ClusterRole", "cr": "ClusterRole",
@@ -72,15 +73,24 @@ class RbacView(ListedView):
                                    if ref.get("kind") == "Role" else None) or {}
         return [r for r in obj.get("rules") or () if isinstance(r, dict)]
 
+    _shown: list[list[str]] | None = None
+
     def on_mount(self) -> None:
         self.table.set_columns(COLUMNS)
         self.show_rows()
+        # A real cluster's roles and reviews arrive after the view opens (informers, a SelfSubjectRulesReview), and
+        # RBAC changes while it is open: look again every second, repaint only what changed.
+        self.set_interval(REFRESH_SECONDS, self._refresh)
         self.take_focus(self.table)
+
+    def _refresh(self) -> None:
+        if [cells for cells in verb_matrix(self.rules()) if self.passes(cells)] != self._shown:
+            self.show_rows()
 
     def show_rows(self) -> None:
         colour = self.skin.status("normal")
-        self.table.show_list((cells[0] + "|" + cells[1], cells, colour) for cells in verb_matrix(self.rules())
-                             if self.passes(cells))
+        self._shown = [cells for cells in verb_matrix(self.rules()) if self.passes(cells)]
+        self.table.show_list((cells[0] + "|" + cells[1], cells, colour) for cells in self._shown)
         self.seek_cursor(last_try=True)
         self.update_title()
 
