@@ -233,7 +233,7 @@ SESSIONS: list[Session] = [
         Run("describe", "deployment", "nope"),
         Run("delete", "pod", "nope"),
         Run("get", "frobnicators"),
-        Run("get", "pods", "-n", "ingress-nginx"),
+        Run("get", "pods", "-n", "nothing-here"),  # a namespace nobody made: "No resources found in ..."
         Run("logs", "nope"),
         Run("scale", "deployment/nope", "--replicas=2"),
         Run("rollout", "undo", "deployment/nope"),
