@@ -52,6 +52,7 @@ from .kube_informer import Informer
 from .kube_paths import collection_path, object_path
 
 Obj = dict[str, Any]
+LogKey = tuple[str, str, str, bool, int]  # (namespace, pod, container, previous, sinceSeconds or 0)
 LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
 # The header's favourites, node count and pods by status: watched across the cluster while the dashboard runs.
 ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
@@ -95,7 +96,7 @@ class KubeBackend(RegistryBackend):
         self._informers: dict[tuple[str, str | None], Informer] = {}
         self._descriptions: dict[tuple[str, str, str | None], tuple[str, float]] = {}
         self._describing: dict[tuple[str, str, str | None], asyncio.Task[None]] = {}
-        self._logs: dict[tuple[str, str, str, bool], _LogStream] = {}
+        self._logs: dict[LogKey, _LogStream] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pod_counts: PodStatusCounts | None = None
         self._rules: dict[tuple[str, tuple[str, ...], str], tuple[list[Obj], float]] = {}  # policy view's answers
@@ -294,9 +295,13 @@ class KubeBackend(RegistryBackend):
             text = f"error: {exc.message}"
         self._descriptions[key] = (text, time.monotonic())
 
-    def logs(self, pod: Obj, container: str, previous: bool = False) -> list[LogLine] | None:
+    def logs(
+        self, pod: Obj, container: str, previous: bool = False, since: float | None = None
+    ) -> list[LogLine] | None:
+        """The container's log as followed so far: the last LOG_TAIL lines and what comes after, or, with `since`,
+        what the server has of the last that many seconds (sinceSeconds: the server filters, the kubelet reads)."""
         meta = pod["metadata"]
-        key = (meta.get("namespace", "default"), meta["name"], container, previous)
+        key = (meta.get("namespace", "default"), meta["name"], container, previous, int(since) if since else 0)
         stream = self._logs.get(key)
         if stream is None:
             stream = self._logs[key] = _LogStream()
@@ -315,13 +320,14 @@ class KubeBackend(RegistryBackend):
             if stream.task is not None:
                 stream.task.cancel()
 
-    async def _follow(self, key: tuple[str, str, str, bool], stream: _LogStream) -> None:
-        namespace, name, container, previous = key
+    async def _follow(self, key: LogKey, stream: _LogStream) -> None:
+        namespace, name, container, previous, since = key
         info = self._info(self.resolve("pods"))
         query = {
             "container": container,
             "timestamps": True,
-            "tailLines": LOG_TAIL,
+            "tailLines": None if since else LOG_TAIL,
+            "sinceSeconds": since or None,
             "previous": previous or None,
             "follow": None if previous else True,
         }
@@ -334,8 +340,9 @@ class KubeBackend(RegistryBackend):
 
     def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
         meta = pod["metadata"]
-        stream = self._logs.get((meta.get("namespace", "default"), meta["name"], container, previous))
-        return stream.error if stream is not None and stream.error else super().no_log_reason(pod, container, previous)
+        key = (meta.get("namespace", "default"), meta["name"], container, previous)
+        error = next((s.error for k, s in self._logs.items() if k[:4] == key and s.error), "")
+        return error or super().no_log_reason(pod, container, previous)
 
     def container_view(self, pod: Obj, container: str) -> ContainerView | None:
         return None  # `kubectl exec` is not offered on a real cluster yet

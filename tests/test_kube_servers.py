@@ -219,3 +219,38 @@ async def test_the_policy_view_shows_what_the_server_lets_a_user_do(kubeconfig: 
         await pilot.press("slash", *"pods", "enter")  # below the fold at 80x24: filter it in
         await until(pilot, lambda: bool(pods_row()), timeout=5)
         assert pods_row()[:5] == ["pods", "core", "\u2713", "\u2713", "\u00d7"]  # get, list: yes; watch: no
+
+
+async def test_log_ranges_are_asked_of_the_server(served_kubeconfig: Path) -> None:
+    """2-6 in the logs view ask the API server for the last minutes (sinceSeconds), not filter a tail locally."""
+    namespace = f"k9py-kb-{uuid.uuid4().hex[:6]}"
+    kubectl(served_kubeconfig, "create", "namespace", namespace)
+    kubectl(
+        served_kubeconfig,
+        "-n",
+        namespace,
+        "run",
+        "ticker",
+        "--image=busybox",
+        "--",
+        "sh",
+        "-c",
+        "while true; do echo tick; sleep 1; done",
+    )
+    backend = KubeBackend(KubeClient(str(served_kubeconfig)))
+    app = K9App(backend, [], command=f"po {namespace}")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=15)
+            screen = app.main
+            assert screen is not None
+            await until(pilot, lambda: "Running" in "\n".join(screen_lines(app)), timeout=30)
+            await pilot.press("l")
+            await until(pilot, lambda: "tick" in "\n".join(screen_lines(app)), timeout=15)
+            assert {key[4] for key in backend._logs} == {0}  # the tail first (tailLines)
+            await pilot.press("2")
+            await until(pilot, lambda: 60 in {key[4] for key in backend._logs}, timeout=5)
+            await until(pilot, lambda: "tick" in "\n".join(screen_lines(app)), timeout=15)
+            assert "[1m]" in screen.view_title
+    finally:
+        kubectl(served_kubeconfig, "delete", "namespace", namespace, "--wait=false")

@@ -43,6 +43,8 @@ RANGES: dict[str, tuple[str, float | None]] = {
     "5": ("30m", 1800), "6": ("1h", 3600),
 }
 
+RANGES_SECONDS = {label: seconds for label, seconds in RANGES.values() if seconds is not None}
+
 
 class FollowedLog(RichLog):
     """A RichLog that tells its view when the reader scrolls back by any means (False), or jumps to the end (True)."""
@@ -150,7 +152,8 @@ class LogsView(ViewMixin, Vertical):
                 self.gone = True
                 self.update_title()
             return
-        found = self.backend.logs(pod, self.spec.container, previous=self.spec.previous)
+        seconds = RANGES_SECONDS.get(self.range)
+        found = self.backend.logs(pod, self.spec.container, previous=self.spec.previous, since=seconds)
         if found is None:
             self._show_missing(self.backend.no_log_reason(pod, self.spec.container, self.spec.previous))
             return
@@ -163,10 +166,14 @@ class LogsView(ViewMixin, Vertical):
         fresh = self._after_last(found)
         if not fresh:
             return
+        refill = not self.lines  # the first lines, or a range's anew (set_range): shown as the range shows them
         self.lines.extend(fresh)
         if len(self.lines) > MAX_LINES:
             del self.lines[: len(self.lines) - MAX_LINES]
-        self._write(fresh)
+        if refill:
+            self._rewrite()
+        else:
+            self._write(fresh)
 
     def _show_missing(self, reason: str) -> None:
         """No log to show: say why (the API server's words, as `kubectl logs` prints them)."""
@@ -210,10 +217,16 @@ class LogsView(ViewMixin, Vertical):
         return [line for line in self.lines if line[0] >= since]
 
     def set_range(self, key: str) -> str:
-        """0-6: the last lines, all of it, or the last minutes; returns the range's name."""
+        """0-6: the last lines, all of it, or the last minutes; returns the range's name. The last minutes are
+        asked of the backend (a real API server's sinceSeconds), so what is shown starts over from its answer."""
+        changed = RANGES_SECONDS.get(RANGES[key][0]) != RANGES_SECONDS.get(self.range)
         self.range = RANGES[key][0]
+        if changed:
+            self.lines = []
         self.update_title()
         self._rewrite()
+        if changed:
+            self._poll()  # the new range's lines at once, when the backend has them (the simulated cluster does)
         return self.range
 
     def _rewrite(self) -> None:
