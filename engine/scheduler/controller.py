@@ -23,11 +23,13 @@ from .explain import explain
 from .interpod_affinity import INTER_POD_AFFINITY
 from .node_info import NodeInfo
 from .pod_index import Condition, pod_ref
+from .pod_info import PodInfo, get_pod_info
 from .pod_terms import pod_terms
 from .preemption import Preemption, pod_priority
 from .profile_registry import profiles_for
 from .profiles import DEFAULT_SCHEDULER
 from .queue import SchedulingQueue
+from .queueing_hints import NodeEvent
 from .scheduler import ScheduleResult, VerdictRows, schedule
 from .topology_spread import POD_TOPOLOGY_SPREAD
 from .volume_binding import VOLUME_RESOURCES, VolumeBinder, dry_run, has_claims, schedule_with_volumes
@@ -62,6 +64,8 @@ class SchedulerController(Controller):
         self.nodes: dict[str, NodeInfo] = {}
         self._sorted: list[NodeInfo] | None = None
         self.unschedulable: set[str] = set()
+        # Of each unschedulable pod: its spec as scheduled and its UnschedulablePlugins, for the queueing hints.
+        self._rejected_by: dict[str, tuple[PodInfo, frozenset[str]]] = {}
         self.decisions: OrderedDict[str, ScheduleResult] = OrderedDict()
         self._next_start = 0  # nextStartNodeIndex: large clusters check a rotating subset of nodes
         self._rows = VerdictRows()  # per-template verdicts over `_node_list()`, which it follows by identity
@@ -139,10 +143,21 @@ class SchedulerController(Controller):
             self._sorted = [self.nodes[n] for n in sorted(self.nodes)]
         return self._sorted
 
-    def _retry_unschedulable(self) -> None:
-        for key in self.unschedulable:
+    def _retry_unschedulable(self, event: NodeEvent | None = None) -> None:
+        """Move the unschedulable pods back to the queue; on a Node event only those that a plugin which rejected
+        them says the event may help (queueing_hints.py), the others wait for the next event or the flush."""
+        if event is None:
+            keys = list(self.unschedulable)
+        else:
+            keys = [
+                key
+                for key in self.unschedulable
+                if (rejected := self._rejected_by.get(key)) is None or event.may_help(*rejected)
+            ]
+        for key in keys:
             self.queue.add(key)
-        self.unschedulable.clear()
+            self.unschedulable.discard(key)
+            self._rejected_by.pop(key, None)
 
     # --- informer ------------------------------------------------------------------------------------------
 
@@ -165,7 +180,7 @@ class SchedulerController(Controller):
                     and (old.get("status") or {}).get("allocatable") == event.object["status"].get("allocatable")
                 ):
                     return ()
-            self._retry_unschedulable()
+            self._retry_unschedulable(NodeEvent.of(event.type, event.old, event.object))
             return ()
         pod, old = event.object, event.old
         was_counted = old is not None and _counts_on_node(old)
@@ -193,6 +208,7 @@ class SchedulerController(Controller):
         self.profiles.observe(pod, event.type == "DELETED")  # a custom scheduler's pod: see `_profiles_changed`
         if event.type == "DELETED" or not _is_pending(pod, self.profiles.names):
             self.unschedulable.discard(key)
+            self._rejected_by.pop(key, None)
             self._waiting_for_pods.discard(key)
             if self.preemption.nominated:
                 self.preemption.nominated.update(key, None)
@@ -220,6 +236,7 @@ class SchedulerController(Controller):
         namespace, name = podutil.split_key(key)
         if result.node_name is None:
             self.unschedulable.add(key)
+            self._rejected_by[key] = (get_pod_info(pod), result.rejected_by)
             if result.rejected_by & {INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD}:
                 self._waiting_for_pods.add(key)
             outcome = self.preemption.post_filter(pod, result, result.message)
