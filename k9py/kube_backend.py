@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from engine import ApiError
+from engine.autoscale import autoscaler_for
+from engine.controllers.horizontal_history import ScaleHistory
 from engine.kubelet.container_config import ContainerView
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError
@@ -24,6 +27,7 @@ from engine.network.trace import Trace
 
 from . import kube_writes
 from .backend import (
+    DASHBOARD_FIELD_MANAGER,
     Backend,
     BackendError,
     FolderSummary,
@@ -471,6 +475,36 @@ class KubeBackend(RegistryBackend):
 
     async def scale(self, kind: KindRef, name: str, namespace: str | None, replicas: int) -> str:
         return await self._call(kube_writes.scale(self.client, self._info(kind), name, namespace, replicas))
+
+    async def autoscale(
+        self,
+        kind: KindRef,
+        name: str,
+        namespace: str | None,
+        max_replicas: int,
+        min_replicas: int | None = None,
+        cpu_percent: int | None = None,
+    ) -> str:
+        """`kubectl autoscale`: the HorizontalPodAutoscaler it creates (engine.autoscale builds it), posted."""
+        ns = (namespace or self.client.namespace) if kind.namespaced else None
+        target = self.get(kind, name, ns) or {"metadata": {"name": name, "namespace": ns or ""}}
+        try:
+            hpa = autoscaler_for(self._info(kind), target, max_replicas, min_replicas, cpu_percent)
+        except ApiError as exc:
+            raise BackendError(exc.message) from None
+        hpa["metadata"]["namespace"] = ns or self.client.namespace
+        hpas = self._info(self.resolve("HorizontalPodAutoscaler"))
+        query = {"fieldManager": DASHBOARD_FIELD_MANAGER}
+        path = collection_path(hpas, hpa["metadata"]["namespace"])
+        made = await self._call(self._created(self.client.request("POST", path, query, body=hpa)))
+        return f"horizontalpodautoscaler.autoscaling/{made} autoscaled"
+
+    @staticmethod
+    async def _created(request: Any) -> str:
+        return str((await request)["metadata"]["name"])
+
+    def hpa_history(self, hpa: Obj) -> ScaleHistory | None:
+        return None  # the chart's samples are the simulated controller's record; a real one keeps none to read
 
     async def delete(self, kind: KindRef, name: str, namespace: str | None, force: bool = False) -> str:
         return await self._call(kube_writes.delete(self.client, self._info(kind), name, namespace, force))

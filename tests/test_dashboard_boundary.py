@@ -36,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine.kubelet.logs": {"format_lines", "no_log_reason"},
     "engine.network.trace": {"Trace"},
     "engine.controllers.horizontal_history": {"ScaleHistory"},  # Cluster.hpa_history's record
+    "engine.autoscale": {"autoscaler_for"},  # the HPA `kubectl autoscale` makes (KubeBackend posts it)
     "engine.rbac.rules": {"breakdown"},
     # watched folders (`Cluster.watch_folder`'s sources) and `k9py check`
     "engine.manifests.diff": {"format_diff", "parse_path", "FieldDiff", "diff"},

@@ -254,3 +254,18 @@ async def test_log_ranges_are_asked_of_the_server(served_kubeconfig: Path) -> No
             assert "[1m]" in screen.view_title
     finally:
         kubectl(served_kubeconfig, "delete", "namespace", namespace, "--wait=false")
+
+
+async def test_autoscale_posts_the_hpa_kubectl_autoscale_makes(kubeconfig: Path, namespace: str) -> None:
+    backend = KubeBackend(KubeClient(str(kubeconfig)))
+    await backend.start()
+    try:
+        deployments = backend.resolve("deploy")
+        said = await backend.autoscale(deployments, "web", namespace, 5, 2, 60)
+        assert said == "horizontalpodautoscaler.autoscaling/web autoscaled"
+        hpa = kubectl_json(kubeconfig, "-n", namespace, "get", "hpa.v2.autoscaling", "web")
+        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
+        assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+        assert backend.hpa_history(hpa) is None
+    finally:
+        await backend.stop()
