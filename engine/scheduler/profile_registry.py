@@ -27,7 +27,6 @@ from .profiles import (
     DEFAULT_PROFILE,
     DEFAULT_SCHEDULER,
     KIND,
-    ConfigProblem,
     Profile,
     is_scheduler_configuration,
     parse_configuration,
@@ -173,19 +172,9 @@ def profiles_for(store: Store) -> ProfileRegistry:
     return _REGISTRIES.get(store) or _REGISTRIES.setdefault(store, ProfileRegistry(store))
 
 
-def _read(doc: Mapping[str, Any]) -> tuple[list[Profile], list[ConfigProblem]]:
-    """A folder's document as kube-scheduler reads its --config: every problem in one message, as its aggregate
-    error prints them, placed at the first one's field."""
-    profiles, problems = parse_configuration(doc)
-    if len(problems) > 1:
-        joined = "[" + ", ".join(p.message for p in problems) + "]"
-        return profiles, [ConfigProblem(problems[0].field, joined)]
-    return profiles, problems
-
-
 def _declare(store: Store, source: object, values: list[list[Profile]]) -> None:
     profiles_for(store).set_folder(source, [profile for profiles in values for profile in profiles])
 
 
 # Watched folders hand their KubeSchedulerConfiguration documents to the scheduler (manifests/config_docs.py).
-register_config_kind(ConfigKind(KIND, is_scheduler_configuration, _read, _declare))
+register_config_kind(ConfigKind(KIND, is_scheduler_configuration, parse_configuration, _declare))
