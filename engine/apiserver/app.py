@@ -28,6 +28,7 @@ from .auth import bearer_auth
 from .authz import RbacReviews
 from .credentials import Credentials, load_or_create
 from .events_view import EventsView
+from .hpa_v1_view import HpaV1View
 from .metrics_api import MetricsRoutes
 from .rbac_filter import rbac_filter
 from .resources import Resources
@@ -125,6 +126,7 @@ class ApiServer:
         get("/openapi/v3/apis/{group}/{version}", self._openapi_group_version)
         Reviews(RbacReviews(access), self.cluster.api.clock).register(app)
         EventsView(self.resources, self.registry).register(app)
+        HpaV1View(self.resources, self.registry).register(app)  # autoscaling/v1 over the stored v2
         MetricsRoutes(self.cluster).register(app)  # metrics-server's metrics.k8s.io, for kubectl top
         connect.register(app, self.cluster)  # exec, attach, portforward, proxy: before the generic routes
         TokenRequests(self.cluster.store, self.cluster.api.clock).register(app)  # serviceaccounts/NAME/token

@@ -43,6 +43,7 @@ _GO_NAMES = {
     "Tolerance": "tolerance",
 }
 _JSON_NAMES = {v: k for k, v in _GO_NAMES.items()}
+_CONDITION_ORDER = ("type", "status", "lastTransitionTime", "reason", "message")
 
 
 def _cpu_utilization(metric: Obj) -> int | None:
@@ -310,7 +311,8 @@ def to_v1(hpa: Obj) -> Obj:
     if status.get("currentMetrics"):
         annotations[CURRENT_METRICS] = _dumps([_status_to_v1(s) for s in status["currentMetrics"]])
     if status.get("conditions"):
-        annotations[CONDITIONS] = _dumps(status["conditions"])
+        # In the internal condition's field order, as json.Marshal writes a struct.
+        annotations[CONDITIONS] = _dumps([{k: c[k] for k in _CONDITION_ORDER if k in c} for c in status["conditions"]])
     if annotations:
         meta["annotations"] = dict(sorted(annotations.items()))  # Go marshals a map's keys in order
     return out
