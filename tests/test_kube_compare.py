@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from kube_compare import ALLOWED, Raw, Remove, Run, Session, Side, Wait, Watch, Write, compare, run_both
 from network_support import SEED_API_POLICY
+from test_apiserver_hpa_v1 import HPA_V1
 
 from engine import Cluster
 from engine.apiserver import ApiServer
@@ -772,6 +773,36 @@ SESSIONS += [
     ]),
 ]
 
+# autoscaling/v1 beside v2 (one storage): `kubectl autoscale` writes v2, a v1 manifest is applied, both read back
+# in both versions. The HPAs scale Deployments that do not exist, so both clusters' controllers settle on the same
+# condition (FailedGetScale) and no metrics, whatever metrics each serves.
+
+def hpa_settled(name: str) -> Wait:
+    return Wait(("get", "hpa", name, "-o", "jsonpath={.status.conditions[0].reason}"),
+                lambda out: out == "FailedGetScale")
+
+
+SESSIONS += [
+    Session("hpa-v1", [
+        Write("web.yaml", web()),
+        Write("hpa.yaml", HPA_V1),
+        Run("apply", "-f", "web.yaml"),
+        Run("autoscale", "deployment", "web", "--cpu-percent=70", "--min=3", "--max=10"),
+        Run("delete", "deployment", "web"),
+        hpa_settled("web"),
+        Run("get", "hpa.v1.autoscaling", "web", "-o", "yaml"),
+        Run("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-o", "yaml"),
+        Run("apply", "-f", "hpa.yaml"),
+        hpa_settled("api"),
+        Run("get", "horizontalpodautoscalers.v1.autoscaling", "api", "-o", "yaml"),
+        Run("get", "horizontalpodautoscalers.v2.autoscaling", "api", "-o", "yaml"),
+        Run("get", "horizontalpodautoscalers.v1.autoscaling"),
+        Run("get", "horizontalpodautoscalers.v2.autoscaling"),
+        Raw("GET", "/apis/autoscaling/v1", view=resources),
+        Raw("GET", "/apis/autoscaling", view=lambda body: [v["groupVersion"] for v in body["versions"]]),
+    ]),
+]
+
 # Commands of the seeds (/work/shared/seeds) that k9py does not serve yet, with why; listed so a run shows them.
 UNSERVED = {
     "kubectl auth can-i create pods": "no RBAC and no SelfSubjectAccessReview API",
@@ -783,7 +814,6 @@ UNSERVED = {
     "kubectl run debug --image=busybox --rm -it --restart=Never -- nslookup web-service":
         "kwok runs no container to attach to; k9py's kubelet runs the pod's `nslookup web-service` in its simulated "
         "shell, through the cluster DNS (tests/test_kubelet_scripts.py)",
-    "kubectl autoscale deployment web --cpu-percent=70 --min=3 --max=10": "HorizontalPodAutoscaler is not simulated",
     "kubectl apply -f https://raw.githubusercontent.com/...": "needs the network; the comparison runs offline",
     "kubectl logs deployment/web": "kwok's pods have no logs to compare with (the error paths are compared)",
 }
