@@ -14,6 +14,7 @@ Probes live in `probes.py`, pod-level kills (deletion, sidecar ordering) in `ter
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -75,8 +76,12 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         self.name = name
         self.index = index
         self.running = True
-        self.host_ip = f"172.18.0.{index + 2}"
-        self.pod_cidr = f"10.244.{index}.0/24"
+        # Addresses counted on from a base, so node 300 gets 10.245.44.0/24 and 172.18.1.46, not an invalid
+        # 10.244.300.0/24: kind's node network and a /24 per node out of the cluster CIDR (see POD_NETWORK).
+        self.host_ip = str(ipaddress.IPv4Address("172.18.0.2") + index)
+        self._pod_base = ipaddress.IPv4Address("10.244.0.0") + 256 * index
+        self._pod_prefix = str(self._pod_base).rsplit(".", 1)[0] + "."
+        self.pod_cidr = f"{self._pod_base}/24"
         self.pods: dict[str, PodState] = {}
         self._admitted: NodeInfo | None = None  # `_admitted_info`, built at the first admission
         self.images: set[str] = set()
@@ -157,11 +162,11 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
             self._next_ip = 2 if self._next_ip >= 254 else self._next_ip + 1
             if candidate not in self._used_ips:
                 self._used_ips.add(candidate)
-                return f"10.244.{self.index}.{candidate}"
+                return f"{self._pod_prefix}{candidate}"
         return ""
 
     def _release_ip(self, ip: str) -> None:
-        if ip.startswith(f"10.244.{self.index}."):
+        if ip.startswith(self._pod_prefix):
             self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
 
     # --- node failure --------------------------------------------------------------------------------------

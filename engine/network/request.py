@@ -74,7 +74,9 @@ from .trace import (
 Obj = dict[str, Any]
 OUTSIDE = "outside"
 OUTSIDE_IP = "203.0.113.10"  # a documentation address (RFC 5737) for "a laptop outside the cluster"
-POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")  # kube-proxy's clusterCIDR (addons.py)
+# The pods' addresses: a /24 per node from 10.244.0.0 (kube-proxy's clusterCIDR in addons.py is kind's /16; a
+# cluster of more than 256 nodes carries on past it, as one with a larger --cluster-cidr would).
+POD_NETWORK = ipaddress.ip_network("10.240.0.0/12")
 SERVICE_NETWORK = ipaddress.ip_network("10.96.0.0/12")
 MAX_FORWARDS = 5
 
