@@ -239,8 +239,8 @@ async def placements(nodes: int) -> dict[str, str]:
 async def test_a_cluster_places_every_pod_as_it_would_without_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     with_rows = await placements(150)
 
-    def loop_only(pod, nodes, rng=None, start=0, rows=None):  # type: ignore[no-untyped-def]
-        return schedule(pod, nodes, rng, start)
+    def loop_only(pod, nodes, rng=None, start=0, rows=None, *rest, **options):  # type: ignore[no-untyped-def]
+        return schedule(pod, nodes, rng, start, None, *rest, **options)  # the nominated pods' filter passes through
 
     monkeypatch.setattr(controller_module, "schedule", loop_only)
     assert await placements(150) == with_rows

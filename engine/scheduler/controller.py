@@ -183,6 +183,9 @@ class SchedulerController(Controller):
             self._retry_unschedulable(NodeEvent.of(event.type, event.old, event.object))
             return ()
         pod, old = event.object, event.old
+        for bound in (old, pod):
+            if bound is not None and bound["spec"].get("nodeName"):
+                self.preemption.touched(bound["spec"]["nodeName"])  # its victims memo: a pod object there changed
         was_counted = old is not None and _counts_on_node(old)
         counted = event.type != "DELETED" and _counts_on_node(pod)
         if was_counted and not counted:

@@ -72,6 +72,7 @@ MIN_CANDIDATE_NODES_PERCENTAGE = 10
 MIN_CANDIDATE_NODES_ABSOLUTE = 100
 # Plugins whose verdicts depend on other pods through the cycle state, which the dry run does not replay.
 _POD_CONSTRAINT_PLUGINS = frozenset({INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD})
+_VICTIMS_MEMO_LIMIT = 64  # templates remembered per node
 _NO_VICTIMS = FilterFailure("DefaultPreemption", (NO_VICTIMS,), unresolvable=True)
 
 
@@ -99,6 +100,28 @@ class Victims:
     node: str
     pods: tuple[Obj, ...]
     pdb_violations: int
+    # What pickOneNodeForPreemption compares, worked out once (the memo hands the same Victims to many preemptors):
+    # the highest victim priority, the sum of (priority + MaxInt32 + 1), and the earliest start among the victims of
+    # the highest priority that have started (None: none has), and whether one of those has not started yet.
+    top_priority: int = attrs.field(init=False)
+    priority_sum: int = attrs.field(init=False)
+    earliest_started: float | None = attrs.field(init=False)
+    top_unstarted: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        priorities = [pod_priority(p) for p in self.pods]
+        top = priorities[0] if priorities else 0
+        # MaxInt32+1 on each priority keeps a few negative-priority victims from beating fewer of the same priority.
+        starts = [
+            (p.get("status") or {}).get("startTime")
+            for p, priority in zip(self.pods, priorities, strict=True)
+            if priority == top
+        ]
+        started = [parse_time(s) for s in starts if s]
+        object.__setattr__(self, "top_priority", top)
+        object.__setattr__(self, "priority_sum", sum(priorities) + len(priorities) * 2**31)
+        object.__setattr__(self, "earliest_started", min(started) if started else None)
+        object.__setattr__(self, "top_unstarted", len(started) < len(starts))
 
 
 @attrs.frozen
@@ -113,9 +136,13 @@ class PreemptionOutcome:
 class NominatedPods:
     """The scheduling queue's nominator: pending pods with status.nominatedNodeName, by node."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[str], None] | None = None) -> None:
         self._by_node: dict[str, dict[str, Obj]] = {}
         self._node_of: dict[str, str] = {}
+        self._on_change = on_change  # told the nodes whose nominated pods changed
+
+    def node_of(self, key: str) -> str | None:
+        return self._node_of.get(key)
 
     def __bool__(self) -> bool:
         return bool(self._node_of)
@@ -124,6 +151,10 @@ class NominatedPods:
         """Track `pod` (None: gone, bound or no longer pending) under its nominated node, if it has one."""
         node = ((pod.get("status") or {}).get("nominatedNodeName") or "") if pod is not None else ""
         previous = self._node_of.get(key)
+        if self._on_change is not None:
+            for changed in {previous, node}:
+                if changed:
+                    self._on_change(changed)
         if previous is not None and previous != node:
             pods = self._by_node[previous]
             del pods[key]
@@ -172,9 +203,12 @@ class _Budget:
     disrupted: frozenset[str]
 
 
-def _budgets(store: Any) -> list[_Budget]:
+def _budgets(store: Any) -> tuple[list[_Budget], tuple[str, ...]]:
+    """The budgets, and their resourceVersions: what the dry run's memo is valid for."""
     out = []
+    versions = []
     for pdb in store.iter(PDBS):
+        versions.append(str(pdb["metadata"].get("resourceVersion", "")))
         selector = (pdb.get("spec") or {}).get("selector") or {}
         status = pdb.get("status") or {}
         out.append(
@@ -185,7 +219,7 @@ def _budgets(store: Any) -> list[_Budget]:
                 frozenset(status.get("disruptedPods") or {}),
             )
         )
-    return out
+    return out, tuple(versions)
 
 
 def _split_by_budget(pods: Sequence[Obj], budgets: Sequence[_Budget]) -> tuple[list[Obj], list[Obj]]:
@@ -227,15 +261,16 @@ def pick_one_node(candidates: Sequence[Victims], now: float) -> Victims:
     """pickOneNodeForPreemption's default score functions, each deciding only among the previous one's ties."""
 
     def earliest_start(victims: Victims) -> float:
-        # GetEarliestPodStartTime: the earliest start among the highest-priority victims.
-        top = pod_priority(victims.pods[0])
-        return min(_start_time(p, now) for p in victims.pods if pod_priority(p) == top)
+        # GetEarliestPodStartTime: the earliest start among the highest-priority victims (now for one not started).
+        started = victims.earliest_started
+        if victims.top_unstarted:
+            return now if started is None else min(started, now)
+        return started if started is not None else now
 
     scores: tuple[Callable[[Victims], float], ...] = (
         lambda v: -v.pdb_violations,
-        lambda v: -pod_priority(v.pods[0]),
-        # MaxInt32+1 on each priority keeps a few negative-priority victims from beating fewer of the same priority.
-        lambda v: -sum(pod_priority(p) + 2**31 for p in v.pods),
+        lambda v: -v.top_priority,
+        lambda v: -v.priority_sum,
         lambda v: -len(v.pods),
         earliest_start,
     )
@@ -255,9 +290,12 @@ class Preemption:
 
     def __init__(self, ctrl: Any) -> None:
         self.ctrl = ctrl
-        self.nominated = NominatedPods()
+        self.nominated = NominatedPods(self.touched)
         # Priorities of the pods bound to nodes: whether any pod could be a victim, without looking at any node.
         self._bound = Counter[int]()
+        # SelectVictimsOnNode's answers, per node, until a pod on it or nominated to it changes (`touched`): the
+        # dry run samples up to 100 nodes for every preemptor, while one preemption changes one node.
+        self._victims_memo: dict[str, dict[tuple[Any, ...], Victims | FilterFailure]] = {}
 
     # --- what the scheduler's informer tells it ----------------------------------------------------------------
 
@@ -268,6 +306,10 @@ class Preemption:
             self._bound[priority] = count
         else:
             del self._bound[priority]
+
+    def touched(self, node: str) -> None:
+        """A pod bound to `node` or nominated to it was added, changed or removed: its victims are chosen anew."""
+        self._victims_memo.pop(node, None)
 
     def could_preempt(self, priority: int) -> bool:
         return any(p < priority for p in self._bound)
@@ -292,20 +334,18 @@ class Preemption:
         if not self.could_preempt(priority):
             return PreemptionOutcome(message, nominate="")  # no node holds a pod of lower priority: as it says
         base = message.partition(f" {POSTFILTER_PREFIX}")[0]
-        decisions = result.decisions
+        failures: dict[str, FilterFailure] = result.failures()
         nominated_node = status.get("nominatedNodeName")
         if nominated_node:
-            nominated_status = next((d for d in decisions if d.node_name == nominated_node), None)
+            nominated_status = failures.get(nominated_node)
             unresolvable = nominated_status is not None and nominated_status.unresolvable
             if not unresolvable and self._victim_terminating(nominated_node, priority):
                 return PreemptionOutcome(_with_postfilter(base, f"preemption: {NOT_ELIGIBLE_TERMINATING}"))
+        # nodesWherePreemptionMightHelp: the nodes a filter rejected as Unschedulable, not as unresolvable.
         potential = [
-            d.node_name
-            for d in decisions
-            if not d.passed
-            and not d.unresolvable
-            and d.plugin not in _POD_CONSTRAINT_PLUGINS
-            and d.node_name in self.ctrl.nodes
+            name
+            for name, failure in failures.items()
+            if not failure.unresolvable and failure.plugin not in _POD_CONSTRAINT_PLUGINS and name in self.ctrl.nodes
         ]
         if not potential:
             return PreemptionOutcome(message, nominate="")
@@ -345,16 +385,32 @@ class Preemption:
         checks = applicable_filters(info)
         key = podutil.key_of(pod)
         priority = pod_priority(pod)
-        budgets = _budgets(self.ctrl.store)
+        budgets, budgets_version = _budgets(self.ctrl.store)
         wanted = num_candidates(len(potential))
         offset = rng.randrange(len(potential))
         fine: list[Victims] = []
         violating: list[Victims] = []
         statuses: dict[str, FilterFailure] = {}
         now = self.ctrl.clock.now()
+        # A node's answer depends on its pods (its generation; their objects: `touched`), the pods nominated there
+        # (`touched`, and whether this pod is one of them), the template, its priority and the budgets. `now` only
+        # places the pods not started yet after all started ones, whatever its value.
+        template = (info.signature, checks, priority, budgets_version)
+        nominated_here = self.nominated.node_of(key)
+        nodes, memos = self.ctrl.nodes, self._victims_memo
         for i in range(len(potential)):
             name = potential[(offset + i) % len(potential)]
-            found = self._select_victims(info, checks, key, priority, self.ctrl.nodes[name], budgets, now)
+            node = nodes[name]
+            memo_key = (template, node.generation, name == nominated_here)
+            memo = memos.get(name)
+            if memo is None:
+                memo = memos[name] = {}
+            found = memo.get(memo_key)
+            if found is None:
+                found = self._select_victims(info, checks, key, priority, node, budgets, now)
+                if len(memo) >= _VICTIMS_MEMO_LIMIT:
+                    memo.clear()
+                memo[memo_key] = found
             if isinstance(found, FilterFailure):
                 statuses[name] = found
                 continue

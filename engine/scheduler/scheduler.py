@@ -110,6 +110,10 @@ class ScheduleResult:
             self._decisions = self._build_decisions()
         return self._decisions
 
+    def failures(self) -> dict[str, FilterFailure]:
+        """The nodes a filter rejected and why, by name: what preemption reads, without building `decisions`."""
+        return {node.name: v[0] for node, v in zip(self._nodes, self._verdicts, strict=True) if v[0] is not None}
+
     def _build_decisions(self) -> list[NodeDecision]:
         out = []
         scoring = self._scoring
