@@ -29,10 +29,14 @@ async def cluster():
         yield c
 
 
+ADDON_NAMESPACES = ("kube-system", "ingress-nginx")
+
+
 def names(cluster, kind="deploy", namespace=None):
-    """Names of `kind`; kube-system's add-ons (CoreDNS's Deployment) are left out of an all-namespaces list."""
+    """Names of `kind`; the add-ons' objects (CoreDNS, the ingress-nginx controller) are left out of an
+    all-namespaces list."""
     return sorted(o["metadata"]["name"] for o in cluster.list(kind, namespace)
-                  if namespace == "kube-system" or o["metadata"].get("namespace") != "kube-system")
+                  if namespace is not None or o["metadata"].get("namespace") not in ADDON_NAMESPACES)
 
 
 async def test_first_sync_applies_namespaces_first_and_everything_else(tmp_path, cluster):
