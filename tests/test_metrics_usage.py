@@ -49,7 +49,7 @@ async def test_top_pods_prints_kubectls_columns_and_units() -> None:
         assert [r[0] for r in rows] == sorted(r[0] for r in rows)
         all_columns, all_rows = c.top("pods", None)
         assert all_columns == ["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
-        assert {r[0] for r in all_rows} == {"default", "kube-system"}
+        assert {r[0] for r in all_rows} == {"default", "kube-system", "ingress-nginx"}
 
 
 async def test_pod_metrics_have_metrics_servers_shape() -> None:
@@ -115,9 +115,10 @@ async def test_top_nodes_shows_shares_of_allocatable() -> None:
         columns, [row] = c.top("nodes")
         assert columns == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
         cpu, memory = int(row[1].removesuffix("m")), int(row[3].removesuffix("Mi"))
-        # The two pods, kube-proxy and CoreDNS idling at 1m and 8Mi each, and the node's own 40m and 200Mi.
-        assert cpu == 1000 + 3 * 1 + 40
-        assert memory == 2048 + 3 * 8 + 200
+        # The two pods; kube-proxy, CoreDNS and the ingress-nginx controller idling at 1m and 8Mi each; the node's
+        # own 40m and 200Mi.
+        assert cpu == 1000 + 4 * 1 + 40
+        assert memory == 2048 + 4 * 8 + 200
         assert row[2] == f"{int(cpu / 2000 * 100)}%" and row[4] == f"{int(memory / 4096 * 100)}%"
 
 
