@@ -201,7 +201,8 @@ class MainScreen(Screen[None]):
 
     def _refresh_header(self) -> None:
         namespaces = sorted(n["metadata"]["name"] for n in self.backend.list(self.backend.resolve("namespaces")))
-        self.favourites = [n for n in namespaces if not n.startswith("kube-")]
+        # Favourites are the user's namespaces: not the system's, nor the ingress controller add-on's.
+        self.favourites = [n for n in namespaces if not n.startswith("kube-") and n != "ingress-nginx"]
         self.header.show(self.backend.summary(), self.favourites, self.readonly)
         self._ask_prune()
 

@@ -135,6 +135,7 @@ COVERED: dict[tuple[str, str], str] = {
     **{(key, "logs"): "test_log_keys_timestamps_wrap_autoscroll_scrolling_and_filter" for key in ("j", "k", "g", "G")},
     ("G", "describe"): SNAPSHOTS + "test_describe_pending_pod",
     ("enter", "pods"): "test_enter_drills_into_containers_logs_and_a_namespace",
+    ("enter", "hpa"): HPA + "test_hpa_view_has_kubectls_columns_and_enter_opens_a_chart_that_follows_the_scaling",
     ("enter", "containers"): "test_enter_drills_into_containers_logs_and_a_namespace",
     ("enter", "namespaces"): "test_enter_drills_into_containers_logs_and_a_namespace",
     ("enter", "deployments"): APP + "test_enter_drills_from_deployment_to_its_pods_and_esc_returns",
@@ -918,8 +919,9 @@ async def test_ctrl_d_deletes_the_selected_object_after_asking() -> None:
         await until(pilot, lambda: flashed(screen, "deployment/cart deleted"))
         await until(pilot, lambda: screen.view_title.strip() == "deployments(all)[0] </cart>")
 
-        # cart-config, kube-system's kube-proxy and coredns, and the kube-root-ca.crt of each of the 6 namespaces.
-        await opened(pilot, screen, "cm", "generic", rows=9)
+        # cart-config, kube-system's kube-proxy and coredns, ingress-nginx's controller config, and the
+        # kube-root-ca.crt of each of the 7 namespaces.
+        await opened(pilot, screen, "cm", "generic", rows=11)
         await filter_by(pilot, "cart")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
