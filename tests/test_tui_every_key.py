@@ -783,7 +783,6 @@ def pod(name: str, cpu: str = "") -> dict[str, Any]:
 
 async def test_ctrl_w_toggles_the_wide_columns() -> None:
     wide = {
-        # Past the right edge, after k9s's CPU and MEM columns: read from the table's header instead.
         "po": ("pods", ["NOMINATED NODE", "READINESS GATES"]),
         "deploy": ("deployments", ["CONTAINERS", "IMAGES", "SELECTOR"]),
         "rs": ("replicasets", ["CONTAINERS", "IMAGES", "SELECTOR"]),
@@ -791,13 +790,13 @@ async def test_ctrl_w_toggles_the_wide_columns() -> None:
         "ev": ("events", ["SUBOBJECT", "SOURCE"]),  # FIRST SEEN, COUNT, NAME: past the right edge
         "svc": ("services", ["SELECTOR"]),
     }
-    async with dashboard() as (app, pilot, screen, _cluster):
+    async with dashboard() as (_app, pilot, screen, _cluster):
         for alias, (view, columns) in wide.items():
             await opened(pilot, screen, alias, view)
             await until(pilot, lambda: table(screen).row_count > 0)
             await filter_by(pilot, "e")  # kept across the switch
-            def header(view: str = view) -> str:
-                return "  ".join(table(screen).columns) if view == "pods" else frame(app)[0]
+            def header() -> str:  # the table's own header: a wide column may lie past the right edge
+                return "  ".join(table(screen).columns)
 
             assert not any(c in header() for c in columns)
             await pilot.press("ctrl+w")
