@@ -33,7 +33,9 @@ async def test_a_learner_drains_a_node_and_watches_the_budget_hold_the_last_repl
         await tui_support.command(pilot, "no")
         await pilot.press("slash", *"node-1", "enter")
         await until(pilot, lambda: table(screen).row_count == 1)
-        before = cluster.list("pods", "kube-system", selector="k8s-app=kube-dns")
+        # The add-ons' pods on node-1 are evicted too: CoreDNS's and the ingress-nginx controller's.
+        before = [*cluster.list("pods", "kube-system", selector="k8s-app=kube-dns"),
+                  *cluster.list("pods", "ingress-nginx")]
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, DrainDialog))
         await pilot.press(*CONFIRM)
@@ -50,7 +52,7 @@ async def test_a_learner_drains_a_node_and_watches_the_budget_hold_the_last_repl
         # Room elsewhere: the replacements become Ready, the budget lets the rest go, the drain finishes.
         await cluster.cordon("node-2", False)
         await until(pilot, lambda: "drained (" in screen.flash_line.message, timeout=30)
-        # The five replicas, and CoreDNS's that ran there too.
+        # The five replicas, and the add-ons' pods that ran there too.
         evicted = 5 + sum(p["spec"].get("nodeName") == "node-1" for p in before)
         assert screen.flash_line.message == f"node/node-1 drained ({evicted} pods evicted)"
         assert not [p for p in cluster.list("pods", "default") if p["spec"].get("nodeName") == "node-1"]
