@@ -94,7 +94,8 @@ async def run(pods: int, nodes: int, service: bool) -> None:
         sizes = sorted(len(s.get("endpoints") or ()) for s in cluster.store.iter(SLICES, "default")
                        if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == "web")
         shape = f"{len(sizes)}, endpoints per slice {sizes[0]}-{sizes[-1]} (total {sum(sizes):,})" if sizes else "none"
-        print(f"slices at the end: {shape}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"slices at the end: {shape}; peak RSS {peak:.0f} MiB")
 
 
 def main() -> None:

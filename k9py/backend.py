@@ -7,6 +7,7 @@ recorded one in tests). `EngineBackend` adapts the embedded control plane; it is
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import functools
@@ -411,13 +412,14 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
     return totals[0], totals[1], totals[2], totals[3]
 
 
-class RegistryBackend:
+class RegistryBackend(abc.ABC):
     """What every backend answers the same way from the engine's kind registry and printers, which are plain
     functions over object dicts: a real cluster's objects print as the simulated ones do. `now()` is the
     subclass's: the cluster's clock, or the wall clock of a real one."""
 
     simulated = True  # the cluster is k9py's own: its clock, node failures and load are k9py's to drive
 
+    @abc.abstractmethod
     def now(self) -> float:
         raise NotImplementedError
 

@@ -11,6 +11,7 @@ whatever version was asked for.
 
 from __future__ import annotations
 
+import abc
 import functools
 from typing import Any
 
@@ -27,7 +28,7 @@ from .watch import WatchStream
 Obj = dict[str, Any]
 
 
-class ConvertedView:
+class ConvertedView(abc.ABC):
     """Serves `view` (a KindInfo beside the registry's, see discovery.serve_beside) from the stored `stored`."""
 
     view: KindInfo
@@ -39,11 +40,13 @@ class ConvertedView:
 
     # --- what a view says ----------------------------------------------------------------------------------
 
+    @abc.abstractmethod
     def to_view(self, stored: Obj, with_type: bool = True) -> Obj:
         """A stored object in the view's version; list items carry no kind and apiVersion when `with_type` is
         false (upstream writes them for some groups and not for others)."""
         raise NotImplementedError
 
+    @abc.abstractmethod
     def to_stored(self, body: Obj) -> Obj:
         """A request body in the view's version as the stored version's object."""
         raise NotImplementedError
@@ -54,6 +57,7 @@ class ConvertedView:
 
     def check_create(self, stored: Obj) -> None:
         """Checks the view's version makes of a created object beyond the stored kind's own."""
+        return None  # none by default: a view whose version adds no rule of its own keeps this
 
     def managed_fields(self, old: Obj | None, new: Obj, manager: str, subresource: str) -> list[Obj] | None:
         """The managedFields a write in the view's version leaves (None: as the stored version records them)."""

@@ -648,7 +648,7 @@ class ClusterAutoscaler(Controller):
         try:
             self.api.patch("nodes", deletion.node, None, {"spec": {"taints": taints or None, "unschedulable": None}})
         except ApiError:
-            pass
+            pass  # the node went meanwhile: nothing is left to give back
 
     # --- status --------------------------------------------------------------------------------------------
 

@@ -94,7 +94,7 @@ class _Time(str):
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """A SafeDumper of its own, so the _Time representer below does not change every SafeDumper's output."""
 
 
 _Dumper.add_representer(
