@@ -220,6 +220,9 @@ async def drain(
             except KubeError as exc:
                 if exc.code == 404:
                     continue  # gone already
+                causes = exc.details.get("causes") or ()
+                if exc.code == 403 and any(c.get("reason") == "NamespaceTerminating" for c in causes):
+                    continue  # its namespace is being deleted, and takes the pod with it (kubectl drain goes on too)
                 if exc.code != 429:
                     raise
                 causes = "; ".join(str(c.get("message", "")) for c in exc.details.get("causes") or ())
