@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from .filters import FilterFailure
-from .pod_index import Condition, PodIndex
+from .pod_index import Condition, PodIndex, PodRef
 from .pod_terms import AffinityTerm, PodTerms
 from .scores import MAX_NODE_SCORE
 
@@ -25,7 +27,9 @@ __all__ = [
     "ERR_ANTI_AFFINITY_RULES",
     "ERR_EXISTING_ANTI_AFFINITY_RULES",
     "INTER_POD_AFFINITY",
+    "AffinityState",
     "affinity_filter",
+    "affinity_prefilter",
     "affinity_scores",
 ]
 
@@ -79,44 +83,127 @@ def existing_anti_affinity_counts(
     return counts
 
 
-def affinity_filter(
+@attrs.define
+class AffinityState:
+    """InterPodAffinity's preFilterState: per topology pair, the existing pods whose required anti-affinity selects
+    the incoming pod, those matching all its required affinity terms, and those matching each of its anti-affinity
+    terms. Preemption's dry run copies it per node and adds or removes pods (AddPod/RemovePod)."""
+
+    namespace: str
+    labels: Mapping[str, str]
+    namespaces: NamespaceLabels | None
+    existing: TopologyCounts
+    affinity_counts: TopologyCounts
+    anti_counts: TopologyCounts
+    required: tuple[AffinityTerm, ...]
+    required_conditions: tuple[Condition, ...]
+    anti: tuple[AffinityTerm, ...]
+    anti_conditions: tuple[Condition, ...]
+    self_match: bool
+
+    def copy(self) -> AffinityState:
+        """preFilterState.Clone: the counts copied, the rest shared."""
+        return attrs.evolve(
+            self,
+            existing=dict(self.existing),
+            affinity_counts=dict(self.affinity_counts),
+            anti_counts=dict(self.anti_counts),
+        )
+
+    def update_with_pod(self, ref: PodRef, node: NodeInfo, sign: int) -> None:
+        """updateWithPod: `ref` added to (1) or removed from (-1) `node`."""
+        if ref.terms is not None:
+            ns_labels = _ns_labels(self.namespace, self.namespaces)
+            for term in ref.terms.required_anti_affinity:
+                if term.matches(self.namespace, self.labels, ns_labels):
+                    _add(self.existing, node, term.topology_key, sign)
+        if self.required and all(c.matches(ref) for c in self.required_conditions):
+            for term in self.required:
+                _add(self.affinity_counts, node, term.topology_key, sign)
+        for term, condition in zip(self.anti, self.anti_conditions, strict=True):
+            if condition.matches(ref):
+                _add(self.anti_counts, node, term.topology_key, sign)
+
+    def filter(self, node: NodeInfo) -> FilterFailure | None:
+        """Filter, in upstream's order, for one node (the cycle's own Filter works per domain instead)."""
+        node_labels = node.labels
+        if self.required:
+            pods_exist = True
+            for term in self.required:
+                value = node_labels.get(term.topology_key)
+                if value is None:
+                    return _AFFINITY
+                if self.affinity_counts.get((term.topology_key, value), 0) <= 0:
+                    pods_exist = False
+            # "The first pod in a series with affinity to themselves": no pod matches, and it matches its own terms.
+            if not pods_exist and not (not self.affinity_counts and self.self_match):
+                return _AFFINITY
+        for counts, failure in ((self.anti_counts, _ANTI_AFFINITY), (self.existing, _EXISTING_ANTI_AFFINITY)):
+            for key, value in node_labels.items():
+                if counts.get((key, value), 0) > 0:
+                    return failure
+        return None
+
+
+def affinity_prefilter(
     terms: PodTerms | None,
     labels: Mapping[str, str],
     namespace: str,
     index: PodIndex,
     namespaces: NamespaceLabels | None,
-) -> Callable[[NodeInfo], FilterFailure | None] | None:
-    """PreFilter: the counts Filter reads, as a Filter for this cycle; None when the plugin has nothing to check."""
+) -> AffinityState | None:
+    """PreFilter: the counts Filter reads; None when the plugin has nothing to check (Skip)."""
     existing = existing_anti_affinity_counts(namespace, labels, index, namespaces)
     required = terms.required_affinity if terms is not None else ()
     anti = terms.required_anti_affinity if terms is not None else ()
     if not existing and not required and not anti:
-        return None  # PreFilter returns Skip
+        return None
 
     affinity_counts: TopologyCounts = {}
+    conditions = tuple(merge_namespaces(t, namespaces) for t in required)
     self_match = False
     if required:
-        conditions = tuple(merge_namespaces(t, namespaces) for t in required)
         # An existing pod counts for every required term only when it matches them all.
         for node, count in index.tracker(conditions).by_node.items():
             for term in required:
                 _add(affinity_counts, node, term.topology_key, count)
         self_match = all(c.matches_pod(namespace, labels) for c in conditions)
     anti_counts: TopologyCounts = {}
-    for term in anti:
-        for node, count in index.tracker((merge_namespaces(term, namespaces),)).by_node.items():
+    anti_conditions = tuple(merge_namespaces(t, namespaces) for t in anti)
+    for term, condition in zip(anti, anti_conditions, strict=True):
+        for node, count in index.tracker((condition,)).by_node.items():
             _add(anti_counts, node, term.topology_key, count)
+    return AffinityState(
+        namespace,
+        labels,
+        namespaces,
+        existing,
+        affinity_counts,
+        anti_counts,
+        required,
+        conditions,
+        anti,
+        anti_conditions,
+        self_match,
+    )
+
+
+def affinity_filter(state: AffinityState | None, index: PodIndex) -> Callable[[NodeInfo], FilterFailure | None] | None:
+    """PreFilter's counts as a Filter for this cycle, per domain; None when the plugin has nothing to check."""
+    if state is None:
+        return None  # PreFilter returned Skip
     # Anti-affinity verdicts per domain, turned into their nodes' (the incoming pod's terms win over the
     # existing pods' where both reject a node, as Filter checks them in that order).
     failures: dict[NodeInfo, FilterFailure] = {}
-    for counts, failure in ((existing, _EXISTING_ANTI_AFFINITY), (anti_counts, _ANTI_AFFINITY)):
+    for counts, failure in ((state.existing, _EXISTING_ANTI_AFFINITY), (state.anti_counts, _ANTI_AFFINITY)):
         for key, value in counts:
             failures.update(dict.fromkeys(index.nodes_by_domain(key).get(value, ()), failure))
-    if not required:
+    if not state.required:
         return failures.get
-    required_keys = tuple(t.topology_key for t in required)
+    required_keys = tuple(t.topology_key for t in state.required)
+    affinity_counts = state.affinity_counts
     # "The first pod in a series with affinity to themselves": no pod matches yet, and it matches its own terms.
-    first_of_series = not affinity_counts and self_match
+    first_of_series = not affinity_counts and state.self_match
 
     def check(node: NodeInfo) -> FilterFailure | None:
         node_labels = node.labels

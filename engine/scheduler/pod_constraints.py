@@ -14,18 +14,25 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .filters import FilterFailure
-from .interpod_affinity import INTER_POD_AFFINITY, affinity_filter, affinity_scores, topology_score
+from .interpod_affinity import (
+    INTER_POD_AFFINITY,
+    AffinityState,
+    affinity_filter,
+    affinity_prefilter,
+    affinity_scores,
+    topology_score,
+)
 from .pod_index import PodIndex
 from .pod_info import PodInfo
-from .pod_terms import SpreadConstraint, pod_terms
+from .pod_terms import PodTerms, SpreadConstraint, pod_terms
 from .profiles import DEFAULT_PROFILE, Profile
-from .topology_spread import POD_TOPOLOGY_SPREAD, spread_filter, spread_scores
+from .topology_spread import POD_TOPOLOGY_SPREAD, SpreadState, spread_filter, spread_prefilter, spread_scores
 
 if TYPE_CHECKING:
     from .default_spread import DefaultSpreading
     from .node_info import NodeInfo
 
-__all__ = ["PodCycle", "prepare"]
+__all__ = ["PodCycle", "prefilter_states", "prepare"]
 
 NodeFilter = Callable[["NodeInfo"], "FilterFailure | None"]
 
@@ -52,16 +59,27 @@ def _chain(first: NodeFilter | None, second: NodeFilter | None) -> NodeFilter | 
     return check
 
 
-def prepare(
+@attrs.frozen
+class _Inputs:
+    """What both plugins' PreFilter and PreScore read of the pod and the cluster."""
+
+    namespace: str
+    labels: dict[str, str]
+    explicit: bool
+    terms: PodTerms | None
+    constraints: tuple[SpreadConstraint, ...]
+    index: PodIndex
+
+
+def _inputs(
     pod: Mapping[str, Any],
     info: PodInfo,
     nodes: Sequence[NodeInfo],
-    profile: Profile = DEFAULT_PROFILE,
-    defaults: DefaultSpreading | None = None,
-) -> PodCycle | None:
-    """PreFilter and PreScore of both plugins as `profile` runs them; None when both skip every step.
-
-    `defaults` gives a pod without spread constraints of its own the profile's default ones (None: no defaults)."""
+    profile: Profile,
+    defaults: DefaultSpreading | None,
+) -> _Inputs | None:
+    """None when neither plugin has anything to do for this pod (no terms of its own, no default constraints, no
+    existing pod with terms)."""
     if not nodes:
         return None
     meta = pod.get("metadata") or {}
@@ -81,20 +99,65 @@ def prepare(
         return None
     else:
         index = PodIndex.build(nodes)
-    labels = {str(k): str(v) for k, v in labels.items()}
     terms = pod_terms(pod) if info.has_pod_terms else None
-    namespaces = index.namespace_labels
     constraints = terms.spread if terms is not None and explicit else defaulted
+    labels = {str(k): str(v) for k, v in labels.items()}
+    return _Inputs(namespace, labels, explicit, terms, constraints, index)
 
+
+def prefilter_states(
+    pod: Mapping[str, Any],
+    info: PodInfo,
+    nodes: Sequence[NodeInfo],
+    profile: Profile = DEFAULT_PROFILE,
+    defaults: DefaultSpreading | None = None,
+) -> tuple[SpreadState | None, AffinityState | None]:
+    """Both plugins' preFilterState as `profile` runs them (None: the plugin skips), for preemption's dry run, which
+    adds and removes pods on a copy per node."""
+    inputs = _inputs(pod, info, nodes, profile, defaults)
+    return _states(inputs, info, nodes, profile) if inputs is not None else (None, None)
+
+
+def _states(
+    inputs: _Inputs, info: PodInfo, nodes: Sequence[NodeInfo], profile: Profile
+) -> tuple[SpreadState | None, AffinityState | None]:
     spread = None
-    if constraints and POD_TOPOLOGY_SPREAD in profile.pre_filters:
-        spread = spread_filter(info, constraints, namespace, labels, nodes, index)
-    # InterPodAffinity has nothing to do when neither this pod nor any existing one has affinity terms.
-    affinity_idle = terms is None and index.idle
+    if inputs.constraints and POD_TOPOLOGY_SPREAD in profile.pre_filters:
+        spread = spread_prefilter(info, inputs.constraints, inputs.namespace, inputs.labels, nodes, inputs.index)
     affinity = None
-    if INTER_POD_AFFINITY in profile.pre_filters and not affinity_idle:
-        affinity = affinity_filter(terms, labels, namespace, index, namespaces)
-    node_filter = _chain(spread, affinity)
+    # InterPodAffinity has nothing to do when neither this pod nor any existing one has affinity terms.
+    if INTER_POD_AFFINITY in profile.pre_filters and not (inputs.terms is None and inputs.index.idle):
+        index = inputs.index
+        affinity = affinity_prefilter(inputs.terms, inputs.labels, inputs.namespace, index, index.namespace_labels)
+    return spread, affinity
+
+
+def prepare(
+    pod: Mapping[str, Any],
+    info: PodInfo,
+    nodes: Sequence[NodeInfo],
+    profile: Profile = DEFAULT_PROFILE,
+    defaults: DefaultSpreading | None = None,
+) -> PodCycle | None:
+    """PreFilter and PreScore of both plugins as `profile` runs them; None when both skip every step.
+
+    `defaults` gives a pod without spread constraints of its own the profile's default ones (None: no defaults)."""
+    inputs = _inputs(pod, info, nodes, profile, defaults)
+    if inputs is None:
+        return None
+    namespace, labels, explicit, terms, constraints, index = (
+        inputs.namespace,
+        inputs.labels,
+        inputs.explicit,
+        inputs.terms,
+        inputs.constraints,
+        inputs.index,
+    )
+    namespaces = index.namespace_labels
+
+    spread_state, affinity_state = _states(inputs, info, nodes, profile)
+    node_filter = _chain(spread_filter(spread_state, index), affinity_filter(affinity_state, index))
+    affinity_idle = terms is None and index.idle
 
     topology = None
     if profile.weight(INTER_POD_AFFINITY) and not affinity_idle:

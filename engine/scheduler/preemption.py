@@ -21,8 +21,12 @@ pkg/scheduler/framework/preemption (preemption.go, executor.go):
 Nominated pods hold their space (RunFilterPluginsWithNominatedPods): a pod of lower or equal priority passes a node
 only if it also fits there with the nominated pods of priority at least its own added.
 
-Not modelled: pod (anti-)affinity and topology spreading in the dry run (a node they reject is not a candidate)
-and the preemption of pods with claims (they keep the plain message).
+The dry run re-checks the filters whose verdict on a node depends on pods through their PreFilter state
+(InterPodAffinity, PodTopologySpread, VolumeRestrictions' ReadWriteOncePod; preemption_state.py) with the victims
+removed and the reprieved ones added back, so a node their Unschedulable verdict rejected (say, a lower-priority pod
+the preemptor's anti-affinity refuses) is a candidate, and a node where removing the victims breaks the preemptor's
+pod affinity is not. A pod with claims preempts too (VolumeBinding's own rejections are UnschedulableAndUnresolvable:
+those nodes are not candidates).
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ from .fit_error import (
     fit_error_message,
     reason_counts,
 )
-from .interpod_affinity import INTER_POD_AFFINITY
 from .node_info import NodeInfo
-from .pod_info import PodInfo, get_pod_info
-from .topology_spread import POD_TOPOLOGY_SPREAD
+from .pod_constraints import prefilter_states
+from .pod_info import PodInfo, get_pod_info, pod_key
+from .preemption_state import DryRunState, VolumeChecks, with_nominated
+from .profiles import DEFAULT_PROFILE
 
 __all__ = [
     "NominatedPods",
@@ -70,8 +75,6 @@ NOT_ELIGIBLE_TERMINATING = "not eligible due to a terminating pod on the nominat
 # DefaultPreemptionArgs defaults.
 MIN_CANDIDATE_NODES_PERCENTAGE = 10
 MIN_CANDIDATE_NODES_ABSOLUTE = 100
-# Plugins whose verdicts depend on other pods through the cycle state, which the dry run does not replay.
-_POD_CONSTRAINT_PLUGINS = frozenset({INTER_POD_AFFINITY, POD_TOPOLOGY_SPREAD})
 _VICTIMS_MEMO_LIMIT = 64  # templates remembered per node
 _NO_VICTIMS = FilterFailure("DefaultPreemption", (NO_VICTIMS,), unresolvable=True)
 
@@ -316,15 +319,25 @@ class Preemption:
 
     # --- PostFilter ----------------------------------------------------------------------------------------------
 
-    def post_filter(self, pod: Obj, result: Any, message: str) -> PreemptionOutcome:
+    def post_filter(
+        self, pod: Obj, result: Any, message: str, volumes: VolumeChecks | None = None
+    ) -> PreemptionOutcome:
         """Preempt for `pod`, which `result` found no node for; `message` is the FitError text without preemption
-        candidates (every Unschedulable node "No preemption victims found"). Writes when it preempts."""
-        outcome = self.evaluate(pod, result, message)
+        candidates (every Unschedulable node "No preemption victims found"); `volumes`: the volume plugins' part for
+        a pod with claims. Writes when it preempts."""
+        outcome = self.evaluate(pod, result, message, volumes=volumes)
         if outcome.victims is not None:
             self._prepare_candidate(pod, outcome.victims)
         return outcome
 
-    def evaluate(self, pod: Obj, result: Any, message: str, rng: random.Random | None = None) -> PreemptionOutcome:
+    def evaluate(
+        self,
+        pod: Obj,
+        result: Any,
+        message: str,
+        rng: random.Random | None = None,
+        volumes: VolumeChecks | None = None,
+    ) -> PreemptionOutcome:
         """What post_filter would conclude, without writing anything (describe's dry run uses it too, with an `rng`
         of its own so that looking leaves the cluster's seeded sequence alone)."""
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
@@ -342,14 +355,10 @@ class Preemption:
             if not unresolvable and self._victim_terminating(nominated_node, priority):
                 return PreemptionOutcome(_with_postfilter(base, f"preemption: {NOT_ELIGIBLE_TERMINATING}"))
         # nodesWherePreemptionMightHelp: the nodes a filter rejected as Unschedulable, not as unresolvable.
-        potential = [
-            name
-            for name, failure in failures.items()
-            if not failure.unresolvable and failure.plugin not in _POD_CONSTRAINT_PLUGINS and name in self.ctrl.nodes
-        ]
+        potential = [name for name, failure in failures.items() if not failure.unresolvable and name in self.ctrl.nodes]
         if not potential:
             return PreemptionOutcome(message, nominate="")
-        candidates, statuses = self._dry_run(pod, potential, rng or self.ctrl.ctx.rng)
+        candidates, statuses = self._dry_run(pod, potential, rng or self.ctrl.ctx.rng, volumes)
         if not candidates:
             num_all = result.num_all_nodes
             counts = reason_counts(statuses.values())
@@ -376,12 +385,23 @@ class Preemption:
                     break
         return False
 
+    def _prefilter(self, pod: Obj, info: PodInfo, volumes: VolumeChecks | None) -> DryRunState:
+        """The PreFilter state the dry run copies per node, with the profile and default spreading the scheduling
+        cycle used (scheduler.schedule reads them from the same hooks)."""
+        nodes = self.ctrl._node_list()
+        hooks = nodes[0].changes.pods if nodes and nodes[0].changes is not None else None
+        profile = hooks.profile_for(pod) if hooks is not None and hooks.profile_for is not None else None
+        defaults = hooks.default_spreading if hooks is not None else None
+        spread, affinity = prefilter_states(pod, info, nodes, profile or DEFAULT_PROFILE, defaults)
+        return DryRunState(spread, affinity, volumes, volumes.rwop_in_use if volumes is not None else 0)
+
     def _dry_run(
-        self, pod: Obj, potential: list[str], rng: random.Random
+        self, pod: Obj, potential: list[str], rng: random.Random, volumes: VolumeChecks | None = None
     ) -> tuple[list[Victims], dict[str, FilterFailure]]:
         """DryRunPreemption, one node after another from a random offset: the candidates (non-violating ones
         first) and the status of every node tried that is not one."""
         info = get_pod_info(pod)
+        state = self._prefilter(pod, info, volumes)
         checks = applicable_filters(info)
         key = podutil.key_of(pod)
         priority = pod_priority(pod)
@@ -405,12 +425,16 @@ class Preemption:
             memo = memos.get(name)
             if memo is None:
                 memo = memos[name] = {}
-            found = memo.get(memo_key)
-            if found is None:
-                found = self._select_victims(info, checks, key, priority, node, budgets, now)
-                if len(memo) >= _VICTIMS_MEMO_LIMIT:
-                    memo.clear()
-                memo[memo_key] = found
+            if state.needed:
+                # The verdict depends on pods elsewhere (domain counts, claims): not remembered per node.
+                found = self._select_victims(info, checks, key, priority, node, budgets, now, state.copy())
+            else:
+                found = memo.get(memo_key)
+                if found is None:
+                    found = self._select_victims(info, checks, key, priority, node, budgets, now)
+                    if len(memo) >= _VICTIMS_MEMO_LIMIT:
+                        memo.clear()
+                    memo[memo_key] = found
             if isinstance(found, FilterFailure):
                 statuses[name] = found
                 continue
@@ -428,23 +452,51 @@ class Preemption:
         node: NodeInfo,
         budgets: list[_Budget],
         now: float,
+        state: DryRunState | None = None,
     ) -> Victims | FilterFailure:
-        """SelectVictimsOnNode: the minimal set of lower-priority pods to remove, or why the node will not do."""
+        """SelectVictimsOnNode: the minimal set of lower-priority pods to remove, or why the node will not do.
+        `state`: this node's own copy of the PreFilter state of the plugins that look at pods (None: none does)."""
         lower = []
-        for pod_key in node.pod_keys:
-            other = self.ctrl.object_for_key(pod_key)
+        for other_key in node.pod_keys:
+            other = self.ctrl.object_for_key(other_key)
             if other is not None and pod_priority(other) < priority:
                 lower.append(other)
         if not lower:
             return _NO_VICTIMS
-        # RunFilterPluginsWithNominatedPods: the nominated pods that go first are counted in from the start. (Its
-        # second pass, without them, can only differ for pod affinity, which the dry run leaves out.)
         simulated = node.snapshot()
-        for pod in self.nominated.ahead_of(node.name, key, priority):
-            simulated.simulate(pod, 1)
+        ahead = self.nominated.ahead_of(node.name, key, priority)
+        move: Callable[[Obj, int], None]
+        fits: Callable[[], FilterFailure | None]
+        if state is None:
+            # RunFilterPluginsWithNominatedPods: the nominated pods that go first are counted in from the start (its
+            # second pass, without them, can only differ for the plugins that look at pods, which have no state).
+            for pod in ahead:
+                simulated.simulate(pod, 1)
+            move = simulated.simulate
+
+            def fits() -> FilterFailure | None:
+                return run_filters(info, simulated, checks)
+
+        else:
+            # RemovePod/AddPod replayed on the PreFilter state, and every check run as RunFilterPluginsWithNominatedPods
+            # does: with the nominated pods that go first added, then, if that passed, without them.
+            refs = node.pod_refs
+
+            def move(pod: Obj, sign: int) -> None:
+                simulated.simulate(pod, sign)
+                state.update_with_pod(pod, refs.get(pod_key(pod)), simulated, sign)
+
+            def fits() -> FilterFailure | None:
+                if ahead:
+                    state_with, node_with = with_nominated(state, simulated, ahead)
+                    failure = run_filters(info, node_with, checks) or state_with.filter(info, node_with)
+                    if failure is not None:
+                        return failure
+                return run_filters(info, simulated, checks) or state.filter(info, simulated)
+
         for pod in lower:
-            simulated.simulate(pod, -1)
-        failure = run_filters(info, simulated, checks)
+            move(pod, -1)
+        failure = fits()
         if failure is not None:
             return failure
         lower.sort(key=_importance(now))
@@ -453,9 +505,9 @@ class Preemption:
         violations = 0
         for group, counts in ((violating, True), (fine, False)):
             for pod in group:
-                simulated.simulate(pod, 1)  # reprieve it if the pod still fits
-                if run_filters(info, simulated, checks) is not None:
-                    simulated.simulate(pod, -1)
+                move(pod, 1)  # reprieve it if the pod still fits
+                if fits() is not None:
+                    move(pod, -1)
                     victims.append(pod)
                     violations += counts
         if violating and fine:

@@ -13,8 +13,10 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from .filters import FilterFailure
-from .pod_index import Condition, PodIndex
+from .pod_index import Condition, PodIndex, PodRef
 from .pod_info import PodInfo
 from .pod_terms import DO_NOT_SCHEDULE, HOSTNAME, SCHEDULE_ANYWAY, SpreadConstraint
 from .scores import MAX_NODE_SCORE
@@ -27,7 +29,9 @@ __all__ = [
     "ERR_CONSTRAINTS_NOT_MATCH",
     "ERR_NODE_LABEL_NOT_MATCH",
     "POD_TOPOLOGY_SPREAD",
+    "SpreadState",
     "spread_filter",
+    "spread_prefilter",
     "spread_scores",
 ]
 
@@ -90,15 +94,68 @@ def _domains(
     return result
 
 
-def spread_filter(
+@attrs.define
+class SpreadRow:
+    """One DoNotSchedule constraint's part of the preFilterState: matching pods per eligible domain."""
+
+    constraint: SpreadConstraint
+    counts: dict[str, int]
+    self_match: int
+
+    def minimum(self) -> int:
+        """minMatchNum: the global minimum, 0 while fewer domains than minDomains are eligible."""
+        if len(self.counts) < self.constraint.min_domains:
+            return 0
+        return min(self.counts.values(), default=_MAX_INT32)
+
+
+@attrs.define
+class SpreadState:
+    """PodTopologySpread's preFilterState for the DoNotSchedule constraints. Preemption's dry run copies it per node
+    and adds or removes pods (AddPod/RemovePod)."""
+
+    info: PodInfo
+    namespace: str
+    keys: tuple[str, ...]
+    rows: list[SpreadRow]
+
+    def copy(self) -> SpreadState:
+        """preFilterState.Clone: the counts copied, the constraints shared."""
+        rows = [SpreadRow(r.constraint, dict(r.counts), r.self_match) for r in self.rows]
+        return attrs.evolve(self, rows=rows)
+
+    def update_with_pod(self, ref: PodRef, node: NodeInfo, sign: int) -> None:
+        """updateWithPod: `ref` added to (1) or removed from (-1) `node`. Like upstream it does not look at whether
+        the pod is terminating, although PreFilter did not count terminating pods."""
+        if ref.namespace != self.namespace or not _has_keys(node, self.keys):
+            return
+        for row in self.rows:
+            constraint = row.constraint
+            if not constraint.selector.matches(ref.labels) or not _included(constraint, self.info, node):
+                continue
+            value = node.labels[constraint.topology_key]
+            row.counts[value] = row.counts.get(value, 0) + sign
+
+    def filter(self, node: NodeInfo) -> FilterFailure | None:
+        """Filter for one node: 'existing matching num' + 'if self-match (1 or 0)' - 'global minimum' <= 'maxSkew'."""
+        for row in self.rows:
+            value = node.labels.get(row.constraint.topology_key)
+            if value is None:
+                return _LABEL_MISSING
+            if row.counts.get(value, 0) + row.self_match - row.minimum() > row.constraint.max_skew:
+                return _NOT_MATCH
+        return None
+
+
+def spread_prefilter(
     info: PodInfo,
     constraints: tuple[SpreadConstraint, ...],
     namespace: str,
     labels: Mapping[str, str],
     nodes: Sequence[NodeInfo],
     index: PodIndex,
-) -> Callable[[NodeInfo], FilterFailure | None] | None:
-    """PreFilter: match counts per domain and the global minimum, as a Filter for this cycle; None to skip."""
+) -> SpreadState | None:
+    """PreFilter: match counts per eligible domain of each DoNotSchedule constraint; None to skip."""
     constraints = tuple(c for c in constraints if c.when_unsatisfiable == DO_NOT_SCHEDULE)
     if not constraints:
         return None
@@ -111,17 +168,20 @@ def spread_filter(
         for node, count in by_node.items():
             if _has_keys(node, keys) and _included(constraint, info, node):
                 counts[node.labels[key]] += count
-        minimum = min(counts.values(), default=_MAX_INT32)
-        if len(counts) < constraint.min_domains:
-            minimum = 0  # fewer eligible domains than minDomains: the global minimum is taken as 0
-        self_match = 1 if constraint.selector.matches(labels) else 0
-        rows.append((key, constraint.max_skew, counts, self_match - minimum))
+        rows.append(SpreadRow(constraint, counts, 1 if constraint.selector.matches(labels) else 0))
+    return SpreadState(info, namespace, keys, rows)
 
-    # Filter, per domain rather than per node: 'existing matching num' + 'if self-match (1 or 0)' -
-    # 'global minimum' <= 'maxSkew'. Later constraints go first so that each node keeps its first failure.
+
+def spread_filter(state: SpreadState | None, index: PodIndex) -> Callable[[NodeInfo], FilterFailure | None] | None:
+    """PreFilter's counts as a Filter for this cycle, per domain; None to skip."""
+    if state is None:
+        return None
+    # Filter, per domain rather than per node. Later constraints go first so that each node keeps its first failure.
     failures: dict[NodeInfo, FilterFailure] = {}
-    for key, max_skew, counts, offset in reversed(rows):
-        for value, members in index.nodes_by_domain(key).items():
+    for row in reversed(state.rows):
+        offset = row.self_match - row.minimum()
+        max_skew, counts = row.constraint.max_skew, row.counts
+        for value, members in index.nodes_by_domain(row.constraint.topology_key).items():
             if value is None:
                 failures.update(dict.fromkeys(members, _LABEL_MISSING))
             elif counts.get(value, 0) + offset > max_skew:
