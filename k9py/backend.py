@@ -218,6 +218,9 @@ class Usage:
     memory_limit: int = 0
 
 
+NO_USAGE = Usage(False, 0, 0)  # nothing measured (no metrics, or a view that is not on screen); never changed
+
+
 @dataclass(frozen=True)
 class UsageDetail:
     """A pod's recent usage for its describe: (scrape time, cores, bytes) over the last scrapes (None where there
@@ -410,6 +413,17 @@ def _pod_requests_limits(key: tuple[tuple[Any, Any], ...]) -> tuple[int, int, in
         totals[2] += requested[1]
         totals[3] += limited[1]
     return totals[0], totals[1], totals[2], totals[3]
+
+
+def pod_requests_limits(pod: Obj) -> tuple[int, int, int, int]:
+    """What k9s compares a pod's usage with: (cpu request, cpu limit, memory request, memory limit)."""
+    return _pod_requests_limits(_resources_key(pod))
+
+
+def node_allocatable(node: Obj) -> tuple[int, int]:
+    """A node's allocatable CPU and memory (millicores, bytes): k9s's CPU/A and MEM/A, what %CPU and %MEM divide by."""
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    return _amounts(str(allocatable.get("cpu", "0")), str(allocatable.get("memory", "0")))
 
 
 class RegistryBackend(abc.ABC):
@@ -770,7 +784,7 @@ class EngineBackend(RegistryBackend):
         if amounts is None:
             if len(self._pod_amounts) > 100_000:
                 self._pod_amounts.clear()
-            amounts = self._pod_amounts[key] = _pod_requests_limits(_resources_key(pod))
+            amounts = self._pod_amounts[key] = pod_requests_limits(pod)
         cpu_request, cpu_limit, memory_request, memory_limit = amounts
         measured = point is not None and point.uid == uid
         return Usage(measured, millicores(point.nanocores) if measured else 0, point.bytes if measured else 0,
@@ -778,8 +792,7 @@ class EngineBackend(RegistryBackend):
 
     def node_usage(self, node: Obj) -> Usage:
         point = self.cluster.metrics.node_point(node["metadata"]["name"])
-        allocatable = (node.get("status") or {}).get("allocatable") or {}
-        cpu, memory = _amounts(str(allocatable.get("cpu", "0")), str(allocatable.get("memory", "0")))
+        cpu, memory = node_allocatable(node)
         return Usage(point is not None, millicores(point.nanocores) if point else 0, point.bytes if point else 0,
                      cpu_request=cpu, memory_request=memory)
 

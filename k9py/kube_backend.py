@@ -28,6 +28,7 @@ from engine.network.trace import Trace
 from . import kube_writes
 from .backend import (
     DASHBOARD_FIELD_MANAGER,
+    NO_USAGE,
     Backend,
     BackendError,
     FolderSummary,
@@ -53,6 +54,7 @@ from .kube_client import Context, KubeClient, KubeError
 from .kube_describe import describe as describe_text
 from .kube_folder import KubeFolder, PruneRequest
 from .kube_informer import Informer
+from .kube_metrics import KubeMetrics, served_version
 from .kube_paths import collection_path, object_path
 
 Obj = dict[str, Any]
@@ -105,6 +107,7 @@ class KubeBackend(RegistryBackend):
         self._pod_counts: PodStatusCounts | None = None
         self._rules: dict[tuple[str, tuple[str, ...], str], tuple[list[Obj], float]] = {}  # policy view's answers
         self._rules_asked: dict[tuple[str, tuple[str, ...], str], asyncio.Task[None]] = {}
+        self.metrics: KubeMetrics | None = None  # metrics-server's lists, when discovery lists metrics.k8s.io
 
     @property
     def context(self) -> str:
@@ -115,9 +118,12 @@ class KubeBackend(RegistryBackend):
     async def start(self) -> None:
         try:
             await self.client.open()
-            self.version = str((await self.client.request("GET", "/version")).get("gitVersion", ""))
+            version, metrics = await asyncio.gather(self.client.request("GET", "/version"), served_version(self.client))
+            self.version = str(version.get("gitVersion", ""))
         except KubeError as exc:
             raise BackendError(exc.message) from None
+        if metrics is not None:
+            self.metrics = KubeMetrics(self.client, metrics, self._spawn, self._metrics_refused)
         for kind in ALWAYS_WATCHED:
             self._informer(kind, None, keep=True)
         self._pod_counts = PodStatusCounts(self._informers[("Pod", None)].subscribe())
@@ -572,13 +578,17 @@ class KubeBackend(RegistryBackend):
         raise BackendError("simulated requests need k9py's simulated cluster")
 
     def metrics_available(self) -> bool:
-        return False
+        return self.metrics is not None
 
     def pod_usage(self, pod: Obj) -> Usage:
-        return Usage(False, 0, 0)
+        return self.metrics.pod_usage(pod) if self.metrics is not None else NO_USAGE
 
     def node_usage(self, node: Obj) -> Usage:
-        return Usage(False, 0, 0)
+        return self.metrics.node_usage(node) if self.metrics is not None else NO_USAGE
+
+    def _metrics_refused(self, message: str) -> None:
+        if self.on_sync is not None:
+            self.on_sync(message, "warn")
 
     def usage_detail(self, pod: Obj) -> UsageDetail | None:
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from .. import actions
+from ..backend import NO_USAGE
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import node_category
@@ -40,7 +41,10 @@ class NodesView(TableView):
 
     def _cells(self, obj: actions.Obj) -> list[str]:
         cells = super()._cells(obj)
-        return [*cells, *node_cells(self.backend.node_usage(obj))] if self.backend.metrics_available() else cells
+        if not self.backend.metrics_available():
+            return cells
+        # Only a view on screen asks for usage (a hidden one is repainted when shown): see PodsView._cells.
+        return [*cells, *node_cells(self.backend.node_usage(obj) if self.display else NO_USAGE)]
 
     def drill(self, state: RowState) -> ViewSpec | None:
         return ViewSpec(view="pods", kind="Pod", namespace=None, node=state.obj["metadata"]["name"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from .. import actions
+from ..backend import NO_USAGE
 from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import pod_category
@@ -50,7 +51,10 @@ class PodsView(TableView):
     def _cells(self, obj: actions.Obj) -> list[str]:
         cells = super()._cells(obj)
         if self._usage_at:
-            cells[self._usage_at:self._usage_at] = pod_cells(self.backend.pod_usage(obj))
+            # A hidden view's rows are repainted when it is shown again: only a view on screen asks for usage (on a
+            # real cluster, asking is what keeps metrics-server's lists coming).
+            usage = self.backend.pod_usage(obj) if self.display else NO_USAGE
+            cells[self._usage_at:self._usage_at] = pod_cells(usage)
         return cells
 
     def cell_colours(self, cells: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
