@@ -38,7 +38,7 @@ from .apply import FIELD_MANAGER, server_side_apply
 from .diff import FieldDiff, PathPart, Select, diff, format_path
 from .hpa_owned import respecting_hpa, without_hpa_fields
 
-__all__ = ["applied_fields", "drift"]
+__all__ = ["applied_fields", "drift", "predicted_drift"]
 
 Obj = dict[str, Any]
 FieldSet = dict[str, Any]
@@ -82,15 +82,28 @@ def _drift(api: Api, declared: Obj, live: Obj | None, namespace: str, manager: s
     try:
         with _random_kept(api):
             predicted = server_side_apply(api, declared, namespace, manager=manager, dry_run=True)
-        t = type_for(info.api_version, info.kind)
-        return _Differ(t, declared, live, predicted).run(
-            compare(stripped(live), stripped(predicted), t, _STATUS if info.has_status else frozenset()),
-            fieldpath.difference(applied_fields(predicted, manager) or {}, applied_fields(live, manager) or {}))
+        return predicted_drift(declared, live, predicted, manager)
     except (ApiError, TypedError):  # the dry-run apply is refused (or a value cannot be keyed, which it refuses)
         return diff(declared, live)
     except Exception:  # a bug here must never stop what asks (the dashboard, every second): say so, and compare
         log.exception("drift of %s %s by server-side apply failed", info.kind, (declared.get("metadata") or {})
                       .get("name"))
+        return diff(declared, live)
+
+
+def predicted_drift(declared: Obj, live: Obj, predicted: Obj, manager: str = FIELD_MANAGER) -> list[FieldDiff]:
+    """How `live` differs from `predicted`, what a dry-run apply of `declared` as `manager` answered (this engine's,
+    or a real API server's `dryRun=All`), plus the declared fields `manager` would take back; each names its
+    owners. A value that cannot be keyed (a list item without its key) is compared client-side (diff.py)."""
+    info = REGISTRY.by_kind(str(declared.get("kind", "")))
+    if info is None:
+        return diff(declared, live)
+    t = type_for(info.api_version, info.kind)
+    try:
+        return _Differ(t, declared, live, predicted).run(
+            compare(stripped(live), stripped(predicted), t, _STATUS if info.has_status else frozenset()),
+            fieldpath.difference(applied_fields(predicted, manager) or {}, applied_fields(live, manager) or {}))
+    except TypedError:
         return diff(declared, live)
 
 

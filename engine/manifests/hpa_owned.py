@@ -19,6 +19,7 @@ works too, as in Argo CD and Flux.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..kinds import REGISTRY
@@ -32,15 +33,20 @@ REPLICAS_PATH = "spec.replicas"
 
 def scaling_hpa(store: Store, obj: Obj) -> str | None:
     """The name of an HPA that scales `obj` (the first by name), or None."""
+    meta = obj.get("metadata") or {}
+    if not isinstance(meta, dict):
+        return None
+    return scaled_by(store.iter(HPA_RESOURCE, str(meta.get("namespace") or "")), obj)
+
+
+def scaled_by(hpas: Iterable[Obj], obj: Obj) -> str | None:
+    """The name of the HPA among `hpas` (those of `obj`'s namespace, from any API server) that scales `obj`, the
+    first by name; None when none does."""
     info = REGISTRY.by_kind(str(obj.get("kind", "")))
     meta = obj.get("metadata") or {}
     if info is None or not info.scalable or not isinstance(meta, dict):
         return None
-    found = [
-        hpa["metadata"]["name"]
-        for hpa in store.iter(HPA_RESOURCE, str(meta.get("namespace") or ""))
-        if _targets(hpa, info.group, info.kind, str(meta.get("name", "")))
-    ]
+    found = [hpa["metadata"]["name"] for hpa in hpas if _targets(hpa, info.group, info.kind, str(meta.get("name", "")))]
     return min(found) if found else None
 
 
@@ -58,6 +64,11 @@ def respecting_hpa(store: Store, declared: Obj, live: Obj | None) -> Obj:
     """`declared` as a folder applies it: with the live `spec.replicas` when an HPA scales the live object."""
     if live is None or scaling_hpa(store, live) is None:
         return declared
+    return with_live_replicas(declared, live)
+
+
+def with_live_replicas(declared: Obj, live: Obj) -> Obj:
+    """`declared` with `live`'s `spec.replicas` in place of its own (the document as applied once an HPA scales)."""
     replicas = (live.get("spec") or {}).get("replicas")
     spec = declared.get("spec")
     if not isinstance(spec, dict) or "replicas" not in spec or replicas is None or spec["replicas"] == replicas:
@@ -71,4 +82,9 @@ def without_hpa_fields(store: Store, live: Obj | None, diffs: list[FieldDiff]) -
         return diffs
     if scaling_hpa(store, live) is None:
         return diffs
+    return without_replicas(diffs)
+
+
+def without_replicas(diffs: list[FieldDiff]) -> list[FieldDiff]:
+    """`diffs` without `spec.replicas`, for an object an HPA scales."""
     return [d for d in diffs if d.path != REPLICAS_PATH]

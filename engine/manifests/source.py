@@ -195,7 +195,7 @@ def apply_changes(obj: Obj, changes: dict[str, Any]) -> None:
             node[key] = value
 
 
-def _owned_as_applied(declared: Obj, live: Obj) -> Obj | None:
+def owned_as_applied(declared: Obj, live: Obj) -> Obj | None:
     """What `k9py` owns of `live` right after applying `declared`, for `_in_sync`; None when the document has a
     field the API does not store as written (a Secret's write-only `stringData`, folded into `data`): a change
     to what it became would move no field of k9py's, so only a dry-run apply can tell."""
@@ -207,7 +207,7 @@ def _owned_as_applied(declared: Obj, live: Obj) -> Obj | None:
     return applied_fields(live)
 
 
-def _drift_relevant(live: Obj | None) -> Any:
+def drift_relevant(live: Obj | None) -> Any:
     """What of a live object drift can depend on: all but its resourceVersion, its status and the managedFields
     entries of status writes (a controller's constant status updates leave it as it was). Compared with `==`,
     which stops at once on the subtrees a status write left in place."""
@@ -465,7 +465,7 @@ class ManifestSource:
                 updated.append(key)
             uid = live["metadata"].get("uid", "")
             self.inventory[key] = InventoryEntry(key, doc.file, doc.index, doc.line, doc.obj, uid, doc.item,
-                                                 _owned_as_applied(doc.obj, live))
+                                                 owned_as_applied(doc.obj, live))
         pruned = self._configure(touched, now, created, updated)
         pruned += self._prune(set(declared), now)
         return created, updated, pruned
@@ -642,7 +642,7 @@ class ManifestSource:
             if self._in_sync(entry, live):
                 statuses[key] = "Synced"
                 continue
-            seen = _drift_relevant(live)
+            seen = drift_relevant(live)
             hit = self._sync_cache.get(key)
             if hit is not None and hit[0] is entry.declared and hit[1] == seen:
                 status = hit[2]
@@ -657,7 +657,7 @@ class ManifestSource:
         `k9py`); the entry as it then stands. Raises the API's refusal."""
         live = server_side_apply(self.api, self._respecting_hpa(declared), self.namespace)
         return attrs.evolve(entry, declared=declared, uid=live["metadata"].get("uid", ""),
-                            applied=_owned_as_applied(declared, live))
+                            applied=owned_as_applied(declared, live))
 
     def resync(self, keys: list[ObjKey] | None = None) -> SyncRecord:
         """Re-apply the declared documents (all OutOfSync objects by default), undoing imperative changes."""
