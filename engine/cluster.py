@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -76,6 +76,29 @@ from .store import Store, Watcher, WatchEvent, deep_copy
 from .wiring import build_components
 
 Obj = dict[str, Any]
+
+
+class ByteStream(Protocol):
+    """One forwarded connection's bytes, as `Cluster.port_forward` reads and answers them."""
+
+    async def read(self) -> bytes: ...  # b"" once the other end has closed
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class _ErrorStream:
+    """The error stream of one forwarded connection: what the kubelet writes on it, kept."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    async def write(self, data: bytes) -> None:
+        self.text += data.decode("utf-8", "replace")
+
+    async def close(self) -> None:
+        pass
 
 
 class Cluster:
@@ -286,6 +309,34 @@ class Cluster:
             # Its own seeded generator, so requests never shift the names the control plane draws.
             plane = self._data_plane = DataPlane(self.store, self.clock, random.Random(repr(self.rng.getstate())))
         return plane
+
+    def port_forward_pod(self, name: str, namespace: str | None = "default") -> Obj:
+        """The pod `kubectl port-forward` would reach, or ApiError as the API server refuses it: not found, not
+        yet scheduled (`does not have a host assigned`), or its node's kubelet unreachable (`error dialing
+        backend: ...`, a Status of unknown reason)."""
+        from .kubelet.exec import check_bound, node_refusal
+
+        pod = self.api.get("pods", name, namespace or "default")
+        check_bound(pod)
+        refusal = node_refusal(self, pod)
+        if refusal is not None:
+            # The upgrade-aware proxy's dial error, which the API server answers as a Status of unknown reason.
+            error = errors.ApiError(500, "", f"error dialing backend: {refusal}")
+            del error.status["reason"]  # StatusReasonUnknown is "", and omitted
+            raise error
+        return pod
+
+    async def port_forward(self, name: str, namespace: str | None, port: int, data: ByteStream) -> str | None:
+        """Forward one connection to `port` of the pod, as `kubectl port-forward` does for each connection to its
+        local port: the bytes read from `data` are HTTP/1.1 requests the pod's simulated app answers, written back
+        to `data` (engine/apiserver/portforward.py). Returns what the kubelet would send on the error stream (a
+        port nothing listens on: containerd's `connection refused`), or None; ApiError as `port_forward_pod`."""
+        from .apiserver.portforward import forward
+
+        pod = self.port_forward_pod(name, namespace)
+        error = _ErrorStream()
+        await forward(self, pod, port, error, data)
+        return error.text or None
 
     # --- usage and metrics --------------------------------------------------------------------------------
 

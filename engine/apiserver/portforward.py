@@ -28,7 +28,6 @@ from aiohttp import WSMsgType, web
 
 from .. import errors
 from ..cluster import Cluster
-from ..kubelet.exec import check_bound, node_refusal
 from ..network.app import AppRequest, answer, container_for_port
 from . import spdy
 from .streaming import require_websocket
@@ -294,14 +293,7 @@ async def _serve_channels(ws: web.WebSocketResponse, cluster: Cluster, pod: dict
 
 
 async def serve_portforward(request: web.Request, cluster: Cluster, namespace: str, name: str) -> web.StreamResponse:
-    pod = cluster.api.get("pods", name, namespace)
-    check_bound(pod)
-    refusal = node_refusal(cluster, pod)
-    if refusal is not None:
-        # The upgrade-aware proxy's dial error, which the API server answers as a Status of unknown reason.
-        error = errors.ApiError(500, "", f"error dialing backend: {refusal}")
-        del error.status["reason"]  # StatusReasonUnknown is "", and omitted
-        raise error
+    pod = cluster.port_forward_pod(name, namespace)
     require_websocket(request)
     ws = web.WebSocketResponse(protocols=(TUNNEL_PROTOCOL, CHANNEL_PROTOCOL), autoping=True, compress=False,
                                max_msg_size=16 * 1024 * 1024)
