@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.cluster import Cluster
-
 from test_priority_preemption import NO_CLAIMS, events, pc, pod
+
+from engine.cluster import Cluster
 
 Obj = dict[str, Any]
 HOST = "kubernetes.io/hostname"
@@ -52,7 +52,8 @@ async def test_a_pod_the_preemptors_anti_affinity_refuses_is_preempted_to_make_r
         assert c.get("pods", "web-0")["status"]["nominatedNodeName"] == "node-1"
         # Preemption succeeded: the message has no preemption part, as on the kit.
         assert events(c, "FailedScheduling", "web-0")[-1]["message"] == (
-            "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod anti-affinity rules.")
+            "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod anti-affinity rules."
+        )
         assert await c.run_until(lambda c: bool(c.get("pods", "web-0")["spec"].get("nodeName")), timeout=60)
         assert c.get("pods", "web-0")["spec"]["nodeName"] == "node-1"
 
@@ -74,7 +75,8 @@ async def test_removing_the_pod_the_preemptor_needs_rules_the_node_out() -> None
         assert events(c, "FailedScheduling", "web-0")[-1]["message"] == (
             "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod affinity rules. "
             f"{NO_CLAIMS}preemption: 0/2 nodes are available: 1 Preemption is not helpful for scheduling, "
-            "1 node(s) didn't match pod affinity rules.")
+            "1 node(s) didn't match pod affinity rules."
+        )
 
 
 async def test_the_victims_are_the_pods_whose_removal_evens_the_spread() -> None:
@@ -90,8 +92,12 @@ async def test_the_victims_are_the_pods_whose_removal_evens_the_spread() -> None
         for i in range(4):
             await c.create(pod(f"peer-{i}", klass="high", node="node-2"))
         await c.run_for(2)
-        constraint = {"maxSkew": 1, "topologyKey": HOST, "whenUnsatisfiable": "DoNotSchedule",
-                      "labelSelector": {"matchLabels": {"app": "web"}}}
+        constraint = {
+            "maxSkew": 1,
+            "topologyKey": HOST,
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
         await c.create(pod("web-9", klass="high", topologySpreadConstraints=[constraint]))
         await c.run_for(1)
         assert sorted(e["involvedObject"]["name"] for e in events(c, "Preempted")) == ["web-0", "web-1"]
@@ -113,12 +119,17 @@ async def test_a_spread_that_no_removal_can_fix_finds_no_candidate() -> None:
         for i in range(4):
             await c.create(pod(f"peer-{i}", klass="high", node="node-2"))
         await c.run_for(2)
-        constraint = {"maxSkew": 1, "topologyKey": HOST, "whenUnsatisfiable": "DoNotSchedule",
-                      "labelSelector": {"matchLabels": {"app": "web"}}}
+        constraint = {
+            "maxSkew": 1,
+            "topologyKey": HOST,
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
         await c.create(pod("web-9", klass="high", topologySpreadConstraints=[constraint]))
         await c.run_for(2)
         assert events(c, "Preempted") == []
         assert events(c, "FailedScheduling", "web-9")[-1]["message"] == (
             "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod topology spread constraints. "
             f"{NO_CLAIMS}preemption: 0/2 nodes are available: 1 Insufficient cpu, "
-            "1 node(s) didn't match pod topology spread constraints.")
+            "1 node(s) didn't match pod topology spread constraints."
+        )

@@ -11,11 +11,17 @@ a class whose provisioner can make one). PreBind writes the choice down (a volum
 are bound, as upstream's PreBind waits; meanwhile the pod's status.nominatedNodeName names the node, as v1.36's
 scheduler sets it.
 
+When no node fits, DefaultPreemption runs as for any pod (preemption.py): VolumeBinding's Filter rejections are
+UnschedulableAndUnresolvable (those nodes are no candidates, and its PreFilter rejections leave no node to try),
+VolumeRestrictions' ReadWriteOncePod conflict is Unschedulable, so preempting the lower-priority pod that uses the
+claim makes room, as upstream.
+
 Pods without claims never reach this module, so the hot scheduling path is unchanged for them.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,6 +47,8 @@ from ..printers.storage import claim_class
 from ..store import WatchEvent, deep_copy
 from .filters import FilterFailure
 from .node_info import NodeInfo
+from .preemption import pod_priority
+from .preemption_state import VolumeChecks
 
 Obj = dict[str, Any]
 VOLUME_BINDING = "VolumeBinding"
@@ -51,8 +59,9 @@ ERR_UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
 # v1.36's wording of volumebinding's ErrReasonNodeConflict and ErrReasonBindConflict.
 ERR_NODE_CONFLICT = "node(s) didn't match PersistentVolume's node affinity"
 ERR_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind"
-ERR_RWOP_CONFLICT = ("node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already "
-                     "in-use by another pod")
+ERR_RWOP_CONFLICT = (
+    "node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod"
+)
 # What a v1.36 kube-scheduler prints after a PreFilter rejection by VolumeBinding, where other rejections print the
 # preemption verdict (observed on a real v1.36 control plane).
 PREFILTER_POSTFILTER_MESSAGE = "not found"
@@ -70,7 +79,9 @@ class PodVolumes:
 
     bound_volumes: list[Obj] = attrs.field(factory=list)
     delayed: list[Obj] = attrs.field(factory=list)  # unbound WaitForFirstConsumer claims
-    rwop_conflict: bool = False
+    # VolumeRestrictions' preFilterState: the pod's ReadWriteOncePod claims, and how many of them scheduled pods use.
+    rwop_claims: set[str] = attrs.field(factory=set)
+    rwop_in_use: int = 0
     # Per node name: the static volume chosen for each delayed claim (None: to be provisioned).
     choices: dict[str, dict[str, str | None]] = attrs.field(factory=dict)
 
@@ -82,8 +93,9 @@ class Waiting:
 
 
 def has_claims(pod: Mapping[str, Any]) -> bool:
-    return any(isinstance(v, Mapping) and v.get("persistentVolumeClaim")
-               for v in (pod.get("spec") or {}).get("volumes") or ())
+    return any(
+        isinstance(v, Mapping) and v.get("persistentVolumeClaim") for v in (pod.get("spec") or {}).get("volumes") or ()
+    )
 
 
 class VolumeBinder:
@@ -109,8 +121,9 @@ class VolumeBinder:
                 return None, f'persistentvolumeclaim "{name}" not found'
             if claim["metadata"].get("deletionTimestamp"):
                 return None, f'persistentvolumeclaim "{name}" is being deleted'
-            if self._rwop_in_use(pod, claim):
-                found.rwop_conflict = True
+            if "ReadWriteOncePod" in ((claim.get("spec") or {}).get("accessModes") or ()):
+                found.rwop_claims.add(name)
+                found.rwop_in_use += self._rwop_in_use(pod, claim)
             volume_name = (claim.get("spec") or {}).get("volumeName")
             if volume_name:
                 volume = self.store.get(PVS, "", volume_name)
@@ -131,21 +144,25 @@ class VolumeBinder:
         return found, ""
 
     def _rwop_in_use(self, pod: Obj, claim: Obj) -> bool:
-        if "ReadWriteOncePod" not in ((claim.get("spec") or {}).get("accessModes") or ()):
-            return False
         name, uid = claim["metadata"]["name"], pod["metadata"].get("uid")
-        return any(other["metadata"].get("uid") != uid and (other.get("spec") or {}).get("nodeName")
-                   and not podutil.is_terminal(other) and name in claims_of_pod(other)
-                   for other in self.store.iter("pods", claim["metadata"].get("namespace", "")))
+        return any(
+            other["metadata"].get("uid") != uid
+            and (other.get("spec") or {}).get("nodeName")
+            and not podutil.is_terminal(other)
+            and name in claims_of_pod(other)
+            for other in self.store.iter("pods", claim["metadata"].get("namespace", ""))
+        )
 
     # --- Filter --------------------------------------------------------------------------------------------
 
-    def filter(self, state: PodVolumes) -> Any:
-        """The Filter plugins for one pod, as a FilterFn over NodeInfos (VolumeRestrictions, then VolumeBinding)."""
+    def filter(self, state: PodVolumes, restrictions: bool = True) -> Any:
+        """The Filter plugins for one pod, as a FilterFn over NodeInfos (VolumeRestrictions, then VolumeBinding;
+        `restrictions` False: VolumeBinding's alone, for preemption's dry run, which keeps VolumeRestrictions' count
+        itself)."""
         volumes = list(self.store.iter(PVS)) if state.delayed else []
 
         def check(pod_info: Any, node: NodeInfo) -> FilterFailure | None:
-            if state.rwop_conflict:
+            if restrictions and state.rwop_in_use:
                 return _RWOP_CONFLICT
             labels, name = node.labels, node.name
             for volume in state.bound_volumes:
@@ -200,6 +217,12 @@ class VolumeBinder:
             except ApiError:
                 pass
 
+    def preemption_checks(self, state: PodVolumes) -> VolumeChecks:
+        """What preemption's dry run re-checks of these plugins on each node, with the victims removed."""
+        return VolumeChecks(
+            self.filter(state, restrictions=False), frozenset(state.rwop_claims), state.rwop_in_use, _RWOP_CONFLICT
+        )
+
     def all_bound(self, pod: Obj) -> bool:
         """checkBindings: every claim names its volume, the bind is complete and the volume names the claim."""
         namespace = pod["metadata"].get("namespace", "")
@@ -214,8 +237,11 @@ class VolumeBinder:
         namespace = pod["metadata"].get("namespace", "")
         for name in claims_of_pod(pod):
             claim = self.store.get(PVCS, namespace, name)
-            if claim is not None and annotations(claim).get(ANN_SELECTED_NODE) == node and \
-                    not (claim.get("spec") or {}).get("volumeName"):
+            if (
+                claim is not None
+                and annotations(claim).get(ANN_SELECTED_NODE) == node
+                and not (claim.get("spec") or {}).get("volumeName")
+            ):
                 new = deep_copy(claim)
                 new["metadata"]["annotations"].pop(ANN_SELECTED_NODE, None)
                 try:
@@ -258,19 +284,24 @@ def schedule_with_volumes(ctrl: Any, key: str, pod: Obj) -> float | None:
     if state is None:
         from .fit_error import fit_error_message
 
-        message = fit_error_message(len(nodes), {}, prefilter_message=rejection,
-                                    postfilter_message=PREFILTER_POSTFILTER_MESSAGE)
+        message = fit_error_message(
+            len(nodes), {}, prefilter_message=rejection, postfilter_message=PREFILTER_POSTFILTER_MESSAGE
+        )
         result = ScheduleResult(key, None, message, len(nodes), 0, frozenset({VOLUME_BINDING}))
     else:
-        result = schedule(pod, nodes, ctrl.ctx.rng, ctrl._next_start, None, binder.filter(state))
+        result = schedule(pod, nodes, ctrl.ctx.rng, ctrl._next_start, None, _with_nominated(ctrl, key, pod, state))
         if nodes:
             ctrl._next_start = (ctrl._next_start + result.processed) % len(nodes)
     ctrl._remember(key, result)
     if result.node_name is None:
         ctrl.unschedulable.add(key)
         binder.volume_pods.add(key)
-        ctrl.recorder.record(pod, "Warning", "FailedScheduling", result.message, ctrl.name)
-        ctrl._set_unschedulable(pod, result.message)
+        message, nominate = result.message, None
+        if state is not None:  # PostFilter: DefaultPreemption (a PreFilter rejection leaves it no node to try)
+            outcome = ctrl.preemption.post_filter(pod, result, message, binder.preemption_checks(state))
+            message, nominate = outcome.message, outcome.nominate
+        ctrl.recorder.record(pod, "Warning", "FailedScheduling", message, ctrl.name)
+        ctrl._set_unschedulable(ctrl.object_for_key(key) or pod, message, nominate)
         return 300.0
     assert state is not None
     binder.pre_bind(pod, state, result.node_name)
@@ -281,6 +312,20 @@ def schedule_with_volumes(ctrl: Any, key: str, pod: Obj) -> float | None:
     return BIND_RECHECK
 
 
+def _with_nominated(ctrl: Any, key: str, pod: Obj, state: PodVolumes) -> Any:
+    """The volume plugins' Filter, then the check that nominated pods of at least this pod's priority still fit
+    (RunFilterPluginsWithNominatedPods), as for pods without claims."""
+    volume_filter = ctrl.volumes.filter(state)
+    nominated = ctrl.preemption.nominated.filter_for(key, pod_priority(pod))
+    if nominated is None:
+        return volume_filter
+
+    def check(info: Any, node: NodeInfo) -> FilterFailure | None:
+        return volume_filter(info, node) or nominated(info, node)
+
+    return check
+
+
 def dry_run(ctrl: Any, pod: Obj) -> Any:
     """What a cycle would conclude for a pending pod with claims, without writing anything (for explain_pod)."""
     from .fit_error import fit_error_message
@@ -289,10 +334,15 @@ def dry_run(ctrl: Any, pod: Obj) -> Any:
     nodes = ctrl._node_list()
     state, rejection = ctrl.volumes.prefilter(pod)
     if state is None:
-        message = fit_error_message(len(nodes), {}, prefilter_message=rejection,
-                                    postfilter_message=PREFILTER_POSTFILTER_MESSAGE)
+        message = fit_error_message(
+            len(nodes), {}, prefilter_message=rejection, postfilter_message=PREFILTER_POSTFILTER_MESSAGE
+        )
         return ScheduleResult(podutil.key_of(pod), None, message, len(nodes), 0, frozenset({VOLUME_BINDING}))
-    return schedule(pod, nodes, None, volume_filter=ctrl.volumes.filter(state))
+    result = schedule(pod, nodes, None, volume_filter=ctrl.volumes.filter(state))
+    if result.node_name is None:
+        checks = ctrl.volumes.preemption_checks(state)
+        result.message = ctrl.preemption.evaluate(pod, result, result.message, random.Random(0), checks).message
+    return result
 
 
 def _bind(ctrl: Any, pod: Obj, node: str) -> float | None:
