@@ -26,7 +26,7 @@ from engine.kubelet.logs import format_lines, no_log_reason
 from engine.manifests.diff import format_diff, parse_path
 from engine.manifests.loader import LoadError, shown_path
 from engine.manifests.source import PRUNE_QUIET_SECONDS, ManifestSource, SyncRecord
-from engine.manifests.writeback import WriteBackError
+from engine.manifests.writeback import WriteBackError, WriteResult
 from engine.metrics.api import millicores
 from engine.network.trace import Trace
 from engine.printers import pod_status as _pod_status
@@ -53,6 +53,15 @@ def _field_name(path: str) -> str:
     """A field path's last name: `replicas`, `image`, `tier` (of `metadata.labels.tier`)."""
     names = [part for part in parse_path(path) if isinstance(part, str)]
     return names[-1] if names else path
+
+
+def written_back(key: SourceKey, result: WriteResult | None, shown: str) -> str:
+    """What `w` says of a write-back into the file shown as `shown`, on either backend."""
+    if result is None or not result.changed:
+        return f"nothing to write back: {key[0].lower()}/{key[2]}'s live values match its manifest"
+    # Field paths name containers ("spec.template.spec.containers[name=web].image"): say the field's own name.
+    what = dict.fromkeys(_field_name(f) for f in result.fields)
+    return f"wrote {'/'.join(what)} back to {shown}"
 
 
 class BackendError(Exception):
@@ -727,11 +736,7 @@ class EngineBackend(RegistryBackend):
             result = source.write_back_live(key)
         except WriteBackError as exc:
             raise BackendError(str(exc)) from None
-        if result is None or not result.changed:
-            return f"nothing to write back: {key[0].lower()}/{key[2]}'s live values match its manifest"
-        # Field paths name containers ("spec.template.spec.containers[name=web].image"): say the field's own name.
-        what = dict.fromkeys(_field_name(f) for f in result.fields)
-        return f"wrote {'/'.join(what)} back to {self._relative(source, file)}"
+        return written_back(key, result, self._relative(source, file))
 
     # --- writes --------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from engine.controllers.horizontal_history import ScaleHistory
 from engine.kubelet.container_config import ContainerView
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError
+from engine.manifests.writeback import WriteBackError
 from engine.network.trace import Trace
 
 from . import kube_writes
@@ -48,6 +49,7 @@ from .backend import (
     UsageDetail,
     error_row,
     object_row,
+    written_back,
 )
 from .contexts import SIMULATED, kube_backend, kubeconfig_contexts, simulated_context
 from .kube_client import Context, KubeClient, KubeError
@@ -456,7 +458,16 @@ class KubeBackend(RegistryBackend):
         return f"re-synced {count} out-of-sync object{'s' if count != 1 else ''}"
 
     async def write_back(self, key: SourceKey) -> str:
-        raise BackendError("writing live values back to a file is offered on k9py's simulated cluster only, for now")
+        """`w`: the live values of the declared fields written into the manifest, then applied (kube_folder)."""
+        folder = self._folder_of(key)
+        file = folder.declared[key].doc.file  # as declared: `result.path` is a symbolic link's target
+        try:
+            result = await folder.write_back(key)
+        except WriteBackError as exc:
+            raise BackendError(str(exc)) from None
+        except KubeError as exc:
+            raise BackendError(f"write-back failed: {exc.message}") from None
+        return written_back(key, result, self._relative(folder, file))
 
     def prune_request(self) -> PruneRequest | None:
         """The first prune of a watched folder, waiting for the user's yes (kube_folder)."""

@@ -16,13 +16,26 @@ cluster is here:
   error (a half-written file must not delete anything), and only once an object has been undeclared for
   PRUNE_QUIET_SECONDS. The first prune of a session is not done but asked: `prune_request` holds the objects and
   what a server-side dry-run delete said of each, for the dashboard to confirm (`prune(confirmed)`).
+- Sync status as Argo CD's server-side diff (`ServerSideDiff=true`) decides it: the document applied with
+  `dryRun=All` as `k9py`, the object the API server would store compared with the live one (engine/manifests/
+  drift.predicted_drift). Fields other managers set that the document does not declare are not drift; a declared
+  field another manager took from `k9py` is, even at the declared value. Once an HPA scales the object, the
+  document's `spec.replicas` is its initial size only (engine/manifests/hpa_owned.py): applied as the live count,
+  never drift. A dry run costs a request, so it is made only when the document or the live object (but its
+  status) changed since the last one; an object whose declared fields `k9py` still owns as its last apply left
+  them is Synced without one.
+- Write-back (`w`): the live values of the drifted fields the document declares, written into its file by
+  engine/manifests/writeback (a splice that keeps every other byte, the right `kind: List` item, an atomic
+  replace that refuses if the file changed meanwhile), then the document applied again so `k9py` owns them.
 - Self-heal (opt-in, named by context on the command line): an object OutOfSync for SELF_HEAL_DELAY seconds is
   applied again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import copy
 import hashlib
 import os
 import re
@@ -33,8 +46,19 @@ from typing import Any
 
 from engine.kinds import REGISTRY, KindInfo
 from engine.manifests.diff import FieldDiff, diff
+from engine.manifests.drift import applied_fields, predicted_drift
+from engine.manifests.hpa_owned import scaled_by, with_live_replicas, without_replicas
 from engine.manifests.loader import Document, LoadError, list_files, load_file, placed_error
-from engine.manifests.source import PRUNE_QUIET_SECONDS, SELF_HEAL_DELAY, object_key
+from engine.manifests.source import (
+    PRUNE_QUIET_SECONDS,
+    SELF_HEAL_DELAY,
+    apply_changes,
+    drift_relevant,
+    live_changes,
+    object_key,
+    owned_as_applied,
+)
+from engine.manifests.writeback import WriteBackError, WriteResult, write_back
 
 from .kube_client import KubeClient, KubeError
 from .kube_paths import collection_path, object_path
@@ -51,6 +75,7 @@ NAMESPACES = "applyset.kubernetes.io/additional-namespaces"
 TOOLING_VALUE = "k9py/v0.1.0"
 # `failed to create typed patch object (ns/web; apps/v1, Kind=Deployment): .spec.replicas: expected numeric…`
 TYPED_PATCH_FIELD = re.compile(r"^failed to create typed patch object \([^)]*\): \.(\S+?): ")
+HPA_INFO = REGISTRY.resolve("HorizontalPodAutoscaler")
 
 
 def applyset_id(name: str, namespace: str, kind: str = "ConfigMap", group: str = "") -> str:
@@ -84,6 +109,34 @@ class Declared:
     body: Obj  # as applied: namespace filled in, the part-of label added
     live: Obj | None = None
     out_of_sync_since: float | None = None
+    drift: list[FieldDiff] = field(default_factory=list)  # as last judged; [] is Synced (when live is there)
+    uid: str = ""  # of the object k9py's last apply made or updated
+    applied: Obj | None = None  # k9py's fields right after that apply: while live has them so, it is Synced
+    judged: tuple[Obj, Any] | None = None  # (body, drift_relevant(live)) the last dry run was made for
+
+
+class _Autoscalers:
+    """The HorizontalPodAutoscalers of each namespace, listed once per pass over a folder (only when a document
+    that declares `spec.replicas` needs them)."""
+
+    def __init__(self, client: KubeClient) -> None:
+        self.client = client
+        self.found: dict[str, list[Obj]] = {}
+
+    async def scaling(self, body: Obj) -> bool:
+        """Whether an HPA scales the object `body` declares."""
+        spec = body.get("spec")
+        info = REGISTRY.by_kind(str(body.get("kind")))
+        if info is None or not info.scalable or not isinstance(spec, dict) or "replicas" not in spec:
+            return False
+        namespace = str(body["metadata"].get("namespace") or "")
+        if namespace not in self.found:
+            try:
+                listed = await self.client.request("GET", collection_path(HPA_INFO, namespace))
+            except KubeError:
+                listed = {}  # not allowed to list them (RBAC): the document's replicas are the folder's
+            self.found[namespace] = list(listed.get("items") or ())
+        return scaled_by(self.found[namespace], body) is not None
 
 
 @dataclass
@@ -127,6 +180,8 @@ class KubeFolder:
         self._absent_since: dict[ObjKey, float] = {}
         self._candidates: dict[ObjKey, str] = {}  # undeclared members found by label -> uid
         self._stamps: dict[str, tuple[int, int]] = {}
+        # One thing at a time: a write-back must not interleave with the watcher's sync of the same files.
+        self.lock = asyncio.Lock()
 
     # --- reading the folder ------------------------------------------------------------------------------------
 
@@ -235,8 +290,14 @@ class KubeFolder:
 
     async def sync(self) -> SyncResult:
         """Apply the folder, then find what it no longer declares (pruned now, later, or once confirmed)."""
+        async with self.lock:
+            return await self._sync()
+
+    async def _sync(self) -> SyncResult:
         result = SyncResult()
+        before, refused = self._stamps, {e.file for e in self.errors}
         docs, errors = self._load()
+        touched = {name for name, stamp in self._stamps.items() if before.get(name) != stamp} | refused
         declared: dict[ObjKey, Declared] = {}
         for doc in docs:
             info = REGISTRY.by_kind(str(doc.obj.get("kind")))
@@ -258,21 +319,32 @@ class KubeFolder:
         known = set(((parent or {}).get("metadata", {}).get("annotations") or {}).get(GROUP_KINDS, "").split(","))
         known_ns = set(((parent or {}).get("metadata", {}).get("annotations") or {}).get(NAMESPACES, "").split(","))
         await self._apply_parent(kinds | (known - {""}), namespaces | (known_ns - {""}))  # the superset first
+        hpas = _Autoscalers(self.client)
         for key, entry in sorted(declared.items(), key=lambda i: (_apply_rank(i[1].doc), i[1].doc.file)):
+            old = self.declared.get(key)
+            if old is entry:
+                continue  # kept from a broken file, as it was
+            if old is not None:
+                if entry.doc.file not in touched and old.doc.obj == entry.doc.obj:
+                    # Unchanged, in a file nobody saved: its drift is left for S, w or self-heal, as the simulated
+                    # folder leaves it (and Argo CD without selfHeal), not reverted by a save of another file.
+                    old.doc = entry.doc
+                    declared[key] = old
+                    continue
+                entry.live, entry.uid, entry.applied = old.live, old.uid, old.applied
             if entry.doc.file in broken:
+                await self._judge(entry, hpas)  # not applied: how the live object differs from it
                 continue
             try:
-                entry.live = await self._apply(entry.body, entry.info)
+                await self._apply_declared(entry, hpas)
                 result.applied.append(key)
             except KubeError as exc:
                 errors.append(self._field_error(entry.doc, exc))
-            old = self.declared.get(key)
-            if old is not None and entry.live is None:
-                entry.live = old.live
+                await self._judge(entry, hpas)
         self.declared, self.errors = declared, errors
         result.errors = errors
         await self._find_candidates(known | kinds, known_ns | namespaces)
-        result.pruned = await self.prune_due()
+        result.pruned = await self._prune_due()
         if not self._candidates:
             await self._apply_parent(kinds, namespaces)  # nothing left to prune: exactly what is applied
         return result
@@ -306,6 +378,10 @@ class KubeFolder:
     async def prune_due(self) -> list[ObjKey]:
         """Delete the candidates that have stayed undeclared for the quiet period, unless a file is broken; the
         session's first prune becomes a request for the user instead."""
+        async with self.lock:
+            return await self._prune_due()
+
+    async def _prune_due(self) -> list[ObjKey]:
         if self.errors or not self._candidates:
             return []
         now = time.monotonic()
@@ -372,52 +448,165 @@ class KubeFolder:
             self._declined |= set(request.keys)
             return []
         self.prune_confirmed = True
-        return await self._delete([k for k in request.keys if k in self._candidates])
+        async with self.lock:
+            return await self._delete([k for k in request.keys if k in self._candidates])
 
     # --- the live objects ------------------------------------------------------------------------------------------
 
+    async def _get(self, entry: Declared) -> Obj | None:
+        """The declared object as it is live; None when it does not exist."""
+        meta = entry.body["metadata"]
+        try:
+            return await self.client.request("GET", object_path(entry.info, meta["name"], meta.get("namespace")))
+        except KubeError as exc:
+            if exc.code == 404:
+                return None
+            raise
+
+    async def _apply_declared(self, entry: Declared, hpas: _Autoscalers) -> None:
+        """Apply the document (forced: the fields other managers took come back to `k9py`); Synced after. Once an
+        HPA scales the object, with the live replica count (hpa_owned.py). Raises the API server's refusal."""
+        body = entry.body
+        if await hpas.scaling(body) and (live := await self._get(entry)) is not None:
+            body = with_live_replicas(body, live)
+        live = await self._apply(body, entry.info)
+        entry.live, entry.uid = live, str(live["metadata"].get("uid", ""))
+        entry.applied = owned_as_applied(entry.body, live)
+        # What a forced apply stored is what applying it again would store: no dry run needed to know.
+        entry.drift, entry.judged, entry.out_of_sync_since = [], None, None
+
+    async def _judge(self, entry: Declared, hpas: _Autoscalers) -> None:
+        """`entry.drift` for `entry.live`, as Argo CD's server-side diff finds it: the document applied with
+        `dryRun=All` as `k9py`, compared with the live object (engine/manifests/drift.predicted_drift).
+
+        Cheap when nothing changed: the object k9py applied, whose fields k9py still owns exactly as that apply left
+        them, cannot have had a declared value changed (every write that changes a field takes it from k9py), so it
+        is Synced without a request; otherwise the last answer stands until the document or the live object (but
+        its status) changes."""
+        live = entry.live
+        if live is None:
+            entry.drift, entry.judged = diff(entry.body, None), None
+            return
+        if (
+            entry.applied is not None
+            and live["metadata"].get("uid") == entry.uid
+            and applied_fields(live) == entry.applied
+        ):
+            entry.drift = []
+            return
+        seen = drift_relevant(live)
+        if entry.judged is not None and entry.judged[0] is entry.body and entry.judged[1] == seen:
+            return
+        body, scaled = entry.body, await hpas.scaling(entry.body)
+        if scaled:
+            body = with_live_replicas(body, live)
+        try:
+            predicted = await self._apply(body, entry.info, dry_run=True)
+        except KubeError as exc:
+            if exc.code == 0 or exc.code >= 500:
+                return  # the server is not answering: the last judgement stands, and is made again next time
+            # Refused (an immutable field that changed, a webhook): compared client-side, as the engine does.
+            drift = diff(entry.body, live)
+        else:
+            drift = predicted_drift(body, live, predicted, FIELD_MANAGER)
+        entry.drift = without_replicas(drift) if scaled else drift
+        entry.judged = (entry.body, seen)
+
     async def refresh(self) -> list[ObjKey]:
-        """Fetch every declared object as it is live; self-heal what has been OutOfSync long enough (returned)."""
-        healed = []
-        now = time.monotonic()
-        for key, entry in list(self.declared.items()):
-            meta = entry.body["metadata"]
-            try:
-                entry.live = await self.client.request(
-                    "GET", object_path(entry.info, meta["name"], meta.get("namespace"))
-                )
-            except KubeError as exc:
-                if exc.code != 404:
-                    continue
-                entry.live = None
-            if not self.drift(key):
-                entry.out_of_sync_since = None
-                continue
-            entry.out_of_sync_since = entry.out_of_sync_since or now
-            if self.self_heal and now - entry.out_of_sync_since >= SELF_HEAL_DELAY:
+        """Fetch every declared object as it is live and judge its sync; self-heal what has been OutOfSync long
+        enough (returned)."""
+        async with self.lock:
+            healed = []
+            now = time.monotonic()
+            hpas = _Autoscalers(self.client)
+            for key, entry in list(self.declared.items()):
                 try:
-                    entry.live = await self._apply(entry.body, entry.info)
+                    entry.live = await self._get(entry)
+                except KubeError:
+                    continue  # not answering now: judged again at the next refresh
+                await self._judge(entry, hpas)
+                if not entry.drift:
                     entry.out_of_sync_since = None
-                    healed.append(key)
-                except KubeError as exc:
-                    self.errors.append(self._field_error(entry.doc, exc))
-        return healed
+                    continue
+                entry.out_of_sync_since = entry.out_of_sync_since or now
+                if self.self_heal and now - entry.out_of_sync_since >= SELF_HEAL_DELAY:
+                    try:
+                        await self._apply_declared(entry, hpas)
+                        healed.append(key)
+                    except KubeError as exc:
+                        error = self._field_error(entry.doc, exc)
+                        if error not in self.errors:
+                            self.errors.append(error)
+            return healed
 
     async def resync(self, keys: list[ObjKey] | None = None) -> list[ObjKey]:
-        done = []
-        for key in keys if keys is not None else [k for k in self.declared if self.drift(k)]:
-            entry = self.declared[key]
-            entry.live = await self._apply(entry.body, entry.info)
-            entry.out_of_sync_since = None
-            done.append(key)
-        return done
+        """Apply the documents of `keys` again (of every OutOfSync object by default)."""
+        async with self.lock:
+            hpas = _Autoscalers(self.client)
+            done = []
+            for key in keys if keys is not None else [k for k, e in self.declared.items() if e.drift]:
+                await self._apply_declared(self.declared[key], hpas)
+                done.append(key)
+            return done
+
+    async def write_back(self, key: ObjKey) -> WriteResult | None:
+        """Write the live values of the fields a drifted object's document declares into that document, then apply
+        it again so `k9py` owns them (Synced). Only declared fields whose live value differs are written, never
+        what the server or a controller filled in. None when there is nothing to write; WriteBackError when the
+        object is gone or the file cannot be edited safely."""
+        async with self.lock:
+            if self.changed():
+                await self._sync()  # a save not applied yet is the user's latest word: apply it, never write over it
+            entry = self.declared.get(key)
+            if entry is None:
+                raise WriteBackError(f"{key[0]} {key[2]} is no longer declared in {self.root}: nothing to write back")
+            entry.live = await self._get(entry)
+            if entry.live is None:
+                raise WriteBackError(f"{key[0]} {key[2]} no longer exists in the cluster: nothing to write back")
+            hpas = _Autoscalers(self.client)
+            await self._judge(entry, hpas)
+            changes = live_changes(entry.doc.obj, entry.drift)
+            if not changes:
+                return None
+            path = Path(entry.doc.file)
+            if not path.resolve().is_relative_to(self.root.resolve()):
+                raise WriteBackError(f"{entry.doc.file} is outside the watched folder {self.root}")
+            # The document and each changed field must still read as they did (else the user edited them since).
+            result = write_back(path, entry.doc.index, changes, item=entry.doc.item, expected=entry.doc.obj)
+            if result.changed and self._reread(key, changes):
+                try:
+                    await self._apply_declared(self.declared[key], hpas)
+                except KubeError as exc:
+                    self.errors.append(self._field_error(self.declared[key].doc, exc))
+            return result
+
+    def _reread(self, key: ObjKey, changes: dict[str, Any]) -> bool:
+        """After k9py's own write of `key`'s file: its documents as they now read, and the file marked as seen so
+        the watcher does not take the write for a save. False (the file left for the watcher to apply whole) when
+        the file holds more than that write changed: the user saved it meanwhile."""
+        entry = self.declared[key]
+        name = entry.doc.file
+        expected = {k: e.doc.obj for k, e in self.declared.items() if e.doc.file == name}
+        expected[key] = copy.deepcopy(entry.doc.obj)
+        apply_changes(expected[key], changes)
+        try:
+            stat = os.stat(name)
+        except OSError:
+            return False
+        docs, problems = load_file(name)
+        found = {object_key(d.obj, self.namespace): d for d in docs}
+        if problems or {k: d.obj for k, d in found.items()} != expected:
+            return False
+        for found_key, doc in found.items():
+            if found_key is not None:  # always: the keys are those of `expected`
+                old = self.declared[found_key]
+                old.doc, old.body = doc, self._body(doc, old.info)
+        self._stamps[name] = (stat.st_mtime_ns, stat.st_size)
+        return True
 
     def drift(self, key: ObjKey) -> list[FieldDiff]:
-        entry = self.declared[key]
-        return diff(entry.body, entry.live)
+        """How the live object differs from its document, as last judged (`_judge`); [] when Synced."""
+        return self.declared[key].drift
 
     def status(self, key: ObjKey) -> str:
-        entry = self.declared[key]
-        if entry.live is None:
-            return "OutOfSync"
-        return "OutOfSync" if self.drift(key) else "Synced"
+        return "OutOfSync" if self.declared[key].drift else "Synced"

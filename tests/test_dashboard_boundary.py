@@ -42,8 +42,11 @@ ALLOWED: dict[str, set[str]] = {
     "engine.manifests.diff": {"format_diff", "parse_path", "FieldDiff", "diff"},
     "engine.manifests.loader": {"LoadError", "shown_path", "Document", "list_files", "load_file", "placed_error"},
     "engine.manifests.source": {"PRUNE_QUIET_SECONDS", "ManifestSource", "SyncRecord", "SELF_HEAL_DELAY",
-                                "object_key"},
-    "engine.manifests.writeback": {"WriteBackError"},
+                                "object_key", "apply_changes", "drift_relevant", "live_changes", "owned_as_applied"},
+    "engine.manifests.writeback": {"WriteBackError", "WriteResult", "write_back"},
+    # a real cluster's folders (kube_folder): its dry-run apply compared as the engine's own, the HPA rule
+    "engine.manifests.drift": {"applied_fields", "predicted_drift"},
+    "engine.manifests.hpa_owned": {"scaled_by", "with_live_replicas", "without_replicas"},
     "engine.check": {"Report", "run_check"},
     # `k9py serve` and `--serve`
     "engine.apiserver": {"ApiServer", "bind_socket", "GIT_VERSION"},

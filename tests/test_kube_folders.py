@@ -12,15 +12,18 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_kube_servers import ROOT, kubeconfig, kubectl, served_kubeconfig  # noqa: F401 - the fixtures
+from test_kube_servers import ROOT, kubeconfig, kubectl, kubectl_json, served_kubeconfig  # noqa: F401 - the fixtures
 from tui_support import burst, screen_lines, until
 
+from engine.manifests.diff import format_diff
+from engine.manifests.writeback import WriteBackError
 from k9py.app import K9App
 from k9py.kube_backend import KubeBackend
 from k9py.kube_client import KubeClient
-from k9py.kube_folder import PART_OF, applyset_id
+from k9py.kube_folder import PART_OF, KubeFolder, applyset_id
 from k9py.views.sources import SourcesView
 
 CONFIRM = ("left", "enter")
@@ -157,3 +160,284 @@ def test_self_heal_on_a_real_cluster_must_name_its_context(tmp_path: Path, capsy
     with pytest.raises(SystemExit):
         main(["--self-heal=prod", str(tmp_path)])  # the simulated cluster takes a bare --self-heal
     assert "--self-heal=CONTEXT names a real cluster's context" in capsys.readouterr().err
+
+
+# --- sync by server-side diff, and write-back (`w`) --------------------------------------------------------------
+
+WEB = """\
+# The shop's web tier: k9py applies this file.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {namespace}
+  labels:
+    tier: front   # who serves the pages
+spec:
+  replicas: 2  # two to start with
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: "nginx:1.25"   # pinned
+        resources:
+          requests: {{cpu: "0.5"}}
+"""
+SETTINGS = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {{name: first, namespace: {namespace}}}
+  data: {{a: "1"}}
+# the second one is edited by hand on the cluster
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {{name: second, namespace: {namespace}}}
+  data: {{a: "1"}}
+"""
+
+
+@pytest.fixture
+def shop(kubeconfig: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811 - the fixture above
+    """A folder of a Namespace, a commented Deployment and a `kind: List` of two ConfigMaps, in a namespace of its
+    own (deleted at the end, with the ApplySet's parent)."""
+    namespace = f"k9py-kb-{uuid.uuid4().hex[:6]}"
+    root = tmp_path / namespace
+    root.mkdir()
+    (root / "ns.yaml").write_text(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n")
+    (root / "web.yaml").write_text(WEB.format(namespace=namespace))
+    (root / "settings.yaml").write_text(SETTINGS.format(namespace=namespace))
+    try:
+        yield root, namespace
+    finally:
+        kubectl(kubeconfig, "delete", "namespace", namespace, "--wait=false")
+        kubectl(kubeconfig, "-n", "default", "delete", "configmap", f"k9py-{namespace}", "--ignore-not-found")
+
+
+class _DryRuns:
+    """Counts the dry-run applies a folder makes (each one is a request to the API server)."""
+
+    def __init__(self, client: KubeClient) -> None:
+        self.count = 0
+        request = client.request
+
+        async def counted(method: str, path: str, query: dict[str, Any] | None = None, **kw: Any) -> Any:
+            if method == "PATCH" and (query or {}).get("dryRun") == "All":
+                self.count += 1
+            return await request(method, path, query, **kw)
+
+        client.request = counted  # type: ignore[method-assign]
+
+
+async def test_sync_status_is_a_server_side_diff_made_only_when_something_changed(
+    kubeconfig: Path,  # noqa: F811 - the fixture
+    shop: tuple[Path, str],
+) -> None:
+    """Sync status as Argo CD's server-side diff decides it (argoproj/gitops-engine pkg/diff/diff.go:
+    ServerSideDiff, a `dryRun=All` apply of the document compared with the live object): a label another
+    manager adds is no drift, a scale is, and so is a field another manager took from k9py even at the declared
+    value (structured-merge-diff's ownership: kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/
+    handlers/fieldmanager); once an HPA targets the Deployment (pkg/controller/podautoscaler/horizontal.go owns
+    spec.replicas through the scale subresource) its replicas are not drift. A dry run is made only for an
+    object whose live state (but its status) changed since the last one, and none while k9py still owns its
+    fields as it applied them."""
+    root, namespace = shop
+    client = KubeClient(str(kubeconfig))
+    await client.open()
+    try:
+        folder = KubeFolder(client, root)
+        dry_runs = _DryRuns(client)
+        result = await folder.sync()
+        assert not result.errors and len(result.applied) == 4
+        web = ("Deployment", namespace, "web")
+        assert {folder.status(k) for k in folder.declared} == {"Synced"}
+        for _ in range(3):  # the controllers write the Deployment's status meanwhile: no dry run for that
+            await folder.refresh()
+        assert dry_runs.count == 0 and folder.status(web) == "Synced"
+
+        kubectl(kubeconfig, "-n", namespace, "label", "deploy", "web", "team=shop")  # not declared: not drift
+        await folder.refresh()
+        assert dry_runs.count == 0 and folder.status(web) == "Synced"
+
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=4")
+        await folder.refresh()
+        assert dry_runs.count == 1 and folder.status(web) == "OutOfSync"
+        assert format_diff(folder.drift(web)) == (
+            'spec.replicas: 2 → 4 (live, managed by "kubectl" with subresource "scale" using apps/v1)'
+        )
+        await folder.refresh()
+        assert dry_runs.count == 1  # nothing changed since: the last answer stands
+
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=2")  # the declared value, but…
+        await folder.refresh()
+        assert folder.status(web) == "OutOfSync"  # …kubectl owns it now: dropping it from the file would not work
+        assert format_diff(folder.drift(web)) == (
+            'spec.replicas: 2 → 2 (live, managed by "kubectl" with subresource "scale" using apps/v1)'
+        )
+
+        kubectl(kubeconfig, "-n", namespace, "autoscale", "deploy", "web", "--min=1", "--max=10")
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=5")  # as the HPA would
+        await folder.refresh()
+        assert folder.status(web) == "Synced" and folder.drift(web) == []
+        # a save: the document's replicas are the initial size only, the HPA's count is applied
+        (root / "web.yaml").write_text(WEB.format(namespace=namespace).replace("nginx:1.25", "nginx:1.26"))
+        await folder.sync()
+        live = kubectl_json(kubeconfig, "-n", namespace, "get", "deploy", "web")
+        assert live["spec"]["replicas"] == 5
+        assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+        kubectl(kubeconfig, "-n", namespace, "delete", "hpa", "web")
+        await folder.refresh()
+        assert folder.status(web) == "OutOfSync" and folder.drift(web)[0].path == "spec.replicas"
+    finally:
+        await client.close()
+
+
+async def test_write_back_applies_an_unseen_save_first_and_refuses_what_is_gone(
+    kubeconfig: Path,  # noqa: F811 - the fixture
+    shop: tuple[Path, str],
+) -> None:
+    """`w` without the dashboard: a save the watcher has not applied yet is applied before anything is written
+    (the user's latest word; a save of another file leaves the drift to write back, as on the simulated cluster),
+    the write keeps it, and an object that is gone is refused in words."""
+    root, namespace = shop
+    client = KubeClient(str(kubeconfig))
+    await client.open()
+    try:
+        folder = KubeFolder(client, root)
+        await folder.sync()
+        web = ("Deployment", namespace, "web")
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=3")
+        saved = SETTINGS.format(namespace=namespace).replace('data: {a: "1"}', 'data: {a: "2"}')
+        (root / "settings.yaml").write_text(saved)  # not applied yet
+        result = await folder.write_back(web)
+        assert result is not None and result.fields == ("spec.replicas",)
+        written = WEB.format(namespace=namespace).replace("replicas: 2  #", "replicas: 3  #")
+        assert (root / "web.yaml").read_text() == written
+        assert (root / "settings.yaml").read_text() == saved
+        assert kubectl(kubeconfig, "-n", namespace, "get", "cm", "first", "-o", "jsonpath={.data.a}") == "2"
+        assert kubectl_json(kubeconfig, "-n", namespace, "get", "deploy", "web")["spec"]["replicas"] == 3
+        assert folder.status(web) == "Synced" and not folder.changed()  # its own write is no save to apply
+        assert await folder.write_back(web) is None  # nothing drifted: nothing to write
+
+        kubectl(kubeconfig, "-n", namespace, "delete", "deploy", "web")
+        with pytest.raises(WriteBackError) as refused:
+            await folder.write_back(web)
+        assert str(refused.value) == "Deployment web no longer exists in the cluster: nothing to write back"
+        assert (root / "web.yaml").read_text() == written
+    finally:
+        await client.close()
+
+
+class _Shown:
+    """The sources view on screen now (going back from the drift view shows a new one)."""
+
+    def __init__(self, app: K9App) -> None:
+        self.app = app
+
+    @property
+    def rows(self) -> dict[str, Any]:
+        return self.view.rows
+
+    @property
+    def table(self) -> Any:
+        return self.view.table
+
+    @property
+    def view(self) -> SourcesView:
+        assert self.app.main is not None and isinstance(self.app.main.view, SourcesView)
+        return self.app.main.view
+
+
+def _sync_of(view: _Shown) -> dict[str, str]:
+    return {r.name: r.sync for r in view.rows.values() if not r.is_error}
+
+
+async def _select(pilot: Any, app: K9App, view: _Shown, name: str) -> None:
+    """The cursor onto `name`'s row, by arrow keys sent in one burst."""
+    keys = [k for k, r in view.rows.items() if r.name == name]
+    target = view.table.index_of(keys[0]) or 0
+    moves = target - view.table.cursor_row
+    burst(app, *(["down"] * moves if moves > 0 else ["up"] * -moves))
+    await until(pilot, lambda: view.table.cursor_row == target)
+
+
+async def test_drift_and_write_back_in_src_on_a_real_cluster(
+    kubeconfig: Path,  # noqa: F811 - the fixture
+    shop: tuple[Path, str],
+) -> None:
+    """:src at 80x24: `d` shows the server-side drift in the simulated backend's shape, with its managers; `w`
+    writes the live replicas and image into the commented file (a label another manager added is not the file's,
+    and stays out), applies it so the row is Synced and k9py owns the fields again; in a `kind: List` the right
+    item is written; `w` again has nothing to write, and an object deleted meanwhile is refused in words."""
+    root, namespace = shop
+    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [root], command="src")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, SourcesView), timeout=30)
+        screen = app.main
+        assert screen is not None
+        view = _Shown(app)
+        await until(pilot, lambda: len(_sync_of(view)) == 4, timeout=15)
+        assert set(_sync_of(view).values()) == {"Synced"}
+
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=3")
+        kubectl(kubeconfig, "-n", namespace, "set", "image", "deploy/web", "web=nginx:1.27")
+        kubectl(kubeconfig, "-n", namespace, "label", "deploy", "web", "team=shop")
+        await until(pilot, lambda: _sync_of(view)["web"] == "OutOfSync", timeout=15)
+        await _select(pilot, app, view, "web")
+        burst(app, "d")
+        await until(pilot, lambda: screen.view_name == "drift")
+        await until(pilot, lambda: "Drift (declared → live):" in _text(app))
+        assert screen.view.content.splitlines()[1:3] == [  # type: ignore[attr-defined]
+            '  spec.replicas: 2 → 3 (live, managed by "kubectl" with subresource "scale" using apps/v1)',
+            '  spec.template.spec.containers[name=web].image: "nginx:1.25" → "nginx:1.27" (live, managed by '
+            '"kubectl-set" using apps/v1)',
+        ]
+        burst(app, "escape")
+        await until(pilot, lambda: screen.view_name == "sources")  # a new view of the sources
+
+        await _select(pilot, app, view, "web")
+        burst(app, "w")
+        await until(pilot, lambda: "Write the live replicas and images of deployment" in _text(app))
+        burst(app, *CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message.startswith("wrote"), timeout=15)
+        assert screen.flash_line.message == "wrote replicas/image back to web.yaml"
+        assert (root / "web.yaml").read_text() == WEB.format(namespace=namespace).replace(
+            "replicas: 2  #", "replicas: 3  #"
+        ).replace('"nginx:1.25"', '"nginx:1.27"')
+        await until(pilot, lambda: _sync_of(view)["web"] == "Synced", timeout=10)
+        live = json.loads(
+            kubectl(kubeconfig, "-n", namespace, "get", "deploy", "web", "-o", "json", "--show-managed-fields")
+        )
+        assert live["metadata"]["labels"]["team"] == "shop"  # still live, never in the file
+        mine = next(m for m in live["metadata"]["managedFields"] if m["manager"] == "k9py")
+        assert "f:replicas" in mine["fieldsV1"]["f:spec"]
+
+        kubectl(kubeconfig, "-n", namespace, "patch", "cm", "second", "--type=merge", "-p", '{"data":{"a":"9"}}')
+        await until(pilot, lambda: _sync_of(view)["second"] == "OutOfSync", timeout=15)
+        await _select(pilot, app, view, "second")
+        burst(app, "w")
+        await until(pilot, lambda: "Write the live values of configmap" in _text(app))
+        burst(app, *CONFIRM)
+        await until(pilot, lambda: screen.flash_line.message == "wrote a back to settings.yaml", timeout=15)
+        settings = SETTINGS.format(namespace=namespace)
+        cut = settings.index("# the second")
+        assert (root / "settings.yaml").read_text() == settings[:cut] + settings[cut:].replace('"1"', '"9"')
+        await until(pilot, lambda: _sync_of(view)["second"] == "Synced", timeout=10)
+
+        await _select(pilot, app, view, "web")
+        burst(app, "w")
+        await until(pilot, lambda: screen.flash_line.message.startswith("nothing to write back"), timeout=10)
+        assert screen.flash_line.message == "nothing to write back: deployment/web's live values match its manifest"
+
+        kubectl(kubeconfig, "-n", namespace, "delete", "deploy", "web")
+        await until(pilot, lambda: next(r for r in view.rows.values() if r.name == "web").health == "Missing", 15)
+        burst(app, "w")
+        await until(pilot, lambda: "no longer exists" in screen.flash_line.message, timeout=10)
+        assert screen.flash_line.message == "Deployment web no longer exists in the cluster: nothing to write back"
+        assert screen.flash_line.level == "error"
