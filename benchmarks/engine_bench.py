@@ -49,10 +49,11 @@ def peak_rss_mib() -> float:
 
 
 def all_ready(cluster: Cluster, expected: int) -> bool:
+    """Every pod of the benchmark's Deployments Ready (the add-ons' pods in their own namespaces do not count)."""
     store = cluster.store
-    if store.count("pods") < expected:
+    if store.count("pods", "default") < expected:
         return False
-    return all(_ready(p) for p in store.iter("pods"))
+    return all(_ready(p) for p in store.iter("pods", "default"))
 
 
 async def scale_up(deployments: int, replicas: int, nodes: int) -> tuple[float, float, float]:
