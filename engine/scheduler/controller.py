@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 from .. import podutil
@@ -26,7 +26,7 @@ from .pod_index import Condition, pod_ref
 from .pod_info import PodInfo, get_pod_info
 from .pod_terms import pod_terms
 from .preemption import Preemption, pod_priority
-from .profile_registry import profiles_for
+from .profile_registry import INVALID_CONFIGURATION, PROFILE_ANNOTATION, profiles_for
 from .profiles import DEFAULT_SCHEDULER
 from .queue import SchedulingQueue
 from .queueing_hints import NodeEvent
@@ -73,6 +73,7 @@ class SchedulerController(Controller):
         # The profiles served (scheduler/profile_registry.py) and PodTopologySpread's default constraints.
         self.profiles = profiles_for(self.store)
         self.profiles.listeners.append(self._profiles_changed)
+        self.profiles.on_invalid = self._invalid_configuration
         self._rows.changes.pods.profile_for = self.profiles.profile
         self._rows.changes.pods.default_spreading = DefaultSpreading(self.store)
         # Unschedulable pods that InterPodAffinity or PodTopologySpread rejected: a pod bound elsewhere may
@@ -105,6 +106,11 @@ class SchedulerController(Controller):
             if _is_pending(pod, names) and pod["spec"].get("schedulerName", DEFAULT_SCHEDULER) != DEFAULT_SCHEDULER:
                 self.queue.add(podutil.key_of(pod))
         self._retry_unschedulable()
+
+    def _invalid_configuration(self, pod: Mapping[str, Any], message: str) -> None:
+        """A custom scheduler's pod mounts a configuration its kube-scheduler would exit on (profile_registry.py)."""
+        served = ((pod.get("metadata") or {}).get("annotations") or {}).get(PROFILE_ANNOTATION) or self.name
+        self.recorder.record(dict(pod), "Warning", INVALID_CONFIGURATION, message, str(served))
 
     def _set_node(self, node: Obj) -> None:
         name = node["metadata"]["name"]

@@ -8,11 +8,16 @@
   served only while one such pod is Running and Ready: killing it leaves that profile's pods Pending, as a real
   second scheduler would. Its configuration is the KubeSchedulerConfiguration profile of that name found in a
   ConfigMap the pod mounts (as `kube-scheduler --config` reads it), else the folder's profile of that name, else the
-  default plugins.
+  default plugins. A mounted configuration kube-scheduler would refuse means no scheduler runs for that pod: its
+  profile is not served (its pods stay Pending) and the pod gets a Warning `InvalidConfiguration` event carrying
+  the line kube-scheduler logs before it exits (`"command failed" err="..."`, component-base/cli/run.go).
+  Upstream the container would exit 1 and crash-loop with that line in its log; k9py's kubelet does not run
+  kube-scheduler, so the pod stays Running and the event is where the error shows.
 """
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,19 +27,47 @@ import yaml
 
 from .. import podutil
 from ..manifests.config_docs import ConfigKind, register_config_kind
-from ..store import Store
+from ..store import Store, WatchEvent
 from .profiles import (
     DEFAULT_PROFILE,
     DEFAULT_SCHEDULER,
     KIND,
+    ConfigProblem,
     Profile,
     is_scheduler_configuration,
     parse_configuration,
 )
 
-__all__ = ["PROFILE_ANNOTATION", "ProfileRegistry", "profiles_for"]
+__all__ = ["INVALID_CONFIGURATION", "PROFILE_ANNOTATION", "ProfileRegistry", "command_failed", "profiles_for"]
 
 PROFILE_ANNOTATION = "sim.k9py.io/scheduler-profile"
+# k9py's event reason for a custom scheduler's pod whose mounted configuration kube-scheduler would refuse.
+INVALID_CONFIGURATION = "InvalidConfiguration"
+_DECODING = ("strict decoding error: ", "no kind ")
+_FRAMEWORK = "creating profile for scheduler name "
+
+
+def command_failed(problems: list[ConfigProblem]) -> str:
+    """What kube-scheduler logs before exiting 1 with this configuration (after klog's header), as a v1.36 binary
+    prints it: decoding stops at the decoding errors (strict ones joined into one); else validation's errors,
+    the profiles' before percentageOfNodesToScore (ValidateKubeSchedulerConfiguration's order), aggregated
+    (utilerrors: one alone, several in brackets); else the first profile the framework cannot build."""
+    decoding = [p.message for p in problems if p.message.startswith(_DECODING)]
+    framework = [p.message for p in problems if p.message.startswith(_FRAMEWORK)]
+    validation = sorted(
+        (p for p in problems if not p.message.startswith((*_DECODING, _FRAMEWORK))),
+        key=lambda p: not p.field.startswith("profiles"),
+    )
+    if decoding:
+        strict = [m.removeprefix(_DECODING[0]) for m in decoding if m.startswith(_DECODING[0])]
+        error = f"{_DECODING[0]}{', '.join(strict)}" if strict else decoding[0]
+    elif validation:
+        messages = list(dict.fromkeys(p.message for p in validation))
+        error = messages[0] if len(messages) == 1 else f"[{', '.join(messages)}]"
+    else:
+        error = f"initializing profiles: {framework[0]}"
+    # klog's structured value: a Go-quoted string.
+    return f'"command failed" err={json.dumps(error, ensure_ascii=False)}'
 
 
 def _served_profile(pod: Mapping[str, Any]) -> str | None:
@@ -60,6 +93,12 @@ class ProfileRegistry:
         self._folders: dict[int, dict[str, Profile]] = {}  # by source id, in the order first set
         self._servers: dict[str, tuple[str, bool]] = {}  # pod key -> (profile it serves, running and ready)
         self.listeners: list[Callable[[], None]] = []
+        # Told (pod, message) when a serving pod's mounted configuration would stop kube-scheduler (the scheduler
+        # controller records the event); each pod and message once.
+        self.on_invalid: Callable[[Mapping[str, Any], str], None] | None = None
+        self._reported: dict[str, str] = {}
+        # A serving pod's mounted ConfigMap changing may start or stop its scheduler (an invalid configuration).
+        store.add_listener(self._on_event)
         self._active: dict[str, Profile] | None = None
         self._configmaps_stamp = -1
         self.names: frozenset[str] = frozenset({DEFAULT_SCHEDULER})
@@ -94,6 +133,21 @@ class ProfileRegistry:
         self._changed()
         return True
 
+    def _on_event(self, event: WatchEvent) -> None:
+        if event.resource != "configmaps" or not self._servers:
+            return
+        meta = event.object["metadata"]
+        namespace, name = meta.get("namespace", ""), meta.get("name")
+        for key in self._servers:
+            pod_namespace, pod_name = podutil.split_key(key)
+            if pod_namespace != namespace:
+                continue
+            pod = self._store.get("pods", pod_namespace, pod_name)
+            volumes = ((pod or {}).get("spec") or {}).get("volumes") or ()
+            if any((volume.get("configMap") or {}).get("name") == name for volume in volumes):
+                self._changed()
+                return
+
     def _changed(self) -> None:
         self._active = None
         self.names = frozenset(self.active())
@@ -125,7 +179,10 @@ class ProfileRegistry:
         for name, ready_pods in served.items():
             active.pop(name, None)
             for key in sorted(ready_pods):
-                profile = self._mounted_profile(key, name) or folders.get(name)
+                mounted, invalid = self._mounted_profile(key, name)
+                if invalid:
+                    continue  # that pod's kube-scheduler would have exited: it serves nothing
+                profile = mounted or folders.get(name)
                 if profile is None:
                     profile = attrs.evolve(DEFAULT_PROFILE, scheduler_name=name)
                 active[name] = profile
@@ -138,8 +195,9 @@ class ProfileRegistry:
         name = (pod.get("spec") or {}).get("schedulerName") or DEFAULT_SCHEDULER
         return self.active().get(name)
 
-    def _mounted_profile(self, key: str, name: str) -> Profile | None:
-        """The profile `name` of a KubeSchedulerConfiguration in a ConfigMap the serving pod mounts."""
+    def _mounted_profile(self, key: str, name: str) -> tuple[Profile | None, bool]:
+        """The profile `name` of a KubeSchedulerConfiguration in a ConfigMap the serving pod mounts, and whether
+        that configuration is one kube-scheduler would refuse (then reported through `on_invalid`)."""
         namespace, pod_name = podutil.split_key(key)
         pod = self._store.get("pods", namespace, pod_name)
         for volume in ((pod or {}).get("spec") or {}).get("volumes") or ():
@@ -157,11 +215,22 @@ class ProfileRegistry:
                         continue
                     profiles, problems = parse_configuration(doc)
                     if problems:
-                        continue  # kube-scheduler would exit at start: k9py falls back as if it were not mounted
+                        self._report(pod, command_failed(problems))
+                        return None, True
+                    self._reported.pop(str((pod or {}).get("metadata", {}).get("uid")), None)  # fixed: report anew
                     for profile in profiles:
                         if profile.scheduler_name == name:
-                            return profile
-        return None
+                            return profile, False
+        return None, False
+
+    def _report(self, pod: Mapping[str, Any] | None, message: str) -> None:
+        if pod is None or self.on_invalid is None:
+            return
+        uid = str(pod["metadata"].get("uid") or podutil.key_of(pod))
+        if self._reported.get(uid) == message:
+            return
+        self._reported[uid] = message
+        self.on_invalid(pod, message)
 
 
 _REGISTRIES: weakref.WeakKeyDictionary[Store, ProfileRegistry] = weakref.WeakKeyDictionary()

@@ -348,8 +348,7 @@ def parse_configuration(doc: Mapping[str, Any]) -> tuple[list[Profile], list[Con
             ConfigProblem(
                 "apiVersion",
                 f'no kind "{KIND}" is registered for version '
-                f'"{doc.get("apiVersion")}" in scheme "pkg/scheduler/apis/config/'
-                f'scheme/scheme.go:30"',
+                f'"{doc.get("apiVersion")}" in scheme "pkg/runtime/scheme.go:111"',  # as a v1.36 binary says
             )
         ]
     for key in doc:
