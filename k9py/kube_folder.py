@@ -23,7 +23,8 @@ cluster is here:
   document's `spec.replicas` is its initial size only (engine/manifests/hpa_owned.py): applied as the live count,
   never drift. A dry run costs a request, so it is made only when the document or the live object (but its
   status) changed since the last one; an object whose declared fields `k9py` still owns as its last apply left
-  them is Synced without one.
+  them is Synced without one. Unlike Argo CD, what a mutating webhook adds at the dry run is not taken out
+  (gitops-engine's removeWebhookMutation): a webhook that sets a field differently on every request shows as drift.
 - Write-back (`w`): the live values of the drifted fields the document declares, written into its file by
   engine/manifests/writeback (a splice that keeps every other byte, the right `kind: List` item, an atomic
   replace that refuses if the file changed meanwhile), then the document applied again so `k9py` owns them.

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from test_kube_servers import ROOT, kubeconfig, kubectl, kubectl_json, served_kubeconfig  # noqa: F401 - the fixtures
-from tui_support import burst, screen_lines, until
+from tui_support import EXITED, HAS_TMUX, Terminal, burst, screen_lines, until
 
 from engine.manifests.diff import format_diff
 from engine.manifests.writeback import WriteBackError
@@ -441,3 +441,40 @@ async def test_drift_and_write_back_in_src_on_a_real_cluster(
         await until(pilot, lambda: "no longer exists" in screen.flash_line.message, timeout=10)
         assert screen.flash_line.message == "Deployment web no longer exists in the cluster: nothing to write back"
         assert screen.flash_line.level == "error"
+
+
+def _syncs(screen: str) -> list[str]:
+    """The SYNC column of the sources table's rows on a terminal's screen."""
+    return [word for line in screen.splitlines() if ".yaml:" in line for word in line.split() if "Sync" in word]
+
+
+@pytest.mark.skipif(not HAS_TMUX, reason="tmux is not installed")
+def test_write_back_in_a_terminal_on_the_kit(real_kubeconfig: Path, tmp_path: Path) -> None:
+    """`k9py --kubeconfig KIT -c src DIR` in tmux at 80x24: a `kubectl scale` shows OutOfSync, `w` asks with the
+    change, Left Enter writes it, and the file keeps its comments, with only the replicas' value changed."""
+    namespace = f"k9py-kb-{uuid.uuid4().hex[:6]}"
+    root = tmp_path / namespace
+    root.mkdir()
+    (root / "ns.yaml").write_text(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n")
+    (root / "web.yaml").write_text(WEB.format(namespace=namespace))
+    terminal = Terminal(["--kubeconfig", str(real_kubeconfig), "-c", "src", str(root)], size=(80, 24))
+    try:
+        terminal.wait_for(lambda s: _syncs(s) == ["Synced", "Synced"], timeout=60)
+        kubectl(real_kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=3")
+        terminal.wait_for(lambda s: _syncs(s) == ["Synced", "OutOfSync"], timeout=20)
+        terminal.burst("Down", "w")  # the second row: web.yaml's Deployment
+        screen = terminal.wait_for(lambda s: "Write the live replicas of deployment" in s)
+        assert "spec.replicas: 2 → 3" in screen
+        terminal.burst("Left", "Enter")
+        terminal.wait_for(lambda s: "wrote replicas back to web.yaml" in s, timeout=20)
+        assert (root / "web.yaml").read_text() == WEB.format(namespace=namespace).replace(
+            "replicas: 2  # two to start with", "replicas: 3  # two to start with"
+        )
+        terminal.wait_for(lambda s: _syncs(s) == ["Synced", "Synced"], timeout=20)
+        terminal.command("q")
+        assert terminal.wait_for(lambda s: EXITED in s, timeout=15)
+        assert terminal.exit_status() == 0
+    finally:
+        terminal.close()
+        kubectl(real_kubeconfig, "delete", "namespace", namespace, "--wait=false")
+        kubectl(real_kubeconfig, "-n", "default", "delete", "configmap", f"k9py-{namespace}", "--ignore-not-found")
