@@ -350,9 +350,12 @@ class Cluster:
         """Send `rps` requests per second to a Service or Deployment (`svc/NAME`, `deploy/NAME`, `NS/KIND/NAME`,
         or a bare name: its Service, else its Deployment), spread evenly over its ready pods as kube-proxy spreads
         them, from now until changed; 0 stops it. Each request costs its pod `sim.k9py.io/cost-per-request`."""
+        before = dict(self.load_book.loads)
         load = self.load_book.set(target, rps, namespace or "default")
         if load is None:
-            return f"no load on {target}"
+            # Say which load stopped, as the dashboard's flash line shows it ("no load" read as if nothing was sent).
+            stopped = [old for key, old in before.items() if key not in self.load_book.loads]
+            return f"load on {stopped[0].target} stopped" if stopped else f"no load on {target}"
         pods = len(load.shares)
         spread = f"{load.rps / pods:g} each on {pods} ready pod{'s' if pods != 1 else ''}" if pods else \
             "no ready pod to serve it yet"

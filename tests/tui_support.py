@@ -57,10 +57,12 @@ async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: floa
 
 @asynccontextmanager
 async def dashboard(paths: Sequence[str | Path] | None = None, *, readonly: bool = False, speed: float = SPEED,
-                    size: tuple[int, int] = SIZE, command: str = "") -> AsyncIterator[Dashboard]:
-    """The dashboard over a real-clock cluster at `speed`, watching `paths` (None: the bundled sample manifests,
-    `[]`: nothing), started with `-c command`, once it shows its first table: (app, pilot, main screen, cluster)."""
-    cluster = Cluster(clock="real", speed=speed)
+                    size: tuple[int, int] = SIZE, command: str = "",
+                    cluster: Cluster | None = None) -> AsyncIterator[Dashboard]:
+    """The dashboard over a real-clock cluster at `speed` (or over `cluster`, e.g. one on a virtual clock that the
+    test moves with `run_for`), watching `paths` (None: the bundled sample manifests, `[]`: nothing), started with
+    `-c command`, once it shows its first table: (app, pilot, main screen, cluster)."""
+    cluster = Cluster(clock="real", speed=speed) if cluster is None else cluster
     app = K9App(EngineBackend(cluster), [sample_manifests()] if paths is None else list(paths), readonly=readonly,
                 command=command)
     async with app.run_test(size=size) as pilot:

@@ -377,7 +377,9 @@ class TableView(ViewMixin, Vertical):
                     state.flash, state.flash_until = "added", now + HIGHLIGHT_SECONDS
                     self._flashing.add(key)
             else:
-                if mark and cells != state.cells:
+                # A hidden view marks nothing: nobody sees it, and its usage cells stand in as 0 until it is shown
+                # (pods, nodes), so a mark would read as a fall (`4000▽`) on coming back.
+                if mark and self.display and cells != state.cells:
                     for i, (old, value) in enumerate(zip(state.cells, cells, strict=False)):
                         if old != value and (sign := delta(old, value)):
                             state.deltas[i] = sign
