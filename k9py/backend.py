@@ -35,6 +35,8 @@ from engine.printers_registry import columns_for, row_for
 from engine.quantity import Quantity
 from engine.selectors import parse_label_selector, selector_to_string
 
+from .port_forward import ForwardError, LocalStream, PortForwards
+
 if TYPE_CHECKING:
     from .kube_client import Context
     from .kube_folder import PruneRequest
@@ -305,6 +307,11 @@ class Backend(Protocol):
     async def rollback(self, name: str, namespace: str, revision: int, kind: str = "Deployment") -> str: ...
     async def trigger(self, cronjob: str, namespace: str) -> str: ...  # a Job from the CronJob, now
     def request(self, source: str, url: str) -> Trace: ...  # a simulated HTTP request and its path
+    # shift-f: the forwards open on this cluster (`:pf`), each connection carried by `forward_connection` (what the
+    # kubelet says on the error stream, or None), after `check_forward` (ForwardError: the pod cannot be reached).
+    port_forwards: PortForwards
+    async def check_forward(self, namespace: str, name: str, port: int) -> None: ...
+    async def forward_connection(self, namespace: str, name: str, port: int, stream: LocalStream) -> str | None: ...
     def metrics_available(self) -> bool: ...  # metrics.k8s.io is served: k9s shows its CPU/MEM columns
     def pod_usage(self, pod: Obj) -> Usage: ...
     def node_usage(self, node: Obj) -> Usage: ...
@@ -509,6 +516,7 @@ class EngineBackend(RegistryBackend):
         self._pod_counts: PodStatusCounts | None = None
         # (pod-template-hash or pod uid, namespace) -> k9s's request and limit sums
         self._pod_amounts: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+        self.port_forwards = PortForwards(self)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -516,6 +524,7 @@ class EngineBackend(RegistryBackend):
         self.cluster.start()
 
     async def stop(self) -> None:
+        await self.port_forwards.stop_all()
         self._stop_watching.set()
         if self._pod_counts is not None:
             self._pod_counts.close()
@@ -777,6 +786,20 @@ class EngineBackend(RegistryBackend):
 
     def metrics_available(self) -> bool:
         return True
+
+    async def check_forward(self, namespace: str, name: str, port: int) -> None:
+        try:
+            self.cluster.port_forward_pod(name, namespace)
+        except ApiError as exc:
+            raise ForwardError(str(exc)) from None
+
+    async def forward_connection(self, namespace: str, name: str, port: int, stream: LocalStream) -> str | None:
+        """One connection, as `kubectl port-forward` through `k9py serve` carries it: the pod's simulated app
+        answers it as HTTP/1.1."""
+        try:
+            return await self.cluster.port_forward(name, namespace, port, stream)
+        except ApiError as exc:
+            raise ForwardError(str(exc)) from None
 
     def pod_usage(self, pod: Obj) -> Usage:
         meta = pod["metadata"]

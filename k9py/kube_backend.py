@@ -26,7 +26,7 @@ from engine.manifests.loader import LoadError
 from engine.manifests.writeback import WriteBackError
 from engine.network.trace import Trace
 
-from . import kube_writes
+from . import kube_writes, port_forward_kube
 from .backend import (
     DASHBOARD_FIELD_MANAGER,
     NO_USAGE,
@@ -58,6 +58,7 @@ from .kube_folder import KubeFolder, PruneRequest
 from .kube_informer import Informer
 from .kube_metrics import KubeMetrics, served_version
 from .kube_paths import collection_path, object_path
+from .port_forward import LocalStream, PortForwards
 
 Obj = dict[str, Any]
 LogKey = tuple[str, str, str, bool, int]  # (namespace, pod, container, previous, sinceSeconds or 0)
@@ -109,6 +110,7 @@ class KubeBackend(RegistryBackend):
         self._pod_counts: PodStatusCounts | None = None
         self._rules: dict[tuple[str, tuple[str, ...], str], tuple[list[Obj], float]] = {}  # policy view's answers
         self._rules_asked: dict[tuple[str, tuple[str, ...], str], asyncio.Task[None]] = {}
+        self.port_forwards = PortForwards(self)
         self.metrics: KubeMetrics | None = None  # metrics-server's lists, when discovery lists metrics.k8s.io
 
     @property
@@ -131,6 +133,7 @@ class KubeBackend(RegistryBackend):
         self._pod_counts = PodStatusCounts(self._informers[("Pod", None)].subscribe())
 
     async def stop(self) -> None:
+        await self.port_forwards.stop_all()
         if self._pod_counts is not None:
             self._pod_counts.close()
             self._pod_counts = None
@@ -587,6 +590,12 @@ class KubeBackend(RegistryBackend):
 
     def request(self, source: str, url: str) -> Trace:
         raise BackendError("simulated requests need k9py's simulated cluster")
+
+    async def check_forward(self, namespace: str, name: str, port: int) -> None:
+        await port_forward_kube.check(self.client, namespace, name, port)
+
+    async def forward_connection(self, namespace: str, name: str, port: int, stream: LocalStream) -> str | None:
+        return await port_forward_kube.forward(self.client, namespace, name, port, stream)
 
     def metrics_available(self) -> bool:
         return self.metrics is not None

@@ -202,6 +202,32 @@ class KubeClient:
             return {"text": raw.decode("utf-8", "replace")}
         return doc if isinstance(doc, dict) else {"items": doc}
 
+    async def websocket(self, path: str, query: dict[str, Any], protocol: str) -> aiohttp.ClientWebSocketResponse:
+        """A WebSocket upgrade of `path` speaking `protocol` (a port-forward's `v4.channel.k8s.io`). KubeError on a
+        refusal, with the refusal's body (a Status's message) and the answering server (`details["server"]`: a
+        kubelet's refusal is proxied as is, kwok names itself)."""
+        headers = await self._headers()
+        del headers["Content-Type"]
+        url = self._url(path, query).replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        try:
+            return await self._session.ws_connect(url, headers=headers, protocols=(protocol,), autoping=True)
+        except aiohttp.WSServerHandshakeError as exc:
+            refused = exc.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise KubeError(f"cannot reach {self.host}: {exc or type(exc).__name__}") from None
+        # aiohttp keeps a refused handshake's body to itself: ask again as a plain upgrade request, to read it.
+        headers.update({"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                        "Sec-WebSocket-Key": "azlweS1wb3J0LWZvcndhcmQ=", "Sec-WebSocket-Protocol": protocol})
+        try:
+            async with self._session.get(self._url(path, query), headers=headers) as response:
+                body = await response.read() if response.status >= 400 else b""
+                server = response.headers.get("Server", "")
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            body, server = b"", ""
+        error = status_error(refused, body)
+        error.details.setdefault("server", server)
+        raise error
+
     async def text(self, path: str, query: dict[str, Any] | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
         """A plain-text GET (`/version` is JSON; a log without follow is text)."""
         try:

@@ -34,6 +34,7 @@ from k9py.views.contexts import ContextsView
 from k9py.views.hpa_chart import HpaChartView
 from k9py.views.load import LoadView
 from k9py.views.logs import LogsView
+from k9py.views.port_forwards import PortForwardsView
 from k9py.views.rbac import RbacView
 from k9py.views.request import RequestView
 from k9py.views.rollout import RolloutView
@@ -63,6 +64,7 @@ FAMILIES: dict[str, type] = {
     "request": RequestView,
     "load": LoadView,
     "hpachart": HpaChartView,
+    "portforwards": PortForwardsView,
 }
 # Actions that do the same in every view: one view covers them.
 SAME_EVERYWHERE = frozenset({"command", "help", "quit", "theme", "toggle_header", "pause", "faster", "slower",
@@ -83,6 +85,7 @@ LOAD = "test_tui_usage::"
 HPA = "test_hpa_tui::"
 HPA_CHART_KEYS = HPA + "test_the_charts_keys_scroll_refuse_a_filter_and_open_yaml_and_describe"
 SOURCES = "test_tui_sources::test_lists_objects_and_errors_then_resyncs_and_writes_back"
+PF = "test_port_forward_tui::"
 
 # (key, view) -> "module::test" (another test file) or "test" (this file).
 COVERED: dict[tuple[str, str], str] = {
@@ -128,6 +131,12 @@ COVERED: dict[tuple[str, str], str] = {
        for key in ("ctrl+a", "j", "k", "g", "G", "slash", "escape", "enter")},
     **{(key, "contexts"): "test_kube_contexts::test_ctx_keys_move_filter_and_an_unreachable_context_changes_nothing"
        for key in ("j", "k", "g", "G", "slash", "escape", "enter")},
+    # port-forwards (test_port_forward_tui.py)
+    ("F", "pods"): PF + "test_shift_f_forwards_a_local_port_to_the_pods_app_and_pf_lists_it_until_ctrl_d",
+    ("ctrl+d", "portforwards"): PF + "test_shift_f_forwards_a_local_port_to_the_pods_app_and_pf_lists_it_until_ctrl_d",
+    ("F", "containers"): PF + "test_a_container_forward_offers_its_own_ports_and_refused_ports_are_said",
+    **{(key, "portforwards"): PF + "test_pf_keys_move_filter_and_go_back"
+       for key in ("j", "k", "g", "G", "slash", "escape")},
     # navigation: j k g G, in each kind of view
     **{(key, view): "test_j_k_g_G_move_the_cursor_in_tables_sources_and_the_rollout_panel"
        for key in ("j", "k", "g", "G") for view in ("pods", "sources", "rollout")},

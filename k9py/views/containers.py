@@ -8,6 +8,7 @@ from ..keys import Key
 from .base import MOVE_KEYS
 from .container_env import SHELL_KEY
 from .pods import LOGS_KEY
+from .port_forwards import PORT_FORWARD_KEY, ask_forward
 from .rows import Obj, RowState
 from .spec import ViewSpec
 from .table import DRILL_KEY, NAMESPACE_KEYS, SORT_NAME_KEY, SORT_STATUS_KEY, TableView
@@ -48,8 +49,8 @@ def _ports(spec: dict[str, Any]) -> str:
 class ContainersView(TableView):
     view_name = "containers"
     ONE_OBJECT = True  # one pod's
-    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, LOGS_KEY, SHELL_KEY, SORT_NAME_KEY,
-                                       SORT_STATUS_KEY)
+    KEYS: ClassVar[tuple[Key, ...]] = (*MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, LOGS_KEY, SHELL_KEY, PORT_FORWARD_KEY,
+                                       SORT_NAME_KEY, SORT_STATUS_KEY)
 
     def _columns(self) -> list[str]:
         self.all_namespaces = False  # one pod: the namespace is in the title
@@ -127,3 +128,11 @@ class ContainersView(TableView):
         meta = state.obj["metadata"]
         await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=state.ref))
+
+    def do_port_forward(self, host: Host, _: Key) -> None:
+        """shift-f on a container: k9s's port-forward dialog, its own ports offered (it must be running)."""
+        state = self.selected_state()
+        if state is None:
+            host.flash("nothing selected", "warn")
+            return
+        ask_forward(host, state.obj, state.ref)

@@ -12,6 +12,7 @@ from ..keys import Key
 from .base import EDIT_KEY, MOVE_KEYS, OBJECT_KEYS
 from .colours import pod_category
 from .container_env import SHELL_KEY
+from .port_forwards import PORT_FORWARD_KEY, ask_forward
 from .rows import RowState
 from .spec import ViewSpec
 from .table import DELETE_KEY, DRILL_KEY, JUMP_OWNER_KEY, LIST_KEYS, MARK_KEYS, NAMESPACE_KEYS, TableView
@@ -29,7 +30,7 @@ class PodsView(TableView):
     FOR_KIND = "Pod"
     PICK = ("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE")
     KEYS: ClassVar[tuple[Key, ...]] = (
-        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY, SHELL_KEY,
+        *MOVE_KEYS, DRILL_KEY, *NAMESPACE_KEYS, *OBJECT_KEYS, LOGS_KEY, SHELL_KEY, PORT_FORWARD_KEY,
         Key("o", "show_node", "Show node", hint=False),
         JUMP_OWNER_KEY, *MARK_KEYS, EDIT_KEY,
         Key("ctrl+k", "kill", "Kill", destructive=True),
@@ -96,6 +97,11 @@ class PodsView(TableView):
             return
         await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=chosen))
+
+    def do_port_forward(self, host: Host, _: Key) -> None:
+        """shift-f on a pod: k9s's port-forward dialog, every container's ports offered."""
+        if (pod := self.target(host)) is not None:
+            ask_forward(host, pod)
 
     async def do_show_node(self, host: Host, _: Key) -> None:
         """`o` on a pod: its node, alone in the nodes view (k9s's Show Node)."""
