@@ -10,7 +10,7 @@ and back would cost seconds; watches and `logs -f` are line streams the generate
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,10 +242,15 @@ class KubeClient:
         return raw.decode("utf-8", "replace")
 
     async def lines(
-        self, path: str, query: dict[str, Any] | None = None, read_timeout: float | None = None
+        self,
+        path: str,
+        query: dict[str, Any] | None = None,
+        read_timeout: float | None = None,
+        opened: Callable[[], None] | None = None,
     ) -> AsyncIterator[bytes]:
         """A streamed GET, line by line (a watch's events, a followed log). KubeError on a refusal or a broken
-        connection; the iterator simply ends when the server closes the stream."""
+        connection; the iterator simply ends when the server closes the stream. `opened` is called once the server
+        has accepted the stream: a quiet watch may send no line for minutes, yet it is connected."""
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=read_timeout)
         try:
             async with self._session.get(
@@ -253,6 +258,8 @@ class KubeClient:
             ) as response:
                 if response.status >= 400:
                     raise status_error(response.status, await response.read())
+                if opened is not None:
+                    opened()
                 buffer = b""
                 async for chunk in response.content.iter_any():
                     buffer += chunk

@@ -79,6 +79,7 @@ class Informer:
         self._on_error = on_error  # told each new refusal (403...), in the server's words
         self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
+        self._backoff = BACKOFF_FIRST  # the next wait after a broken connection; doubles up to BACKOFF_MAX
         self.changed = asyncio.Event()  # set after every change (tests wait on it)
 
     # --- subscribers -------------------------------------------------------------------------------------------
@@ -125,16 +126,18 @@ class Informer:
             self._task = None
 
     async def run(self) -> None:
-        backoff = BACKOFF_FIRST
         while True:
             try:
                 if not self.resource_version:
                     await self.relist()
                 await self.watch()
-                backoff = BACKOFF_FIRST  # the server ended a healthy watch: resume from where it was
+                self._backoff = BACKOFF_FIRST  # the server ended a healthy watch: resume from where it was
             except Gone:
                 self.resource_version = ""  # list again, at once
             except KubeError as exc:
+                if exc.code == 410:  # the watch refused by its request's status, not by an event: list again too
+                    self.resource_version = ""
+                    continue
                 if exc.code in (401, 403, 404):
                     # Refused, not broken: say the server's words and ask again now and then (RBAC may change).
                     if exc.message != self.error and self._on_error is not None:
@@ -146,9 +149,9 @@ class Informer:
                     continue
                 self.reconnecting = True
                 self.changed.set()
-                log.info("%s: %s; retrying in %.1fs", self.path, exc.message, backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
+                log.info("%s: %s; retrying in %.1fs", self.path, exc.message, self._backoff)
+                await self._sleep(self._backoff)
+                self._backoff = min(self._backoff * 2, BACKOFF_MAX)
 
     async def relist(self) -> None:
         """Every object, page by page; then the cache becomes exactly that, its subscribers told the difference."""
@@ -195,7 +198,7 @@ class Informer:
             "allowWatchBookmarks": True,
             "timeoutSeconds": WATCH_SECONDS,
         }
-        async for line in self.client.lines(self.path, query, read_timeout=WATCH_SECONDS + 60):
+        async for line in self.client.lines(self.path, query, read_timeout=WATCH_SECONDS + 60, opened=self._connected):
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -212,3 +215,11 @@ class Informer:
                 self.resource_version = str(rv)
             if kind in ("ADDED", "MODIFIED", "DELETED"):
                 self._emit(str(kind), obj)
+
+    def _connected(self) -> None:
+        """The server accepted the watch: connected again, though a quiet watch may bring no event for minutes (the
+        header would say reconnecting… till then), and the next outage starts over from the shortest wait."""
+        self._backoff = BACKOFF_FIRST
+        if self.reconnecting:
+            self.reconnecting = False
+            self.changed.set()

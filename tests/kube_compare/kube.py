@@ -7,13 +7,19 @@ K9PY_REQUIRE_KUBE=1 (CI), which turns the skip into a failure.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import ssl
 import subprocess
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +69,126 @@ def real_cluster() -> Iterator[Path]:
         yield kubeconfig
     finally:
         subprocess.run(["bash", str(KIT / "stop")], capture_output=True, timeout=300)
+
+
+# --- the kube-apiserver alone, stopped and started again (the watch surviving a restart) ---------------------------
+
+APISERVER = "kube-apiserver"
+APISERVER_PORT = 6443
+ETCD = "http://127.0.0.1:2379"  # etcd's gRPC gateway: plain HTTP on the kit's client port
+
+
+@dataclass(frozen=True)
+class StoppedProcess:
+    """What it takes to start a kit component again exactly as `start` launched it."""
+
+    name: str
+    pid: int
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+
+
+def _pids_file() -> Path:
+    return STATE / "run" / "pids"
+
+
+def kit_pid(name: str) -> int:
+    """The pid of a running kit component, as `stop` finds it: listed in run/pids and running <state>/bin/<name>;
+    else any process running that binary (a kit started by someone else's run/pids)."""
+    binary = os.path.realpath(STATE / "bin" / name)
+    listed = [line.split() for line in _pids_file().read_text().splitlines() if line.strip()]
+    candidates = [int(f[1]) for f in listed if len(f) >= 2 and f[0] == name and f[1].isdigit()]
+    candidates += [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    for pid in candidates:
+        try:
+            if os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)") == binary:
+                return pid
+        except OSError:
+            continue
+    raise RuntimeError(f"no {name} of the kit is running")
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def stop_apiserver(timeout: float = 30.0) -> StoppedProcess:
+    """SIGTERM the kit's kube-apiserver, and only it (etcd, the controllers and kwok keep running; other tests share
+    the kit), once its argv, environment and working directory are noted; back when its port is closed."""
+    pid = kit_pid(APISERVER)
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
+    env = dict(
+        entry.split("=", 1)
+        for entry in Path(f"/proc/{pid}/environ").read_bytes().decode("utf-8", "surrogateescape").split("\0")
+        if "=" in entry
+    )
+    stopped = StoppedProcess(APISERVER, pid, argv, env, os.readlink(f"/proc/{pid}/cwd"))
+    os.kill(pid, signal.SIGTERM)
+    _wait(lambda: not _port_open(APISERVER_PORT), timeout, f"{APISERVER} ({pid}) to close port {APISERVER_PORT}")
+    return stopped
+
+
+def start_apiserver(stopped: StoppedProcess, timeout: float = 120.0) -> int:
+    """Start the kube-apiserver again as it was (argv, environment, cwd; output appended to its log), in a session
+    of its own so it outlives the test, and list its new pid in run/pids so that the kit's `stop` stops it; back
+    when /readyz answers ok. Its new pid."""
+    log = STATE / "logs" / f"{stopped.name}.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            stopped.argv,
+            env=stopped.env,
+            cwd=stopped.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,  # not hit by the test runner's ctrl-c or its terminal's hangup, as `start` does
+        )
+    lines = _pids_file().read_text().splitlines()
+    renamed = [f"{stopped.name} {process.pid}" if line.split()[:1] == [stopped.name] else line for line in lines]
+    fresh = _pids_file().with_suffix(".k9py-tmp")
+    fresh.write_text("\n".join(renamed) + "\n")
+    fresh.replace(_pids_file())  # at once: `stop` never reads half a file
+    _wait(lambda: _ready(STATE / "kubeconfig") or process.poll() is not None, timeout, f"{stopped.name} /readyz")
+    if process.poll() is not None:
+        raise RuntimeError(f"{stopped.name} exited with {process.returncode}: see {log}")
+    return process.pid
+
+
+@contextmanager
+def apiserver_stopped() -> Iterator[StoppedProcess]:
+    """The kit's kube-apiserver stopped for the body of the `with`, started again whatever happens in it: keep the
+    body short, the kit is shared."""
+    stopped = stop_apiserver()
+    try:
+        yield stopped
+    finally:
+        start_apiserver(stopped)
+
+
+def etcd_revision() -> int:
+    """etcd's current revision (what the API server calls the resourceVersion)."""
+    return int(_etcd("/v3/maintenance/status", {})["header"]["revision"])
+
+
+def compact_etcd(revision: int) -> None:
+    """Compact etcd's history up to `revision`: a watch or continue token older than that is 410 Gone from etcd."""
+    _etcd("/v3/kv/compaction", {"revision": str(revision), "physical": True})
+
+
+def _etcd(path: str, body: dict[str, object]) -> dict[str, Any]:
+    request = urllib.request.Request(ETCD + path, data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)  # type: ignore[no-any-return]
