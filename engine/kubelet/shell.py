@@ -12,9 +12,9 @@ hostname and user). The set is small and honest; anything else is "not found", a
   (arith.py), single and double quotes, backslashes, `*`/`?` globs, comments, redirections to and from
   `/dev/null` and of one stream to the
   other (`2>&1`, `>&2`), input from a file (`< file`); builtins `cd`, `exit`, `export`, `unset`, `set -e/-x`,
-  `:`, `break`, `continue`; the compound commands `while`, `until`, `for`, `if` and `{ ...; }` (a loop that
-  never sleeps is paced: LOOP_ITERATIONS_PER_SECOND). `case`, functions, subshells, background jobs and writing
-  files are not simulated: they fail with a message that says so.
+  `:`, `break`, `continue`, `command` (`-v`), `exec`; the compound commands `while`, `until`, `for`, `if` and
+  `{ ...; }` (a loop that never sleeps is paced: LOOP_ITERATIONS_PER_SECOND). `case`, functions, subshells,
+  background jobs and writing files are not simulated: they fail with a message that says so.
 
 Two flavours of userland, picked from the image: `gnu` (Debian-based images: dash as `sh`, bash, GNU coreutils'
 messages) and `busybox` (busybox and Alpine images: ash as `sh`, no bash, busybox's messages).
@@ -38,6 +38,7 @@ from .filesystem import DIR, FILE, LINK, FileSystem, FsError, Node, mode_string
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 NETWORK_PROGRAMS = ("curl", "wget", "nslookup", "nc")
 # What Shell._builtins answers, named without a shell at hand (shell_behaviour.py reads scripts ahead of time).
+# `exec` and `command` are left out: the program they run is their argument, which that reading does not check.
 BUILTIN_NAMES = frozenset({"cd", "exit", "export", "unset", "set", ":", "true", "false", "echo", "pwd", "test", "[",
                            "printf", "break", "continue"})
 USER_NAMES = {0: "root", 65534: "nobody"}
@@ -1702,7 +1703,50 @@ class Shell:
         return {"cd": self._cd, "exit": self._exit, "export": self._export, "unset": self._unset, "set": self._set,
                 ":": prog_true, "true": prog_true, "false": prog_false, "echo": self._echo, "pwd": prog_pwd,
                 "test": prog_test, "[": prog_test, "printf": prog_printf, "break": self._loop_control,
-                "continue": self._loop_control}
+                "continue": self._loop_control, "command": self._command, "exec": self._exec}
+
+    def _path_of(self, name: str) -> str | None:
+        """What `command -v` prints: a builtin's name, a program's path (merged /usr on Debian, /bin in busybox)."""
+        if name in self._builtins():
+            return name
+        if find_program(self.proc.sys, name) is None:
+            return None
+        if "/" in name:
+            return name
+        return f"{'/usr/bin' if self.proc.sys.flavour == 'gnu' else '/bin'}/{name}"
+
+    async def _command(self, proc: Process, argv: list[str]) -> int:
+        """`command -v NAME...` says how each name would run; `command NAME ARGS` runs it. k9s opens its shell with
+        `sh -c "command -v bash >/dev/null && exec bash || exec sh"`."""
+        args = argv[1:]
+        if args and args[0] == "-v":
+            status = 0
+            for name in args[1:]:
+                path = self._path_of(name)
+                if path is None:
+                    status = 1 if self.kind == "bash" else 127  # bash's status; dash and busybox ash say 127
+                else:
+                    await proc.out(path + "\n")
+            return status
+        if args and args[0] == "-p":
+            args = args[1:]
+        if not args:
+            return 0
+        program = self._builtins().get(args[0]) or find_program(proc.sys, args[0])
+        if program is None:
+            await proc.err(self._not_found(args[0]))
+            return 127
+        return await program(proc, args)
+
+    async def _exec(self, proc: Process, argv: list[str]) -> int:
+        """`exec PROGRAM ARGS`: the program takes the shell's place; the shell ends with its status."""
+        if len(argv) == 1:
+            return 0
+        program = find_program(proc.sys, argv[1])  # a program, even where a builtin has the name
+        if program is None:
+            await proc.err(f"{self._where()}exec: {argv[1]}: not found\n")
+            raise ExitShell(127)
+        raise ExitShell(await program(proc, argv[1:]))
 
     async def _loop_control(self, proc: Process, argv: list[str]) -> int:
         """`break [n]` and `continue [n]`: leave (or go on with) the n-th enclosing loop."""
