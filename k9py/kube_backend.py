@@ -360,7 +360,7 @@ class KubeBackend(RegistryBackend):
         return error or super().no_log_reason(pod, container, previous)
 
     def container_view(self, pod: Obj, container: str) -> ContainerView | None:
-        return None  # `kubectl exec` is not offered on a real cluster yet
+        return None  # `s` runs a real shell here instead (kube_shell: `kubectl exec -it`, as k9s does)
 
     def summary(self) -> Summary:
         nodes = list(self._informer("Node", None).objects.values())

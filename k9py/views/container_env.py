@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ..backend import ContainerView
 
 MASK = "********"
-# k9s's shell key: no real shell here, so it shows what one would find (env, files).
+# k9s's shell key: the simulated cluster has no real shell, so it shows what one would find (env, files); a real
+# cluster's is `kubectl exec -it` (kube_shell).
 SHELL_KEY = Key("s", "shell", "Shell")
 
 

@@ -120,10 +120,15 @@ class ContainersView(TableView):
             await host.push(spec)
 
     async def do_shell(self, host: Host, _: Key) -> None:
-        """`s` on a container: its environment and mounted files."""
+        """`s` on a container: its environment and mounted files (a shell in it on a real cluster)."""
         state = self.selected_state()
         if state is None:
             host.flash("nothing selected", "warn")
+            return
+        if not self.backend.simulated:
+            from ..kube_shell import shell_in
+
+            await shell_in(host, self.backend, state.obj, state.ref)  # type: ignore[arg-type]
             return
         meta = state.obj["metadata"]
         await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],

@@ -82,8 +82,9 @@ class PodsView(TableView):
                                  container=self.log_container(pod)))
 
     async def do_shell(self, host: Host, _: Key) -> None:
-        """`s` on a pod: its container's environment and files; with several, the default container's (kubectl's
-        annotation), else the containers view to pick one from, as k9s asks which container to shell into."""
+        """`s` on a pod: its container's environment and files (a shell in it on a real cluster); with several, the
+        default container's (kubectl's annotation), else the containers view to pick one from, as k9s asks which
+        container to shell into."""
         if (pod := self.target(host)) is None:
             return
         meta = pod["metadata"]
@@ -94,6 +95,11 @@ class PodsView(TableView):
             host.flash(f"pod {meta['name']} has {len(names)} containers: pick one, then s")
             await host.push(ViewSpec(view="containers", kind="Pod", namespace=meta.get("namespace"),
                                      name=meta["name"]))
+            return
+        if not self.backend.simulated:  # a real cluster: kubectl's shell in it, as k9s opens one
+            from ..kube_shell import shell_in
+
+            await shell_in(host, self.backend, pod, chosen)  # type: ignore[arg-type]
             return
         await host.push(ViewSpec(view="shell", kind="Pod", namespace=meta.get("namespace"), name=meta["name"],
                                  container=chosen))
