@@ -660,13 +660,15 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         view = screen.view
         assert isinstance(view, AliasesView)
         kinds = len(app.backend.kinds())
-        assert screen.view_title.strip() == f"aliases[{kinds + 1}]"  # every kind, and the watched folders
+        assert screen.view_title.strip() == f"aliases[{kinds + 2}]"  # every kind, the watched folders, :pf
         assert row_text(app, "deployments").split() == ["deployments", "dp,deploy,deployment,deployments",
                                                         "Deployment", "true"]
-        # Every served resource, and `sources`, by name: kinds added later (controllerrevisions, storageclasses…)
-        # take their places in it.
+        # Every served resource, `sources` and `portforwards`, by name: kinds added later (controllerrevisions,
+        # storageclasses…) take their places in it.
         order = [row[0] for row in alias_rows(app.backend, commands.ALIASES, commands.SOURCES)]
-        assert order == sorted(order) and len(order) == kinds + 1 and "sources" in order
+        assert order == sorted(order) and len(order) == kinds + 2 and {"sources", "portforwards"} <= set(order)
+        assert row_text(app, "portforwards").split() == ["portforwards", "pf,portforward,portforwards",
+                                                         "(port-forwards)", "false"]
         assert view.selected_command() == order[0] == "clusterrolebindings"  # by resource name
         for key, expected in (("j", order[1]), ("G", order[-1]), ("k", order[-2]), ("g", order[0])):
             await pilot.press(key)
@@ -674,7 +676,7 @@ async def test_ctrl_a_lists_every_resource_and_its_names_and_enter_opens_one() -
         await filter_by(pilot, "replica")
         assert screen.view_title.strip() == "aliases[1] </replica>"
         await pilot.press("escape")  # clears the filter
-        assert screen.view_title.strip() == f"aliases[{kinds + 1}]"
+        assert screen.view_title.strip() == f"aliases[{kinds + 2}]"
         await filter_by(pilot, "Deployment")
         await pilot.press("enter")  # as if `:deployments` were typed
         await until(pilot, lambda: screen.view_title.strip() == f"deployments(all)[{ALL_DEPLOYMENTS}]")

@@ -8,6 +8,7 @@ from ..backend import Backend
 from ..keys import Key
 from .base import MOVE_KEYS, table_frame_css
 from .listed import ListedView
+from .port_forwards import PortForwardsView
 
 if TYPE_CHECKING:
     from ..actions import Host
@@ -23,6 +24,8 @@ def alias_rows(backend: Backend, extra: dict[str, str], sources: tuple[str, ...]
         shortest = sorted(dict.fromkeys(names), key=lambda n: (len(n), n))
         rows.append((kind.plural, [kind.plural, ",".join(shortest), kind.kind, str(kind.namespaced).lower()]))
     rows.append((sources[0], [sources[0], ",".join(sorted(sources, key=len)), "(watched folders)", "false"]))
+    forwards = PortForwardsView.COMMANDS  # k9s lists its port-forwards view among the resources too
+    rows.append((forwards[-1], [forwards[-1], ",".join(sorted(forwards, key=len)), "(port-forwards)", "false"]))
     return sorted(rows)
 
 
