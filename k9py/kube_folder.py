@@ -350,27 +350,36 @@ class KubeFolder:
             await self._apply_parent(kinds, namespaces)  # nothing left to prune: exactly what is applied
         return result
 
+    async def _members(self, scopes: set[tuple[KindInfo, str | None]]) -> dict[ObjKey, Obj]:
+        """The live members of this ApplySet (by its part-of label) of each (kind, namespace or None): one list
+        request each. A scope the server refuses to list is left out."""
+        found: dict[ObjKey, Obj] = {}
+        for info, ns in sorted(scopes, key=lambda s: (s[0].kind, s[1] or "")):
+            try:
+                listed = await self.client.request(
+                    "GET", collection_path(info, ns), {"labelSelector": f"{PART_OF}={self.id}"}
+                )
+            except KubeError:
+                continue
+            for obj in listed.get("items") or ():
+                meta = obj["metadata"]
+                # A list's items carry no kind of their own: as a GET of each would show them.
+                obj.setdefault("apiVersion", info.api_version)
+                obj.setdefault("kind", info.kind)
+                found[(info.kind, meta.get("namespace", "") if info.namespaced else "", meta["name"])] = obj
+        return found
+
     async def _find_candidates(self, kinds: set[str], namespaces: set[str]) -> None:
         """Members of this ApplySet (by its part-of label) that no document declares."""
-        found: dict[ObjKey, str] = {}
+        scopes: set[tuple[KindInfo, str | None]] = set()
         for gk in sorted(k for k in kinds if k):
             kind, _, group = gk.partition(".")
             info = REGISTRY.by_kind(kind)
-            if info is None or info.group != group:
-                continue
-            scopes = sorted(n for n in namespaces | {self.namespace} if n) if info.namespaced else [None]
-            for ns in scopes:
-                try:
-                    listed = await self.client.request(
-                        "GET", collection_path(info, ns), {"labelSelector": f"{PART_OF}={self.id}"}
-                    )
-                except KubeError:
-                    continue
-                for obj in listed.get("items") or ():
-                    meta = obj["metadata"]
-                    key = (info.kind, meta.get("namespace", "") if info.namespaced else "", meta["name"])
-                    if key not in self.declared:
-                        found[key] = str(meta.get("uid", ""))
+            if info is not None and info.group == group:
+                names = sorted(n for n in namespaces | {self.namespace} if n) if info.namespaced else [None]
+                scopes |= {(info, ns) for ns in names}
+        members = await self._members(scopes)
+        found = {k: str(obj["metadata"].get("uid", "")) for k, obj in members.items() if k not in self.declared}
         now = time.monotonic()
         self._absent_since = {k: self._absent_since.get(k, now) for k in found}
         self._candidates = found
@@ -520,9 +529,12 @@ class KubeFolder:
             healed = []
             now = time.monotonic()
             hpas = _Autoscalers(self.client)
+            # One list per kind and namespace, not a GET per object: what a list misses (the label taken off, or
+            # the object gone) is asked for by name.
+            members = await self._members({(e.info, k[1] or None) for k, e in self.declared.items()})
             for key, entry in list(self.declared.items()):
                 try:
-                    entry.live = await self._get(entry)
+                    entry.live = members[key] if key in members else await self._get(entry)
                 except KubeError:
                     continue  # not answering now: judged again at the next refresh
                 await self._judge(entry, hpas)

@@ -221,13 +221,15 @@ def shop(kubeconfig: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:  # noq
 
 
 class _DryRuns:
-    """Counts the dry-run applies a folder makes (each one is a request to the API server)."""
+    """Counts the dry-run applies a folder makes, and all its requests."""
 
     def __init__(self, client: KubeClient) -> None:
         self.count = 0
+        self.requests = 0
         request = client.request
 
         async def counted(method: str, path: str, query: dict[str, Any] | None = None, **kw: Any) -> Any:
+            self.requests += 1
             if method == "PATCH" and (query or {}).get("dryRun") == "All":
                 self.count += 1
             return await request(method, path, query, **kw)
@@ -246,7 +248,7 @@ async def test_sync_status_is_a_server_side_diff_made_only_when_something_change
     handlers/fieldmanager); once an HPA targets the Deployment (pkg/controller/podautoscaler/horizontal.go owns
     spec.replicas through the scale subresource) its replicas are not drift. A dry run is made only for an
     object whose live state (but its status) changed since the last one, and none while k9py still owns its
-    fields as it applied them."""
+    fields as it applied them; the live objects are read by one labelled list per kind and namespace."""
     root, namespace = shop
     client = KubeClient(str(kubeconfig))
     await client.open()
@@ -260,6 +262,9 @@ async def test_sync_status_is_a_server_side_diff_made_only_when_something_change
         for _ in range(3):  # the controllers write the Deployment's status meanwhile: no dry run for that
             await folder.refresh()
         assert dry_runs.count == 0 and folder.status(web) == "Synced"
+        before = dry_runs.requests
+        await folder.refresh()  # one labelled list per kind and namespace, not a GET per object
+        assert dry_runs.requests - before == 3  # Namespaces; Deployments and ConfigMaps in the namespace
 
         kubectl(kubeconfig, "-n", namespace, "label", "deploy", "web", "team=shop")  # not declared: not drift
         await folder.refresh()
