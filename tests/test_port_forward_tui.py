@@ -88,7 +88,14 @@ async def test_shift_f_forwards_a_local_port_to_the_pods_app_and_pf_lists_it_unt
         await filter_by(pilot, "web")
         await until(pilot, lambda: (table(screen).selected() or {}).get("metadata", {}).get("name") == "web")
 
-        burst(app, "F", "enter")
+        burst(app, "F")
+        await until(pilot, lambda: on_screen(app, "<PortForward>"))
+        lines = [line.replace("▊", "│").replace("▎", "│") for line in screen_lines(app)]
+        assert any(f"Container Port: │  app::{port} " in line for line in lines)  # the first TCP port
+        assert any(f"Local Port:     │  {port} " in line for line in lines)  # the same number
+        assert any("Address:        │  localhost " in line for line in lines)  # k9s's portForwardAddress
+        assert on_screen(app, "default/web") and not on_screen(app, "Exposed Ports")  # listed when there is a choice
+        burst(app, "enter")
         await until(pilot, lambda: screen.flash_line.message.startswith("port-forward activated"))
         assert screen.flash_line.message == f"port-forward activated default/web|app {port}:{port}: " + (
             f"http://localhost:{port}/"
@@ -230,7 +237,8 @@ def test_the_dialogs_fields_are_read_as_k9s_reads_them() -> None:
 
 async def test_pf_keys_move_filter_and_go_back() -> None:
     """`:pf` is a table like k9s's: j k g G move the cursor over the forwards (by namespace, then name), `/`
-    filters them by text, esc clears the filter; leaving the view stops no forward."""
+    filters them by text, esc clears the filter; leaving the view stops no forward, quitting the dashboard stops
+    every one."""
     ports = {name: free_port() for name in ("pf-a", "pf-b", "pf-c")}
     async with dashboard([], size=SIZE) as (app, pilot, screen, cluster):
         for name, port in ports.items():
@@ -260,3 +268,6 @@ async def test_pf_keys_move_filter_and_go_back() -> None:
         burst(app, "minus")  # the last view: the pods
         await until(pilot, lambda: screen.view_name == "pods")
         assert len(cluster_forwards(app)) == 3  # leaving the view stops nothing
+        assert not await refused(ports["pf-a"])
+    for port in ports.values():  # quitting the dashboard stops them all
+        assert await refused(port)

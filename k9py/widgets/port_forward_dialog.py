@@ -50,8 +50,8 @@ class PortForwardDialog(FieldDialog["list[Tunnel] | None"]):
             "address": self.address,
         }
         message = self.path
-        if len(self.offered) > 1:  # k9s lists them when there is a choice
-            message += "\n\nExposed Ports:\n" + "\n".join(str(p) for p in self.offered)
+        if len(self.offered) > 1:  # k9s lists them when there is a choice, one a line: here on one, to fit 24 rows
+            message += "\nExposed Ports: " + ", ".join(str(p) for p in self.offered)
         with Vertical():
             yield Label("<PortForward>", classes="title")
             yield Label(message, classes="message")
