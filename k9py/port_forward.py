@@ -224,7 +224,8 @@ class PortForwards:
                 forward.servers.append(await self._listen(forward, tunnel, flash))
         except OSError as exc:
             await self._close(forward)
-            reason = exc.strerror or str(exc)
+            # asyncio says "error while attempting to bind on address ('127.0.0.1', 80): address already in use"
+            reason = (exc.strerror or str(exc)).rpartition(": ")[2]
             raise ForwardError(
                 f"port {tunnel.local_port} is not available on host {tunnel.address}: {reason}"
             ) from None

@@ -79,7 +79,7 @@ async def test_shift_f_on_k9py_serve_forwards_to_the_simulated_pod_and_ctrl_d_st
     namespace_on: tuple[Path, str, int],
 ) -> None:
     """The same keys as on the simulated cluster, through the API server: shift-f enter, a GET answered by the
-    served pod's app, `:pf` lists it, ctrl-d stops it."""
+    served pod's app, `:pf` lists it, ctrl-d stops it; a forward whose pod is deleted stops."""
     kubeconfig, namespace, port = namespace_on
     app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [], command=f"po {namespace}")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -97,6 +97,19 @@ async def test_shift_f_on_k9py_serve_forwards_to_the_simulated_pod_and_ctrl_d_st
         await until(pilot, lambda: screen.view_name == "portforwards" and on_screen(app, f"{port}:{port}"))
         burst(app, "ctrl+d", *CONFIRM)
         await until(pilot, lambda: screen.flash_line.message.endswith("deleted"), timeout=10)
+        assert await refused(port)
+
+        # forwarded again, then the pod deleted: the forward stops with it (the pods informer sees it go)
+        await command(pilot, f"po {namespace}")
+        await until(pilot, lambda: screen.view_name == "pods" and table(screen).row_count == 1, timeout=15)
+        burst(app, "F", "enter")
+        await until(pilot, lambda: screen.flash_line.message.startswith("port-forward activated"), timeout=15)
+        assert (await http_get(port))[0] == 200
+        kubectl(kubeconfig, "-n", namespace, "delete", "pod", "web", "--grace-period=0", "--force")
+        await until(pilot, lambda: "stopped" in screen.flash_line.message, timeout=30)
+        assert screen.flash_line.message == (
+            f"port-forward {namespace}/web|app {port}:{port} stopped: pod {namespace}/web is gone"
+        )
         assert await refused(port)
 
 

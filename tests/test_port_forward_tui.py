@@ -137,7 +137,9 @@ async def test_port_in_use_pod_not_running_and_pod_gone_are_said() -> None:
             await until(pilot, lambda: table(screen).row_count == 1)
             burst(app, "F", "enter")
             await until(pilot, lambda: "not available" in screen.flash_line.message)
-            assert screen.flash_line.message.startswith(f"port {busy} is not available on host localhost: ")
+            assert (
+                screen.flash_line.message == f"port {busy} is not available on host localhost: address already in use"
+            )
             assert screen.flash_line.level == "error" and not cluster_forwards(app)
 
             await filter_by(pilot, "stuck")
