@@ -20,7 +20,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.quantity import bytes_value, cpu_millis
 
@@ -32,8 +32,16 @@ GROUP = "metrics.k8s.io"
 RESOLUTION_SECONDS = 15.0  # metrics-server's default --metric-resolution
 DECODE_SLICE = 500  # list items decoded between two yields to the loop (a few milliseconds' work)
 
+Usages = tuple[tuple[str, str], ...]  # each container's (cpu, memory) quantities, as metrics-server wrote them
+Entry = tuple[tuple[str, str], Usages]  # ((namespace or "", name), usages)
+T = TypeVar("T")
+
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+
+
+def _whole(item: Obj) -> Obj:
+    return item
 
 
 async def served_version(client: KubeClient) -> str | None:
@@ -64,10 +72,10 @@ def _after(text: str, at: int, end: str) -> int:
     return at
 
 
-async def decode_items(text: str) -> list[Obj]:
-    """The `items` of a JSON List document, decoded DECODE_SLICE items at a time, yielding to the loop in between.
-    Raises ValueError on anything that is not a JSON object."""
-    items: list[Obj] = []
+async def decode_items(text: str, keep: Callable[[Obj], T] = _whole) -> list[T]:
+    """The `items` of a JSON List document, decoded DECODE_SLICE items at a time, yielding to the loop in between;
+    each item as `keep` reduces it. Raises ValueError on anything that is not a JSON object."""
+    items: list[T] = []
     try:
         at = _skip(text, 0)
         if text[at] != "{":
@@ -85,7 +93,7 @@ async def decode_items(text: str) -> list[Obj]:
                     item, at = _DECODER.raw_decode(text, at)
                     if not isinstance(item, dict):
                         raise ValueError(f"an item that is not an object at {at}")
-                    items.append(item)
+                    items.append(keep(item))
                     at = _after(text, at, "]")
                     if len(items) % DECODE_SLICE == 0:
                         await asyncio.sleep(0)
@@ -98,15 +106,30 @@ async def decode_items(text: str) -> list[Obj]:
     return items
 
 
-def _summed(containers: list[Obj]) -> tuple[int, int]:
+def _usage(usage: Obj) -> Usages:
+    return ((str(usage.get("cpu", "0")), str(usage.get("memory", "0"))),)
+
+
+def _pod_entry(item: Obj) -> Entry:
+    """A PodMetrics as the columns need it: its key and each container's (cpu, memory) quantities. Only these small
+    tuples outlive the decoding (10,000 items' dicts kept would give the cyclic collector long pauses to scan them)."""
+    meta = item.get("metadata") or {}
+    usages = tuple(u for c in item.get("containers") or () for u in _usage(c.get("usage") or {}))
+    return (str(meta.get("namespace", "")), str(meta.get("name", ""))), usages
+
+
+def _node_entry(item: Obj) -> Entry:
+    return ("", str((item.get("metadata") or {}).get("name", ""))), _usage(item.get("usage") or {})
+
+
+def _summed(usages: Usages) -> tuple[int, int]:
     """(millicores, bytes) of a PodMetrics' containers, each container's CPU rounded up to a millicore before the
     sum, as k9s sums `Usage.Cpu().MilliValue()` (internal/client/metrics.go PodsMetrics)."""
     cpu = memory = 0
-    for container in containers:
-        usage = container.get("usage") or {}
+    for cores, size in usages:
         try:
-            cpu += cpu_millis(str(usage.get("cpu", "0")))
-            memory += bytes_value(str(usage.get("memory", "0")))
+            cpu += cpu_millis(cores)
+            memory += bytes_value(size)
         except ValueError:
             continue
     return cpu, memory
@@ -116,7 +139,7 @@ class _Lists:
     """One kind's metrics list (pods or nodes): the last answer, and when to ask again."""
 
     def __init__(self) -> None:
-        self.raw: dict[tuple[str, str], Any] = {}  # (namespace or "", name) -> containers (pods) or usage (nodes)
+        self.raw: dict[tuple[str, str], Usages] = {}  # (namespace or "", name) -> each container's (cpu, memory)
         self.usage: dict[tuple[str, str], tuple[int, int]] = {}  # what the raw entries read, once read
         self.asked = -math.inf  # time.monotonic() of the last request
         self.scope: frozenset[str] | None = frozenset()  # namespaces the last request covered (None: all)
@@ -165,8 +188,7 @@ class KubeMetrics:
         self._due(lists, namespace)
         found = lists.usage.get(key)
         if found is None and key in lists.raw:
-            raw = lists.raw[key]
-            found = lists.usage[key] = _summed(raw) if namespace is not None else _summed([{"usage": raw}])
+            found = lists.usage[key] = _summed(lists.raw[key])
         return found
 
     # --- fetching --------------------------------------------------------------------------------------------
@@ -191,7 +213,7 @@ class KubeMetrics:
         # Every row painted in this frame asks before the request goes: it covers the namespaces of all of them.
         await asyncio.sleep(0)
         is_pods = lists is self.pods
-        resource = "pods" if is_pods else "nodes"
+        resource, keep = ("pods", _pod_entry) if is_pods else ("nodes", _node_entry)
         # One namespace's pods view asks for that namespace. Rows of several namespaces (all namespaces), or another
         # namespace within the same scrape (the user moving between namespaces), ask for every namespace. What was
         # asked counts as covered even if the request fails: it is tried again at the usual interval.
@@ -204,30 +226,26 @@ class KubeMetrics:
         try:
             if scope is None:
                 try:
-                    items = await self._list(self._path(resource))
+                    items = await self._list(self._path(resource), keep)
                 except KubeError as exc:
                     if not (is_pods and exc.code == 403):
                         raise
                     lists.refused_all = True  # as the pods informer falls back to one namespace's list
                     scope = lists.scope = frozenset(wanted)
             if scope is not None:
-                answers = await asyncio.gather(*(self._list(self._path(resource, ns)) for ns in sorted(scope)))
+                answers = await asyncio.gather(*(self._list(self._path(resource, ns), keep) for ns in sorted(scope)))
                 items = [item for answer in answers for item in answer]
         except KubeError as exc:
             self._tell(f"{GROUP} {resource}: {exc.message}")
             return
         lists.usage = {}
-        lists.raw = {}
-        for item in items:
-            meta = item.get("metadata") or {}
-            key = (meta.get("namespace", "") if is_pods else "", meta.get("name", ""))
-            lists.raw[key] = (item.get("containers") or []) if is_pods else (item.get("usage") or {})
+        lists.raw = dict(items)
 
-    async def _list(self, path: str) -> list[Obj]:
+    async def _list(self, path: str, keep: Callable[[Obj], Entry]) -> list[Entry]:
         self.requests += 1
         text = await self.client.text(path)
         try:
-            return await decode_items(text)
+            return await decode_items(text, keep)
         except ValueError as exc:
             raise KubeError(f"cannot read the metrics list: {exc}") from None
 

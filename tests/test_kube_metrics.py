@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_kube_servers import kubectl
@@ -26,8 +27,8 @@ from tui_support import ROOT, command, table, until
 from k9py import kube_metrics
 from k9py.app import K9App
 from k9py.kube_backend import KubeBackend
-from k9py.kube_client import KubeClient
-from k9py.kube_metrics import DECODE_SLICE, decode_items
+from k9py.kube_client import KubeClient, KubeError
+from k9py.kube_metrics import DECODE_SLICE, KubeMetrics, decode_items
 
 SHOP = """
 apiVersion: v1
@@ -201,3 +202,97 @@ async def test_a_list_that_is_not_json_is_an_error() -> None:
         with pytest.raises(ValueError):
             await decode_items(text)
     assert await decode_items(' { "kind" : "PodMetricsList" , "items" : [ ] } ') == []
+
+
+# --- what is asked for, against a scripted server --------------------------------------------------------------------
+
+
+class MetricsServer:
+    """Answers metrics.k8s.io lists from `pods` (namespace -> [(name, cpu, memory)]); `refuse`: paths answered with
+    that KubeError instead."""
+
+    def __init__(self, pods: dict[str, list[tuple[str, str, str]]], refuse: dict[str, KubeError] | None = None):
+        self.pods, self.refuse, self.asked = pods, refuse or {}, []
+
+    async def text(self, path: str) -> str:
+        self.asked.append(path)
+        if path in self.refuse:
+            raise self.refuse[path]
+        ns = path.split("/namespaces/")[1].split("/")[0] if "/namespaces/" in path else None
+        items = [
+            {"metadata": {"name": n, "namespace": pns}, "containers": [{"name": "c", "usage": {"cpu": c, "memory": m}}]}
+            for pns, pods in self.pods.items()
+            if ns in (None, pns)
+            for n, c, m in pods
+        ]
+        return json.dumps({"kind": "PodMetricsList", "items": items})
+
+
+def _pod(namespace: str, name: str) -> dict[str, Any]:
+    return {"metadata": {"namespace": namespace, "name": name}, "spec": {"containers": []}}
+
+
+def _metrics(server: MetricsServer, told: list[str] | None = None) -> KubeMetrics:
+    loop = asyncio.get_running_loop()
+    return KubeMetrics(server, "v1beta1", loop.create_task, told.append if told is not None else None)  # type: ignore[arg-type]
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_one_namespaces_rows_ask_for_that_namespace_and_several_for_all() -> None:
+    server = MetricsServer({"shop": [("web", "250m", "64Mi")], "db": [("pg", "1", "1Gi")]})
+    metrics = _metrics(server)
+    assert not metrics.pod_usage(_pod("shop", "web")).measured  # nothing yet: asked in the background
+    await _settle()
+    assert server.asked == ["/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"]
+    usage = metrics.pod_usage(_pod("shop", "web"))
+    assert (usage.measured, usage.cpu, usage.memory) == (True, 250, 64 * 1024 * 1024)
+    # rows of another namespace (an all-namespaces view): every namespace, at once, not after the resolution
+    metrics.pod_usage(_pod("db", "pg"))
+    metrics.pod_usage(_pod("shop", "web"))
+    await _settle()
+    assert server.asked[1:] == ["/apis/metrics.k8s.io/v1beta1/pods"]
+    assert metrics.pod_usage(_pod("db", "pg")).cpu == 1000
+    # and nothing more until metrics-server can have scraped again
+    for _ in range(5):
+        metrics.pod_usage(_pod("db", "pg"))
+        await _settle()
+    assert len(server.asked) == 2
+
+
+async def test_a_user_who_may_not_list_every_namespace_is_asked_namespace_by_namespace() -> None:
+    forbidden = KubeError('podmetrics.metrics.k8s.io is forbidden: User "jane" cannot list resource', 403)
+    server = MetricsServer({"a": [("x", "1m", "1Mi")], "b": [("y", "2m", "2Mi")]},
+                           refuse={"/apis/metrics.k8s.io/v1beta1/pods": forbidden})  # fmt: skip
+    told: list[str] = []
+    metrics = _metrics(server, told)
+    metrics.pod_usage(_pod("a", "x"))
+    metrics.pod_usage(_pod("b", "y"))
+    await _settle()
+    assert server.asked[0] == "/apis/metrics.k8s.io/v1beta1/pods"
+    assert sorted(server.asked[1:]) == [
+        "/apis/metrics.k8s.io/v1beta1/namespaces/a/pods",
+        "/apis/metrics.k8s.io/v1beta1/namespaces/b/pods",
+    ]
+    assert [metrics.pod_usage(_pod(ns, n)).cpu for ns, n in (("a", "x"), ("b", "y"))] == [1, 2]
+    assert told == []
+
+
+async def test_a_metrics_api_that_fails_is_said_once_and_asked_again_at_the_resolution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """metrics-server registered but down: the API server's 503, flashed once (not every 15 s)."""
+    monkeypatch.setattr(kube_metrics, "RESOLUTION_SECONDS", 0.05)
+    down = KubeError("the server is currently unable to handle the request", 503)
+    server = MetricsServer({}, refuse={"/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods": down})
+    told: list[str] = []
+    metrics = _metrics(server, told)
+    for _ in range(3):
+        assert not metrics.pod_usage(_pod("shop", "web")).measured
+        await _settle()
+        await asyncio.sleep(0.06)
+    assert len(server.asked) == 3
+    assert told == ["metrics.k8s.io pods: the server is currently unable to handle the request"]
