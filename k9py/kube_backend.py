@@ -597,6 +597,8 @@ class KubeBackend(RegistryBackend):
     async def forward_connection(self, namespace: str, name: str, port: int, stream: LocalStream) -> str | None:
         return await port_forward_kube.forward(self.client, namespace, name, port, stream)
 
+    # --- usage: metrics-server's lists (kube_metrics), k9s's CPU/MEM columns ------------------------------------
+
     def metrics_available(self) -> bool:
         return self.metrics is not None
 
@@ -611,7 +613,9 @@ class KubeBackend(RegistryBackend):
             self.on_sync(message, "warn")
 
     def usage_detail(self, pod: Obj) -> UsageDetail | None:
-        return None
+        return None  # the describe's sparklines are the simulated scrapes' history: metrics-server keeps only the last
+
+    # --- the simulator's own, continued --------------------------------------------------------------------------
 
     def send_load(self, target: str, rps: float, namespace: str | None) -> str:
         raise BackendError("simulated load needs k9py's simulated cluster")
