@@ -39,6 +39,7 @@ SHELL_CHECK = "command -v bash >/dev/null && exec bash || exec sh"  # k9s's shel
 # k9s's bannerFmt, then how to come back
 BANNER = "<<K9s-Shell>> Pod: {pod} | Container: {container}\n(exit or ctrl-d returns to k9py)"
 ENDED = re.compile(r"command terminated with exit code (\d+)")  # kubectl: the remote shell's own exit status
+GENERIC = "Internal error occurred: "  # the API server's InternalError message, before the reason
 STDERR_KEPT = 4096  # bytes of kubectl's stderr kept for the flash line (its last words)
 
 
@@ -58,14 +59,19 @@ def shell_argv(kubectl: str, backend: KubeBackend, namespace: str, pod: str, con
 
 def outcome(target: str, code: int, stderr: str) -> tuple[str, str]:
     """What the flash line says once kubectl has exited: (message, level). A failure in kubectl's last words (its
-    `error: ...` line when it printed one: `Unable to use a TTY` is a warning it goes on after)."""
+    `error: ...` line when it printed one: `Unable to use a TTY` is a warning it goes on after), most specific
+    first: without kubectl's `error: ` and the API server's generic `Internal error occurred: ` before the reason
+    (twice in front of kwok's `no exec found for container`), so that the reason fits an 80-column flash line."""
     said = [line.strip() for line in stderr.splitlines() if line.strip()]
     last = next((line for line in reversed(said) if line.startswith("error:")), said[-1] if said else "")
     if code == 0:
         return f"shell in {target} ended", "info"
     if ended := ENDED.search(last):
         return f"shell in {target} ended (exit code {ended[1]})", "info"
-    return f"shell in {target} failed: {last or f'kubectl exited with status {code}'}", "error"
+    reason = last.removeprefix("error: ")
+    while reason.startswith(GENERIC):
+        reason = reason.removeprefix(GENERIC)
+    return f"shell: {reason or f'kubectl exited with status {code}'}", "error"
 
 
 def _running(pod: Obj, container: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_apiserver_kit import KUBECTL, needs_kubectl
 from test_kube_servers import kubectl, served_kubeconfig  # noqa: F401  (a fixture)
-from tui_support import HAS_TMUX, Terminal, burst, table, until
+from tui_support import HAS_TMUX, Terminal, burst, screen_lines, table, until
 
 from k9py.app import K9App
 from k9py.kube_backend import KubeBackend
@@ -67,9 +67,12 @@ def test_the_flash_line_says_how_the_shell_ended_or_what_kubectl_said() -> None:
         f"shell in {target} ended", "info")  # fmt: skip
     assert outcome(target, 3, "command terminated with exit code 3\n") == (
         f"shell in {target} ended (exit code 3)", "info")  # fmt: skip
-    refused = 'error: pods "web-1" is forbidden: User "jane" cannot create resource "pods/exec"'
-    assert outcome(target, 1, f"Unable to use a TTY\n{refused}\n") == (f"shell in {target} failed: {refused}", "error")
-    assert outcome(target, 1, "") == (f"shell in {target} failed: kubectl exited with status 1", "error")
+    refused = 'pods "web-1" is forbidden: User "jane" cannot create resource "pods/exec"'
+    assert outcome(target, 1, f"Unable to use a TTY\nerror: {refused}\n") == (f"shell: {refused}", "error")
+    kwok = 'error executing command in container: no exec found for container "app" in pod "shop/web-1"'
+    said = f"error: Internal error occurred: Internal error occurred: {kwok}\n"
+    assert outcome(target, 1, said) == (f"shell: {kwok}", "error")
+    assert outcome(target, 1, "") == ("shell: kubectl exited with status 1", "error")
 
 
 # --- against k9py serve and the kit (Pilot) ------------------------------------------------------------------------
@@ -149,15 +152,18 @@ async def test_a_pod_that_cannot_exec_flashes_what_kubectl_says(real_kubeconfig:
         # kwok marks it Running (slowly when the shared kit is busy with thousands of pods)
         await until(pilot, lambda: table(app.main).cell(table(app.main).selected_state(), "STATUS") == "Running", 90)  # type: ignore[arg-type]
         burst(app, "s")
-        await until(pilot, lambda: "failed" in _flash(app), timeout=30)
+        await until(pilot, lambda: _flash(app).startswith("shell: "), timeout=30)
+        screen = "\n".join(screen_lines(app))
     assert KUBECTL is not None
     direct = subprocess.run(
         [KUBECTL, "--kubeconfig", str(real_kubeconfig), "-n", kit_pod, "exec", "p", "--", "true"],
         capture_output=True,
         text=True,
     ).stderr.strip()
-    assert direct.startswith("error: ") and "no exec found for container" in direct
-    assert _flash(app) == f"shell in {kit_pod}/p:p failed: {direct}"
+    reason = 'error executing command in container: no exec found for container "p"'
+    assert direct.startswith("error: Internal error occurred: ") and reason in direct
+    assert _flash(app) == f"shell: {direct.rpartition('Internal error occurred: ')[2]}"
+    assert f"shell: {reason}"[:70] in screen  # the reason fits at 80 columns
 
 
 # --- a real terminal ---------------------------------------------------------------------------------------------
