@@ -234,8 +234,8 @@ NO_USAGE = Usage(False, 0, 0)  # nothing measured (no metrics, or a view that is
 
 @dataclass(frozen=True)
 class UsageDetail:
-    """A pod's recent usage for its describe: (scrape time, cores, bytes) over the last scrapes (None where there
-    was no metric), and each running container now (engine.metrics.api.ContainerUsage)."""
+    """A pod's or a node's recent usage for its describe: (scrape time, cores, bytes) over the last scrapes (None
+    where there was no metric), and each running container of a pod now (engine.metrics.api.ContainerUsage)."""
 
     history: list[tuple[float, float | None, float | None]]
     containers: list[Any]
@@ -315,7 +315,7 @@ class Backend(Protocol):
     def metrics_available(self) -> bool: ...  # metrics.k8s.io is served: k9s shows its CPU/MEM columns
     def pod_usage(self, pod: Obj) -> Usage: ...
     def node_usage(self, node: Obj) -> Usage: ...
-    def usage_detail(self, pod: Obj) -> UsageDetail | None: ...
+    def usage_detail(self, obj: Obj) -> UsageDetail | None: ...  # a pod's or a node's, for its describe
     def hpa_history(self, hpa: Obj) -> ScaleHistory | None: ...  # an HPA's recent syncs, for its chart
     def send_load(self, target: str, rps: float, namespace: str | None) -> str: ...  # requests/s from now on
     def loads(self) -> list[LoadRow]: ...
@@ -824,10 +824,12 @@ class EngineBackend(RegistryBackend):
         return Usage(point is not None, millicores(point.nanocores) if point else 0, point.bytes if point else 0,
                      cpu_request=cpu, memory_request=memory)
 
-    def usage_detail(self, pod: Obj) -> UsageDetail | None:
-        meta = pod["metadata"]
+    def usage_detail(self, obj: Obj) -> UsageDetail | None:
+        meta = obj["metadata"]
         namespace, name = meta.get("namespace", ""), meta["name"]
         metrics = self.cluster.metrics
+        if obj.get("kind") == "Node":
+            return UsageDetail(metrics.node_history(name), [])
         return UsageDetail(metrics.history(namespace, name), metrics.usage_now(namespace, name))
 
     def hpa_history(self, hpa: Obj) -> ScaleHistory | None:

@@ -76,6 +76,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
         self.name = name
         self.index = index
         self.running = True
+        self.down_since: float | None = None  # when `stop` took the node dark: metrics-server's last scrape of it
         # Addresses counted on from a base, so node 300 gets 10.245.44.0/24 and 172.18.1.46, not an invalid
         # 10.244.300.0/24: kind's node network and a /24 per node out of the cluster CIDR (see POD_NETWORK).
         self.host_ip = str(ipaddress.IPv4Address("172.18.0.2") + index)
@@ -177,7 +178,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
             return
         self.running = False
         self._stop_heartbeats()
-        now = self.clock.now()
+        now = self.down_since = self.clock.now()
         for ps in self.pods.values():
             frozen = []
             for owner in (ps, *ps.all_containers()):
@@ -191,7 +192,7 @@ class Kubelet(HeartbeatMixin, ProbeMixin, TerminationMixin, DeadlineMixin, Volum
     def resume(self) -> None:
         if self.running:
             return
-        self.running = True
+        self.running, self.down_since = True, None
         for ps in list(self.pods.values()):
             for owner, remaining, callback in ps.paused_timers:
                 owner.timers.append(self.clock.call_later(remaining, callback))

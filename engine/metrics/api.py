@@ -22,8 +22,9 @@ from ..clock import Clock
 from ..quantity import BINARY_SI, DECIMAL_SI, Quantity
 from ..selectors import LabelSelector, parse_label_selector
 from ..store import Store
-from ..timeutil import format_time, go_duration
+from ..timeutil import format_time, go_duration, parse_time
 from .scrape import RESOLUTION_SECONDS, NodePoint, PodPoint, Scraper, container_rate
+from .usage import SYSTEM_CPU, SYSTEM_MEMORY
 
 if TYPE_CHECKING:
     from ..kubelet.manager import KubeletManager
@@ -207,6 +208,38 @@ class MetricsApi:
                 out.append((at, None, None))
                 continue
             out.append((at, sum(r[0] for r in rates if r is not None), sum(a.memory(at) for a in running)))
+        return out
+
+    def node_history(self, name: str, points: int = SPARKLINE_POINTS) -> list[tuple[float, float | None, float | None]]:
+        """(scrape time, cores, bytes) of the node at each of the last `points` scrapes, oldest first, as
+        metrics-server scraped it (its containers, those that have stopped since included, and the node's own
+        share); None before its second scrape and from when its kubelet went dark."""
+        last = self.last_scrape()
+        times = [last - k * RESOLUTION_SECONDS for k in range(points - 1, -1, -1)]
+        kubelet = self._kubelets.kubelets.get(name)
+        node = self._store.get("nodes", "", name)
+        created = (node or {}).get("metadata", {}).get("creationTimestamp")
+        if kubelet is None or not created:
+            return [(at, None, None) for at in times]
+        kubelet.open_accounts()
+        accounts = list(kubelet.accounts.values())
+        # The first scrape with two points of the node, as the scraper's (scrape.py) first NodePoint.
+        first = max(self._scraper.started, parse_time(created)) + RESOLUTION_SECONDS
+        down = kubelet.down_since if not kubelet.running else None
+        out: list[tuple[float, float | None, float | None]] = []
+        for at in times:
+            if at < first or (down is not None and at > down):
+                out.append((at, None, None))
+                continue
+            since = at - RESOLUTION_SECONDS
+            cpu, memory = SYSTEM_CPU * RESOLUTION_SECONDS, float(SYSTEM_MEMORY)
+            for account in accounts:
+                if account.started >= at or (account.stopped is not None and account.stopped <= since):
+                    continue
+                cpu += account.cpu_between(since, at)
+                if account.stopped is None or account.stopped > at:
+                    memory += account.memory(at)
+            out.append((at, cpu / RESOLUTION_SECONDS, memory))
         return out
 
 

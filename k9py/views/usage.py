@@ -1,4 +1,4 @@
-"""k9s's usage columns and colours, and the sparklines of a pod's describe.
+"""k9s's usage columns and colours, and the sparklines of a pod's and a node's describe.
 
 Columns as k9s renders them (internal/render/pod.go and node.go): CPU in millicores and MEM in MiB (whole numbers,
 `0` for none), the percentages floored, `n/a` when there is no request, limit or allocatable to compare with:
@@ -80,22 +80,42 @@ def _mem(n: float) -> str:
     return f"{int(n) // MIB}Mi"
 
 
+def _sparklines(detail: UsageDetail, cpu_top: float, mem_top: float, cpu_of: str = "", mem_of: str = "",
+                latest: int | None = None) -> list[str]:
+    """The CPU and memory over the last scrapes as sparklines scaled to `cpu_top` cores and `mem_top` bytes (their
+    peak when 0), each with its last value (of the last `latest` scrapes; all by default) and what follows it
+    (`cpu_of`, `mem_of`)."""
+    cpus = [cpu for _, cpu, _ in detail.history]
+    mems = [mem for _, _, mem in detail.history]
+    minutes = len(detail.history) * 15 // 60
+    last_cpu = next((v for v in reversed(cpus[-(latest or len(cpus)) :]) if v is not None), None)
+    last_mem = next((v for v in reversed(mems[-(latest or len(mems)) :]) if v is not None), None)
+    return [
+        f"Usage (metrics-server, every 15s, last {minutes}m):",
+        f"  CPU:     {sparkline(cpus, cpu_top)}  {_cpu(last_cpu) + cpu_of if last_cpu is not None else '<none>'}",
+        f"  Memory:  {sparkline(mems, mem_top)}  {_mem(last_mem) + mem_of if last_mem is not None else '<none>'}",
+    ]
+
+
 def usage_block(detail: UsageDetail, usage: Usage) -> str:
     """The lines a pod's describe starts with: its CPU and memory over the last scrapes as sparklines (scaled to
     its limit, else its request, else its peak), then what each container uses now."""
-    cpus = [cpu for _, cpu, _ in detail.history]
-    mems = [mem for _, _, mem in detail.history]
-    cpu_top = (usage.cpu_limit or usage.cpu_request) / 1000
-    mem_top = float(usage.memory_limit or usage.memory_request)
-    minutes = len(detail.history) * 15 // 60
-    last_cpu = next((v for v in reversed(cpus) if v is not None), None)
-    last_mem = next((v for v in reversed(mems) if v is not None), None)
-    lines = [f"Usage (metrics-server, every 15s, last {minutes}m):",
-             f"  CPU:     {sparkline(cpus, cpu_top)}  {_cpu(last_cpu) if last_cpu is not None else '<none>'}",
-             f"  Memory:  {sparkline(mems, mem_top)}  {_mem(last_mem) if last_mem is not None else '<none>'}"]
+    lines = _sparklines(
+        detail, (usage.cpu_limit or usage.cpu_request) / 1000, float(usage.memory_limit or usage.memory_request)
+    )
     for c in detail.containers:
         limit = f", limit {_cpu(c.cpu_limit)}" if math.isfinite(c.cpu_limit) else ""
         throttled = f", throttled {round(c.throttled * 100)}% (wants {_cpu(c.cpu_demand)})" if c.throttled else ""
         load = f", serving {c.rps:g} requests/s" if c.rps else ""
         lines.append(f"  {c.name}:  now {_cpu(c.cpu_used)}{limit}{throttled}, {_mem(c.memory)}{load}")
+    return "\n".join(lines) + "\n"
+
+
+def node_usage_block(detail: UsageDetail, usage: Usage) -> str:
+    """The lines a node's describe starts with: its CPU and memory over the last scrapes as sparklines scaled to its
+    allocatable (what k9s's %CPU and %MEM divide by), each with its share of it now (`<none>` once its kubelet has
+    stopped answering: metrics-server serves no NodeMetrics then)."""
+    cpu_of = f" ({_percent(usage.cpu, usage.cpu_request)}% of {usage.cpu_request}m allocatable)"
+    mem_of = f" ({_percent(usage.memory, usage.memory_request)}% of {usage.memory_request // MIB}Mi allocatable)"
+    lines = _sparklines(detail, usage.cpu_request / 1000, float(usage.memory_request), cpu_of, mem_of, latest=1)
     return "\n".join(lines) + "\n"
