@@ -295,8 +295,16 @@ class KubeFolder:
             return await self._sync()
 
     async def _sync(self) -> SyncResult:
+        before = self._stamps
+        try:
+            return await self._apply_folder(before)
+        except KubeError:
+            self._stamps = before  # not applied (the server did not answer): the watcher tries again
+            raise
+
+    async def _apply_folder(self, before: dict[str, tuple[int, int]]) -> SyncResult:
         result = SyncResult()
-        before, refused = self._stamps, {e.file for e in self.errors}
+        refused = {e.file for e in self.errors}
         docs, errors = self._load()
         touched = {name for name, stamp in self._stamps.items() if before.get(name) != stamp} | refused
         declared: dict[ObjKey, Declared] = {}

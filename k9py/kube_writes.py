@@ -18,7 +18,7 @@ from typing import Any
 from engine.kinds import REGISTRY, KindInfo
 from engine.printers.duration import age
 
-from .backend import RolloutRevision, RolloutStatus
+from .backend import DASHBOARD_FIELD_MANAGER, DASHBOARD_ROLLOUT_MANAGER, RolloutRevision, RolloutStatus
 from .kube_client import KubeClient, KubeError
 from .kube_paths import collection_path, object_path
 
@@ -27,6 +27,11 @@ MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 REVISION = "deployment.kubernetes.io/revision"
+# The dashboard's writes are recorded under its own field managers, as on the simulated cluster (backend.py), so
+# a watched folder's drift names them; without one the API server would take the User-Agent's `k9py`, the
+# folder's own manager.
+AS_DASHBOARD = {"fieldManager": DASHBOARD_FIELD_MANAGER}
+AS_ROLLOUT = {"fieldManager": DASHBOARD_ROLLOUT_MANAGER}
 EVICT_RETRY_SECONDS = 5.0  # kubectl drain's retry after a 429
 DRAIN_TIMEOUT = 300.0
 # Annotations `kubectl rollout undo` leaves alone when it copies a ReplicaSet's onto the Deployment.
@@ -47,9 +52,8 @@ def _stamp(now: float | None = None) -> str:
 async def scale(client: KubeClient, info: KindInfo, name: str, namespace: str | None, replicas: int) -> str:
     if not info.scalable:
         raise KubeError(f"{info.resource} cannot be scaled")
-    await client.request(
-        "PATCH", object_path(info, name, namespace, "scale"), body={"spec": {"replicas": replicas}}, content_type=MERGE
-    )
+    path = object_path(info, name, namespace, "scale")
+    await client.request("PATCH", path, AS_DASHBOARD, body={"spec": {"replicas": replicas}}, content_type=MERGE)
     return f"{info.singular_name}/{name} scaled to {replicas}"
 
 
@@ -67,7 +71,7 @@ async def restart(client: KubeClient, info: KindInfo, name: str, namespace: str)
     if not info.restartable:
         raise KubeError(f"{info.resource} cannot be restarted")
     patch = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": _stamp()}}}}}
-    await client.request("PATCH", object_path(info, name, namespace), body=patch, content_type=STRATEGIC)
+    await client.request("PATCH", object_path(info, name, namespace), AS_ROLLOUT, body=patch, content_type=STRATEGIC)
     return f"{info.singular_name}.{info.group}/{name} restarted"
 
 
@@ -108,7 +112,8 @@ async def rollback(client: KubeClient, name: str, namespace: str, revision: int)
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
     ]
-    await client.request("PATCH", object_path(deployments, name, namespace), body=patch, content_type=JSON_PATCH)
+    path = object_path(deployments, name, namespace)
+    await client.request("PATCH", path, AS_ROLLOUT, body=patch, content_type=JSON_PATCH)
     return f"deployment.apps/{name} rolled back to revision {_revision(target)}"
 
 
@@ -146,6 +151,7 @@ async def cordon(client: KubeClient, name: str, cordoned: bool) -> str:
     await client.request(
         "PATCH",
         object_path(REGISTRY.resolve("Node"), name),
+        AS_DASHBOARD,
         body={"spec": {"unschedulable": cordoned or None}},
         content_type=MERGE,
     )

@@ -7,6 +7,7 @@ what a dry-run delete says and done only after the dialog's OK, and an object th
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -18,11 +19,13 @@ import pytest
 from test_kube_servers import ROOT, kubeconfig, kubectl, kubectl_json, served_kubeconfig  # noqa: F401 - the fixtures
 from tui_support import EXITED, HAS_TMUX, Terminal, burst, screen_lines, until
 
+from engine import Cluster
 from engine.manifests.diff import format_diff
 from engine.manifests.writeback import WriteBackError
 from k9py.app import K9App
+from k9py.backend import EngineBackend
 from k9py.kube_backend import KubeBackend
-from k9py.kube_client import KubeClient
+from k9py.kube_client import KubeClient, KubeError
 from k9py.kube_folder import PART_OF, KubeFolder, applyset_id
 from k9py.views.sources import SourcesView
 
@@ -483,3 +486,52 @@ def test_write_back_in_a_terminal_on_the_kit(real_kubeconfig: Path, tmp_path: Pa
         terminal.close()
         kubectl(real_kubeconfig, "delete", "namespace", namespace, "--wait=false")
         kubectl(real_kubeconfig, "-n", "default", "delete", "configmap", f"k9py-{namespace}", "--ignore-not-found")
+
+
+async def test_drift_and_write_back_read_as_on_the_simulated_cluster(
+    kubeconfig: Path,  # noqa: F811 - the fixture
+    shop: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
+    """The dashboard's `s` and then `d` and `w`, on k9py's simulated cluster and on a real one, from copies of
+    the same folder: the same drift text (the scale recorded under `k9py-dashboard`, an Update of the scale
+    subresource, as kubectl's is under `kubectl`), the same words from `w`, the same file after."""
+    root, namespace = shop
+    key = ("Deployment", namespace, "web")
+    seen: dict[str, tuple[str, str, str]] = {}
+    for name, backend in (
+        ("simulated", EngineBackend(Cluster(nodes=1))),
+        ("real", KubeBackend(KubeClient(str(kubeconfig)))),
+    ):
+        copy = tmp_path / name / namespace
+        shutil.copytree(root, copy)
+        await backend.start()
+        try:
+            assert await backend.load([copy]) == []
+            await backend.scale(backend.resolve("deploy"), "web", namespace, 3)
+            if isinstance(backend, KubeBackend):
+                await backend.sources[0].refresh()  # the watcher's next look at the live objects
+            drift = backend.source_drift(key)
+            seen[name] = (drift, await backend.write_back(key), (copy / "web.yaml").read_text())
+        finally:
+            await backend.stop()
+    assert seen["real"] == seen["simulated"]
+    drift, said, text = seen["real"]
+    assert drift == 'spec.replicas: 2 → 3 (live, managed by "k9py-dashboard" with subresource "scale" using apps/v1)'
+    assert said == "wrote replicas back to web.yaml"
+    assert text == WEB.format(namespace=namespace).replace("replicas: 2  #", "replicas: 3  #")
+
+
+async def test_a_save_the_server_did_not_take_is_applied_again(tmp_path: Path) -> None:
+    """A sync the API server did not answer (down, restarting) leaves the files unseen, so the watcher applies
+    them again once it answers, instead of waiting for the next save."""
+
+    class Down:
+        async def request(self, *args: Any, **kwargs: Any) -> Any:
+            raise KubeError("cannot reach https://127.0.0.1:6443: Connect call failed", 0)
+
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n")
+    folder = KubeFolder(Down(), tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(KubeError):
+        await folder.sync()
+    assert folder.changed()
