@@ -48,6 +48,7 @@ metadata:
 spec:
   minSize: 0
   maxSize: 3
+  bootTime: 2m
   node:
     cpu: "4"
     memory: 16Gi
@@ -143,14 +144,17 @@ async def test_load_scales_the_frontend_out_onto_a_new_node_and_back_in(tmp_path
         burst(app, "slash", *"Pending", "enter")
         await until(pilot, lambda: [r[1:3] for r in rows(app, "frontend-.*")] == [["0/1", "Pending"]] * 2)
         # describe: the scheduler's reasons, then the Cluster Autoscaler's answer
-        burst(app, "d", "G")
+        # (`w` wraps the long lines: the Cluster Autoscaler's message in full)
+        burst(app, "d", "w", "G")
         await until(pilot, lambda: isinstance(screen.view, DescribeView) and "TriggeredScaleUp" in text(app))
+        assert "Normal   TriggeredScaleUp" in text(app) and "cluster-autoscaler  pod triggered" in text(app)
+        assert "scale-up: [{general 0->1 (max: 3)}]" in text(app)
         burst(app, "escape", "escape")
 
-        # `:nodes`: the group's new machine registers NotReady, and turns Ready once booted (60 s, the default)
+        # `:nodes`: the group's new machine registers NotReady, and turns Ready once booted (its bootTime, 2m)
         await command(pilot, "no")
         await until(pilot, lambda: [r[1] for r in rows(app, r"general-[a-z0-9]{5}")] == ["NotReady"])
-        await cluster.run_for(60)
+        await cluster.run_for(120)
         await until(pilot, lambda: [r[1] for r in rows(app, r"general-[a-z0-9]{5}")] == ["Ready"])
         [machine] = [r[0] for r in rows(app, r"general-[a-z0-9]{5}")]
         await command(pilot, "po shop")
