@@ -21,6 +21,7 @@ from tui_support import EXITED, HAS_TMUX, Terminal, burst, screen_lines, until
 
 from engine import Cluster
 from engine.manifests.diff import format_diff
+from engine.manifests.source import SELF_HEAL_DELAY
 from engine.manifests.writeback import WriteBackError
 from k9py.app import K9App
 from k9py.backend import EngineBackend
@@ -535,3 +536,33 @@ async def test_a_save_the_server_did_not_take_is_applied_again(tmp_path: Path) -
     with pytest.raises(KubeError):
         await folder.sync()
     assert folder.changed()
+
+
+async def test_self_heal_reverts_the_image_and_keeps_the_hpas_replicas(
+    kubeconfig: Path,  # noqa: F811 - the fixture
+    shop: tuple[Path, str],
+) -> None:
+    """`--self-heal=CONTEXT`: an object OutOfSync for SELF_HEAL_DELAY is applied again, which sets a `kubectl set
+    image` back; the replica count an HPA's scale wrote stays (engine/manifests/hpa_owned.py: applied as the live
+    count, as Argo CD's RespectIgnoreDifferences applies it)."""
+    root, namespace = shop
+    client = KubeClient(str(kubeconfig))
+    await client.open()
+    try:
+        folder = KubeFolder(client, root, self_heal=True)
+        await folder.sync()
+        web = ("Deployment", namespace, "web")
+        kubectl(kubeconfig, "-n", namespace, "autoscale", "deploy", "web", "--min=1", "--max=10")
+        kubectl(kubeconfig, "-n", namespace, "scale", "deploy", "web", "--replicas=5")
+        kubectl(kubeconfig, "-n", namespace, "set", "image", "deploy/web", "web=nginx:1.27")
+        assert await folder.refresh() == [] and folder.status(web) == "OutOfSync"
+        assert [d.path for d in folder.drift(web)] == ["spec.template.spec.containers[name=web].image"]
+        since = folder.declared[web].out_of_sync_since
+        assert since is not None
+        folder.declared[web].out_of_sync_since = since - SELF_HEAL_DELAY  # as if that long had passed
+        assert await folder.refresh() == [web]
+        live = kubectl_json(kubeconfig, "-n", namespace, "get", "deploy", "web")
+        assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
+        assert live["spec"]["replicas"] == 5 and folder.status(web) == "Synced"
+    finally:
+        await client.close()
