@@ -3,8 +3,9 @@
 
 What is pure is the engine's: files are read and parsed by engine/manifests/loader (errors at file:line:column,
 duplicate keys, editors' droppings), objects keyed as a folder keys them (source.object_key), refusals placed on
-the offending field (loader.field_position), drift as the sources view shows it (diff.diff). What talks to the
-cluster is here:
+the offending field (loader.field_position), drift compared and written back as on the simulated cluster
+(drift.predicted_drift on the API server's dry-run answer, diff.diff when it refuses one; writeback). What talks
+to the cluster is here:
 
 - Every valid document is applied by server-side apply as the field manager `k9py`, forced (`fieldManager=k9py,
   force=true`), labelled `applyset.kubernetes.io/part-of=<id>`. The ApplySet's parent is a ConfigMap,
