@@ -209,3 +209,19 @@ async def test_coming_back_to_the_nodes_view_shows_no_fall_that_did_not_happen()
             ),
         )
         assert [r[5:7] for r in rows(app, "node-[12]")] == [["42", "4000"], ["43", "4000"]]
+
+
+async def test_the_load_view_shows_each_pods_share_and_cpu_within_80_columns(tmp_path: Path) -> None:
+    """`:load` at 80x24: each pod's requests/s and what they cost it in the pods view's columns, %CPU/R (what the
+    HPA compares with its target) included; its rows were 95 columns wide, cut after `CPU 668m  %CPU`."""
+    cluster = Cluster(nodes=LAB_NODES, node_cpu=LAB_NODE_CPU, clock="virtual")
+    async with dashboard([lab(tmp_path)], size=SMALL, cluster=cluster) as (app, pilot, _screen, _cluster):
+        await cluster.run_for(60)
+        await command(pilot, f"load shop/deploy/frontend {RPS}")
+        await cluster.run_for(15)
+        await until(
+            pilot, lambda: [r[1:] for r in rows(app, "frontend-.*")] == [["666.7", "668", "267", "n/a", "8"]] * 3
+        )
+        lines = screen_lines(app)
+        assert any(line.split() == ["│", "POD", "REQ/S", "CPU", "%CPU/R", "%CPU/L", "MEM", "│"] for line in lines)
+        assert "deployment/frontend in shop: 2000 requests/s over 3 ready pods" in text(app)

@@ -2,8 +2,8 @@
 `:load TARGET RPS` does the same from the prompt (TARGET: `svc/NAME`, `deploy/NAME`, `NAMESPACE/KIND/NAME` or a bare
 name, its Service first; RPS 0 stops it), then shows `:load`, every load with the pods serving it: the requests/s
 each gets (an even share, as kube-proxy's random pick spreads them over the ready endpoints) and what that costs
-them (k9s's CPU, %CPU/L, MEM columns). The load follows the endpoints: scale up, and the new pods take their share
-as soon as they are ready.
+them (k9s's CPU, %CPU/R, %CPU/L, MEM columns). The load follows the endpoints: scale up, and the new pods take
+their share as soon as they are ready.
 
 (k9s's own `b` benchmarks a Service with real HTTP requests for a while; here `b` sends one traced request and
 `shift-l` a steady simulated rate, which the usage columns, `kubectl top` and an autoscaler then see.)
@@ -126,12 +126,20 @@ class LoadView(ViewMixin, VerticalScroll):
             count = len(row.pods)
             spread = f"over {count} ready pod{'s' if count != 1 else ''}" if count else "no ready pod serves it"
             out.append((f"{row.target}: {row.rps:g} requests/s {spread}", f"bold {skin.body_fg}"))
+            pods = []
             for key, rps in row.pods:
                 namespace, _, name = key.partition("/")
                 pod = self.backend.get(pods_kind, name, namespace)
-                cells = pod_cells(self.backend.pod_usage(pod)) if pod is not None else ["", "", "", "", "", ""]
-                out.append((f"  {name:<40} {rps:>8.4g} req/s   CPU {cells[0]:>5}m  %CPU/L {cells[2]:>3}  "
-                            f"MEM {cells[3]:>5}Mi", skin.body_fg))
+                pods.append((name, rps, pod_cells(self.backend.pod_usage(pod)) if pod is not None else [""] * 6))
+            if pods:
+                # The pods view's columns (CPU in millicores, MEM in MiB; %CPU/R is what an HPA compares with its
+                # target), in a table as narrow as the names allow: it fits 80 columns.
+                width = max(len(name) for name, _, _ in pods)
+                out.append((f"  {'POD':<{width}}  {'REQ/S':>7}  {'CPU':>5}  {'%CPU/R':>6}  {'%CPU/L':>6}  {'MEM':>5}",
+                            f"{skin.header_fg} on {skin.header_bg}"))
+                for name, rps, cells in pods:
+                    out.append((f"  {name:<{width}}  {rps:>7.4g}  {cells[0]:>5}  {cells[1]:>6}  {cells[2]:>6}  "
+                                f"{cells[3]:>5}", skin.body_fg))
             out.append(("", skin.body_fg))
         return out
 
