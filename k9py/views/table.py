@@ -501,7 +501,9 @@ class TableView(ViewMixin, Vertical):
             new = RowFilter.parse(text, self.backend)
         except BackendError as exc:  # a malformed label selector
             return str(exc)
-        narrowing = new is not None and new.narrows(self._filter)
+        # Without a filter every row is shown, so the first letter typed narrows too: it matches the rows in the
+        # table, in the table's order, instead of every row of the model and a sort of them all.
+        narrowing = new is not None and (self._filter is None or new.narrows(self._filter))
         self._filter = new
         if self.is_mounted:
             self._refilter(narrowing)

@@ -1,0 +1,37 @@
+"""The `/` filter's first letter matches only the rows on screen, in their order (views/table.py set_filter): the
+rows it keeps stay in the order the user sorted by, and the cursor stays on its row."""
+
+from __future__ import annotations
+
+from tui_support import ALL_PODS, dashboard, table, until
+
+
+async def test_a_filter_keeps_the_sorted_order_and_the_cursor_row() -> None:
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
+        await pilot.press("N", "N")  # by name, then Z to A
+        await until(pilot, lambda: view.sort_by == "NAME" and view.sort_descending)
+        names = view.visible_names()
+        assert names == sorted(names, reverse=True)
+        frontend = [n for n in names if n.startswith("frontend-")]
+        assert len(frontend) == 3
+        await pilot.press("g", *["j"] * names.index(frontend[1]))  # the sort kept the cursor on its row: from the top
+        assert view.selected()["metadata"]["name"] == frontend[1]
+
+        await pilot.press("slash", "f")  # the first letter: every row was shown, so it narrows what is shown
+        await until(pilot, lambda: view.filter_text == "f")
+        shown = view.visible_names()
+        assert set(frontend) <= set(shown) and len(shown) < len(names)
+        assert shown == [n for n in names if n in set(shown)]  # still Z to A
+        assert view.selected()["metadata"]["name"] == frontend[1]
+
+        await pilot.press("r", "o")
+        await until(pilot, lambda: view.filter_text == "fro")
+        assert view.visible_names() == frontend
+        assert view.selected()["metadata"]["name"] == frontend[1]
+
+        await pilot.press("escape")  # cleared: every row again, in the sorted order
+        await until(pilot, lambda: view.row_count == ALL_PODS)
+        assert view.visible_names() == names
+        assert view.selected()["metadata"]["name"] == frontend[1]
