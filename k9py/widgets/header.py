@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
 from rich.text import Text
 from textual.dom import NoScreen
@@ -59,7 +59,12 @@ PHASES = ("Running", "Pending", "Succeeded", "Failed")  # kubectl's pod phases (
 SHORT_PHASES = {"Running": "run", "Pending": "pend", "Succeeded": "succ", "Failed": "fail", "Unknown": "unkn"}
 
 
+@cache
 def _version() -> str:
+    """k9py's version, read once: the installed metadata is parsed anew on every ask (an e-mail header parse, on
+    every header refresh: most of an idle dashboard's CPU), and importlib.metadata is slow to import at start."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("k9py")
     except PackageNotFoundError:
@@ -120,6 +125,7 @@ class ClusterHeader(Static):
         self.plan = BLOCK_PLANS[0]
         self.painted: list[Text] = []  # as painted
         self._height = BLOCK_LINES
+        self._text: Text | None = None  # as last handed to Static.update
         self._laid_out_for = Size(0, 0)
 
     # --- what the app calls ----------------------------------------------------------------------------------
@@ -174,6 +180,9 @@ class ClusterHeader(Static):
         self.plan, self.painted = self._lay_out(width, size.height)
         height = max(1, len(self.painted)) if not self.plan.block else BLOCK_LINES
         text = Text("\n", no_wrap=True, overflow="crop").join(self.painted)
+        if height == self._height and text == self._text:
+            return  # refreshed twice a second, the header mostly reads as it did: nothing to paint again
+        self._text = text
         if height != self._height:
             self._height = height
             self.styles.height = height
