@@ -244,7 +244,10 @@ class TableView(ViewMixin, Vertical):
             self._load_next()
         self._take_changes()
         viewport = (int(self.table.scroll_y), self.table.size.height, self.table.row_count)
-        if viewport != self._viewport:  # scrolled: rows coming into view may carry stale ages
+        # Scrolled, or rows came or went above: rows coming into view may carry stale ages. Not while the view
+        # fills in: its rows were all just built (a 10,000-pod view recomputed the screen's rows after every
+        # slice, a third more rows worked out than it holds).
+        if viewport != self._viewport and not self._loading:
             self._viewport = viewport
             self._refresh_viewport()
 
