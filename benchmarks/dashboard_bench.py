@@ -205,6 +205,49 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def key_presses(app: K9App, frames: FrameClock, pods: int) -> dict[str, list[float]]:
+    """Three rounds of j/k moves, a typed filter, esc, commands and view switches on the pods view, each timed to
+    its painted frame (the caller streams pod changes meanwhile); the samples by kind of key."""
+    main = app.main
+    assert main is not None
+    samples: dict[str, list[float]] = {"move": [], "filter": [], "command": [], "switch": []}
+
+    async def switch(command: str, view: str) -> None:
+        samples["command"].extend(await type_keys(app, frames, ["colon", *command]))
+        if SWITCH_PROFILER is not None:
+            SWITCH_PROFILER.enable()
+        samples["switch"].append(await press(app, frames, "enter", lambda: main.view_name == view))
+        if SWITCH_PROFILER is not None:
+            SWITCH_PROFILER.disable()
+        if VERBOSE:
+            print(f"switch to {view}: {samples['switch'][-1] * 1000:.0f} ms")
+    for _ in range(3):
+        samples["move"] += await type_keys(app, frames, ["j"] * 20 + ["k"] * 10 + ["G", "g"])
+        samples["filter"] += await type_keys(app, frames, ["slash", "a", "p", "p", "-", "0", "0", "1"])
+        samples["filter"] += await type_keys(app, frames, ["enter", "escape"])
+        for command, view in (("dp", "deployments"), ("po", "pods"), ("no", "nodes"), ("po", "pods"),
+                              ("rs", "replicasets"), ("po", "pods")):
+            await switch(command, view)
+            await wait_for(lambda: getattr(main.view, "row_count", 0) > 0, 60, f"the {view} view")
+        await wait_for(lambda: getattr(main.view, "row_count", 0) >= pods, 300, "the pods view")
+    if SWITCH_PROFILER is not None:
+        pstats.Stats(SWITCH_PROFILER).sort_stats("cumulative").print_stats(60)
+    return samples
+
+
+def summarize_keys(samples: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    """p50 and p95 of each kind of key, and of all."""
+    every = [s for group in samples.values() for s in group]
+    return {name: (percentile(group, 0.5), percentile(group, 0.95))
+            for name, group in [*samples.items(), ("all", every)]}
+
+
+def print_keys(keys: dict[str, tuple[float, float]], rate: float) -> None:
+    print(f"key press to painted frame, {rate:.0f} pod changes/s streaming:")
+    for name, (p50, p95) in keys.items():
+        print(f"  {name:<7} p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
+
+
 async def big_cluster(deployments: int, replicas: int, nodes: int) -> dict[str, object]:
     pods = deployments * replicas
     cluster = Cluster(nodes=nodes, node_cpu="32", node_memory="128Gi", clock="real", speed=50.0,
@@ -243,35 +286,12 @@ async def big_cluster(deployments: int, replicas: int, nodes: int) -> dict[str, 
         stop = asyncio.Event()
         churner = asyncio.create_task(churn(cluster, 200.0, stop))
         await asyncio.sleep(1.0)
-        samples: dict[str, list[float]] = {"move": [], "filter": [], "command": [], "switch": []}
-
-        async def switch(command: str, view: str) -> None:
-            samples["command"].extend(await type_keys(app, frames, ["colon", *command]))
-            if SWITCH_PROFILER is not None:
-                SWITCH_PROFILER.enable()
-            samples["switch"].append(await press(app, frames, "enter", lambda: main.view_name == view))
-            if SWITCH_PROFILER is not None:
-                SWITCH_PROFILER.disable()
-            if VERBOSE:
-                print(f"switch to {view}: {samples['switch'][-1] * 1000:.0f} ms")
         churn_started = time.perf_counter()
-        for _ in range(3):
-            samples["move"] += await type_keys(app, frames, ["j"] * 20 + ["k"] * 10 + ["G", "g"])
-            samples["filter"] += await type_keys(app, frames, ["slash", "a", "p", "p", "-", "0", "0", "1"])
-            samples["filter"] += await type_keys(app, frames, ["enter", "escape"])
-            for command, view in (("dp", "deployments"), ("po", "pods"), ("no", "nodes"), ("po", "pods"),
-                                  ("rs", "replicasets"), ("po", "pods")):
-                await switch(command, view)
-                await wait_for(lambda: getattr(main.view, "row_count", 0) > 0, 60, f"the {view} view")
-            await wait_for(lambda: getattr(main.view, "row_count", 0) >= pods, 300, "the pods view")
+        samples = await key_presses(app, frames, pods)
         stop.set()
-        if SWITCH_PROFILER is not None:
-            pstats.Stats(SWITCH_PROFILER).sort_stats("cumulative").print_stats(60)
         changes = await churner
         rate = changes / (time.perf_counter() - churn_started + 1.0)
-        every = [s for group in samples.values() for s in group]
-        results["keys"] = {name: (percentile(group, 0.5), percentile(group, 0.95)) for name, group in
-                           [*samples.items(), ("all", every)]}
+        results["keys"] = summarize_keys(samples)
         results["rate"] = rate
         results["gc"] = gc_pauses.worst()
 
@@ -304,9 +324,9 @@ def main() -> None:
     print(f"{pods:,} pods: pods view open in {results['open']:.2f} s")
     keys = results["keys"]
     assert isinstance(keys, dict)
-    print(f"key press to painted frame, {results['rate']:.0f} pod changes/s streaming:")
-    for name, (p50, p95) in keys.items():
-        print(f"  {name:<7} p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms")
+    rate = results["rate"]
+    assert isinstance(rate, float)
+    print_keys(keys, rate)
     print(f"  garbage collector during the key presses: {results['gc']}")
     print(f"idle with the pods view open: {results['idle']:.1f} % of one core; peak RSS {results['rss']:.0f} MiB")
 
