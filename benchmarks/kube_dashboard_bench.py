@@ -101,9 +101,24 @@ async def each(count: int, make: Any) -> None:
     await asyncio.gather(*(one(i) for i in range(count)))
 
 
+async def ask(client: KubeClient, method: str, path: str, query: dict[str, Any] | None = None, **kw: Any) -> Any:
+    """A request that waits out the shared API server's restarts (other tests restart it now and then); {} for a
+    404."""
+    deadline = time.perf_counter() + 300
+    while True:
+        try:
+            return await client.request(method, path, query, **kw)
+        except KubeError as exc:
+            if exc.code == 404:
+                return {}
+            if exc.code or time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(2.0)  # unreachable: being restarted
+
+
 async def create(client: KubeClient, path: str, body: dict[str, Any]) -> None:
     with contextlib.suppress(KubeError):  # 409: left from an interrupted run, kept
-        await client.request("POST", path, body=body)
+        await ask(client, "POST", path, body=body)
 
 
 async def setup(client: KubeClient, pods: int) -> float:
@@ -134,7 +149,7 @@ async def setup(client: KubeClient, pods: int) -> float:
     query = {"labelSelector": f"{PREFIX}=1", "fieldSelector": "status.phase!=Running", "limit": 1}
     deadline = time.perf_counter() + 900
     while time.perf_counter() < deadline:
-        page = await client.request("GET", "/api/v1/pods", query, timeout=120)
+        page = await ask(client, "GET", "/api/v1/pods", query, timeout=120)
         if not page.get("items") and not (page.get("metadata") or {}).get("continue"):
             return time.perf_counter() - started
         await asyncio.sleep(2.0)
@@ -147,33 +162,23 @@ async def teardown(client: KubeClient) -> float:
     started = time.perf_counter()
     deadline = started + 900
 
-    async def ask(method: str, path: str, query: dict[str, Any] | None = None) -> dict[str, Any]:
-        while True:
-            try:
-                return await client.request(method, path, query)
-            except KubeError as exc:
-                if exc.code == 404:
-                    return {}
-                if exc.code or time.perf_counter() > deadline:
-                    raise
-                await asyncio.sleep(2.0)  # unreachable: being restarted
-
     async def mine() -> list[str]:
-        listed = (await ask("GET", "/api/v1/namespaces")).get("items") or ()
+        listed = (await ask(client, "GET", "/api/v1/namespaces")).get("items") or ()
         return [n["metadata"]["name"] for n in listed if n["metadata"]["name"].startswith(f"{PREFIX}-")]
 
     async def nodes() -> list[str]:  # api_bench's nodes have the same label: only ours by name
-        listed = (await ask("GET", "/api/v1/nodes", {"labelSelector": f"{BENCH_LABEL}=true"})).get("items") or ()
+        mark = {"labelSelector": f"{BENCH_LABEL}=true"}
+        listed = (await ask(client, "GET", "/api/v1/nodes", mark)).get("items") or ()
         return [n["metadata"]["name"] for n in listed if n["metadata"]["name"].startswith(f"{PREFIX}-node-")]
 
     for name in await mine():
-        await ask("DELETE", f"/api/v1/namespaces/{name}")
+        await ask(client, "DELETE", f"/api/v1/namespaces/{name}")
     while await mine():
         if time.perf_counter() > deadline:
             raise RuntimeError(f"namespaces still terminating after 15 minutes: {', '.join(await mine())}")
         await asyncio.sleep(2.0)
     for name in await nodes():
-        await ask("DELETE", f"/api/v1/nodes/{name}")
+        await ask(client, "DELETE", f"/api/v1/nodes/{name}")
     while await nodes():
         if time.perf_counter() > deadline:
             raise RuntimeError("nodes still there after 15 minutes")
