@@ -53,10 +53,11 @@ def test_the_autoscaling_walkthrough_works_as_written(tmp_path: Path) -> None:
         terminal.keys(">", ">", ">")
         terminal.wait_for(lambda s: " x8 " in s)
 
-        # 1. `:deploy shop`, `j` to frontend, `a`, Enter: kubectl autoscale with the dialog's defaults
+        # 1. `:deploy shop`, `/frontend`, `a`, Enter: kubectl autoscale with the dialog's defaults
         terminal.command("deploy shop")
         terminal.wait_for(lambda s: [r[:2] for r in cells(s, "frontend")] == [["frontend", "3/3"]], timeout=60)
-        terminal.keys("j", "a", "Enter")
+        terminal.filter("frontend")
+        terminal.keys("a", "Enter")
         terminal.wait_for(lambda s: "horizontalpodautoscaler.autoscaling/frontend autoscaled" in s)
         # 2. shift-l, 2000, Enter
         terminal.keys("L")
@@ -75,6 +76,10 @@ def test_the_autoscaling_walkthrough_works_as_written(tmp_path: Path) -> None:
         screen = terminal.wait_for(lambda s: (hpa_replicas(s) or 0) > 3, timeout=30)
         assert "Deployment/frontend" in screen and re.search(r"cpu: \d+%/80%", screen)
         terminal.wait_for(lambda s: hpa_replicas(s) == 10, timeout=30)
+        # Enter: its chart, replicas and CPU against the target over the last syncs
+        terminal.keys("Enter")
+        terminal.wait_for(lambda s: "replicas (now 10" in s and "(target 80% ╌" in s)
+        terminal.keys("Escape")
 
         # 5. `:po shop`, `/Pending`: two frontends fit nowhere; `d`, `w`, `G`: the Cluster Autoscaler's answer
         terminal.command("po shop")
@@ -88,10 +93,16 @@ def test_the_autoscaling_walkthrough_works_as_written(tmp_path: Path) -> None:
         screen = terminal.wait_for(lambda s: [r[1] for r in cells(s, MACHINE)] in (["NotReady"], ["Ready"]))
         [machine] = [r[0] for r in cells(screen, MACHINE)]
         terminal.wait_for(lambda s: [r[1] for r in cells(s, MACHINE)] == ["Ready"], timeout=60)
+        # `d` on it (the first row): its CPU and memory sparklines
+        terminal.keys("d")
+        terminal.wait_for(lambda s: f"describe(node/{machine})" in s and "Usage (metrics-server" in s)
+        assert re.search(r"CPU: .* \d+m \(\d+% of 4000m allocatable\)", terminal.screen())
+        terminal.keys("Escape")
 
-        # 6. the load off (the cursor still on frontend), `>` three more times: 64x
+        # 6. the load off (`:deploy shop`, `/frontend`, shift-l, 0, Enter), `>` three more times: 64x
         terminal.command("deploy shop")
         terminal.wait_for(lambda s: [r[:2] for r in cells(s, "frontend")] == [["frontend", "10/10"]], timeout=60)
+        terminal.filter("frontend")
         terminal.keys("L", "0", "Enter")
         terminal.wait_for(lambda s: "load on deployment/frontend in shop stopped" in s)
         terminal.keys(">", ">", ">")

@@ -108,8 +108,9 @@ async def test_load_scales_the_frontend_out_onto_a_new_node_and_back_in(tmp_path
             ),
         )
 
-        # `a` on frontend, Enter: kubectl autoscale with the dialog's defaults (--min 1 --max 10 --cpu-percent 80)
-        burst(app, "j", "a", "enter")
+        # `/frontend` Enter, `a`, Enter: kubectl autoscale with the dialog's defaults (--min 1 --max 10
+        # --cpu-percent 80)
+        burst(app, "slash", *"frontend", "enter", "a", "enter")
         await until(pilot, lambda: "horizontalpodautoscaler.autoscaling/frontend autoscaled" in text(app))
         # shift-l, 2000, Enter: the load is spread over the three ready pods
         burst(app, "L", *str(RPS), "enter")
@@ -160,11 +161,11 @@ async def test_load_scales_the_frontend_out_onto_a_new_node_and_back_in(tmp_path
         await command(pilot, "po shop")
         await until(pilot, lambda: [r[1:3] for r in rows(app, "frontend-.*")] == [["1/1", "Running"]] * 8)
 
-        # The load taken off: shift-l on frontend, 0, Enter
+        # The load taken off: `/frontend` Enter, shift-l, 0, Enter (whether the view kept its cursor on frontend
+        # depends on how many views were opened since)
         await command(pilot, "deploy shop")
         await until(pilot, lambda: [r[:2] for r in rows(app, "frontend")] == [["frontend", "10/10"]])
-        # (the cursor is still on frontend, where it was left)
-        burst(app, "L", "0", "enter")
+        burst(app, "slash", *"frontend", "enter", "L", "0", "enter")
         await until(pilot, lambda: "load on deployment/frontend in shop stopped" in text(app))
         # CPU falls at once, but the HPA keeps 10 replicas for its 5-minute scale-down stabilization window...
         await command(pilot, "hpa shop")
