@@ -80,6 +80,8 @@ class MetricsApi:
         self._clock = clock
         self._kubelets = kubelets
         self._cached: _Lookup | None = None
+        # node -> ((last scrape, points), its history then): `node_history`'s answer until the next scrape
+        self._node_histories: dict[str, tuple[tuple[float, int], list[tuple[float, float | None, float | None]]]] = {}
 
     # --- metrics.k8s.io ------------------------------------------------------------------------------------
 
@@ -215,6 +217,16 @@ class MetricsApi:
         metrics-server scraped it (its containers, those that have stopped since included, and the node's own
         share); None before its second scrape and from when its kubelet went dark."""
         last = self.last_scrape()
+        cached = self._node_histories.get(name)
+        if cached is not None and cached[0] == (last, points):
+            return cached[1]  # nothing it shows changes until the next scrape (a describe repaints every second)
+        out = self._node_history(name, last, points)
+        if len(self._node_histories) > 1000:
+            self._node_histories.clear()
+        self._node_histories[name] = ((last, points), out)
+        return out
+
+    def _node_history(self, name: str, last: float, points: int) -> list[tuple[float, float | None, float | None]]:
         times = [last - k * RESOLUTION_SECONDS for k in range(points - 1, -1, -1)]
         kubelet = self._kubelets.kubelets.get(name)
         node = self._store.get("nodes", "", name)
