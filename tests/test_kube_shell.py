@@ -42,9 +42,12 @@ def _flash(app: K9App) -> str:
 
 
 async def _pods(app: K9App, pilot, rows: int) -> None:  # type: ignore[no-untyped-def]
+    """The pods view with `rows` rows, the selected one Running (k9s opens no shell in a pod that is not, and
+    neither does k9py: a served cluster's coredns takes a few seconds after `k9py serve` starts)."""
     await until(pilot, lambda: app.main is not None and app.main.view is not None, timeout=15)
     assert app.main is not None
     await until(pilot, lambda: table(app.main).row_count >= rows, timeout=30)  # type: ignore[arg-type]
+    await until(pilot, lambda: table(app.main).cell(table(app.main).selected_state(), "STATUS") == "Running", 90)  # type: ignore[arg-type]
 
 
 # --- the command -----------------------------------------------------------------------------------------------
@@ -147,10 +150,8 @@ async def test_a_pod_that_cannot_exec_flashes_what_kubectl_says(real_kubeconfig:
     """kwok's pods run nothing: the API server's error, in kubectl's words, on the flash line."""
     app = K9App(KubeBackend(KubeClient(str(real_kubeconfig))), [], command=f"po {kit_pod}")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _pods(app, pilot, 1)
+        await _pods(app, pilot, 1)  # kwok marks it Running (slowly when the shared kit is busy with thousands of pods)
         assert app.main is not None
-        # kwok marks it Running (slowly when the shared kit is busy with thousands of pods)
-        await until(pilot, lambda: table(app.main).cell(table(app.main).selected_state(), "STATUS") == "Running", 90)  # type: ignore[arg-type]
         burst(app, "s")
         await until(pilot, lambda: _flash(app).startswith("shell: "), timeout=30)
         screen = "\n".join(screen_lines(app))
@@ -176,7 +177,7 @@ def test_an_interactive_shell_in_a_real_terminal(served_kubeconfig: Path) -> Non
     container; `exit` brings the dashboard back, the flash line saying the shell ended."""
     term = Terminal(["--kubeconfig", str(served_kubeconfig), "-c", "po kube-system /coredns"], size=(80, 24))
     try:
-        term.wait_for(lambda s: "coredns-" in s and "Running" in s, timeout=60)
+        term.wait_for(lambda s: sum("coredns-" in line and "Running" in line for line in s.splitlines()) == 2, 60)
         pod = next(w for w in term.screen().split() if w.startswith("coredns-"))
         term.keys("s")
         term.wait_for(lambda s: "<<K9s-Shell>> Pod: kube-system/" in s and f"root@{pod}:/#" in s, timeout=30)
