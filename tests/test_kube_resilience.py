@@ -15,8 +15,10 @@ cache starts at etcd's current revision, so a watch from an older one is refused
 version", as it is on a real cluster after an API server restart or a long network outage.
 
 The kit is shared with other tests: only its kube-apiserver is restarted (tests/kube_compare/kube.py,
-`apiserver_stopped`), for as short a time as it takes to start (about 10 s on a loaded 2-core machine); the
-namespaces are this file's own (`k9py-res-*`) and deleted at the end.
+`stop_apiserver`/`start_apiserver`), for as long as it takes to start again (10 to 20 s measured on the loaded 2-core
+machine; 95 s once, with a benchmark's 10,000 pods and 100 nodes on the kit whose clients all listed again at once),
+and only where the kit is this run's own (K9PY_REQUIRE_KUBE=1, as CI sets it) or K9PY_KUBE_RESTART=1 asks for it.
+The namespaces are this file's own (`k9py-res-*`) and deleted at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ from typing import Any
 
 import pytest
 import yaml
-from kube_compare.kube import STATE, apiserver_stopped, compact_etcd, etcd_revision, kit_pid
+from kube_compare.kube import (
+    STATE,
+    apiserver_stopped,
+    compact_etcd,
+    etcd_revision,
+    kit_pid,
+    start_apiserver,
+    stop_apiserver,
+)
 from test_kube_backend import ScriptedServer, _pod, _settle, kubectl
 from tui_support import CONFIRM, EXITED, HAS_TMUX, Terminal, burst, screen_lines, table, until
 
@@ -44,7 +54,14 @@ from k9py.views.table import TableView
 
 RECONNECTING = "reconnecting…"
 CONFIGMAPS = 1200  # more than two list pages of 500
-RESTART_SECONDS = 120.0  # an API server restart on the loaded CI machine, with room to spare
+RESTART_SECONDS = 300.0  # an API server restart on the loaded CI machine, with room to spare
+SLOW_KIT_SECONDS = 120.0  # a Deployment's pods made by the kit's controllers while other tests load it
+# Restarting the API server breaks every other client of the kit for its duration: only where the kit is this
+# run's own (CI sets K9PY_REQUIRE_KUBE=1), or when asked for.
+RESTARTS_ALLOWED = os.environ.get("K9PY_REQUIRE_KUBE") == "1" or os.environ.get("K9PY_KUBE_RESTART") == "1"
+restarts = pytest.mark.skipif(
+    not RESTARTS_ALLOWED, reason="restarts the shared kit's kube-apiserver: set K9PY_KUBE_RESTART=1 (CI does)"
+)
 
 
 def text(app: K9App) -> str:
@@ -184,6 +201,7 @@ async def link() -> AsyncIterator[CuttableLink]:
 # --- the API server restarted ------------------------------------------------------------------------------------
 
 
+@restarts
 async def test_the_pods_view_survives_an_api_server_restart(real_kubeconfig: Path, namespace: str) -> None:
     """The kit's kube-apiserver stopped and started again under `:pods NS`: the header says reconnecting… and the
     rows stay while it is down; once it is back the view is live again (its watch, 410 Gone from the new server's
@@ -193,16 +211,25 @@ async def test_the_pods_view_survives_an_api_server_restart(real_kubeconfig: Pat
     backend = KubeBackend(KubeClient(str(real_kubeconfig)))
     app = K9App(backend, [], command=f"po {namespace}")
     async with app.run_test(size=(80, 24)) as pilot:
-        view = await _shown(app, pilot, 2)
-        await shown(app, pilot, lambda: "Running" in text(app), timeout=30)
+        view = await _shown(app, pilot, 2, timeout=SLOW_KIT_SECONDS)
+        screen = app.main
+        assert screen is not None
+        await shown(app, pilot, lambda: "Running" in text(app), timeout=SLOW_KIT_SECONDS)
         before = view.visible_names()
         informer = backend.informer("Pod")
         assert informer is not None
         relists = informer.relists
-        with apiserver_stopped():
+        # Stopped and started from a thread: the dashboard keeps running meanwhile, and meets the server starting
+        # (connection refused, then 500s and 429s until it is ready).
+        stopped = await asyncio.to_thread(stop_apiserver)
+        try:
             await shown(app, pilot, lambda: RECONNECTING in text(app), timeout=15)
-            await pilot.pause(1.0)
             assert view.visible_names() == before and "Running" in text(app)  # the last known rows, not a blank
+            burst(app, "ctrl+d", *CONFIRM)  # a key that needs the server: its failure said, nothing crashes
+            await shown(app, pilot, lambda: "cannot reach" in screen.flash_line.message, timeout=15)
+            assert view.visible_names() == before
+        finally:
+            await asyncio.to_thread(start_apiserver, stopped)
         await shown(app, pilot, lambda: RECONNECTING not in text(app), timeout=RESTART_SECONDS)
         assert informer.relists > relists  # the new server's watch cache starts later than the old version: 410
         new_pid = kit_pid("kube-apiserver")
@@ -212,10 +239,14 @@ async def test_the_pods_view_survives_an_api_server_restart(real_kubeconfig: Pat
         # finishes deletions on the kit, is still catching up with the restart itself)
         victim = view.visible_names()[0]
         burst(app, "ctrl+d", *CONFIRM)
-        await shown(app, pilot, lambda: "deleted" in app.main.flash_line.message, timeout=30)  # type: ignore[union-attr]
-        await shown(app, pilot, lambda: victim not in view.visible_names() or "Terminating" in text(app), timeout=30)
+        await shown(app, pilot, lambda: "deleted" in screen.flash_line.message, timeout=SLOW_KIT_SECONDS)
+
+        def deleted() -> bool:
+            return victim not in view.visible_names() or "Terminating" in text(app)
+
+        await shown(app, pilot, deleted, timeout=SLOW_KIT_SECONDS)
         await asyncio.to_thread(kubectl, real_kubeconfig, "-n", namespace, "run", "extra", "--image=nginx")
-        await shown(app, pilot, lambda: "extra" in view.visible_names(), timeout=30)
+        await shown(app, pilot, lambda: "extra" in view.visible_names(), timeout=SLOW_KIT_SECONDS)
         assert len(set(view.visible_names())) == view.row_count  # no row twice after the relist
         assert app.return_code is None
 
@@ -276,6 +307,7 @@ def pages(calls: list[dict[str, Any]]) -> list[bool]:
     return [bool(c.get("continue")) for c in calls]
 
 
+@restarts
 async def test_1200_configmaps_in_pages_and_a_relist_after_410_gone(
     real_kubeconfig: Path, namespace: str, link: CuttableLink, tmp_path: Path
 ) -> None:
@@ -323,7 +355,7 @@ async def test_1200_configmaps_in_pages_and_a_relist_after_410_gone(
         listed_before = len(lists)
         link.heal()
         await shown(app, pilot, lambda: RECONNECTING not in text(app), timeout=RESTART_SECONDS)
-        await shown(app, pilot, lambda: "new-4" in view.visible_names(), timeout=30)
+        await shown(app, pilot, lambda: "new-4" in view.visible_names(), timeout=SLOW_KIT_SECONDS)
         assert any(b"too old resource version" in e and b"410" in e for e in watch_errors), watch_errors
         assert pages(lists[listed_before:])[:3] == [False, True, True]  # the relist is paged too
         names = view.visible_names()
