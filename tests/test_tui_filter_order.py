@@ -3,7 +3,7 @@ rows it keeps stay in the order the user sorted by, and the cursor stays on its 
 
 from __future__ import annotations
 
-from tui_support import ALL_PODS, dashboard, table, until
+from tui_support import ALL_PODS, dashboard, screen_lines, table, until
 
 
 async def test_a_filter_keeps_the_sorted_order_and_the_cursor_row() -> None:
@@ -35,3 +35,19 @@ async def test_a_filter_keeps_the_sorted_order_and_the_cursor_row() -> None:
         await until(pilot, lambda: view.row_count == ALL_PODS)
         assert view.visible_names() == names
         assert view.selected()["metadata"]["name"] == frontend[1]
+
+
+async def test_a_filter_on_a_table_scrolled_to_its_end_shows_the_rows_it_keeps() -> None:
+    """The table's scrollable size follows its rows without a layout of the screen (widgets/table.py _resize):
+    scrolled to the last of more rows than fit, a filter keeping three brings the scroll back, not blank lines."""
+    async with dashboard(size=(100, 16)) as (app, pilot, screen, _cluster):
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
+        await pilot.press("G")
+        await until(pilot, lambda: view.table.scroll_y > 0)
+        await pilot.press("slash", *"fro", "enter")
+        await until(pilot, lambda: view.row_count == 3)
+        await pilot.pause()
+        assert view.table.scroll_y == 0
+        shown = [line for line in screen_lines(app) if "frontend-" in line]
+        assert len(shown) == 3

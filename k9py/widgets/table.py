@@ -265,8 +265,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         size = Size(sum(self.widths) + 2 * PADDING * len(self.widths), len(self._order) + 1)
-        if size != self.virtual_size:  # a new virtual size lays the screen out again: only when it changed
-            self.virtual_size = size
+        if size != self.virtual_size:
+            # Set without a layout: the table's region does not depend on what it holds (1fr, no scrollbars), and
+            # a layout repaints every widget on screen, for each slice of a view filling in and each row a filter
+            # or the watch adds or removes. The scroll position is kept within it, as a layout would.
+            self.set_reactive(ResourceTable.virtual_size, size)
+            self._scroll_update(size)
 
     # --- marks (space) ---------------------------------------------------------------------------------------
 
