@@ -275,10 +275,10 @@ class SchedulerController(Controller):
         nominated = self.preemption.nominated.filter_for(key, pod_priority(pod))
         nominated_node = self.nodes.get((pod.get("status") or {}).get("nominatedNodeName") or "")
         if nominated_node is not None:
-            result = schedule(pod, [nominated_node], None, 0, None, nominated)
+            result = schedule(pod, [nominated_node], None, 0, None, nominated=nominated)
             if result.scheduled:
                 return result
-        result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows, nominated)
+        result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows, nominated=nominated)
         if nodes:
             self._next_start = (self._next_start + result.processed) % len(nodes)
         return result
@@ -328,7 +328,8 @@ class SchedulerController(Controller):
         if _is_pending(pod, self.profiles.names):
             if has_claims(pod):
                 return explain(dry_run(self, pod))
-            result = schedule(pod, self._node_list(), None, rows=self._rows)
+            nominated = self.preemption.nominated.filter_for(key, pod_priority(pod))
+            result = schedule(pod, self._node_list(), None, rows=self._rows, nominated=nominated)
             result.message = self.preemption.evaluate(pod, result, result.message, random.Random(0)).message
             return explain(result)
         result = self.decisions.get(key)

@@ -43,6 +43,10 @@ class PodCycle:
 
     filter: NodeFilter | None
     _score: Callable[[Sequence[NodeInfo]], dict[str, list[int]]] | None = attrs.field(alias="score")
+    # Both plugins' preFilterState (None: skipped), which RunFilterPluginsWithNominatedPods copies for a node with
+    # nominated pods and adds them to.
+    spread_state: SpreadState | None = None
+    affinity_state: AffinityState | None = None
 
     def scores(self, feasible: Sequence[NodeInfo]) -> dict[str, list[int]]:
         """Normalised scores per plugin (only the plugins that didn't skip), in `feasible` order."""
@@ -180,4 +184,4 @@ def prepare(
             out[INTER_POD_AFFINITY] = affinity_scores(topology, feasible)
         return out
 
-    return PodCycle(node_filter, score if topology or scored_spread else None)
+    return PodCycle(node_filter, score if topology or scored_spread else None, spread_state, affinity_state)

@@ -31,6 +31,7 @@ those nodes are not candidates).
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,7 +55,7 @@ from .fit_error import (
 from .node_info import NodeInfo
 from .pod_constraints import prefilter_states
 from .pod_info import PodInfo, get_pod_info, pod_key
-from .preemption_state import DryRunState, VolumeChecks, with_nominated
+from .preemption_state import DryRunState, Nominated, VolumeChecks, nominated_pass
 from .profiles import DEFAULT_PROFILE
 
 __all__ = [
@@ -171,31 +172,28 @@ class NominatedPods:
     def on_node(self, node: str) -> Iterable[tuple[str, Obj]]:
         return (self._by_node.get(node) or {}).items()
 
-    def filter_for(self, key: str, priority: int) -> FilterFn | None:
-        """The check nominated pods add for a pod of `priority`, for the nodes that pass its own filters; None when
-        no nominated pod could be in its way."""
+    def filter_for(self, key: str, priority: int, volumes: VolumeChecks | None = None) -> Nominated | None:
+        """What the scheduling cycle of pod `key` of `priority` runs RunFilterPluginsWithNominatedPods' first pass
+        with (scheduler.schedule); None when no nominated pod could be in its way, the common case, which costs the
+        cycle nothing. `volumes`: the volume plugins' part for a pod with claims."""
         if not self._node_of or (len(self._node_of) == 1 and key in self._node_of):
             return None
-
-        def with_nominated(info: PodInfo, node: NodeInfo) -> FilterFailure | None:
-            return self.check(info, node, key, priority)
-
-        return with_nominated
+        return Nominated(functools.partial(self.ahead_of, key=key, priority=priority), volumes)
 
     def check(self, info: PodInfo, node: NodeInfo, key: str, priority: int) -> FilterFailure | None:
-        """addGENominatedPods, then the filters: the pod must also fit beside the nominated pods of priority at
-        least its own."""
+        """The node-local filters with the nominated pods of priority at least the pod's added (the first pass, for
+        a pod whose PreFilter left no state to copy)."""
         ahead = self.ahead_of(node.name, key, priority)
         if not ahead:
             return None
-        simulated = node.snapshot()
-        for pod in ahead:
-            simulated.simulate(pod, 1)
-        return run_filters(info, simulated)
+        return nominated_pass(info, node, ahead, applicable_filters(info), DryRunState())
 
     def ahead_of(self, node: str, key: str, priority: int) -> list[Obj]:
         """The pods nominated to `node`, other than `key`, that a pod of `priority` must leave room for."""
-        return [pod for other, pod in self.on_node(node) if other != key and pod_priority(pod) >= priority]
+        pods = self._by_node.get(node)
+        if not pods:
+            return []  # most nodes: one dict lookup
+        return [pod for other, pod in pods.items() if other != key and pod_priority(pod) >= priority]
 
 
 @attrs.frozen
@@ -488,8 +486,7 @@ class Preemption:
 
             def fits() -> FilterFailure | None:
                 if ahead:
-                    state_with, node_with = with_nominated(state, simulated, ahead)
-                    failure = run_filters(info, node_with, checks) or state_with.filter(info, node_with)
+                    failure = nominated_pass(info, simulated, ahead, checks, state)
                     if failure is not None:
                         return failure
                 return run_filters(info, simulated, checks) or state.filter(info, simulated)

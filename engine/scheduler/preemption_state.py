@@ -17,19 +17,19 @@ never leaks into another's verdict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from .filters import FilterFailure, FilterFn
+from .filters import FilterFailure, FilterFn, run_filters
 from .interpod_affinity import AffinityState
 from .node_info import NodeInfo
 from .pod_index import PodRef, pod_ref
 from .pod_info import PodInfo
 from .topology_spread import SpreadState
 
-__all__ = ["DryRunState", "VolumeChecks", "rwop_references", "with_nominated"]
+__all__ = ["DryRunState", "Nominated", "VolumeChecks", "nominated_pass", "rwop_references", "with_nominated"]
 
 Obj = dict[str, Any]
 
@@ -121,3 +121,28 @@ def with_nominated(state: DryRunState, node: NodeInfo, ahead: Sequence[Obj]) -> 
         node.simulate(pod, 1)
         state.update_with_pod(pod, None, node, 1)
     return state, node
+
+
+def nominated_pass(
+    info: PodInfo, node: NodeInfo, ahead: Sequence[Obj], checks: tuple[FilterFn, ...], state: DryRunState
+) -> FilterFailure | None:
+    """RunFilterPluginsWithNominatedPods' first pass: every filter, on copies of the node and of the PreFilter state
+    with the nominated pods that go first added. The caller runs the second pass (without them) only if this one
+    passed, and reports this pass's failure otherwise, as upstream does."""
+    state_with, node_with = with_nominated(state, node, ahead)
+    return run_filters(info, node_with, checks) or state_with.filter(info, node_with)
+
+
+@attrs.frozen
+class Nominated:
+    """What a scheduling cycle needs for RunFilterPluginsWithNominatedPods: the pods nominated to a node that the pod
+    must leave room for (those of priority at least its own, by node name; empty for most nodes) and, for a pod with
+    claims, the volume plugins' part of its PreFilter state (VolumeRestrictions counts the nominated pods' claims)."""
+
+    ahead: Callable[[str], Sequence[Obj]]
+    volumes: VolumeChecks | None = None
+
+    def state(self, spread: SpreadState | None, affinity: AffinityState | None) -> DryRunState:
+        """The cycle's PreFilter state of the plugins with PreFilterExtensions, which the first pass copies per node."""
+        volumes = self.volumes
+        return DryRunState(spread, affinity, volumes, volumes.rwop_in_use if volumes is not None else 0)

@@ -21,6 +21,7 @@ from .fit_error import NO_NODES_AVAILABLE, fit_error_message, preemption_message
 from .node_info import NodeInfo
 from .pod_constraints import PodCycle, prepare
 from .pod_info import PodInfo, get_pod_info, pod_key
+from .preemption_state import Nominated, nominated_pass
 from .profiles import DEFAULT_PROFILE, Profile
 from .scores import (
     BALANCED_ALLOCATION,
@@ -312,6 +313,7 @@ def schedule(
     *,
     profile: Profile | None = None,
     defaults: DefaultSpreading | None = None,
+    nominated: Nominated | None = None,
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
@@ -331,6 +333,11 @@ def schedule(
 
     `profile`: a scheduler profile other than the default one (scheduler/profiles.py); `defaults`: PodTopologySpread's
     default constraints for pods without their own (scheduler/default_spread.py), None for none.
+
+    `nominated`: the pods nominated to nodes that this pod must leave room for (NominatedPods.filter_for). A node
+    with some is checked as RunFilterPluginsWithNominatedPods does: every filter with them added to copies of the
+    node and of the PreFilter state (resources, ports, claims, spreading and pod (anti-)affinity), then, if that
+    passed, without them (the memoised verdicts and the filters after them); it fits only if both pass.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
@@ -355,6 +362,7 @@ def schedule(
         and info.node_name_candidates is None
         and volume_filter is None
         and extra_filter is None
+        and nominated is None
     ):
         result = _schedule_window(info, key, nodes, rng, start, rows, profile, cycle)
         if result is not None:
@@ -383,6 +391,8 @@ def schedule(
     evaluate = _evaluate if profile is None else profile.evaluate
     balanced_on = not balanced_allocation_skipped(info.resources)
     checks: tuple[FilterFn, ...] | None = None
+    ahead_of = nominated.ahead if nominated is not None else None
+    first_state = None  # the PreFilter state the first pass copies, made for the first node that needs it
     verdicts: list[Verdict] = []
     feasible_verdicts: list[Verdict] = []
     feasible: list[NodeInfo] = []
@@ -393,6 +403,19 @@ def schedule(
         if candidates is not None and node.name not in candidates:
             verdicts.append(_PREFILTER_VERDICT)
             continue
+        if ahead_of is not None and (ahead := ahead_of(node.name)):
+            # RunFilterPluginsWithNominatedPods' first pass; its failure is the node's status. The second pass is
+            # the ordinary one below.
+            if checks is None:
+                checks = applicable_filters(info) if profile is None else profile.checks(info)
+            if first_state is None:
+                assert nominated is not None
+                spread, affinity = (cycle.spread_state, cycle.affinity_state) if cycle else (None, None)
+                first_state = nominated.state(spread, affinity)
+            failure = nominated_pass(info, node, ahead, checks, first_state)
+            if failure is not None:
+                verdicts.append((failure, 0, 0, 0, 0, 0, False))
+                continue
         verdict = node.memo.get(signature)
         if verdict is None:
             if checks is None:

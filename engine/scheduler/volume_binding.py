@@ -289,7 +289,9 @@ def schedule_with_volumes(ctrl: Any, key: str, pod: Obj) -> float | None:
         )
         result = ScheduleResult(key, None, message, len(nodes), 0, frozenset({VOLUME_BINDING}))
     else:
-        result = schedule(pod, nodes, ctrl.ctx.rng, ctrl._next_start, None, _with_nominated(ctrl, key, pod, state))
+        volume_filter = ctrl.volumes.filter(state)
+        nominated = ctrl.preemption.nominated.filter_for(key, pod_priority(pod), binder.preemption_checks(state))
+        result = schedule(pod, nodes, ctrl.ctx.rng, ctrl._next_start, None, volume_filter, nominated=nominated)
         if nodes:
             ctrl._next_start = (ctrl._next_start + result.processed) % len(nodes)
     ctrl._remember(key, result)
@@ -312,20 +314,6 @@ def schedule_with_volumes(ctrl: Any, key: str, pod: Obj) -> float | None:
     return BIND_RECHECK
 
 
-def _with_nominated(ctrl: Any, key: str, pod: Obj, state: PodVolumes) -> Any:
-    """The volume plugins' Filter, then the check that nominated pods of at least this pod's priority still fit
-    (RunFilterPluginsWithNominatedPods), as for pods without claims."""
-    volume_filter = ctrl.volumes.filter(state)
-    nominated = ctrl.preemption.nominated.filter_for(key, pod_priority(pod))
-    if nominated is None:
-        return volume_filter
-
-    def check(info: Any, node: NodeInfo) -> FilterFailure | None:
-        return volume_filter(info, node) or nominated(info, node)
-
-    return check
-
-
 def dry_run(ctrl: Any, pod: Obj) -> Any:
     """What a cycle would conclude for a pending pod with claims, without writing anything (for explain_pod)."""
     from .fit_error import fit_error_message
@@ -338,7 +326,10 @@ def dry_run(ctrl: Any, pod: Obj) -> Any:
             len(nodes), {}, prefilter_message=rejection, postfilter_message=PREFILTER_POSTFILTER_MESSAGE
         )
         return ScheduleResult(podutil.key_of(pod), None, message, len(nodes), 0, frozenset({VOLUME_BINDING}))
-    result = schedule(pod, nodes, None, volume_filter=ctrl.volumes.filter(state))
+    nominated = ctrl.preemption.nominated.filter_for(
+        podutil.key_of(pod), pod_priority(pod), ctrl.volumes.preemption_checks(state)
+    )
+    result = schedule(pod, nodes, None, volume_filter=ctrl.volumes.filter(state), nominated=nominated)
     if result.node_name is None:
         checks = ctrl.volumes.preemption_checks(state)
         result.message = ctrl.preemption.evaluate(pod, result, result.message, random.Random(0), checks).message
