@@ -5,8 +5,8 @@ The dashboard hands the terminal over (Textual's `App.suspend`) to
 image has it, else sh), with the context, kubeconfig and impersonation the dashboard uses, as k9s's runK passes
 `--as`, `--as-group`, `--context` and `--kubeconfig`; it comes back when the shell exits. kubectl's own complaints
 (its stderr; the shell's output is the terminal's) are shown as it prints them and also kept, so that a failure
-is flashed in kubectl's words when the dashboard returns: kwok's pods (the test kit), which run nothing, answer
-`error: Internal error occurred: ... no exec found for container`.
+is flashed in kubectl's words (its reason first) when the dashboard returns: kwok's pods (the test kit), which run
+nothing, answer `error: Internal error occurred: ... no exec found for container`.
 
 Where k9py differs from k9s: k9s clears the screen after the shell and says nothing unless exec failed; k9py says
 how the shell ended too (`command terminated with exit code N` is how kubectl reports the shell's last status, not a
@@ -136,7 +136,9 @@ def _handed_over(app: App[Any], backend: KubeBackend, argv: list[str], banner: s
 
 def _run_in_terminal(argv: list[str], banner: str) -> tuple[int, str]:
     """kubectl with the terminal (its stdin and stdout), its stderr shown as it comes and kept: (status, stderr).
-    Blocking: the dashboard's loop waits, as k9s halts its own while the shell runs."""
+    Blocking: the dashboard's loop waits, as k9s halts its own while the shell runs (Textual paints nothing while
+    suspended, and a paint queued then would block on its stopped writer). So a `k9py --serve` session looking at its
+    own API server through `:ctx` cannot serve this exec: kubectl waits until ctrl-c, which ends it."""
     out = cast("IO[str]", sys.__stdout__)
     out.write("\x1b[H\x1b[2J" + banner + "\n")  # k9s clears the screen and prints its banner first
     out.flush()
