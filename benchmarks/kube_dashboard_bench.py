@@ -57,6 +57,7 @@ PER_DEPLOYMENT = 10  # pods named after a deployment, as the simulated cluster's
 PARALLEL = 32  # requests in flight while creating
 CHURN_PARALLEL = 100  # patches in flight: a loaded API server takes up to half a second for one
 MERGE_PATCH = "application/merge-patch+json"
+RETRIED = (0, 429, 500, 503, 504)  # unreachable, throttled or shutting down: asked again
 
 
 def pod_place(i: int, nodes: int) -> tuple[str, str, str]:
@@ -111,14 +112,17 @@ async def ask(client: KubeClient, method: str, path: str, query: dict[str, Any] 
         except KubeError as exc:
             if exc.code == 404:
                 return {}
-            if exc.code or time.perf_counter() > deadline:
+            if exc.code not in RETRIED or time.perf_counter() > deadline:
                 raise
-            await asyncio.sleep(2.0)  # unreachable: being restarted
+            await asyncio.sleep(2.0)  # unreachable, or shutting down: being restarted
 
 
 async def create(client: KubeClient, path: str, body: dict[str, Any]) -> None:
-    with contextlib.suppress(KubeError):  # 409: left from an interrupted run, kept
+    try:
         await ask(client, "POST", path, body=body)
+    except KubeError as exc:
+        if exc.code != 409:  # left from an interrupted run: kept
+            raise
 
 
 async def setup(client: KubeClient, pods: int) -> float:
@@ -279,7 +283,7 @@ async def kube_dashboard(kubeconfig: str, pods: int) -> dict[str, Any]:
         if rows > 0:
             marks.setdefault("first_rows", frames.last_end)
         listed = backend.informer("pods")
-        if "listed" in marks and listed is not None and rows >= max(pods, len(listed.objects)):
+        if "listed" in marks and listed is not None and rows >= len(listed.objects) > 0:
             marks.setdefault("all_rows", frames.last_end)  # every pod of the list (others' pods too) on screen
 
     app._display = display  # type: ignore[method-assign]
