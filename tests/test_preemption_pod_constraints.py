@@ -7,7 +7,10 @@ Unschedulable nodes, whatever plugin rejected them), the PreFilterExtensions Add
 pkg/scheduler/framework/plugins/interpodaffinity/filtering.go and podtopologyspread/filtering.go (updateWithPod).
 
 The first two scenarios were run on a v1.36 control plane with kwok nodes (the kit): the same Preempted victim and
-nominatedNodeName for anti-affinity, the same FailedScheduling text for affinity to a lower-priority pod.
+nominatedNodeName for anti-affinity, the same FailedScheduling text for affinity to a lower-priority pod. So was the
+spread-victims one: the kit's scheduler also preempts both web pods and keeps the fillers, with the same
+FailedScheduling text for the two nodes ("2 Insufficient cpu."), the same Preempted messages and nominatedNodeName
+(cleared once the pod is bound, in both).
 """
 
 from __future__ import annotations

@@ -5,6 +5,12 @@ UnschedulableAndUnresolvable: nodes a volume cannot reach are no preemption cand
 pkg/scheduler/framework/plugins/volumerestrictions/volume_restrictions.go (a ReadWriteOncePod claim in use is
 Unschedulable, and RemovePod takes the victim's use out of conflictingPVCRefCount), and
 pkg/scheduler/framework/preemption/preemption.go (nodesWherePreemptionMightHelp).
+
+The ReadWriteOncePod scenario was run on the kit (v1.36.2 kube-scheduler, kwok nodes, the claim bound to a
+hand-made PersistentVolume): the same victim, the same FailedScheduling text for the two nodes (no preemption part,
+as preemption succeeded) and "Preempted by pod <uid> on node <node>"; nominatedNodeName names the holder's node
+until the pod is bound, then is cleared, in both. An unbound Immediate claim gives the same "pod has unbound
+immediate PersistentVolumeClaims. not found" there too.
 """
 
 from __future__ import annotations
