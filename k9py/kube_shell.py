@@ -106,9 +106,7 @@ async def shell_in(host: Host, backend: KubeBackend, pod: Obj, container: str) -
         if app.is_headless:  # tests: no terminal to hand over; kubectl reads an empty stdin (the shell ends at once)
             code, stderr = await _run_headless(argv)
         else:
-            code, stderr = _handed_over(
-                app, backend, argv, BANNER.format(pod=f"{namespace}/{name}", container=container)
-            )
+            code, stderr = await _handed_over(app, argv, BANNER.format(pod=f"{namespace}/{name}", container=container))
     except SuspendNotSupported:
         host.flash("this terminal cannot be handed to a shell", "error")
         return
@@ -118,38 +116,24 @@ async def shell_in(host: Host, backend: KubeBackend, pod: Obj, container: str) -
     host.flash(*outcome(target, code, stderr))
 
 
-def _handed_over(app: App[Any], backend: KubeBackend, argv: list[str], banner: str) -> tuple[int, str]:
-    """kubectl with the terminal until it exits (the dashboard suspended meanwhile, ctrl-c the shell's)."""
-    # A simulated cluster this session started on runs in this process, whose loop waits for the shell: its clock
-    # stops meanwhile, as it does for the editor, or its kubelets would all have missed their heartbeats on return.
-    home = backend.home
-    paused = home.paused if home is not None else False
-    if home is not None:
-        home.set_paused(True)
-    try:
-        with app.suspend(), editor_signals():
-            return _run_in_terminal(argv, banner)
-    finally:
-        if home is not None:
-            home.set_paused(paused)
-
-
-def _run_in_terminal(argv: list[str], banner: str) -> tuple[int, str]:
-    """kubectl with the terminal (its stdin and stdout), its stderr shown as it comes and kept: (status, stderr).
-    Blocking: the dashboard's loop waits, as k9s halts its own while the shell runs (Textual paints nothing while
-    suspended, and a paint queued then would block on its stopped writer). So a `k9py --serve` session looking at its
-    own API server through `:ctx` cannot serve this exec: kubectl waits until ctrl-c, which ends it."""
-    out = cast("IO[str]", sys.__stdout__)
-    out.write("\x1b[H\x1b[2J" + banner + "\n")  # k9s clears the screen and prints its banner first
-    out.flush()
-    kept = b""
-    with subprocess.Popen(argv, stderr=subprocess.PIPE) as process:
+async def _handed_over(app: App[Any], argv: list[str], banner: str) -> tuple[int, str]:
+    """kubectl with the terminal (its stdin and stdout) until it exits, its stderr shown as it comes and kept:
+    (status, stderr). The dashboard is suspended meanwhile (no input read, ctrl-c the shell's) and paints nothing:
+    its writer is stopped, and a paint queued to it would block the loop, so repaints are held (`batch_update`)
+    until the terminal is back. The loop itself goes on: watches stay current, and a cluster running in this
+    process (the simulated one, `--serve`) keeps its clock and can answer this very exec."""
+    with app.suspend(), app.batch_update(), editor_signals():
+        out = cast("IO[str]", sys.__stdout__)
+        out.write("\x1b[H\x1b[2J" + banner + "\n")  # k9s clears the screen and prints its banner first
+        out.flush()
+        process = await asyncio.create_subprocess_exec(*argv, stderr=subprocess.PIPE)
         assert process.stderr is not None
-        err = cast("IO[str]", sys.__stderr__)
-        while chunk := os.read(process.stderr.fileno(), 1024):
-            os.write(err.fileno(), chunk)
+        err = cast("IO[str]", sys.__stderr__).fileno()
+        kept = b""
+        while chunk := await process.stderr.read(1024):
+            os.write(err, chunk)
             kept = (kept + chunk)[-STDERR_KEPT:]
-        code = process.wait()
+        code = await process.wait()
     return code, kept.decode("utf-8", "replace")
 
 

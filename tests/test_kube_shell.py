@@ -200,3 +200,26 @@ def test_an_interactive_shell_in_a_real_terminal(served_kubeconfig: Path) -> Non
         assert term.exited() == (0, "icanon echo")  # the terminal left as it was found
     finally:
         term.close()
+
+
+@needs_kubectl
+@pytest.mark.skipif(not HAS_TMUX, reason="tmux is not installed")
+def test_a_shell_into_the_cluster_this_dashboard_serves(tmp_path: Path) -> None:
+    """`k9py --serve`, then `:ctx k9py` (its own API server, through its kubeconfig) and `s`: the API server runs in
+    the dashboard's own loop, which must go on while the shell has the terminal (repaints held, not the loop), or
+    this exec would wait forever for an answer."""
+    state = tmp_path / "state"
+    env = {"HOME": str(tmp_path), "K9PY_STATE_DIR": str(state), "KUBECONFIG": str(state / "kubeconfig")}
+    term = Terminal(["--serve", "--port", "0", "-c", "po kube-system"], size=(80, 24), env=env)
+    try:
+        term.wait_for(lambda s: sum("coredns-" in line and "Running" in line for line in s.splitlines()) == 2, 60)
+        term.command("ctx k9py")  # the pods of the context's namespace, all namespaces here
+        term.wait_for(lambda s: "k9py v1.36" in s and "pods(all)" in s and "coredns-" in s, timeout=30)
+        term.filter("coredns")
+        term.keys("s")
+        term.wait_for(lambda s: "<<K9s-Shell>> Pod: kube-system/coredns-" in s and ":/#" in s, timeout=30)
+        term.type("exit 2")
+        term.keys("Enter")
+        term.wait_for(lambda s: ":coredns ended (exit code 2)" in s, timeout=30)
+    finally:
+        term.close()
