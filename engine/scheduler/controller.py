@@ -275,7 +275,7 @@ class SchedulerController(Controller):
         nominated = self.preemption.nominated.filter_for(key, pod_priority(pod))
         nominated_node = self.nodes.get((pod.get("status") or {}).get("nominatedNodeName") or "")
         if nominated_node is not None:
-            result = schedule(pod, [nominated_node], None, 0, None, nominated=nominated)
+            result = schedule(pod, [nominated_node], None, 0, None, nominated=nominated, all_nodes=nodes)
             if result.scheduled:
                 return result
         result = schedule(pod, nodes, self.ctx.rng, self._next_start, self._rows, nominated=nominated)

@@ -314,6 +314,7 @@ def schedule(
     profile: Profile | None = None,
     defaults: DefaultSpreading | None = None,
     nominated: Nominated | None = None,
+    all_nodes: Sequence[NodeInfo] | None = None,
 ) -> ScheduleResult:
     """Pick a node for `pod` among `nodes`, or explain why none fits.
 
@@ -338,6 +339,9 @@ def schedule(
     with some is checked as RunFilterPluginsWithNominatedPods does: every filter with them added to copies of the
     node and of the PreFilter state (resources, ports, claims, spreading and pod (anti-)affinity), then, if that
     passed, without them (the memoised verdicts and the filters after them); it fits only if both pass.
+
+    `all_nodes`: the cluster's nodes when `nodes` are only the ones to filter (a preemptor's nominated node, tried
+    first): PreFilter looks at all of them, as upstream runs it before evaluateNominatedNode.
     """
     info = get_pod_info(pod)
     key = pod_key(pod)
@@ -353,7 +357,7 @@ def schedule(
     if profile is DEFAULT_PROFILE:
         profile = None  # the default profile's own code path: the fast one
     # PodTopologySpread and InterPodAffinity, when they have anything to do for this pod: not memoised.
-    cycle = prepare(pod, info, nodes, profile or DEFAULT_PROFILE, defaults)
+    cycle = prepare(pod, info, nodes if all_nodes is None else all_nodes, profile or DEFAULT_PROFILE, defaults)
     extra_filter = cycle.filter if cycle is not None else None
     # Node-name candidates turn off the rotation and reject nodes by name: the loop below handles them.
     if (
