@@ -293,10 +293,11 @@ class MainScreen(Screen[None]):
             self.stack.history.record(spec)
         await self.replace(spec)
 
-    async def reset(self, spec: ViewSpec, record: bool = True) -> None:
-        """Show `spec` as a command does, with no crumbs behind it; `record` it in the command history."""
+    async def reset(self, spec: ViewSpec, record: bool = True, keep_old: bool = True) -> None:
+        """Show `spec` as a command does, with no crumbs behind it; `record` it in the command history; the view
+        it replaces is kept for a quick way back unless `keep_old` is False."""
         self.stack.reset(spec, record)
-        await self._show_top()
+        await self._show_top(keep_old)
 
     async def _revisit(self, spec: ViewSpec | None, why_not: str, record: bool = False) -> None:
         """`-`, `[`, `]`: open a view from the command history, in its namespace."""
@@ -389,7 +390,8 @@ class MainScreen(Screen[None]):
         for view in self.stack.let_go():
             self._drop(view)
         self._refresh_header()
-        await self.reset(table_spec("Pod", self.namespace), record=False)
+        # The view on screen shows the old cluster: kept, a later command for the same view would bring it back.
+        await self.reset(table_spec("Pod", self.namespace), record=False, keep_old=False)
         self.flash(f"switched to context {name}")
 
     # --- keys ----------------------------------------------------------------------------------------------

@@ -100,6 +100,26 @@ async def test_from_the_simulated_cluster_to_the_kit_and_back(
         await until(pilot, lambda: any(n.startswith("frontend-") for n in table(screen).visible_names()), timeout=5)
 
 
+
+async def test_a_view_typed_after_the_switch_shows_the_new_cluster_not_the_one_left(
+    contexts_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view on screen when `:ctx` switches shows the old cluster: it must not be kept for a quick way back, or
+    typing the same command again (`:po kube-system`) brings back the simulated pods, whose `s` opens the
+    simulator's shell view on a pod the real cluster does not have."""
+    monkeypatch.setenv("KUBECONFIG", str(contexts_kubeconfig))
+    async with dashboard(size=(80, 24)) as (app, pilot, screen, _cluster):
+        await command(pilot, "po kube-system")
+        await until(pilot, lambda: any(n.startswith("coredns-") for n in table(screen).visible_names()))
+        await command(pilot, "ctx kube-kit")
+        await until(pilot, lambda: "switched to context kube-kit" in screen.flash_line.message, timeout=30)
+        await command(pilot, "po kube-system")
+        await until(pilot, lambda: "kube-system" in " ".join(screen_lines(app)[:12]), timeout=10)
+        assert screen.view.backend is app.backend and not app.backend.simulated
+        # the kit runs no CoreDNS pods (its kube-system has the control plane's only): none of the simulator's show
+        await pilot.pause(1.0)
+        assert not any(n.startswith("coredns-") for n in table(screen).visible_names())
+
 def _unreachable_kubeconfig(path: Path) -> Path:
     """Three contexts on servers nobody answers: listing them talks to no cluster."""
     config = {
