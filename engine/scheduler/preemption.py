@@ -55,7 +55,7 @@ from .fit_error import (
 from .node_info import NodeInfo
 from .pod_constraints import prefilter_states
 from .pod_info import PodInfo, get_pod_info, pod_key
-from .preemption_state import DryRunState, Nominated, VolumeChecks, nominated_pass
+from .preemption_state import DryRunState, Nominated, NominatedMemo, VolumeChecks, nominated_pass
 from .profiles import DEFAULT_PROFILE
 
 __all__ = [
@@ -144,6 +144,7 @@ class NominatedPods:
         self._by_node: dict[str, dict[str, Obj]] = {}
         self._node_of: dict[str, str] = {}
         self._on_change = on_change  # told the nodes whose nominated pods changed
+        self.memo = NominatedMemo()  # the scheduling cycles' first-pass verdicts
 
     def node_of(self, key: str) -> str | None:
         return self._node_of.get(key)
@@ -178,7 +179,7 @@ class NominatedPods:
         cycle nothing. `volumes`: the volume plugins' part for a pod with claims."""
         if not self._node_of or (len(self._node_of) == 1 and key in self._node_of):
             return None
-        return Nominated(functools.partial(self.ahead_of, key=key, priority=priority), volumes)
+        return Nominated(functools.partial(self.ahead_of, key=key, priority=priority), volumes, self.memo)
 
     def check(self, info: PodInfo, node: NodeInfo, key: str, priority: int) -> FilterFailure | None:
         """The node-local filters with the nominated pods of priority at least the pod's added (the first pass, for

@@ -29,7 +29,14 @@ from .pod_index import PodRef, pod_ref
 from .pod_info import PodInfo
 from .topology_spread import SpreadState
 
-__all__ = ["DryRunState", "Nominated", "VolumeChecks", "nominated_pass", "rwop_references", "with_nominated"]
+__all__ = [
+    "DryRunState",
+    "Nominated",
+    "NominatedMemo",
+    "VolumeChecks",
+    "nominated_pass",
+    "rwop_references",
+]
 
 Obj = dict[str, Any]
 
@@ -113,24 +120,69 @@ class DryRunState:
         return None
 
 
-def with_nominated(state: DryRunState, node: NodeInfo, ahead: Sequence[Obj]) -> tuple[DryRunState, NodeInfo]:
-    """addGENominatedPods: copies of the state and the node with the nominated pods that go first added."""
-    state = state.copy()
-    node = node.snapshot()
-    for pod in ahead:
-        node.simulate(pod, 1)
-        state.update_with_pod(pod, None, node, 1)
-    return state, node
-
-
 def nominated_pass(
-    info: PodInfo, node: NodeInfo, ahead: Sequence[Obj], checks: tuple[FilterFn, ...], state: DryRunState
+    info: PodInfo,
+    node: NodeInfo,
+    ahead: Sequence[Obj],
+    checks: tuple[FilterFn, ...],
+    state: DryRunState,
+    memo: NominatedMemo | None = None,
+    signature: int = 0,
 ) -> FilterFailure | None:
     """RunFilterPluginsWithNominatedPods' first pass: every filter, on copies of the node and of the PreFilter state
     with the nominated pods that go first added. The caller runs the second pass (without them) only if this one
-    passed, and reports this pass's failure otherwise, as upstream does."""
-    state_with, node_with = with_nominated(state, node, ahead)
-    return run_filters(info, node_with, checks) or state_with.filter(info, node_with)
+    passed, and reports this pass's failure otherwise, as upstream does. `memo` (with the pod template's
+    `signature`) remembers the node-local filters' verdict across cycles: on a node full of victims and nominated
+    pods every pod tried meets it."""
+    if memo is not None:
+        failure = memo.node_local(info, node, ahead, checks, signature)
+    else:
+        failure = _node_local(info, node, ahead, checks)
+    if failure is not None or not state.needed:
+        return failure
+    # The plugins with state read only the node's labels and taints: the node itself stands for its copy here.
+    state = state.copy()
+    for pod in ahead:
+        state.update_with_pod(pod, None, node, 1)
+    return state.filter(info, node)
+
+
+def _node_local(
+    info: PodInfo, node: NodeInfo, ahead: Sequence[Obj], checks: tuple[FilterFn, ...]
+) -> FilterFailure | None:
+    simulated = node.snapshot()
+    for pod in ahead:
+        simulated.simulate(pod, 1)
+    return run_filters(info, simulated, checks)
+
+
+_MEMO_LIMIT = 4096
+
+
+class NominatedMemo:
+    """The first pass's node-local verdicts by (node, pod template), each valid while the node is unchanged (its
+    generation) and the nominated pods ahead are the same objects (a changed pod is a new object in the store)."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[tuple[NodeInfo, int], tuple[int, tuple[Obj, ...], FilterFailure | None]] = {}
+
+    def node_local(
+        self, info: PodInfo, node: NodeInfo, ahead: Sequence[Obj], checks: tuple[FilterFn, ...], signature: int
+    ) -> FilterFailure | None:
+        key = (node, signature)
+        hit = self._verdicts.get(key)
+        if (
+            hit is not None
+            and hit[0] == node.generation
+            and len(hit[1]) == len(ahead)
+            and all(a is b for a, b in zip(hit[1], ahead, strict=True))
+        ):
+            return hit[2]
+        failure = _node_local(info, node, ahead, checks)
+        if len(self._verdicts) >= _MEMO_LIMIT:
+            self._verdicts.clear()
+        self._verdicts[key] = (node.generation, tuple(ahead), failure)
+        return failure
 
 
 @attrs.frozen
@@ -141,6 +193,7 @@ class Nominated:
 
     ahead: Callable[[str], Sequence[Obj]]
     volumes: VolumeChecks | None = None
+    memo: NominatedMemo | None = None
 
     def state(self, spread: SpreadState | None, affinity: AffinityState | None) -> DryRunState:
         """The cycle's PreFilter state of the plugins with PreFilterExtensions, which the first pass copies per node."""

@@ -412,11 +412,11 @@ def schedule(
             # the ordinary one below.
             if checks is None:
                 checks = applicable_filters(info) if profile is None else profile.checks(info)
+            assert nominated is not None
             if first_state is None:
-                assert nominated is not None
                 spread, affinity = (cycle.spread_state, cycle.affinity_state) if cycle else (None, None)
                 first_state = nominated.state(spread, affinity)
-            failure = nominated_pass(info, node, ahead, checks, first_state)
+            failure = nominated_pass(info, node, ahead, checks, first_state, nominated.memo, signature)
             if failure is not None:
                 verdicts.append((failure, 0, 0, 0, 0, 0, False))
                 continue
