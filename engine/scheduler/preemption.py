@@ -144,6 +144,9 @@ class NominatedPods:
         self._by_node: dict[str, dict[str, Obj]] = {}
         self._node_of: dict[str, str] = {}
         self._on_change = on_change  # told the nodes whose nominated pods changed
+        # ahead_of's answers by node and priority, until that node's nominated pods change: the same list object
+        # each time, which is what the memo's verdicts are checked against.
+        self._ahead: dict[str, dict[int, list[Obj]]] = {}
         self.memo = NominatedMemo()  # the scheduling cycles' first-pass verdicts
 
     def node_of(self, key: str) -> str | None:
@@ -156,9 +159,10 @@ class NominatedPods:
         """Track `pod` (None: gone, bound or no longer pending) under its nominated node, if it has one."""
         node = ((pod.get("status") or {}).get("nominatedNodeName") or "") if pod is not None else ""
         previous = self._node_of.get(key)
-        if self._on_change is not None:
-            for changed in {previous, node}:
-                if changed:
+        for changed in {previous, node}:
+            if changed:
+                self._ahead.pop(changed, None)
+                if self._on_change is not None:
                     self._on_change(changed)
         if previous is not None and previous != node:
             pods = self._by_node[previous]
@@ -190,11 +194,18 @@ class NominatedPods:
         return nominated_pass(info, node, ahead, applicable_filters(info), DryRunState())
 
     def ahead_of(self, node: str, key: str, priority: int) -> list[Obj]:
-        """The pods nominated to `node`, other than `key`, that a pod of `priority` must leave room for."""
+        """The pods nominated to `node`, other than `key`, that a pod of `priority` must leave room for (not to be
+        changed: the list may be shared)."""
         pods = self._by_node.get(node)
         if not pods:
             return []  # most nodes: one dict lookup
-        return [pod for other, pod in pods.items() if other != key and pod_priority(pod) >= priority]
+        if key in pods:  # the pod's own nominated node
+            return [pod for other, pod in pods.items() if other != key and pod_priority(pod) >= priority]
+        by_priority = self._ahead.setdefault(node, {})
+        found = by_priority.get(priority)
+        if found is None:
+            found = by_priority[priority] = [pod for pod in pods.values() if pod_priority(pod) >= priority]
+        return found
 
 
 @attrs.frozen

@@ -161,27 +161,23 @@ _MEMO_LIMIT = 4096
 
 class NominatedMemo:
     """The first pass's node-local verdicts by (node, pod template), each valid while the node is unchanged (its
-    generation) and the nominated pods ahead are the same objects (a changed pod is a new object in the store)."""
+    generation) and the pods ahead are the same sequence object: NominatedPods.ahead_of hands out one list per node
+    and priority until that node's nominated pods change, and nobody changes it."""
 
     def __init__(self) -> None:
-        self._verdicts: dict[tuple[NodeInfo, int], tuple[int, tuple[Obj, ...], FilterFailure | None]] = {}
+        self._verdicts: dict[tuple[NodeInfo, int], tuple[int, Sequence[Obj], FilterFailure | None]] = {}
 
     def node_local(
         self, info: PodInfo, node: NodeInfo, ahead: Sequence[Obj], checks: tuple[FilterFn, ...], signature: int
     ) -> FilterFailure | None:
         key = (node, signature)
         hit = self._verdicts.get(key)
-        if (
-            hit is not None
-            and hit[0] == node.generation
-            and len(hit[1]) == len(ahead)
-            and all(a is b for a, b in zip(hit[1], ahead, strict=True))
-        ):
+        if hit is not None and hit[0] == node.generation and hit[1] is ahead:
             return hit[2]
         failure = _node_local(info, node, ahead, checks)
         if len(self._verdicts) >= _MEMO_LIMIT:
             self._verdicts.clear()
-        self._verdicts[key] = (node.generation, tuple(ahead), failure)
+        self._verdicts[key] = (node.generation, ahead, failure)
         return failure
 
 
