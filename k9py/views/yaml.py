@@ -11,6 +11,9 @@ from .text import TextView
 
 
 def to_yaml(obj: dict[str, Any]) -> str:
+    # apiVersion and kind first, as kubectl prints them: a real API server's list items carry neither (the
+    # informer adds them after the rest), and the dump keeps the dict's order.
+    obj = {key: obj[key] for key in ("apiVersion", "kind") if key in obj} | obj
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.width = 4096  # long strings (messages, annotations) stay on one line, as kubectl prints them
