@@ -674,3 +674,81 @@ async def test_every_key_on_a_real_cluster(walked: tuple[Path, str, str]) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=30)
         await walk(Walk(app, pilot, kubeconfig, namespace, node, kit=bool(node)))
+
+
+# --- an identity RBAC limits -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_kubeconfig(real_kubeconfig: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """(kubeconfig, namespace): a ServiceAccount's token that may only get, list and watch pods in one namespace
+    (made with kubectl, as an admin would), its namespace holding one pod."""
+    if KUBECTL is None:
+        pytest.skip("kubectl is not installed")
+    namespace = f"k9py-ek-rbac-{uuid.uuid4().hex[:6]}"
+    admin = real_kubeconfig
+    kubectl(admin, "create", "namespace", namespace)
+    try:
+        kubectl(admin, "-n", namespace, "run", "p", "--image=busybox", "--port=8080")
+        kubectl(admin, "-n", namespace, "create", "serviceaccount", "limited")
+        kubectl(admin, "-n", namespace, "create", "role", "pod-reader", "--verb=get,list,watch", "--resource=pods")
+        kubectl(
+            admin,
+            "-n",
+            namespace,
+            "create",
+            "rolebinding",
+            "limited",
+            "--role=pod-reader",
+            f"--serviceaccount={namespace}:limited",
+        )
+        token = kubectl(admin, "-n", namespace, "create", "token", "limited").strip()
+        config = yaml.safe_load(admin.read_text())
+        cluster = config["clusters"][0]
+        limited = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [cluster],
+            "users": [{"name": "limited", "user": {"token": token}}],
+            "contexts": [
+                {"name": "limited", "context": {"cluster": cluster["name"], "user": "limited", "namespace": namespace}}
+            ],
+            "current-context": "limited",
+        }
+        path = tmp_path / "limited.kubeconfig"
+        path.write_text(yaml.safe_dump(limited))
+        yield path, namespace
+    finally:
+        kubectl(admin, "delete", "namespace", namespace, "--wait=false")  # its ServiceAccount, Role and binding too
+
+
+@needs_kubectl
+async def test_an_identity_rbac_limits_sees_its_pods_and_is_refused_the_rest_in_the_servers_words(
+    limited_kubeconfig: tuple[Path, str],
+) -> None:
+    kubeconfig, namespace = limited_kubeconfig
+    user = f"system:serviceaccount:{namespace}:limited"
+    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [], command=f"po {namespace}")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=30)
+        w = Walk(app, pilot, kubeconfig, namespace, "", kit=True)
+        await w.see(lambda: w.names() == ["p"] and statuses(w) == ["Running"], timeout=60)
+
+        async def refused(*keys: str, verb: str, resource: str) -> None:
+            await w.keys(*keys)
+            await w.see(
+                lambda: (
+                    w.screen.flash_line.level == "error"
+                    and f'User "{user}" cannot {verb} resource "{resource}"' in w.flash
+                ),
+                timeout=30,
+            )
+            assert app.is_running
+
+        await refused("ctrl+d", *CONFIRM, verb="delete", resource="pods")
+        await refused("s", verb="create", resource="pods/exec")
+        await refused("F", *CONFIRM, verb="get", resource="pods/portforward")
+        await command(pilot, f"deploy {namespace}")
+        await w.see(lambda: f'User "{user}" cannot list resource "deployments"' in w.flash, timeout=30)
+        await w.open(f"po {namespace}", "pods", rows=1)  # still there, still watched
+        assert "p" in w.kubectl("get", "pods", "-o", "name")
