@@ -32,6 +32,7 @@ from tui_support import CONFIRM, burst, command, screen_lines, table, until
 from k9py.app import K9App, MainScreen
 from k9py.kube_backend import KubeBackend
 from k9py.kube_client import KubeClient
+from k9py.kube_folder import parent_name
 from k9py.views.table import TableView
 from k9py.widgets.help import HelpScreen
 
@@ -103,6 +104,15 @@ spec:
   metrics: [{{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 80}}}}}}]
 """
 PASSWORD = "s3cr3t-k9py"
+DECLARED = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: declared
+  namespace: {ns}
+data:
+  colour: green
+"""
 # The kit's node of the walk: kwok takes any Node with this annotation; the taint keeps the kit's other tests off.
 KIT_NODE = """
 apiVersion: v1
@@ -220,8 +230,11 @@ class Walk:
 
 
 @pytest.fixture
-def walked(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str, str]]:
-    """(kubeconfig, namespace, node): the walk's namespace with WORKLOADS applied, on the kit its own tainted node."""
+def walked(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, str, str, Path]]:
+    """(kubeconfig, namespace, node, folder): the walk's namespace with WORKLOADS applied, on the kit its own tainted
+    node, and a watched folder declaring one ConfigMap there; $EDITOR records what `e` opens (in folder/edited)."""
     if KUBECTL is None:
         pytest.skip("kubectl is not installed")
     kit = request.param == "kit"
@@ -234,10 +247,19 @@ def walked(request: pytest.FixtureRequest) -> Iterator[tuple[Path, str, str]]:
     password = base64.b64encode(PASSWORD.encode()).decode()
     workloads = WORKLOADS.format(ns=namespace, password=password, port=free_port())  # the forward's local port too
     apply(kubeconfig, pinned(workloads, node) if kit else workloads)
+    folder = tmp_path / namespace
+    folder.mkdir()
+    (folder / "declared.yaml").write_text(DECLARED.format(ns=namespace))
+    editor = tmp_path / "editor"
+    editor.write_text(f'#!/bin/sh\necho "$@" > {folder.parent / "edited"}\n')
+    editor.chmod(0o755)
+    monkeypatch.delenv("KUBE_EDITOR", raising=False)
+    monkeypatch.setenv("EDITOR", str(editor))
     try:
-        yield kubeconfig, namespace, node
+        yield kubeconfig, namespace, node, folder
     finally:
         kubectl(kubeconfig, "delete", "namespace", namespace, "--wait=false")
+        kubectl(kubeconfig, "-n", "default", "delete", "configmap", parent_name(folder), "--wait=false")  # ApplySet
         if kit:
             kubectl(kubeconfig, "delete", "node", node, "--wait=false")
 
@@ -651,7 +673,33 @@ async def global_keys(w: Walk) -> None:
     await w.see(lambda: w.view == "deployments")
 
 
-async def walk(w: Walk) -> None:
+async def sources_keys(w: Walk, folder: Path) -> None:
+    """:src on the watched folder: d shows the drift, w writes the live value into the file, S sets the live
+    object back to its file, ctrl-s re-syncs all, e opens the file at the object's line."""
+    await w.open("src", "sources")
+    await w.see(lambda: "declared" in w.text() and "Synced" in w.text(), timeout=30)
+    w.kubectl("patch", "configmap", "declared", "-p", '{"data":{"colour":"red"}}')
+    await w.see(lambda: "OutOfSync" in w.text(), timeout=30)
+    await w.keys("d")
+    await w.see(lambda: w.view == "drift" and "colour" in w.text())
+    await back_to(w, "sources")
+    await w.keys("w", *CONFIRM)  # the live value into the file
+    await w.see(lambda: "colour: red" in (folder / "declared.yaml").read_text(), timeout=30)
+    await w.see(lambda: "OutOfSync" not in w.text(), timeout=30)
+    w.kubectl("patch", "configmap", "declared", "-p", '{"data":{"colour":"blue"}}')
+    await w.see(lambda: "OutOfSync" in w.text(), timeout=30)
+    await w.keys("S", *CONFIRM)  # the file's value back on the live object
+    await w.flashed("configmap/declared re-synced from its manifest")
+    assert w.get("configmap", "declared")["data"]["colour"] == "red"
+    await w.keys("ctrl+s")
+    await w.flashed("nothing to re-sync: every object matches its manifest")
+    await w.keys("e")
+    await w.flashed_with("edited declared.yaml:")
+    assert (folder.parent / "edited").read_text().split()[-1] == str(folder / "declared.yaml")
+
+
+async def walk(w: Walk, folder: Path) -> None:
+    await sources_keys(w, folder)
     await pods_keys(w)
     await deployments_keys(w)
     await replicasets_keys(w)
@@ -668,12 +716,12 @@ async def walk(w: Walk) -> None:
 
 @needs_kubectl
 @pytest.mark.parametrize("walked", ["serve", "kit"], indirect=True)
-async def test_every_key_on_a_real_cluster(walked: tuple[Path, str, str]) -> None:
-    kubeconfig, namespace, node = walked
-    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [], command=f"po {namespace}")
+async def test_every_key_on_a_real_cluster(walked: tuple[Path, str, str, Path]) -> None:
+    kubeconfig, namespace, node, folder = walked
+    app = K9App(KubeBackend(KubeClient(str(kubeconfig))), [folder], command=f"po {namespace}")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=30)
-        await walk(Walk(app, pilot, kubeconfig, namespace, node, kit=bool(node)))
+        await walk(Walk(app, pilot, kubeconfig, namespace, node, kit=bool(node)), folder)
 
 
 # --- an identity RBAC limits -------------------------------------------------------------------------------------
