@@ -68,6 +68,9 @@ ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
 RULES_SECONDS = 5.0  # how long the policy view's rules are shown before they are asked for again
 FOLDER_POLL_SECONDS = 0.5  # how soon a save is applied
 FOLDER_REFRESH_SECONDS = 3.0  # how often the declared objects are read back (sync status, health, self-heal)
+# How long a kind no view shows is still watched: esc back from a drill-down (deployment → pods → back) finds its
+# rows at once instead of an empty view until a new list returns.
+IDLE_WATCH_SECONDS = 30.0
 
 
 def parse_time(stamp: str) -> float:
@@ -103,6 +106,7 @@ class KubeBackend(RegistryBackend):
         self.sources: list[KubeFolder] = []
         self.on_sync: Callable[[str, str], None] | None = None
         self._informers: dict[tuple[str, str | None], Informer] = {}
+        self._idle_since: dict[Informer, float] = {}  # when each informer no view shows was left
         self._descriptions: dict[tuple[str, str, str | None], tuple[str, float]] = {}
         self._describing: dict[tuple[str, str, str | None], asyncio.Task[None]] = {}
         self._logs: dict[LogKey, _LogStream] = {}
@@ -263,11 +267,20 @@ class KubeBackend(RegistryBackend):
             self.on_sync(message, "error")
 
     def _idle(self, informer: Informer) -> None:
-        """The last view of a kind closed: stop watching it (only the kinds a view shows are watched)."""
+        """The last view of a kind closed: stop watching it unless a view takes it again within
+        IDLE_WATCH_SECONDS (only the kinds views show are watched)."""
+        self._idle_since[informer] = since = asyncio.get_running_loop().time()
+        self._spawn(self._stop_when_idle(informer, since))
+
+    async def _stop_when_idle(self, informer: Informer, since: float) -> None:
+        await asyncio.sleep(IDLE_WATCH_SECONDS)
+        if informer.subscribers or self._idle_since.get(informer) != since:
+            return  # taken again, or idle again later (that later wait decides)
+        del self._idle_since[informer]
         key = next((k for k, v in self._informers.items() if v is informer), None)
         if key is not None and key[0] not in ALWAYS_WATCHED:
             del self._informers[key]
-            self._spawn(informer.stop())
+            await informer.stop()
 
     def informer(self, kind: str, namespace: str | None = None) -> Informer | None:
         """The running informer for a kind, if any (tests look at its state)."""

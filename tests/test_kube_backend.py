@@ -248,3 +248,34 @@ async def test_simulator_keys_are_hidden_on_a_real_cluster(real_kubeconfig: Path
         assert "pause" not in keys and "fail_node" not in keys
         await pilot.press("p")
         assert "only k9py's simulated cluster" in app.main.flash_line.message
+
+
+async def test_a_panel_opened_again_finds_its_rows_without_listing_again(
+    real_kubeconfig: Path, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind no view shows any more is still watched for a while: ctrl-l's rollout panel (the deployment's
+    ReplicaSets), esc, ctrl-l again shows the revisions at once from the same watch, where stopping it at esc left the
+    panel empty until a new list came back (typed fast, esc then ctrl-l ctrl-l said "nothing selected"); a kind
+    left alone for longer is no longer watched, and is listed anew when a view needs it again."""
+    app = _app(real_kubeconfig, f"dp {namespace}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main is not None and table(app.main).row_count == 1, timeout=20)
+        backend = app.backend
+        assert isinstance(backend, KubeBackend) and app.main is not None
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: backend.informer("ReplicaSet", namespace) is not None, timeout=10)
+        watching = backend.informer("ReplicaSet", namespace)
+        await until(pilot, lambda: watching.synced, timeout=20)
+        relists = watching.relists
+        burst(app, "escape")
+        await pilot.pause(0.5)
+        burst(app, "ctrl+l")
+        await pilot.pause(0.2)
+        assert backend.informer("ReplicaSet", namespace) is watching and watching.relists == relists
+        assert "web-" in "\n".join(screen_lines(app))  # the revision's ReplicaSet, shown at once
+        # left alone for longer than that, the kind is no longer watched; needed again, it is listed anew
+        monkeypatch.setattr("k9py.kube_backend.IDLE_WATCH_SECONDS", 0.2)
+        burst(app, "escape")
+        await until(pilot, lambda: backend.informer("ReplicaSet", namespace) is None, timeout=10)
+        burst(app, "ctrl+l")
+        await until(pilot, lambda: backend.informer("ReplicaSet", namespace) not in (None, watching), timeout=10)
