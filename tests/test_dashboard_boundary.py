@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine.printers.duration": {"age", "human_duration"},
     "engine.printers_registry": {"columns_for", "row_for", "describe_object"},
     "engine.selectors": {"parse_label_selector", "selector_to_string"},
-    "engine.quantity": {"Quantity", "parse_quantity"},
+    "engine.quantity": {"Quantity", "parse_quantity", "cpu_millis", "bytes_value"},  # quantities as numbers (metrics)
     "engine.timeutil": {"parse_go_duration"},
     "engine.metrics.api": {"millicores"},
     # records and errors the public API hands out
