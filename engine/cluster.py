@@ -98,7 +98,7 @@ class _ErrorStream:
         self.text += data.decode("utf-8", "replace")
 
     async def close(self) -> None:
-        pass
+        """Nothing to release: the text is read after the connection ends."""
 
 
 class Cluster:
