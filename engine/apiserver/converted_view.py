@@ -21,7 +21,7 @@ from .. import errors
 from ..kinds import KindInfo, Registry
 from . import media, tables
 from .patching import check_not_forced, field_manager, is_apply, patcher_for
-from .resources import Resources, Target, _warn, read_body
+from .resources import Resources, Target, _warn, namespaced_parts, read_body
 from .status import json_response, method_not_allowed, not_found_path, success, unsupported_patch_type
 from .watch import WatchStream
 
@@ -44,12 +44,10 @@ class ConvertedView(abc.ABC):
     def to_view(self, stored: Obj, with_type: bool = True) -> Obj:
         """A stored object in the view's version; list items carry no kind and apiVersion when `with_type` is
         false (upstream writes them for some groups and not for others)."""
-        raise NotImplementedError
 
     @abc.abstractmethod
     def to_stored(self, body: Obj) -> Obj:
         """A request body in the view's version as the stored version's object."""
-        raise NotImplementedError
 
     def field_selector(self, text: str | None) -> str | None:
         """The request's field selector in the stored version's field names."""
@@ -75,10 +73,7 @@ class ConvertedView(abc.ABC):
         app.router.add_route("*", f"/apis/{self.view.group}/{self.view.version}/{{path:.+}}", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        parts = [p for p in request.match_info["path"].split("/") if p]
-        namespace: str | None = None
-        if len(parts) >= 3 and parts[0] == "namespaces":
-            namespace, parts = parts[1], parts[2:]
+        namespace, parts = namespaced_parts(request.match_info["path"])
         subresource = parts[2] if len(parts) == 3 else None
         if not parts or parts[0] != self.view.plural or len(parts) > 3 or (
                 subresource is not None and not (subresource == "status" and self.view.has_status)):

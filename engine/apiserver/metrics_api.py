@@ -25,6 +25,7 @@ from ..metrics.api import API_VERSION, GROUP
 from ..quantity import Quantity
 from ..selectors import parse_field_selector, parse_label_selector
 from . import discovery, media, tables
+from .resources import namespaced_parts
 from .status import json_response, method_not_allowed, not_acceptable, not_found_path
 
 Obj = dict[str, Any]
@@ -61,10 +62,7 @@ class MetricsRoutes:
         app.router.add_route("*", f"/apis/{GROUP}/v1beta1/{{path:.+}}", self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        parts = [p for p in request.match_info["path"].split("/") if p]
-        namespace: str | None = None
-        if len(parts) >= 3 and parts[0] == "namespaces":
-            namespace, parts = parts[1], parts[2:]
+        namespace, parts = namespaced_parts(request.match_info["path"])
         if not parts or parts[0] not in ("pods", "nodes") or len(parts) > 2 or (
                 parts[0] == "nodes" and namespace is not None):
             raise not_found_path()

@@ -60,6 +60,14 @@ def _find(registry: Registry, group: str, version: str, plural: str) -> KindInfo
     raise not_found_path()
 
 
+def namespaced_parts(path: str) -> tuple[str | None, list[str]]:
+    """`namespaces/shop/pods/web-1` → ("shop", ["pods", "web-1"]); a path without a namespace → (None, its parts)."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 3 and parts[0] == "namespaces":
+        return parts[1], parts[2:]
+    return None, parts
+
+
 def parse_target(registry: Registry, group: str, version: str, path: str) -> Target:
     """`namespaces/shop/pods/web-1/log` → Target(pods, "shop", "web-1", "log"), as kube-apiserver's routes do."""
     parts = [p for p in path.split("/") if p]
