@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
-from .dialogs import DIALOG_CSS, FieldDialog
+from .dialogs import DIALOG_CSS, FIELD_ROWS_CSS, FieldDialog
 
 FIELDS = (("min", "--min"), ("max", "--max"), ("cpu", "--cpu-percent"))
 
@@ -25,22 +25,8 @@ class AutoscaleChoice:
 
 
 class AutoscaleDialog(FieldDialog["AutoscaleChoice | None"]):
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="AutoscaleDialog")
-        + """
-    AutoscaleDialog .field {
-        height: 3;
-        align: left middle;
-    }
-    AutoscaleDialog .field Label {
-        width: 16;
-        padding: 1 0 0 0;
-    }
-    AutoscaleDialog .field Input {
-        width: 12;
-        margin-bottom: 0;
-    }
-    """
+    DEFAULT_CSS = DIALOG_CSS.format(name="AutoscaleDialog") + FIELD_ROWS_CSS.format(
+        name="AutoscaleDialog", input_width="12"
     )
 
     def __init__(self, target: str, replicas: int) -> None:

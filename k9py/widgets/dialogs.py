@@ -100,6 +100,22 @@ DIALOG_CSS = """
 }}
 """
 
+# A dialog's labelled input rows (`.field`: a Label, then an Input `input_width` wide).
+FIELD_ROWS_CSS = """
+{name} .field {{
+    height: 3;
+    align: left middle;
+}}
+{name} .field Label {{
+    width: 16;
+    padding: 1 0 0 0;
+}}
+{name} .field Input {{
+    width: {input_width};
+    margin-bottom: 0;
+}}
+"""
+
 
 class Dialog(ModalScreen[ResultT]):
     """A modal that applies the keys the app feeds it, in order: its `KEYS` first, then the focused widget."""

@@ -13,29 +13,15 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
 from ..port_forward import ForwardError, PortSpec, Tunnel, extract_port
-from .dialogs import DIALOG_CSS, FieldDialog
+from .dialogs import DIALOG_CSS, FIELD_ROWS_CSS, FieldDialog
 
 FIELDS = (("container", "Container Port:"), ("local", "Local Port:"), ("address", "Address:"))
 Parse = Callable[[str, str, str], list[Tunnel]]  # (container ports, local ports, address) -> tunnels
 
 
 class PortForwardDialog(FieldDialog["list[Tunnel] | None"]):
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="PortForwardDialog")
-        + """
-    PortForwardDialog .field {
-        height: 3;
-        align: left middle;
-    }
-    PortForwardDialog .field Label {
-        width: 16;
-        padding: 1 0 0 0;
-    }
-    PortForwardDialog .field Input {
-        width: 1fr;
-        margin-bottom: 0;
-    }
-    """
+    DEFAULT_CSS = DIALOG_CSS.format(name="PortForwardDialog") + FIELD_ROWS_CSS.format(
+        name="PortForwardDialog", input_width="1fr"
     )
 
     def __init__(self, path: str, offered: list[PortSpec], address: str, parse: Parse) -> None:
