@@ -24,6 +24,7 @@ The namespaces are this file's own (`k9py-res-*`) and deleted at the end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -36,10 +37,10 @@ import pytest
 import yaml
 from kube_compare.kube import (
     STATE,
-    apiserver_stopped,
     compact_etcd,
     etcd_revision,
     kit_pid,
+    restart_apiserver,
     start_apiserver,
     stop_apiserver,
 )
@@ -169,11 +170,10 @@ class CuttableLink:
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while chunk := await reader.read(65536):
-                writer.write(chunk)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
+            with contextlib.suppress(ConnectionError, OSError):  # the link was cut: the relay's end of it
+                while chunk := await reader.read(65536):
+                    writer.write(chunk)
+                    await writer.drain()
         finally:
             self._open.discard(writer)
             writer.transport.abort()
@@ -350,7 +350,7 @@ async def test_1200_configmaps_in_pages_and_a_relist_after_410_gone(
         revision = etcd_revision()
         assert revision > seen_version
         compact_etcd(revision)
-        await asyncio.to_thread(_restart_apiserver)
+        await asyncio.to_thread(restart_apiserver)
         assert view.row_count == expected  # still the rows of before the outage
         listed_before = len(lists)
         link.heal()
@@ -366,11 +366,6 @@ async def test_1200_configmaps_in_pages_and_a_relist_after_410_gone(
         row = next(line for line in screen_lines(app) if "cm-0010" in line and "/" not in line)
         data = row.strip("│ ").split()[1]
         assert data.rstrip("△▽") == "2"  # DATA: the edit made while disconnected (△: it went up, as k9s marks it)
-
-
-def _restart_apiserver() -> None:
-    with apiserver_stopped():
-        pass
 
 
 # --- the network cut mid-watch -----------------------------------------------------------------------------------

@@ -39,6 +39,14 @@ async def classes(c: Cluster) -> None:
     c.api.create(pc("high", 1000))
 
 
+# The app=web pods at most one apart across nodes, strictly.
+WEB_ONE_PER_NODE = {
+    "maxSkew": 1,
+    "topologyKey": HOST,
+    "whenUnsatisfiable": "DoNotSchedule",
+    "labelSelector": {"matchLabels": {"app": "web"}},
+}
+
 async def test_a_pod_the_preemptors_anti_affinity_refuses_is_preempted_to_make_room() -> None:
     """node-1 has cpu to spare but a lower-priority pod the preemptor's anti-affinity refuses (Unschedulable, so a
     candidate); node-2 is full of pods of the preemptor's own priority. Removing that one pod is enough."""
@@ -95,13 +103,7 @@ async def test_the_victims_are_the_pods_whose_removal_evens_the_spread() -> None
         for i in range(4):
             await c.create(pod(f"peer-{i}", klass="high", node="node-2"))
         await c.run_for(2)
-        constraint = {
-            "maxSkew": 1,
-            "topologyKey": HOST,
-            "whenUnsatisfiable": "DoNotSchedule",
-            "labelSelector": {"matchLabels": {"app": "web"}},
-        }
-        await c.create(pod("web-9", klass="high", topologySpreadConstraints=[constraint]))
+        await c.create(pod("web-9", klass="high", topologySpreadConstraints=[WEB_ONE_PER_NODE]))
         await c.run_for(1)
         assert sorted(e["involvedObject"]["name"] for e in events(c, "Preempted")) == ["web-0", "web-1"]
         assert c.get("pods", "web-9")["status"]["nominatedNodeName"] == "node-1"
@@ -122,13 +124,7 @@ async def test_a_spread_that_no_removal_can_fix_finds_no_candidate() -> None:
         for i in range(4):
             await c.create(pod(f"peer-{i}", klass="high", node="node-2"))
         await c.run_for(2)
-        constraint = {
-            "maxSkew": 1,
-            "topologyKey": HOST,
-            "whenUnsatisfiable": "DoNotSchedule",
-            "labelSelector": {"matchLabels": {"app": "web"}},
-        }
-        await c.create(pod("web-9", klass="high", topologySpreadConstraints=[constraint]))
+        await c.create(pod("web-9", klass="high", topologySpreadConstraints=[WEB_ONE_PER_NODE]))
         await c.run_for(2)
         assert events(c, "Preempted") == []
         assert events(c, "FailedScheduling", "web-9")[-1]["message"] == (

@@ -82,20 +82,24 @@ async def test_a_pod_whose_volume_lives_on_a_full_node_preempts_there() -> None:
         assert await c.run_until(lambda c: bound_node(c, "db-0") == "node-1", timeout=60)
 
 
+def one_pod_claim(c: Cluster) -> None:
+    """The claim `only`, ReadWriteOncePod, of a class that binds at once."""
+    c.api.create(
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "single"},
+            "provisioner": "example.com/fast",
+            "volumeBindingMode": "Immediate",
+        }
+    )
+    c.api.create(claim("only", "single", ("ReadWriteOncePod",)))
+
 async def test_the_lower_priority_holder_of_a_read_write_once_pod_claim_is_preempted() -> None:
     async with Cluster(nodes=2, node_cpu="4") as c:
         c.api.create(pc("low", 10))
         c.api.create(pc("high", 1000))
-        c.api.create(
-            {
-                "apiVersion": "storage.k8s.io/v1",
-                "kind": "StorageClass",
-                "metadata": {"name": "single"},
-                "provisioner": "example.com/fast",
-                "volumeBindingMode": "Immediate",
-            }
-        )
-        c.api.create(claim("only", "single", ("ReadWriteOncePod",)))
+        one_pod_claim(c)
         await c.create(claimed("one", "only", "low", cpu="100m"))
         assert await c.run_until(lambda c: c.get("pods", "one")["status"].get("phase") == "Running", timeout=60)
         holder = bound_node(c, "one")
@@ -116,16 +120,7 @@ async def test_a_claim_of_equal_priority_holders_finds_no_victims() -> None:
     in use."""
     async with Cluster(nodes=2, node_cpu="4") as c:
         c.api.create(pc("high", 1000))
-        c.api.create(
-            {
-                "apiVersion": "storage.k8s.io/v1",
-                "kind": "StorageClass",
-                "metadata": {"name": "single"},
-                "provisioner": "example.com/fast",
-                "volumeBindingMode": "Immediate",
-            }
-        )
-        c.api.create(claim("only", "single", ("ReadWriteOncePod",)))
+        one_pod_claim(c)
         await c.create(claimed("one", "only", "high", cpu="100m"))
         assert await c.run_until(lambda c: c.get("pods", "one")["status"].get("phase") == "Running", timeout=60)
         await c.create(claimed("two", "only", "high", cpu="100m"))

@@ -7,6 +7,7 @@ K9PY_REQUIRE_KUBE=1 (CI), which turns the skip into a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -128,10 +129,8 @@ def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 
 def _gone(pid: int) -> bool:
     """Exited (a zombie counts: once a restarted server is stopped again, this process is its parent: reaped here)."""
-    try:
+    with contextlib.suppress(ChildProcessError):  # not our child: nothing to reap
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
     except OSError:
@@ -199,15 +198,9 @@ def start_apiserver(stopped: StoppedProcess, timeout: float = 300.0, attempts: i
     raise RuntimeError(f"{stopped.name} exited {attempts} times before it was ready: see {log}")
 
 
-@contextmanager
-def apiserver_stopped() -> Iterator[StoppedProcess]:
-    """The kit's kube-apiserver stopped for the body of the `with`, started again whatever happens in it: keep the
-    body short, the kit is shared."""
-    stopped = stop_apiserver()
-    try:
-        yield stopped
-    finally:
-        start_apiserver(stopped)
+def restart_apiserver() -> int:
+    """The kit's kube-apiserver stopped and started again, etcd, the controllers and kwok running on; its new pid."""
+    return start_apiserver(stop_apiserver())
 
 
 def etcd_revision() -> int:
