@@ -516,11 +516,24 @@ class KubeFolder:
         seen = drift_relevant(live)
         if entry.judged is not None and entry.judged[0] is entry.body and entry.judged[1] == seen:
             return
-        body, scaled = entry.body, await hpas.scaling(entry.body)
-        if scaled:
-            body = with_live_replicas(body, live)
+        scaled = await hpas.scaling(entry.body)
         try:
-            predicted = await self._apply(body, entry.info, dry_run=True)
+            for _attempt in range(3):
+                body = with_live_replicas(entry.body, live) if scaled else entry.body
+                predicted = await self._apply(body, entry.info, dry_run=True)
+                # A dry run answers from the object as it is now (its resourceVersion unchanged): when a controller
+                # wrote it since `live` was read (the revision annotation after `kubectl set image`), that write
+                # is not drift. Compared with the object the dry run saw, read again (dry run again only when it
+                # has moved on once more).
+                version = predicted["metadata"].get("resourceVersion")
+                if version == live["metadata"].get("resourceVersion"):
+                    break
+                fresh = await self._get(entry)
+                if fresh is None:
+                    break
+                live = entry.live = fresh
+                if version == live["metadata"].get("resourceVersion"):
+                    break
         except KubeError as exc:
             if exc.code == 0 or exc.code >= 500:
                 return  # the server is not answering: the last judgement stands, and is made again next time
@@ -528,6 +541,7 @@ class KubeFolder:
             drift = diff(entry.body, live)
         else:
             drift = predicted_drift(body, live, predicted, FIELD_MANAGER)
+        seen = drift_relevant(live)
         entry.drift = without_replicas(drift) if scaled else drift
         entry.judged = (entry.body, seen)
 

@@ -214,8 +214,9 @@ def drift_relevant(live: Obj | None) -> Any:
     if live is None:
         return None
     meta = live["metadata"]
-    return ([(k, v) for k, v in live.items() if k not in ("metadata", "status")],
-            [(k, v) for k, v in meta.items() if k not in ("resourceVersion", "managedFields")],
+    # Dicts, not item lists: an object read by GET and the same one from a list differ in their keys' order.
+    return ({k: v for k, v in live.items() if k not in ("metadata", "status")},
+            {k: v for k, v in meta.items() if k not in ("resourceVersion", "managedFields")},
             [e for e in meta.get("managedFields") or () if e.get("subresource") != "status"])
 
 
