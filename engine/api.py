@@ -360,8 +360,18 @@ class Api:
         """JSON merge patch (RFC 7386), as `kubectl patch --type merge` and `kubectl scale` send."""
         info = kind if isinstance(kind, KindInfo) else self.registry.resolve(kind)
         current = self.get(info, name, namespace)
-        merged = merge_patch(deep_copy(current), patch)
-        merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        # The stored object is not copied here: `update` decodes the merged body into a fresh copy anyway, so the
+        # merge builds new mappings only along the patch's paths and shares the rest with `current` (read only).
+        merged = _merged(current, patch)
+        meta = merged["metadata"]
+        if meta is current["metadata"]:
+            meta = merged["metadata"] = dict(meta)
+        meta["resourceVersion"] = current["metadata"]["resourceVersion"]
+        status = current.get("status")
+        if info.has_status and subresource != "status" and status is not None and merged.get("status") is status:
+            # A status the patch does not reach: `update` keeps the stored one whatever the body says, so it is not
+            # sent to be decoded (a copy of half a pod) and dropped.
+            del merged["status"]
         if subresource == "status":
             return self.update_status(merged, dry_run=dry_run, manager=manager)
         return self.update(merged, dry_run=dry_run, manager=manager, subresource=subresource or "")
@@ -616,15 +626,16 @@ def _set_managed(meta: Obj, entries: list[Obj]) -> None:
         meta.pop("managedFields", None)
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: maps merge recursively, null deletes, everything else replaces."""
+def _merged(target: Any, patch: Any) -> Any:
+    """RFC 7386 (maps merge recursively, null deletes, everything else replaces) without touching `target`: a
+    mapping the patch reaches is a new one, everything else is `target`'s own, and the patch's values are not
+    copied, so the caller must copy the result before it keeps or changes it."""
     if not isinstance(patch, dict):
-        return deep_copy(patch)
-    if not isinstance(target, dict):
-        target = {}
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
-            target.pop(key, None)
+            out.pop(key, None)
         else:
-            target[key] = merge_patch(target.get(key), value)
-    return target
+            out[key] = _merged(out.get(key), value)
+    return out

@@ -64,7 +64,8 @@ def _default(pod: Obj) -> None:
     status = pod.setdefault("status", {})
     status.setdefault("phase", "Pending")
     # The API server sets the QoS class once, at creation (PrepareForCreate).
-    status.setdefault("qosClass", compute_pod_qos(pod))
+    if "qosClass" not in status:  # an update keeps the stored one: not computed again only to be dropped
+        status["qosClass"] = compute_pod_qos(pod)
 
 
 def _mutable_view(spec: Obj) -> Obj:
@@ -94,7 +95,9 @@ def _validate(pod: Obj, old: Obj | None) -> FieldErrors:
     errors = validate_pod_spec("spec", pod.get("spec"))
     if old is not None and not errors:
         new_spec, old_spec = pod.get("spec") or {}, old.get("spec") or {}
-        if _mutable_view(new_spec) != _mutable_view(old_spec):
+        # Most updates leave the spec as it was (a label, an annotation): equal specs have equal views, and the
+        # views are deep copies, so they are built only for a spec that changed.
+        if new_spec != old_spec and _mutable_view(new_spec) != _mutable_view(old_spec):
             errors.append(v.forbidden("spec", IMMUTABLE_MESSAGE))
         if old_spec.get("nodeName") and new_spec.get("nodeName") != old_spec.get("nodeName"):
             errors.append(v.invalid("spec.nodeName", new_spec.get("nodeName"), "field is immutable"))
