@@ -4,7 +4,7 @@ built in one go would be: every row, in order, columns wide enough, the cursor w
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from tui_support import command, dashboard, table, until
+from tui_support import command, dashboard, filter_by, table, until
 
 from k9py.theme import load_theme
 from k9py.views.table import FIRST_LOAD_ROWS
@@ -90,3 +90,24 @@ async def test_added_rows_merge_into_the_order_and_a_moved_cursor_keeps_its_row(
         grid.add_rows(rows("zulu"))
         assert grid.row_keys()[0] == "zulu"  # a reversed table shows the added row in its reversed place
         await pilot.pause()
+
+
+async def test_hundreds_of_objects_arriving_at_once_join_the_rows_in_order_under_the_filter() -> None:
+    """A real cluster's list comes in pages of 500 (k9py/kube_informer.py), and a big apply creates hundreds of
+    objects in one frame: the new rows merge into the order the table shows, the filter holds for them, and the
+    row under the cursor stays under it."""
+    async with dashboard([]) as (_app, pilot, screen, cluster):
+        await cluster.apply([config_map(i) for i in range(0, 400, 2)])  # settings-0000, -0002, ...
+        await command(pilot, "cm default")
+        await until(pilot, lambda: table(screen).row_count == 200 + 1)  # and kube-root-ca.crt
+        await filter_by(pilot, "settings-01")
+        assert table(screen).visible_names() == [f"settings-{i:04d}" for i in range(100, 200, 2)]
+        for _ in range(3):
+            await pilot.press("j")
+        selected = table(screen).visible_names()[3]
+        await cluster.apply([config_map(i) for i in range(1, 400, 2)])  # 200 new ones, between the others
+        await until(pilot, lambda: table(screen).row_count == 100)
+        assert table(screen).visible_names() == [f"settings-{i:04d}" for i in range(100, 200)]
+        cursor = table(screen).table
+        assert table(screen).visible_names()[cursor.cursor_row] == selected
+        assert screen.view_title.strip() == "configmaps(default)[100] </settings-01>"

@@ -311,14 +311,7 @@ class TableView(ViewMixin, Vertical):
             if top:
                 break
         self._bulk = False
-        rows = []
-        for change in self._loading[start:self._loaded]:
-            for key in self._by_uid.get(change.obj.get("metadata", {}).get("uid", ""), ()):
-                state = self._rows[key]
-                if self._visible(state):
-                    state.shown = True
-                    rows.append(self._painted_row(state))
-        self.table.add_rows(rows)
+        self._show_built([change.obj for change in self._loading[start:self._loaded]])
         if self._loaded >= len(self._loading):
             self._loading, self._loaded = [], 0
             # The rows just built live as long as the view: take them (and the cluster's objects) out of the
@@ -328,6 +321,17 @@ class TableView(ViewMixin, Vertical):
         self.seek_cursor(last_try=not self._loading)
         self.update_title()
 
+    def _show_built(self, objects: list[Obj]) -> None:
+        """Hand the table, in one step, the rows just built for objects it does not hold yet."""
+        rows = []
+        for obj in objects:
+            for key in self._by_uid.get(obj.get("metadata", {}).get("uid", ""), ()):
+                state = self._rows[key]
+                if self._visible(state):
+                    state.shown = True
+                    rows.append(self._painted_row(state))
+        self.table.add_rows(rows)
+
     def _apply(self, changes: list[Change]) -> None:
         latest: dict[str, Change] = {}
         created: set[str] = set()
@@ -336,8 +340,20 @@ class TableView(ViewMixin, Vertical):
             if change.type == "ADDED":
                 created.add(uid)
             latest[uid] = change
-        churn = sum(1 for uid, c in latest.items() if c.type == "DELETED" or uid not in self._objects)
-        self._bulk = churn > BULK_ROWS
+        added = [uid for uid, c in latest.items() if c.type != "DELETED" and uid not in self._objects]
+        churn = sum(1 for c in latest.values() if c.type == "DELETED") + len(added)
+        paged = len(added) > BULK_ROWS and churn == len(added)
+        if paged:
+            # Objects arriving in hundreds with nothing deleted (a real cluster's list, page after page): their rows
+            # join the table as a view filling in does, without rebuilding the rows it holds (every 500-pod page
+            # rebuilt and re-sorted all the rows before it: 105,000 rows painted for a 10,000-pod list).
+            objects = [latest.pop(uid).obj for uid in added]
+            self._bulk = True
+            for obj in objects:
+                self._upsert(obj, mark=True, new=True)
+            self._bulk = False
+            self._show_built(objects)
+        self._bulk = churn > BULK_ROWS and not paged
         for uid, change in latest.items():
             if change.type == "DELETED":
                 self._remove(uid)
