@@ -325,8 +325,11 @@ class Api:
             self._manage(info, old, obj, manager, subresource, manager is not None and not subresource)
         if obj == old:
             return old
-        if info.generation_tracks_spec and obj.get("spec") != old.get("spec"):
+        same_spec = obj.get("spec") == old.get("spec")
+        if info.generation_tracks_spec and not same_spec:
             obj["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
+        if not dry_run:
+            _share_unchanged(obj, old, same_spec)
         return self._commit_update(info, obj, old, dry_run)
 
     def update_status(self, obj: Obj, *, trusted: bool = False, dry_run: bool = False,
@@ -624,6 +627,24 @@ def _set_managed(meta: Obj, entries: list[Obj]) -> None:
         meta["managedFields"] = entries
     else:
         meta.pop("managedFields", None)
+
+
+# Metadata fields an update leaves as they were more often than not (a status-only or annotation-only write).
+_SHARED_METADATA = ("labels", "annotations", "ownerReferences", "finalizers", "managedFields")
+
+
+def _share_unchanged(new: Obj, old: Obj, same_spec: bool) -> None:
+    """Point `new`'s parts that equal `old`'s at `old`'s own (stored objects are never changed in place, so two
+    versions may share them). The watch history keeps the previous versions, so a copy of an unchanged spec in
+    each new one is garbage the collector walks over for nothing; and readers that compare by identity first (the
+    store's owner index, the controllers' owner dispatch) stop there."""
+    if same_spec and "spec" in new and "spec" in old:
+        new["spec"] = old["spec"]
+    meta, old_meta = new["metadata"], old["metadata"]
+    for key in _SHARED_METADATA:
+        value = meta.get(key)
+        if value is not None and key in old_meta and value == old_meta[key]:
+            meta[key] = old_meta[key]
 
 
 def _merged(target: Any, patch: Any) -> Any:

@@ -86,8 +86,14 @@ async def test_an_annotation_patch_bumps_the_resource_version_and_sends_one_modi
     events = watch.drain()
     assert [(e.type, e.object["metadata"]["annotations"]) for e in events] == [("MODIFIED", {"bench/tick": "1"})]
     assert events[0].old is before
-    # The object stored before the patch, which watchers and controllers still hold, is left as it was.
+    # The object stored before the patch, which watchers and controllers still hold, is left as it was, and so is
+    # it after a later patch of the spec (the versions share what the annotation patch left alone).
+    containers = copy.deepcopy(seen["spec"]["containers"])
+    containers[0]["image"] = "nginx:1.28"
+    await cluster.patch("Pod", "web", {"spec": {"containers": containers}})
     assert before == seen
+    assert events[0].object["spec"] == seen["spec"]
+    assert cluster.get("Pod", "web")["spec"]["containers"][0]["image"] == "nginx:1.28"
 
 
 async def test_a_status_patch_through_the_pod_itself_changes_nothing(cluster: Cluster) -> None:
