@@ -118,6 +118,24 @@ def test_row_filter_regex_inverse_and_labels() -> None:
     assert not RowFilter("-l app!=web", b).matches(pod, ["x"])
 
 
+def test_a_plain_word_passes_the_rows_the_regex_matches() -> None:
+    """RowFilter.passing tests a plain ASCII word with `in` on each row's lower-cased text; what it lets through is
+    what the case-insensitive regex matches, non-ASCII rows included (K matches the Kelvin sign only by regex)."""
+    from k9py.views.rows import RowState
+
+    b = backend()
+    cells = [["web-1", "Running"], ["api-1", "CrashLoopBackOff"], ["WEB-2", "Pending"], ["\u212aube-web", "Running"],
+             ["café-web", "Running"], ["kube-proxy", "Running"]]
+    states = [RowState(key=str(i), uid=str(i), obj={}, cells=row) for i, row in enumerate(cells)]
+    for text in ("web", "WEB", "k", "ing", "!web", "é", "zz", "b-", "web(", "-f wb"):
+        row_filter = RowFilter(text, b)
+        expected = [s.key for s in states if row_filter.matches(s.obj, s.cells)]
+        assert [s.key for s in row_filter.passing(states)] == expected, text
+    assert [s.cells[0] for s in RowFilter("k", b).passing(states)] == ["api-1", "\u212aube-web", "kube-proxy"]
+    states[0].cells = ["shop-1", "Running"]  # new cells: matched anew, not from the text kept for the old ones
+    assert [s.key for s in RowFilter("web", b).passing(states)] == ["2", "3", "4"]
+
+
 def test_typing_a_plain_word_further_narrows_the_filter() -> None:
     b = backend()
     assert RowFilter("web", b).narrows(RowFilter("WE", b))  # only rows shown for "we" need matching again

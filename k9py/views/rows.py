@@ -31,6 +31,8 @@ class RowState:
     row: Any = None  # the table row last painted from `painted`; None once the state changed while hidden
     _text: str | None = None
     _text_of: list[str] | None = None
+    _folded: str | None = None
+    _folded_of: list[str] | None = None
 
     @property
     def text(self) -> str:
@@ -38,6 +40,16 @@ class RowState:
         if self._text_of is not self.cells:
             self._text, self._text_of = " ".join(self.cells), self.cells
         return self._text  # type: ignore[return-value]
+
+    @property
+    def folded(self) -> str | None:
+        """`text` in lower case when it is ASCII, for a plain word's substring test (kept until the cells
+        change); None when it is not, where only the regex knows Unicode's case rules (K matches the Kelvin
+        sign)."""
+        if self._folded_of is not self.cells:
+            text = self.text
+            self._folded, self._folded_of = text.lower() if text.isascii() else None, self.cells
+        return self._folded
 
 
 def fuzzy_match(pattern: str, name: str) -> bool:
@@ -57,6 +69,7 @@ class RowFilter:
         self.fuzzy: str | None = None
         self.regex: re.Pattern[str] | None = None
         self.literal: str | None = None  # the pattern, when it is a plain word (see narrows)
+        self.needle: str | None = None  # the plain word in lower case, for `passing`
         body = text.strip()
         if body.startswith("-l"):
             self.labels = backend.label_matcher(body[2:].strip())
@@ -67,6 +80,10 @@ class RowFilter:
         if body.startswith("!"):
             self.inverse, body = True, body[1:]
         self.literal = body if not any(c in _REGEX_SPECIALS for c in body) else None
+        # A plain ASCII word is found in each row's lower-cased text by `in`, which is what the case-insensitive
+        # regex finds there and several times faster over 10,000 rows on every key typed.
+        if self.literal is not None and body.isascii() and not self.inverse:
+            self.needle = body.lower()
         try:
             self.regex = re.compile(body, re.IGNORECASE)
         except re.error:  # half-typed patterns like "web(" are common while typing: match them literally
@@ -86,6 +103,15 @@ class RowFilter:
         return (previous is not None and self.literal is not None and previous.literal is not None
                 and not self.inverse and not previous.inverse and self.literal.lower().startswith(
                     previous.literal.lower()))
+
+    def passing(self, states: list[RowState]) -> list[RowState]:
+        """The rows of `states` this filter lets through, in their order."""
+        needle = self.needle
+        if needle is None:
+            return [s for s in states if self.matches(s.obj, s.cells, s.text, s.ref or None)]
+        search = self.regex.search  # type: ignore[union-attr]  # a plain word always has one
+        return [s for s in states if ((folded := s.folded) is not None and needle in folded)
+                or (folded is None and search(s.text) is not None)]
 
     def matches(self, obj: Obj, cells: list[str], text: str | None = None, name: str | None = None) -> bool:
         """Whether a row passes; `text` is the cells already joined, when the caller keeps it; `name` the row's

@@ -457,40 +457,50 @@ class TableView(ViewMixin, Vertical):
         self.table.upsert(state.row)
         state.shown, state.painted = True, painted
 
-    def _rebuild(self, top: bool = False, narrowing: bool = False) -> None:
-        """Refill the table from the model in one pass (initial load, new filter or order, mass changes).
-
-        `narrowing`: the new filter passes a subset of the rows shown now, so only those are matched, and in the
-        order they are shown, which the table then need not sort again.
-        """
-        rows, repainted = [], []
-        states = [self._rows[key] for key in self.table.row_keys()] if narrowing else self._rows.values()
+    def _rebuild(self, top: bool = False) -> None:
+        """Refill the table from the model in one pass (initial load, new filter or order, mass changes)."""
+        states = list(self._rows.values())
+        # The filter matches the rows in one pass (RowFilter.passing), not row by row through _visible.
+        passing = states if self._filter is None else self._filter.passing(states)
         for state in states:
-            if self._visible(state):
-                stale = state.row is None  # changed while hidden or in a bulk update; others are as painted
-                row = self._painted_row(state)
-                if stale:
-                    repainted.append(row)
-                state.shown = True
-                rows.append(row)
-            else:
-                state.shown = False
-        if narrowing and len(rows) == self.table.row_count:
-            # The filter lets every row shown through (the first letter typed often does): nothing moves.
-            for row in repainted:
-                self.table.upsert(row)
-            return
+            state.shown = False
+        rows = []
+        for state in passing:
+            state.shown = True
+            rows.append(state.row if state.row is not None else self._painted_row(state))
         sorted_column = self._col_index.get(self.sort_by) if self.sort_by else None
         self.table.set_sort(sorted_column, self._reverse())
-        self.table.replace_rows(rows, keep_cursor=not top, in_order=narrowing)
+        self.table.replace_rows(rows, keep_cursor=not top)
+
+    def _narrow(self) -> None:
+        """Apply a filter that passes a subset of the rows shown now (a word typed further, or the first letter
+        typed): only the rows shown are matched, and if it passes them all (the first letters typed often do),
+        nothing moves."""
+        assert self._filter is not None
+        shown = [state for state in self._rows.values() if state.shown]
+        if len(shown) != self.table.row_count:  # not what the table holds (never seen): match every row
+            self._rebuild()
+            return
+        passing = self._filter.passing(shown)
+        if len(passing) == len(shown):
+            for state in passing:
+                if state.row is None:  # changed while hidden or in a bulk update: painted now
+                    self.table.upsert(self._painted_row(state))
+            return
+        for state in shown:
+            state.shown = False
+        for state in passing:
+            state.shown = True
+        # A subset of the rows shown: the table sorts just those, into the order it shows them.
+        self.table.replace_rows([self._painted_row(state) for state in passing])
 
     def _refilter(self, narrowing: bool = False) -> None:
         # Rows are matched on their cells as last computed: an off-screen row's age may be a tick behind, which
         # is not worth recomputing 10,000 rows on every keystroke.
         if narrowing:
-            for state in self._rows.values():
-                state.shown = False  # rows not shown now stay hidden; _rebuild marks those still shown
-        self._rebuild(narrowing=narrowing)
+            self._narrow()
+        else:
+            self._rebuild()
         self.update_title()
 
     # --- what the main screen asks -------------------------------------------------------------------------
@@ -520,6 +530,8 @@ class TableView(ViewMixin, Vertical):
             new = RowFilter.parse(text, self.backend)
         except BackendError as exc:  # a malformed label selector
             return str(exc)
+        if (new.text if new is not None else "") == self.filter_text:
+            return None  # the filter applied as typed, entered: the rows shown are already the ones it passes
         # Without a filter every row is shown, so the first letter typed narrows too: it matches the rows in the
         # table, in the table's order, instead of every row of the model and a sort of them all.
         narrowing = new is not None and (self._filter is None or new.narrows(self._filter))
