@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual.content import Content
 from textual.dom import NoScreen
+from textual.geometry import Region
 from textual.widget import Widget
 
 from ..backend import Backend, KindRef
@@ -114,12 +116,22 @@ class ViewMixin:
         raise NotImplementedError
 
     def update_title(self) -> None:
-        """Put the title on the frame if it reads differently now: views call this on every change, and a frame
-        title that is set anew repaints the whole frame."""
+        """Put the title on the frame if it reads differently now: views call this on every change.
+
+        Only the frame's top line is repainted: Textual's `border_title` repaints the whole frame, every line of the
+        table in it included, and a 10,000-pod view filling in counts more rows in its title every frame."""
         title = self.title()
-        if title.plain != self._title_plain:
-            self._title_plain = title.plain
-            self.border_title = title
+        if title.plain == self._title_plain:
+            return
+        self._title_plain = title.plain
+        frame: Widget = self  # type: ignore[assignment]
+        if not frame.is_mounted or not frame.size:
+            frame.border_title = title
+            return
+        # As the border_title setter stores it (textual/widget.py _BorderTitle.__set__), without its refresh().
+        frame._border_title = frame.render_str(Content.from_rich_text(title)).expand_tabs(4).split()[0]
+        offset = frame.content_offset  # refresh() takes regions inside the border
+        frame.refresh(Region(-offset.x, -offset.y, frame.outer_size.width, 1))
 
     @property
     def plain_title(self) -> str:
