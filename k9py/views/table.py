@@ -353,6 +353,7 @@ class TableView(ViewMixin, Vertical):
                 self._upsert(obj, mark=True, new=True)
             self._bulk = False
             self._show_built(objects)
+            gc.freeze()  # as a view that has filled in does (_load_some): these rows, too, live as long as the view
         self._bulk = churn > BULK_ROWS and not paged
         for uid, change in latest.items():
             if change.type == "DELETED":
