@@ -179,6 +179,8 @@ def _init_reason(index: int, n_init: int, waiting: Obj | None, term: Obj | None)
 
 def _scan_init_containers(pod: Obj, scan: _PodScan) -> bool:
     """Walk init container statuses in order; returns True while the pod is still initializing."""
+    if not _status(pod).get("initContainerStatuses"):
+        return False  # most pods have no init containers: nothing to index
     init_specs = _spec(pod).get("initContainers") or []
     by_name = {c.get("name"): c for c in init_specs}
     for index, cs in enumerate(_status(pod).get("initContainerStatuses") or []):
@@ -249,7 +251,8 @@ def _deletion_reason(pod: Obj, reason: str) -> str:
 def pod_summary(pod: Obj) -> PodSummary:
     """READY, STATUS and RESTARTS of a pod exactly as upstream printPod computes them."""
     spec = _spec(pod)
-    sidecars = sum(1 for c in spec.get("initContainers") or [] if _is_sidecar(c))
+    init = spec.get("initContainers")
+    sidecars = sum(1 for c in init if _is_sidecar(c)) if init else 0
     total = len(spec.get("containers") or []) + sidecars
     scan = _PodScan(reason=_base_reason(pod))
     initializing = _scan_init_containers(pod, scan)
