@@ -97,6 +97,10 @@ class Prompt(Horizontal):
         self.mode = ""
         self.label = Label(">")
         self.input = PromptInput(completer)
+        # Open or not: a flag, not a CSS class, whose change would restyle the prompt, its label and its input
+        # once more on every `:`, `/` and esc (no rule reads it; `display` shows and hides the prompt).
+        self._active = False
+        self._label = ">"
 
     def compose(self) -> ComposeResult:
         yield self.label
@@ -104,21 +108,24 @@ class Prompt(Horizontal):
 
     @property
     def active(self) -> bool:
-        return self.has_class("active")
+        return self._active
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode
-        self.label.update("🐶>" if mode == ":" else "/")
+        label = "🐶>" if mode == ":" else "/"
+        if label != self._label:  # a new label lays out the prompt's line again
+            self.label.update(label)
+            self._label = label
         self.input.completing = mode == ":"
         self.input.value = value
         self.input.cursor_position = len(value)
-        self.add_class("active")
+        self._active = True
         self.display = True
         # Focus now, not on the next idle (Widget.focus): keys typed right after `:` must land in the input.
         self.screen.set_focus(self.input)
 
     def close(self) -> None:
-        self.remove_class("active")
+        self._active = False
         self.display = False
         self.mode = ""
 
