@@ -35,6 +35,7 @@ from textual import events, on
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -142,6 +143,11 @@ class MainScreen(Screen[None]):
         color: $k9-body-fg;
     }
     """
+    # Textual's Screen.focused repaints the whole screen whenever the focus moves, after the frame a view switch
+    # has already painted (the prompt's input gives the focus to the new view's table): a second full frame, a
+    # quarter of a switch. The widgets whose look depends on the focus (`:focus`, `:focus-within`) are restyled,
+    # and so repainted, by set_focus itself.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, backend: Backend, skin: Theme, readonly: bool = False, confirm_kill: bool = True,
                  start: ViewSpec | None = None) -> None:

@@ -7,7 +7,7 @@ crumbs remember, fresh colours after a theme change, and no more than a few view
 
 from __future__ import annotations
 
-from tui_support import ALL_DEPLOYMENTS, ALL_PODS, command, dashboard, filter_by, table, until
+from tui_support import ALL_DEPLOYMENTS, ALL_PODS, command, dashboard, filter_by, paste, table, until
 
 from k9py.view_stack import KEPT_VIEWS
 from k9py.views.table import TableView
@@ -50,6 +50,44 @@ async def test_a_view_comes_back_up_to_date_with_what_changed_while_it_was_hidde
         assert selected_name(screen) == chosen  # the cursor stayed on its pod, wherever that row is now
         names = {p["metadata"]["name"] for p in cluster.list("pods")}
         assert set(table(screen).visible_names()) == names
+
+
+async def test_a_view_switch_does_not_repaint_the_whole_screen() -> None:
+    """`:po` enter and `:dp` enter between kept views: the frames painted redo the view and the lines that
+    changed, not every line of the screen (the crumbs and the flash below the view stay as they were). The focus
+    moving from the prompt to the new view's table made Textual repaint the whole screen (Screen.focused repaints,
+    textual/screen.py), one more full frame after the switch's own, a quarter of a switch on a 10,000-pod
+    cluster."""
+    async with dashboard() as (app, pilot, screen, _cluster):
+        await until(pilot, lambda: table(screen).row_count == ALL_PODS)
+        await command(pilot, "dp")
+        await until(pilot, lambda: screen.view_name == "deployments" and table(screen).row_count == ALL_DEPLOYMENTS)
+        screen.backend.set_paused(True)  # the header and the rows stay as they are: only the keys change the screen
+        await pilot.pause(0.3)
+        every_line = set(range(app.size.height))
+        frames: list[set[int]] = []
+        display = app._display
+
+        def counted(shown_on, update) -> None:  # type: ignore[no-untyped-def]
+            if update is not None:  # a ChopsUpdate repaints its spans, a LayoutUpdate a whole region
+                spans = getattr(update, "spans", None)
+                if spans is not None:
+                    frames.append({y for y, _x1, _x2 in spans})
+                else:
+                    frames.append(set(range(update.region.y, update.region.bottom)))
+            display(shown_on, update)
+
+        app._display = counted  # type: ignore[method-assign]
+        for alias, view in (("po", "pods"), ("dp", "deployments"), ("po", "pods")):
+            await pilot.press("colon")
+            await paste(pilot, alias)
+            await pilot.pause(0.1)
+            frames.clear()
+            await pilot.press("enter")
+            await until(pilot, lambda view=view: screen.view_name == view)  # type: ignore[misc]
+            await pilot.pause(0.2)
+            assert frames, f":{alias} painted nothing"
+            assert all(frame != every_line for frame in frames), f":{alias} repainted the whole screen"
 
 
 async def test_the_filter_comes_back_with_esc_but_not_with_a_new_command() -> None:
