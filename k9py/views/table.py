@@ -224,14 +224,22 @@ class TableView(ViewMixin, Vertical):
         self._frame_timer.pause()
 
     def show(self, filter_text: str) -> None:
-        """Come back on screen as `hide` left it (cursor, sort order, marks), with `filter_text` applied."""
+        """Come back on screen as `hide` left it (cursor, sort order, marks), with `filter_text` applied.
+
+        The first frame shows the rows as the view last took them in (at most a second ago), their ages and
+        highlights caught up; what the watch brought since is taken in by the pump, which starts again right after
+        that frame: on a busy cluster that is a couple of hundred rows to print, which made the switch wait."""
         self.display = True
-        self._frame_timer.resume()
         if filter_text != self.filter_text:
             self.set_filter(filter_text)
-        self._take_changes()
         self._tick()  # ages and highlights caught up for the rows now on screen
         self.take_focus(self.table)
+        self.call_after_refresh(self._resume)
+
+    def _resume(self) -> None:
+        if self.display:  # not hidden again before its first frame
+            self._frame_timer.resume()
+            self._take_changes()
 
     def on_unmount(self) -> None:
         if self._subscription is not None:
