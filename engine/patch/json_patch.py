@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from ..errors import ApiError
+from ..store import deep_copy
 from .errors import bad_request, go_float, go_json_type, internal, patch_not_applied, too_large
 
 __all__ = ["MAX_JSON_PATCH_OPERATIONS", "json_patch"]
@@ -39,7 +40,7 @@ def json_patch(obj: Any, ops: Any) -> Any:
     the server's library panics on (`replace` at the root with no value).
     """
     operations = _decode(ops)
-    doc = copy.deepcopy(obj)
+    doc = deep_copy(obj)  # the stored object, JSON-shaped: several times faster than copy.deepcopy
     for op in operations:
         try:
             doc = _apply(doc, op)

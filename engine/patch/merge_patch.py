@@ -7,9 +7,9 @@ while an array is taken exactly as written.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from ..store import deep_copy
 from .errors import bad_request, go_json_type
 
 __all__ = ["merge_patch", "prune_nulls"]
@@ -26,10 +26,10 @@ def merge_patch(obj: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
         raise bad_request(f"error decoding patch: json: cannot unmarshal {go_json_type(patch)} into Go value of "
                           "type map[string]interface {}")
-    patch = copy.deepcopy(patch)
+    patch = deep_copy(patch)  # JSON-shaped: several times faster than copy.deepcopy
     if not isinstance(obj, dict):
         return prune_nulls(patch)
-    result = copy.deepcopy(obj)
+    result = deep_copy(obj)
     _merge_into(result, patch)
     return result
 

@@ -14,10 +14,10 @@ including Go's element comparisons (`1` and `1.0` differ) and the order of merge
 
 from __future__ import annotations
 
-import copy
 from typing import Any, NamedTuple
 
 from ..errors import ApiError
+from ..store import deep_copy
 from .errors import bad_request, go_json_type, go_type, go_value, internal, patch_not_applied, unsupported_media_type
 from .merge_patch import prune_nulls
 from .meta import PatchMeta, PatchSchema, SchemaLookupError, patch_schema
@@ -645,7 +645,8 @@ def strategic_merge_patch(obj: dict[str, Any], patch: Any,
         raise bad_request(f"json: cannot unmarshal {go_json_type(patch)} into Go value of type "
                           "map[string]interface {}")
     try:
-        return merge_map(copy.deepcopy(obj), copy.deepcopy(patch), resolved, apply_options())
+        # JSON-shaped, so deep_copy (several times faster than copy.deepcopy on a stored object).
+        return merge_map(deep_copy(obj), deep_copy(patch), resolved, apply_options())
     except SmpFailure as failure:
         raise failure.api_error() from None
 
