@@ -295,12 +295,15 @@ async def big_cluster(deployments: int, replicas: int, nodes: int) -> dict[str, 
 
         # Opening the pods view: the enter of `:pods` to the first frame with the table filled.
         await type_keys(app, frames, ["colon", "p", "o", "d", "s"])
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         app.post_message(events.Key("enter", "\r"))
         await wait_for(lambda: main.view_name == "pods" and getattr(main.view, "row_count", 0) >= pods, 60,
                        "the pods view")
         end = await frames.next_frame_after(frames.frames)
         results["open"] = end - t0
+        # The process's CPU time meanwhile (the engine's own work included): on a loaded machine the wall time
+        # says more about the other processes than about the dashboard.
+        results["open_cpu"] = time.process_time() - cpu0
         await pilot.pause(4.0)  # highlights fade
 
         gc_pauses = GcPauses()
@@ -343,7 +346,7 @@ def main() -> None:
               f"median (runs {', '.join(f'{wall:.2f}' for wall, _ in runs)}), CPU {cpu:.2f} s")
     pods = args.pods
     results = asyncio.run(big_cluster(pods // 10, 10, max(3, pods // 100)))
-    print(f"{pods:,} pods: pods view open in {results['open']:.2f} s")
+    print(f"{pods:,} pods: pods view open in {results['open']:.2f} s (CPU {results['open_cpu']:.2f} s)")
     keys = results["keys"]
     assert isinstance(keys, dict)
     rate = results["rate"]
