@@ -240,6 +240,8 @@ class MainScreen(Screen[None]):
             view = kept
         else:
             try:
+                if spec.kind:
+                    await self.backend.prepare(spec.kind)
                 view = build_view(spec, self.backend, self.skin)
             except BackendError as exc:
                 self.stack.drop_top()

@@ -267,6 +267,9 @@ class Backend(Protocol):
     # kinds and printing
     def kinds(self) -> list[KindRef]: ...
     def resolve(self, name: str) -> KindRef: ...
+    # Before a view of the kind `name` is built: what its columns need that only a request can tell (a real
+    # cluster's custom resources are printed by the API server).
+    async def prepare(self, name: str) -> None: ...
     def columns(self, kind: KindRef, wide: bool = False) -> list[str]: ...
     def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]: ...
     def pod_status(self, pod: Obj) -> str: ...
@@ -335,7 +338,7 @@ class Backend(Protocol):
     def set_paused(self, paused: bool) -> None: ...
 
 
-def _ref(info: KindInfo) -> KindRef:
+def kind_ref(info: KindInfo) -> KindRef:
     return KindRef(kind=info.kind, plural=info.plural, singular=info.singular_name,
                    short_names=(*info.short_names, *info.console_aliases), namespaced=info.namespaced,
                    scalable=info.scalable, restartable=info.restartable, rollout=info.rollout,
@@ -454,7 +457,7 @@ class RegistryBackend(abc.ABC):
         raise NotImplementedError
 
     def kinds(self) -> list[KindRef]:
-        return [_ref(info) for info in REGISTRY.kinds()]
+        return [kind_ref(info) for info in REGISTRY.kinds()]
 
     def _info(self, kind: KindRef) -> KindInfo:
         return REGISTRY.resolve(kind.kind)
@@ -463,7 +466,10 @@ class RegistryBackend(abc.ABC):
         info = REGISTRY.console_lookup(name)
         if info is None:
             raise BackendError(f'unknown resource "{name}"')
-        return _ref(info)
+        return kind_ref(info)
+
+    async def prepare(self, name: str) -> None:
+        return None  # the engine's printers know every kind's columns
 
     def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
         return columns_for(self._info(kind), wide)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from engine import ApiError
 from engine.autoscale import autoscaler_for
 from engine.controllers.horizontal_history import ScaleHistory
+from engine.kinds import KindInfo
 from engine.kubelet.container_config import ContainerView
 from engine.manifests.diff import format_diff
 from engine.manifests.loader import LoadError
@@ -48,12 +50,14 @@ from .backend import (
     Usage,
     UsageDetail,
     error_row,
+    kind_ref,
     object_row,
     written_back,
 )
 from .contexts import SIMULATED, kube_backend, kubeconfig_contexts, simulated_context
 from .kube_client import Context, KubeClient, KubeError
 from .kube_describe import describe as describe_text
+from .kube_discovery import TABLE, ServerPrinting, discover, lookup
 from .kube_folder import KubeFolder, PruneRequest
 from .kube_informer import Informer
 from .kube_metrics import KubeMetrics, served_version
@@ -116,6 +120,9 @@ class KubeBackend(RegistryBackend):
         self._rules_asked: dict[tuple[str, tuple[str, ...], str], asyncio.Task[None]] = {}
         self.port_forwards = PortForwards(self)
         self.metrics: KubeMetrics | None = None  # metrics-server's lists, when discovery lists metrics.k8s.io
+        self.discovered: dict[str, KindInfo] = {}  # by kind: what the server serves beyond k9py's own kinds
+        self._printing: dict[str, ServerPrinting] = {}  # the server's columns and cells of each discovered kind
+        self._rediscovering: asyncio.Task[None] | None = None
 
     @property
     def context(self) -> str:
@@ -126,8 +133,11 @@ class KubeBackend(RegistryBackend):
     async def start(self) -> None:
         try:
             await self.client.open()
-            version, metrics = await asyncio.gather(self.client.request("GET", "/version"), served_version(self.client))
+            version, metrics, discovered = await asyncio.gather(
+                self.client.request("GET", "/version"), served_version(self.client), discover(self.client)
+            )
             self.version = str(version.get("gitVersion", ""))
+            self.discovered = {info.kind: info for info in discovered}
         except KubeError as exc:
             raise BackendError(exc.message) from None
         if metrics is not None:
@@ -247,7 +257,11 @@ class KubeBackend(RegistryBackend):
         if found is not None:
             return found
         informer = Informer(
-            self.client, collection_path(info, ns), on_idle=None if keep else self._idle, on_error=self._refused
+            self.client,
+            collection_path(info, ns),
+            on_idle=None if keep else self._idle,
+            on_error=self._refused,
+            printing=self._server_printing(info.kind),
         )
         self._informers[(info.kind, ns)] = informer
         informer.start()
@@ -285,6 +299,61 @@ class KubeBackend(RegistryBackend):
     def informer(self, kind: str, namespace: str | None = None) -> Informer | None:
         """The running informer for a kind, if any (tests look at its state)."""
         return self._serving(self._info(self.resolve(kind)).kind, namespace)
+
+    # --- kinds the server serves beyond k9py's own ------------------------------------------------------------
+
+    def _server_printing(self, kind: str) -> ServerPrinting | None:
+        if kind not in self.discovered:
+            return None
+        return self._printing.setdefault(kind, ServerPrinting())
+
+    def kinds(self) -> list[KindRef]:
+        return [*super().kinds(), *(kind_ref(info) for info in self.discovered.values())]
+
+    def resolve(self, name: str) -> KindRef:
+        try:
+            return super().resolve(name)
+        except BackendError:
+            found = lookup(list(self.discovered.values()), name)
+            if found is None:
+                # As kubectl does on a name its cached discovery lacks: discover again (a CRD installed since
+                # k9py started is there the next time the name is typed).
+                if not self._rediscovering or self._rediscovering.done():
+                    self._rediscovering = self._spawn(self._rediscover())
+                raise
+            return kind_ref(found)
+
+    async def _rediscover(self) -> None:
+        found = await discover(self.client)
+        if found:
+            self.discovered = {info.kind: info for info in found}
+
+    def _info(self, kind: KindRef) -> KindInfo:
+        return self.discovered.get(kind.kind) or super()._info(kind)
+
+    async def prepare(self, name: str) -> None:
+        """A discovered kind's columns, from a one-row Table, before its first view is built (the view's columns
+        are set when it is made; the server's come with its Tables)."""
+        kind = self.discovered.get(name) or lookup(list(self.discovered.values()), name)
+        if kind is None:
+            return
+        printing = self._server_printing(kind.kind)
+        if printing is None or printing.columns:
+            return
+        with contextlib.suppress(KubeError):  # refused (RBAC): the view says so, with NAME and AGE meanwhile
+            page = await self.client.request(
+                "GET", collection_path(kind), {"limit": 1, "includeObject": "None"},
+                accept=TABLE,
+            )
+            printing.columns = ServerPrinting().learn_columns(page)
+
+    def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
+        printing = self._server_printing(kind.kind)
+        return printing.header(wide) if printing is not None else super().columns(kind, wide)
+
+    def row(self, kind: KindRef, obj: Obj, wide: bool = False) -> list[str]:
+        printing = self._server_printing(kind.kind)
+        return printing.row(obj, self.now(), wide) if printing is not None else super().row(kind, obj, wide)
 
     # --- reads -----------------------------------------------------------------------------------------------
 

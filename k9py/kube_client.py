@@ -143,10 +143,13 @@ class KubeClient:
         return self._api.rest_client.pool_manager  # type: ignore[no-any-return]
 
     async def _headers(
-        self, content_type: str = "application/json", impersonate: tuple[str, tuple[str, ...]] | None = None
+        self,
+        content_type: str = "application/json",
+        impersonate: tuple[str, tuple[str, ...]] | None = None,
+        accept: str = "application/json",
     ) -> CIMultiDict[str]:
         headers: CIMultiDict[str] = CIMultiDict()
-        headers["Accept"] = "application/json"
+        headers["Accept"] = accept
         headers["Content-Type"] = content_type
         headers["User-Agent"] = "k9py"
         # auth_settings runs the exec plugin again when its credential has expired (kubectl's refresh).
@@ -177,16 +180,18 @@ class KubeClient:
         content_type: str = "application/json",
         timeout: float = DEFAULT_TIMEOUT,
         impersonate: tuple[str, tuple[str, ...]] | None = None,
+        accept: str = "application/json",
     ) -> Obj:
         """One request; the decoded JSON answer. Raises KubeError with the server's message. `impersonate`: (user,
-        groups) to ask as, instead of the --as ones (what a user may do is asked as that user)."""
+        groups) to ask as, instead of the --as ones (what a user may do is asked as that user); `accept`: another
+        representation (a Table, aggregated discovery)."""
         data = None if body is None else body if isinstance(body, (bytes, str)) else json.dumps(body)
         try:
             async with self._session.request(
                 method,
                 self._url(path, query),
                 data=data,
-                headers=await self._headers(content_type, impersonate),
+                headers=await self._headers(content_type, impersonate, accept),
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 raw = await response.read()
@@ -247,6 +252,7 @@ class KubeClient:
         query: dict[str, Any] | None = None,
         read_timeout: float | None = None,
         opened: Callable[[], None] | None = None,
+        accept: str = "application/json",
     ) -> AsyncIterator[bytes]:
         """A streamed GET, line by line (a watch's events, a followed log). KubeError on a refusal or a broken
         connection; the iterator simply ends when the server closes the stream. `opened` is called once the server
@@ -254,7 +260,7 @@ class KubeClient:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=read_timeout)
         try:
             async with self._session.get(
-                self._url(path, query), headers=await self._headers(), timeout=timeout
+                self._url(path, query), headers=await self._headers(accept=accept), timeout=timeout
             ) as response:
                 if response.status >= 400:
                     raise status_error(response.status, await response.read())

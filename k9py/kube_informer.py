@@ -16,6 +16,7 @@ from typing import Any
 
 from .backend import Change
 from .kube_client import KubeClient, KubeError
+from .kube_discovery import TABLE, ServerPrinting
 
 Obj = dict[str, Any]
 PAGE = 500  # objects per list page: kubectl's and client-go's default chunk size
@@ -69,8 +70,12 @@ class Informer:
         on_idle: Callable[[Informer], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        printing: ServerPrinting | None = None,
     ) -> None:
         self.client = client
+        # A kind k9py has no printer for: lists and watches ask for the server's Tables, whose cells it keeps.
+        self.printing = printing
+        self._accept, self._include = (TABLE, "Object") if printing is not None else ("application/json", None)
         self.path = path  # the collection: /api/v1/pods, /apis/apps/v1/namespaces/shop/deployments
         self.objects: dict[str, Obj] = {}
         self.resource_version = ""
@@ -110,6 +115,8 @@ class Informer:
         key = object_key(obj)
         if kind == "DELETED":
             self.objects.pop(key, None)
+            if self.printing is not None:
+                self.printing.cells.pop((obj.get("metadata") or {}).get("uid", ""), None)
         else:
             self.objects[key] = obj
         change = Change(kind, obj)
@@ -168,7 +175,12 @@ class Informer:
         token = ""
         while True:
             try:
-                page = await self.client.request("GET", self.path, {"limit": PAGE, "continue": token or None})
+                page = await self.client.request(
+                    "GET",
+                    self.path,
+                    {"limit": PAGE, "continue": token or None, "includeObject": self._include},
+                    accept=self._accept,
+                )
             except KubeError as exc:
                 if exc.code == 410 and token:  # the continue token expired: start the list over
                     listed, token = set(), ""
@@ -177,7 +189,8 @@ class Informer:
             # Items of a list carry no kind; the watch's objects do: keep them alike for the printers.
             kind = str(page.get("kind", "")).removesuffix("List")
             version = page.get("apiVersion", "")
-            for obj in page.get("items") or ():
+            items = self.printing.learn(page) if self.printing is not None else page.get("items") or ()
+            for obj in items:
                 obj.setdefault("kind", kind)
                 obj.setdefault("apiVersion", version)
                 key = object_key(obj)
@@ -204,8 +217,12 @@ class Informer:
             "resourceVersion": self.resource_version,
             "allowWatchBookmarks": True,
             "timeoutSeconds": WATCH_SECONDS,
+            "includeObject": self._include,
         }
-        async for line in self.client.lines(self.path, query, read_timeout=WATCH_SECONDS + 60, opened=self._connected):
+        lines = self.client.lines(
+            self.path, query, read_timeout=WATCH_SECONDS + 60, opened=self._connected, accept=self._accept
+        )
+        async for line in lines:
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -220,7 +237,15 @@ class Informer:
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if rv:
                 self.resource_version = str(rv)
-            if kind in ("ADDED", "MODIFIED", "DELETED"):
+            if kind not in ("ADDED", "MODIFIED", "DELETED"):
+                continue
+            if self.printing is not None and obj.get("kind") == "Table":  # the object's one row, as printed
+                for row_obj in self.printing.learn(obj):
+                    version = (row_obj.get("metadata") or {}).get("resourceVersion") or rv
+                    if version:
+                        self.resource_version = str(version)
+                    self._emit(str(kind), row_obj)
+            else:
                 self._emit(str(kind), obj)
 
     def _connected(self) -> None:
