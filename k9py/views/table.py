@@ -471,8 +471,9 @@ class TableView(ViewMixin, Vertical):
         states = list(self._rows.values())
         # The filter matches the rows in one pass (RowFilter.passing), not row by row through _visible.
         passing = states if self._filter is None else self._filter.passing(states)
-        for state in states:
-            state.shown = False
+        if passing is not states:
+            for state in states:
+                state.shown = False
         rows = []
         for state in passing:
             state.shown = True
