@@ -34,11 +34,6 @@ ORPHANED_CONDITION = {"type": DISRUPTION_TARGET, "status": "True", "reason": "De
 _KEY = "gc"  # one periodic pass over everything, as upstream's wait.Until loop
 
 
-def _terminated(pod: Obj) -> bool:
-    """isPodTerminated: any phase but Pending, Running and Unknown."""
-    return (pod.get("status") or {}).get("phase") not in ("Pending", "Running", "Unknown")
-
-
 def _eviction_then_age(pod: Obj) -> tuple[bool, str, str]:
     """byEvictionAndCreationTimestamp: evicted pods first, then oldest, then by name."""
     status, meta = pod.get("status") or {}, pod["metadata"]
@@ -66,41 +61,56 @@ class PodGCController(Controller):
         self.queue.add_after(_KEY, GC_CHECK_SECONDS)
 
     def reconcile(self, key: str) -> float | None:
-        pods = list(self.store.iter("pods"))
+        # One pass over the pods sorts out the candidates of all four checks (four passes over 10,000 pods were
+        # 24 ms of the event loop every 20 s); the checks then run in upstream's order, on this one snapshot as
+        # upstream's run on one lister's.
         nodes = {n["metadata"]["name"]: n for n in self.store.iter("nodes")}
-        if self.terminated_pod_threshold > 0:
-            self._gc_terminated(pods)
-        self._gc_terminating(pods, nodes)
-        self._gc_orphaned(pods, nodes)
-        self._gc_unscheduled_terminating(pods)
+        gc_terminated = self.terminated_pod_threshold > 0
+        terminated: list[Obj] = []
+        terminating_on_nodes: list[Obj] = []  # terminating, bound to a node that exists
+        unscheduled_terminating: list[Obj] = []
+        bound_to_missing: list[Obj] = []
+        for pod in self.store.iter("pods"):
+            node_name = pod["spec"].get("nodeName")
+            # isPodTerminated: any phase but Pending, Running and Unknown
+            if gc_terminated and (pod.get("status") or {}).get("phase") not in ("Pending", "Running", "Unknown"):
+                terminated.append(pod)
+            if node_name and node_name not in nodes:
+                bound_to_missing.append(pod)
+            if pod["metadata"].get("deletionTimestamp"):
+                (terminating_on_nodes if node_name else unscheduled_terminating).append(pod)
+        if gc_terminated:
+            self._gc_terminated(terminated)
+        self._gc_terminating(terminating_on_nodes, nodes)
+        self._gc_orphaned(bound_to_missing, nodes)
+        for pod in unscheduled_terminating:
+            self._mark_failed_and_delete(pod)
         return GC_CHECK_SECONDS
 
-    def _gc_terminated(self, pods: list[Obj]) -> None:
-        terminated = [p for p in pods if _terminated(p)]
+    def _gc_terminated(self, terminated: list[Obj]) -> None:
         excess = len(terminated) - self.terminated_pod_threshold
         if excess <= 0:
             return
         for pod in sorted(terminated, key=_eviction_then_age)[:excess]:
             self._mark_failed_and_delete(pod)
 
-    def _gc_terminating(self, pods: list[Obj], nodes: dict[str, Obj]) -> None:
+    def _gc_terminating(self, terminating: list[Obj], nodes: dict[str, Obj]) -> None:
         """Terminating pods on a not-Ready node tainted out-of-service (non-graceful node shutdown)."""
         doomed = []
-        for pod in pods:
+        for pod in terminating:
             node = nodes.get(pod["spec"].get("nodeName") or "")
-            if not pod["metadata"].get("deletionTimestamp") or node is None or _node_ready(node):
+            if node is None or _node_ready(node):
                 continue
             if any(t.get("key") == OUT_OF_SERVICE_TAINT for t in (node.get("spec") or {}).get("taints") or ()):
                 doomed.append(pod)
         for pod in sorted(doomed, key=_eviction_then_age):
             self._mark_failed_and_delete(pod)
 
-    def _gc_orphaned(self, pods: list[Obj], nodes: dict[str, Obj]) -> None:
+    def _gc_orphaned(self, bound_to_missing: list[Obj], nodes: dict[str, Obj]) -> None:
+        """`bound_to_missing`: the pods whose node is not in `nodes`."""
         now = self.clock.now()
-        for pod in pods:
-            name = pod["spec"].get("nodeName")
-            if name and name not in nodes:
-                self._missing_since.setdefault(name, now)
+        for pod in bound_to_missing:
+            self._missing_since.setdefault(pod["spec"]["nodeName"], now)
         # discoverDeletedNodes: a node still missing once its quarantine is over is gone for good.
         deleted = set()
         for name, since in list(self._missing_since.items()):
@@ -109,14 +119,9 @@ class PodGCController(Controller):
             elif now - since >= QUARANTINE_SECONDS:
                 del self._missing_since[name]
                 deleted.add(name)
-        for pod in pods:
-            if pod["spec"].get("nodeName") in deleted:
+        for pod in bound_to_missing:
+            if pod["spec"]["nodeName"] in deleted:
                 self._mark_failed_and_delete(pod, ORPHANED_CONDITION)
-
-    def _gc_unscheduled_terminating(self, pods: list[Obj]) -> None:
-        for pod in pods:
-            if pod["metadata"].get("deletionTimestamp") and not pod["spec"].get("nodeName"):
-                self._mark_failed_and_delete(pod)
 
     def _mark_failed_and_delete(self, pod: Obj, condition: Obj | None = None) -> None:
         """markFailedAndDeletePodWithCondition: phase Failed (plus the condition) first, then a force delete."""
