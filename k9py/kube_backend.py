@@ -342,10 +342,9 @@ class KubeBackend(RegistryBackend):
             return
         with contextlib.suppress(KubeError):  # refused (RBAC): the view says so, with NAME and AGE meanwhile
             page = await self.client.request(
-                "GET", collection_path(kind), {"limit": 1, "includeObject": "None"},
-                accept=TABLE,
+                "GET", collection_path(kind), {"limit": 1, "includeObject": "None"}, accept=TABLE
             )
-            printing.columns = ServerPrinting().learn_columns(page)
+            printing.learn_columns(page)
 
     def columns(self, kind: KindRef, wide: bool = False) -> list[str]:
         printing = self._server_printing(kind.kind)

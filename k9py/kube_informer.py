@@ -189,10 +189,12 @@ class Informer:
             # Items of a list carry no kind; the watch's objects do: keep them alike for the printers.
             kind = str(page.get("kind", "")).removesuffix("List")
             version = page.get("apiVersion", "")
+            # A Table's rows carry their objects whole, kind and apiVersion included.
             items = self.printing.learn(page) if self.printing is not None else page.get("items") or ()
             for obj in items:
-                obj.setdefault("kind", kind)
-                obj.setdefault("apiVersion", version)
+                if self.printing is None:
+                    obj.setdefault("kind", kind)
+                    obj.setdefault("apiVersion", version)
                 key = object_key(obj)
                 listed.add(key)
                 old = self.objects.get(key)
