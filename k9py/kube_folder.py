@@ -526,14 +526,12 @@ class KubeFolder:
                 # is not drift. Compared with the object the dry run saw, read again (dry run again only when it
                 # has moved on once more).
                 version = predicted["metadata"].get("resourceVersion")
-                if version == live["metadata"].get("resourceVersion"):
-                    break
-                fresh = await self._get(entry)
-                if fresh is None:
-                    break
-                live = entry.live = fresh
-                if version == live["metadata"].get("resourceVersion"):
-                    break
+                if version != live["metadata"].get("resourceVersion") and (fresh := await self._get(entry)):
+                    live = entry.live = fresh
+                    seen = drift_relevant(live)
+                    if version != live["metadata"].get("resourceVersion"):
+                        continue
+                break
         except KubeError as exc:
             if exc.code == 0 or exc.code >= 500:
                 return  # the server is not answering: the last judgement stands, and is made again next time
@@ -541,7 +539,6 @@ class KubeFolder:
             drift = diff(entry.body, live)
         else:
             drift = predicted_drift(body, live, predicted, FIELD_MANAGER)
-        seen = drift_relevant(live)
         entry.drift = without_replicas(drift) if scaled else drift
         entry.judged = (entry.body, seen)
 
