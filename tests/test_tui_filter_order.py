@@ -51,3 +51,19 @@ async def test_a_filter_on_a_table_scrolled_to_its_end_shows_the_rows_it_keeps()
         assert view.table.scroll_y == 0
         shown = [line for line in screen_lines(app) if "frontend-" in line]
         assert len(shown) == 3
+
+
+async def test_every_sort_keeps_the_cursor_on_its_row() -> None:
+    """shift-a sorts youngest first (the order flips), shift-s by status, shift-n by name, again to flip: the
+    cursor stays on the pod it was on, wherever that pod lands."""
+    async with dashboard() as (_app, pilot, screen, _cluster):
+        view = table(screen)
+        await until(pilot, lambda: view.row_count == ALL_PODS)
+        await pilot.press(*["j"] * 5)
+        chosen = view.selected()["metadata"]["name"]
+        for key, column, descending in [("A", "AGE", True), ("S", "STATUS", False), ("A", "AGE", True),
+                                        ("A", "AGE", False), ("N", "NAME", False), ("N", "NAME", True)]:
+            await pilot.press(key)
+            await until(pilot, lambda c=column, d=descending: (view.sort_by, view.sort_descending) == (c, d))
+            assert view.selected()["metadata"]["name"] == chosen, key
+            assert view.visible_names()[view.table.cursor_row] == chosen, key

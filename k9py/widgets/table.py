@@ -115,7 +115,7 @@ class ResourceTable(ScrollView, can_focus=True):
         super().__init__()
         self.labels: list[str] = []
         self.widths: list[int] = []
-        self.reverse = False
+        self.reverse = self._reverse_next = False
         self.sorted_column: int | None = None  # the header marks it with ↑/↓
         self._rows: dict[str, TableRow] = {}
         self._order: list[tuple[Any, str]] = []  # (sort_key, key), ascending
@@ -135,8 +135,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self._relayout()
 
     def set_sort(self, column: int | None, reverse: bool) -> None:
-        """How the header shows the order, and which way rows are displayed; takes effect at replace_rows."""
-        self.sorted_column, self.reverse = column, reverse
+        """How the header shows the order, and which way rows are displayed; takes effect at replace_rows, which
+        reads the cursor's row in the order shown until then (a sort that flips the order keeps the cursor on its
+        row, not at its index)."""
+        self.sorted_column, self._reverse_next = column, reverse
+        if not self._order:  # no cursor row to keep: rows added from now on are shown this way
+            self.reverse = reverse
 
     @property
     def row_count(self) -> int:
@@ -178,6 +182,7 @@ class ResourceTable(ScrollView, can_focus=True):
         """Show exactly `rows`; the cursor stays on its row when that row is still there."""
         selected = self.selected_key() if keep_cursor else None
         index = self.cursor_row if keep_cursor else 0
+        self.reverse = self._reverse_next
         self._rows = {row.key: row for row in rows}
         # Each row's own (sort_key, key) tuple: nothing allocated per row; rows handed over in order (the model
         # keeps them so) sort in one linear pass.
