@@ -38,9 +38,9 @@ TICK_SECONDS = 1.0
 HIGHLIGHT_SECONDS = 3.0  # how long an added/modified row keeps its colour
 # Past this many rows appearing or disappearing in one frame, one re-sort of the model beats row-by-row moves.
 BULK_ROWS = 100
+NARROW_REMOVALS = 500  # rows a narrowing filter takes out one by one; past this, the table is refilled
 # A view of 10,000 objects takes about 0.3 s to print: it fills in over a few frames, this much work before
 # each, so the keys stay live while it loads (k9s blocks until the whole list is in).
-NARROW_REMOVALS = 500  # rows a narrowing filter takes out one by one; past this, the table is refilled
 LOAD_BUDGET_SECONDS = 0.014
 # The young generation's size once a view has loaded. Textual's strips cache themselves (a crop of the whole line is
 # the strip), so every line painted is cyclic garbage: with engine.tune_gc's 50,000 (right for loading and for the
