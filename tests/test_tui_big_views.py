@@ -92,6 +92,36 @@ async def test_added_rows_merge_into_the_order_and_a_moved_cursor_keeps_its_row(
         await pilot.pause()
 
 
+async def test_rows_taken_out_together_leave_the_cursor_on_its_row_or_the_next_row_left() -> None:
+    """ResourceTable.remove_rows (a filter letter dropping a few rows): rows above the cursor go, it stays on its
+    row; its own row goes, the next row left in display order takes its place, reversed or not; the columns fit
+    the rows left only when asked (a watch's deletions leave them)."""
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.grid
+        grid.set_columns(["NAME", "STATUS"])
+        grid.replace_rows(rows("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "long-name-of-a-pod"))
+        grid.move_cursor(row=grid.row_keys().index("delta"))
+        grid.remove_rows(["alpha"])
+        assert grid.selected_key() == "delta"
+        grid.remove_rows(["bravo", "delta"])  # a row above and the cursor's own: the next row left, not its index
+        assert grid.selected_key() == "echo"
+        grid.remove_rows(["long-name-of-a-pod"])
+        assert grid.widths[0] >= len("long-name-of-a-pod")  # not fitted: as deleted pods leave them
+        grid.replace_rows(rows("echo", "foxtrot", "golf", "long-name-of-a-pod"))
+        grid.move_cursor(row=grid.row_keys().index("foxtrot"))
+        grid.remove_rows(["golf", "foxtrot", "long-name-of-a-pod"], fit=True)
+        assert grid.row_keys() == ["echo"] and grid.selected_key() == "echo"  # none after it: the last row
+        assert grid.widths[0] == len("NAME") + 1  # fitted: the label (and its sort arrow) is the widest now
+        grid.set_sort(None, True)
+        grid.replace_rows(rows("alpha", "bravo", "charlie", "delta"))
+        assert grid.row_keys() == ["delta", "charlie", "bravo", "alpha"]
+        grid.move_cursor(row=1)
+        grid.remove_rows(["charlie", "bravo"])
+        assert grid.selected_key() == "alpha"  # the next row down the reversed display
+        await pilot.pause()
+
+
 async def test_hundreds_of_objects_arriving_at_once_join_the_rows_in_order_under_the_filter() -> None:
     """A real cluster's list comes in pages of 500 (k9py/kube_informer.py), and a big apply creates hundreds of
     objects in one frame: the new rows merge into the order the table shows, the filter holds for them, and the

@@ -261,28 +261,30 @@ class ResourceTable(ScrollView, can_focus=True):
         self.remove_rows([key])
 
     def remove_rows(self, keys: Iterable[str], fit: bool = False) -> None:
-        """Take rows out, each in O(log n); the cursor stays on its row, or the next row takes a removed one's
-        place under it. `fit`: size the columns to the rows left (a filter narrowing; rows deleted one by one
-        leave the columns as they are, which a watch's 200 deletions a second would otherwise re-measure)."""
+        """Take rows out, each in O(log n); the cursor stays on its row, or the next row left takes a removed
+        one's place under it. `fit`: size the columns to the rows left (a filter narrowing; rows deleted one by
+        one leave the columns as they are, which a watch's 200 deletions a second would otherwise re-measure)."""
+        doomed = self._rows.keys() & set(keys)
+        if not doomed:
+            return
         selected = self.selected_key()
-        index = self.cursor_row
-        removed = False
-        for key in keys:
-            row = self._rows.pop(key, None)
-            if row is None:
-                continue
+        successor = selected
+        if selected in doomed:
+            index = self.cursor_row + 1
+            while (successor := self.key_at(index)) in doomed:
+                index += 1
+        for key in doomed:
+            row = self._rows.pop(key)
             del self._order[bisect_left(self._order, row.order)]
             self._lines.pop(key, None)
-            self.marks.discard(key)
-            removed = True
-        if not removed:
-            return
+        self.marks -= doomed
         if fit:
             self._fit_columns()
         else:
             self._resize()
-        if selected is not None and selected not in self._rows:
-            self._set_cursor(index)
+        if selected in doomed:
+            target = self.index_of(successor) if successor is not None else None
+            self._set_cursor(target if target is not None else self.row_count - 1)
         else:
             self._follow(selected)
         self.refresh()
