@@ -164,7 +164,16 @@ async def test_scale_restart_rollback_trigger_and_kill_mean_what_kubectl_means(
                 if p["metadata"]["name"].startswith("web-") and not p["metadata"].get("deletionTimestamp")
             }
 
-        await _settled(lambda: len(live_pods()) == 3)
+        def rolled_out() -> bool:  # what `kubectl rollout status` waits for: no pod of an older revision left
+            deploy = kubectl_json(kubeconfig, "-n", namespace, "get", "deploy", "web")
+            status = deploy.get("status", {})
+            return status.get("observedGeneration", 0) >= deploy["metadata"]["generation"] and (
+                status.get("replicas") == status.get("updatedReplicas") == status.get("availableReplicas") == 3
+            )
+
+        # The rollback's rollout over first: a pod of the old revision picked now could be deleted by the rollout
+        # before the filtered view lists it.
+        await _settled(lambda: rolled_out() and len(live_pods()) == 3)
         victim = sorted(live_pods())[0]
         await command(pilot, f"po {namespace} /{victim}")
         await until(pilot, lambda: isinstance(screen.view, TableView) and table(screen).row_count == 1, timeout=30)
