@@ -1,7 +1,7 @@
 """A filter typed letter by letter narrows the table in place (views/table.py `_narrow`): the few rows a letter
 drops are taken out one by one, more than NARROW_REMOVALS refill the table. Whatever the path, what the user sees
-is what refilling the table from scratch shows: the same rows, in the same order, the columns as wide as the rows
-left need, the cursor on the same row."""
+is what refilling the table from scratch shows: the same rows, in the same order, the cursor on the same row, and
+columns never narrower than the cells they hold."""
 
 from __future__ import annotations
 
