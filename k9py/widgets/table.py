@@ -188,8 +188,7 @@ class ResourceTable(ScrollView, can_focus=True):
         # keeps them so) sort in one linear pass.
         self._order = sorted([row.order for row in self._rows.values()])
         self.marks &= self._rows.keys()
-        self._lines.clear()
-        self._fit_columns()
+        self._fit_columns()  # which lays the table out again: every cached line goes
         target = self.index_of(selected) if selected is not None else None
         self._set_cursor(target if target is not None else index)
 
