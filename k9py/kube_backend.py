@@ -67,6 +67,7 @@ from .port_forward import LocalStream, PortForwards
 Obj = dict[str, Any]
 LogKey = tuple[str, str, str, bool, int]  # (namespace, pod, container, previous, sinceSeconds or 0)
 LOG_TAIL = 5000  # lines asked for when a log opens (`kubectl logs --tail`); more arrive as they are written
+LOG_RETRY_SECONDS = 2.0  # wall clock: how soon a refused or ended log stream is asked for again
 # The header's favourites, node count and pods by status: watched across the cluster while the dashboard runs.
 ALWAYS_WATCHED = ("Namespace", "Node", "Pod")
 RULES_SECONDS = 5.0  # how long the policy view's rules are shown before they are asked for again
@@ -92,9 +93,28 @@ class _LogStream:
 
     def __init__(self) -> None:
         self.lines: list[LogLine] = []
+        self.last_stamp = ""  # the last line's timestamp as the kubelet wrote it: where a resumed stream starts
         self.error = ""  # the server's refusal, in its words ("no logs found for container ...")
         self.task: asyncio.Task[None] | None = None
         self.polled = time.monotonic()
+        self._repeats: set[LogLine] = set()
+        self._floor = 0.0
+
+    def resuming(self) -> str:
+        """The sinceTime to ask a resumed stream for. The server answers from that instant on, inclusive: the
+        lines already shown from it come again and are skipped."""
+        self._floor = self.lines[-1][0]
+        self._repeats = {line for line in self.lines[-100:] if line[0] == self._floor}
+        return self.last_stamp
+
+    def add(self, raw: bytes) -> None:
+        stamp, _, text = raw.decode("utf-8", "replace").partition(" ")
+        line = (parse_time(stamp), text)
+        if line[0] < self._floor or line in self._repeats:
+            self._repeats.discard(line)
+            return
+        self.lines.append(line)
+        self.last_stamp = stamp
 
 
 class KubeBackend(RegistryBackend):
@@ -404,7 +424,7 @@ class KubeBackend(RegistryBackend):
             stream.task = self._spawn(self._follow(key, stream))
         stream.polled = time.monotonic()
         self._forget_logs()
-        if stream.error:
+        if stream.error and not stream.lines:  # once lines are shown, a resumed stream's failure keeps them
             return None
         return stream.lines
 
@@ -417,9 +437,12 @@ class KubeBackend(RegistryBackend):
                 stream.task.cancel()
 
     async def _follow(self, key: LogKey, stream: _LogStream) -> None:
+        """Follow the log as `kubectl logs -f` does, and, unlike it, keep at it: a container not started yet is
+        asked again until it has a log (its reason shown meanwhile), and a stream that ends (the container
+        restarted, the connection dropped) is resumed from its last line, as k9s does."""
         namespace, name, container, previous, since = key
-        info = self._info(self.resolve("pods"))
-        query = {
+        path = object_path(self._info(self.resolve("pods")), name, namespace, "log")
+        query: dict[str, Any] = {
             "container": container,
             "timestamps": True,
             "tailLines": None if since else LOG_TAIL,
@@ -427,12 +450,21 @@ class KubeBackend(RegistryBackend):
             "previous": previous or None,
             "follow": None if previous else True,
         }
-        try:
-            async for raw in self.client.lines(object_path(info, name, namespace, "log"), query):
-                stamp, _, text = raw.decode("utf-8", "replace").partition(" ")
-                stream.lines.append((parse_time(stamp), text))
-        except KubeError as exc:
-            stream.error = exc.message
+
+        def opened() -> None:
+            stream.error = ""
+
+        while True:
+            if stream.lines:
+                query.update(tailLines=None, sinceSeconds=None, sinceTime=stream.resuming())
+            try:
+                async for raw in self.client.lines(path, query, opened=opened):
+                    stream.add(raw)
+            except KubeError as exc:
+                stream.error = exc.message
+            if previous:
+                return  # the instance before is done writing: its log is whole
+            await asyncio.sleep(LOG_RETRY_SECONDS)
 
     def no_log_reason(self, pod: Obj, container: str, previous: bool = False) -> str:
         meta = pod["metadata"]

@@ -18,7 +18,7 @@ import pytest
 from tui_support import burst, command, screen_lines, table, until
 
 from k9py.app import K9App
-from k9py.kube_backend import KubeBackend
+from k9py.kube_backend import KubeBackend, _LogStream
 from k9py.kube_client import KubeClient, KubeError
 from k9py.kube_informer import Informer
 from k9py.views.table import TableView
@@ -147,6 +147,20 @@ async def test_a_broken_watch_says_reconnecting_and_the_rows_stay() -> None:
         assert set(informer.objects) == {"ns/a"}
     finally:
         await informer.stop()
+
+
+def test_a_resumed_log_stream_skips_the_lines_it_already_has() -> None:
+    """A followed log that ended (the container restarted, the connection dropped) is asked for again from its
+    last line's timestamp; the server answers from that instant on, inclusive, so those lines come twice."""
+    stream = _LogStream()
+    for raw in (b"2026-12-03T10:00:00.1Z a", b"2026-12-03T10:00:01.5Z b", b"2026-12-03T10:00:01.5Z c"):
+        stream.add(raw)
+    assert stream.resuming() == "2026-12-03T10:00:01.5Z"
+    for raw in (b"2026-12-03T10:00:01.5Z b", b"2026-12-03T10:00:01.5Z c", b"2026-12-03T10:00:02Z d"):
+        stream.add(raw)
+    stream.add(b"2026-12-03T10:00:02Z d")  # printed twice by the container: both kept
+    assert [text for _, text in stream.lines] == ["a", "b", "c", "d", "d"]
+    assert stream.last_stamp == "2026-12-03T10:00:02Z"
 
 
 # --- the real control plane --------------------------------------------------------------------------------------

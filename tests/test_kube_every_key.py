@@ -27,7 +27,7 @@ from test_apiserver_kit import KUBECTL, needs_kubectl
 from test_kube_servers import kubectl, kubectl_json, served_kubeconfig  # noqa: F401  (a fixture)
 from test_port_forward_tui import free_port, http_get, refused
 from textual.pilot import Pilot
-from tui_support import CONFIRM, burst, command, screen_lines, table, until
+from tui_support import CONFIRM, burst, command, screen_lines, shows_a_tick, table, until
 
 from k9py.app import K9App, MainScreen
 from k9py.kube_backend import KubeBackend
@@ -382,7 +382,7 @@ async def logs_keys(w: Walk, key: str, came_from: str) -> None:
     if w.kit:
         await w.see(lambda: "no logs" in w.text() or "no logs" in w.flash, timeout=30)
     else:
-        await w.see(lambda: "tick" in w.text(), timeout=30)
+        await w.see(lambda: shows_a_tick(w.text().splitlines()), timeout=30)
     for key, said in (
         ("s", "autoscroll off"),
         ("s", "autoscroll on"),

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from test_apiserver_kit import KUBECTL, needs_kubectl
-from tui_support import EXITED, HAS_TMUX, Terminal, burst, command, screen_lines, table, until
+from tui_support import EXITED, HAS_TMUX, Terminal, burst, command, screen_lines, shows_a_tick, table, until
 
 from k9py.app import K9App
 from k9py.kube_backend import KubeBackend
@@ -231,7 +231,9 @@ async def test_the_policy_view_shows_what_the_server_lets_a_user_do(kubeconfig: 
 
 
 async def test_log_ranges_are_asked_of_the_server(served_kubeconfig: Path) -> None:
-    """2-6 in the logs view ask the API server for the last minutes (sinceSeconds), not filter a tail locally."""
+    """The log of a container still being pulled shows the server's reason, then its lines once it starts (asked
+    again, where `kubectl logs -f` would have given up); 2-6 ask the API server for the last minutes
+    (sinceSeconds), not filter a tail locally."""
     namespace = f"k9py-kb-{uuid.uuid4().hex[:6]}"
     kubectl(served_kubeconfig, "create", "namespace", namespace)
     kubectl(
@@ -241,6 +243,7 @@ async def test_log_ranges_are_asked_of_the_server(served_kubeconfig: Path) -> No
         "run",
         "ticker",
         "--image=busybox",
+        "--annotations=sim.k9py.io/pull-seconds=4",
         "--",
         "sh",
         "-c",
@@ -253,13 +256,16 @@ async def test_log_ranges_are_asked_of_the_server(served_kubeconfig: Path) -> No
             await until(pilot, lambda: app.main is not None and isinstance(app.main.view, TableView), timeout=15)
             screen = app.main
             assert screen is not None
-            await until(pilot, lambda: "Running" in "\n".join(screen_lines(app)), timeout=30)
+            await until(pilot, lambda: "ContainerCreating" in "\n".join(screen_lines(app)), timeout=30)
             await pilot.press("l")
-            await until(pilot, lambda: "tick" in "\n".join(screen_lines(app)), timeout=15)
+            waiting = 'container "ticker" in pod "ticker" is waiting to start: ContainerCreating'
+            await until(pilot, lambda: waiting in "\n".join(screen_lines(app)), timeout=15)
+            await until(pilot, lambda: shows_a_tick(screen_lines(app)), timeout=20)
+            assert waiting not in "\n".join(screen_lines(app))
             assert {key[4] for key in backend._logs} == {0}  # the tail first (tailLines)
             await pilot.press("2")
             await until(pilot, lambda: 60 in {key[4] for key in backend._logs}, timeout=5)
-            await until(pilot, lambda: "tick" in "\n".join(screen_lines(app)), timeout=15)
+            await until(pilot, lambda: shows_a_tick(screen_lines(app)), timeout=15)
             assert "[1m]" in screen.view_title
     finally:
         kubectl(served_kubeconfig, "delete", "namespace", namespace, "--wait=false")

@@ -7,6 +7,7 @@ A plain module, imported by the tests (`from tui_support import ...`): pytest pu
 from __future__ import annotations
 
 import io
+import re
 import shlex
 import shutil
 import subprocess
@@ -222,3 +223,9 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def shows_a_tick(lines: list[str]) -> bool:
+    """Whether a log line of the seeds' ticker (`echo tick`) is on screen: the word alone, since the pod it runs in
+    is called `ticker` and its name is in the logs view's title before any line has arrived."""
+    return any(re.search(r"\btick\b", line) for line in lines)
