@@ -98,6 +98,13 @@ async def test_logs_and_follow(served: Served) -> None:
     code, out, err = await served.kubectl("logs", "-f", "job", "--timestamps", timeout=30)
     assert code == 0, err
     assert len(out.splitlines()) >= 4 and out.splitlines()[-1].endswith('request=4')
+    # --since-time (inclusive, as the kubelet reads it) and --limit-bytes (cut mid-line, as the kubelet does)
+    stamped = (await served.ok("logs", "job", "--timestamps")).splitlines()
+    second = stamped[1].split(" ", 1)[0]
+    assert (await served.ok("logs", "job", "--timestamps", f"--since-time={second}")).splitlines() == stamped[1:]
+    assert await served.ok("logs", "job", "--limit-bytes=10") == "Starting b"
+    code, out, err = await served.kubectl("logs", "-f", "job", "--limit-bytes=10", timeout=30)
+    assert (code, out) == (0, "Starting b"), err
 
 
 async def test_errors_as_kubectl_prints_them(served: Served) -> None:

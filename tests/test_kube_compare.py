@@ -40,6 +40,14 @@ async def k9py_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> As
             await server.stop()
 
 
+# Log options the API server refuses before it looks for a log (kwok serves none; k9py does): its words for each.
+LOG_OPTION_MISTAKES = (
+    "sinceTime=bogus", "sinceTime=2026-13-03T00:00:00Z", "sinceTime=2026-12-03T00:00:00Zjunk",
+    "sinceTime=2026-12-03T00:00:00", "sinceTime=2026-12-3T00:00:00Z", "sinceTime=2026-02-30T00:00:00Z",
+    "sinceTime=2026-12-03T00:00:00%2B0100", "sinceTime=2026-12-03T25:00:00Z", "sinceSeconds=abc",
+    "tailLines=99999999999999999999", "sinceSeconds=0", "limitBytes=0&tailLines=-1",
+    "tailLines=-1&sinceSeconds=0&limitBytes=0", "sinceSeconds=1&sinceTime=2026-12-03T00:00:00Z",
+)
 USED: set[int] = set()  # allow-list entries some session needed (the last test checks none is stale)
 
 
@@ -92,6 +100,14 @@ def pods_settled(count: int) -> Wait:
     """`count` pods, all Running and none terminating (kwok deletes at once; k9py's kubelet stops containers)."""
     return Wait(("get", "pods", "-o", "jsonpath={range .items[*]}{.status.phase}/{.metadata.deletionTimestamp} {end}"),
                 lambda out: out.split() == ["Running/"] * count)
+
+
+def endpoints_ready(service: str, count: int) -> Wait:
+    """The Service's EndpointSlices list `count` ready endpoints: the endpoint controllers of both sides have caught
+    up with the pods (pods Running is not enough: the kit's controller-manager may be a sync behind)."""
+    return Wait(("get", "endpointslices", "-l", f"kubernetes.io/service-name={service}", "-o",
+                 "jsonpath={range .items[*].endpoints[*]}{.conditions.ready} {end}"),
+                lambda out: out.split() == ["true"] * count)
 
 
 def rolled_out(name: str = "web") -> Run:
@@ -204,6 +220,7 @@ SESSIONS: list[Session] = [
         Run("describe", "pod", "inventory-pod"),
         Run("get", "pod", "inventory-pod", "-o", "yaml"),
         Run("logs", "inventory-pod", "-c", "sidecar"),
+        *(Raw("GET", f"/api/v1/namespaces/{{ns}}/pods/inventory-pod/log?{query}") for query in LOG_OPTION_MISTAKES),
         Run("delete", "pod", "inventory-pod"),
         pods_settled(0),
         Run("get", "pods"),
@@ -214,6 +231,7 @@ SESSIONS: list[Session] = [
         Run("apply", "-f", "web.yaml", "-f", "svc.yaml"),
         rolled_out(),
         pods_settled(2),
+        endpoints_ready("catalog-service", 2),
         Run("expose", "deployment", "web", "--type=NodePort", "--port=80"),
         Run("get", "svc", "web"),
         Run("get", "svc", sort=True),
@@ -522,6 +540,7 @@ SESSIONS += [
         Run("apply", "-f", "web.yaml", "-f", "svc.yaml"),
         rolled_out(),
         pods_settled(2),
+        endpoints_ready("catalog-service", 2),
         Run("apply", "-f", "ingress.yaml"),
         Run("get", "ingress"),
         Run("get", "ing", "-o", "wide"),

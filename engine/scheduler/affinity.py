@@ -6,11 +6,12 @@ Terms are parsed once per pod. A term that fails to parse never matches, mirrori
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
+
+from ..strconv import parse_int
 
 __all__ = [
     "NodeSelectorTerm",
@@ -21,17 +22,14 @@ __all__ = [
     "parse_required_affinity",
 ]
 
-_INT64 = re.compile(r"[+-]?[0-9]+")
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAME_FIELD = "metadata.name"
 
 
 def _parse_int64(text: str) -> int | None:
-    """`strconv.ParseInt(s, 10, 64)`: Python's int() is laxer (spaces, underscores)."""
-    if not _INT64.fullmatch(text):
+    try:
+        return parse_int(text)
+    except ValueError:
         return None
-    value = int(text)
-    return value if _INT64_MIN <= value <= _INT64_MAX else None
 
 
 @attrs.frozen

@@ -26,6 +26,7 @@ from functools import cmp_to_key, lru_cache
 from typing import Any
 
 from engine.store import deep_copy
+from engine.strconv import parse_int
 from engine.timeutil import format_time, parse_time
 
 Obj = dict[str, Any]
@@ -148,20 +149,7 @@ def _go_quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-_INT_RE = re.compile(r"[+-]?[0-9]+\Z")
 _UINT_RE = re.compile(r"[0-9]+\Z")
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-
-
-def _go_parse_int(text: str, func: str) -> int:
-    """strconv.ParseInt(text, 10, 64) / Atoi: Python's int() is laxer (spaces, underscores), Go's is not."""
-    if not _INT_RE.match(text):
-        raise ValueError(f"strconv.{func}: parsing {_go_quote(text)}: invalid syntax")
-    value = int(text)
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        raise ValueError(f"strconv.{func}: parsing {_go_quote(text)}: value out of range")
-    return value
 
 
 def _time_or_minus_inf(value: str | None) -> float:
@@ -190,7 +178,7 @@ def scaled_value_from_int_or_percent(value: int | str | None, total: int, round_
     if not value.endswith("%"):
         raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
     try:
-        percent = _go_parse_int(value[:-1], "Atoi")
+        percent = parse_int(value[:-1], "Atoi")
     except ValueError as err:
         raise ValueError(f"invalid value for IntOrString: invalid value {_go_quote(value)}: {err}") from None
     # Same float64 arithmetic as Go: exact integer product, then one division.
@@ -337,7 +325,7 @@ def revision(obj: Mapping[str, Any]) -> int:
     value = _annotations(obj).get(REVISION_ANNOTATION)
     if value is None:
         return 0
-    return _go_parse_int(value, "ParseInt")
+    return parse_int(value, "ParseInt")
 
 
 def _parsable_revisions(rss: Iterable[Mapping[str, Any] | None]) -> Iterator[int]:
@@ -428,13 +416,13 @@ def set_new_replica_set_annotations(
     had_revision = REVISION_ANNOTATION in annotations
     old_revision = annotations.get(REVISION_ANNOTATION, "")
     try:
-        old_value = _go_parse_int(old_revision, "ParseInt")
+        old_value = parse_int(old_revision, "ParseInt")
     except ValueError:
         if old_revision != "":
             return False
         old_value = 0
     try:
-        new_value = _go_parse_int(new_revision, "ParseInt")
+        new_value = parse_int(new_revision, "ParseInt")
     except ValueError:
         return False
     if old_value < new_value:
@@ -639,7 +627,7 @@ def is_saturated(d: Mapping[str, Any], rs: Mapping[str, Any] | None) -> bool:
         return False
     text = _annotations(rs).get(DESIRED_REPLICAS_ANNOTATION, "")
     try:
-        desired = _go_parse_int(text, "Atoi")
+        desired = parse_int(text, "Atoi")
     except ValueError:
         return False
     replicas = spec_replicas(d)
