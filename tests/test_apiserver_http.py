@@ -240,6 +240,19 @@ async def test_watch_bookmarks_resume_and_gone(served: Served) -> None:
     assert gone[0]["object"]["message"].startswith("too old resource version: 1 (")
 
 
+async def test_query_flags_and_numbers_convert_as_the_api_server_does(served: Served) -> None:
+    """What kube-apiserver v1.36 does with the same queries: a flag is true unless "0" or "false" (any case), even
+    when empty; a number that strconv.ParseInt refuses is a 400 in its words."""
+    base = "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dkube-root-ca.crt&timeoutSeconds=1"
+    for value in ("yes", "", "True"):
+        assert (await _events(served, f"{base}&watch={value}", 1))[0]["type"] == "ADDED"
+    for value in ("FALSE", "0"):
+        assert (await served.request("GET", f"{base}&watch={value}"))[1]["kind"] == "ConfigMapList"
+    for query, said in (("limit=abc", '"abc"'), ("limit=", '""'), ("limit=%201", '" 1"'), ("timeoutSeconds=x", '"x"')):
+        code, body, _ = await served.request("GET", f"/api/v1/namespaces/default/configmaps?{query}")
+        assert (code, body["message"]) == (400, f"strconv.ParseInt: parsing {said}: invalid syntax")
+
+
 async def test_watch_with_selector_sees_objects_leave(served: Served) -> None:
     base = "/api/v1/namespaces/default/configmaps"
     await served.request("POST", base, json={**CM, "metadata": {"name": "c1", "labels": {"keep": "yes"}}})

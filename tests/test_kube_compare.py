@@ -266,6 +266,8 @@ SESSIONS: list[Session] = [
         Run("delete", "-f", "web.yaml"),
         Run("delete", "-f", "web.yaml"),
         Run("delete", "namespace", "kube-system", "--dry-run=server"),
+        *(Raw("GET", f"/api/v1/namespaces/{{ns}}/configmaps?{query}")
+          for query in ("limit=abc", "limit=", "limit=%201", "timeoutSeconds=x", "watch=FALSE&limit=abc")),
     ]),
     Session("events", [
         Write("web.yaml", web()),

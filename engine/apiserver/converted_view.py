@@ -21,6 +21,7 @@ from .. import errors
 from ..kinds import KindInfo, Registry
 from . import media, tables
 from .patching import check_not_forced, field_manager, is_apply, patcher_for
+from .query_params import flag
 from .resources import Resources, Target, _warn, namespaced_parts, read_body
 from .status import json_response, method_not_allowed, not_found_path, success, unsupported_patch_type
 from .watch import WatchStream
@@ -82,7 +83,7 @@ class ConvertedView(abc.ABC):
         method = request.method
         if target.name is None:
             if method == "GET":
-                return await self._watch(request, target) if request.query.get("watch") in ("1", "true") \
+                return await self._watch(request, target) if flag(request.query, "watch") \
                     else self._list(request, target)
             if method == "POST" and namespace is not None:
                 return await self._create(request, target)

@@ -17,8 +17,8 @@ from aiohttp import web
 from ..cluster import Cluster
 from ..errors import bad_request, invalid
 from ..kubelet.logs import format_lines
-from ..strconv import parse_int
 from ..timeutil import parse_rfc3339
+from .query_params import flag, int_param
 
 FOLLOW_POLL_SECONDS = 0.2  # wall clock: how soon a followed log shows a new line
 
@@ -37,20 +37,6 @@ class LogOptions:
     limit_bytes: int | None
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_int(value)
-    except ValueError as exc:
-        raise bad_request(str(exc)) from None
-
-
-def _bool(value: str | None) -> bool:
-    # apimachinery's query conversion: anything but "0" and "false" (any case) is true once the key is there.
-    return value is not None and value.lower() not in ("0", "false")
-
-
 def log_options(query: Mapping[str, str], name: str) -> LogOptions:
     """The query's options, refused in the API server's words (conversion errors 400, validation 422)."""
     since_time = None
@@ -61,13 +47,13 @@ def log_options(query: Mapping[str, str], name: str) -> LogOptions:
             raise bad_request(str(exc)) from None
     options = LogOptions(
         container=query.get("container") or None,
-        previous=_bool(query.get("previous")),
-        timestamps=_bool(query.get("timestamps")),
-        follow=_bool(query.get("follow")),
-        tail=_int(query.get("tailLines")),
-        since_seconds=_int(query.get("sinceSeconds")),
+        previous=flag(query, "previous"),
+        timestamps=flag(query, "timestamps"),
+        follow=flag(query, "follow"),
+        tail=int_param(query, "tailLines"),
+        since_seconds=int_param(query, "sinceSeconds"),
         since_time=since_time,
-        limit_bytes=_int(query.get("limitBytes")),
+        limit_bytes=int_param(query, "limitBytes"),
     )
     causes = []  # ValidatePodLogOptions, in its order
     if options.tail is not None and options.tail < 0:

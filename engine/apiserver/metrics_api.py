@@ -25,6 +25,7 @@ from ..metrics.api import API_VERSION, GROUP
 from ..quantity import Quantity
 from ..selectors import parse_field_selector, parse_label_selector
 from . import discovery, media, tables
+from .query_params import flag
 from .resources import namespaced_parts
 from .status import json_response, method_not_allowed, not_acceptable, not_found_path
 
@@ -68,7 +69,7 @@ class MetricsRoutes:
             raise not_found_path()
         if request.method not in ("GET", "HEAD"):
             raise method_not_allowed()
-        if request.query.get("watch") in ("1", "true"):
+        if flag(request.query, "watch"):
             raise method_not_allowed()
         table = self._wants_table(request)
         if parts[0] == "pods":

@@ -16,6 +16,7 @@ from ..api import Api
 from ..errors import ApiError, bad_request
 from ..fieldmanager import manager_from_user_agent
 from ..kinds import KindInfo
+from .query_params import flag
 from .status import unsupported_patch_type
 
 Obj = dict[str, Any]
@@ -86,7 +87,7 @@ def apply_request(api: Api, info: KindInfo, name: str, namespace: str | None, su
         raise bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
     if info.namespaced and namespace is not None and meta.get("namespace") not in (None, "", namespace):
         raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
-    force = (query.get("force") or "").lower() in ("1", "true")
+    force = flag(query, "force")
     return api.apply(info, name, namespace, body, manager, force=force, subresource=subresource, dry_run=dry_run)
 
 

@@ -28,6 +28,7 @@ from ..store import deep_copy
 from . import eviction, media, protobuf, tables
 from .logs import serve_log
 from .patching import apply_request, check_not_forced, field_manager, is_apply, patcher_for
+from .query_params import flag, int_param
 from .status import (
     json_response,
     method_not_allowed,
@@ -83,20 +84,6 @@ def parse_target(registry: Registry, group: str, version: str, path: str) -> Tar
     if len(parts) > 3 or (info.namespaced and len(parts) > 1):
         raise not_found_path()
     return Target(info, None, *parts[1:])  # type: ignore[arg-type]
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true")
-
-
-def _int_param(query: Any, name: str) -> int | None:
-    value = query.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.bad_request(f'{name}: Invalid value: "{value}": must be an integer') from None
 
 
 async def read_body(request: web.Request) -> Any:
@@ -164,7 +151,7 @@ class Resources:
             return await self._subresource(request, target, method)
         if target.name is None:
             if method == "GET":
-                if _flag(request.query.get("watch")):
+                if flag(request.query, "watch"):
                     return await self.watch(request, target)
                 return self.list(request, target)
             if method == "POST":
@@ -249,6 +236,7 @@ class Resources:
 
     def list(self, request: web.Request, target: Target) -> web.Response:
         chosen = self._representation(request)
+        int_param(request.query, "timeoutSeconds")  # unused by a list, but converted with the other ListOptions
         objs, meta = self.page(request, self._selected(request, target))
         if chosen is media.Representation.TABLE:
             include = tables.include_object(request.query.get("includeObject"))
@@ -277,7 +265,7 @@ class Resources:
             # 500-object pages the whole list (10,000 pods: 21 pages, 2.5 s of the server's time in all).
             objs = objs[bisect.bisect_right(objs, _decode_continue(token), key=_list_key):]
         meta: Obj = {"resourceVersion": str(current)}
-        limit = _int_param(query, "limit")
+        limit = int_param(query, "limit")
         if limit is not None and limit > 0 and len(objs) > limit:
             remaining = len(objs) - limit
             objs = objs[:limit]
@@ -298,11 +286,11 @@ class Resources:
             rv = int(asked) if asked not in (None, "") else None
         except ValueError:
             raise errors.bad_request(f'resourceVersion: Invalid value: "{asked}": must be an integer') from None
-        timeout = _int_param(query, "timeoutSeconds")
+        timeout = int_param(query, "timeoutSeconds")
         watching = stream(
             request, self.cluster.store, target.info, target.namespace, labels, fields,
             as_table=chosen is media.Representation.TABLE, include=tables.include_object(query.get("includeObject")),
-            now=self.cluster.now, bookmarks=_flag(query.get("allowWatchBookmarks")),
+            now=self.cluster.now, bookmarks=flag(query, "allowWatchBookmarks"),
             bookmark_seconds=self.bookmark_seconds, timeout=float(timeout) if timeout else DEFAULT_TIMEOUT,
             shown=functools.partial(self.api.shown, target.info))
         return await watching.serve(rv)
@@ -436,11 +424,11 @@ class Resources:
                     options.update(body)
         query = request.query
         if query.get("gracePeriodSeconds") not in (None, ""):
-            options["gracePeriodSeconds"] = _int_param(query, "gracePeriodSeconds")
+            options["gracePeriodSeconds"] = int_param(query, "gracePeriodSeconds")
         if query.get("propagationPolicy"):
             options["propagationPolicy"] = query["propagationPolicy"]
         if query.get("orphanDependents") not in (None, ""):
-            options["orphanDependents"] = _flag(query.get("orphanDependents"))
+            options["orphanDependents"] = flag(query, "orphanDependents")
         if query.getall("dryRun", []):
             options["dryRun"] = query.getall("dryRun")
         return options

@@ -44,6 +44,7 @@ from ..kubelet.exec import (
 )
 from ..kubelet.logs import format_lines
 from ..kubelet.shell import Input, Interrupted, NotFound, Output, Process, Shell
+from .query_params import flag
 from .status import dumps
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -56,10 +57,6 @@ SPDY_MESSAGE = ("k9py serves exec, attach and port-forward over WebSockets only,
 
 
 # --- request checks ----------------------------------------------------------------------------------------
-
-def _flag(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true")
-
 
 @attrs.frozen
 class Options:
@@ -75,7 +72,7 @@ def options(request: web.Request, container: str, command: bool) -> tuple[Option
     """PodExecOptions / PodAttachOptions from the query, and what the kubelet refuses in them (its NewOptions; it
     sees them only after the API server upgraded the client's connection)."""
     query = request.query
-    stdin, stdout, stderr, tty = (_flag(query.get(k)) for k in ("stdin", "stdout", "stderr", "tty"))
+    stdin, stdout, stderr, tty = (flag(query, k) for k in ("stdin", "stdout", "stderr", "tty"))
     if tty and stderr:
         stderr = False  # "Access to exec with tty and stderr is not supported, bypassing stderr"
     argv = tuple(query.getall("command", []))
