@@ -1,4 +1,4 @@
-"""Go's `strconv.ParseInt(s, 10, 64)` / `Atoi`, with its error messages.
+"""Go's `strconv.ParseInt(s, 10, 64)` / `Atoi` / `ParseUint`, with their error messages.
 
 Kubernetes echoes these errors where a number arrives as text (a revision annotation, a query parameter such as
 `tailLines`), and Python's int() is laxer than Go's (spaces, underscores), so it accepts what Go refuses.
@@ -11,6 +11,7 @@ import re
 from .quoting import go_quote
 
 _INT = re.compile(r"[+-]?[0-9]+\Z")
+_UINT = re.compile(r"[0-9]+\Z")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -21,4 +22,14 @@ def parse_int(text: str, func: str = "ParseInt") -> int:
     value = int(text)
     if not INT64_MIN <= value <= INT64_MAX:
         raise ValueError(f"strconv.{func}: parsing {go_quote(text)}: value out of range")
+    return value
+
+
+def parse_uint(text: str, bits: int = 64) -> int:
+    """`strconv.ParseUint(text, 10, bits)`: no sign allowed, ValueError in Go's words."""
+    if not _UINT.match(text):
+        raise ValueError(f"strconv.ParseUint: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if value >= 2**bits:
+        raise ValueError(f"strconv.ParseUint: parsing {go_quote(text)}: value out of range")
     return value

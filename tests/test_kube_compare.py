@@ -267,7 +267,8 @@ SESSIONS: list[Session] = [
         Run("delete", "-f", "web.yaml"),
         Run("delete", "namespace", "kube-system", "--dry-run=server"),
         *(Raw("GET", f"/api/v1/namespaces/{{ns}}/configmaps?{query}")
-          for query in ("limit=abc", "limit=", "limit=%201", "timeoutSeconds=x", "watch=FALSE&limit=abc")),
+          for query in ("limit=abc", "limit=", "limit=%201", "timeoutSeconds=x", "watch=FALSE&limit=abc",
+                        "resourceVersion=abc", "resourceVersion=-1", "watch=1&resourceVersion=abc")),
     ]),
     Session("events", [
         Write("web.yaml", web()),

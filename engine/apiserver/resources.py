@@ -23,8 +23,10 @@ from ..kinds import KindInfo, Registry
 from ..kinds.decoding import first_type_error
 from ..manifests.loader import duplicate_key
 from ..manifests.schema import validate_structure
+from ..quoting import go_quote
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import deep_copy
+from ..strconv import parse_uint
 from . import eviction, media, protobuf, tables
 from .logs import serve_log
 from .patching import apply_request, check_not_forced, field_manager, is_apply, patcher_for
@@ -117,6 +119,15 @@ async def read_body(request: web.Request) -> Any:
 def _encode_continue(rv: int, namespace: str, name: str) -> str:
     token = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": f"{namespace}/{name}\x00"}, separators=(",", ":"))
     return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def resource_version(asked: str) -> int:
+    """etcd3's ParseResourceVersion: ValueError in its words (`resourceVersion: Invalid value: "abc":
+    strconv.ParseUint: parsing "abc": invalid syntax`)."""
+    try:
+        return parse_uint(asked)
+    except ValueError as exc:
+        raise ValueError(f"resourceVersion: Invalid value: {go_quote(asked)}: {exc}") from None
 
 
 def _list_key(obj: Obj) -> tuple[str, str]:
@@ -254,9 +265,9 @@ class Resources:
         asked = query.get("resourceVersion")
         if asked not in (None, "", "0"):
             try:
-                wanted = int(asked)
-            except ValueError:
-                raise errors.bad_request(f'resourceVersion: Invalid value: "{asked}": must be an integer') from None
+                wanted = resource_version(asked)
+            except ValueError as exc:
+                raise errors.bad_request(f"invalid resource version: {exc}") from None
             if wanted > current:
                 raise too_large_resource_version(wanted, current)
         token = query.get("continue")
@@ -283,9 +294,9 @@ class Resources:
         fields = parse_field_selector(field_selector if field_selector is not None else query.get("fieldSelector"))
         asked = query.get("resourceVersion")
         try:
-            rv = int(asked) if asked not in (None, "") else None
-        except ValueError:
-            raise errors.bad_request(f'resourceVersion: Invalid value: "{asked}": must be an integer') from None
+            rv = resource_version(asked) if asked not in (None, "") else None
+        except ValueError as exc:
+            raise errors.ApiError(500, "", str(exc)) from None  # kube-apiserver's watch answers so: no reason
         timeout = int_param(query, "timeoutSeconds")
         watching = stream(
             request, self.cluster.store, target.info, target.namespace, labels, fields,

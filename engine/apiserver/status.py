@@ -47,7 +47,8 @@ def _cause(cause: dict[str, Any]) -> dict[str, Any]:
 
 
 def error_response(error: ApiError) -> web.Response:
-    body = {key: error.status[key] for key in _STATUS_ORDER if key in error.status}
+    # Go's omitempty: a Status without a reason (a watch's internal error) has no "reason" key at all.
+    body = {key: error.status[key] for key in _STATUS_ORDER if key in error.status and error.status[key] != ""}
     details = body.get("details")
     if details:
         details = {k: v for k, v in details.items() if k != "name" or v}  # Go's omitempty: no "name": ""

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cmp_to_key, lru_cache
 from typing import Any
 
 from engine.store import deep_copy
-from engine.strconv import parse_int
+from engine.strconv import parse_int, parse_uint
 from engine.timeutil import format_time, parse_time
 
 Obj = dict[str, Any]
@@ -147,9 +146,6 @@ def _status_int(obj: Mapping[str, Any] | None, key: str) -> int:
 def _go_quote(text: str) -> str:
     # Go's %q and JSON string quoting agree for the printable names used in these messages.
     return json.dumps(text, ensure_ascii=False)
-
-
-_UINT_RE = re.compile(r"[0-9]+\Z")
 
 
 def _time_or_minus_inf(value: str | None) -> float:
@@ -453,12 +449,10 @@ def get_non_negative_int32_from_annotation(rs: Mapping[str, Any], key: str) -> t
     annotations = _annotations(rs)
     if key not in annotations:
         return 0, False, None
-    text = annotations[key]
-    if not _UINT_RE.match(text):
-        return 0, False, f"strconv.ParseUint: parsing {_go_quote(text)}: invalid syntax"
-    value = int(text)
-    if value > 2**32 - 1:
-        return 0, False, f"strconv.ParseUint: parsing {_go_quote(text)}: value out of range"
+    try:
+        value = parse_uint(annotations[key], 32)
+    except ValueError as exc:
+        return 0, False, str(exc)
     if value > MAX_INT32:
         return 0, False, f"value {value} is out of range (higher than {MAX_INT32})"
     return value, True, None
